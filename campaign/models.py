@@ -1,0 +1,299 @@
+"""The campaign: its rule settings, the residents guided, and the cases (who guided whom)."""
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from units.models import ID_NUMBER_VALIDATOR, MemberCategory, Recorded, Unit
+
+
+class CampaignQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Campaign(models.Model):
+    """A signed plan: its dates and every number its rules use, editable by the district
+    administrator. The scoring code reads these settings and holds no numbers of its own."""
+
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(
+        _("ends on"), null=True, blank=True,
+        help_text=_("Blank: the campaign runs until its targets are met."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    # What counts (plan IV.1).
+    activation_starts_on = models.DateField(
+        _("accounts count if activated from"),
+        help_text=_("Accounts activated before this day never count."),
+    )
+    double_claims_across_kinds = models.BooleanField(
+        _("double claims across unit kinds"), default=True,
+        help_text=_(
+            "A resident claimed by members of different unit kinds (e.g. police and Youth "
+            "Union) is a double claim, credited to nobody."
+        ),
+    )
+    roster_excludes_residents = models.BooleanField(
+        _("a resident on a member roster is not counted"), default=True,
+        help_text=_("A resident whose ID number is on any unit's roster is a cadre, not a resident."),
+    )
+
+    # Targets (plan II.2, II.3): full cases each member should guide, by category.
+    quota_cadre = models.PositiveIntegerField(_("quota for cadres"), default=20)
+    quota_member = models.PositiveIntegerField(_("quota for union members"), default=10)
+    quota_civil_servant = models.PositiveIntegerField(_("quota for civil servants"), default=20)
+    quota_armed_forces = models.PositiveIntegerField(_("quota for armed forces"), default=20)
+
+    # Awards (plan IV.1).
+    individual_award_threshold = models.PositiveIntegerField(
+        _("individual award: credited full cases at least"), default=50
+    )
+    collective_award_threshold = models.DecimalField(
+        _("collective award: average per member at least"), max_digits=6, decimal_places=2,
+        default=20,
+    )
+    own_procedures_target = models.PositiveSmallIntegerField(
+        _("own procedures online target (%)"), default=100,
+        validators=[MaxValueValidator(100)],
+    )
+    family_procedures_target = models.PositiveSmallIntegerField(
+        _("family procedures online target (%)"), default=70,
+        validators=[MaxValueValidator(100)],
+    )
+
+    # The police's emulation drive (plan IV.2).
+    drive_starts_on = models.DateField(_("emulation drive starts on"), null=True, blank=True)
+    drive_ends_on = models.DateField(_("emulation drive ends on"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+                violation_error_message=_("A campaign cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def quota_for(self, category):
+        """The number of full cases a member of `category` should guide."""
+        return {
+            MemberCategory.CADRE: self.quota_cadre,
+            MemberCategory.MEMBER: self.quota_member,
+            MemberCategory.CIVIL_SERVANT: self.quota_civil_servant,
+            MemberCategory.ARMED_FORCES: self.quota_armed_forces,
+        }[category]
+
+
+class ResidentCategory(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    CADRE = "cadre", _("Cadre")
+    MEMBER = "member", _("Union member")
+    CIVIL_SERVANT = "civil_servant", _("Civil servant / public employee")
+    ARMED_FORCES = "armed_forces", _("Armed forces")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Resident(Recorded):
+    """A person guided to activate their e-ID, known by their personal ID number."""
+
+    id_number = models.CharField(
+        _("ID number"), max_length=12, unique=True, validators=[ID_NUMBER_VALIDATOR]
+    )
+    full_name = models.CharField(_("full name"), max_length=255)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=11, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    village = models.CharField(_("village"), max_length=100, blank=True)
+    commune = models.CharField(_("commune"), max_length=100, blank=True)
+    category = models.CharField(
+        _("category"), max_length=20, choices=ResidentCategory.choices,
+        default=ResidentCategory.RESIDENT,
+        help_text=_("Anyone but a resident is excluded from every credited count."),
+    )
+    # Kept ready at write time by campaign.claims: the ID number is on a member roster
+    # (any unit's, active or not). Read, with the category, by the rule `resident_not_cadre`.
+    on_roster = models.BooleanField(_("on a member roster"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["full_name", "id_number"]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("campaign:resident_detail", args=[self.pk])
+
+
+class Place(models.TextChoices):
+    HOME = "home", _("At home")
+    COMMUNITY_HALL = "community_hall", _("Community hall")
+    MARKET = "market", _("Market")
+    SCHOOL = "school", _("School")
+    HOSPITAL = "hospital", _("Hospital or health station")
+    BUS_STATION = "bus_station", _("Bus station")
+    OFFICE = "office", _("Office, when filing a procedure")
+    VOLUNTEER_SATURDAY = "volunteer_saturday", _("Volunteer Saturday")
+    OTHER = "other", _("Other")
+
+
+class CaseQuerySet(models.QuerySet):
+    def of_campaign(self, campaign):
+        return self.filter(campaign=campaign)
+
+    def visible_to(self, user):
+        """Cases whose guide belongs to a unit `user` may see."""
+        return self.filter(member__unit__in=Unit.objects.visible_to(user))
+
+    def editable_by(self, user):
+        return self.filter(member__unit__in=Unit.objects.editable_by(user))
+
+
+class Case(Recorded):
+    """One resident guided by one member in one campaign."""
+
+    class Level(models.IntegerChoices):
+        ONE = 1, _("Level 1")
+        TWO = 2, _("Level 2")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="cases"
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="cases"
+    )
+    member = models.ForeignKey(
+        "units.Member", verbose_name=_("guided by"), on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    eid_level = models.PositiveSmallIntegerField(
+        _("e-ID level"), choices=Level.choices, null=True, blank=True,
+        help_text=_("Blank: the account is not activated yet."),
+    )
+    activated_on = models.DateField(_("e-ID activated on"), null=True, blank=True)
+    portal_used = models.BooleanField(_("portal account activated and used"), default=False)
+    id_card_application = models.BooleanField(_("ID card application collected"), default=False)
+    guided_on = models.DateField(_("guided on"), null=True, blank=True)
+    place = models.CharField(_("where"), max_length=20, choices=Place.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    # Rule inputs kept ready at write time by campaign.claims (never typed in):
+    # how many members claim this resident in this campaign, whether the resident is excluded
+    # as a cadre, and whether a resolved double claim awards this case.
+    claimants = models.PositiveSmallIntegerField(_("claimants"), default=1, editable=False)
+    resident_excluded = models.BooleanField(default=False, editable=False)
+    claim_awarded = models.BooleanField(default=False, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-guided_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "resident", "member"], name="case_one_per_resident_and_guide",
+                violation_error_message=_("This member already guides this resident."),
+            ),
+            models.CheckConstraint(
+                condition=Q(eid_level__isnull=True, activated_on__isnull=True)
+                | Q(eid_level__isnull=False, activated_on__isnull=False),
+                name="case_level_and_activation_date_together",
+                violation_error_message=_(
+                    "Give both the e-ID level and the activation date, or neither."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "resident"], name="case_campaign_resident"),
+            models.Index(fields=["campaign", "member"], name="case_campaign_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} ← {self.member}"
+
+    def get_absolute_url(self):
+        return reverse("campaign:case_edit", args=[self.pk])
+
+
+class DoubleClaimResolution(models.Model):
+    """A district administrator's decision on a resident claimed by two or more members:
+    the case is awarded to one named member, or confirmed to be credited to nobody."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
+        related_name="resolutions",
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE,
+        related_name="resolutions",
+    )
+    awarded_to = models.ForeignKey(
+        "units.Member", verbose_name=_("credited to"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="awarded_resolutions",
+        help_text=_("Blank: nobody is credited."),
+    )
+    reason = models.TextField(_("reason"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("undone by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("double claim resolution")
+        verbose_name_plural = _("double claim resolutions")
+        ordering = ["-resolved_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "resident"], condition=Q(undone_at__isnull=True),
+                name="resolution_one_standing_per_resident",
+                violation_error_message=_("This double claim is already resolved."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} → {self.awarded_to or '—'}"
+
+
+def plan_campaign_defaults():
+    """The settings of the signed plan (slug vneid-2023), used by the data migration."""
+    return {
+        "name": "Tuyên truyền, hướng dẫn kích hoạt tài khoản định danh điện tử và "
+                "dịch vụ công trực tuyến 2023",
+        "starts_on": datetime.date(2023, 4, 21),
+        "activation_starts_on": datetime.date(2023, 4, 21),
+        "drive_starts_on": datetime.date(2023, 4, 20),
+        "drive_ends_on": datetime.date(2023, 6, 20),
+    }

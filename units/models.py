@@ -1,0 +1,284 @@
+"""The organisation: units (a tree of any depth), their members, and who may see which units."""
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+ID_NUMBER_VALIDATOR = RegexValidator(r"^\d{12}$", _("The ID number must have 12 digits."))
+UNIT_CODE_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._\-]*$",
+    _("A unit code may contain only unaccented letters, digits, dots, dashes and underscores."),
+)
+
+
+class Recorded(models.Model):
+    """Who recorded a row and who last changed it, and when: kept on every write."""
+
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+    def stamp(self, user):
+        """Record `user` as the author of this write (and of the row, if it is new)."""
+        user = user if getattr(user, "is_authenticated", False) else None
+        if self._state.adding and self.created_by_id is None:
+            self.created_by = user
+        self.updated_by = user
+
+
+class UnitKind(models.TextChoices):
+    POLICE = "police", _("Police")
+    YOUTH_UNION = "youth_union", _("Youth Union")
+    WOMENS_UNION = "womens_union", _("Women's Union")
+    YOUTH_FEDERATION = "youth_federation", _("Youth Federation")
+
+
+class UnitQuerySet(models.QuerySet):
+    def open(self, on=None):
+        """Units not closed on the day `on` (today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+
+    def subtree(self, unit):
+        """`unit` and every unit below it, however deep."""
+        return self.filter(path__startswith=unit.path)
+
+    def visible_to(self, user):
+        """The units `user` may see: every unit under a unit they hold a role in."""
+        return self._under_roles(user, UnitRole.Role.values)
+
+    def editable_by(self, user):
+        """The units whose data `user` may enter and change (administrators, secretaries)."""
+        return self._under_roles(user, [UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY])
+
+    def administered_by(self, user):
+        """The units in which `user` acts as district administrator."""
+        return self._under_roles(user, [UnitRole.Role.ADMIN])
+
+    def _under_roles(self, user, roles):
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        paths = list(
+            UnitRole.objects.filter(user=user, role__in=roles).values_list("unit__path", flat=True)
+        )
+        if not paths:
+            return self.none()
+        condition = Q()
+        for path in paths:
+            condition |= Q(path__startswith=path)
+        return self.filter(condition)
+
+
+class Unit(models.Model):
+    """A unit of the campaign: a police team or post, a Youth Union, Women's Union or Youth
+    Federation branch, at any level of a tree whose depth is not fixed."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True, validators=[UNIT_CODE_VALIDATOR])
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    # Materialised path of primary keys, "/1/7/42/": a subtree is one indexed prefix match.
+    path = models.CharField(max_length=1000, db_index=True, editable=False, default="")
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(
+        _("closed on"), null=True, blank=True,
+        help_text=_("The last day the unit existed; blank while it is open."),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="unit_valid_to_after_valid_from",
+                violation_error_message=_("A unit cannot close before it opens."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("units:unit_detail", args=[self.code])
+
+    @property
+    def depth(self):
+        return self.path.count("/") - 1
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id and self.pk:
+            if self.parent_id == self.pk or (self.parent.path or "").startswith(self.path or "\0"):
+                raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            old_path = self.path
+            new_path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+            if old_path != new_path:
+                Unit.objects.filter(pk=self.pk).update(path=new_path)
+                self.path = new_path
+                if old_path:
+                    self._move_descendants(old_path, new_path)
+
+    def _move_descendants(self, old_path, new_path):
+        for unit in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+            Unit.objects.filter(pk=unit.pk).update(path=new_path + unit.path[len(old_path):])
+
+    @classmethod
+    def rebuild_paths(cls):
+        """Recompute every unit's path from the parent links (after bulk inserts)."""
+        units = {u.pk: u for u in cls.objects.only("pk", "parent_id", "path")}
+        paths = {}
+
+        def path_of(pk, seen=()):
+            if pk not in paths:
+                parent = units[pk].parent_id
+                if parent in seen:
+                    raise ValueError("unit tree has a cycle")
+                paths[pk] = (path_of(parent, seen + (pk,)) if parent else "/") + f"{pk}/"
+            return paths[pk]
+
+        changed = []
+        for pk, unit in units.items():
+            if unit.path != path_of(pk):
+                unit.path = paths[pk]
+                changed.append(unit)
+        cls.objects.bulk_update(changed, ["path"], batch_size=1000)
+        return len(changed)
+
+
+class MemberCategory(models.TextChoices):
+    CADRE = "cadre", _("Cadre")
+    MEMBER = "member", _("Union member")
+    CIVIL_SERVANT = "civil_servant", _("Civil servant / public employee")
+    ARMED_FORCES = "armed_forces", _("Armed forces")
+
+
+class MemberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def within(self, units):
+        """Members of the given units (a Unit queryset or list)."""
+        return self.filter(unit__in=units)
+
+    def visible_to(self, user):
+        return self.filter(unit__in=Unit.objects.visible_to(user))
+
+    def editable_by(self, user):
+        return self.filter(unit__in=Unit.objects.editable_by(user))
+
+
+class Member(Recorded):
+    """A person on a unit's roster who guides residents: a cadre, union member, civil
+    servant or officer. Their ID number also excludes them from being counted as a resident."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="members"
+    )
+    full_name = models.CharField(_("full name"), max_length=255)
+    id_number = models.CharField(
+        _("ID number"), max_length=12, unique=True, validators=[ID_NUMBER_VALIDATOR]
+    )
+    category = models.CharField(_("category"), max_length=20, choices=MemberCategory.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=11, blank=True)
+    active = models.BooleanField(
+        _("active"), default=True,
+        help_text=_("Members who left keep their results but no longer count in their unit's size."),
+    )
+    # Own compliance (plan II.1).
+    has_level2_account = models.BooleanField(_("has a level-2 e-ID account"), default=False)
+    vneid_activated = models.BooleanField(_("VNeID activated"), default=False)
+    portal_used = models.BooleanField(_("uses the public service portal"), default=False)
+    own_procedures_online = models.PositiveIntegerField(_("own procedures filed online"), default=0)
+    own_procedures_total = models.PositiveIntegerField(_("own procedures in total"), default=0)
+    family_procedures_online = models.PositiveIntegerField(
+        _("family procedures filed online"), default=0
+    )
+    family_procedures_total = models.PositiveIntegerField(_("family procedures in total"), default=0)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["unit__path", "full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(own_procedures_online__lte=models.F("own_procedures_total")),
+                name="member_own_procedures_within_total",
+                violation_error_message=_("Procedures filed online cannot exceed the total."),
+            ),
+            models.CheckConstraint(
+                condition=Q(family_procedures_online__lte=models.F("family_procedures_total")),
+                name="member_family_procedures_within_total",
+                violation_error_message=_("Procedures filed online cannot exceed the total."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("units:member_detail", args=[self.pk])
+
+
+class UnitRole(models.Model):
+    """A user's responsibility for a unit and everything under it."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("District administrator")
+        SECRETARY = "secretary", _("Unit secretary")
+        VIEWER = "viewer", _("Viewer")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="unit_roles",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("user role")
+        verbose_name_plural = _("user roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit"], name="unit_role_one_per_user_and_unit",
+                violation_error_message=_("This user already has a role in this unit."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.unit.code}"
