@@ -1,0 +1,102 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from units.admin import ScopedAdmin
+from units.models import Unit
+
+from .claims import refresh_rule_inputs
+from .models import Campaign, Case, DoubleClaimResolution, Resident
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "starts_on", "ends_on", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["slug", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["slug", "name", "starts_on", "ends_on", "is_active"]}),
+        (_("What counts"), {"fields": [
+            "activation_starts_on", "double_claims_across_kinds", "roster_excludes_residents",
+        ]}),
+        (_("Quotas"), {"fields": [
+            "quota_cadre", "quota_member", "quota_civil_servant", "quota_armed_forces",
+        ]}),
+        (_("Awards and own compliance"), {"fields": [
+            "individual_award_threshold", "collective_award_threshold",
+            "own_procedures_target", "family_procedures_target",
+        ]}),
+        (_("Emulation drive"), {"fields": ["drive_starts_on", "drive_ends_on"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"double_claims_across_kinds", "roster_excludes_residents"} & set(form.changed_data):
+            refresh_rule_inputs(resident_ids=obj.cases.values_list("resident_id", flat=True).distinct())
+
+
+@admin.register(Resident)
+class ResidentAdmin(ScopedAdmin):
+    list_display = ["full_name", "id_number", "birth_date", "sex", "commune", "category", "on_roster"]
+    list_filter = ["category", "sex", "on_roster"]
+    search_fields = ["full_name", "id_number", "phone", "village", "commune"]
+    readonly_fields = ["on_roster", "created_at", "created_by", "updated_at", "updated_by"]
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        units = Unit.objects.administered_by(request.user)
+        return queryset.filter(cases__member__unit__in=units).distinct()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_rule_inputs(resident_ids=[obj.pk])
+
+
+@admin.register(Case)
+class CaseAdmin(ScopedAdmin):
+    unit_path = "member__unit"
+    list_display = ["resident", "member", "campaign", "eid_level", "activated_on", "portal_used",
+                    "claimants", "resident_excluded"]
+    list_filter = ["campaign", "eid_level", "portal_used", "place", "member__unit__kind",
+                   "resident_excluded"]
+    search_fields = ["resident__full_name", "resident__id_number", "member__full_name",
+                     "member__id_number"]
+    autocomplete_fields = ["resident", "member"]
+    date_hierarchy = "activated_on"
+    list_select_related = ["resident", "member", "campaign"]
+    readonly_fields = ["claimants", "resident_excluded", "claim_awarded",
+                       "created_at", "created_by", "updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        old_resident = form.initial.get("resident") if change else None
+        super().save_model(request, obj, form, change)
+        refresh_rule_inputs(resident_ids={obj.resident_id, old_resident} - {None})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        refresh_rule_inputs(resident_ids=[obj.resident_id])
+
+    def delete_queryset(self, request, queryset):
+        resident_ids = list(queryset.values_list("resident_id", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_rule_inputs(resident_ids=resident_ids)
+
+
+@admin.register(DoubleClaimResolution)
+class DoubleClaimResolutionAdmin(admin.ModelAdmin):
+    list_display = ["resident", "campaign", "awarded_to", "resolved_by", "resolved_at", "undone_at"]
+    list_filter = ["campaign", ("undone_at", admin.EmptyFieldListFilter)]
+    search_fields = ["resident__full_name", "resident__id_number", "reason"]
+    autocomplete_fields = ["resident", "awarded_to"]
+    readonly_fields = ["resolved_by", "resolved_at", "undone_by", "undone_at"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.resolved_by = request.user
+        super().save_model(request, obj, form, change)
+        refresh_rule_inputs(resident_ids=[obj.resident_id])

@@ -1,0 +1,89 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Member, Unit, UnitRole
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Staff who are not superusers see and change only rows of the units they administer."""
+
+    unit_path = "unit"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.unit_path}__in": Unit.objects.administered_by(request.user)})
+
+    def save_model(self, request, obj, form, change):
+        if hasattr(obj, "stamp"):
+            obj.stamp(request.user)
+        super().save_model(request, obj, form, change)
+
+
+class UnitRoleInline(admin.TabularInline):
+    model = UnitRole
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Unit)
+class UnitAdmin(ScopedAdmin):
+    unit_path = "pk"
+    list_display = ["name", "code", "kind", "parent", "valid_from", "valid_to"]
+    list_filter = ["kind", ("valid_to", admin.EmptyFieldListFilter)]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+    inlines = [UnitRoleInline]
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=Unit.objects.administered_by(request.user))
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedAdmin):
+    list_display = ["full_name", "id_number", "unit", "category", "active"]
+    list_filter = ["category", "active", "unit__kind", "has_level2_account", "vneid_activated", "portal_used"]
+    search_fields = ["full_name", "id_number", "phone", "unit__code", "unit__name"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
+    fieldsets = [
+        (None, {"fields": ["unit", "full_name", "id_number", "category", "birth_date", "phone", "active"]}),
+        (_("Own compliance (plan II.1)"), {"fields": [
+            "has_level2_account", "vneid_activated", "portal_used",
+            ("own_procedures_online", "own_procedures_total"),
+            ("family_procedures_online", "family_procedures_total"),
+        ]}),
+        (_("Record"), {"fields": ["created_at", "created_by", "updated_at", "updated_by"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        from campaign.claims import refresh_rule_inputs, residents_with_id_numbers
+
+        old = form.initial.get("id_number") if change else None
+        super().save_model(request, obj, form, change)
+        refresh_rule_inputs(resident_ids=residents_with_id_numbers({obj.id_number, old} - {None}))
+
+    def delete_model(self, request, obj):
+        from campaign.claims import refresh_rule_inputs, residents_with_id_numbers
+
+        super().delete_model(request, obj)
+        refresh_rule_inputs(resident_ids=residents_with_id_numbers([obj.id_number]))
+
+    def delete_queryset(self, request, queryset):
+        from campaign.claims import refresh_rule_inputs, residents_with_id_numbers
+
+        id_numbers = list(queryset.values_list("id_number", flat=True))
+        super().delete_queryset(request, queryset)
+        refresh_rule_inputs(resident_ids=residents_with_id_numbers(id_numbers))
+
+
+@admin.register(UnitRole)
+class UnitRoleAdmin(ScopedAdmin):
+    list_display = ["user", "unit", "role"]
+    list_filter = ["role", "unit__kind"]
+    search_fields = ["user__username", "unit__code", "unit__name"]
+    autocomplete_fields = ["user", "unit"]
