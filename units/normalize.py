@@ -93,9 +93,10 @@ def normalize_id_number(value):
         if len(digits) == 11:
             digits = "0" + digits
     else:
-        digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
-        if digits.endswith(".0") and digits[:-2].isdigit():  # a number read back as text
-            digits = digits[:-2]
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if text.endswith(".0") and text[:-2].isdigit():  # a number read back as text
+            text = text[:-2]
+        digits = _SEPARATORS.sub("", text)
         if len(digits) == 11 and digits.isdigit() and not digits.startswith("0"):
             # Excel dropped the leading zero and the cell was later turned into text.
             digits = "0" + digits

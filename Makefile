@@ -1,0 +1,43 @@
+# Two commands for a new user: `make run` and `make test`. Only Python 3.11 is needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup migrate demo bench bench-rules bench-import messages clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: demo
+	@echo "Mở http://127.0.0.1:8000/ trong trình duyệt (Ctrl+C để dừng)."
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: bench-rules bench-import
+
+bench-rules: setup
+	$(PY) benchmarks/bench_rules.py
+
+bench-import: setup
+	$(PY) benchmarks/bench_import.py
+
+messages: setup
+	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks
+	$(PY) manage.py compilemessages -l vi --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache

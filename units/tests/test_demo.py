@@ -1,0 +1,73 @@
+"""The demo district: realistic, and the same for the same seed."""
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from campaign.claims import drift
+from campaign.models import Case, Resident
+from units.demo import seed_demo
+from units.models import Member, Unit, UnitKind, UnitRole
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot(seed, cases=600):
+    with transaction.atomic():
+        seed_demo(seed=seed, cases=cases, members=60)
+        data = {
+            "units": list(Unit.objects.order_by("code").values_list("code", "name", "kind", "parent__code")),
+            "members": list(Member.objects.order_by("id_number").values_list(
+                "id_number", "full_name", "category", "unit__code", "active", "phone")),
+            "residents": list(Resident.objects.order_by("id_number").values_list(
+                "id_number", "full_name", "birth_date", "sex", "category")),
+            "cases": list(Case.objects.order_by("resident__id_number", "member__id_number").values_list(
+                "resident__id_number", "member__id_number", "eid_level", "activated_on",
+                "portal_used", "place", "claimants", "resident_excluded")),
+        }
+        transaction.set_rollback(True)
+    return data
+
+
+def test_same_seed_gives_the_same_district_row_for_row():
+    first, second = snapshot(7), snapshot(7)
+    assert first == second
+    assert len(first["cases"]) >= 550
+
+
+def test_another_seed_gives_other_people():
+    assert snapshot(7)["residents"] != snapshot(8)["residents"]
+
+
+def test_demo_district_is_realistic():
+    summary = seed_demo(seed=2023, cases=3000, members=200)
+    assert summary.cases == Case.objects.count() >= 2900
+    kinds = set(Unit.objects.values_list("kind", flat=True))
+    assert kinds == set(UnitKind.values)
+    assert Unit.objects.filter(path__regex=r"^/\d+/\d+/\d+/$").exists()  # three levels deep
+    double = Case.objects.filter(claimants__gt=1).count()
+    before_start = Case.objects.filter(activated_on__lt="2023-04-21").count()
+    not_activated = Case.objects.filter(eid_level__isnull=True).count()
+    excluded = Case.objects.filter(resident_excluded=True).count()
+    for share in (double, before_start, not_activated, excluded):
+        assert 0.005 * summary.cases < share < 0.2 * summary.cases
+    assert {1, 2} <= set(Case.objects.values_list("eid_level", flat=True))
+    assert Case.objects.filter(portal_used=False, eid_level__isnull=False).exists()
+    assert Member.objects.filter(full_name__startswith="Lò").exists()
+    assert drift() == []
+
+
+def test_demo_creates_the_three_sign_in_accounts_with_their_roles():
+    seed_demo(seed=1, cases=50, members=30)
+    roles = {(r.user.username, r.role) for r in UnitRole.objects.select_related("user")}
+    assert ("bithu.mlan", UnitRole.Role.SECRETARY) in roles
+    assert ("xem.hoipn", UnitRole.Role.VIEWER) in roles
+    assert ("quantri", UnitRole.Role.ADMIN) in roles
+
+
+def test_seed_demo_refuses_a_database_that_has_units(capsys):
+    call_command("seed_demo", "--cases", "20", "--members", "20")
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--cases", "20")
+    call_command("seed_demo", "--if-empty")  # make run: a second start keeps the data
+    assert Case.objects.count() > 0
+    assert "quantri" in capsys.readouterr().out

@@ -1,0 +1,81 @@
+"""The shell of the site: sign-in, the home page of one's units, a unit's page, the admin."""
+import pytest
+from django.urls import reverse
+
+from campaign.tests.factories import CaseFactory
+from units.models import UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_need_sign_in(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_sign_in_and_home_lists_only_the_users_units(client):
+    district = UnitFactory(code="HD", name="Huyện Đoàn Sốp Cộp")
+    commune = UnitFactory(code="DX-MLA", name="Đoàn xã Mường Lạn", parent=district)
+    UnitFactory(code="DX-SK", name="Đoàn xã Sam Kha", parent=district)
+    MemberFactory(unit=commune)
+    role = UnitRoleFactory(unit=commune, role=UnitRole.Role.SECRETARY)
+    response = client.post(reverse("login"), {"username": role.user.username, "password": "mat-khau-123"})
+    assert response.status_code == 302
+    page = client.get(reverse("home")).content.decode()
+    assert "Đoàn xã Mường Lạn" in page
+    assert "Sam Kha" not in page and "Huyện Đoàn Sốp Cộp" not in page
+
+
+def test_wrong_password_is_refused_with_a_message(client):
+    UserFactory(username="bithu")
+    response = client.post(reverse("login"), {"username": "bithu", "password": "sai"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+def test_home_query_count_does_not_grow_with_units(client, django_assert_max_num_queries):
+    district = UnitFactory()
+    for _ in range(30):
+        MemberFactory(unit=UnitFactory(parent=district))
+    role = UnitRoleFactory(unit=district, role=UnitRole.Role.ADMIN)
+    client.force_login(role.user)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("home"))
+    assert len(response.context["units"]) == 31
+
+
+def test_unit_page_of_another_unit_is_not_found(client):
+    mine, theirs = UnitFactory(code="MINE"), UnitFactory(code="THEIRS")
+    role = UnitRoleFactory(unit=mine, role=UnitRole.Role.VIEWER)
+    client.force_login(role.user)
+    assert client.get(reverse("units:unit_detail", args=["MINE"])).status_code == 200
+    assert client.get(reverse("units:unit_detail", args=["THEIRS"])).status_code == 404
+
+
+def test_admin_lists_every_model_for_a_superuser(client):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    CaseFactory()
+    client.force_login(admin)
+    for model in ["units/unit", "units/member", "units/unitrole", "campaign/campaign",
+                  "campaign/resident", "campaign/case", "campaign/doubleclaimresolution",
+                  "reports/reportingperiod", "reports/personaldataaccess"]:
+        response = client.get(f"/admin/{model}/")
+        assert response.status_code == 200, model
+    response = client.get("/admin/campaign/case/", {"q": "Quàng"})
+    assert response.context["cl"].result_count == 1
+
+
+def test_admin_shows_a_staff_administrator_only_their_units(client):
+    from django.contrib.auth.models import Permission
+
+    mine, theirs = UnitFactory(), UnitFactory()
+    MemberFactory(unit=mine, full_name="Lò Văn Mình")
+    MemberFactory(unit=theirs, full_name="Cầm Thị Khác")
+    role = UnitRoleFactory(unit=mine, role=UnitRole.Role.ADMIN)
+    role.user.is_staff = True
+    role.user.save()
+    role.user.user_permissions.add(Permission.objects.get(codename="view_member"))
+    client.force_login(role.user)
+    names = [m.full_name for m in client.get("/admin/units/member/").context["cl"].result_list]
+    assert names == ["Lò Văn Mình"]
