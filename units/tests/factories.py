@@ -32,10 +32,9 @@ class MemberFactory(factory.django.DjangoModelFactory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "mat-khau-123")
+    password = factory.django.Password("mat-khau-123")
 
 
 class UnitRoleFactory(factory.django.DjangoModelFactory):
