@@ -79,3 +79,18 @@ def test_admin_shows_a_staff_administrator_only_their_units(client):
     client.force_login(role.user)
     names = [m.full_name for m in client.get("/admin/units/member/").context["cl"].result_list]
     assert names == ["Lò Văn Mình"]
+
+
+def test_ui_is_vietnamese_by_default_and_english_is_available(client):
+    page = client.get(reverse("login")).content.decode()
+    assert "Đăng nhập" in page and "Mật khẩu" in page and 'lang="vi"' in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("login")).content.decode()
+    assert "Sign in" in page and 'lang="en"' in page
+
+
+def test_error_messages_of_normalisation_are_in_vietnamese():
+    from units.normalize import normalize_id_number
+
+    with pytest.raises(ValueError, match="Số định danh phải có 12 chữ số"):
+        normalize_id_number("0140")
