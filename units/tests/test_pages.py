@@ -94,3 +94,8 @@ def test_error_messages_of_normalisation_are_in_vietnamese():
 
     with pytest.raises(ValueError, match="Số định danh phải có 12 chữ số"):
         normalize_id_number("0140")
+
+
+def test_browser_asking_for_english_still_gets_vietnamese_until_the_user_chooses(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Đăng nhập" in page
