@@ -104,8 +104,13 @@ class CaseForm(CaseDetailsMixin, forms.Form):
         self.user, self.campaign, self.case = user, campaign, case
         for name in self.omit:
             del self.fields[name]
-        self.fields["member"].queryset = guide_queryset(
-            user, include=case.member if case else None)
+        guides = guide_queryset(user, include=case.member if case else None)
+        self.fields["member"].queryset = guides
+        self.fields["member"].empty_label = _("Choose the member who guided")
+        if case is None and self.initial.get("member") is None:
+            only = list(guides[:2])
+            if len(only) == 1:
+                self.initial["member"] = only[0].pk
 
     def clean(self):
         data = super().clean()
