@@ -1,0 +1,295 @@
+"""Residents and cases on the web: lists, the case form, quick entry on a phone, batch entry
+from a paper list, and the ID-number look-up that warns of residents already guided.
+
+Scope: a user sees a case when its guide is in a unit they may see, a resident when any of
+their cases is visible, and changes only cases whose guide is in a unit they may edit.
+Viewers read; a write by a viewer is refused (403); an object outside the user's units is
+not found (404).
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from reports.models import PersonalDataAccess
+from units import normalize
+from units.models import Unit
+
+from . import services
+from .forms import BatchFormSet, BatchHeaderForm, CaseForm, QuickCaseForm, ResidentFilterForm
+from .models import Campaign, Case, Resident
+
+PAGE_SIZE = 50
+
+
+# --- Scope helpers --------------------------------------------------------------------------
+
+
+def current_campaign(request):
+    """The campaign the user works on: one of the active campaigns, chosen with
+    ?campaign=slug (remembered in the session), the first active one by default."""
+    campaigns = list(Campaign.objects.active())
+    if not campaigns:
+        raise Http404(_("No campaign is active."))
+    asked = request.GET.get("campaign")
+    slug = asked or request.session.get("campaign")
+    chosen = next((c for c in campaigns if c.slug == slug), campaigns[0])
+    if asked and chosen.slug == asked:
+        request.session["campaign"] = chosen.slug
+    request.campaigns = campaigns
+    return chosen
+
+
+def visible_residents(user):
+    """Residents with at least one case in a unit `user` may see."""
+    return Resident.objects.filter(pk__in=Case.objects.visible_to(user).values("resident_id"))
+
+
+def require_editor(user):
+    """A write needs a unit the user may edit; viewers are refused."""
+    if not Unit.objects.editable_by(user).exists():
+        raise PermissionDenied(_("Your role lets you read these lists, not change them."))
+
+
+def editable_case_or_error(user, pk):
+    """The case, if the user may edit it: 404 outside their units, 403 for a viewer."""
+    case = get_object_or_404(
+        Case.objects.visible_to(user).select_related("resident", "member__unit", "campaign"), pk=pk
+    )
+    if not Case.objects.editable_by(user).filter(pk=pk).exists():
+        raise PermissionDenied(_("Your role lets you read these lists, not change them."))
+    return case
+
+
+def query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def context(request, campaign, **extra):
+    return {"campaign": campaign, "campaigns": request.campaigns, **extra}
+
+
+def announce_saved(request, form, case, verb):
+    messages.success(request, verb % {"name": case.resident.full_name})
+    for warning in form.warnings:
+        messages.warning(request, warning)
+    if case.resident_details_kept:
+        messages.warning(request, _(
+            "This resident was already recorded with other details by another unit; "
+            "those details were kept."))
+
+
+# --- Lists and pages ------------------------------------------------------------------------
+
+
+@login_required
+def resident_list(request):
+    campaign = current_campaign(request)
+    cases = Case.objects.visible_to(request.user).of_campaign(campaign)
+    filters = ResidentFilterForm(request.GET or None, user=request.user)
+    residents, cases = filters.filter(Resident.objects.all(), cases)
+    residents = residents.filter(pk__in=cases.values("resident_id")).order_by("full_name", "pk")
+    page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = page.object_list.prefetch_related(Prefetch(
+        "cases", queryset=cases.select_related("member__unit").order_by("pk"),
+        to_attr="visible_cases",
+    ))
+    return render(request, "campaign/resident_list.html", context(
+        request, campaign, page=page, filters=filters,
+        can_edit=Unit.objects.editable_by(request.user).exists(),
+        query=query_without_page(request),
+    ))
+
+
+@login_required
+def resident_detail(request, pk):
+    campaign = current_campaign(request)
+    resident = get_object_or_404(visible_residents(request.user), pk=pk)
+    cases = (Case.objects.visible_to(request.user).filter(resident=resident)
+             .select_related("member__unit", "campaign"))
+    editable = set(Case.objects.editable_by(request.user).filter(resident=resident)
+                   .values_list("pk", flat=True))
+    others = resident.cases.of_campaign(campaign).exclude(pk__in=[c.pk for c in cases]).count()
+    PersonalDataAccess.record(user=request.user, action=PersonalDataAccess.Action.REVEAL,
+                              what=f"resident {resident.pk}", rows=1)
+    return render(request, "campaign/resident_detail.html", context(
+        request, campaign, resident=resident, cases=cases, editable=editable,
+        other_guides=others,
+    ))
+
+
+# --- Writing cases --------------------------------------------------------------------------
+
+
+@login_required
+def case_create(request):
+    require_editor(request.user)
+    campaign = current_campaign(request)
+    initial = {}
+    if request.GET.get("resident"):
+        resident = visible_residents(request.user).filter(pk=request.GET["resident"]).first()
+        if resident:
+            initial = {"id_number": resident.id_number, "full_name": resident.full_name}
+    form = CaseForm(request.POST or None, user=request.user, campaign=campaign, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(
+                campaign=campaign, member=form.cleaned_data["member"],
+                resident_data=form.resident_data(), case_data=form.case_data(),
+                user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            announce_saved(request, form, case, _("Saved: %(name)s."))
+            if "another" in request.POST:
+                return redirect("campaign:case_create")
+            return redirect(case.resident)
+    return render(request, "campaign/case_form.html", context(request, campaign, form=form))
+
+
+@login_required
+def case_edit(request, pk):
+    case = editable_case_or_error(request.user, pk)
+    campaign = case.campaign
+    current_campaign(request)
+    form = CaseForm(request.POST or None, user=request.user, campaign=campaign, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_update(
+                case=case, member=form.cleaned_data["member"],
+                resident_data=form.resident_data(), case_data=form.case_data(),
+                user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            announce_saved(request, form, case, _("Changes saved: %(name)s."))
+            return redirect(case.resident)
+    return render(request, "campaign/case_form.html", context(
+        request, campaign, form=form, case=case))
+
+
+@login_required
+def case_delete(request, pk):
+    case = editable_case_or_error(request.user, pk)
+    if request.method == "POST":
+        resident = case.resident
+        services.case_delete(case=case, user=request.user)
+        messages.success(request, _("Deleted: %(name)s guided by %(member)s.") % {
+            "name": resident.full_name, "member": case.member.full_name})
+        if visible_residents(request.user).filter(pk=resident.pk).exists():
+            return redirect(resident)
+        return redirect("campaign:resident_list")
+    return render(request, "campaign/case_confirm_delete.html", {"case": case})
+
+
+@login_required
+def quick_entry(request):
+    """A member's cases at an outreach day, one after another, on a phone."""
+    require_editor(request.user)
+    campaign = current_campaign(request)
+    form = QuickCaseForm(request.POST or None, user=request.user, campaign=campaign,
+                         initial={"member": request.session.get("quick_member")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(
+                campaign=campaign, member=form.cleaned_data["member"],
+                resident_data=form.resident_data(), case_data=form.case_data(),
+                user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session["quick_member"] = case.member_id
+            announce_saved(request, form, case,
+                           _("Saved: %(name)s. Ready for the next resident."))
+            return redirect("campaign:quick_entry")
+    return render(request, "campaign/quick_entry.html", context(request, campaign, form=form))
+
+
+@login_required
+def batch_entry(request):
+    """A paper list copied in rows: blank rows are ignored, and either every filled row is
+    saved or none is."""
+    require_editor(request.user)
+    campaign = current_campaign(request)
+    header = BatchHeaderForm(request.POST or None, user=request.user, prefix="list")
+    member = header.cleaned_data["member"] if header.is_bound and header.is_valid() else None
+    rows = BatchFormSet(request.POST or None, campaign=campaign, member=member, prefix="rows")
+    if request.method == "POST" and all([header.is_valid(), rows.is_valid()]):
+        filled = rows.filled_forms()
+        try:
+            created = services.cases_create(campaign=campaign, user=request.user, rows=[{
+                "member": member,
+                "resident_data": {k: form.cleaned_data[k] for k in ("id_number", "full_name", "phone")},
+                "case_data": {**{k: form.cleaned_data[k] for k in (
+                    "eid_level", "activated_on", "portal_used")},
+                    "place": header.cleaned_data["place"],
+                    "guided_on": header.cleaned_data["guided_on"]},
+            } for form in filled])
+        except ValidationError as error:
+            filled[error.params["row"]].add_error(None, error)
+        else:
+            messages.success(request, _("%(count)d cases saved for %(member)s.") % {
+                "count": len(created), "member": member.full_name})
+            for number, warning in rows.warnings:
+                messages.warning(request, _("Row %(row)d: %(warning)s") % {
+                    "row": number, "warning": warning})
+            return redirect(reverse("campaign:batch_entry"))
+    return render(request, "campaign/batch_entry.html", context(
+        request, campaign, header=header, rows=rows))
+
+
+# --- Look-up while typing -------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_POST
+def resident_lookup(request):
+    """What the form may tell about a typed ID number before saving (JSON).
+
+    POST (the ID number stays out of URLs and server logs). Only for users who may enter
+    cases. It says whether the number is valid (and its warnings), whether it is on a member
+    roster, and how many members guide that resident in the campaign. It names the resident
+    and the guides only where the user may see them: a resident none of whose cases is in
+    the user's units is reported as "guided by N members in other units", nothing more.
+    """
+    require_editor(request.user)
+    campaign = current_campaign(request)
+    try:
+        id_number = normalize.normalize_id_number(request.POST.get("id_number", ""))
+    except ValueError as error:
+        return JsonResponse({"valid": False, "error": str(error)})
+    answer = {"valid": True, "id_number": id_number,
+              "warnings": normalize.check_id_number(id_number), "exists": False,
+              "resident": None, "guides": [], "other_guides": 0}
+    resident = Resident.objects.filter(id_number=id_number).only("pk", "on_roster").first()
+    if resident is None:
+        return JsonResponse(answer)
+    answer["exists"] = True
+    answer["on_roster"] = resident.on_roster
+    cases = resident.cases.of_campaign(campaign)
+    visible = list(cases.visible_to(request.user).select_related("member__unit"))
+    answer["other_guides"] = cases.count() - len(visible)
+    if visible:
+        answer["resident"] = {"full_name": resident_name(resident.pk),
+                              "url": reverse("campaign:resident_detail", args=[resident.pk])}
+        answer["guides"] = [{"member_id": c.member_id, "name": c.member.full_name,
+                             "unit": c.member.unit.name} for c in visible]
+    elif visible_residents(request.user).filter(pk=resident.pk).exists():
+        # Guided in another campaign by someone in the user's units.
+        answer["resident"] = {"full_name": resident_name(resident.pk),
+                              "url": reverse("campaign:resident_detail", args=[resident.pk])}
+    return JsonResponse(answer)
+
+
+def resident_name(pk):
+    return Resident.objects.filter(pk=pk).values_list("full_name", flat=True).get()

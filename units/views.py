@@ -1,8 +1,17 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from .models import Unit
+from campaign import services
+from reports.models import PersonalDataAccess
+
+from .forms import MemberFilterForm, MemberForm
+from .models import Member, Unit
 
 
 @login_required
@@ -30,3 +39,127 @@ def unit_detail(request, code):
     return render(request, "units/unit_detail.html", {
         "unit": unit, "children": children, "members": members,
     })
+
+
+# --- Members ---------------------------------------------------------------------------------
+# Scope: a member is visible when their unit is; changed only in units the user may edit
+# (a viewer gets 403, a member outside the user's units 404).
+
+PAGE_SIZE = 50
+
+
+def _member_or_error(user, pk, *, edit=False):
+    member = get_object_or_404(Member.objects.visible_to(user).select_related("unit"), pk=pk)
+    if edit and not Member.objects.editable_by(user).filter(pk=pk).exists():
+        raise PermissionDenied(_("Your role lets you read these lists, not change them."))
+    return member
+
+
+def _current_campaign():
+    from campaign.models import Campaign
+
+    return Campaign.objects.active().first()
+
+
+@login_required
+def member_list(request):
+    campaign = _current_campaign()
+    filters = MemberFilterForm(request.GET or None, user=request.user)
+    members = filters.filter(Member.objects.visible_to(request.user)).select_related("unit")
+    members = members.annotate(case_count=Count(
+        "cases", filter=Q(cases__campaign=campaign))).order_by("unit__path", "full_name", "pk")
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "units/member_list.html", {
+        "page": page, "filters": filters, "query": query.urlencode(), "campaign": campaign,
+        "can_edit": Unit.objects.editable_by(request.user).exists(),
+    })
+
+
+@login_required
+def member_detail(request, pk):
+    member = _member_or_error(request.user, pk)
+    campaign = _current_campaign()
+    cases = member.cases.filter(campaign=campaign).select_related("resident").order_by("-pk")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    PersonalDataAccess.record(user=request.user, action=PersonalDataAccess.Action.REVEAL,
+                              what=f"member {member.pk}", rows=1)
+    return render(request, "units/member_detail.html", {
+        "member": member, "page": page, "campaign": campaign,
+        "can_edit": Member.objects.editable_by(request.user).filter(pk=pk).exists(),
+    })
+
+
+def _member_form_page(request, form, member=None):
+    if request.method == "POST" and form.is_valid():
+        fields = form.cleaned_data
+        try:
+            if member is None:
+                member = services.member_create(user=request.user, **fields)
+                messages.success(request, _("Member added: %(name)s.") % {"name": member})
+            else:
+                member = services.member_update(member=member, user=request.user, **fields)
+                messages.success(request, _("Changes saved: %(name)s.") % {"name": member})
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            for warning in form.warnings:
+                messages.warning(request, warning)
+            if "another" in request.POST:
+                return redirect("units:member_create")
+            return redirect(member)
+    return render(request, "units/member_form.html", {"form": form, "member": member})
+
+
+@login_required
+def member_create(request):
+    if not Unit.objects.editable_by(request.user).exists():
+        raise PermissionDenied(_("Your role lets you read these lists, not change them."))
+    initial = {}
+    if request.GET.get("unit"):
+        initial["unit"] = Unit.objects.editable_by(request.user).filter(
+            code=request.GET["unit"]).first()
+    form = MemberForm(request.POST or None, user=request.user, initial=initial)
+    return _member_form_page(request, form)
+
+
+@login_required
+def member_edit(request, pk):
+    member = _member_or_error(request.user, pk, edit=True)
+    form = MemberForm(request.POST or None, user=request.user, instance=member)
+    # The form must not write on the instance before the service does (it stamps and
+    # refreshes); ModelForm validation sets attributes, so the service gets a fresh copy.
+    return _member_form_page(request, form, Member.objects.get(pk=pk) if form.is_bound else member)
+
+
+@login_required
+@require_POST
+def member_deactivate(request, pk):
+    """Mark a member as former (or active again): `active` in the POST, "0" or "1"."""
+    member = _member_or_error(request.user, pk, edit=True)
+    active = request.POST.get("active") == "1"
+    services.member_deactivate(member=member, user=request.user, active=active)
+    if active:
+        messages.success(request, _("%(name)s is an active member again.") % {"name": member})
+    else:
+        messages.success(request, _(
+            "%(name)s is now a former member: their cases still count, but they no longer "
+            "count in their unit's size.") % {"name": member})
+    return redirect(member)
+
+
+@login_required
+def member_delete(request, pk):
+    member = _member_or_error(request.user, pk, edit=True)
+    case_count = member.cases.count()
+    if request.method == "POST":
+        try:
+            services.member_delete(member=member, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(member)
+        messages.success(request, _("Member deleted: %(name)s.") % {"name": member})
+        return redirect("units:member_list")
+    return render(request, "units/member_confirm_delete.html", {
+        "member": member, "case_count": case_count})

@@ -1,0 +1,295 @@
+"""Forms to enter cases: the full form, the quick form for a phone, the batch for a paper list.
+
+Typed values are read by the fields of units.forms (which use units.normalize). What is
+probably wrong but may be right (an unknown province code, an odd phone prefix, an activation
+before the campaign) is a warning shown beside the saved result, never a refusal.
+"""
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from units.forms import (
+    DayFirstDateField, IdNumberField, NameField, PhoneField, WarningsMixin, search_condition,
+)
+from units.models import Member, Unit
+
+from .models import Case, Place, ResidentCategory, Sex
+
+LEVEL_CHOICES = [("", _("Not activated yet")), *Case.Level.choices]
+
+
+class GuideChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, member):
+        return f"{member.full_name} · {member.unit.name}"
+
+
+def guide_queryset(user, *, include=None):
+    """Members a user may record cases for: active members of the units they may edit
+    (and `include`, the case's current guide, when editing)."""
+    condition = Q(active=True)
+    if include is not None:
+        condition |= Q(pk=include.pk)
+    return (
+        Member.objects.editable_by(user).filter(condition)
+        .select_related("unit").order_by("unit__path", "full_name")
+    )
+
+
+class CaseDetailsMixin(WarningsMixin):
+    """The checks shared by every form that records a case."""
+
+    campaign = None
+
+    def clean_case_details(self, data):
+        level, activated = data.get("eid_level"), data.get("activated_on")
+        today = timezone.localdate()
+        if level and not activated and "activated_on" not in self.errors:
+            self.add_error("activated_on", forms.ValidationError(
+                _("Give the day the e-ID account was activated, or choose “not activated yet”."),
+                code="activation_date_missing"))
+        if activated and not level and "eid_level" not in self.errors:
+            self.add_error("eid_level", forms.ValidationError(
+                _("Choose the e-ID level (1 or 2) activated on that day, or leave the date blank."),
+                code="level_missing"))
+        for name in ("activated_on", "guided_on"):
+            if data.get(name) and data[name] > today:
+                self.add_error(name, forms.ValidationError(
+                    _("This date is in the future."), code="future_date"))
+        if (activated and self.campaign and activated < self.campaign.activation_starts_on
+                and "activated_on" not in self.errors):
+            self.warnings.append(
+                _("Activated on %(day)s, before %(start)s: this case will not count.")
+                % {"day": activated.strftime("%d/%m/%Y"),
+                   "start": self.campaign.activation_starts_on.strftime("%d/%m/%Y")}
+            )
+
+
+class CaseForm(CaseDetailsMixin, forms.Form):
+    """One case in one form: the resident, the guide, the e-ID level and date, the portal,
+    the place. Used to add and to change a case."""
+
+    omit = ()
+
+    id_number = IdNumberField()
+    full_name = NameField()
+    member = GuideChoiceField(label=_("Guided by"), queryset=Member.objects.none())
+    eid_level = forms.TypedChoiceField(
+        label=_("e-ID level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None,
+        required=False,
+    )
+    activated_on = DayFirstDateField(label=_("Activated on"), required=False)
+    portal_used = forms.BooleanField(label=_("Portal account activated and used"), required=False)
+    id_card_application = forms.BooleanField(
+        label=_("ID card application collected"), required=False)
+    guided_on = DayFirstDateField(label=_("Guided on"), required=False)
+    place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices],
+                              required=False)
+    birth_date = DayFirstDateField(label=_("Birth date"), required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
+    phone = PhoneField()
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    category = forms.ChoiceField(
+        label=_("The resident is"), choices=ResidentCategory.choices,
+        initial=ResidentCategory.RESIDENT,
+        help_text=_("Anyone but a resident is excluded from every credited count."),
+    )
+    note = forms.CharField(label=_("Note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, campaign, case=None, **kwargs):
+        if case is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_from_case(case)
+        super().__init__(*args, **kwargs)
+        self.user, self.campaign, self.case = user, campaign, case
+        for name in self.omit:
+            del self.fields[name]
+        guides = guide_queryset(user, include=case.member if case else None)
+        self.fields["member"].queryset = guides
+        self.fields["member"].empty_label = _("Choose the member who guided")
+        if case is None and self.initial.get("member") is None:
+            only = list(guides[:2])
+            if len(only) == 1:
+                self.initial["member"] = only[0].pk
+
+    def clean(self):
+        data = super().clean()
+        self.clean_case_details(data)
+        self.warn_about_id_and_phone(birth_date=data.get("birth_date"), sex=data.get("sex"))
+        if data.get("id_number") and data.get("member") and self.campaign:
+            duplicates = Case.objects.filter(
+                campaign=self.campaign, member=data["member"],
+                resident__id_number=data["id_number"],
+            )
+            if self.case is not None:
+                duplicates = duplicates.exclude(pk=self.case.pk)
+            if duplicates.exists():
+                self.add_error("member", forms.ValidationError(
+                    _("%(member)s already guides this resident in this campaign.")
+                    % {"member": data["member"]}, code="duplicate_case"))
+        return data
+
+    def resident_data(self):
+        data = self.cleaned_data
+        return {key: data[key] for key in (
+            "id_number", "full_name", "birth_date", "sex", "phone", "address", "category",
+        ) if key in data}
+
+    def case_data(self):
+        data = self.cleaned_data
+        return {key: data[key] for key in (
+            "eid_level", "activated_on", "portal_used", "id_card_application", "guided_on",
+            "place", "note",
+        ) if key in data}
+
+
+def initial_from_case(case):
+    resident = case.resident
+    return {
+        "id_number": resident.id_number, "full_name": resident.full_name,
+        "birth_date": resident.birth_date, "sex": resident.sex, "phone": resident.phone,
+        "address": resident.address, "category": resident.category,
+        "member": case.member_id, "eid_level": case.eid_level, "activated_on": case.activated_on,
+        "portal_used": case.portal_used, "id_card_application": case.id_card_application,
+        "guided_on": case.guided_on, "place": case.place, "note": case.note,
+    }
+
+
+class QuickCaseForm(CaseForm):
+    """The phone form for a member's own cases at an outreach day: few, big fields; the place
+    defaults to Volunteer Saturday and the dates to today."""
+
+    omit = ("birth_date", "sex", "address", "category", "note", "guided_on")
+
+    eid_level = forms.TypedChoiceField(
+        label=_("e-ID level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None,
+        required=False, widget=forms.RadioSelect(attrs={"class": "choices"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["place"].initial = Place.VOLUNTEER_SATURDAY
+        self.fields["activated_on"].initial = today
+        self.fields["eid_level"].initial = Case.Level.ONE
+        self.fields["id_number"].widget.attrs["autofocus"] = True
+
+    def case_data(self):
+        data = super().case_data()
+        data["guided_on"] = timezone.localdate()
+        return data
+
+
+class BatchHeaderForm(forms.Form):
+    """What a paper list shares: its guide, where and when they guided."""
+
+    member = GuideChoiceField(label=_("Guided by"), queryset=Member.objects.none())
+    place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices],
+                              required=False)
+    guided_on = DayFirstDateField(label=_("Guided on"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = guide_queryset(user)
+
+
+class BatchRowForm(CaseDetailsMixin, forms.Form):
+    """One line of a paper list. A line left blank is ignored."""
+
+    id_number = IdNumberField()
+    full_name = NameField()
+    phone = PhoneField()
+    eid_level = forms.TypedChoiceField(
+        label=_("Level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False)
+    activated_on = DayFirstDateField(label=_("Activated on"), required=False)
+    portal_used = forms.BooleanField(label=_("Portal"), required=False)
+
+    def __init__(self, *args, campaign=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = field.label
+
+    def clean(self):
+        data = super().clean()
+        self.clean_case_details(data)
+        self.warn_about_id_and_phone()
+        return data
+
+
+class BaseBatchFormSet(forms.BaseFormSet):
+    def __init__(self, *args, campaign=None, member=None, **kwargs):
+        self.campaign, self.member = campaign, member
+        super().__init__(*args, form_kwargs={"campaign": campaign}, **kwargs)
+
+    def filled_forms(self):
+        return [form for form in self.forms if form.has_changed()]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = {}
+        for number, form in enumerate(self.forms, start=1):
+            id_number = form.cleaned_data.get("id_number")
+            if not id_number:
+                continue
+            if id_number in seen:
+                form.add_error("id_number", forms.ValidationError(
+                    _("The same ID number as row %(row)d.") % {"row": seen[id_number]},
+                    code="duplicate_row"))
+            else:
+                seen[id_number] = number
+        if not seen:
+            raise forms.ValidationError(_("Fill in at least one row."), code="empty")
+        if self.campaign and self.member and seen:
+            listed = set(Case.objects.filter(
+                campaign=self.campaign, member=self.member, resident__id_number__in=list(seen),
+            ).values_list("resident__id_number", flat=True))
+            for form in self.forms:
+                if form.cleaned_data.get("id_number") in listed:
+                    form.add_error("id_number", forms.ValidationError(
+                        _("%(member)s already guides this resident in this campaign.")
+                        % {"member": self.member}, code="duplicate_case"))
+
+    @property
+    def warnings(self):
+        return [(number, warning) for number, form in enumerate(self.forms, start=1)
+                for warning in getattr(form, "warnings", [])]
+
+
+BatchFormSet = forms.formset_factory(
+    BatchRowForm, formset=BaseBatchFormSet, extra=10, max_num=50, validate_max=True,
+)
+
+
+class ResidentFilterForm(forms.Form):
+    """Search and filters of the list of residents."""
+
+    LEVELS = [("", _("Any level")), ("none", _("Not activated yet")), ("1", _("Level 1")),
+              ("2", _("Level 2"))]
+
+    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={
+        "placeholder": _("Name or ID number"), "type": "search"}))
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False,
+                                  empty_label=_("All my units"))
+    level = forms.ChoiceField(label=_("e-ID level"), choices=LEVELS, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.visible_to(user)
+
+    def filter(self, residents, cases):
+        """Narrow `residents` (and the `cases` that make them visible) by the filters."""
+        if not self.is_valid():
+            return residents, cases
+        data = self.cleaned_data
+        if data["q"]:
+            residents = residents.filter(search_condition(data["q"], "full_name", "id_number"))
+        if data["unit"]:
+            cases = cases.filter(member__unit__in=Unit.objects.subtree(data["unit"]))
+        if data["level"] == "none":
+            cases = cases.filter(eid_level__isnull=True)
+        elif data["level"]:
+            cases = cases.filter(eid_level=int(data["level"]))
+        return residents, cases
+

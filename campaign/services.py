@@ -1,0 +1,233 @@
+"""Writes that span several models: a case with its resident, a member and the roster.
+
+Each function is keyword-only, runs in one transaction, stamps who wrote what, and refreshes
+the stored rule inputs (campaign.claims) of every resident it touched, so that every figure
+read afterwards is right. Views validate with a form, then call one of these.
+"""
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from units.models import Member
+
+from .claims import refresh_rule_inputs, residents_with_id_numbers
+from .models import Case, Resident, ResidentCategory
+
+RESIDENT_FIELDS = ("full_name", "birth_date", "sex", "phone", "address", "village", "commune",
+                   "category")
+CASE_FIELDS = ("eid_level", "activated_on", "portal_used", "id_card_application", "guided_on",
+               "place", "note")
+
+
+def _resident_for(*, resident_data, user, may_overwrite):
+    """The resident with the given ID number, created if new. Returns (resident, kept):
+    `kept` is True when details typed differ from those recorded but were not written.
+
+    An existing resident's details are overwritten only when `may_overwrite(resident)`
+    (the user may edit every case of that resident); otherwise only blank details are filled
+    in, so that a user of one unit cannot rewrite a person recorded by another unit.
+    """
+    data = {key: value for key, value in resident_data.items() if key in RESIDENT_FIELDS}
+    resident = Resident.objects.select_for_update().filter(
+        id_number=resident_data["id_number"]
+    ).first()
+    if resident is None:
+        resident = Resident(id_number=resident_data["id_number"])
+        for key, value in data.items():
+            setattr(resident, key, value)
+        if not resident.category:
+            resident.category = ResidentCategory.RESIDENT
+        resident.stamp(user)
+        resident.full_clean()
+        resident.save()
+        return resident, False
+    overwrite = may_overwrite(resident)
+    changed = kept = False
+    for key, value in data.items():
+        if value in (None, "") or (key == "category" and value == ResidentCategory.RESIDENT
+                                   and not overwrite):
+            continue
+        current = getattr(resident, key)
+        if current == value:
+            continue
+        if overwrite or current in (None, ""):
+            setattr(resident, key, value)
+            changed = True
+        else:
+            kept = True
+    if changed:
+        resident.stamp(user)
+        resident.full_clean()
+        resident.save()
+    return resident, kept
+
+
+def _user_edits_every_case(user):
+    def check(resident):
+        return not resident.cases.exclude(pk__in=Case.objects.editable_by(user)).exists()
+    return check
+
+
+def _delete_if_orphaned(resident_id):
+    """A resident nobody guides any more is not kept (personal data without a purpose)."""
+    Resident.objects.filter(pk=resident_id, cases__isnull=True, resolutions__isnull=True).delete()
+
+
+def _check_not_listed(*, campaign, member, resident, exclude_pk=None):
+    duplicates = Case.objects.filter(campaign=campaign, member=member, resident=resident)
+    if exclude_pk:
+        duplicates = duplicates.exclude(pk=exclude_pk)
+    if duplicates.exists():
+        raise ValidationError(
+            _("%(member)s already guides this resident in this campaign.") % {"member": member},
+            code="duplicate_case",
+        )
+
+
+@transaction.atomic
+def case_create(*, campaign, member, resident_data, case_data, user):
+    """Record that `member` guided the resident `resident_data` (an ID number and details)
+    in `campaign`. Returns the case; `case.resident_details_kept` says whether typed details
+    differing from an existing resident's were left as they were."""
+    resident, kept = _resident_for(
+        resident_data=resident_data, user=user, may_overwrite=_user_edits_every_case(user)
+    )
+    _check_not_listed(campaign=campaign, member=member, resident=resident)
+    case = Case(campaign=campaign, member=member, resident=resident)
+    for key in CASE_FIELDS:
+        if key in case_data:
+            setattr(case, key, case_data[key])
+    case.stamp(user)
+    case.full_clean(validate_unique=False)
+    case.save()
+    refresh_rule_inputs(resident_ids=[resident.pk])
+    case.resident_details_kept = kept
+    return case
+
+
+@transaction.atomic
+def cases_create(*, campaign, rows, user):
+    """Several cases at once, all or none: `rows` is a list of dicts with `member`,
+    `resident_data` and `case_data`. Raises ValidationError (with the row's index in
+    `error.params["row"]`) and writes nothing if one row cannot be saved."""
+    created, touched = [], set()
+    may_overwrite = _user_edits_every_case(user)
+    for index, row in enumerate(rows):
+        try:
+            resident, kept = _resident_for(
+                resident_data=row["resident_data"], user=user, may_overwrite=may_overwrite
+            )
+            _check_not_listed(campaign=campaign, member=row["member"], resident=resident)
+            case = Case(campaign=campaign, member=row["member"], resident=resident)
+            for key in CASE_FIELDS:
+                if key in row["case_data"]:
+                    setattr(case, key, row["case_data"][key])
+            case.stamp(user)
+            case.full_clean(validate_unique=False)
+            case.save()
+        except ValidationError as error:
+            error.params = {**(getattr(error, "params", None) or {}), "row": index}
+            raise
+        case.resident_details_kept = kept
+        created.append(case)
+        touched.add(resident.pk)
+    refresh_rule_inputs(resident_ids=touched)
+    return created
+
+
+@transaction.atomic
+def case_update(*, case, member, resident_data, case_data, user):
+    """Change a case: its guide, its details, or the resident it is about (a corrected ID
+    number moves the case to that resident; the old one is removed if nobody guides them)."""
+    old_resident_id = case.resident_id
+    resident, kept = _resident_for(
+        resident_data=resident_data, user=user, may_overwrite=_user_edits_every_case(user)
+    )
+    _check_not_listed(campaign=case.campaign, member=member, resident=resident, exclude_pk=case.pk)
+    case.member = member
+    case.resident = resident
+    for key in CASE_FIELDS:
+        if key in case_data:
+            setattr(case, key, case_data[key])
+    case.stamp(user)
+    case.full_clean(validate_unique=False)
+    case.save()
+    if old_resident_id != resident.pk:
+        _delete_if_orphaned(old_resident_id)
+    refresh_rule_inputs(resident_ids={old_resident_id, resident.pk})
+    case.resident_details_kept = kept
+    return case
+
+
+@transaction.atomic
+def case_delete(*, case, user):
+    """Delete a case; its resident goes too if nobody else guides them."""
+    resident_id = case.resident_id
+    case.delete()
+    _delete_if_orphaned(resident_id)
+    refresh_rule_inputs(resident_ids=[resident_id])
+
+
+# --- The roster ---------------------------------------------------------------------------
+
+MEMBER_FIELDS = (
+    "unit", "full_name", "id_number", "category", "birth_date", "phone",
+    "has_level2_account", "vneid_activated", "portal_used",
+    "own_procedures_online", "own_procedures_total",
+    "family_procedures_online", "family_procedures_total",
+)
+
+
+@transaction.atomic
+def member_create(*, user, **fields):
+    """Put a person on a unit's roster (which excludes their ID number as a resident)."""
+    member = Member(**{key: value for key, value in fields.items() if key in MEMBER_FIELDS})
+    member.stamp(user)
+    member.full_clean()
+    member.save()
+    refresh_rule_inputs(resident_ids=residents_with_id_numbers([member.id_number]))
+    return member
+
+
+@transaction.atomic
+def member_update(*, member, user, **fields):
+    """Change a member; a corrected ID number changes which residents the roster excludes."""
+    old_id_number = Member.objects.filter(pk=member.pk).values_list("id_number", flat=True).get()
+    for key, value in fields.items():
+        if key in MEMBER_FIELDS + ("active",):
+            setattr(member, key, value)
+    member.stamp(user)
+    member.full_clean()
+    member.save()
+    refresh_rule_inputs(
+        resident_ids=residents_with_id_numbers({old_id_number, member.id_number})
+    )
+    return member
+
+
+@transaction.atomic
+def member_deactivate(*, member, user, active=False):
+    """A member who left (or, with active=True, came back): their cases still count for them
+    and their unit, but a former member is not counted in the unit's size."""
+    member.active = active
+    member.stamp(user)
+    member.save(update_fields=["active", "updated_at", "updated_by"])
+    # The roster (active or not) excludes the ID number either way; refreshed all the same
+    # so that any later rule reading `active` finds its inputs fresh.
+    refresh_rule_inputs(resident_ids=residents_with_id_numbers([member.id_number]))
+    return member
+
+
+@transaction.atomic
+def member_delete(*, member, user):
+    """Remove a member entered by mistake. A member who guides anyone cannot be deleted
+    (their cases are the campaign's record): deactivate them instead."""
+    if member.cases.exists():
+        raise ValidationError(
+            _("%(member)s guides residents and cannot be deleted; mark them as former "
+              "instead.") % {"member": member},
+            code="member_has_cases",
+        )
+    id_number = member.id_number
+    member.delete()
+    refresh_rule_inputs(resident_ids=residents_with_id_numbers([id_number]))

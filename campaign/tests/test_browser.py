@@ -1,0 +1,87 @@
+"""Quick entry in real Chromium at phone width (390×844). Screenshots go to test-artifacts/."""
+import os
+from pathlib import Path
+
+import pytest
+
+from campaign.models import Case
+from campaign.tests.factories import CaseFactory
+from units.models import UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def page(live_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN",
+                                      extra_http_headers={"Accept-Language": "vi"})
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.fixture
+def secretary_and_guide():
+    unit = UnitFactory(name="Đoàn xã Chiềng Cơi")
+    role = UnitRoleFactory(unit=unit, role=UnitRole.Role.SECRETARY, user__username="bithu")
+    role.user.set_password("mat-khau-123")
+    role.user.save()
+    guide = MemberFactory(unit=unit, full_name="Lò Văn Thành")
+    return role.user, guide
+
+
+def sign_in(page, live_server):
+    page.goto(f"{live_server.url}/dang-nhap/?next=/chien-dich/nhap-nhanh/")
+    page.fill("input[name=username]", "bithu")
+    page.fill("input[name=password]", "mat-khau-123")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url("**/chien-dich/nhap-nhanh/")
+
+
+def test_quick_entry_on_a_phone_adds_a_case_and_is_ready_for_the_next(page, live_server, secretary_and_guide):
+    _, guide = secretary_and_guide
+    sign_in(page, live_server)
+    page.screenshot(path=str(ARTIFACTS / "quick-entry-empty.png"), full_page=True)
+    page.select_option("select[name=member]", str(guide.pk))
+    page.fill("input[name=id_number]", "014090123234")
+    page.fill("input[name=full_name]", "Quàng Thị Mai")
+    page.check("input[name=portal_used]")
+    page.click("button.primary")
+    page.wait_for_selector(".msg.success")
+    message = page.inner_text(".msg.success")
+    assert "Quàng Thị Mai" in message
+    page.screenshot(path=str(ARTIFACTS / "quick-entry-saved.png"), full_page=True)
+    case = Case.objects.get()
+    assert case.member == guide and case.place == "volunteer_saturday" and case.portal_used
+    assert page.input_value("input[name=id_number]") == ""
+    assert page.evaluate("document.activeElement.name") == "id_number"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"
+
+
+def test_typing_a_known_id_number_warns_before_saving(page, live_server, secretary_and_guide):
+    _, guide = secretary_and_guide
+    CaseFactory(member=guide, resident__id_number="014090123234",
+                resident__full_name="Quàng Thị Mai")
+    sign_in(page, live_server)
+    page.fill("input[name=id_number]", "")
+    page.type("input[name=id_number]", "014 090 123 234")
+    warning = page.wait_for_selector(".lookup.known")
+    text = warning.inner_text()
+    assert "Quàng Thị Mai" in text and "Lò Văn Thành" in text
+    assert page.input_value("input[name=full_name]") == "Quàng Thị Mai"
+    page.screenshot(path=str(ARTIFACTS / "quick-entry-known-id.png"), full_page=True)
+    assert Case.objects.count() == 1

@@ -1,0 +1,124 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from campaign import services
+from campaign.models import Case, Resident
+from campaign.tests.factories import CaseFactory, plan_campaign
+from units.models import Member, UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+
+pytestmark = pytest.mark.django_db
+
+RESIDENT = {"id_number": "014090123234", "full_name": "Quàng Thị Mai", "phone": "0912345678"}
+FULL = {"eid_level": 2, "activated_on": datetime.date(2023, 5, 2), "portal_used": True}
+
+
+@pytest.fixture
+def secretary():
+    return UnitRoleFactory(role=UnitRole.Role.SECRETARY).user
+
+
+def guide_of(user):
+    return MemberFactory(unit=user.unit_roles.get().unit)
+
+
+def test_case_create_stamps_and_counts_claimants(secretary):
+    first = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
+                                 resident_data=RESIDENT, case_data=FULL, user=secretary)
+    assert first.created_by == secretary and first.resident.created_by == secretary
+    second = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
+                                  resident_data=RESIDENT, case_data=FULL, user=secretary)
+    assert second.resident == first.resident
+    assert set(Case.objects.values_list("claimants", flat=True)) == {2}
+
+
+def test_same_guide_twice_is_refused(secretary):
+    member = guide_of(secretary)
+    services.case_create(campaign=plan_campaign(), member=member, resident_data=RESIDENT,
+                         case_data=FULL, user=secretary)
+    with pytest.raises(ValidationError) as error:
+        services.case_create(campaign=plan_campaign(), member=member, resident_data=RESIDENT,
+                             case_data=FULL, user=secretary)
+    assert error.value.code == "duplicate_case"
+    assert Case.objects.count() == 1
+
+
+def test_details_of_a_resident_recorded_by_another_unit_are_not_overwritten(secretary):
+    other = CaseFactory(resident__id_number=RESIDENT["id_number"], resident__full_name="Tên cũ",
+                        resident__phone="")
+    case = services.case_create(
+        campaign=plan_campaign(), member=guide_of(secretary),
+        resident_data={**RESIDENT, "full_name": "Tên mới"}, case_data={}, user=secretary)
+    resident = Resident.objects.get(pk=other.resident_id)
+    assert resident.full_name == "Tên cũ"  # kept
+    assert resident.phone == "0912345678"  # a blank detail is filled in
+    assert case.resident_details_kept
+
+
+def test_own_resident_details_are_updated(secretary):
+    member = guide_of(secretary)
+    services.case_create(campaign=plan_campaign(), member=member, resident_data=RESIDENT,
+                         case_data={}, user=secretary)
+    case = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
+                                resident_data={**RESIDENT, "full_name": "Quàng Thị Mại"},
+                                case_data={}, user=secretary)
+    assert Resident.objects.get().full_name == "Quàng Thị Mại" and not case.resident_details_kept
+
+
+def test_batch_is_all_or_nothing_and_names_the_row(secretary):
+    member = guide_of(secretary)
+    CaseFactory(member=member, resident__id_number="014090123299")
+    rows = [{"member": member, "resident_data": {**RESIDENT}, "case_data": FULL},
+            {"member": member, "resident_data": {"id_number": "014090123299", "full_name": "X"},
+             "case_data": {}}]
+    with pytest.raises(ValidationError) as error:
+        services.cases_create(campaign=plan_campaign(), rows=rows, user=secretary)
+    assert error.value.params["row"] == 1
+    assert not Resident.objects.filter(id_number=RESIDENT["id_number"]).exists()
+
+
+def test_case_update_and_delete_refresh_the_other_claimant(secretary):
+    kept = CaseFactory(resident__id_number=RESIDENT["id_number"])
+    case = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
+                                resident_data=RESIDENT, case_data=FULL, user=secretary)
+    kept.refresh_from_db()
+    assert kept.claimants == 2
+    services.case_update(case=case, member=case.member,
+                         resident_data={**RESIDENT, "id_number": "014090123235"},
+                         case_data=FULL, user=secretary)
+    kept.refresh_from_db()
+    assert kept.claimants == 1
+    services.case_delete(case=case, user=secretary)
+    assert list(Resident.objects.values_list("id_number", flat=True)) == [RESIDENT["id_number"]]
+
+
+def test_level_without_date_is_refused_by_the_model_too(secretary):
+    with pytest.raises(ValidationError):
+        services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
+                             resident_data=RESIDENT, case_data={"eid_level": 1}, user=secretary)
+    assert not Resident.objects.exists()
+
+
+def test_roster_changes_refresh_resident_exclusion(secretary):
+    case = CaseFactory(resident__id_number=RESIDENT["id_number"])
+    member = services.member_create(user=secretary, unit=case.member.unit, full_name="Cán bộ",
+                                    id_number=RESIDENT["id_number"], category="cadre")
+    case.refresh_from_db()
+    assert case.resident_excluded and member.created_by == secretary
+    services.member_update(member=member, user=secretary, id_number="014090123111")
+    case.refresh_from_db()
+    assert not case.resident_excluded
+    services.member_delete(member=member, user=secretary)
+    assert not Member.objects.filter(pk=member.pk).exists()
+
+
+def test_member_with_cases_cannot_be_deleted(secretary):
+    case = CaseFactory()
+    with pytest.raises(ValidationError) as error:
+        services.member_delete(member=case.member, user=secretary)
+    assert error.value.code == "member_has_cases"
+    services.member_deactivate(member=case.member, user=secretary)
+    case.member.refresh_from_db()
+    assert not case.member.active

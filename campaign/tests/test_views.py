@@ -1,0 +1,297 @@
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+
+from campaign.models import Case, Resident
+from campaign.tests.factories import CaseFactory, CampaignFactory, ResidentFactory, plan_campaign
+from campaign.claims import refresh_rule_inputs
+from reports.models import PersonalDataAccess
+from units.models import UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def user_with(role, unit):
+    user = UnitRoleFactory(unit=unit, role=role).user
+    user.save()  # the factory sets the password after saving; keep it for the session hash
+    return user
+
+
+@pytest.fixture
+def district():
+    """Two sibling communes under one district union; a secretary and a viewer of the first."""
+    top = UnitFactory(code="HD")
+    commune_a = UnitFactory(code="XA", parent=top)
+    commune_b = UnitFactory(code="XB", parent=top)
+    secretary = user_with(UnitRole.Role.SECRETARY, commune_a)
+    viewer = user_with(UnitRole.Role.VIEWER, commune_a)
+    outsider = user_with(UnitRole.Role.SECRETARY, commune_b)
+    guide_a = MemberFactory(unit=commune_a, full_name="Lò Văn A")
+    guide_b = MemberFactory(unit=commune_b, full_name="Cầm Thị B")
+    return {"a": commune_a, "b": commune_b, "secretary": secretary, "viewer": viewer,
+            "outsider": outsider, "guide_a": guide_a, "guide_b": guide_b}
+
+
+def case_post(member, **extra):
+    data = {"id_number": "014 090 123 234", "full_name": "  Quàng   Thị Mai ", "member": member.pk,
+            "eid_level": "2", "activated_on": "02/05/2023", "portal_used": "on",
+            "guided_on": "2/5/2023", "place": "market", "category": "resident", "phone": "+84912345678"}
+    data.update(extra)
+    return data
+
+
+def test_case_create_normalises_and_stamps_and_refreshes(client, district):
+    client.force_login(district["secretary"])
+    response = client.post(reverse("campaign:case_create"), case_post(district["guide_a"]))
+    resident = Resident.objects.get()
+    assert response.status_code == 302 and response["Location"] == resident.get_absolute_url()
+    assert resident.id_number == "014090123234"
+    assert resident.full_name == "Quàng Thị Mai"
+    assert resident.phone == "0912345678"
+    case = Case.objects.get()
+    assert case.activated_on == datetime.date(2023, 5, 2) and case.eid_level == 2
+    assert case.campaign == plan_campaign()
+    assert case.created_by == district["secretary"] == case.updated_by
+    assert resident.created_by == district["secretary"]
+
+
+def test_second_guide_makes_a_double_claim_not_a_refusal(client, district):
+    client.force_login(district["secretary"])
+    client.post(reverse("campaign:case_create"), case_post(district["guide_a"]))
+    client.force_login(district["outsider"])
+    response = client.post(reverse("campaign:case_create"), case_post(district["guide_b"]))
+    assert response.status_code == 302
+    assert sorted(Case.objects.values_list("claimants", flat=True)) == [2, 2]
+    assert Resident.objects.count() == 1
+
+
+def test_level_without_date_is_a_form_error(client, district):
+    client.force_login(district["secretary"])
+    response = client.post(reverse("campaign:case_create"),
+                           case_post(district["guide_a"], activated_on=""))
+    assert response.status_code == 200
+    assert response.context["form"].has_error("activated_on", "activation_date_missing")
+    assert not Case.objects.exists()
+
+
+def test_unknown_province_code_is_a_warning_and_the_case_is_saved(client, district):
+    client.force_login(district["secretary"])
+    response = client.post(reverse("campaign:case_create"),
+                           case_post(district["guide_a"], id_number="999090123234"), follow=True)
+    assert Case.objects.count() == 1
+    levels = [m.level_tag for m in response.context["messages"]]
+    assert "warning" in levels and "success" in levels
+
+
+def test_guide_outside_editable_units_is_refused(client, district):
+    client.force_login(district["secretary"])
+    response = client.post(reverse("campaign:case_create"), case_post(district["guide_b"]))
+    assert response.status_code == 200
+    assert response.context["form"].has_error("member")
+    assert not Case.objects.exists()
+
+
+def test_viewer_reads_lists_but_cannot_write(client, district):
+    case = CaseFactory(member=district["guide_a"])
+    client.force_login(district["viewer"])
+    assert client.get(reverse("campaign:resident_list")).status_code == 200
+    assert client.get(case.resident.get_absolute_url()).status_code == 200
+    for name, args in [("case_create", []), ("quick_entry", []), ("batch_entry", []),
+                       ("case_edit", [case.pk]), ("case_delete", [case.pk])]:
+        assert client.get(reverse(f"campaign:{name}", args=args)).status_code == 403, name
+    assert client.post(reverse("campaign:case_delete", args=[case.pk])).status_code == 403
+    assert client.post(reverse("campaign:resident_lookup"),
+                       {"id_number": case.resident.id_number}).status_code == 403
+    assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_objects_of_other_units_are_not_found(client, district):
+    case = CaseFactory(member=district["guide_b"])
+    client.force_login(district["secretary"])
+    assert client.get(case.resident.get_absolute_url()).status_code == 404
+    assert client.get(reverse("campaign:case_edit", args=[case.pk])).status_code == 404
+    assert client.post(reverse("campaign:case_delete", args=[case.pk])).status_code == 404
+    assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_resident_page_shows_only_visible_cases_and_counts_the_others(client, district):
+    resident = ResidentFactory(id_number="014090123234")
+    CaseFactory(resident=resident, member=district["guide_a"])
+    CaseFactory(resident=resident, member=district["guide_b"])
+    refresh_rule_inputs(resident_ids=[resident.pk])
+    client.force_login(district["secretary"])
+    response = client.get(resident.get_absolute_url())
+    assert [c.member for c in response.context["cases"]] == [district["guide_a"]]
+    assert response.context["other_guides"] == 1
+    content = response.content.decode()
+    assert "014090123234" in content and "Cầm Thị B" not in content
+    assert PersonalDataAccess.objects.filter(user=district["secretary"], action="reveal").count() == 1
+
+
+def test_resident_list_masks_ids_searches_and_stays_scoped(client, district, django_assert_max_num_queries):
+    for n in range(60):
+        CaseFactory(member=district["guide_a"], resident__full_name=f"Người {n:02d}")
+    hidden = CaseFactory(member=district["guide_b"], resident__full_name="Người ẩn")
+    client.force_login(district["secretary"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("campaign:resident_list"))
+    page = response.context["page"]
+    assert page.paginator.count == 60 and len(page.object_list) == 50
+    content = response.content.decode()
+    first = page.object_list[0]
+    assert first.id_number not in content
+    assert f"{first.id_number[:4]}•••••{first.id_number[-3:]}" in content
+    assert "Người ẩn" not in content
+    response = client.get(reverse("campaign:resident_list"), {"q": "người 07"})
+    assert [r.full_name for r in response.context["page"]] == ["Người 07"]
+    target = page.object_list[3]
+    response = client.get(reverse("campaign:resident_list"), {"q": target.id_number[1:]})
+    assert list(response.context["page"]) == [target]
+    response = client.get(reverse("campaign:resident_list"), {"q": hidden.resident.id_number})
+    assert list(response.context["page"]) == []
+
+
+def test_case_edit_moves_case_to_corrected_id_and_drops_orphan(client, district):
+    case = CaseFactory(member=district["guide_a"], resident__id_number="014090123234")
+    client.force_login(district["secretary"])
+    response = client.post(reverse("campaign:case_edit", args=[case.pk]),
+                           case_post(district["guide_a"], id_number="014090123235"))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.resident.id_number == "014090123235"
+    assert list(Resident.objects.values_list("id_number", flat=True)) == ["014090123235"]
+    assert case.updated_by == district["secretary"]
+
+
+def test_case_delete_confirms_then_deletes_and_refreshes(client, district):
+    resident = ResidentFactory()
+    kept = CaseFactory(resident=resident, member=district["guide_b"])
+    case = CaseFactory(resident=resident, member=district["guide_a"])
+    refresh_rule_inputs(resident_ids=[resident.pk])
+    client.force_login(district["secretary"])
+    response = client.get(reverse("campaign:case_delete", args=[case.pk]))
+    assert response.status_code == 200 and Case.objects.filter(pk=case.pk).exists()
+    response = client.post(reverse("campaign:case_delete", args=[case.pk]))
+    assert response.status_code == 302
+    assert not Case.objects.filter(pk=case.pk).exists()
+    kept.refresh_from_db()
+    assert kept.claimants == 1
+
+
+def test_quick_entry_defaults_and_next_resident(client, district):
+    client.force_login(district["secretary"])
+    form = client.get(reverse("campaign:quick_entry")).context["form"]
+    assert form["place"].value() == "volunteer_saturday"
+    response = client.post(reverse("campaign:quick_entry"), {
+        "member": district["guide_a"].pk, "id_number": "14090123234", "full_name": "Lường Văn C",
+        "eid_level": "1", "activated_on": form["activated_on"].value(),
+        "place": "volunteer_saturday"}, follow=True)
+    case = Case.objects.get()
+    assert case.resident.id_number == "014090123234"
+    assert case.place == "volunteer_saturday" and case.guided_on == case.activated_on
+    assert response.redirect_chain[-1][0] == reverse("campaign:quick_entry")
+    assert any("Lường Văn C" in str(m) for m in response.context["messages"])
+    # The next form keeps the guide and is empty for the next resident.
+    assert response.context["form"]["member"].value() == district["guide_a"].pk
+    assert not response.context["form"]["id_number"].value()
+
+
+def batch_data(member, rows, prefix="rows"):
+    data = {"list-member": member.pk, "list-place": "home", "list-guided_on": "03/05/2023",
+            f"{prefix}-TOTAL_FORMS": "10", f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "50"}
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"{prefix}-{index}-{key}"] = value
+    return data
+
+
+def test_batch_saves_filled_rows_and_ignores_blank_ones(client, district):
+    client.force_login(district["secretary"])
+    rows = [{"id_number": "014090123234", "full_name": "Một", "eid_level": "1", "activated_on": "02/05/2023"},
+            {},
+            {"id_number": "014090123235", "full_name": "Hai"}]
+    response = client.post(reverse("campaign:batch_entry"), batch_data(district["guide_a"], rows))
+    assert response.status_code == 302
+    cases = Case.objects.order_by("resident__full_name")
+    assert [c.resident.full_name for c in cases] == ["Hai", "Một"]
+    assert {c.place for c in cases} == {"home"}
+    assert {c.guided_on for c in cases} == {datetime.date(2023, 5, 3)}
+
+
+def test_batch_with_one_wrong_row_saves_nothing_and_marks_the_row(client, district):
+    client.force_login(district["secretary"])
+    rows = [{"id_number": "014090123234", "full_name": "Một"},
+            {"id_number": "0140901", "full_name": "Hai"},
+            {"id_number": "014090123234", "full_name": "Ba"}]
+    response = client.post(reverse("campaign:batch_entry"), batch_data(district["guide_a"], rows))
+    assert response.status_code == 200
+    forms = response.context["rows"].forms
+    assert not forms[0].errors
+    assert forms[1].has_error("id_number", "id_number")
+    assert not Case.objects.exists() and not Resident.objects.exists()
+
+
+def test_batch_duplicate_row_is_an_error_naming_the_first(client, district):
+    client.force_login(district["secretary"])
+    rows = [{"id_number": "014090123234", "full_name": "Một"},
+            {"id_number": "14090123234", "full_name": "Một lần nữa"}]
+    response = client.post(reverse("campaign:batch_entry"), batch_data(district["guide_a"], rows))
+    assert response.context["rows"].forms[1].has_error("id_number", "duplicate_row")
+    assert not Case.objects.exists()
+
+
+def lookup(client, id_number):
+    return json.loads(client.post(reverse("campaign:resident_lookup"), {"id_number": id_number}).content)
+
+
+def test_lookup_names_resident_and_guides_in_scope(client, district):
+    case = CaseFactory(member=district["guide_a"], resident__id_number="014090123234",
+                       resident__full_name="Quàng Thị Mai")
+    CaseFactory(member=district["guide_b"], resident=case.resident)
+    client.force_login(district["secretary"])
+    answer = lookup(client, "14090123234")
+    assert answer["exists"] and answer["resident"]["full_name"] == "Quàng Thị Mai"
+    assert [g["name"] for g in answer["guides"]] == ["Lò Văn A"]
+    assert answer["other_guides"] == 1
+
+
+def test_lookup_does_not_leak_a_resident_outside_the_users_units(client, district):
+    CaseFactory(member=district["guide_b"], resident__id_number="014090123234",
+                resident__full_name="Quàng Thị Mai", resident__phone="0912345678")
+    client.force_login(district["secretary"])
+    response = client.post(reverse("campaign:resident_lookup"), {"id_number": "014090123234"})
+    assert response["Cache-Control"].startswith("max-age=0")
+    answer = json.loads(response.content)
+    assert answer["exists"] and answer["resident"] is None and answer["guides"] == []
+    assert answer["other_guides"] == 1
+    text = response.content.decode()
+    assert "Quàng" not in text and "Mai" not in text and "0912345678" not in text
+    assert "Cầm Thị B" not in text
+
+
+def test_lookup_of_new_and_invalid_numbers(client, district):
+    client.force_login(district["secretary"])
+    assert lookup(client, "014090123234") | {} == {
+        "valid": True, "id_number": "014090123234", "warnings": [], "exists": False,
+        "resident": None, "guides": [], "other_guides": 0}
+    assert lookup(client, "0140")["valid"] is False
+    assert client.get(reverse("campaign:resident_lookup"), {"id_number": "014090123234"}).status_code == 405
+
+
+def test_several_active_campaigns_offer_a_selector(client, district):
+    other = CampaignFactory(slug="vneid-2024", name="Chiến dịch 2024")
+    client.force_login(district["secretary"])
+    response = client.get(reverse("campaign:case_create"), {"campaign": "vneid-2024"})
+    assert response.context["campaign"] == other
+    assert 'name="campaign"' in response.content.decode()
+    client.post(reverse("campaign:case_create"), case_post(district["guide_a"]))
+    assert Case.objects.get().campaign == other

@@ -1,0 +1,28 @@
+"""Masking of personal data (Decree 13/2023/NĐ-CP): THE one place that decides how an ID
+number or a phone number looks where it is not needed whole.
+
+Lists show `0140•••••234`: the first four digits (province and century/sex) help a secretary
+tell people apart and spot a typo, the last three find the paper row; the rest is hidden.
+The whole number appears only on a resident's or member's own page.
+"""
+BULLET = "•"
+
+
+def _mask(value, *, head, tail):
+    text = str(value or "")
+    if not text:
+        return ""
+    if len(text) <= head + tail:
+        # Too short to show anything safely: hide all but the last character.
+        return BULLET * (len(text) - 1) + text[-1:]
+    return text[:head] + BULLET * (len(text) - head - tail) + text[-tail:]
+
+
+def mask_id_number(value):
+    """`"014090123234"` → `"0140•••••234"`: first 4 and last 3 digits, bullets between."""
+    return _mask(value, head=4, tail=3)
+
+
+def mask_phone(value):
+    """`"0912345678"` → `"091••••678"`: the network prefix and the last 3 digits."""
+    return _mask(value, head=3, tail=3)

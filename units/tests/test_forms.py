@@ -1,0 +1,66 @@
+import datetime
+
+import pytest
+
+from units.forms import DayFirstDateField, IdNumberField, MemberForm, NameField, PhoneField
+from units.models import UnitRole
+from units.tests.factories import UnitFactory, UnitRoleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_id_number_field_drops_separators_and_restores_the_leading_zero():
+    field = IdNumberField()
+    assert field.clean("014 090.123-234") == "014090123234"
+    assert field.clean("14090123234") == "014090123234"
+    assert 'inputmode="numeric"' in field.widget.render("x", "", field.widget_attrs(field.widget))
+
+
+@pytest.mark.parametrize("typed", ["0140901", "01409012323a", "0140901232345"])
+def test_id_number_field_refuses_what_is_not_12_digits(typed):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        IdNumberField().clean(typed)
+    assert error.value.code == "id_number"
+
+
+def test_name_phone_and_day_first_date():
+    assert NameField().clean("  Lo\u0300   Va\u0306n  ") == "Lò Văn"
+    assert PhoneField().clean("+84 912 345 678") == "0912345678"
+    assert PhoneField().clean("") == ""
+    field = DayFirstDateField()
+    assert field.clean("02/05/2023") == datetime.date(2023, 5, 2)
+    assert field.clean("2-5-2023") == datetime.date(2023, 5, 2)
+    assert field.prepare_value(datetime.date(2023, 5, 2)) == "02/05/2023"
+
+
+def member_data(unit, **extra):
+    data = {"unit": unit.pk, "full_name": "Lò Văn Thành", "id_number": "014090123234",
+            "category": "cadre", "phone": "0912345678",
+            "own_procedures_online": 1, "own_procedures_total": 2,
+            "family_procedures_online": 0, "family_procedures_total": 0}
+    data.update(extra)
+    return data
+
+
+def test_member_form_offers_only_editable_open_units():
+    mine = UnitFactory()
+    closed = UnitFactory(parent=mine, valid_to=datetime.date(2020, 1, 1))
+    watched = UnitFactory()
+    user = UnitRoleFactory(unit=mine, role=UnitRole.Role.SECRETARY).user
+    UnitRoleFactory(user=user, unit=watched, role=UnitRole.Role.VIEWER)
+    form = MemberForm(user=user)
+    assert list(form.fields["unit"].queryset) == [mine]
+    assert closed not in form.fields["unit"].queryset
+    assert not MemberForm(member_data(watched), user=user).is_valid()
+
+
+def test_member_form_online_cannot_exceed_total_and_warns_on_odd_phone():
+    unit = UnitFactory()
+    user = UnitRoleFactory(unit=unit).user
+    form = MemberForm(member_data(unit, own_procedures_online=3), user=user)
+    assert not form.is_valid() and "own_procedures_online" in form.errors
+    form = MemberForm(member_data(unit, phone="0112345678", id_number="999090123234"), user=user)
+    assert form.is_valid(), form.errors
+    assert len(form.warnings) == 2
