@@ -1,0 +1,73 @@
+"""Every page of the site, walked from the URL configuration: nobody signed out reads or
+writes anything, and a user without a role sees no unit's data."""
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from campaign.tests.factories import CaseFactory
+from units.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"login", "set_language", "logout"}
+
+
+def walk(patterns, prefix="", namespace=None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            if ns == "admin":
+                continue
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield name, prefix + str(entry.pattern)
+
+
+def concrete(route, case):
+    """Fill a route's parameters with the ids of real rows, so a page would have data."""
+    values = {"pk": case.pk, "code": case.member.unit.code, "slug": case.campaign.slug,
+              "token": "x" * 32}
+
+    def fill(match):
+        converter, name = (match.group(1) or "str"), match.group(2)
+        if name in values:
+            return str(values[name])
+        return "1" if converter == "int" else "x"
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route)
+
+
+def site_pages():
+    return sorted({(name, route) for name, route in walk(get_resolver().url_patterns)
+                   if name not in PUBLIC and not route.startswith("static")})
+
+
+def test_the_walk_finds_the_pages():
+    names = {name for name, _ in site_pages()}
+    assert {"home", "units:unit_detail"} <= names
+
+
+@pytest.mark.parametrize("name, route", site_pages())
+def test_signed_out_visitor_is_sent_to_sign_in(client, name, route):
+    case = CaseFactory()
+    url = concrete(route, case)
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code in (302, 403, 404, 405), (name, url, response.status_code)
+        if response.status_code == 302:
+            assert response.url.startswith("/dang-nhap/"), (name, url, response.url)
+
+
+@pytest.mark.parametrize("name, route", site_pages())
+def test_user_without_any_role_sees_no_personal_data(client, name, route):
+    case = CaseFactory()
+    client.force_login(UserFactory())
+    url = concrete(route, case)
+    response = client.get(url)
+    assert response.status_code < 500, (name, url)
+    body = response.content.decode(errors="replace") if response.status_code == 200 else ""
+    for secret in (case.resident.id_number, case.resident.full_name, case.member.id_number,
+                   case.member.full_name):
+        assert secret not in body, (name, url, secret)
