@@ -403,7 +403,9 @@ def _spec_for(sheet_name):
 def _read_with_calamine(path, fmt, max_rows):
     import python_calamine
 
-    workbook = python_calamine.CalamineWorkbook.from_path(path)
+    # By content, not by name: calamine's from_path trusts the file extension.
+    with open(path, "rb") as stream:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(stream)
     try:
         sheets = {}
         names = list(workbook.sheet_names)
@@ -477,10 +479,12 @@ def _sheet_from_rows(spec, title, rows, max_rows):
     for number, cells in buffered:
         if number > sheet.header_row and not _blank_row(cells):
             data.append((number, cells))
+    if max_rows and len(data) > max_rows:
+        raise too_many_rows(title, len(buffered))
     number = len(buffered)
     for number, cells in enumerate(rows, start=number + 1):
         if not _blank_row(cells):
-            if len(data) >= max_rows:
+            if max_rows and len(data) >= max_rows:
                 raise too_many_rows(title, number)
             data.append((number, cells if isinstance(cells, list) else list(cells)))
     return sheet
@@ -653,7 +657,8 @@ def _copy_to_openpyxl(path):
     import openpyxl
     import python_calamine
 
-    source = python_calamine.CalamineWorkbook.from_path(path)
+    with open(path, "rb") as stream:
+        source = python_calamine.CalamineWorkbook.from_filelike(stream)
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     try:
