@@ -661,9 +661,12 @@ def _plan_units(plan, scope):
                        _("No unit has the code %(code)s (neither in the system nor on this sheet).")
                        % {"code": parent}, "unknown_unit")
             continue
-        parent_allowed = (not parent and scope.everything) or (
-            parent in parsed.units or (parent in existing and scope.allows(existing[parent]["pk"]))
-        )
+        if not parent:
+            parent_allowed = scope.everything
+        elif parent in existing:
+            parent_allowed = scope.allows(existing[parent]["pk"])
+        else:
+            parent_allowed = True  # new in this file: checked on its own row
         if unit is not None:
             if not scope.allows(unit["pk"]):
                 _error(plan, "units", record.row, "code",
@@ -793,7 +796,7 @@ def _plan_residents(plan, scope, workbook_members):
     for guide in guide_ids:
         if guide in workbook_members:
             guides[guide] = workbook_members[guide]
-        elif guide in roster and guide not in parsed.members:
+        elif guide in roster:
             member = roster[guide]
             if scope.allows(member["unit_id"]):
                 guides[guide] = (member["unit__kind"], member["full_name"], member["unit__code"])
