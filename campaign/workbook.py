@@ -426,7 +426,8 @@ def _read_with_openpyxl(path, max_rows):
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # A file object: openpyxl judges a file name by its extension, not its content.
+        workbook = openpyxl.load_workbook(open(path, "rb"), read_only=True, data_only=True)  # noqa: SIM115
     except Exception:  # noqa: BLE001 - any parse failure means the same to the secretary
         raise damaged() from None
     try:
@@ -606,9 +607,14 @@ def write_error_workbook(path, fmt, problems, out):
     import openpyxl
     from openpyxl.styles import Font, PatternFill
 
+    workbook = None
     if fmt == "xlsx":
-        workbook = openpyxl.load_workbook(path)
-    else:
+        try:
+            with open(path, "rb") as stream:  # a file object: openpyxl judges names by extension
+                workbook = openpyxl.load_workbook(stream)
+        except Exception:  # noqa: BLE001 - keep the values at least
+            workbook = None
+    if workbook is None:
         workbook = _copy_to_openpyxl(path)
     red = PatternFill("solid", fgColor="F8D7DA")
     for sheet in workbook.worksheets:
