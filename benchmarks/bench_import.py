@@ -211,6 +211,8 @@ def main():
     print("    " + "; ".join(plan.summary()))
     print(f"re-import (nothing changes): {again:.2f} s, {rows / again:,.0f} rows/s, "
           f"{again / floor_total:.2f}× the floor")
+    for name, seconds in again_phases.items():
+        print(f"    {name}: {seconds:.2f} s")
     print("    " + "; ".join(again_plan.summary()))
     print(f"peak memory (maxrss): {peak:.0f} MB")
     if os.environ.get("BENCH_DRIFT"):
