@@ -15,7 +15,9 @@ all or nothing, planning again inside the transaction so the checks hold against
 database as it is when the rows are written; concurrent imports of overlapping lists are
 safe (ON CONFLICT on the unique keys, retried on a deadlock).
 """
+import contextlib
 import datetime
+import gc
 import io
 import logging
 from dataclasses import dataclass, field
@@ -322,8 +324,26 @@ class _Row:
 # --- Step 1: parse -----------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _without_gc():
+    """The row objects are long-lived and acyclic: the cyclic garbage collector would only
+    rescan them again and again (it doubled the time of a 100,000-row import)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_workbook(path):
     """Read and check the workbook at `path` on its own (see module docstring)."""
+    with _without_gc():
+        return _parse_workbook(path)
+
+
+def _parse_workbook(path):
     parsed = ParsedWorkbook(path=str(path))
     try:
         book = wb.read_workbook(path)
@@ -612,6 +632,11 @@ class _Scope:
 
 def plan_import(parsed, *, campaign, user=None):
     """What importing `parsed` into `campaign` as `user` would do; writes nothing."""
+    with _without_gc():
+        return _plan_import(parsed, campaign=campaign, user=user)
+
+
+def _plan_import(parsed, *, campaign, user=None):
     plan = ImportPlan(parsed=parsed, campaign=campaign, user=user,
                       errors=list(parsed.errors), warnings=list(parsed.warnings))
     if parsed.errors and not parsed.sheets:
