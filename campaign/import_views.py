@@ -1,0 +1,288 @@
+"""The workbook import on the web: template download, upload → preview → confirm, and the
+error workbook.
+
+The uploaded file is kept server-side in a private temporary folder named by a random token
+held in the session (nothing goes into the domain tables before the confirm). The confirm
+reads and checks the file again, against the database as it is then, and writes it in one
+transaction. Processing is synchronous: a 100,000-row workbook takes seconds, not minutes,
+so the page shows an honest "processing" indicator while the request runs (static/js/
+import.js) rather than a background worker the deployment would have to supervise.
+"""
+import json
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from reports.models import PersonalDataAccess
+from units.models import Unit
+
+from . import workbook as wb
+from .importing import Problem, import_workbook
+from .models import Campaign
+
+SESSION_KEY = "campaign_imports"
+SHOWN = 500  # errors shown on the page; all are in the error workbook
+KEEP_SECONDS = 24 * 3600
+
+
+def storage_root():
+    root = Path(getattr(settings, "IMPORT_TEMP_DIR", "") or Path(tempfile.gettempdir()) / "vneid-import")
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return root
+
+
+def _purge_old(root):
+    cutoff = time.time() - KEEP_SECONDS
+    for folder in root.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
+
+
+class ImportForm(forms.Form):
+    campaign = forms.ModelChoiceField(
+        label=gettext_lazy("Campaign"), queryset=Campaign.objects.none(), empty_label=None
+    )
+    file = forms.FileField(
+        label=gettext_lazy("Workbook (.xlsx, .xls or .ods)"),
+        widget=forms.ClearableFileInput(attrs={
+            "accept": ".xlsx,.xls,.ods,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+                      "application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet",
+        }),
+    )
+
+    def __init__(self, *args, too_large=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+        self.fields["campaign"].queryset = Campaign.objects.active()
+
+    def clean(self):
+        if self.too_large:
+            raise forms.ValidationError(wb.too_large(self.too_large).message)
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(wb.too_large(upload.size).message)
+        return self.cleaned_data
+
+
+class SizeLimitHandler(FileUploadHandler):
+    """Stops reading an upload over IMPORT_MAX_BYTES instead of writing it all to disk."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.seen = 0
+        if content_length and content_length > settings.IMPORT_MAX_BYTES + 64 * 1024:
+            self.request.import_too_large = content_length
+
+    def receive_data_chunk(self, raw_data, start):
+        self.seen += len(raw_data)
+        if getattr(self.request, "import_too_large", 0) or self.seen > settings.IMPORT_MAX_BYTES:
+            self.request.import_too_large = max(self.seen, getattr(self.request, "import_too_large", 0))
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _require_editor(user):
+    if not Unit.objects.editable_by(user).exists():
+        raise PermissionDenied
+
+
+@csrf_exempt
+@login_required
+def upload(request):
+    """The upload form; a POST stores the file, checks it and shows the preview."""
+    if request.method == "POST":
+        request.upload_handlers.insert(0, SizeLimitHandler(request))
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request):
+    _require_editor(request.user)
+    if request.method != "POST":
+        form = ImportForm()
+        return render(request, "campaign/import_upload.html", {"form": form})
+    form = ImportForm(request.POST, request.FILES, too_large=getattr(request, "import_too_large", 0))
+    if not form.is_valid():
+        return render(request, "campaign/import_upload.html", {"form": form}, status=400)
+    root = storage_root()
+    _purge_old(root)
+    token = secrets.token_hex(16)
+    folder = root / token
+    folder.mkdir(mode=0o700)
+    upload = form.cleaned_data["file"]
+    path = folder / "upload"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    campaign = form.cleaned_data["campaign"]
+    plan = import_workbook(path, campaign=campaign, user=request.user, dry_run=True)
+    _save_meta(folder, {
+        "user": request.user.pk, "campaign": campaign.pk, "name": Path(upload.name).name[:200],
+        "format": plan.parsed.format,
+    })
+    _save_preview(folder, plan)
+    request.session[SESSION_KEY] = ([token] + request.session.get(SESSION_KEY, []))[:5]
+    return redirect("campaign:import_preview", token=token)
+
+
+def _save_meta(folder, meta):
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+def _problem_dict(problem):
+    return {"sheet": problem.sheet, "row": problem.row, "column": problem.column,
+            "message": problem.message, "code": problem.code}
+
+
+def _save_preview(folder, plan):
+    preview = {
+        "ok": plan.ok,
+        "written": plan.written,
+        "error_count": len(plan.errors),
+        "errors": [_problem_dict(p) for p in plan.errors[:SHOWN]],
+        "warning_count": len(plan.warnings),
+        "warnings": [_problem_dict(p) for p in plan.warnings[:SHOWN]],
+        "counts": {key: vars(counts) for key, counts in plan.counts.items()},
+        "double_claim_count": len(plan.double_claims),
+        "double_claims": [
+            {"name": c.full_name, "rows": c.rows, "guides": c.guides} for c in plan.double_claims[:SHOWN]
+        ],
+        "row_problems": {
+            sheet: {str(row): reasons for row, reasons in rows.items()}
+            for sheet, rows in plan.problems_by_sheet().items()
+        },
+        "has_rows_to_fix": any(p.sheet for p in plan.errors),
+    }
+    (folder / "preview.json").write_text(json.dumps(preview, ensure_ascii=False))
+
+
+def _folder(request, token):
+    """The stored upload of this session's user, or 404."""
+    if token not in request.session.get(SESSION_KEY, []):
+        raise Http404
+    folder = storage_root() / token
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        raise Http404 from None
+    if meta["user"] != request.user.pk:
+        raise Http404
+    return folder, meta
+
+
+COUNT_LABELS = {
+    "units": gettext_lazy("Units (sheet Đơn vị)"),
+    "members": gettext_lazy("Members (sheet Thành viên)"),
+    "cases": gettext_lazy("Cases (sheet Người dân)"),
+    "residents": gettext_lazy("Residents (sheet Người dân)"),
+}
+
+
+@require_GET
+@login_required
+def preview(request, token):
+    folder, meta = _folder(request, token)
+    preview = json.loads((folder / "preview.json").read_text())
+    campaign = get_object_or_404(Campaign, pk=meta["campaign"])
+    counts = [
+        {"label": COUNT_LABELS[key], **preview["counts"][key]}
+        for key in ("units", "members", "cases", "residents") if key in preview["counts"]
+    ]
+    errors = [Problem(**p) for p in preview["errors"]]
+    return render(request, "campaign/import_preview.html", {
+        "token": token, "meta": meta, "campaign": campaign, "preview": preview, "counts": counts,
+        "errors": errors, "warnings": [Problem(**p) for p in preview["warnings"]],
+        "more_errors": preview["error_count"] - len(errors),
+        "more_warnings": preview["warning_count"] - len(preview["warnings"]),
+    })
+
+
+@require_POST
+@login_required
+def confirm(request, token):
+    """Check the stored file again against the database as it is now, and write it."""
+    _require_editor(request.user)
+    folder, meta = _folder(request, token)
+    campaign = get_object_or_404(Campaign, pk=meta["campaign"])
+    plan = import_workbook(folder / "upload", campaign=campaign, user=request.user)
+    if not plan.ok:
+        _save_preview(folder, plan)
+        messages.error(request, _("The data changed since the preview: the file now has errors. "
+                                  "Nothing was imported."))
+        return redirect("campaign:import_preview", token=token)
+    shutil.rmtree(folder, ignore_errors=True)
+    request.session[SESSION_KEY] = [t for t in request.session.get(SESSION_KEY, []) if t != token]
+    messages.success(request, _("The workbook “%(name)s” was imported.") % {"name": meta["name"]})
+    for line in plan.summary():
+        messages.info(request, line)
+    return redirect("campaign:import_upload")
+
+
+@require_POST
+@login_required
+def cancel(request, token):
+    folder, _meta = _folder(request, token)
+    shutil.rmtree(folder, ignore_errors=True)
+    request.session[SESSION_KEY] = [t for t in request.session.get(SESSION_KEY, []) if t != token]
+    messages.info(request, _("The upload was discarded; nothing was imported."))
+    return redirect("campaign:import_upload")
+
+
+@require_GET
+@login_required
+def error_workbook(request, token):
+    """The uploaded workbook with an “Lỗi” column beside every wrong row (personal data:
+    the download is recorded)."""
+    folder, meta = _folder(request, token)
+    preview = json.loads((folder / "preview.json").read_text())
+    if not preview["has_rows_to_fix"]:
+        raise Http404
+    problems = {
+        sheet: {int(row): reasons for row, reasons in rows.items()}
+        for sheet, rows in preview["row_problems"].items()
+    }
+    out = folder / "errors.xlsx"
+    with open(out, "wb") as stream:
+        wb.write_error_workbook(folder / "upload", meta["format"], problems, stream)
+    PersonalDataAccess.record(
+        user=request.user, action=PersonalDataAccess.Action.EXPORT,
+        what=_("Import error workbook: %(name)s") % {"name": meta["name"]},
+        rows=sum(len(rows) for rows in problems.values()),
+    )
+    stem = Path(meta["name"]).stem or "tep"
+    return FileResponse(
+        open(out, "rb"), as_attachment=True, filename=f"{stem}-loi.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@require_GET
+@login_required
+def template(request):
+    """The empty template workbook."""
+    response = HttpResponse(
+        wb.template_bytes(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="mau-nhap-lieu-vneid.xlsx"'
+    return response

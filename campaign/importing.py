@@ -1,0 +1,1158 @@
+"""Importing the workbook unit secretaries fill in (shared/domain/interfaces.md §1).
+
+Three steps, each usable alone:
+
+1. `parse_workbook(path)` reads the file and checks every row on its own and against the
+   other rows of the file (no database): typed values, required values, duplicates.
+2. `plan_import(parsed, campaign=, user=)` checks the rows against the database (unit codes,
+   guides, the user's scope) and works out what would change: new / changed / unchanged
+   rows per sheet and the double claims the file creates. It writes nothing: it is the
+   preview.
+3. `write_import(plan)` writes a plan without errors (the caller holds the transaction).
+
+`import_workbook(path, campaign=, user=, dry_run=)` runs the three in one transaction,
+all or nothing, planning again inside the transaction so the checks hold against the
+database as it is when the rows are written; concurrent imports of overlapping lists are
+safe (ON CONFLICT on the unique keys, retried on a deadlock).
+"""
+import contextlib
+import datetime
+import gc
+import io
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from units.models import UNIT_CODE_VALIDATOR, Member, Unit
+from units.normalize import (
+    check_id_number, check_phone, fold, is_blank, normalize_date, normalize_id_number,
+    normalize_name, normalize_phone, normalize_yes_no,
+)
+
+from . import workbook as wb
+from .claims import refresh_rule_inputs, residents_with_id_numbers
+from .models import Case, Place, Resident, ResidentCategory
+
+logger = logging.getLogger(__name__)
+BATCH = 5000
+
+
+# --- What an import reports ------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """An error or a warning: the sheet and row as Excel shows them, the column header."""
+
+    sheet: str = ""
+    row: int = 0
+    column: str = ""
+    message: str = ""
+    code: str = ""
+
+    def __str__(self):
+        if self.sheet and self.row and self.column:
+            return _("Sheet %(sheet)s, row %(row)s, column %(column)s: %(message)s") % vars(self)
+        if self.sheet and self.row:
+            return _("Sheet %(sheet)s, row %(row)s: %(message)s") % vars(self)
+        if self.sheet:
+            return _("Sheet %(sheet)s: %(message)s") % vars(self)
+        return self.message
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self):
+        return self.new + self.changed + self.unchanged
+
+
+@dataclass
+class DoubleClaim:
+    """A resident that, once the file is imported, two or more members claim."""
+
+    id_number: str
+    full_name: str
+    rows: list
+    guides: list  # [(full name, unit code)]
+
+
+# --- Parsed rows --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class UnitRow:
+    row: int
+    code: str
+    name: str
+    kind: str
+    parent_code: str
+
+
+@dataclass(slots=True)
+class MemberRow:
+    row: int
+    unit_code: str
+    full_name: str
+    id_number: str
+    category: str
+    birth_date: object
+    phone: str
+    flags: dict
+
+
+@dataclass(slots=True)
+class ResidentRow:
+    rows: list
+    id_number: str
+    full_name: str
+    birth_date: object = None
+    sex: str = ""
+    phone: str = ""
+    address: str = ""
+    village: str = ""
+    commune: str = ""
+    category: object = None  # None: not given
+
+
+@dataclass(slots=True)
+class CaseRow:
+    row: int
+    id_number: str
+    guide_id_number: str
+    eid_level: object
+    activated_on: object
+    portal_used: bool
+    id_card_application: object  # None: column absent
+    guided_on: object
+    place: str
+    note: str
+
+
+@dataclass
+class ParsedWorkbook:
+    """The file's rows, normalised and checked without the database."""
+
+    path: str = ""
+    format: str = ""
+    sheets: dict = field(default_factory=dict)  # spec key -> workbook.Sheet (rows dropped)
+    units: dict = field(default_factory=dict)  # code -> UnitRow
+    members: dict = field(default_factory=dict)  # id number -> MemberRow
+    residents: dict = field(default_factory=dict)  # id number -> ResidentRow
+    cases: dict = field(default_factory=dict)  # (id number, guide id number) -> CaseRow
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    # Keys seen on rows that have errors: not "unknown" to the rows that refer to them.
+    unit_codes_seen: set = field(default_factory=set)
+    member_ids_seen: set = field(default_factory=set)
+
+    def title(self, key):
+        sheet = self.sheets.get(key)
+        return sheet.title if sheet else {s.key: s.title for s in wb.SHEETS}[key]
+
+    def header(self, key, column):
+        sheet = self.sheets.get(key)
+        return sheet.header(column) if sheet else wb.SHEETS_BY_KEY[key].column(column).header
+
+
+wb.SHEETS_BY_KEY = {spec.key: spec for spec in wb.SHEETS}
+
+
+@dataclass
+class ImportPlan:
+    """What importing the file would do, and why it cannot, if it cannot."""
+
+    parsed: ParsedWorkbook
+    campaign: object = None
+    user: object = None
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)  # units, members, residents, cases -> Counts
+    double_claims: list = field(default_factory=list)
+    written: bool = False
+    # The writes, filled by plan_import for write_import.
+    new_units: list = field(default_factory=list)  # UnitRow, parents first
+    changed_units: list = field(default_factory=list)  # (pk, UnitRow)
+    member_writes: list = field(default_factory=list)  # MemberRow merged
+    moved_members: list = field(default_factory=list)  # pks of members changing unit
+    resident_writes: list = field(default_factory=list)  # ResidentRow merged
+    case_writes: list = field(default_factory=list)  # CaseRow merged
+    resident_pks: dict = field(default_factory=dict)  # id number -> pk (existing)
+    member_pks: dict = field(default_factory=dict)  # id number -> pk (existing)
+    unit_pks: dict = field(default_factory=dict)  # code -> pk (existing)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def summary(self):
+        """One line per sheet: new, changed, unchanged."""
+        lines = []
+        labels = {
+            "units": _("Units"), "members": _("Members"),
+            "residents": _("Residents"), "cases": _("Cases (resident and guide)"),
+        }
+        for key, counts in self.counts.items():
+            lines.append(
+                _("%(what)s: %(new)d new, %(changed)d changed, %(unchanged)d unchanged")
+                % {"what": labels[key], "new": counts.new, "changed": counts.changed,
+                   "unchanged": counts.unchanged}
+            )
+        if self.double_claims:
+            lines.append(_("Double claims the file creates: %(count)d") % {"count": len(self.double_claims)})
+        return lines
+
+    def problems_by_sheet(self):
+        """{sheet title: {row: [reasons]}} for the error workbook."""
+        found = {}
+        for problem in self.errors:
+            if not problem.sheet:
+                continue
+            reason = f"{problem.column}: {problem.message}" if problem.column else problem.message
+            found.setdefault(problem.sheet, {}).setdefault(problem.row, []).append(reason)
+        return found
+
+
+# --- Reading values -----------------------------------------------------------------------
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    return normalize_name(value)
+
+
+def _lookup(labels, aliases=None):
+    table = {fold(label): value for label, value in labels.items()}
+    table.update({fold(label): value for label, value in (aliases or {}).items()})
+    return table
+
+
+UNIT_KINDS = _lookup(wb.UNIT_KINDS, wb.UNIT_KIND_ALIASES)
+MEMBER_CATEGORIES = _lookup(wb.MEMBER_CATEGORIES, wb.MEMBER_CATEGORY_ALIASES)
+RESIDENT_CATEGORIES = {**MEMBER_CATEGORIES, fold(wb.RESIDENT_LABEL): ResidentCategory.RESIDENT}
+SEXES = {**_lookup(wb.SEXES), "m": "M", "f": "F", "nu gioi": "F", "nam gioi": "M"}
+
+
+def _places():
+    table = _lookup(wb.PLACES)
+    for value, label in Place.choices:
+        table.setdefault(fold(value), value)
+        for language in ("vi", "en"):
+            with override(language):
+                table.setdefault(fold(str(label)), value)
+    return table
+
+
+def _choice(table, value, choices):
+    found = table.get(fold(value))
+    if found is None:
+        raise ValueError(
+            _("“%(value)s” is not one of: %(choices)s.")
+            % {"value": _text(value), "choices": " · ".join(choices)}
+        )
+    return found
+
+
+def _level(value):
+    if is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (1, 2):
+        return int(value)
+    text = fold(value).replace("muc", "").strip()
+    if text in ("1", "2", "1.0", "2.0"):
+        return int(float(text))
+    raise ValueError(_("The e-ID level must be 1 or 2 (blank if not activated yet)."))
+
+
+class _Row:
+    """Reads one row's cells by column key, recording the errors against the column."""
+
+    __slots__ = ("parsed", "sheet", "cells", "number", "failed")
+
+    def __init__(self, parsed, sheet, number, cells):
+        self.parsed, self.sheet, self.cells, self.number = parsed, sheet, cells, number
+        self.failed = False
+
+    def raw(self, key):
+        index = self.sheet.columns.get(key)
+        if index is None or index >= len(self.cells):
+            return None
+        return self.cells[index]
+
+    def has(self, key):
+        return key in self.sheet.columns
+
+    def read(self, key, convert, *, required=False):
+        value = self.raw(key)
+        if is_blank(value):
+            if required:
+                self.error(key, _("This value is required."), "required")
+            return None
+        try:
+            return convert(value)
+        except ValueError as exc:
+            self.error(key, str(exc), "invalid")
+            return None
+
+    def error(self, key, message, code):
+        self.failed = True
+        self.parsed.errors.append(
+            Problem(self.sheet.title, self.number, self.sheet.header(key), message, code)
+        )
+
+    def warn(self, key, message, code):
+        self.parsed.warnings.append(
+            Problem(self.sheet.title, self.number, self.sheet.header(key) if key else "", message, code)
+        )
+
+
+# --- Step 1: parse -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _without_gc():
+    """The row objects are long-lived and acyclic: the cyclic garbage collector would only
+    rescan them again and again (it doubled the time of a 100,000-row import)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def parse_workbook(path):
+    """Read and check the workbook at `path` on its own (see module docstring)."""
+    with _without_gc():
+        return _parse_workbook(path)
+
+
+def _parse_workbook(path):
+    parsed = ParsedWorkbook(path=str(path))
+    try:
+        book = wb.read_workbook(path)
+    except wb.WorkbookError as exc:
+        parsed.errors.append(Problem(message=exc.message, code=exc.code))
+        return parsed
+    parsed.format = book.format
+    if not book.sheets:
+        parsed.errors.append(Problem(
+            message=_("The workbook has no sheet named %(names)s. Use the template workbook, "
+                      "or rename your sheets.") % {"names": ", ".join(f"“{s.title}”" for s in wb.SHEETS)},
+            code="no_sheet",
+        ))
+        return parsed
+    examples = wb.example_rows()
+    for spec in wb.SHEETS:
+        sheet = book.sheets.get(spec.key)
+        if sheet is None:
+            continue
+        parsed.sheets[spec.key] = sheet
+        if not sheet.header_row:
+            parsed.errors.append(Problem(
+                sheet.title, 0, "",
+                _("No header row found in the first %(count)d rows; the headers are: %(headers)s.")
+                % {"count": wb.HEADER_SEARCH_ROWS,
+                   "headers": ", ".join(c.header for c in spec.columns if c.required)},
+                "no_header",
+            ))
+            continue
+        for column in sheet.missing:
+            parsed.errors.append(Problem(
+                sheet.title, sheet.header_row, column.header,
+                _("This required column is missing."), "missing_column",
+            ))
+        if sheet.missing:
+            continue
+        rows = sheet.rows
+        sheet.rows = []  # the rows are read once; do not keep two copies
+        if rows and rows[0][0] == sheet.header_row + 1 and _is_example(sheet, rows[0][1], examples[spec.key]):
+            parsed.warnings.append(Problem(
+                sheet.title, rows[0][0], "", _("The template's example row was skipped."), "example",
+            ))
+            rows = rows[1:]
+        {"units": _parse_units, "members": _parse_members, "residents": _parse_residents}[spec.key](
+            parsed, sheet, rows
+        )
+    return parsed
+
+
+def _is_example(sheet, cells, example):
+    present = [key for key in example if key in sheet.columns]
+    if not present:
+        return False
+    for key in present:
+        index = sheet.columns[key]
+        value = cells[index] if index < len(cells) else None
+        if fold(_text(value)) != example[key]:
+            return False
+    return True
+
+
+def _unit_code(value):
+    code = _text(value).replace(" ", "")
+    if not UNIT_CODE_VALIDATOR.regex.match(code):
+        raise ValueError(str(UNIT_CODE_VALIDATOR.message))
+    if len(code) > 50:
+        raise ValueError(_("A unit code has at most 50 characters."))
+    return code
+
+
+def _name(value):
+    name = normalize_name(_text(value))
+    if len(name) > 255:
+        raise ValueError(_("At most 255 characters."))
+    return name
+
+
+def _parse_units(parsed, sheet, rows):
+    kinds = list(wb.UNIT_KINDS)
+    for number, cells in rows:
+        row = _Row(parsed, sheet, number, cells)
+        code = row.read("code", _unit_code, required=True)
+        if code:
+            parsed.unit_codes_seen.add(code)
+        name = row.read("name", _name, required=True)
+        kind = row.read("kind", lambda v: _choice(UNIT_KINDS, v, kinds), required=True)
+        parent_code = row.read("parent_code", _unit_code) or ""
+        if row.failed:
+            continue
+        if parent_code == code:
+            row.error("parent_code", _("A unit cannot be its own parent."), "cycle")
+            continue
+        record = UnitRow(number, code, name, kind, parent_code)
+        other = parsed.units.get(code)
+        if other is None:
+            parsed.units[code] = record
+        elif (other.name, other.kind, other.parent_code) != (name, kind, parent_code):
+            row.error("code", _("Unit code %(code)s is also on row %(other)d, with different "
+                                "details; keep one row.") % {"code": code, "other": other.row},
+                      "conflicting_duplicate")
+    # A parent chain inside the file that loops back on itself.
+    for code, record in parsed.units.items():
+        seen, current = {code}, record.parent_code
+        while current in parsed.units:
+            if current in seen:
+                parsed.errors.append(Problem(
+                    sheet.title, record.row, sheet.header("parent_code"),
+                    _("The parent units loop back to this unit."), "cycle",
+                ))
+                break
+            seen.add(current)
+            current = parsed.units[current].parent_code
+
+
+FLAG_KEYS = ("has_level2_account", "vneid_activated", "portal_used")
+
+
+def _parse_members(parsed, sheet, rows):
+    categories = list(wb.MEMBER_CATEGORIES)
+    flag_keys = [key for key in FLAG_KEYS if key in sheet.columns]
+    for number, cells in rows:
+        row = _Row(parsed, sheet, number, cells)
+        unit_code = row.read("unit_code", _unit_code, required=True)
+        full_name = row.read("full_name", _name, required=True)
+        id_number = row.read("id_number", normalize_id_number, required=True)
+        if id_number:
+            parsed.member_ids_seen.add(id_number)
+        category = row.read("category", lambda v: _choice(MEMBER_CATEGORIES, v, categories), required=True)
+        birth_date = row.read("birth_date", normalize_date)
+        phone = row.read("phone", normalize_phone) or ""
+        flags = {key: row.read(key, normalize_yes_no) or False for key in flag_keys}
+        if row.failed:
+            continue
+        for message in check_id_number(id_number, birth_date=birth_date):
+            row.warn("id_number", message, "id_structure")
+        for message in check_phone(phone):
+            row.warn("phone", message, "phone_prefix")
+        record = MemberRow(number, unit_code, full_name, id_number, category, birth_date, phone, flags)
+        other = parsed.members.get(id_number)
+        if other is None:
+            parsed.members[id_number] = record
+        elif (other.unit_code, other.full_name, other.category, other.birth_date, other.phone,
+              other.flags) != (unit_code, full_name, category, birth_date, phone, flags):
+            row.error("id_number", _("ID number %(id)s is also on row %(other)d, with different "
+                                     "details; keep one row.") % {"id": id_number, "other": other.row},
+                      "conflicting_duplicate")
+
+
+def _parse_residents(parsed, sheet, rows):
+    """The hot loop (100,000 rows in a few seconds): columns looked up once."""
+    categories = [wb.RESIDENT_LABEL, *wb.MEMBER_CATEGORIES]
+    places = _places()
+    has = sheet.columns.__contains__
+    read_sex = lambda v: _choice(SEXES, v, list(wb.SEXES))  # noqa: E731
+    read_category = lambda v: _choice(RESIDENT_CATEGORIES, v, categories)  # noqa: E731
+    residents, cases = parsed.residents, parsed.cases
+    with_portal, with_card = has("portal_used"), has("id_card_application")
+    optional = [key for key in ("birth_date", "sex", "phone", "address", "village", "commune",
+                                "guided_on", "place", "note", "category") if has(key)]
+    for number, cells in rows:
+        row = _Row(parsed, sheet, number, cells)
+        full_name = row.read("full_name", _name, required=True)
+        id_number = row.read("id_number", normalize_id_number, required=True)
+        guide = row.read("guide_id_number", normalize_id_number, required=True)
+        level = row.read("eid_level", _level)
+        activated_on = row.read("activated_on", normalize_date)
+        portal = (row.read("portal_used", normalize_yes_no) or False) if with_portal else False
+        card = (row.read("id_card_application", normalize_yes_no) or False) if with_card else None
+        values = {}
+        if optional:
+            if "birth_date" in optional:
+                values["birth_date"] = row.read("birth_date", normalize_date)
+            if "sex" in optional:
+                values["sex"] = row.read("sex", read_sex) or ""
+            if "phone" in optional:
+                values["phone"] = row.read("phone", normalize_phone) or ""
+            for key in ("address", "village", "commune", "note"):
+                if key in optional:
+                    values[key] = row.read(key, _text) or ""
+            if "guided_on" in optional:
+                values["guided_on"] = row.read("guided_on", normalize_date)
+            if "category" in optional:
+                values["category"] = row.read("category", read_category)
+            if "place" in optional:
+                text = _text(row.raw("place"))
+                place = places.get(fold(text), "") if text else ""
+                values["place"] = place
+                if text and not place:
+                    # An unknown "how/where" is kept in the note, never an error.
+                    note = values.get("note", "")
+                    values["note"] = f"{text}. {note}".strip() if note else text
+        if level is not None and activated_on is None and not row.failed:
+            row.error("activated_on", _("The activation date is required when the e-ID level is given."),
+                      "level_without_date")
+        elif activated_on is not None and level is None and not row.failed:
+            row.error("eid_level", _("The e-ID level (1 or 2) is required when an activation date is given."),
+                      "date_without_level")
+        for key in ("address", "village", "commune"):
+            if len(values.get(key, "")) > (255 if key == "address" else 100):
+                row.error(key, _("At most %(count)d characters.") % {"count": 255 if key == "address" else 100},
+                          "too_long")
+        if row.failed:
+            continue
+        birth_date, sex, phone = values.get("birth_date"), values.get("sex", ""), values.get("phone", "")
+        for message in check_id_number(id_number, birth_date=birth_date, sex=sex or None):
+            row.warn("id_number", message, "id_structure")
+        if phone:
+            for message in check_phone(phone):
+                row.warn("phone", message, "phone_prefix")
+        category = values.get("category")
+        resident = residents.get(id_number)
+        if resident is None:
+            residents[id_number] = ResidentRow(
+                [number], id_number, full_name, birth_date, sex, phone, values.get("address", ""),
+                values.get("village", ""), values.get("commune", ""), category,
+            )
+        else:
+            _merge_resident(row, resident, full_name, values, category)
+        key = (id_number, guide)
+        case = CaseRow(number, id_number, guide, level, activated_on, portal, card,
+                       values.get("guided_on"), values.get("place", ""), values.get("note", ""))
+        other = cases.get(key)
+        if other is None:
+            cases[key] = case
+        elif (other.eid_level, other.activated_on, other.portal_used) != (level, activated_on, portal):
+            row.error("id_number", _("The same guide lists this resident on row %(other)d too, with a "
+                                     "different level, activation date or portal account; keep one row.")
+                      % {"other": other.row}, "conflicting_duplicate")
+        else:
+            for attr in ("id_card_application", "guided_on", "place", "note"):
+                if getattr(case, attr) not in (None, ""):
+                    setattr(other, attr, getattr(case, attr))
+
+
+RESIDENT_DETAILS = ("full_name", "birth_date", "sex", "phone", "address", "village", "commune")
+
+
+def _merge_resident(row, resident, full_name, values, category):
+    """A resident listed on several rows: the last row's details are kept, a difference is
+    a warning; a member category on any row excludes them."""
+    incoming = {"full_name": full_name, **{k: values.get(k) for k in RESIDENT_DETAILS[1:]}}
+    differing = []
+    for key, value in incoming.items():
+        if value in (None, ""):
+            continue
+        current = getattr(resident, key)
+        if current not in (None, "") and current != value:
+            differing.append(row.sheet.header(key))
+        setattr(resident, key, value)
+    if differing:
+        row.warn("", _("This resident is also on row %(other)d with different details (%(columns)s); "
+                       "this row's are kept.") % {"other": resident.rows[-1], "columns": ", ".join(differing)},
+                 "resident_details_differ")
+    if category is not None and category != resident.category:
+        if resident.category not in (None, ResidentCategory.RESIDENT) or category != ResidentCategory.RESIDENT:
+            excluded = category if category != ResidentCategory.RESIDENT else resident.category
+            if resident.category is not None:
+                row.warn("category", _("This resident's category differs from row %(other)d; as a "
+                                       "category of cadres or members is given, they are not counted.")
+                         % {"other": resident.rows[-1]}, "category_differs")
+            resident.category = excluded
+    resident.rows.append(row.number)
+
+
+# --- Step 2: plan -------------------------------------------------------------------------
+
+
+def _batched(values):
+    values = list(values)
+    for start in range(0, len(values), BATCH):
+        yield values[start:start + BATCH]
+
+
+class _Scope:
+    """The units a user may import into: all of them for the command without --user."""
+
+    def __init__(self, user):
+        self.everything = user is None or getattr(user, "is_superuser", False)
+        self.pks = set() if self.everything else set(
+            Unit.objects.editable_by(user).values_list("pk", flat=True)
+        )
+
+    def allows(self, pk):
+        return self.everything or pk in self.pks
+
+
+def plan_import(parsed, *, campaign, user=None):
+    """What importing `parsed` into `campaign` as `user` would do; writes nothing."""
+    with _without_gc():
+        return _plan_import(parsed, campaign=campaign, user=user)
+
+
+def _plan_import(parsed, *, campaign, user=None):
+    plan = ImportPlan(parsed=parsed, campaign=campaign, user=user,
+                      errors=list(parsed.errors), warnings=list(parsed.warnings))
+    if parsed.errors and not parsed.sheets:
+        return plan
+    scope = _Scope(user)
+    unit_ok = _plan_units(plan, scope)
+    member_units = _plan_members(plan, scope, unit_ok)
+    _plan_residents(plan, scope, member_units)
+    plan.errors.sort(key=lambda p: (_sheet_order(p.sheet), p.row))
+    plan.warnings.sort(key=lambda p: (_sheet_order(p.sheet), p.row))
+    return plan
+
+
+def _sheet_order(title):
+    folded = fold(title)
+    for index, spec in enumerate(wb.SHEETS):
+        if folded in spec.folded:
+            return index
+    return -1
+
+
+def _error(plan, key, row, column, message, code):
+    parsed = plan.parsed
+    plan.errors.append(Problem(parsed.title(key), row, parsed.header(key, column), message, code))
+
+
+def _plan_units(plan, scope):
+    """Check the unit rows against the database; returns {code: (kind, allowed)} for every
+    unit code the members may use (existing ones looked up on demand)."""
+    parsed = plan.parsed
+    codes = set(parsed.units) | {u.parent_code for u in parsed.units.values() if u.parent_code}
+    codes |= {m.unit_code for m in parsed.members.values()}
+    existing = {}
+    for batch in _batched(codes):
+        for unit in Unit.objects.filter(code__in=batch).values("pk", "code", "name", "kind", "parent__code", "path"):
+            existing[unit["code"]] = unit
+    plan.unit_pks = {code: unit["pk"] for code, unit in existing.items()}
+    counts = plan.counts.setdefault("units", Counts()) if "units" in parsed.sheets else Counts()
+    usable = {code: (unit["kind"], scope.allows(unit["pk"])) for code, unit in existing.items()}
+    new = {}
+    for code, record in parsed.units.items():
+        unit = existing.get(code)
+        parent = record.parent_code
+        if parent and parent not in parsed.units and parent not in existing:
+            if parent not in parsed.unit_codes_seen:
+                _error(plan, "units", record.row, "parent_code",
+                       _("No unit has the code %(code)s (neither in the system nor on this sheet).")
+                       % {"code": parent}, "unknown_unit")
+            continue
+        if not parent:
+            parent_allowed = scope.everything
+        elif parent in existing:
+            parent_allowed = scope.allows(existing[parent]["pk"])
+        else:
+            parent_allowed = True  # new in this file: checked on its own row
+        if unit is not None:
+            if not scope.allows(unit["pk"]):
+                _error(plan, "units", record.row, "code",
+                       _("Unit %(code)s is not one of your units.") % {"code": code}, "out_of_scope")
+                continue
+            new_parent = parent or unit["parent__code"]
+            if parent and parent != unit["parent__code"]:
+                if not parent_allowed:
+                    _error(plan, "units", record.row, "parent_code",
+                           _("Unit %(code)s is not one of your units.") % {"code": parent}, "out_of_scope")
+                    continue
+                if parent in existing and existing[parent]["path"].startswith(unit["path"]):
+                    _error(plan, "units", record.row, "parent_code",
+                           _("A unit cannot be placed under one of its own sub-units."), "cycle")
+                    continue
+            if (unit["name"], unit["kind"], unit["parent__code"]) == (record.name, record.kind, new_parent):
+                counts.unchanged += 1
+            else:
+                counts.changed += 1
+                plan.changed_units.append((unit["pk"], UnitRow(record.row, code, record.name, record.kind, new_parent)))
+            usable[code] = (record.kind, True)
+        else:
+            if not parent_allowed:
+                if parent:
+                    message = _("Unit %(code)s is not one of your units.") % {"code": parent}
+                else:
+                    message = _("A new unit must be placed under one of your units: give its parent unit's code.")
+                _error(plan, "units", record.row, "parent_code", message, "out_of_scope")
+                continue
+            counts.new += 1
+            new[code] = record
+            usable[code] = (record.kind, True)
+    # New units, parents first (a parent in the file may itself be new).
+    placed = set()
+    while new:
+        ready = [r for c, r in new.items() if r.parent_code not in new]
+        if not ready:
+            break  # a loop, reported by the parse step
+        for record in ready:
+            plan.new_units.append(record)
+            placed.add(record.code)
+            del new[record.code]
+    return usable
+
+
+MEMBER_FIELDS = ("full_name", "category", "birth_date", "phone")
+
+
+def _plan_members(plan, scope, units):
+    """Check the member rows; returns {id number: (unit kind, name, unit code, allowed)} for
+    the workbook's members, for the residents sheet."""
+    parsed = plan.parsed
+    counts = plan.counts.setdefault("members", Counts()) if "members" in parsed.sheets else Counts()
+    ids = list(parsed.members)
+    existing = {}
+    fields = ("pk", "id_number", "unit_id", "unit__code", *MEMBER_FIELDS, *FLAG_KEYS)
+    for batch in _batched(ids):
+        for member in Member.objects.filter(id_number__in=batch).values(*fields):
+            existing[member["id_number"]] = member
+    plan.member_pks.update({i: m["pk"] for i, m in existing.items()})
+    found = {}
+    for id_number, record in parsed.members.items():
+        unit = units.get(record.unit_code)
+        if unit is None:
+            if record.unit_code not in parsed.unit_codes_seen:
+                _error(plan, "members", record.row, "unit_code",
+                       _("No unit has the code %(code)s (neither in the system nor on the “%(sheet)s” sheet).")
+                       % {"code": record.unit_code, "sheet": wb.UNITS.title}, "unknown_unit")
+            continue
+        if not unit[1]:
+            _error(plan, "members", record.row, "unit_code",
+                   _("Unit %(code)s is not one of your units.") % {"code": record.unit_code}, "out_of_scope")
+            continue
+        member = existing.get(id_number)
+        if member is not None and not scope.allows(member["unit_id"]):
+            _error(plan, "members", record.row, "id_number",
+                   _("ID number %(id)s is a member of unit %(code)s, which is not one of your units.")
+                   % {"id": id_number, "code": member["unit__code"]}, "out_of_scope")
+            continue
+        found[id_number] = (unit[0], record.full_name, record.unit_code)
+        if member is None:
+            counts.new += 1
+            plan.member_writes.append(record)
+            continue
+        merged = MemberRow(
+            record.row, record.unit_code, record.full_name, id_number, record.category,
+            record.birth_date or member["birth_date"], record.phone or member["phone"],
+            {**{k: member[k] for k in FLAG_KEYS}, **record.flags},
+        )
+        same = (
+            member["unit__code"] == merged.unit_code
+            and all(member[k] == getattr(merged, k) for k in MEMBER_FIELDS)
+            and all(member[k] == merged.flags[k] for k in FLAG_KEYS)
+        )
+        if same:
+            counts.unchanged += 1
+        else:
+            counts.changed += 1
+            plan.member_writes.append(merged)
+            if member["unit__code"] != merged.unit_code:
+                plan.moved_members.append(member["pk"])
+    return found
+
+
+CASE_FIELDS = ("eid_level", "activated_on", "portal_used", "id_card_application", "guided_on", "place", "note")
+
+
+def _plan_residents(plan, scope, workbook_members):
+    parsed = plan.parsed
+    if "residents" not in parsed.sheets:
+        return
+    campaign = plan.campaign
+    resident_counts = plan.counts.setdefault("residents", Counts())
+    case_counts = plan.counts.setdefault("cases", Counts())
+    cases = parsed.cases
+
+    # Guides: in the file's member sheet, or on the roster (within the user's units).
+    guide_ids = {guide for _id, guide in cases}
+    roster = {}
+    for batch in _batched(guide_ids | set(parsed.residents)):
+        for member in Member.objects.filter(id_number__in=batch).values(
+            "pk", "id_number", "unit_id", "unit__code", "unit__kind", "full_name"
+        ):
+            roster[member["id_number"]] = member
+    plan.member_pks.update({i: m["pk"] for i, m in roster.items() if i not in plan.member_pks})
+    guides = {}  # guide id number -> (kind, name, unit code)
+    for guide in guide_ids:
+        if guide in workbook_members:
+            guides[guide] = workbook_members[guide]
+        elif guide in roster:
+            member = roster[guide]
+            if scope.allows(member["unit_id"]):
+                guides[guide] = (member["unit__kind"], member["full_name"], member["unit__code"])
+            else:
+                guides[guide] = None
+
+    # The residents and this campaign's cases already recorded.
+    existing = {}
+    details = ("pk", "id_number", *RESIDENT_DETAILS, "category")
+    for batch in _batched(parsed.residents):
+        for resident in Resident.objects.filter(id_number__in=batch).values(*details):
+            existing[resident["id_number"]] = resident
+    plan.resident_pks = {i: r["pk"] for i, r in existing.items()}
+    recorded = {}  # resident pk -> {member id number: case values}
+    for batch in _batched(plan.resident_pks.values()):
+        for case in Case.objects.filter(campaign=campaign, resident_id__in=batch).values(
+            "resident_id", "member__id_number", "member__full_name", "member__unit__code",
+            "member__unit__kind", *CASE_FIELDS,
+        ):
+            recorded.setdefault(case["resident_id"], {})[case["member__id_number"]] = case
+
+    title = parsed.title("residents")
+    bad_rows = set()
+    for (id_number, guide), case in cases.items():
+        if guide in guides:
+            if guides[guide] is None:
+                member = roster[guide]
+                _error(plan, "residents", case.row, "guide_id_number",
+                       _("The guide %(id)s is a member of unit %(code)s, which is not one of your units.")
+                       % {"id": guide, "code": member["unit__code"]}, "out_of_scope")
+                bad_rows.add(id_number)
+            continue
+        if guide not in parsed.member_ids_seen:
+            _error(plan, "residents", case.row, "guide_id_number",
+                   _("No member has the ID number %(id)s: add them to the “%(sheet)s” sheet or to "
+                     "their unit's roster.") % {"id": guide, "sheet": wb.MEMBERS.title}, "unknown_guide")
+        bad_rows.add(id_number)
+
+    for id_number, resident in parsed.residents.items():
+        current = existing.get(id_number)
+        if id_number in roster or id_number in parsed.members:
+            plan.warnings.append(Problem(
+                title, resident.rows[0], parsed.header("residents", "id_number"),
+                _("ID number %(id)s is on a member roster: this person is not counted as a resident.")
+                % {"id": id_number}, "on_roster",
+            ))
+        if current is None:
+            resident_counts.new += 1
+            if resident.category is None:
+                resident.category = ResidentCategory.RESIDENT
+            plan.resident_writes.append(resident)
+            continue
+        merged = ResidentRow(resident.rows, id_number, resident.full_name)
+        for key in RESIDENT_DETAILS[1:]:
+            value = getattr(resident, key)
+            setattr(merged, key, value if value not in (None, "") else current[key])
+        merged.category = resident.category or current["category"]
+        if all(current[k] == getattr(merged, k) for k in (*RESIDENT_DETAILS, "category")):
+            resident_counts.unchanged += 1
+        else:
+            resident_counts.changed += 1
+            plan.resident_writes.append(merged)
+
+    # Cases: new, changed or unchanged; and the double claims the file creates.
+    by_resident = {}
+    for (id_number, guide), case in cases.items():
+        by_resident.setdefault(id_number, []).append(case)
+        pk = plan.resident_pks.get(id_number)
+        before = recorded.get(pk, {}).get(guide) if pk else None
+        if before is None:
+            case_counts.new += 1
+            plan.case_writes.append(case)
+            continue
+        merged = CaseRow(
+            case.row, id_number, guide, case.eid_level, case.activated_on, case.portal_used,
+            before["id_card_application"] if case.id_card_application is None else case.id_card_application,
+            case.guided_on or before["guided_on"], case.place or before["place"], case.note or before["note"],
+        )
+        if all(before[k] == getattr(merged, k) for k in CASE_FIELDS):
+            case_counts.unchanged += 1
+        else:
+            case_counts.changed += 1
+            plan.case_writes.append(merged)
+
+    across = campaign.double_claims_across_kinds
+    for id_number, listed in by_resident.items():
+        if id_number in bad_rows:
+            continue
+        pk = plan.resident_pks.get(id_number)
+        before = recorded.get(pk, {}) if pk else {}
+        claimants = {
+            g: (c["member__unit__kind"], c["member__full_name"], c["member__unit__code"])
+            for g, c in before.items()
+        }
+        added = [c.guide_id_number for c in listed if c.guide_id_number not in before]
+        if not added:
+            continue
+        for case in listed:
+            claimants[case.guide_id_number] = guides[case.guide_id_number]
+        kinds = {}
+        for guide, (kind, _name, _code) in claimants.items():
+            kinds.setdefault(kind if not across else "", []).append(guide)
+        doubled = [group for group in kinds.values() if len(group) > 1 and set(group) & set(added)]
+        if doubled:
+            resident = parsed.residents[id_number]
+            plan.double_claims.append(DoubleClaim(
+                id_number, resident.full_name, [c.row for c in listed],
+                [claimants[g][1:] for group in doubled for g in group],
+            ))
+
+
+# --- Step 3: write ------------------------------------------------------------------------
+
+
+def write_import(plan):
+    """Write a plan without errors (inside the caller's transaction) and refresh the rule
+    inputs of every resident it touched. Returns the primary keys of those residents."""
+    if not plan.ok:
+        raise ValueError("cannot write an import plan with errors")
+    user = plan.user if getattr(plan.user, "is_authenticated", False) else None
+    now = timezone.now()
+    touched = set()
+
+    unit_pks = dict(plan.unit_pks)
+    for record in plan.new_units:
+        unit = Unit(code=record.code, name=record.name, kind=record.kind,
+                    parent_id=unit_pks.get(record.parent_code) if record.parent_code else None)
+        unit.save()
+        unit_pks[record.code] = unit.pk
+    for pk, record in plan.changed_units:
+        unit = Unit.objects.get(pk=pk)
+        unit.name, unit.kind = record.name, record.kind
+        unit.parent_id = unit_pks.get(record.parent_code) if record.parent_code else unit.parent_id
+        unit.save()
+
+    if plan.member_writes:
+        members = []
+        for record in plan.member_writes:
+            member = Member(
+                unit_id=unit_pks[record.unit_code], full_name=record.full_name,
+                id_number=record.id_number, category=record.category,
+                birth_date=record.birth_date, phone=record.phone, **record.flags,
+                created_by=user, updated_by=user, created_at=now,
+            )
+            members.append(member)
+        flag_fields = sorted({k for r in plan.member_writes for k in r.flags})
+        Member.objects.bulk_create(
+            members, batch_size=1000, update_conflicts=True, unique_fields=["id_number"],
+            update_fields=["unit", *MEMBER_FIELDS, *flag_fields, "updated_by", "updated_at"],
+        )
+        new_ids = [r.id_number for r in plan.member_writes if r.id_number not in plan.member_pks]
+        touched.update(residents_with_id_numbers(new_ids))
+        if plan.moved_members:
+            touched.update(Case.objects.filter(member_id__in=plan.moved_members).values_list("resident_id", flat=True))
+
+    member_pks = dict(plan.member_pks)
+    missing = {c.guide_id_number for c in plan.case_writes} - set(member_pks)
+    for batch in _batched(missing):
+        member_pks.update(Member.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
+
+    writer = _PostgresWriter if connection.vendor == "postgresql" else _OrmWriter
+    resident_pks = dict(plan.resident_pks)
+    resident_pks.update(writer.residents(plan.resident_writes, user, now))
+    touched.update(resident_pks[r.id_number] for r in plan.resident_writes)
+    rows = [
+        (resident_pks[c.id_number], member_pks[c.guide_id_number], c) for c in plan.case_writes
+    ]
+    writer.cases(plan.campaign, rows, user, now)
+    touched.update(pk for pk, _m, _c in rows)
+    if touched:
+        refresh_rule_inputs(resident_ids=touched)
+    plan.written = True
+    return touched
+
+
+RESIDENT_COLUMNS = ("id_number", "full_name", "birth_date", "sex", "phone", "address", "village", "commune", "category")
+
+
+class _OrmWriter:
+    """The portable path (SQLite): bulk_create with ON CONFLICT DO UPDATE."""
+
+    @staticmethod
+    def residents(records, user, now):
+        if not records:
+            return {}
+        Resident.objects.bulk_create(
+            [Resident(**{k: getattr(r, k) or ("" if k not in ("birth_date",) else None) for k in RESIDENT_COLUMNS},
+                      created_by=user, updated_by=user, created_at=now) for r in records],
+            batch_size=1000, update_conflicts=True, unique_fields=["id_number"],
+            update_fields=[*RESIDENT_COLUMNS[1:], "updated_by", "updated_at"],
+        )
+        found = {}
+        for batch in _batched(r.id_number for r in records):
+            found.update(Resident.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
+        return found
+
+    @staticmethod
+    def cases(campaign, rows, user, now):
+        if not rows:
+            return
+        Case.objects.bulk_create(
+            [Case(campaign=campaign, resident_id=resident, member_id=member,
+                  eid_level=c.eid_level, activated_on=c.activated_on, portal_used=c.portal_used,
+                  id_card_application=bool(c.id_card_application), guided_on=c.guided_on,
+                  place=c.place, note=c.note, created_by=user, updated_by=user, created_at=now)
+             for resident, member, c in rows],
+            batch_size=1000, update_conflicts=True,
+            unique_fields=["campaign", "resident", "member"],
+            update_fields=[*CASE_FIELDS, "updated_by", "updated_at"],
+        )
+
+
+def _copy_value(value):
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy(cursor, table, columns, rows):
+    buffer = io.StringIO()
+    write = buffer.write
+    for row in rows:
+        write("\t".join([_copy_value(v) for v in row]))
+        write("\n")
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+class _PostgresWriter:
+    """The fast path: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT
+    DO UPDATE, in a stable order so that concurrent imports lock rows in the same order."""
+
+    @staticmethod
+    def residents(records, user, now):
+        if not records:
+            return {}
+        table = Resident._meta.db_table
+        user_id = user.pk if user else None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE import_resident (id_number varchar(12), full_name varchar(255),"
+                " birth_date date, sex varchar(1), phone varchar(11), address varchar(255),"
+                " village varchar(100), commune varchar(100), category varchar(20)) ON COMMIT DROP"
+            )
+            _copy(cursor, "import_resident", RESIDENT_COLUMNS, (
+                (r.id_number, r.full_name, r.birth_date, r.sex or "", r.phone or "", r.address or "",
+                 r.village or "", r.commune or "", r.category) for r in records
+            ))
+            columns = ", ".join(RESIDENT_COLUMNS)
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*RESIDENT_COLUMNS[1:], "updated_at", "updated_by_id"))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}, on_roster, created_at, updated_at, created_by_id, updated_by_id)"
+                f" SELECT {columns}, false, %s, %s, %s, %s FROM import_resident ORDER BY id_number"
+                f" ON CONFLICT (id_number) DO UPDATE SET {updates} RETURNING id_number, id",
+                [now, now, user_id, user_id],
+            )
+            found = dict(cursor.fetchall())
+            cursor.execute("DROP TABLE import_resident")
+        return found
+
+    @staticmethod
+    def cases(campaign, rows, user, now):
+        if not rows:
+            return
+        table = Case._meta.db_table
+        user_id = user.pk if user else None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE import_case (resident_id bigint, member_id bigint,"
+                " eid_level smallint, activated_on date, portal_used boolean,"
+                " id_card_application boolean, guided_on date, place varchar(20), note text)"
+                " ON COMMIT DROP"
+            )
+            columns = ("resident_id", "member_id", *CASE_FIELDS)
+            _copy(cursor, "import_case", columns, (
+                (resident, member, c.eid_level, c.activated_on, c.portal_used,
+                 bool(c.id_card_application), c.guided_on, c.place, c.note)
+                for resident, member, c in rows
+            ))
+            names = ", ".join(columns)
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*CASE_FIELDS, "updated_at", "updated_by_id"))
+            cursor.execute(
+                f"INSERT INTO {table} (campaign_id, {names}, claimants, resident_excluded, claim_awarded,"
+                f" created_at, updated_at, created_by_id, updated_by_id)"
+                f" SELECT %s, {names}, 1, false, false, %s, %s, %s, %s FROM import_case"
+                f" ORDER BY resident_id, member_id"
+                f" ON CONFLICT (campaign_id, resident_id, member_id) DO UPDATE SET {updates}",
+                [campaign.pk, now, now, user_id, user_id],
+            )
+            cursor.execute("DROP TABLE import_case")
+
+
+# --- All together ---------------------------------------------------------------------------
+
+RETRIES = 3
+
+
+def import_workbook(path, *, campaign, user=None, dry_run=False):
+    """Import the workbook at `path`: all or nothing. Returns the plan (errors, warnings,
+    counts, double claims); `plan.written` tells whether anything was written."""
+    parsed = parse_workbook(path)
+    if parsed.errors or dry_run:
+        return plan_import(parsed, campaign=campaign, user=user)
+    for attempt in range(1, RETRIES + 1):
+        try:
+            with transaction.atomic():
+                plan = plan_import(parsed, campaign=campaign, user=user)
+                if plan.ok:
+                    write_import(plan)
+            return plan
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent import created the same unit or member, or the two deadlocked:
+            # plan again against what it wrote.
+            if attempt == RETRIES or not _retryable(exc):
+                raise
+            logger.info("import retried after %s", exc.__class__.__name__)
+    raise AssertionError("unreachable")
+
+
+def _retryable(exc):
+    if isinstance(exc, IntegrityError):
+        return True
+    text = str(exc).lower()
+    return "deadlock" in text or "could not serialize" in text or "locked" in text

@@ -1,0 +1,63 @@
+"""`python manage.py import_xlsx FILE [--campaign SLUG] [--dry-run] [--user USERNAME]`."""
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from campaign.importing import import_workbook
+from campaign.models import Campaign
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a workbook (sheets Đơn vị, Thành viên, Người dân): all or nothing. Exit 0 and "
+        "a summary on success; exit 1 and one error a line (sheet, row, column, reason)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--campaign", help="campaign slug (optional when there is one campaign)")
+        parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument("--user", help="import with this user's scope (default: all units)")
+
+    def handle(self, *args, file, campaign=None, dry_run=False, user=None, **options):
+        campaign = self._campaign(campaign)
+        if user is not None:
+            try:
+                user = get_user_model().objects.get(username=user)
+            except get_user_model().DoesNotExist:
+                raise CommandError(_("No user is named %(name)s.") % {"name": user}) from None
+        try:
+            open(file, "rb").close()
+        except OSError as exc:
+            raise CommandError(_("Cannot open %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}) from None
+        plan = import_workbook(file, campaign=campaign, user=user, dry_run=dry_run)
+        for warning in plan.warnings:
+            self.stderr.write(_("Warning: %(problem)s") % {"problem": warning})
+        if not plan.ok:
+            for error in plan.errors:
+                self.stderr.write(str(error))
+            self.stderr.write(
+                _("%(count)d errors: nothing was imported.") % {"count": len(plan.errors)}
+            )
+            raise SystemExit(1)
+        for line in plan.summary():
+            self.stdout.write(line)
+        for claim in plan.double_claims:
+            self.stdout.write(
+                _("Double claim: %(name)s (rows %(rows)s) is listed by %(guides)s.")
+                % {"name": claim.full_name, "rows": ", ".join(map(str, claim.rows)),
+                   "guides": "; ".join(f"{name} ({code})" for name, code in claim.guides)}
+            )
+        self.stdout.write(_("Checked only (--dry-run): nothing was written.") if dry_run
+                          else _("Imported."))
+
+    def _campaign(self, slug):
+        if slug:
+            try:
+                return Campaign.objects.get(slug=slug)
+            except Campaign.DoesNotExist:
+                raise CommandError(_("No campaign has the short name %(slug)s.") % {"slug": slug}) from None
+        campaigns = list(Campaign.objects.all()[:2])
+        if len(campaigns) != 1:
+            raise CommandError(_("Give the campaign with --campaign SLUG."))
+        return campaigns[0]

@@ -1,0 +1,137 @@
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from campaign.models import Case, Resident
+from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
+from reports.models import PersonalDataAccess
+from units.models import UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _storage(settings, tmp_path):
+    settings.IMPORT_TEMP_DIR = str(tmp_path / "store")
+
+
+@pytest.fixture
+def secretary(client):
+    unit = UnitFactory(code="DX1")
+    role = UnitRoleFactory(unit=unit, role=UnitRole.Role.SECRETARY)
+    MemberFactory(unit=unit, id_number="014095000001")
+    role.user.save()  # the factory sets the password without saving it
+    client.force_login(role.user)
+    return role.user
+
+
+def upload(client, path, name="danh-sach.xlsx"):
+    from campaign.tests.factories import plan_campaign
+
+    with open(path, "rb") as f:
+        data = io.BytesIO(f.read())
+    data.name = name
+    return client.post(reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data})
+
+
+def test_upload_page_offers_the_template(client, secretary):
+    page = client.get(reverse("campaign:import_upload"))
+    assert reverse("campaign:import_template") in page.content.decode()
+    template = client.get(reverse("campaign:import_template"))
+    assert openpyxl.load_workbook(io.BytesIO(template.content)).sheetnames[:3] == ["Đơn vị", "Thành viên", "Người dân"]
+
+
+def test_a_user_without_units_cannot_import(client):
+    from units.tests.factories import UserFactory
+
+    user = UserFactory()
+    user.save()
+    client.force_login(user)
+    assert client.get(reverse("campaign:import_upload")).status_code == 403
+
+
+def test_preview_shows_counts_and_writes_nothing_then_confirm_writes(client, secretary, tmp_path):
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
+        RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001"),
+        resident_row("B", "014195000003", "014095000001"),
+    ]})
+    response = upload(client, path)
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    html = preview.content.decode()
+    assert 'id="import-counts"' in html and "import_confirm" not in html
+    assert preview.context["counts"][0]["new"] == 2
+    assert Resident.objects.count() == 0
+    token = preview.context["token"]
+    done = client.post(reverse("campaign:import_confirm", args=[token]))
+    assert done.status_code == 302
+    assert Case.objects.count() == 2
+    assert set(Case.objects.values_list("created_by", flat=True)) == {secretary.pk}
+    # The stored upload is gone: confirming twice is not possible.
+    assert client.post(reverse("campaign:import_confirm", args=[token])).status_code == 404
+
+
+def test_confirm_checks_again_against_the_database(client, secretary, tmp_path):
+    from units.models import Member
+
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    token = client.get(upload(client, path)["Location"]).context["token"]
+    Member.objects.filter(id_number="014095000001").delete()
+    response = client.post(reverse("campaign:import_confirm", args=[token]))
+    assert response.status_code == 302
+    assert client.get(response["Location"]).context["preview"]["error_count"] == 1
+    assert Resident.objects.count() == 0
+
+
+def test_another_users_upload_is_not_found(client, secretary, tmp_path):
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    token = client.get(upload(client, path)["Location"]).context["token"]
+    other = UnitRoleFactory(unit=UnitFactory(), role=UnitRole.Role.SECRETARY).user
+    other.save()
+    client.force_login(other)
+    assert client.get(reverse("campaign:import_preview", args=[token])).status_code == 404
+    assert client.post(reverse("campaign:import_confirm", args=[token])).status_code == 404
+
+
+def test_not_a_workbook_gets_one_sentence_not_a_server_error(client, secretary, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("Họ và tên,Số định danh\n")
+    preview = client.get(upload(client, path)["Location"])
+    assert [p.code for p in preview.context["errors"]] == ["csv"]
+    assert "import-errors" in preview.content.decode()
+
+
+def test_an_upload_over_the_limit_is_refused(client, secretary, settings, tmp_path):
+    settings.IMPORT_MAX_BYTES = 10_000
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 200_000)
+    response = upload(client, path)
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors()
+
+
+def test_error_workbook_round_trip(client, secretary, tmp_path):
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
+        RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001"),
+        resident_row("B", "12345", "014095000001"),
+    ]})
+    preview = client.get(upload(client, path)["Location"])
+    assert preview.context["preview"]["error_count"] == 1
+    download = client.get(reverse("campaign:import_errors", args=[preview.context["token"]]))
+    assert download.status_code == 200
+    assert PersonalDataAccess.objects.filter(user=secretary, action="export").count() == 1
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    sheet = book["Người dân"]
+    error_column = [c.value for c in sheet[1]].index("Lỗi") + 1
+    assert sheet.cell(row=3, column=error_column).value.startswith("Số định danh")
+    assert sheet.cell(row=2, column=error_column).value is None
+    sheet.cell(row=3, column=2).value = "014195000003"  # fixed in place
+    fixed = tmp_path / "fixed.xlsx"
+    book.save(fixed)
+    again = client.get(upload(client, fixed)["Location"])
+    assert again.context["preview"]["ok"] is True
+    client.post(reverse("campaign:import_confirm", args=[again.context["token"]]))
+    assert set(Resident.objects.values_list("id_number", flat=True)) == {"014195000002", "014195000003"}

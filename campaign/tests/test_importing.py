@@ -1,0 +1,397 @@
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from campaign.claims import drift
+from campaign.importing import import_workbook, parse_workbook, plan_import
+from campaign.models import Case, Place, Resident, ResidentCategory
+from campaign.tests.factories import CaseFactory, ResidentFactory, plan_campaign
+from campaign.tests.import_helpers import (
+    MEMBER_HEADERS, RESIDENT_HEADERS, UNIT_HEADERS, build_xlsx, resident_row,
+)
+from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+GUIDE = "014095000001"
+
+
+@pytest.fixture
+def guide():
+    unit = UnitFactory(code="DX1", kind=UnitKind.YOUTH_UNION)
+    return MemberFactory(unit=unit, id_number=GUIDE, full_name="Lò Văn Hướng")
+
+
+def residents_book(tmp_path, *rows, headers=RESIDENT_HEADERS, name="r.xlsx", **sheets):
+    return build_xlsx(tmp_path / name, {"Người dân": [headers, *rows], **sheets})
+
+
+def run(path, **kwargs):
+    return import_workbook(path, campaign=plan_campaign(), **kwargs)
+
+
+def codes(plan):
+    return [(p.row, p.column, p.code) for p in plan.errors]
+
+
+# --- Values as real files hold them ------------------------------------------------------
+
+
+def test_ids_typed_as_numbers_get_their_zero_back_and_separators_are_dropped(tmp_path, guide):
+    plan = run(residents_book(
+        tmp_path,
+        resident_row("A", 14195000002, guide.id_number),
+        resident_row("B", "014 195.000-003", int(guide.id_number)),
+    ))
+    assert plan.ok, codes(plan)
+    assert set(Resident.objects.values_list("id_number", flat=True)) == {"014195000002", "014195000003"}
+    assert Case.objects.filter(member=guide).count() == 2
+
+
+@pytest.mark.parametrize("cell", [
+    datetime.date(2023, 5, 2), datetime.datetime(2023, 5, 2, 8, 30), 45048, "02/05/2023",
+    "2/5/2023", "02-05-2023", "2023-05-02",
+])
+def test_activation_dates_in_every_form_real_files_use(tmp_path, guide, cell):
+    plan = run(residents_book(tmp_path, resident_row("A", "014195000002", GUIDE, activated=cell)))
+    assert plan.ok, codes(plan)
+    assert Case.objects.get().activated_on == datetime.date(2023, 5, 2)
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("Có", True), ("co", True), ("x", True), (1, True), (True, True), ("TRUE", True),
+    ("Không", False), (0, False), ("FALSE", False), (None, False), ("", False),
+])
+def test_yes_no_in_every_form(tmp_path, guide, cell, expected):
+    plan = run(residents_book(tmp_path, resident_row("A", "014195000002", GUIDE, portal=cell)))
+    assert plan.ok
+    assert Case.objects.get().portal_used is expected
+
+
+def test_decomposed_text_is_stored_composed_and_phones_are_normalised(tmp_path, guide):
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "Quàng Thị Mến")
+    plan = run(residents_book(
+        tmp_path,
+        resident_row(nfd, "014195000002", GUIDE, phone="+84912345678", sex="Nữ"),
+        resident_row("B", "014195000003", GUIDE, phone=912345679.0, sex="nam"),
+    ))
+    assert plan.ok
+    first = Resident.objects.get(id_number="014195000002")
+    assert first.full_name == unicodedata.normalize("NFC", "Quàng Thị Mến")
+    assert (first.phone, first.sex) == ("0912345678", "F")
+    assert Resident.objects.get(id_number="014195000003").phone == "0912345679"
+
+
+def test_headers_match_ignoring_case_diacritics_spaces_and_order_unknown_columns_ignored(tmp_path, guide):
+    headers = ["  so DINH danh nguoi huong dan", "Cột của tôi", "HỌ VÀ  TÊN", "so dinh danh", "muc dinh danh", "ngay kich hoat"]
+    plan = run(residents_book(tmp_path, [GUIDE, "bất kỳ", "A", "014195000002", 1, "21/04/2023"], headers=headers))
+    assert plan.ok, codes(plan)
+    case = Case.objects.get()
+    assert (case.resident.id_number, case.member_id, case.eid_level) == ("014195000002", guide.pk, 1)
+
+
+def test_place_matching_a_label_is_kept_and_unknown_text_goes_to_the_note(tmp_path, guide):
+    plan = run(residents_book(
+        tmp_path,
+        resident_row("A", "014195000002", GUIDE, place="tai nha"),
+        resident_row("B", "014195000003", GUIDE, place="Đám cưới bản Mường", note="đông người"),
+    ))
+    assert plan.ok
+    assert Case.objects.get(resident__id_number="014195000002").place == Place.HOME
+    other = Case.objects.get(resident__id_number="014195000003")
+    assert (other.place, other.note) == ("", "Đám cưới bản Mường. đông người")
+
+
+def test_template_example_row_is_skipped(tmp_path, guide):
+    from campaign import workbook as wb
+
+    example = [c.example for c in wb.RESIDENTS.columns]
+    headers = [c.header for c in wb.RESIDENTS.columns]
+    plan = run(residents_book(tmp_path, example, headers=headers))
+    assert [w.code for w in plan.warnings] == ["example"]
+    assert Resident.objects.count() == 0
+
+
+# --- Wrong rows --------------------------------------------------------------------------
+
+
+def test_every_wrong_row_is_listed_and_nothing_is_written(tmp_path, guide):
+    plan = run(residents_book(
+        tmp_path,
+        resident_row("Đúng", "014195000002", GUIDE),
+        resident_row("A", "12345", GUIDE),
+        resident_row("B", "014195000004", GUIDE, level=3),
+        resident_row("C", "014195000005", GUIDE, level=2, activated=None),
+        resident_row("D", "014195000006", GUIDE, level=None, activated="02/05/2023"),
+        resident_row("E", "014195000007", GUIDE, activated="31/02/2023"),
+        resident_row(None, "014195000008", GUIDE),
+        resident_row("G", "014195000009", "014095999999"),
+        resident_row("H", "014195000010", GUIDE, category="Trưởng bản"),
+    ))
+    assert codes(plan) == [
+        (3, "Số định danh", "invalid"),
+        (4, "Mức định danh", "invalid"),
+        (5, "Ngày kích hoạt", "level_without_date"),
+        (6, "Mức định danh", "date_without_level"),
+        (7, "Ngày kích hoạt", "invalid"),
+        (8, "Họ và tên", "required"),
+        (9, "Số định danh người hướng dẫn", "unknown_guide"),
+        (10, "Đối tượng", "invalid"),
+    ]
+    assert all(p.sheet == "Người dân" for p in plan.errors)
+    assert not plan.written
+    assert Resident.objects.count() == 0 and Case.objects.count() == 0
+
+
+def test_a_missing_required_column_is_an_error_on_the_header_row(tmp_path, guide):
+    plan = run(residents_book(tmp_path, ["A", "014195000002"], headers=["Họ và tên", "Số định danh"]))
+    assert codes(plan) == [(1, "Số định danh người hướng dẫn", "missing_column")]
+
+
+def test_a_workbook_without_known_sheets_says_so(tmp_path):
+    plan = run(build_xlsx(tmp_path / "a.xlsx", {"Sheet1": [["x"]]}))
+    assert [p.code for p in plan.errors] == ["no_sheet"]
+
+
+def test_identical_duplicate_rows_are_one_case(tmp_path, guide):
+    row = resident_row("A", "014195000002", GUIDE)
+    plan = run(residents_book(tmp_path, row, list(row)))
+    assert plan.ok
+    assert plan.counts["cases"].new == 1
+    assert Case.objects.count() == 1
+
+
+def test_conflicting_duplicate_rows_are_an_error_naming_both_rows(tmp_path, guide):
+    plan = run(residents_book(
+        tmp_path, resident_row("A", "014195000002", GUIDE, level=1),
+        resident_row("A", "014195000002", GUIDE, level=2),
+    ))
+    assert codes(plan) == [(3, "Số định danh", "conflicting_duplicate")]
+    assert "2" in plan.errors[0].message
+
+
+def test_resident_details_differing_between_rows_warn_and_keep_the_last(tmp_path, guide):
+    other = MemberFactory(unit=guide.unit, id_number="014095000009")
+    plan = run(residents_book(
+        tmp_path,
+        resident_row("Quàng Thị A", "014195000002", GUIDE, phone="0912345678"),
+        resident_row("Quàng Thị Anh", "014195000002", other.id_number, phone="0987654321"),
+    ))
+    assert plan.ok
+    assert "resident_details_differ" in [w.code for w in plan.warnings]
+    resident = Resident.objects.get()
+    assert (resident.full_name, resident.phone) == ("Quàng Thị Anh", "0987654321")
+    assert len(plan.double_claims) == 1
+    assert sorted(g[0] for g in plan.double_claims[0].guides) == sorted([guide.full_name, other.full_name])
+
+
+def test_a_member_category_on_any_row_excludes_the_resident_with_a_warning(tmp_path, guide):
+    other = MemberFactory(unit=guide.unit, id_number="014095000009")
+    plan = run(residents_book(
+        tmp_path,
+        resident_row("A", "014195000002", GUIDE, category="Công an"),
+        resident_row("A", "014195000002", other.id_number, category="Người dân"),
+    ))
+    assert plan.ok
+    assert "category_differs" in [w.code for w in plan.warnings]
+    assert Resident.objects.get().category == ResidentCategory.ARMED_FORCES
+    assert set(Case.objects.values_list("resident_excluded", flat=True)) == {True}
+
+
+def test_id_structure_and_phone_prefix_are_warnings(tmp_path, guide):
+    plan = run(residents_book(tmp_path, resident_row("A", "999195000002", GUIDE, phone="0112345678")))
+    assert plan.ok
+    assert sorted(w.code for w in plan.warnings) == ["id_structure", "phone_prefix"]
+
+
+# --- The three sheets together -----------------------------------------------------------
+
+
+def full_book(tmp_path, name="full.xlsx", parent="HD"):
+    return build_xlsx(tmp_path / name, {
+        "Đơn vị": [UNIT_HEADERS, ["HD", "Huyện Đoàn", "Đoàn", None], ["DX9", "Đoàn xã 9", "doan", parent]],
+        "Thành viên": [MEMBER_HEADERS, ["DX9", "Lò Văn A", "014095000101", "Đoàn viên", "01/01/1995", "912345678"],
+                       ["DX9", "Cầm Thị B", "014195000102", "Cán bộ", None, None]],
+        "Người dân": [RESIDENT_HEADERS, resident_row("Quàng Thị C", "014195000002", "014095000101"),
+                      resident_row("Vì Văn D", "014095000003", "014195000102", level=None, activated=None,
+                                   portal="Không")],
+    })
+
+
+def test_units_members_and_residents_from_one_workbook(tmp_path):
+    plan = run(full_book(tmp_path))
+    assert plan.ok, codes(plan)
+    assert {k: (c.new, c.changed, c.unchanged) for k, c in plan.counts.items()} == {
+        "units": (2, 0, 0), "members": (2, 0, 0), "residents": (2, 0, 0), "cases": (2, 0, 0),
+    }
+    district = Unit.objects.get(code="HD")
+    commune = Unit.objects.get(code="DX9")
+    assert commune.parent == district and commune.path == f"/{district.pk}/{commune.pk}/"
+    assert Member.objects.get(id_number="014195000102").category == MemberCategory.CADRE
+    assert Case.objects.filter(member__unit=commune).count() == 2
+    assert drift() == []
+
+
+def test_reimporting_the_same_workbook_changes_nothing(tmp_path):
+    path = full_book(tmp_path)
+    run(path)
+    before = {
+        "residents": list(Resident.objects.values_list("pk", "updated_at").order_by("pk")),
+        "cases": list(Case.objects.values_list("pk", "updated_at").order_by("pk")),
+        "members": list(Member.objects.values_list("pk", "updated_at").order_by("pk")),
+    }
+    plan = run(path)
+    assert plan.ok
+    assert all(c.new == 0 and c.changed == 0 for c in plan.counts.values())
+    assert before == {
+        "residents": list(Resident.objects.values_list("pk", "updated_at").order_by("pk")),
+        "cases": list(Case.objects.values_list("pk", "updated_at").order_by("pk")),
+        "members": list(Member.objects.values_list("pk", "updated_at").order_by("pk")),
+    }
+
+
+def test_import_updates_and_never_deletes(tmp_path, guide):
+    kept = CaseFactory(member=guide, resident=ResidentFactory(id_number="014195000099"))
+    run(residents_book(tmp_path, resident_row("A", "014195000002", GUIDE, level=1, activated="01/05/2023")))
+    plan = run(residents_book(tmp_path, resident_row("A", "014195000002", GUIDE, level=2), name="b.xlsx"))
+    assert plan.counts["cases"].changed == 1
+    assert Case.objects.get(resident__id_number="014195000002").eid_level == 2
+    assert Case.objects.filter(pk=kept.pk).exists()
+
+
+def test_preview_writes_nothing(tmp_path):
+    parsed = parse_workbook(full_book(tmp_path))
+    plan = plan_import(parsed, campaign=plan_campaign())
+    assert plan.ok and plan.counts["cases"].new == 2
+    assert (Unit.objects.count(), Member.objects.count(), Resident.objects.count()) == (0, 0, 0)
+    dry = run(full_book(tmp_path, name="b.xlsx"), dry_run=True)
+    assert dry.ok and not dry.written
+    assert Resident.objects.count() == 0
+
+
+def test_unknown_unit_and_parent_codes_are_errors(tmp_path):
+    path = build_xlsx(tmp_path / "a.xlsx", {
+        "Đơn vị": [UNIT_HEADERS, ["DX9", "Đoàn xã 9", "Đoàn", "KHONG-CO"]],
+        "Thành viên": [MEMBER_HEADERS, ["KHONG-CO-2", "Lò Văn A", "014095000101", "Cán bộ"]],
+    })
+    plan = run(path)
+    assert [(p.sheet, p.row, p.code) for p in plan.errors] == [
+        ("Đơn vị", 2, "unknown_unit"), ("Thành viên", 2, "unknown_unit"),
+    ]
+
+
+def test_stamps_the_importing_user_and_a_member_added_excludes_a_resident(tmp_path, guide):
+    user = UserFactory(is_superuser=True)
+    resident = ResidentFactory(id_number="014195000555")
+    case = CaseFactory(member=guide, resident=resident)
+    from campaign.claims import refresh_rule_inputs
+
+    refresh_rule_inputs(resident_ids=[resident.pk])
+    plan = run(build_xlsx(tmp_path / "a.xlsx", {
+        "Thành viên": [MEMBER_HEADERS, ["DX1", "Quàng Thị Mai", "014195000555", "Đoàn viên"]],
+        "Người dân": [RESIDENT_HEADERS, resident_row("B", "014195000002", GUIDE)],
+    }), user=user)
+    assert plan.ok
+    assert Member.objects.get(id_number="014195000555").created_by == user
+    assert Case.objects.get(resident__id_number="014195000002").updated_by == user
+    case.refresh_from_db()
+    assert case.resident_excluded is True
+    assert drift() == []
+
+
+# --- Scope ------------------------------------------------------------------------------
+
+
+def test_a_secretary_imports_only_into_their_own_units(tmp_path):
+    mine = UnitFactory(code="MINE")
+    theirs = UnitFactory(code="THEIRS")
+    MemberFactory(unit=theirs, id_number="014095000201")
+    MemberFactory(unit=mine, id_number="014095000202")
+    role = UnitRoleFactory(unit=mine, role=UnitRole.Role.SECRETARY)
+    path = build_xlsx(tmp_path / "a.xlsx", {
+        "Đơn vị": [UNIT_HEADERS, ["THEIRS", "Đổi tên", "Đoàn", None], ["NEW-1", "Chi đoàn mới", "Đoàn", "THEIRS"],
+                   ["NEW-2", "Chi đoàn của tôi", "Đoàn", "MINE"], ["ROOT", "Gốc mới", "Đoàn", None]],
+        "Thành viên": [MEMBER_HEADERS, ["THEIRS", "A", "014095000301", "Cán bộ"],
+                       ["MINE", "B", "014095000201", "Cán bộ"], ["NEW-2", "C", "014095000302", "Cán bộ"]],
+        "Người dân": [RESIDENT_HEADERS, resident_row("D", "014195000002", "014095000201"),
+                      resident_row("E", "014195000003", "014095000202")],
+    })
+    plan = run(path, user=role.user)
+    assert [(p.sheet, p.row, p.code) for p in plan.errors] == [
+        ("Đơn vị", 2, "out_of_scope"), ("Đơn vị", 3, "out_of_scope"), ("Đơn vị", 5, "out_of_scope"),
+        ("Thành viên", 2, "out_of_scope"), ("Thành viên", 3, "out_of_scope"),
+        ("Người dân", 2, "out_of_scope"),
+    ]
+    assert Unit.objects.count() == 2 and Resident.objects.count() == 0
+    # Without a user (the command's default) it is the district administrator: all units.
+    assert run(path).ok
+
+
+# --- Concurrency -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_overlapping_lists_at_once_create_each_resident_once(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
+    unit = UnitFactory(code="DX1")
+    first = MemberFactory(unit=unit, id_number="014095000001")
+    second = MemberFactory(unit=unit, id_number="014095000002")
+    shared = [f"0141950{n:05d}" for n in range(300)]
+    books = [
+        residents_book(tmp_path, *[resident_row(f"N{i}", i, first.id_number) for i in shared], name="a.xlsx"),
+        residents_book(tmp_path, *[resident_row(f"N{i}", i, second.id_number) for i in reversed(shared)],
+                       name="b.xlsx"),
+    ]
+    barrier = threading.Barrier(2)
+    results, failures = [], []
+
+    def worker(path):
+        try:
+            from campaign import importing
+
+            parsed = importing.parse_workbook(path)
+            barrier.wait()
+            from django.db import transaction
+
+            for attempt in range(3):
+                try:
+                    with transaction.atomic():
+                        plan = importing.plan_import(parsed, campaign=plan_campaign())
+                        barrier_wait_once()
+                        importing.write_import(plan)
+                    break
+                except Exception:  # noqa: BLE001 - retried like import_workbook does
+                    if attempt == 2:
+                        raise
+            results.append(plan)
+        except Exception as exc:  # noqa: BLE001
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    planned = threading.Barrier(2)
+
+    def barrier_wait_once():
+        # Both have planned every resident as new before either writes.
+        try:
+            planned.wait(timeout=10)
+        except threading.BrokenBarrierError:
+            pass
+
+    threads = [threading.Thread(target=worker, args=(b,)) for b in books]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert all(p.counts["residents"].new == 300 for p in results)
+    assert Resident.objects.count() == 300
+    assert Case.objects.count() == 600
+    assert set(Case.objects.values_list("claimants", flat=True)) == {2}
+    assert drift() == []

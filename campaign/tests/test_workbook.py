@@ -1,0 +1,194 @@
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from campaign import workbook as wb
+from campaign.tests.import_helpers import (
+    RESIDENT_HEADERS, build_encrypted_ole, build_huge_xlsx, build_ods, build_xlsx, resident_row,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def code_of(path):
+    with pytest.raises(wb.WorkbookError) as caught:
+        wb.read_workbook(path)
+    return caught.value.code
+
+
+def test_header_is_found_under_a_merged_title_and_blank_rows(tmp_path):
+    path = tmp_path / "a.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "NGUOI  DAN "
+    sheet["A1"] = "DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN"
+    sheet.merge_cells("A1:F1")
+    sheet.append([])
+    sheet.append([])
+    sheet.append(["  số ĐỊNH danh ", "Họ và tên", "Cột lạ", "So dinh danh nguoi huong dan"])
+    sheet.append(["014195000002", "Quàng Thị B", "x", "014095000001"])
+    sheet.append([None, None, None, None])
+    sheet.append([None, "", "  ", None])
+    workbook.save(path)
+    book = wb.read_workbook(path)
+    found = book.sheets["residents"]
+    assert found.header_row == 4
+    assert found.columns == {"id_number": 0, "full_name": 1, "guide_id_number": 3}
+    assert [number for number, _cells in found.rows] == [5]  # trailing empty rows dropped
+
+
+def test_header_beyond_the_tenth_row_is_not_found(tmp_path):
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS]},
+                      above={"Người dân": [["x"]] * 10})
+    assert wb.read_workbook(path).sheets["residents"].header_row == 0
+
+
+def test_formulas_give_their_stored_values_and_hidden_columns_are_read(tmp_path):
+    path = tmp_path / "f.xlsx"
+    # A workbook written by Excel stores each formula's last value; write one by hand.
+    build_xlsx(path, {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet_name = next(n for n in parts if n.startswith("xl/worksheets/"))
+    xml = parts[sheet_name].decode()
+    xml = xml.replace('<c r="D2" t="n"><v>2</v></c>', '<c r="D2"><f>1+1</f><v>2</v></c>')
+    assert "<f>1+1</f>" in xml
+    xml = xml.replace("<sheetData>", '<cols><col min="2" max="2" hidden="1" width="0"/></cols><sheetData>', 1)
+    parts[sheet_name] = xml.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    rows = wb.read_workbook(path).sheets["residents"].rows
+    assert rows[0][1][3] == 2
+    assert rows[0][1][1] == "014195000002"
+
+
+def test_ods_is_read(tmp_path):
+    path = build_ods(tmp_path / "a.ods", {"Người dân": [RESIDENT_HEADERS[:3], ["Quàng Thị B", "014195000002", "014095000001"]]})
+    book = wb.read_workbook(path)
+    assert book.format == "ods"
+    assert book.sheets["residents"].rows == [(2, ["Quàng Thị B", "014195000002", "014095000001"])]
+
+
+def test_old_xls_is_read():
+    book = wb.read_workbook(FIXTURES / "old-format.xls")
+    assert book.format == "xls"
+    assert set(book.sheets) == {"units", "members", "residents"}
+    assert book.sheets["residents"].rows[0][1][1] == 14195000778
+
+
+def test_an_xlsx_renamed_xls_is_read_by_its_content(tmp_path):
+    path = build_xlsx(tmp_path / "a.xls", {"Người dân": [RESIDENT_HEADERS]})
+    assert wb.read_workbook(path).format == "xlsx"
+
+
+@pytest.mark.parametrize("content, code", [
+    (b"", "empty"),
+    ("Họ và tên,Số định danh\nA,014195000002\n".encode(), "csv"),
+    (b"<html><table><tr><td>x</td></tr></table></html>", "html"),
+    (b"%PDF-1.4 ...", "pdf"),
+    (bytes(range(256)) * 4, "unknown"),
+])
+def test_files_that_are_not_workbooks_get_one_clear_reason(tmp_path, content, code):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(content)
+    assert code_of(path) == code
+
+
+def test_a_word_document_renamed_xlsx_is_named_as_such(tmp_path):
+    path = tmp_path / "list.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    assert code_of(path) == "word"
+
+
+def test_a_truncated_workbook_is_damaged(tmp_path):
+    full = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS] + [resident_row("A", "014195000002", "014095000001")] * 50})
+    data = full.read_bytes()
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(data[: len(data) // 2])
+    assert code_of(cut) == "damaged"
+
+
+def test_a_workbook_with_a_corrupt_part_is_damaged(tmp_path):
+    path = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook><sheets><sheet name='Người dân'")
+    assert code_of(path) == "damaged"
+
+
+def test_a_password_protected_workbook_is_named_as_such(tmp_path):
+    assert code_of(build_encrypted_ole(tmp_path / "secret.xlsx")) == "encrypted"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, settings):
+    settings.IMPORT_MAX_BYTES = 1000
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 2000)
+    assert code_of(path) == "too_large"
+
+
+def test_a_million_row_sheet_is_refused_from_its_declared_size(tmp_path, settings):
+    settings.IMPORT_MAX_ROWS = 200_000
+    path = build_huge_xlsx(tmp_path / "million.xlsx", "Người dân", 1_000_000)
+    with pytest.raises(wb.WorkbookError) as caught:
+        wb.read_workbook(path)
+    assert caught.value.code == "too_many_rows"
+    assert "1.000.001" in caught.value.message
+
+
+def test_rows_over_the_limit_are_refused_even_without_a_declared_size(tmp_path, settings):
+    settings.IMPORT_MAX_ROWS = 3
+    rows = [RESIDENT_HEADERS] + [resident_row(f"A{n}", "014195000002", "014095000001") for n in range(5)]
+    path = build_ods(tmp_path / "a.ods", {"Người dân": rows})
+    assert code_of(path) == "too_many_rows"
+
+
+def test_template_has_the_three_sheets_lists_text_columns_and_notes():
+    book = openpyxl.load_workbook(io.BytesIO(wb.template_bytes()))
+    assert book.sheetnames == ["Đơn vị", "Thành viên", "Người dân", "Hướng dẫn"]
+    residents = book["Người dân"]
+    headers = [c.value for c in residents[1]]
+    assert headers[:3] == ["Họ và tên", "Số định danh", "Số định danh người hướng dẫn"]
+    id_column = headers.index("Số định danh") + 1
+    assert residents.cell(row=2, column=id_column).number_format == "@"
+    assert residents.cell(row=50, column=id_column).number_format == "@"
+    lists = [v.formula1 for v in residents.data_validations.dataValidation]
+    assert '"Có,Không"' in lists
+    assert any("Người dân" in f and "Lực lượng vũ trang" in f for f in lists)
+    assert any("Công an" in v.formula1 for v in book["Đơn vị"].data_validations.dataValidation)
+    assert book["Hướng dẫn"]["B2"].value
+
+
+def test_the_template_reads_back_with_every_column(tmp_path):
+    path = tmp_path / "mau.xlsx"
+    path.write_bytes(wb.template_bytes())
+    book = wb.read_workbook(path)
+    for spec in wb.SHEETS:
+        assert set(book.sheets[spec.key].columns) == {c.key for c in spec.columns}
+        assert book.sheets[spec.key].header_row == 1
+
+
+def test_error_workbook_adds_an_error_column_and_keeps_the_rows(tmp_path):
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS, resident_row("A", "12", "014095000001")]})
+    out = io.BytesIO()
+    wb.write_error_workbook(path, "xlsx", {"Người dân": {2: ["Số định danh: sai"]}}, out)
+    sheet = openpyxl.load_workbook(out)["Người dân"]
+    error_column = len(RESIDENT_HEADERS) + 1
+    assert sheet.cell(row=1, column=error_column).value == "Lỗi"
+    assert sheet.cell(row=2, column=error_column).value == "Số định danh: sai"
+    assert sheet.cell(row=2, column=1).value == "A"
+
+
+def test_error_workbook_of_an_ods_is_an_xlsx_with_the_values(tmp_path):
+    path = build_ods(tmp_path / "a.ods", {"Người dân": [RESIDENT_HEADERS[:3], ["A", "12", "014095000001"]]})
+    out = io.BytesIO()
+    wb.write_error_workbook(path, "ods", {"Người dân": {2: ["sai"]}}, out)
+    sheet = openpyxl.load_workbook(out)["Người dân"]
+    assert [c.value for c in sheet[2]] == ["A", "12", "014095000001", "sai"]
+
