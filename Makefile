@@ -36,7 +36,7 @@ bench-import: setup
 	$(PY) benchmarks/bench_import.py
 
 messages: setup
-	$(PY) manage.py makemessages -l vi --no-obsolete --no-fuzzy-matching --ignore=.venv --ignore=benchmarks
+	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks
 	$(PY) manage.py compilemessages -l vi --ignore=.venv
 
 clean:

@@ -57,3 +57,14 @@ def test_user_option_applies_that_users_scope(tmp_path, guide, capsys):
                      "--user", role.user.username)
     assert "Số định danh người hướng dẫn" in capsys.readouterr().err
     assert Resident.objects.count() == 0
+
+
+def test_messages_are_in_vietnamese_for_the_unit_secretary(tmp_path, guide, capsys):
+    path = book(tmp_path, resident_row("A", "123", guide.id_number))
+    with pytest.raises(SystemExit):
+        call_command("import_xlsx", path)
+    error = capsys.readouterr().err
+    assert "Trang Người dân, dòng 2, cột Số định danh" in error
+    assert "12 chữ số" in error and "không dòng nào được nhập" in error
+    call_command("import_xlsx", book(tmp_path, resident_row("A", "014195000002", guide.id_number)))
+    assert "Đã nhập" in capsys.readouterr().out
