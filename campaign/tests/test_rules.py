@@ -402,3 +402,187 @@ def rules_results(campaign):
     from campaign.results import build_results
 
     return build_results(campaign, as_of=AS_OF)
+
+
+# --- The oracle: rules.md read in plain Python, checked against the database ----------------
+
+def oracle(campaign, as_of, units, members, residents, cases, resolutions):
+    """rules.md and interfaces.md §3, read literally, over plain dicts."""
+    kind_of = {pk: units[m["unit"]]["kind"] for pk, m in members.items()}
+    roster = {m["id_number"] for m in members.values()}
+
+    def excluded(resident):
+        return resident["category"] != "resident" or (
+            campaign.roster_excludes_residents and resident["id_number"] in roster)
+
+    def claimants(case):
+        return [c for c in cases if c["resident"] == case["resident"] and (
+            campaign.double_claims_across_kinds or kind_of[c["member"]] == kind_of[case["member"]])]
+
+    def codes(case):
+        found = []
+        day = case["activated_on"]
+        if day is None:
+            found.append("not_activated")
+        if day is not None and day < campaign.activation_starts_on:
+            found.append("before_start")
+        if day is not None and day > as_of:
+            found.append("after_as_of")
+        if len(claimants(case)) > 1 and resolutions.get(case["resident"], "none") != case["member"]:
+            found.append("double_claim")
+        if excluded(residents[case["resident"]]):
+            found.append("resident_cadre")
+        if not case["portal"]:
+            found.append("no_portal")
+        return found
+
+    verdicts = {c["key"]: codes(c) for c in cases}
+    member_rows = {}
+    for pk, m in members.items():
+        mine = [c for c in cases if c["member"] == pk]
+        eid = sum(1 for c in mine if not set(verdicts[c["key"]]) - {"no_portal"})
+        full = sum(1 for c in mine if not verdicts[c["key"]])
+        quota = {"cadre": campaign.quota_cadre, "member": campaign.quota_member,
+                 "civil_servant": campaign.quota_civil_servant,
+                 "armed_forces": campaign.quota_armed_forces}[m["category"]]
+        member_rows[m["id_number"]] = {
+            "id_number": m["id_number"], "name": m["name"], "unit": units[m["unit"]]["code"],
+            "category": m["category"], "cases": len(mine), "credited_eid": eid,
+            "credited_full": full,
+            "double_claims": sum(1 for c in mine if len(claimants(c)) > 1),
+            "quota": quota, "meets_quota": full >= quota,
+            "individual_award": full >= campaign.individual_award_threshold,
+        }
+
+    def under(pk, top):
+        while pk is not None:
+            if pk == top:
+                return True
+            pk = units[pk]["parent"]
+        return False
+
+    unit_rows = {}
+    for pk, u in units.items():
+        inside = [m for m in members.values() if under(m["unit"], pk)]
+        size = sum(1 for m in inside if m["active"])
+        full = sum(member_rows[m["id_number"]]["credited_full"] for m in inside)
+        avg = 0.0
+        if size:
+            # half up to 2 decimals, in integers: floor((200 x full + size) / (2 x size)) / 100
+            avg = ((200 * full + size) // (2 * size)) / 100
+        unit_rows[u["code"]] = {
+            "code": u["code"], "name": u["name"], "members": size, "credited_full": full,
+            "average": avg,
+            "collective_award": size > 0 and full * 100 >= int(campaign.collective_award_threshold * 100) * size,
+        }
+    return member_rows, unit_rows, verdicts
+
+
+KINDS = [UnitKind.POLICE, UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION]
+DAYS = [None, D(2023, 4, 20), D(2023, 4, 21), D(2023, 5, 10), D(2023, 6, 20), D(2023, 6, 21)]
+
+
+def _world(data):
+    from hypothesis import strategies as st
+
+    n_units = data.draw(st.integers(1, 5))
+    units = {}
+    for i in range(n_units):
+        parent = data.draw(st.sampled_from([None] + list(range(i)))) if i else None
+        units[i] = {"code": f"T{i}", "name": f"Đơn vị {i}", "parent": parent,
+                    "kind": data.draw(st.sampled_from(KINDS))}
+    n_members = data.draw(st.integers(1, 6))
+    members = {i: {"unit": data.draw(st.integers(0, n_units - 1)), "id_number": f"0990{i:08d}",
+                   "name": f"Thành viên {i}", "active": data.draw(st.booleans()),
+                   "category": data.draw(st.sampled_from(MemberCategory.values))}
+               for i in range(n_members)}
+    residents = {}
+    for i in range(data.draw(st.integers(1, 8))):
+        on_roster = i < n_members and data.draw(st.integers(0, 4)) == 0
+        residents[i] = {
+            "id_number": members[i]["id_number"] if on_roster else f"0991{i:08d}",
+            "category": data.draw(st.sampled_from(["resident"] * 4 + ["member", "armed_forces"])),
+        }
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n_members - 1), st.integers(0, len(residents) - 1)),
+                               unique=True, max_size=14))
+    cases = [{"key": pair, "member": pair[0], "resident": pair[1],
+              "activated_on": data.draw(st.sampled_from(DAYS)), "portal": data.draw(st.booleans())}
+             for pair in pairs]
+    settings = {
+        "double_claims_across_kinds": data.draw(st.booleans()),
+        "roster_excludes_residents": data.draw(st.booleans()),
+        "activation_starts_on": data.draw(st.sampled_from([D(2023, 4, 21), D(2023, 5, 10)])),
+        "individual_award_threshold": data.draw(st.integers(1, 3)),
+        "collective_award_threshold": Decimal(data.draw(st.sampled_from(["0.5", "1", "1.33", "2"]))),
+        "quota_cadre": data.draw(st.integers(1, 3)), "quota_member": data.draw(st.integers(1, 3)),
+    }
+    as_of = data.draw(st.sampled_from([D(2023, 5, 10), D(2023, 6, 20)]))
+    return units, members, residents, cases, settings, as_of
+
+
+def _store(units, members, residents, cases, settings):
+    from campaign.models import Campaign, Resident
+    from campaign.tests.factories import CampaignFactory
+    from units.models import Unit
+
+    campaign = CampaignFactory(**settings)
+    unit_objs = {}
+    for i, u in units.items():
+        unit_objs[i] = Unit.objects.create(code=u["code"], name=u["name"], kind=u["kind"],
+                                           parent=unit_objs.get(u["parent"]))
+    member_objs = {i: Member.objects.create(unit=unit_objs[m["unit"]], full_name=m["name"],
+                                            id_number=m["id_number"], category=m["category"],
+                                            active=m["active"]) for i, m in members.items()}
+    resident_objs = {i: Resident.objects.create(id_number=r["id_number"], full_name="Cầm Thị Lan",
+                                                category=r["category"]) for i, r in residents.items()}
+    case_objs = {}
+    for c in cases:
+        case_objs[c["key"]] = Case.objects.create(
+            campaign=campaign, member=member_objs[c["member"]], resident=resident_objs[c["resident"]],
+            eid_level=2 if c["activated_on"] else None, activated_on=c["activated_on"],
+            portal_used=c["portal"])
+    refresh_rule_inputs(resident_ids=[r.pk for r in resident_objs.values()])
+    return Campaign.objects.get(pk=campaign.pk), member_objs, resident_objs, case_objs
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_every_figure_from_the_database_equals_the_oracle():
+    from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+    boss = UserFactory(is_superuser=True)
+
+    @hsettings(max_examples=30, deadline=None,
+               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.data())
+    def check(data):
+        units, members, residents, cases, settings, as_of = _world(data)
+        with transaction.atomic():
+            campaign, member_objs, resident_objs, case_objs = _store(units, members, residents, cases, settings)
+            # Resolve some double claims, the way an administrator does.
+            resolutions = {}
+            for rid, resident in resident_objs.items():
+                doubled = list(Case.objects.filter(campaign=campaign, resident=resident, claimants__gt=1))
+                if doubled and data.draw(st.booleans()):
+                    pick = data.draw(st.sampled_from([None] + [c.member_id for c in doubled]))
+                    resolve_double_claim(campaign=campaign, resident=resident,
+                                         awarded_to=Member.objects.get(pk=pick) if pick else None,
+                                         reason="Đã kiểm tra", user=boss)
+                    resolutions[rid] = next((i for i, m in member_objs.items() if m.pk == pick), None)
+            expected_members, expected_units, expected_verdicts = oracle(
+                campaign, as_of, units, members, residents, cases, resolutions)
+            found = rules_results_as_of(campaign, as_of)
+            assert {m["id_number"]: m for m in found["members"]} == expected_members
+            assert {u["code"]: u for u in found["units"]} == expected_units
+            verdicts = rules.explain(Case.objects.filter(campaign=campaign), campaign, as_of)
+            by_pk = {case.pk: key for key, case in case_objs.items()}
+            assert {by_pk[v.case.pk]: v.codes for v in verdicts} == expected_verdicts
+            transaction.set_rollback(True)
+
+    check()
+
+
+def rules_results_as_of(campaign, as_of):
+    from campaign.results import build_results
+    from units.models import Unit
+
+    return build_results(campaign, as_of=as_of, units=Unit.objects.filter(code__startswith="T")).as_json()

@@ -41,8 +41,8 @@ class Command(BaseCommand):
                             help="count e-ID accounts activated up to this day (default: today)")
 
     def handle(self, *args, **options):
-        campaign = campaign_from_option(options["campaign"])
         as_of = (date_from_option(options["as_of"]) if options["as_of"] is not None
                  else timezone.localdate())
+        campaign = campaign_from_option(options["campaign"])
         results = build_results(campaign, as_of=as_of)
         self.stdout.write(json.dumps(results.as_json(), ensure_ascii=False, indent=2))
