@@ -9,6 +9,7 @@ members are few; cases never leave the database).
 `campaign_results` command, the results pages and the reports read it.
 """
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
@@ -123,7 +124,13 @@ class Results:
     units: list  # UnitResult, in tree order
     totals: Tally
     by_kind: dict  # kind -> Tally, over the members in scope
-    summary: dict  # campaign-wide: levels, portal share, progress toward the targets
+    cases: object = None  # the cases in scope (a queryset), for the summary
+
+    @cached_property
+    def summary(self):
+        """Campaign-wide figures (one more query, run when first read): residents reached,
+        credited e-ID cases by level, the portal's share, progress toward the targets."""
+        return _summary(self.campaign, self.as_of, self.cases, self.totals, self.units)
 
     def unit(self, code):
         return next((u for u in self.units if u.code == code), None)
@@ -210,8 +217,7 @@ def build_results(campaign, *, as_of, since=None, units=None):
     ordered_units = [unit_results[row["pk"]] for row in unit_rows]
     return Results(
         campaign=campaign, as_of=as_of, since=since, members=member_results, units=ordered_units,
-        totals=totals, by_kind=by_kind,
-        summary=_summary(campaign, as_of, cases_qs, totals, ordered_units),
+        totals=totals, by_kind=by_kind, cases=cases_qs,
     )
 
 
