@@ -55,7 +55,7 @@ def refresh_rule_inputs(*, resident_ids=None):
 
 
 def _refresh(residents, cases):
-    residents.update(on_roster=_on_roster())
+    _update_changed(residents, on_roster=_on_roster())
     for campaign in Campaign.objects.filter(pk__in=cases.values("campaign_id").distinct()):
         _refresh_campaign(campaign, cases.filter(campaign=campaign))
 
@@ -99,14 +99,23 @@ def _claim_awarded():
 
 def _refresh_campaign(campaign, cases):
     if campaign.double_claims_across_kinds:
-        cases.update(claimants=_claim_count())
+        _update_changed(cases, claimants=_claim_count())
     else:
         # An UPDATE cannot reach the member's unit through a join: one pass per kind.
         for kind in UnitKind.values:
-            Case.objects.filter(
-                pk__in=cases.filter(member__unit__kind=kind).values("pk")
-            ).update(claimants=_claim_count(kind))
-    cases.update(resident_excluded=_resident_excluded(campaign), claim_awarded=_claim_awarded())
+            _update_changed(
+                Case.objects.filter(pk__in=cases.filter(member__unit__kind=kind).values("pk")),
+                claimants=_claim_count(kind),
+            )
+    _update_changed(cases, resident_excluded=_resident_excluded(campaign))
+    _update_changed(cases, claim_awarded=_claim_awarded())
+
+
+def _update_changed(rows, **fresh):
+    """Write one stored input (`field=expression`) only where it differs: a full recompute
+    then rewrites the rows that drifted, not a million unchanged ones."""
+    ((name, expression),) = fresh.items()
+    rows.filter(~Q(**{name: expression})).update(**{name: expression})
 
 
 RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
