@@ -268,7 +268,7 @@ def main():
     print(f"engine (every member's and unit's figures): {engine_time * 1000:.0f} ms")
     print(f"ratio engine/floor: {engine_time / floor_time:.2f}")
     print(f"queries per computation: {len(queries)}")
-    print(f"campaign summary (levels, portal share, progress; one more query): {summary_time * 1000:.0f} ms")
+    print(f"campaign summary (levels, portal share, progress; three more queries): {summary_time * 1000:.0f} ms")
     print(f"peak Python memory during a computation: {peak / 1e6:.1f} MB; process max RSS: "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"same numbers as the floor: {'yes' if same else 'NO'}")

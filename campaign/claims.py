@@ -169,13 +169,10 @@ class DoubleClaim:
 def double_claimed_residents(campaign, units):
     """Residents claimed twice or more in `campaign` by members of `units` (a Unit queryset),
     in name order: the register's rows, to paginate."""
-    return (
-        Resident.objects.filter(
-            Exists(Case.objects.filter(
-                campaign=campaign, resident=OuterRef("pk"), claimants__gt=1, member__unit__in=units,
-            ))
-        ).order_by("full_name", "pk")
-    )
+    return Resident.objects.filter(
+        pk__in=Case.objects.filter(campaign=campaign, claimants__gt=1, member__unit__in=units)
+        .values("resident_id")
+    ).order_by("full_name", "pk")
 
 
 def double_claim_register(campaign, residents):

@@ -128,7 +128,7 @@ class Results:
 
     @cached_property
     def summary(self):
-        """Campaign-wide figures (one more query, run when first read): residents reached,
+        """Campaign-wide figures (three more queries, run when first read): residents reached,
         credited e-ID cases by level, the portal's share, progress toward the targets."""
         return _summary(self.campaign, self.as_of, self.cases, self.totals, self.units)
 
@@ -236,12 +236,15 @@ def _summary(campaign, as_of, cases, totals, units):
     """Campaign-wide figures: residents reached, credited e-ID cases by level, the portal's
     share of them, and progress toward the targets (plan II)."""
     eid = rules.credited_eid(campaign, as_of)
-    figures = cases.filter(campaign=campaign).aggregate(
-        residents=Count("resident_id", distinct=True),
+    cases = cases.filter(campaign=campaign).order_by()
+    figures = cases.aggregate(
         level1=Count("pk", filter=eid & Q(eid_level=1)),
         level2=Count("pk", filter=eid & Q(eid_level=2)),
-        double_claimed_residents=Count("resident_id", filter=rules.is_double_claim(), distinct=True),
     )
+    # Distinct residents apart, so that each count reads an index rather than the cases.
+    figures["residents"] = cases.values("resident_id").distinct().count()
+    figures["double_claimed_residents"] = (
+        cases.filter(rules.is_double_claim()).values("resident_id").distinct().count())
     sized = [unit for unit in units if unit.tally.members and not unit.closed]
     figures.update(
         credited_eid=totals.credited_eid,

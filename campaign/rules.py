@@ -168,13 +168,13 @@ def explain(cases, campaign, as_of, since=None):
         reasons = []
         for rule in RULES:
             if getattr(case, f"fails_{rule.code}"):
-                reasons.append((rule.code, _reason_text(rule, case, others, decisions)))
+                reasons.append((rule.code, _reason_text(rule, case, campaign, others, decisions)))
         verdicts.append(Verdict(case, case.is_credited_eid, case.is_credited_full,
                                 case.in_period, reasons))
     return verdicts
 
 
-def _reason_text(rule, case, others, decisions):
+def _reason_text(rule, case, campaign, others, decisions):
     text = str(rule.reason)
     if rule.code == "double_claim":
         names = ", ".join(f"{name} ({unit})" for mid, name, unit in others.get(case.resident_id, [])
@@ -195,7 +195,7 @@ def _reason_text(rule, case, others, decisions):
     elif rule.code == "before_start":
         text = gettext("activated on %(day)s, before the campaign start %(start)s") % {
             "day": f"{case.activated_on:%d/%m/%Y}",
-            "start": f"{case.campaign.activation_starts_on:%d/%m/%Y}"}
+            "start": f"{campaign.activation_starts_on:%d/%m/%Y}"}
     elif rule.code == "after_as_of":
         text = gettext("activated on %(day)s, after the reporting date") % {
             "day": f"{case.activated_on:%d/%m/%Y}"}

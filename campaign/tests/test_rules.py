@@ -586,3 +586,20 @@ def rules_results_as_of(campaign, as_of):
     from units.models import Unit
 
     return build_results(campaign, as_of=as_of, units=Unit.objects.filter(code__startswith="T")).as_json()
+
+
+def test_explaining_a_members_cases_takes_a_constant_number_of_queries(django_assert_max_num_queries):
+    member, rival = MemberFactory(), MemberFactory()
+    for day in (D(2023, 4, 1), D(2023, 4, 2), D(2023, 7, 1), None):
+        add_case(member, activated_on=day)
+    for _ in range(3):
+        resident = ResidentFactory()
+        add_case(member, resident)
+        add_case(rival, resident)
+    campaign = plan_campaign()
+    with django_assert_max_num_queries(3):
+        verdicts = rules.explain(Case.objects.filter(member=member), campaign, AS_OF)
+        texts = [text for verdict in verdicts for _code, text in verdict.reasons]
+    assert sorted(v.codes[0] for v in verdicts) == (
+        ["after_as_of", "before_start", "before_start"] + ["double_claim"] * 3 + ["not_activated"])
+    assert sum(rival.full_name in text for text in texts) == 3
