@@ -13,11 +13,16 @@ Every write path (forms, import, admin, deletes, roster changes, resolutions) ca
 `refresh_rule_inputs` for the residents it touched; `recompute_rule_inputs` (a command) redoes
 everything and reports any drift.
 """
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from dataclasses import dataclass
 
-from units.models import Member, UnitKind
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from units.models import Member, Unit, UnitKind
 
 from .models import Campaign, Case, DoubleClaimResolution, Resident, ResidentCategory
 
@@ -50,57 +55,200 @@ def refresh_rule_inputs(*, resident_ids=None):
 
 
 def _refresh(residents, cases):
-    residents.update(on_roster=Exists(Member.objects.filter(id_number=OuterRef("id_number"))))
+    _update_changed(residents, on_roster=_on_roster())
     for campaign in Campaign.objects.filter(pk__in=cases.values("campaign_id").distinct()):
         _refresh_campaign(campaign, cases.filter(campaign=campaign))
 
 
-def _claim_count(same_kind=None):
+# The stored inputs' definitions, used both to write them and to check them (drift).
+
+def _on_roster():
+    """On a Resident: their ID number is on a member roster (any unit's, active or not)."""
+    return Exists(Member.objects.filter(id_number=OuterRef("id_number")))
+
+
+def _claim_count(kind=None):
+    """On a Case: how many members list its resident in its campaign (within `kind`: a unit
+    kind, or an OuterRef to the case's own, when double claims count only within a kind)."""
     others = Case.objects.filter(campaign=OuterRef("campaign_id"), resident=OuterRef("resident_id"))
-    if same_kind:
-        others = others.filter(member__unit__kind=same_kind)
+    if kind is not None:
+        others = others.filter(member__unit__kind=kind)
     return Coalesce(
         Subquery(others.order_by().values("resident_id").annotate(n=Count("*")).values("n")), 0
     )
 
 
-def _refresh_campaign(campaign, cases):
-    if campaign.double_claims_across_kinds:
-        cases.update(claimants=_claim_count())
-    else:
-        for kind in UnitKind.values:
-            Case.objects.filter(
-                pk__in=cases.filter(member__unit__kind=kind).values("pk")
-            ).update(claimants=_claim_count(kind))
+def _resident_excluded(campaign):
+    """On a Case: its resident is declared other than a resident, or (if the campaign says
+    so) is on a member roster."""
     excluded = ~Q(category=ResidentCategory.RESIDENT)
     if campaign.roster_excludes_residents:
         excluded |= Q(on_roster=True)
-    cases.update(
-        resident_excluded=Exists(
-            Resident.objects.filter(excluded, pk=OuterRef("resident_id"))
-        ),
-        claim_awarded=Exists(
-            DoubleClaimResolution.objects.filter(
-                campaign=OuterRef("campaign_id"), resident=OuterRef("resident_id"),
-                awarded_to=OuterRef("member_id"), undone_at__isnull=True,
-            )
-        ),
+    return Exists(Resident.objects.filter(excluded, pk=OuterRef("resident_id")))
+
+
+def _claim_awarded():
+    """On a Case: a standing resolution awards its resident to its member."""
+    return Exists(
+        DoubleClaimResolution.objects.filter(
+            campaign=OuterRef("campaign_id"), resident=OuterRef("resident_id"),
+            awarded_to=OuterRef("member_id"), undone_at__isnull=True,
+        )
     )
+
+
+def _refresh_campaign(campaign, cases):
+    if campaign.double_claims_across_kinds:
+        _update_changed(cases, claimants=_claim_count())
+    else:
+        # An UPDATE cannot reach the member's unit through a join: one pass per kind.
+        for kind in UnitKind.values:
+            _update_changed(
+                Case.objects.filter(pk__in=cases.filter(member__unit__kind=kind).values("pk")),
+                claimants=_claim_count(kind),
+            )
+    _update_changed(cases, resident_excluded=_resident_excluded(campaign))
+    _update_changed(cases, claim_awarded=_claim_awarded())
+
+
+def _update_changed(rows, **fresh):
+    """Write one stored input (`field=expression`) only where it differs: a full recompute
+    then rewrites the rows that drifted, not a million unchanged ones."""
+    ((name, expression),) = fresh.items()
+    rows.filter(~Q(**{name: expression})).update(**{name: expression})
 
 
 RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
 
 
 def drift():
-    """Cases whose stored rule inputs differ from a recomputation from scratch: a list of
-    (case id, field, stored, recomputed). Recomputes inside a rolled-back transaction."""
-    stored = {row[0]: row[1:] for row in Case.objects.values_list("pk", *RULE_INPUTS)}
-    differences = []
-    with transaction.atomic():
-        refresh_rule_inputs()
-        for pk, *fresh in Case.objects.values_list("pk", *RULE_INPUTS):
-            for field, old, new in zip(RULE_INPUTS, stored[pk], fresh):
-                if old != new:
-                    differences.append((pk, field, old, new))
-        transaction.set_rollback(True)
+    """Stored rule inputs that differ from a recomputation from scratch, as a list of
+    (case id, field, stored, recomputed), plus (resident id, "resident.on_roster", stored,
+    recomputed). Read-only: the comparison runs in the database, nothing is written."""
+    differences = [
+        (pk, "resident.on_roster", stored, fresh)
+        for pk, stored, fresh in Resident.objects.annotate(fresh=_on_roster())
+        .filter(~Q(on_roster=F("fresh"))).values_list("pk", "on_roster", "fresh")
+    ]
+    for campaign in Campaign.objects.all():
+        kind = None if campaign.double_claims_across_kinds else OuterRef("member__unit__kind")
+        rows = (
+            Case.objects.filter(campaign=campaign)
+            .annotate(fresh_claimants=_claim_count(kind),
+                      fresh_resident_excluded=_resident_excluded(campaign),
+                      fresh_claim_awarded=_claim_awarded())
+            .filter(~Q(claimants=F("fresh_claimants"))
+                    | ~Q(resident_excluded=F("fresh_resident_excluded"))
+                    | ~Q(claim_awarded=F("fresh_claim_awarded")))
+            .values_list("pk", *RULE_INPUTS, *(f"fresh_{name}" for name in RULE_INPUTS))
+        )
+        for pk, *values in rows:
+            for name, stored, fresh in zip(RULE_INPUTS, values[:3], values[3:]):
+                if stored != fresh:
+                    differences.append((pk, name, stored, fresh))
     return differences
+
+
+# --- Double claims: the register, and the district administrator's resolutions -------------
+
+
+@dataclass
+class DoubleClaim:
+    """A resident claimed by two or more members, the claims, and the standing resolution."""
+
+    resident: Resident
+    claims: list  # Case objects, member and unit loaded
+    resolution: DoubleClaimResolution | None
+    history: list  # undone resolutions, newest first
+
+    @property
+    def units(self):
+        return {case.member.unit for case in self.claims}
+
+
+def double_claimed_residents(campaign, units):
+    """Residents claimed twice or more in `campaign` by members of `units` (a Unit queryset),
+    in name order: the register's rows, to paginate."""
+    return Resident.objects.filter(
+        pk__in=Case.objects.filter(campaign=campaign, claimants__gt=1, member__unit__in=units)
+        .values("resident_id")
+    ).order_by("full_name", "pk")
+
+
+def double_claim_register(campaign, residents):
+    """The register's entries for `residents` (a page of them): three queries in all."""
+    residents = list(residents)
+    ids = [resident.pk for resident in residents]
+    claims, standing, history = {}, {}, {}
+    for case in (Case.objects.filter(campaign=campaign, resident_id__in=ids, claimants__gt=1)
+                 .select_related("member__unit").order_by("member__full_name", "pk")):
+        claims.setdefault(case.resident_id, []).append(case)
+    for resolution in (DoubleClaimResolution.objects.filter(campaign=campaign, resident_id__in=ids)
+                       .select_related("awarded_to__unit", "resolved_by", "undone_by")):
+        if resolution.undone_at is None:
+            standing[resolution.resident_id] = resolution
+        else:
+            history.setdefault(resolution.resident_id, []).append(resolution)
+    return [DoubleClaim(r, claims.get(r.pk, []), standing.get(r.pk), history.get(r.pk, []))
+            for r in residents]
+
+
+def may_resolve(user, claim_units):
+    """Only an administrator of every claimant's unit (or a superuser) decides a double claim."""
+    if getattr(user, "is_superuser", False):
+        return getattr(user, "is_active", False)
+    unit_ids = {unit.pk for unit in claim_units}
+    return bool(unit_ids) and set(
+        Unit.objects.administered_by(user).filter(pk__in=unit_ids).values_list("pk", flat=True)
+    ) == unit_ids
+
+
+@transaction.atomic
+def resolve_double_claim(*, campaign, resident, awarded_to, reason, user):
+    """Record the district administrator's decision on a double claim: credit `awarded_to`
+    (one of the claimants) or, with None, confirm that nobody is credited. Raises
+    ValidationError for a decision that cannot stand, PermissionDenied for a user who does
+    not administer every claimant's unit."""
+    claims = list(
+        Case.objects.select_for_update().filter(campaign=campaign, resident=resident, claimants__gt=1)
+        .select_related("member__unit")
+    )
+    if not claims:
+        raise ValidationError(_("This resident is not claimed by two or more members."),
+                              code="not_double_claimed")
+    if not may_resolve(user, {case.member.unit for case in claims}):
+        raise PermissionDenied(_("Only an administrator of every claimant's unit may decide."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the decision."), code="reason_required")
+    if awarded_to is not None and awarded_to.pk not in {case.member_id for case in claims}:
+        raise ValidationError(_("The case can only be credited to one of the claimants."),
+                              code="not_a_claimant")
+    try:
+        with transaction.atomic():
+            resolution = DoubleClaimResolution.objects.create(
+                campaign=campaign, resident=resident, awarded_to=awarded_to, reason=reason,
+                resolved_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        raise ValidationError(_("This double claim is already resolved."), code="already_resolved")
+    refresh_rule_inputs(resident_ids=[resident.pk])
+    return resolution
+
+
+@transaction.atomic
+def undo_resolution(*, resolution, user):
+    """Withdraw a standing resolution: the double claim credits nobody again until decided."""
+    resolution = DoubleClaimResolution.objects.select_for_update().get(pk=resolution.pk)
+    if resolution.undone_at is not None:
+        raise ValidationError(_("This decision was already undone."), code="already_undone")
+    units = {case.member.unit for case in Case.objects.filter(
+        campaign_id=resolution.campaign_id, resident_id=resolution.resident_id
+    ).filter(Q(claimants__gt=1) | Q(member_id=resolution.awarded_to_id)).select_related("member__unit")}
+    if not may_resolve(user, units):
+        raise PermissionDenied(_("Only an administrator of every claimant's unit may decide."))
+    resolution.undone_at = timezone.now()
+    resolution.undone_by = user if getattr(user, "is_authenticated", False) else None
+    resolution.save(update_fields=["undone_at", "undone_by"])
+    refresh_rule_inputs(resident_ids=[resolution.resident_id])
+    return resolution

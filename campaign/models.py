@@ -233,6 +233,9 @@ class Case(Recorded):
         indexes = [
             models.Index(fields=["campaign", "resident"], name="case_campaign_resident"),
             models.Index(fields=["campaign", "member"], name="case_campaign_member"),
+            # The double-claim register reads only the few cases claimed twice or more.
+            models.Index(fields=["campaign", "resident"], condition=Q(claimants__gt=1),
+                         name="case_double_claimed"),
         ]
 
     def __str__(self):

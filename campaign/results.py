@@ -1,0 +1,269 @@
+"""The campaign's figures for members, units and the whole campaign, built from the rules in
+`campaign.rules` with a constant number of queries: one aggregate over the cases table
+(per member), one over the members table (own compliance), one over the cases table for
+the campaign's totals, and the units and members themselves. A unit's figures include its
+sub-units': they are rolled up over the tree in Python from per-member rows (units and
+members are few; cases never leave the database).
+
+`build_results(campaign, as_of=..., since=..., units=...)` is the one entry point; the
+`campaign_results` command, the results pages and the reports read it.
+"""
+from dataclasses import dataclass, field
+from functools import cached_property
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+
+from units.models import Member, Unit, UnitKind
+
+from . import rules
+from .models import Case
+
+KINDS = (UnitKind.POLICE, UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION, UnitKind.YOUTH_FEDERATION)
+
+
+@dataclass
+class MemberResult:
+    """A member's figures (members who left keep theirs)."""
+
+    pk: int
+    id_number: str
+    name: str
+    unit_id: int
+    unit_code: str
+    category: str
+    active: bool
+    cases: int = 0
+    credited_eid: int = 0
+    credited_full: int = 0
+    double_claims: int = 0
+    period_eid: int = 0
+    period_full: int = 0
+    quota: int = 0
+    meets_quota: bool = False
+    individual_award: bool = False
+
+    def as_json(self):
+        return {
+            "id_number": self.id_number, "name": self.name, "unit": self.unit_code,
+            "category": self.category, "cases": self.cases, "credited_eid": self.credited_eid,
+            "credited_full": self.credited_full, "double_claims": self.double_claims,
+            "quota": self.quota, "meets_quota": self.meets_quota,
+            "individual_award": self.individual_award,
+        }
+
+
+@dataclass
+class Tally:
+    """Figures that add up over members and units."""
+
+    members: int = 0  # active members
+    members_listed: int = 0  # every member on the roster, active or not
+    cases: int = 0
+    credited_eid: int = 0
+    credited_full: int = 0
+    period_eid: int = 0
+    period_full: int = 0
+    double_claims: int = 0
+    meeting_quota: int = 0  # active members whose credited full cases reach their quota
+    individual_awards: int = 0
+    # Own compliance (plan II.1): cadres bound, and how many meet each target.
+    bound: int = 0
+    level2: int = 0
+    vneid: int = 0
+    portal: int = 0
+    own_procedures: int = 0
+    family_procedures: int = 0
+
+    def add(self, other):
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def average(self):
+        return rules.average(self.credited_full, self.members)
+
+    def share(self, part):
+        """`part` (a field name) per cadre bound by plan II.1, as a percentage (1 decimal)."""
+        return _percent(getattr(self, part), self.bound)
+
+
+@dataclass
+class UnitResult:
+    """A unit's figures, its sub-units included, also split by the kind of the members' units."""
+
+    pk: int
+    code: str
+    name: str
+    kind: str
+    path: str
+    parent_id: int | None
+    closed: bool
+    tally: Tally = field(default_factory=Tally)
+    by_kind: dict = field(default_factory=dict)  # kind -> Tally
+    average: Decimal = Decimal("0.00")
+    collective_award: bool = False
+
+    @property
+    def depth(self):
+        return self.path.count("/") - 1
+
+    def as_json(self):
+        return {
+            "code": self.code, "name": self.name, "members": self.tally.members,
+            "credited_full": self.tally.credited_full, "average": float(self.average),
+            "collective_award": self.collective_award,
+        }
+
+
+@dataclass
+class Results:
+    campaign: object
+    as_of: object
+    since: object
+    members: list  # MemberResult, ordered by unit then name
+    units: list  # UnitResult, in tree order
+    totals: Tally
+    by_kind: dict  # kind -> Tally, over the members in scope
+    cases: object = None  # the cases in scope (a queryset), for the summary
+
+    @cached_property
+    def summary(self):
+        """Campaign-wide figures (three more queries, run when first read): residents reached,
+        credited e-ID cases by level, the portal's share, progress toward the targets."""
+        return _summary(self.campaign, self.as_of, self.cases, self.totals, self.units)
+
+    def unit(self, code):
+        return next((u for u in self.units if u.code == code), None)
+
+    def as_json(self):
+        """The JSON of interfaces.md §3."""
+        return {
+            "campaign": self.campaign.slug,
+            "as_of": self.as_of.isoformat(),
+            "members": [m.as_json() for m in self.members],
+            "units": [u.as_json() for u in self.units],
+        }
+
+
+def build_results(campaign, *, as_of, since=None, units=None):
+    """Every figure of rules.md for `campaign` on `as_of` (and, with `since`, within the
+    period since..as_of as well as cumulative), for `units` (a Unit queryset closed under
+    sub-units, such as `Unit.objects.visible_to(user)` or `.subtree(unit)`; all by default)."""
+    scoped = units is not None
+    unit_rows = list((units if scoped else Unit.objects.all()).order_by("path").values(
+        "pk", "code", "name", "kind", "path", "parent_id", "valid_to"))
+    unit_by_pk = {row["pk"]: row for row in unit_rows}
+    members_qs = Member.objects.all()
+    cases_qs = Case.objects.all()
+    if scoped:
+        members_qs = members_qs.filter(unit__in=units)
+        cases_qs = cases_qs.filter(member__unit__in=units)
+
+    counts = {row["member_id"]: row
+              for row in rules.member_case_counts(cases_qs, campaign, as_of, since)}
+    compliance = {row["unit_id"]: row for row in rules.own_compliance_counts(members_qs, campaign)}
+
+    member_results, own = [], {}  # own: unit pk -> {kind: Tally} of its own members
+    for row in members_qs.order_by().values(
+            "pk", "id_number", "full_name", "unit_id", "category", "active"):
+        unit = unit_by_pk.get(row["unit_id"])
+        if unit is None:
+            continue
+        result = MemberResult(
+            pk=row["pk"], id_number=row["id_number"], name=row["full_name"],
+            unit_id=row["unit_id"], unit_code=unit["code"], category=row["category"],
+            active=row["active"], quota=campaign.quota_for(row["category"]),
+        )
+        found = counts.get(row["pk"])
+        if found:
+            for name in ("cases", "credited_eid", "credited_full", "double_claims"):
+                setattr(result, name, found[name])
+            result.period_eid = found.get("period_eid", 0)
+            result.period_full = found.get("period_full", 0)
+        result.meets_quota = rules.meets_quota(campaign, result.category, result.credited_full)
+        result.individual_award = rules.earns_individual_award(campaign, result.credited_full)
+        member_results.append(result)
+        tally = own.setdefault(row["unit_id"], {}).setdefault(unit["kind"], Tally())
+        tally.add(_member_tally(result))
+    member_results.sort(key=lambda m: (unit_by_pk[m.unit_id]["path"], m.name, m.id_number))
+
+    for unit_pk, row in compliance.items():
+        if unit_pk in unit_by_pk:
+            tally = own.setdefault(unit_pk, {}).setdefault(unit_by_pk[unit_pk]["kind"], Tally())
+            for name in ("bound", "level2", "vneid", "portal", "own_procedures", "family_procedures"):
+                setattr(tally, name, getattr(tally, name) + row[name])
+
+    unit_results = {
+        row["pk"]: UnitResult(pk=row["pk"], code=row["code"], name=row["name"], kind=row["kind"],
+                              path=row["path"], parent_id=row["parent_id"],
+                              closed=row["valid_to"] is not None and row["valid_to"] < as_of)
+        for row in unit_rows
+    }
+    totals, by_kind = Tally(), {}
+    for unit_pk, kinds in own.items():
+        ancestors = [int(pk) for pk in unit_by_pk[unit_pk]["path"].strip("/").split("/")]
+        for kind, tally in kinds.items():
+            totals.add(tally)
+            by_kind.setdefault(kind, Tally()).add(tally)
+            for ancestor in ancestors:
+                if ancestor in unit_results:
+                    target = unit_results[ancestor]
+                    target.tally.add(tally)
+                    target.by_kind.setdefault(kind, Tally()).add(tally)
+    for result in unit_results.values():
+        result.average = result.tally.average()
+        result.collective_award = rules.earns_collective_award(
+            campaign, result.tally.credited_full, result.tally.members)
+    ordered_units = [unit_results[row["pk"]] for row in unit_rows]
+    return Results(
+        campaign=campaign, as_of=as_of, since=since, members=member_results, units=ordered_units,
+        totals=totals, by_kind=by_kind, cases=cases_qs,
+    )
+
+
+def _member_tally(result):
+    active = int(result.active)
+    return Tally(
+        members=active, members_listed=1, cases=result.cases, credited_eid=result.credited_eid,
+        credited_full=result.credited_full, period_eid=result.period_eid,
+        period_full=result.period_full, double_claims=result.double_claims,
+        meeting_quota=active * int(result.meets_quota),
+        individual_awards=int(result.individual_award),
+    )
+
+
+def _summary(campaign, as_of, cases, totals, units):
+    """Campaign-wide figures: residents reached, credited e-ID cases by level, the portal's
+    share of them, and progress toward the targets (plan II)."""
+    eid = rules.credited_eid(campaign, as_of)
+    cases = cases.filter(campaign=campaign).order_by()
+    figures = cases.aggregate(
+        level1=Count("pk", filter=eid & Q(eid_level=1)),
+        level2=Count("pk", filter=eid & Q(eid_level=2)),
+    )
+    # Distinct residents apart, so that each count reads an index rather than the cases.
+    figures["residents"] = cases.values("resident_id").distinct().count()
+    figures["double_claimed_residents"] = (
+        cases.filter(rules.is_double_claim()).values("resident_id").distinct().count())
+    sized = [unit for unit in units if unit.tally.members and not unit.closed]
+    figures.update(
+        credited_eid=totals.credited_eid,
+        credited_full=totals.credited_full,
+        portal_share=_percent(totals.credited_full, totals.credited_eid),
+        members=totals.members,
+        members_meeting_quota=totals.meeting_quota,
+        members_meeting_quota_share=_percent(totals.meeting_quota, totals.members),
+        individual_awards=totals.individual_awards,
+        units_with_members=len(sized),
+        units_at_collective_threshold=sum(1 for unit in sized if unit.collective_award),
+    )
+    figures["units_at_collective_threshold_share"] = _percent(
+        figures["units_at_collective_threshold"], figures["units_with_members"])
+    return figures
+
+
+def _percent(part, whole):
+    """`part` of `whole` in percent, rounded half up to 1 decimal (0 of nothing)."""
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

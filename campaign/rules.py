@@ -1,0 +1,286 @@
+"""The plan's rules (rules.md, plan section IV.1): when a case is credited to its member,
+and, when it is not, every reason why.
+
+Each rule is defined once, here, as the condition a case must meet (a `Q` over the cases
+table and its stored rule inputs, see `campaign.claims`). Every figure — a member's credited
+count, a unit's average, a report's named list, a case's "why not credited" — is built from
+these same conditions, in the database.
+
+    e-ID case   = in_activation_window & not_double_claimed & resident_not_cadre
+    full case   = e-ID case & has_portal_account
+
+The numbers the rules use (the activation start, the quotas, the award thresholds) are the
+campaign's settings; nothing here holds a number of its own.
+"""
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import BooleanField, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case as CaseWhen
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils.translation import gettext, gettext_lazy as _
+
+from units.models import Member, MemberCategory, UnitKind
+
+from .models import Case, DoubleClaimResolution, ResidentCategory
+
+# --- The conditions a case must meet --------------------------------------------------------
+
+
+def is_activated():
+    """The resident's e-ID account (level 1 or 2) is activated."""
+    return Q(eid_level__isnull=False, activated_on__isnull=False)
+
+
+def activated_before_start(campaign):
+    """Activated before the campaign's activation start: accounts that existed before the
+    plan was signed never count."""
+    return Q(activated_on__lt=campaign.activation_starts_on)
+
+
+def activated_after(as_of):
+    """Activated after the day the figures are taken on (a report's last day)."""
+    return Q(activated_on__gt=as_of)
+
+
+def in_activation_window(campaign, as_of):
+    """Activated on or after the campaign's activation start and on or before `as_of`."""
+    return is_activated() & ~activated_before_start(campaign) & ~activated_after(as_of)
+
+
+def activated_since(since):
+    """Activated on or after `since`: the part of a window that falls in a period."""
+    return Q(activated_on__gte=since)
+
+
+def is_double_claim():
+    """Another member (of the same unit kind, when the campaign counts double claims only
+    within a kind) lists the same resident in the same campaign."""
+    return Q(claimants__gt=1)
+
+
+def not_double_claimed():
+    """Nobody else claims the resident, or a district administrator's standing resolution
+    awards the case to this case's member. An unresolved double claim credits nobody."""
+    return ~is_double_claim() | Q(claim_awarded=True)
+
+
+def resident_not_cadre():
+    """The resident is not a cadre, union member, civil servant or in the armed forces:
+    neither declared so, nor (if the campaign says so) on any member roster."""
+    return Q(resident_excluded=False)
+
+
+def has_portal_account():
+    """The resident also activated and used the public service portal account."""
+    return Q(portal_used=True)
+
+
+def credited_eid(campaign, as_of):
+    """A credited e-ID case."""
+    return in_activation_window(campaign, as_of) & not_double_claimed() & resident_not_cadre()
+
+
+def credited_full(campaign, as_of):
+    """A credited full case: the measure that quotas and awards count."""
+    return credited_eid(campaign, as_of) & has_portal_account()
+
+
+# --- Why a case is not credited -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One condition of rules.md, with the reason shown when a case fails it."""
+
+    code: str
+    reason: str
+    condition: object  # callable(campaign, as_of) -> Q the case must meet
+    full_only: bool = False  # fails the full case only, not the e-ID case
+
+
+RULES = [
+    Rule("not_activated", _("e-ID account not activated"), lambda c, d: is_activated()),
+    Rule("before_start", _("activated before the campaign start"),
+         lambda c, d: ~activated_before_start(c)),
+    Rule("after_as_of", _("activated after the reporting date"), lambda c, d: ~activated_after(d)),
+    Rule("double_claim", _("claimed by another member"), lambda c, d: not_double_claimed()),
+    Rule("resident_cadre", _("the resident is a cadre, union member, civil servant or armed forces"),
+         lambda c, d: resident_not_cadre()),
+    Rule("no_portal", _("no public service portal account"), lambda c, d: has_portal_account(),
+         full_only=True),
+]
+
+
+def _flag(q):
+    return CaseWhen(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def with_verdict(cases, campaign, as_of, since=None):
+    """Annotate `cases` with `is_credited_eid`, `is_credited_full`, `in_period` and one
+    `fails_<code>` flag per rule, all computed by the database from the rules above."""
+    flags = {f"fails_{rule.code}": _flag(~rule.condition(campaign, as_of)) for rule in RULES}
+    flags["is_credited_eid"] = _flag(credited_eid(campaign, as_of))
+    flags["is_credited_full"] = _flag(credited_full(campaign, as_of))
+    flags["in_period"] = _flag(activated_since(since)) if since else Value(True)
+    return cases.annotate(**flags)
+
+
+@dataclass
+class Verdict:
+    """A case's standing under the rules, with every reason it is not credited."""
+
+    case: Case
+    credited_eid: bool
+    credited_full: bool
+    in_period: bool
+    reasons: list = field(default_factory=list)  # [(code, text)], in the order of RULES
+
+    @property
+    def codes(self):
+        return [code for code, _text in self.reasons]
+
+
+def explain(cases, campaign, as_of, since=None):
+    """The verdict on each of `cases` (a queryset of one campaign's cases), reasons named:
+    who else claims the resident and how a resolution decided, why the resident is excluded.
+    A constant number of queries, whatever the number of cases."""
+    cases = list(
+        with_verdict(cases.filter(campaign=campaign), campaign, as_of, since)
+        .select_related("resident", "member__unit")
+        .annotate(roster_name=Subquery(
+            Member.objects.filter(id_number=OuterRef("resident__id_number")).values("full_name")[:1]
+        ))
+    )
+    claimed = {case.resident_id for case in cases if case.fails_double_claim}
+    others, decisions = {}, {}
+    if claimed:
+        for rid, mid, name, unit in Case.objects.filter(
+            campaign=campaign, resident_id__in=claimed
+        ).values_list("resident_id", "member_id", "member__full_name", "member__unit__name"):
+            others.setdefault(rid, []).append((mid, name, unit))
+        for rid, awarded in DoubleClaimResolution.objects.filter(
+            campaign=campaign, resident_id__in=claimed, undone_at__isnull=True
+        ).values_list("resident_id", "awarded_to__full_name"):
+            decisions[rid] = awarded or gettext("nobody")
+    verdicts = []
+    for case in cases:
+        reasons = []
+        for rule in RULES:
+            if getattr(case, f"fails_{rule.code}"):
+                reasons.append((rule.code, _reason_text(rule, case, campaign, others, decisions)))
+        verdicts.append(Verdict(case, case.is_credited_eid, case.is_credited_full,
+                                case.in_period, reasons))
+    return verdicts
+
+
+def _reason_text(rule, case, campaign, others, decisions):
+    text = str(rule.reason)
+    if rule.code == "double_claim":
+        names = ", ".join(f"{name} ({unit})" for mid, name, unit in others.get(case.resident_id, [])
+                          if mid != case.member_id)
+        text = gettext("claimed by another member: %(names)s") % {"names": names}
+        if case.resident_id in decisions:
+            text += " · " + gettext("resolved: credited to %(name)s") % {
+                "name": decisions[case.resident_id]}
+        else:
+            text += " · " + gettext("not resolved yet: credited to nobody")
+    elif rule.code == "resident_cadre":
+        if case.resident.category != ResidentCategory.RESIDENT:
+            text = gettext("the resident is declared: %(category)s") % {
+                "category": case.resident.get_category_display()}
+        elif case.roster_name:
+            text = gettext("the resident's ID number is on a member roster (%(name)s)") % {
+                "name": case.roster_name}
+    elif rule.code == "before_start":
+        text = gettext("activated on %(day)s, before the campaign start %(start)s") % {
+            "day": f"{case.activated_on:%d/%m/%Y}",
+            "start": f"{campaign.activation_starts_on:%d/%m/%Y}"}
+    elif rule.code == "after_as_of":
+        text = gettext("activated on %(day)s, after the reporting date") % {
+            "day": f"{case.activated_on:%d/%m/%Y}"}
+    return text
+
+
+# --- Figures --------------------------------------------------------------------------------
+
+
+def member_case_counts(cases, campaign, as_of, since=None):
+    """For `cases` (one campaign's), one row per member: `cases` (distinct residents listed;
+    a member lists a resident at most once), `double_claims`, `credited_eid`,
+    `credited_full`, and with `since` the same credited counts activated within the period
+    (`period_eid`, `period_full`). One aggregate query over the cases table."""
+    eid, full = credited_eid(campaign, as_of), credited_full(campaign, as_of)
+    counts = {
+        "cases": Count("pk"),
+        "double_claims": Count("pk", filter=is_double_claim()),
+        "credited_eid": Count("pk", filter=eid),
+        "credited_full": Count("pk", filter=full),
+    }
+    if since:
+        counts["period_eid"] = Count("pk", filter=eid & activated_since(since))
+        counts["period_full"] = Count("pk", filter=full & activated_since(since))
+    return cases.filter(campaign=campaign).order_by().values("member_id").annotate(**counts)
+
+
+def meets_quota(campaign, category, credited_full_count):
+    return credited_full_count >= campaign.quota_for(category)
+
+
+def earns_individual_award(campaign, credited_full_count):
+    return credited_full_count >= campaign.individual_award_threshold
+
+
+def earns_collective_award(campaign, credited_full_count, members):
+    """Compared exactly, never on the rounded average: full cases >= threshold x members."""
+    return members > 0 and Decimal(credited_full_count) >= campaign.collective_award_threshold * members
+
+
+def average(credited_full_count, members):
+    """Credited full cases per member, rounded half up to 2 decimals (0 with no members)."""
+    if not members:
+        return Decimal("0.00")
+    return (Decimal(credited_full_count) / Decimal(members)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# --- Members' own compliance (plan II.1) ----------------------------------------------------
+
+COMPLIANCE_UNIT_KINDS = (UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION)
+
+
+def bound_by_own_compliance():
+    """Plan II.1 binds the active cadres of the Youth Union and the Women's Union, all levels."""
+    return Q(active=True, category=MemberCategory.CADRE, unit__kind__in=COMPLIANCE_UNIT_KINDS)
+
+
+def own_procedures_on_target(campaign):
+    """Files online at least the campaign's share (100%) of their own procedures."""
+    return Q(own_procedures_total__gt=0) & _share_reached(
+        "own_procedures_online", "own_procedures_total", campaign.own_procedures_target)
+
+
+def family_procedures_on_target(campaign):
+    """Files online at least the campaign's share (70%) of their family's procedures."""
+    return Q(family_procedures_total__gt=0) & _share_reached(
+        "family_procedures_online", "family_procedures_total", campaign.family_procedures_target)
+
+
+def _share_reached(online, total, percent):
+    # Kept in integers (online x 100 >= percent x total): 70% of 10 is 7, not 7.000000000000001.
+    return GreaterThanOrEqual(F(online) * 100, F(total) * percent)
+
+
+def own_compliance_counts(members, campaign):
+    """For `members`, one row per unit: how many are bound by plan II.1 and how many of them
+    hold a level-2 account, activated VNeID, use the portal, and meet the own and family
+    procedure targets. One aggregate query over the members table."""
+    bound = bound_by_own_compliance()
+    return members.order_by().values("unit_id").annotate(
+        bound=Count("pk", filter=bound),
+        level2=Count("pk", filter=bound & Q(has_level2_account=True)),
+        vneid=Count("pk", filter=bound & Q(vneid_activated=True)),
+        portal=Count("pk", filter=bound & Q(portal_used=True)),
+        own_procedures=Count("pk", filter=bound & own_procedures_on_target(campaign)),
+        family_procedures=Count("pk", filter=bound & family_procedures_on_target(campaign)),
+    )

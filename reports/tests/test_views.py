@@ -1,0 +1,152 @@
+"""The results pages and the double-claim register: figures, scope, decisions."""
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from campaign.claims import resolve_double_claim
+from campaign.models import DoubleClaimResolution
+from campaign.tests.factories import ResidentFactory, plan_campaign
+from campaign.tests.helpers import add_case, add_full_cases
+from units.models import UnitKind, UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def district():
+    """A district with a police unit and a Youth Union with two communes; one resident
+    claimed by a police officer and a commune's member."""
+    top = UnitFactory(code="HUYEN", kind=UnitKind.YOUTH_UNION)
+    communes = [UnitFactory(code=f"XA{i}", parent=top) for i in (1, 2)]
+    police = UnitFactory(code="CA", kind=UnitKind.POLICE)
+    member = MemberFactory(unit=communes[0], full_name="Hà Văn Khánh")
+    other = MemberFactory(unit=communes[1])
+    officer = MemberFactory(unit=police, full_name="Lò Văn Công")
+    add_full_cases(member, 48)
+    add_case(member, activated_on=datetime.date(2023, 6, 21))
+    resident = ResidentFactory(full_name="Điêu Thị Hoa")
+    add_case(member, resident)
+    add_case(officer, resident)
+    add_full_cases(other, 5)
+    return {"top": top, "communes": communes, "police": police, "member": member,
+            "officer": officer, "resident": resident}
+
+
+def login(client, unit, role=UnitRole.Role.VIEWER):
+    user = UnitRoleFactory(unit=unit, role=role).user
+    user.save()  # the factory sets the password after saving: keep the session's hash valid
+    client.force_login(user)
+    return user
+
+
+def test_a_unit_page_shows_its_figures_with_sub_units(client, district, django_assert_max_num_queries):
+    login(client, district["top"])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("reports:unit_results", args=["HUYEN"]), {"as_of": "2023-06-20"})
+    figures = response.context["figures"]
+    assert (figures.tally.members, figures.tally.credited_full) == (2, 53)
+    assert [c.code for c in response.context["children"]] == ["XA1", "XA2"]
+    assert response.context["members"] == []
+
+
+def test_the_member_page_answers_why_48_and_not_50(client, district, django_assert_max_num_queries):
+    login(client, district["communes"][0])
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("reports:member_cases", args=[district["member"].pk]),
+                              {"as_of": "2023-06-20"})
+    assert (response.context["credited_full"], len(response.context["verdicts"])) == (48, 50)
+    codes = sorted(code for v, _id in response.context["verdicts"] for code, _ in v.reasons)
+    assert codes == ["after_as_of", "double_claim"]
+    assert "Lò Văn Công" in response.content.decode()
+    assert district["resident"].id_number not in response.content.decode()  # masked
+
+
+def test_pages_of_units_out_of_scope_are_not_found(client, district):
+    login(client, district["communes"][1])
+    assert client.get(reverse("reports:unit_results", args=["XA1"])).status_code == 404
+    assert client.get(reverse("reports:member_cases", args=[district["member"].pk])).status_code == 404
+
+
+def test_the_results_index_covers_only_the_units_the_user_sees(client, district):
+    login(client, district["police"])
+    response = client.get(reverse("reports:results"), {"as_of": "2023-06-20"})
+    assert [u.code for u in response.context["units"]] == ["CA"]
+    assert response.context["results"].totals.credited_full == 0
+
+
+def test_a_reporting_period_gives_period_and_cumulative_figures(client, district):
+    login(client, district["top"])
+    response = client.get(reverse("reports:unit_results", args=["HUYEN"]), {"period": "thang-05-2023"})
+    period = response.context["form"].cleaned_data["period"]
+    assert response.context["as_of"] == period.ends_on
+    assert response.context["since"] == period.starts_on == datetime.date(2023, 5, 1)
+    figures = response.context["figures"]
+    assert (figures.tally.period_full, figures.tally.credited_full) == (53, 53)
+
+
+def test_a_bad_date_falls_back_to_today_without_an_error(client, district):
+    login(client, district["top"])
+    response = client.get(reverse("reports:results"), {"as_of": "31/02/2023"})
+    assert response.status_code == 200
+    assert response.context["as_of"] == datetime.date.today()
+
+
+def test_the_register_offers_the_decision_only_to_an_administrator_of_every_claimant_unit(client, district):
+    login(client, district["top"], UnitRole.Role.ADMIN)
+    response = client.get(reverse("reports:double_claims"))
+    (row,) = response.context["rows"]
+    assert (row["entry"].resident, row["may_resolve"], row["form"]) == (district["resident"], False, None)
+
+
+def test_an_administrator_of_every_claimant_unit_resolves_and_undoes(client, district):
+    user = login(client, district["top"], UnitRole.Role.ADMIN)
+    UnitRole.objects.create(user=user, unit=district["police"], role=UnitRole.Role.ADMIN)
+    prefix = f"r{district['resident'].pk}"
+    response = client.post(
+        reverse("reports:resolve", args=[district["resident"].pk]) + "?campaign=vneid-2023",
+        {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": "VNeID log checked"})
+    assert response.status_code == 302
+    resolution = DoubleClaimResolution.objects.get()
+    assert (resolution.awarded_to, resolution.resolved_by, resolution.reason) == (
+        district["member"], user, "VNeID log checked")
+    page = client.get(reverse("reports:member_cases", args=[district["member"].pk]), {"as_of": "2023-06-20"})
+    assert page.context["credited_full"] == 49
+    client.post(reverse("reports:undo", args=[resolution.pk]))
+    resolution.refresh_from_db()
+    assert resolution.undone_by == user
+
+
+def test_a_decision_without_a_reason_or_by_someone_else_changes_nothing(client, district):
+    login(client, district["top"], UnitRole.Role.ADMIN)
+    prefix = f"r{district['resident'].pk}"
+    url = reverse("reports:resolve", args=[district["resident"].pk])
+    client.post(url, {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": "not mine to say"})
+    client.post(url, {f"{prefix}-awarded_to": "", f"{prefix}-reason": ""})
+    assert not DoubleClaimResolution.objects.exists()
+    resolution = resolve_double_claim(campaign=plan_campaign(), resident=district["resident"],
+                                      awarded_to=None, reason="x", user=UserFactory(is_superuser=True))
+    client.post(reverse("reports:undo", args=[resolution.pk]))
+    resolution.refresh_from_db()
+    assert resolution.undone_at is None
+
+
+def test_the_register_shows_no_double_claim_outside_the_users_units(client, district):
+    login(client, UnitFactory(code="KHAC"))
+    response = client.get(reverse("reports:double_claims"))
+    assert response.context["rows"] == []
+
+
+def test_the_register_takes_a_constant_number_of_queries(client, district, django_assert_max_num_queries):
+    for _ in range(5):
+        resident = ResidentFactory()
+        add_case(district["member"], resident)
+        add_case(district["officer"], resident)
+    user = UserFactory(is_superuser=True)
+    user.save()
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("reports:double_claims"))
+    assert len(response.context["rows"]) == 6
+    assert all(row["form"] is not None for row in response.context["rows"])
