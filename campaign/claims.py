@@ -44,6 +44,18 @@ def residents_with_id_numbers(id_numbers):
     return found
 
 
+def residents_guided_in(units=None, members=None):
+    """Primary keys of the residents guided by the given members, or by members of the given
+    units (for a member moved to another unit, or a unit whose kind changed: with double
+    claims counted within a unit kind only, that changes who competes for a resident)."""
+    cases = Case.objects.all()
+    if members is not None:
+        cases = cases.filter(member__in=members)
+    if units is not None:
+        cases = cases.filter(member__unit__in=units)
+    return list(cases.values_list("resident_id", flat=True).distinct())
+
+
 @transaction.atomic
 def refresh_rule_inputs(*, resident_ids=None):
     """Recompute the stored rule inputs for the given residents' cases (all when None)."""

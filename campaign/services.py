@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from units.models import Member
 
-from .claims import refresh_rule_inputs, residents_with_id_numbers
+from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import Case, Resident, ResidentCategory
 
 RESIDENT_FIELDS = ("full_name", "birth_date", "sex", "phone", "address", "village", "commune",
@@ -192,16 +192,19 @@ def member_create(*, user, **fields):
 @transaction.atomic
 def member_update(*, member, user, **fields):
     """Change a member; a corrected ID number changes which residents the roster excludes."""
-    old_id_number = Member.objects.filter(pk=member.pk).values_list("id_number", flat=True).get()
+    old_id_number, old_unit_id = (
+        Member.objects.filter(pk=member.pk).values_list("id_number", "unit_id").get()
+    )
     for key, value in fields.items():
         if key in MEMBER_FIELDS + ("active",):
             setattr(member, key, value)
     member.stamp(user)
     member.full_clean()
     member.save()
-    refresh_rule_inputs(
-        resident_ids=residents_with_id_numbers({old_id_number, member.id_number})
-    )
+    touched = set(residents_with_id_numbers({old_id_number, member.id_number}))
+    if member.unit_id != old_unit_id:
+        touched.update(residents_guided_in(members=[member]))
+    refresh_rule_inputs(resident_ids=touched)
     return member
 
 

@@ -18,13 +18,9 @@ from campaign.claims import (
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
 from units.models import Member, Unit, UnitKind
+from units.privacy import mask_id_number
 
 from .models import ReportingPeriod
-
-
-def mask_id_number(number):
-    """An ID number as shown on screen: the province code and the last three digits."""
-    return f"{number[:3]}******{number[-3:]}" if number and len(number) == 12 else number
 
 
 class ResultsFilter(forms.Form):

@@ -42,6 +42,15 @@ class UnitAdmin(ScopedAdmin):
             return queryset
         return queryset.filter(pk__in=Unit.objects.administered_by(request.user))
 
+    def save_model(self, request, obj, form, change):
+        from campaign.claims import refresh_rule_inputs, residents_guided_in
+
+        super().save_model(request, obj, form, change)
+        if change and {"kind", "parent"} & set(form.changed_data):
+            # A new kind changes who competes for a resident when double claims are
+            # counted within a kind; a move changes nothing stored, but costs little.
+            refresh_rule_inputs(resident_ids=residents_guided_in(units=Unit.objects.subtree(obj)))
+
 
 @admin.register(Member)
 class MemberAdmin(ScopedAdmin):
@@ -63,9 +72,14 @@ class MemberAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         from campaign.claims import refresh_rule_inputs, residents_with_id_numbers
 
+        from campaign.claims import residents_guided_in
+
         old = form.initial.get("id_number") if change else None
         super().save_model(request, obj, form, change)
-        refresh_rule_inputs(resident_ids=residents_with_id_numbers({obj.id_number, old} - {None}))
+        touched = set(residents_with_id_numbers({obj.id_number, old} - {None}))
+        if change and "unit" in form.changed_data:
+            touched.update(residents_guided_in(members=[obj]))
+        refresh_rule_inputs(resident_ids=touched)
 
     def delete_model(self, request, obj):
         from campaign.claims import refresh_rule_inputs, residents_with_id_numbers

@@ -183,3 +183,35 @@ def test_recompute_rule_inputs_command_repairs_and_checks(claimed):
     call_command("recompute_rule_inputs")
     call_command("recompute_rule_inputs", "--check")
     assert drift() == []
+
+
+@pytest.fixture
+def within_kinds(claimed):
+    """The plan's campaign set to count double claims only within a unit kind."""
+    campaign = plan_campaign()
+    campaign.double_claims_across_kinds = False
+    campaign.save()
+    refresh_rule_inputs()
+    assert Case.objects.filter(claimants=2).count() == 0  # police vs Youth Union: no claim
+    return claimed
+
+
+def test_moving_a_member_to_a_unit_of_another_kind_refreshes_claims(within_kinds):
+    from campaign.services import member_update
+
+    officer = within_kinds["officer"]
+    member_update(member=officer, user=None, unit=within_kinds["youth"])
+    assert Case.objects.filter(resident=within_kinds["resident"], claimants=2).count() == 2
+    assert drift() == []
+
+
+def test_changing_a_units_kind_in_the_admin_refreshes_claims(within_kinds, client):
+    police = within_kinds["police"]
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(f"/admin/units/unit/{police.pk}/change/", {
+        "code": police.code, "name": police.name, "kind": UnitKind.YOUTH_UNION,
+        "roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Case.objects.filter(resident=within_kinds["resident"], claimants=2).count() == 2
+    assert drift() == []
