@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from campaign.bulk import insert_objects
 from campaign.claims import refresh_rule_inputs
 from campaign.models import Campaign, Case, Place, Resident, ResidentCategory
 from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
@@ -219,7 +220,7 @@ def _seed_cases(campaign, roster, gen, count, chunk=20_000):
                 key = _new_resident(gen, residents, member_ids, members_by_id)
                 pool.append(key)
             rows.append((guide, key))
-        Resident.objects.bulk_create(residents, batch_size=5000)
+        insert_objects(residents)
         resident_pk = _pks_by_id_number({key for _, key in rows})
         taken = set()  # (member, resident) pairs already in the database
         earlier = [resident_pk[key] for key in reused]
@@ -233,7 +234,7 @@ def _seed_cases(campaign, roster, gen, count, chunk=20_000):
             if pair not in taken:
                 taken.add(pair)
                 cases.append(_case(campaign, guide, pair[1], rng, places, place_weights, span))
-        Case.objects.bulk_create(cases, batch_size=5000)
+        insert_objects(cases)
         residents_made += len(residents)
         cases_made += len(cases) or size  # never loop forever on a degenerate roster
         recent = pool[-5000:]
