@@ -5,7 +5,6 @@ probably wrong but may be right (an unknown province code, an odd phone prefix, 
 before the campaign) is a warning shown beside the saved result, never a refusal.
 """
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,13 +26,10 @@ class GuideChoiceField(forms.ModelChoiceField):
 def guide_queryset(user, *, include=None):
     """Members a user may record cases for: active members of the units they may edit
     (and `include`, the case's current guide, when editing)."""
-    condition = Q(active=True)
+    guides = Member.objects.guides_for(user)
     if include is not None:
-        condition |= Q(pk=include.pk)
-    return (
-        Member.objects.editable_by(user).filter(condition)
-        .select_related("unit").order_by("unit__path", "full_name")
-    )
+        guides = guides | Member.objects.filter(pk=include.pk)
+    return guides.select_related("unit").order_by("unit__path", "full_name")
 
 
 class CaseDetailsMixin(WarningsMixin):

@@ -168,11 +168,18 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(campaign=campaign)
 
     def visible_to(self, user):
-        """Cases whose guide belongs to a unit `user` may see."""
-        return self.filter(member__unit__in=Unit.objects.visible_to(user))
+        """Cases whose guide belongs to a unit `user` may see, and the user's own cases."""
+        return self.filter(Q(member__unit__in=Unit.objects.visible_to(user)) | _own_cases(user))
 
     def editable_by(self, user):
-        return self.filter(member__unit__in=Unit.objects.editable_by(user))
+        """Cases of the units `user` may edit, and the user's own cases."""
+        return self.filter(Q(member__unit__in=Unit.objects.editable_by(user)) | _own_cases(user))
+
+
+def _own_cases(user):
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    return Q(member__user=user, member__active=True)
 
 
 class Case(Recorded):

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from reports.models import PersonalDataAccess
 from units import normalize
-from units.models import Unit
+from units.models import Member, Unit
 
 from . import services
 from .forms import BatchFormSet, BatchHeaderForm, CaseForm, QuickCaseForm, ResidentFilterForm
@@ -53,8 +53,9 @@ def visible_residents(user):
 
 
 def require_editor(user):
-    """A write needs a unit the user may edit; viewers are refused."""
-    if not Unit.objects.editable_by(user).exists():
+    """A write needs a unit the user may edit, or the user's own member record (a member
+    records their own cases); viewers are refused."""
+    if not Member.objects.guides_for(user).exists():
         raise PermissionDenied(_("Your role lets you read these lists, not change them."))
 
 
@@ -105,7 +106,7 @@ def resident_list(request):
     ))
     return render(request, "campaign/resident_list.html", context(
         request, campaign, page=page, filters=filters,
-        can_edit=Unit.objects.editable_by(request.user).exists(),
+        can_edit=Member.objects.guides_for(request.user).exists(),
         query=query_without_page(request),
     ))
 

@@ -57,10 +57,11 @@ class MemberAdmin(ScopedAdmin):
     list_display = ["full_name", "id_number", "unit", "category", "active"]
     list_filter = ["category", "active", "unit__kind", "has_level2_account", "vneid_activated", "portal_used"]
     search_fields = ["full_name", "id_number", "phone", "unit__code", "unit__name"]
-    autocomplete_fields = ["unit"]
+    autocomplete_fields = ["unit", "user"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     fieldsets = [
-        (None, {"fields": ["unit", "full_name", "id_number", "category", "birth_date", "phone", "active"]}),
+        (None, {"fields": ["unit", "full_name", "id_number", "category", "birth_date", "phone", "active",
+                           "user"]}),
         (_("Own compliance (plan II.1)"), {"fields": [
             "has_level2_account", "vneid_activated", "portal_used",
             ("own_procedures_online", "own_procedures_total"),

@@ -50,6 +50,7 @@ DEMO_ACCOUNTS = [
     ("quantri", "Quản trị huyện (toàn bộ đơn vị)", UnitRole.Role.ADMIN, None),
     ("bithu.mlan", "Bí thư Đoàn xã Mường Lạn (nhập liệu)", UnitRole.Role.SECRETARY, "DX-MLA"),
     ("xem.hoipn", "Cán bộ Hội LHPN huyện (chỉ xem)", UnitRole.Role.VIEWER, "HPN"),
+    ("doanvien", "Đoàn viên chi đoàn (nhập trường hợp của mình)", None, "CD-MLA-1"),
 ]
 
 
@@ -311,7 +312,13 @@ def _seed_accounts(by_code):
         else:
             roots = [by_code[code]]
         user.save()
-        for unit in roots:
-            UnitRole.objects.get_or_create(user=user, unit=unit, defaults={"role": role})
+        if role is None:  # a member's own account: no unit role, their own cases only
+            member = Member.objects.filter(unit=roots[0], active=True).order_by("pk").first()
+            if member:
+                member.user = user
+                member.save(update_fields=["user"])
+        else:
+            for unit in roots:
+                UnitRole.objects.get_or_create(user=user, unit=unit, defaults={"role": role})
         accounts.append((username, DEMO_PASSWORD, description))
     return accounts

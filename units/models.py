@@ -192,10 +192,23 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(unit__in=units)
 
     def visible_to(self, user):
-        return self.filter(unit__in=Unit.objects.visible_to(user))
+        """Members of the units `user` may see, and the user's own member record."""
+        return self.filter(Q(unit__in=Unit.objects.visible_to(user)) | _own(user))
 
     def editable_by(self, user):
         return self.filter(unit__in=Unit.objects.editable_by(user))
+
+    def guides_for(self, user):
+        """Active members `user` may record cases for: those of the units they may edit,
+        and themselves when their account is a member's."""
+        return self.filter(Q(unit__in=Unit.objects.editable_by(user)) | _own(user), active=True)
+
+
+def _own(user):
+    """The condition "this member is `user`" (never true for anonymous users)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    return Q(user=user)
 
 
 class Member(Recorded):
@@ -212,6 +225,11 @@ class Member(Recorded):
     category = models.CharField(_("category"), max_length=20, choices=MemberCategory.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=11, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("sign-in account"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="member",
+        help_text=_("Lets the member record and read their own cases, whatever their unit roles."),
+    )
     active = models.BooleanField(
         _("active"), default=True,
         help_text=_("Members who left keep their results but no longer count in their unit's size."),

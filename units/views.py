@@ -25,6 +25,7 @@ def home(request):
     return render(request, "units/home.html", {
         "units": units,
         "roles": request.user.unit_roles.select_related("unit"),
+        "own_member": Member.objects.filter(user=request.user, active=True).select_related("unit").first(),
     })
 
 

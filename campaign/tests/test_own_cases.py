@@ -1,0 +1,75 @@
+"""A member with a sign-in account records their own cases on a phone and reads why each
+counts, without any unit role and without seeing anyone else's data."""
+import pytest
+from django.urls import reverse
+
+from campaign.models import Case
+from campaign.tests.factories import CaseFactory
+from units.models import Member
+from units.tests.factories import MemberFactory, UnitFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member_user(client):
+    unit = UnitFactory(code="CD-1", name="Chi đoàn bản Mòn")
+    user = UserFactory()
+    me = MemberFactory(unit=unit, user=user, full_name="Lò Văn Thành")
+    colleague = MemberFactory(unit=unit, full_name="Quàng Thị Mai")
+    client.force_login(user)
+    return me, colleague
+
+
+def test_a_member_can_only_guide_as_themselves(member_user):
+    me, colleague = member_user
+    assert list(Member.objects.guides_for(me.user)) == [me]
+    assert list(Member.objects.visible_to(me.user)) == [me]
+
+
+def test_quick_entry_records_the_members_own_case(client, member_user):
+    me, colleague = member_user
+    page = client.get(reverse("campaign:quick_entry"))
+    assert page.status_code == 200
+    assert list(page.context["form"].fields["member"].queryset) == [me]
+    response = client.post(reverse("campaign:quick_entry"), {
+        "member": me.pk, "id_number": "014195000123", "full_name": "Vì Thị Lả",
+        "eid_level": "2", "activated_on": "02/05/2023", "portal_used": "on", "place": "market",
+    })
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.member, case.resident.full_name, case.created_by) == (me, "Vì Thị Lả", me.user)
+
+
+def test_a_member_cannot_record_for_a_colleague(client, member_user):
+    me, colleague = member_user
+    client.post(reverse("campaign:quick_entry"), {
+        "member": colleague.pk, "id_number": "014195000123", "full_name": "Vì Thị Lả",
+        "place": "market",
+    })
+    assert not Case.objects.exists()
+
+
+def test_a_member_sees_their_own_cases_and_results_only(client, member_user):
+    me, colleague = member_user
+    mine = CaseFactory(member=me)
+    theirs = CaseFactory(member=colleague)
+    listing = client.get(reverse("campaign:resident_list")).content.decode()
+    assert mine.resident.full_name in listing and theirs.resident.full_name not in listing
+    assert client.get(reverse("reports:member_cases", args=[me.pk])).status_code == 200
+    assert client.get(reverse("reports:member_cases", args=[colleague.pk])).status_code == 404
+    assert client.get(reverse("campaign:case_edit", args=[theirs.pk])).status_code == 404
+    home = client.get(reverse("home")).content.decode()
+    assert "Lò Văn Thành" in home and reverse("campaign:quick_entry") in home
+
+
+def test_a_former_member_loses_the_right_to_record(client, member_user):
+    me, _ = member_user
+    me.active = False
+    me.save()
+    assert client.get(reverse("campaign:quick_entry")).status_code == 403
+
+
+def test_an_account_without_member_or_role_records_nothing(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("campaign:quick_entry")).status_code == 403
