@@ -135,14 +135,25 @@ class Results:
     def unit(self, code):
         return next((u for u in self.units if u.code == code), None)
 
-    def as_json(self):
-        """The JSON of interfaces.md §3."""
-        return {
+    def as_json(self, period=None):
+        """The JSON of interfaces.md §3. For a reporting `period`, extended (never changed):
+        a top-level "period", and each member's and unit's figures within the period
+        ("period_eid", "period_full") beside the cumulative ones."""
+        data = {
             "campaign": self.campaign.slug,
             "as_of": self.as_of.isoformat(),
             "members": [m.as_json() for m in self.members],
             "units": [u.as_json() for u in self.units],
         }
+        if period is not None:
+            data["period"] = {"slug": period.slug, "name": period.name,
+                              "starts_on": period.starts_on.isoformat(),
+                              "ends_on": period.ends_on.isoformat()}
+            for row, member in zip(data["members"], self.members):
+                row.update(period_eid=member.period_eid, period_full=member.period_full)
+            for row, unit in zip(data["units"], self.units):
+                row.update(period_eid=unit.tally.period_eid, period_full=unit.tally.period_full)
+        return data
 
 
 def build_results(campaign, *, as_of, since=None, units=None):

@@ -114,3 +114,32 @@ def test_importing_the_same_workbook_again_changes_no_figure(imported, tmp_path)
     before = results("2023-11-28")
     call_command("import_xlsx", str(workbook(tmp_path / "lan-2.xlsx")))
     assert results("2023-11-28") == before
+
+
+def test_a_reporting_period_adds_figures_within_it_and_changes_none(imported):
+    import io
+
+    out = io.StringIO()
+    call_command("campaign_results", "--period", "dot-1", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["as_of"] == "2023-05-12"
+    assert data["period"] == {"slug": "dot-1", "name": "Báo cáo kết quả đợt 1",
+                              "starts_on": "2023-04-21", "ends_on": "2023-05-12"}
+    plain = {m["id_number"]: m for m in results("2023-05-12")["members"]}
+    for member in data["members"]:
+        extra = {k: member.pop(k) for k in ("period_eid", "period_full")}
+        assert member == plain[member["id_number"]]
+        assert extra["period_full"] <= member["credited_full"]
+    members = {m["id_number"]: m for m in data["members"]}
+    assert members[M1]["credited_full"] == 2  # R1 (21/4) and R9 (10/5)
+    may = io.StringIO()
+    call_command("campaign_results", "--period", "thang-05-2023", stdout=may)
+    may_members = {m["id_number"]: m for m in json.loads(may.getvalue())["members"]}
+    assert (may_members[M1]["period_full"], may_members[M1]["credited_full"]) == (1, 2)  # R9 in May
+
+
+def test_unknown_period_is_a_clear_error_in_vietnamese(imported):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="kỳ báo cáo"):
+        call_command("campaign_results", "--period", "dot-9")
