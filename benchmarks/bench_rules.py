@@ -104,7 +104,6 @@ def seed(n_cases, n_members, n_units, rng):
             if parent in roots:
                 communes.append(unit)
         unit_ids = list(Unit.objects.values_list("pk", flat=True))
-        unit_kind = dict(Unit.objects.values_list("pk", "kind"))
 
         categories = MemberCategory.values
         members = Member.objects.bulk_create(

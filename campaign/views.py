@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from reports.models import PersonalDataAccess
 from units import normalize
-from units.models import Member, Unit
+from units.models import Member
 
 from . import services
 from .forms import BatchFormSet, BatchHeaderForm, CaseForm, QuickCaseForm, ResidentFilterForm

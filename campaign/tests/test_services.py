@@ -7,7 +7,7 @@ from campaign import services
 from campaign.models import Case, Resident
 from campaign.tests.factories import CaseFactory, plan_campaign
 from units.models import Member, UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+from units.tests.factories import MemberFactory, UnitRoleFactory
 
 pytestmark = pytest.mark.django_db
 

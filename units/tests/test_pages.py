@@ -46,7 +46,8 @@ def test_home_query_count_does_not_grow_with_units(client, django_assert_max_num
 
 
 def test_unit_page_of_another_unit_is_not_found(client):
-    mine, theirs = UnitFactory(code="MINE"), UnitFactory(code="THEIRS")
+    mine = UnitFactory(code="MINE")
+    UnitFactory(code="THEIRS")
     role = UnitRoleFactory(unit=mine, role=UnitRole.Role.VIEWER)
     client.force_login(role.user)
     assert client.get(reverse("units:unit_detail", args=["MINE"])).status_code == 200

@@ -18,7 +18,7 @@ def campaign_from_option(slug):
         except Campaign.DoesNotExist:
             known = ", ".join(Campaign.objects.values_list("slug", flat=True)) or "-"
             raise CommandError(_("No campaign has the short name %(slug)s (known: %(known)s).")
-                               % {"slug": slug, "known": known})
+                               % {"slug": slug, "known": known}) from None
     campaigns = list(Campaign.objects.all()[:2])
     if len(campaigns) == 1:
         return campaigns[0]
@@ -32,7 +32,7 @@ def date_from_option(text, option="--as-of"):
         return datetime.date.fromisoformat(text)
     except (TypeError, ValueError):
         raise CommandError(_("%(option)s must be a date written YYYY-MM-DD, not “%(text)s”.")
-                           % {"option": option, "text": text})
+                           % {"option": option, "text": text}) from None
 
 
 class Command(BaseCommand):
