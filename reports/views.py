@@ -27,7 +27,8 @@ class ResultsFilter(forms.Form):
     """Which campaign, and figures as of a day or for a reporting period."""
 
     campaign = forms.ModelChoiceField(
-        Campaign.objects.all(), to_field_name="slug", required=False, label=gettext_lazy("Campaign"))
+        Campaign.objects.all(), to_field_name="slug", required=False, empty_label=None,
+        label=gettext_lazy("Campaign"))
     as_of = forms.DateField(label=gettext_lazy("As of"), required=False,
                             input_formats=["%Y-%m-%d", "%d/%m/%Y"],
                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -36,11 +37,13 @@ class ResultsFilter(forms.Form):
                                     empty_label=gettext_lazy("(cumulative)"))
 
     def __init__(self, data):
+        campaign = self._chosen_campaign(data.get("campaign"))
+        if campaign and not data.get("campaign"):
+            data = data.copy()
+            data["campaign"] = campaign.slug  # show the campaign the figures are of
         super().__init__(data)
-        self.campaign = self._chosen_campaign(data.get("campaign"))
+        self.campaign = campaign
         self.fields["period"].queryset = ReportingPeriod.objects.filter(campaign=self.campaign)
-        if self.campaign:
-            self.initial["campaign"] = self.campaign.slug
 
     @staticmethod
     def _chosen_campaign(slug):
