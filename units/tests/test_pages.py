@@ -100,3 +100,22 @@ def test_error_messages_of_normalisation_are_in_vietnamese():
 def test_browser_asking_for_english_still_gets_vietnamese_until_the_user_chooses(client):
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "Đăng nhập" in page
+
+
+def test_error_pages_explain_in_vietnamese(client, settings):
+    settings.DEBUG = False
+    role = UnitRoleFactory(role=UnitRole.Role.VIEWER)
+    client.force_login(role.user)
+    page = client.get("/khong-co-trang-nay/")
+    assert page.status_code == 404 and "Không tìm thấy trang" in page.content.decode()
+    forbidden = client.get(reverse("campaign:quick_entry"))
+    assert forbidden.status_code == 403 and "Không được phép" in forbidden.content.decode()
+
+
+def test_an_expired_form_is_explained_and_saves_nothing():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "Biểu mẫu đã hết hạn" in response.content.decode()
