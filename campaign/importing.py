@@ -799,6 +799,26 @@ def _plan_members(plan, scope, units):
 CASE_FIELDS = ("eid_level", "activated_on", "portal_used", "id_card_application", "guided_on", "place", "note")
 
 
+def _select_where_in(sql, column, values, *, numeric=False):
+    """Rows of `sql` (with a `{where}` placeholder) where `column` is one of `values`. On
+    PostgreSQL one statement with one array parameter, however many values (an IN list of
+    100,000 parameters costs more to build than to run); elsewhere in batches."""
+    values = list(values)
+    if not values:
+        return []
+    rows = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # ID numbers are 12 digits and keys are integers: nothing to quote.
+            literal = "{" + ",".join(str(v) for v in values) + "}"
+            cursor.execute(sql.format(where=f"{column} = ANY(%s::{'bigint' if numeric else 'text'}[])"), [literal])
+            return cursor.fetchall()
+        for batch in _batched(values):
+            cursor.execute(sql.format(where=f"{column} IN ({', '.join(['%s'] * len(batch))})"), batch)
+            rows += cursor.fetchall()
+    return rows
+
+
 def _plan_residents(plan, scope, workbook_members):
     parsed = plan.parsed
     if "residents" not in parsed.sheets:
@@ -807,51 +827,53 @@ def _plan_residents(plan, scope, workbook_members):
     resident_counts = plan.counts.setdefault("residents", Counts())
     case_counts = plan.counts.setdefault("cases", Counts())
     cases = parsed.cases
+    member_table, unit_table = Member._meta.db_table, Unit._meta.db_table
+    resident_table, case_table = Resident._meta.db_table, Case._meta.db_table
 
     # Guides: in the file's member sheet, or on the roster (within the user's units).
     guide_ids = {guide for _id, guide in cases}
-    roster = {}
-    for batch in _batched(guide_ids | set(parsed.residents)):
-        for member in Member.objects.filter(id_number__in=batch).values(
-            "pk", "id_number", "unit_id", "unit__code", "unit__kind", "full_name"
-        ):
-            roster[member["id_number"]] = member
-    plan.member_pks.update({i: m["pk"] for i, m in roster.items() if i not in plan.member_pks})
+    roster = {}  # id number -> (pk, unit pk, unit code, unit kind, full name)
+    for pk, id_number, unit_id, code, kind, name in _select_where_in(
+        f"SELECT m.id, m.id_number, m.unit_id, u.code, u.kind, m.full_name FROM {member_table} m"
+        f" JOIN {unit_table} u ON u.id = m.unit_id WHERE {{where}}",
+        "m.id_number", guide_ids | set(parsed.residents),
+    ):
+        roster[id_number] = (pk, unit_id, code, kind, name)
+    for id_number, member in roster.items():
+        plan.member_pks.setdefault(id_number, member[0])
     guides = {}  # guide id number -> (kind, name, unit code)
     for guide in guide_ids:
         if guide in workbook_members:
             guides[guide] = workbook_members[guide]
         elif guide in roster:
-            member = roster[guide]
-            if scope.allows(member["unit_id"]):
-                guides[guide] = (member["unit__kind"], member["full_name"], member["unit__code"])
-            else:
-                guides[guide] = None
+            pk, unit_id, code, kind, name = roster[guide]
+            guides[guide] = (kind, name, code) if scope.allows(unit_id) else None
 
     # The residents and this campaign's cases already recorded.
-    existing = {}
-    details = ("pk", "id_number", *RESIDENT_DETAILS, "category")
-    for batch in _batched(parsed.residents):
-        for resident in Resident.objects.filter(id_number__in=batch).values(*details):
-            existing[resident["id_number"]] = resident
-    plan.resident_pks = {i: r["pk"] for i, r in existing.items()}
-    recorded = {}  # resident pk -> {member id number: case values}
-    for batch in _batched(plan.resident_pks.values()):
-        for case in Case.objects.filter(campaign=campaign, resident_id__in=batch).values(
-            "resident_id", "member__id_number", "member__full_name", "member__unit__code",
-            "member__unit__kind", *CASE_FIELDS,
-        ):
-            recorded.setdefault(case["resident_id"], {})[case["member__id_number"]] = case
+    existing = {}  # id number -> (pk, *RESIDENT_DETAILS, category)
+    for row in _select_where_in(
+        f"SELECT id, id_number, {', '.join(RESIDENT_DETAILS)}, category FROM {resident_table} WHERE {{where}}",
+        "id_number", parsed.residents,
+    ):
+        existing[row[1]] = (row[0], *row[2:])
+    plan.resident_pks = {i: r[0] for i, r in existing.items()}
+    recorded = {}  # resident pk -> {member id number: (kind, name, unit code, *CASE_FIELDS)}
+    for resident_id, guide, kind, name, code, *values in _select_where_in(
+        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {', '.join('c.' + f for f in CASE_FIELDS)}"
+        f" FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id JOIN {unit_table} u ON u.id = m.unit_id"
+        f" WHERE c.campaign_id = {int(campaign.pk)} AND {{where}}",
+        "c.resident_id", plan.resident_pks.values(), numeric=True,
+    ):
+        recorded.setdefault(resident_id, {})[guide] = (kind, name, code, *values)
 
     title = parsed.title("residents")
     bad_rows = set()
     for (id_number, guide), case in cases.items():
         if guide in guides:
             if guides[guide] is None:
-                member = roster[guide]
                 _error(plan, "residents", case.row, "guide_id_number",
                        _("The guide %(id)s is a member of unit %(code)s, which is not one of your units.")
-                       % {"id": guide, "code": member["unit__code"]}, "out_of_scope")
+                       % {"id": guide, "code": roster[guide][2]}, "out_of_scope")
                 bad_rows.add(id_number)
             continue
         if guide not in parsed.member_ids_seen:
@@ -860,11 +882,13 @@ def _plan_residents(plan, scope, workbook_members):
                      "their unit's roster.") % {"id": guide, "sheet": wb.MEMBERS.title}, "unknown_guide")
         bad_rows.add(id_number)
 
+    on_roster = set(roster) | set(parsed.members)
+    id_header = parsed.header("residents", "id_number")
     for id_number, resident in parsed.residents.items():
         current = existing.get(id_number)
-        if id_number in roster or id_number in parsed.members:
+        if id_number in on_roster:
             plan.warnings.append(Problem(
-                title, resident.rows[0], parsed.header("residents", "id_number"),
+                title, resident.rows[0], id_header,
                 _("ID number %(id)s is on a member roster: this person is not counted as a resident.")
                 % {"id": id_number}, "on_roster",
             ))
@@ -874,22 +898,24 @@ def _plan_residents(plan, scope, workbook_members):
                 resident.category = ResidentCategory.RESIDENT
             plan.resident_writes.append(resident)
             continue
-        merged = ResidentRow(resident.rows, id_number, resident.full_name)
-        for key in RESIDENT_DETAILS[1:]:
-            value = getattr(resident, key)
-            setattr(merged, key, value if value not in (None, "") else current[key])
-        merged.category = resident.category or current["category"]
-        if all(current[k] == getattr(merged, k) for k in (*RESIDENT_DETAILS, "category")):
+        given = (resident.full_name, resident.birth_date, resident.sex, resident.phone, resident.address,
+                 resident.village, resident.commune)
+        merged = (resident.full_name, *(
+            value if value is not None and value != "" else stored
+            for value, stored in zip(given[1:], current[2:8])
+        ), resident.category or current[8])
+        if merged == current[1:]:
             resident_counts.unchanged += 1
         else:
             resident_counts.changed += 1
-            plan.resident_writes.append(merged)
+            plan.resident_writes.append(ResidentRow(resident.rows, id_number, *merged))
 
     # Cases: new, changed or unchanged; and the double claims the file creates.
     by_resident = {}
+    resident_pks = plan.resident_pks
     for (id_number, guide), case in cases.items():
         by_resident.setdefault(id_number, []).append(case)
-        pk = plan.resident_pks.get(id_number)
+        pk = resident_pks.get(id_number)
         before = recorded.get(pk, {}).get(guide) if pk else None
         if before is None:
             case_counts.new += 1
@@ -897,10 +923,11 @@ def _plan_residents(plan, scope, workbook_members):
             continue
         merged = CaseRow(
             case.row, id_number, guide, case.eid_level, case.activated_on, case.portal_used,
-            before["id_card_application"] if case.id_card_application is None else case.id_card_application,
-            case.guided_on or before["guided_on"], case.place or before["place"], case.note or before["note"],
+            before[6] if case.id_card_application is None else case.id_card_application,
+            case.guided_on or before[7], case.place or before[8], case.note or before[9],
         )
-        if all(before[k] == getattr(merged, k) for k in CASE_FIELDS):
+        if before[3:] == (merged.eid_level, merged.activated_on, merged.portal_used,
+                          merged.id_card_application, merged.guided_on, merged.place, merged.note):
             case_counts.unchanged += 1
         else:
             case_counts.changed += 1
@@ -910,15 +937,14 @@ def _plan_residents(plan, scope, workbook_members):
     for id_number, listed in by_resident.items():
         if id_number in bad_rows:
             continue
-        pk = plan.resident_pks.get(id_number)
+        pk = resident_pks.get(id_number)
         before = recorded.get(pk, {}) if pk else {}
-        claimants = {
-            g: (c["member__unit__kind"], c["member__full_name"], c["member__unit__code"])
-            for g, c in before.items()
-        }
+        if len(listed) == 1 and not before:
+            continue  # one guide, nobody else: no double claim
         added = [c.guide_id_number for c in listed if c.guide_id_number not in before]
         if not added:
             continue
+        claimants = {g: c[:3] for g, c in before.items()}
         for case in listed:
             claimants[case.guide_id_number] = guides[case.guide_id_number]
         kinds = {}
