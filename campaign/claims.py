@@ -147,53 +147,67 @@ def _update_changed(rows, **fresh):
 # expressions above; test_claims checks that both paths store the same values.
 
 def _refresh_postgresql(resident_ids):
+    large = resident_ids is None or len(resident_ids) > 1000
     with connection.cursor() as cursor:
-        if resident_ids is None:
-            scope, params = "", []
-        else:
-            # Two refreshes of the same residents wait for each other (rows locked in one
-            # order, until commit): the second then counts the first one's cases too.
-            cursor.execute(
-                f"SELECT 1 FROM {Resident._meta.db_table} WHERE id = ANY(%s::bigint[])"
-                " ORDER BY id FOR NO KEY UPDATE",
-                [_pg_array(resident_ids)],
-            )
-            scope, params = "AND r.id = ANY(%s::bigint[])", [_pg_array(resident_ids)]
+        if large:
+            # Sorting 100,000 cases in memory, and no JIT compilation (it cost more than it
+            # saved); for this transaction only, put back afterwards.
+            cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+            settings = cursor.fetchone()
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+        _refresh_postgresql_statements(cursor, resident_ids)
+        if large:
+            cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", settings)
+
+
+def _refresh_postgresql_statements(cursor, resident_ids):
+    if resident_ids is None:
+        scope, params = "", []
+    else:
+        ids = _pg_array(resident_ids)
+        # Two refreshes of the same residents wait for each other (rows locked in one
+        # order, until commit): the second then counts the first one's cases too.
         cursor.execute(
-            f"""UPDATE {Resident._meta.db_table} r SET on_roster = NOT r.on_roster
-                WHERE r.on_roster <> EXISTS (
-                    SELECT 1 FROM {Member._meta.db_table} m WHERE m.id_number = r.id_number) {scope}""",
-            params,
+            f"SELECT 1 FROM {Resident._meta.db_table} WHERE id = ANY(%s::bigint[])"
+            " ORDER BY id FOR NO KEY UPDATE",
+            [ids],
         )
-        cursor.execute(
-            f"""UPDATE {Case._meta.db_table} AS c
-                SET claimants = fresh.claimants, resident_excluded = fresh.resident_excluded,
-                    claim_awarded = fresh.claim_awarded
-                FROM (
-                    SELECT c.id,
-                        count(*) OVER (PARTITION BY c.campaign_id, c.resident_id,
-                            CASE WHEN p.double_claims_across_kinds THEN NULL ELSE u.kind END
-                        ) AS claimants,
-                        (r.category <> %s OR (p.roster_excludes_residents AND r.on_roster))
-                            AS resident_excluded,
-                        EXISTS (
-                            SELECT 1 FROM {DoubleClaimResolution._meta.db_table} d
-                            WHERE d.campaign_id = c.campaign_id AND d.resident_id = c.resident_id
-                              AND d.awarded_to_id = c.member_id AND d.undone_at IS NULL
-                        ) AS claim_awarded
-                    FROM {Case._meta.db_table} c
-                    JOIN {Resident._meta.db_table} r ON r.id = c.resident_id
-                    JOIN {Campaign._meta.db_table} p ON p.id = c.campaign_id
-                    JOIN {Member._meta.db_table} m ON m.id = c.member_id
-                    JOIN {Unit._meta.db_table} u ON u.id = m.unit_id
-                    WHERE true {scope}
-                ) AS fresh
-                WHERE c.id = fresh.id
-                  AND (c.claimants <> fresh.claimants
-                       OR c.resident_excluded <> fresh.resident_excluded
-                       OR c.claim_awarded <> fresh.claim_awarded)""",
-            [ResidentCategory.RESIDENT.value, *params],
-        )
+        scope, params = "AND r.id = ANY(%s::bigint[])", [ids]
+    cursor.execute(
+        f"""UPDATE {Resident._meta.db_table} r SET on_roster = NOT r.on_roster
+            WHERE r.on_roster <> EXISTS (
+                SELECT 1 FROM {Member._meta.db_table} m WHERE m.id_number = r.id_number) {scope}""",
+        params,
+    )
+    cursor.execute(
+        f"""UPDATE {Case._meta.db_table} AS c
+            SET claimants = fresh.claimants, resident_excluded = fresh.resident_excluded,
+                claim_awarded = fresh.claim_awarded
+            FROM (
+                SELECT c.id,
+                    count(*) OVER (PARTITION BY c.campaign_id, c.resident_id,
+                        CASE WHEN p.double_claims_across_kinds THEN NULL ELSE u.kind END
+                    ) AS claimants,
+                    (r.category <> %s OR (p.roster_excludes_residents AND r.on_roster))
+                        AS resident_excluded,
+                    EXISTS (
+                        SELECT 1 FROM {DoubleClaimResolution._meta.db_table} d
+                        WHERE d.campaign_id = c.campaign_id AND d.resident_id = c.resident_id
+                          AND d.awarded_to_id = c.member_id AND d.undone_at IS NULL
+                    ) AS claim_awarded
+                FROM {Case._meta.db_table} c
+                JOIN {Resident._meta.db_table} r ON r.id = c.resident_id
+                JOIN {Campaign._meta.db_table} p ON p.id = c.campaign_id
+                JOIN {Member._meta.db_table} m ON m.id = c.member_id
+                JOIN {Unit._meta.db_table} u ON u.id = m.unit_id
+                WHERE true {scope}
+            ) AS fresh
+            WHERE c.id = fresh.id
+              AND (c.claimants <> fresh.claimants
+                   OR c.resident_excluded <> fresh.resident_excluded
+                   OR c.claim_awarded <> fresh.claim_awarded)""",
+        [ResidentCategory.RESIDENT.value, *params],
+    )
 
 
 def _pg_array(ids):
