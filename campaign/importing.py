@@ -1012,12 +1012,13 @@ def _plan_residents(plan, scope, workbook_members):
                 resident.category = ResidentCategory.RESIDENT
             plan.resident_writes.append(resident)
             continue
-        given = (resident.full_name, resident.birth_date, resident.sex, resident.phone, resident.address,
-                 resident.village, resident.commune)
-        merged = (resident.full_name, *(
-            value if value is not None and value != "" else stored
-            for value, stored in zip(given[1:], current[2:8])
-        ), resident.category or current[8])
+        # The file's details, or the recorded ones where the file leaves them blank.
+        merged = (
+            resident.full_name,
+            current[2] if resident.birth_date is None else resident.birth_date,
+            resident.sex or current[3], resident.phone or current[4], resident.address or current[5],
+            resident.village or current[6], resident.commune or current[7], resident.category or current[8],
+        )
         if merged == current[1:]:
             resident_counts.unchanged += 1
         else:
@@ -1026,6 +1027,7 @@ def _plan_residents(plan, scope, workbook_members):
 
     # Cases: new, changed or unchanged; and the double claims the file creates.
     by_resident = {}
+    gaining = set()  # residents the file gives a new guide: the only new double claims
     resident_pks = plan.resident_pks
     for (id_number, guide), case in cases.items():
         by_resident.setdefault(id_number, []).append(case)
@@ -1034,6 +1036,7 @@ def _plan_residents(plan, scope, workbook_members):
         if before is None:
             case_counts.new += 1
             plan.case_writes.append(case)
+            gaining.add(id_number)
             continue
         merged = CaseRow(
             case.row, id_number, guide, case.eid_level, case.activated_on, case.portal_used,
@@ -1049,7 +1052,7 @@ def _plan_residents(plan, scope, workbook_members):
 
     across = campaign.double_claims_across_kinds
     for id_number, listed in by_resident.items():
-        if id_number in bad_rows:
+        if id_number not in gaining or id_number in bad_rows:
             continue
         pk = resident_pks.get(id_number)
         before = recorded.get(pk, {}) if pk else {}
@@ -1123,6 +1126,9 @@ def _write_import(plan):
             touched.update(Case.objects.filter(member_id__in=plan.moved_members).values_list("resident_id", flat=True))
 
     member_pks = dict(plan.member_pks)
+    if plan.member_writes:
+        # bulk_create sets the primary keys where the database returns them (PostgreSQL).
+        member_pks.update((m.id_number, m.pk) for m in members if m.pk is not None)
     missing = {c.guide_id_number for c in plan.case_writes} - set(member_pks)
     for batch in _batched(missing):
         member_pks.update(Member.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
