@@ -16,6 +16,7 @@ database as it is when the rows are written; concurrent imports of overlapping l
 safe (ON CONFLICT on the unique keys, retried on a deadlock).
 """
 import contextlib
+import csv
 import datetime
 import gc
 import io
@@ -492,86 +493,199 @@ def _parse_members(parsed, sheet, rows):
                       "conflicting_duplicate")
 
 
+class _Invalid:
+    """What a cell reader returns for a blank cell (`message` None) or a wrong one."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message):
+        self.message = message
+
+
+BLANK = _Invalid(None)
+
+
+def _cell_reader(convert, *, memo=True, limit=50_000):
+    """`convert` for one column's cells: blank cells give BLANK, a ValueError gives an
+    _Invalid with its message. With `memo`, each distinct value is converted once (a column
+    of dates, choices or guides' ID numbers holds few of them)."""
+
+    def read(value):
+        if value is None or (value.__class__ is str and not value.strip()):
+            return BLANK
+        try:
+            return convert(value)
+        except ValueError as exc:
+            return _Invalid(str(exc))
+
+    if not memo:
+        return read
+    cache = {}
+
+    def read_memo(value):
+        # By type too: 1, 1.0 and True are equal keys but not the same cell.
+        key = value if value.__class__ is str else (value.__class__, value)
+        try:
+            return cache[key]
+        except KeyError:
+            result = read(value)
+            if len(cache) < limit:
+                cache[key] = result
+            return result
+        except TypeError:  # an unhashable value
+            return read(value)
+
+    return read_memo
+
+
+def _id_number(value):
+    """normalize_id_number, with the common case (12 digits typed as text) first."""
+    if value.__class__ is str and len(value) == 12 and value.isdigit() and value.isascii():
+        return value
+    return normalize_id_number(value)
+
+
+def _phone(value):
+    """normalize_phone, with the common case (already 0XXXXXXXXX as text) first."""
+    if (value.__class__ is str and len(value) in (10, 11) and value[0] == "0" and value.isdigit()
+            and value.isascii()):
+        return value
+    return normalize_phone(value)
+
+
+# The residents sheet's cells in the order they are read (and their errors reported): key,
+# converter, memoised, required, default when blank or wrong.
+RESIDENT_CELLS = (
+    ("full_name", _name, True, True, None),
+    ("id_number", _id_number, False, True, None),
+    ("guide_id_number", _id_number, True, True, None),
+    ("eid_level", _level, True, False, None),
+    ("activated_on", normalize_date, True, False, None),
+    ("portal_used", normalize_yes_no, True, False, False),
+    ("id_card_application", normalize_yes_no, True, False, False),
+    ("birth_date", normalize_date, True, False, None),
+    ("sex", "sex", True, False, ""),
+    ("phone", _phone, False, False, ""),
+    ("address", _text, True, False, ""),
+    ("village", _text, True, False, ""),
+    ("commune", _text, True, False, ""),
+    ("note", _text, True, False, ""),
+    ("guided_on", normalize_date, True, False, None),
+    ("category", "category", True, False, None),
+)
+TEXT_LIMITS = (("address", 255), ("village", 100), ("commune", 100))
+
+
 def _parse_residents(parsed, sheet, rows):
-    """The hot loop (100,000 rows in a few seconds): columns looked up once."""
+    """The hot loop (100,000 rows in about a second): columns looked up once, each distinct
+    value of a column converted once, no object per row but the records kept."""
     categories = [wb.RESIDENT_LABEL, *wb.MEMBER_CATEGORIES]
     places = _places()
-    has = sheet.columns.__contains__
-    read_sex = lambda v: _choice(SEXES, v, list(wb.SEXES))  # noqa: E731
-    read_category = lambda v: _choice(RESIDENT_CATEGORIES, v, categories)  # noqa: E731
+    special = {
+        "sex": lambda v: _choice(SEXES, v, list(wb.SEXES)),
+        "category": lambda v: _choice(RESIDENT_CATEGORIES, v, categories),
+    }
+    columns = sheet.columns
+    title = sheet.title
+    errors, warnings = parsed.errors, parsed.warnings
     residents, cases = parsed.residents, parsed.cases
-    with_portal, with_card = has("portal_used"), has("id_card_application")
-    optional = [key for key in ("birth_date", "sex", "phone", "address", "village", "commune",
-                                "guided_on", "place", "note", "category") if has(key)]
-    for number, cells in rows:
-        row = _Row(parsed, sheet, number, cells)
-        full_name = row.read("full_name", _name, required=True)
-        id_number = row.read("id_number", normalize_id_number, required=True)
-        guide = row.read("guide_id_number", normalize_id_number, required=True)
-        level = row.read("eid_level", _level)
-        activated_on = row.read("activated_on", normalize_date)
-        portal = (row.read("portal_used", normalize_yes_no) or False) if with_portal else False
-        card = (row.read("id_card_application", normalize_yes_no) or False) if with_card else None
-        values = {}
-        if optional:
-            if "birth_date" in optional:
-                values["birth_date"] = row.read("birth_date", normalize_date)
-            if "sex" in optional:
-                values["sex"] = row.read("sex", read_sex) or ""
-            if "phone" in optional:
-                values["phone"] = row.read("phone", normalize_phone) or ""
-            for key in ("address", "village", "commune", "note"):
-                if key in optional:
-                    values[key] = row.read(key, _text) or ""
-            if "guided_on" in optional:
-                values["guided_on"] = row.read("guided_on", normalize_date)
-            if "category" in optional:
-                values["category"] = row.read("category", read_category)
-            if "place" in optional:
-                text = _text(row.raw("place"))
-                place = places.get(fold(text), "") if text else ""
-                values["place"] = place
-                if text and not place:
-                    # An unknown "how/where" is kept in the note, never an error.
-                    note = values.get("note", "")
-                    values["note"] = f"{text}. {note}".strip() if note else text
-        if level is not None and activated_on is None and not row.failed:
-            row.error("activated_on", _("The activation date is required when the e-ID level is given."),
-                      "level_without_date")
-        elif activated_on is not None and level is None and not row.failed:
-            row.error("eid_level", _("The e-ID level (1 or 2) is required when an activation date is given."),
-                      "date_without_level")
-        for key in ("address", "village", "commune"):
-            if len(values.get(key, "")) > (255 if key == "address" else 100):
-                row.error(key, _("At most %(count)d characters.") % {"count": 255 if key == "address" else 100},
-                          "too_long")
-        if row.failed:
+    readers = []
+    for key, convert, memo, required, default in RESIDENT_CELLS:
+        if key not in columns:
             continue
-        birth_date, sex, phone = values.get("birth_date"), values.get("sex", ""), values.get("phone", "")
+        convert = special.get(convert, convert)
+        readers.append((columns[key], _cell_reader(convert, memo=memo), required, default, sheet.header(key)))
+    # Absent columns: their values, fixed (an absent card column is None: "not given").
+    absent = {key: default for key, _c, _m, _r, default in RESIDENT_CELLS if key not in columns}
+    if "id_card_application" in absent:
+        absent["id_card_application"] = None
+    present = [key for key, *_rest in RESIDENT_CELLS if key in columns]
+    place_index = columns.get("place")
+    place_cache = {}
+    width = max(columns.values()) + 1
+    required_message = _("This value is required.")
+    header = sheet.header
+
+    def error(number, column, message, code):
+        errors.append(Problem(title, number, column, message, code))
+
+    for number, cells in rows:
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
+        failed = False
+        values = dict(absent)
+        for (index, read, required, default, column), key in zip(readers, present):
+            result = read(cells[index])
+            if result.__class__ is _Invalid:
+                if result.message is None:
+                    if required:
+                        error(number, column, required_message, "required")
+                        failed = True
+                else:
+                    error(number, column, result.message, "invalid")
+                    failed = True
+                result = default
+            values[key] = result
+        if place_index is not None:
+            raw = cells[place_index]
+            try:
+                text, place = place_cache[raw if raw.__class__ is str else (raw.__class__, raw)]
+            except (KeyError, TypeError):
+                text = _text(raw)
+                place = places.get(fold(text), "") if text else ""
+                with contextlib.suppress(TypeError):
+                    place_cache[raw if raw.__class__ is str else (raw.__class__, raw)] = (text, place)
+            values["place"] = place
+            if text and not place:
+                # An unknown "how/where" is kept in the note, never an error.
+                note = values["note"]
+                values["note"] = f"{text}. {note}".strip() if note else text
+        else:
+            values["place"] = ""
+        level, activated_on = values["eid_level"], values["activated_on"]
+        if level is not None and activated_on is None and not failed:
+            error(number, header("activated_on"),
+                  _("The activation date is required when the e-ID level is given."), "level_without_date")
+            failed = True
+        elif activated_on is not None and level is None and not failed:
+            error(number, header("eid_level"),
+                  _("The e-ID level (1 or 2) is required when an activation date is given."), "date_without_level")
+            failed = True
+        for key, limit in TEXT_LIMITS:
+            if len(values[key]) > limit:
+                error(number, header(key), _("At most %(count)d characters.") % {"count": limit}, "too_long")
+                failed = True
+        if failed:
+            continue
+        id_number, guide = values["id_number"], values["guide_id_number"]
+        birth_date, sex, phone = values["birth_date"], values["sex"], values["phone"]
         for message in check_id_number(id_number, birth_date=birth_date, sex=sex or None):
-            row.warn("id_number", message, "id_structure")
+            warnings.append(Problem(title, number, header("id_number"), message, "id_structure"))
         if phone:
             for message in check_phone(phone):
-                row.warn("phone", message, "phone_prefix")
-        category = values.get("category")
+                warnings.append(Problem(title, number, header("phone"), message, "phone_prefix"))
+        category = values["category"]
         resident = residents.get(id_number)
         if resident is None:
             residents[id_number] = ResidentRow(
-                [number], id_number, full_name, birth_date, sex, phone, values.get("address", ""),
-                values.get("village", ""), values.get("commune", ""), category,
+                [number], id_number, values["full_name"], birth_date, sex, phone, values["address"],
+                values["village"], values["commune"], category,
             )
         else:
-            _merge_resident(row, resident, full_name, values, category)
+            _merge_resident(_Row(parsed, sheet, number, cells), resident, values["full_name"],
+                            {k: values[k] for k in RESIDENT_DETAILS[1:] if k in columns}, category)
         key = (id_number, guide)
-        case = CaseRow(number, id_number, guide, level, activated_on, portal, card,
-                       values.get("guided_on"), values.get("place", ""), values.get("note", ""))
+        portal = values["portal_used"]
+        case = CaseRow(number, id_number, guide, level, activated_on, portal, values["id_card_application"],
+                       values["guided_on"], values["place"], values["note"])
         other = cases.get(key)
         if other is None:
             cases[key] = case
         elif (other.eid_level, other.activated_on, other.portal_used) != (level, activated_on, portal):
-            row.error("id_number", _("The same guide lists this resident on row %(other)d too, with a "
-                                     "different level, activation date or portal account; keep one row.")
-                      % {"other": other.row}, "conflicting_duplicate")
+            error(number, header("id_number"),
+                  _("The same guide lists this resident on row %(other)d too, with a different level, "
+                    "activation date or portal account; keep one row.") % {"other": other.row},
+                  "conflicting_duplicate")
         else:
             for attr in ("id_card_application", "guided_on", "place", "note"):
                 if getattr(case, attr) not in (None, ""):
@@ -799,6 +913,26 @@ def _plan_members(plan, scope, units):
 CASE_FIELDS = ("eid_level", "activated_on", "portal_used", "id_card_application", "guided_on", "place", "note")
 
 
+def _select_where_in(sql, column, values, *, numeric=False):
+    """Rows of `sql` (with a `{where}` placeholder) where `column` is one of `values`. On
+    PostgreSQL one statement with one array parameter, however many values (an IN list of
+    100,000 parameters costs more to build than to run); elsewhere in batches."""
+    values = list(values)
+    if not values:
+        return []
+    rows = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # ID numbers are 12 digits and keys are integers: nothing to quote.
+            literal = "{" + ",".join(str(v) for v in values) + "}"
+            cursor.execute(sql.format(where=f"{column} = ANY(%s::{'bigint' if numeric else 'text'}[])"), [literal])
+            return cursor.fetchall()
+        for batch in _batched(values):
+            cursor.execute(sql.format(where=f"{column} IN ({', '.join(['%s'] * len(batch))})"), batch)
+            rows += cursor.fetchall()
+    return rows
+
+
 def _plan_residents(plan, scope, workbook_members):
     parsed = plan.parsed
     if "residents" not in parsed.sheets:
@@ -807,51 +941,53 @@ def _plan_residents(plan, scope, workbook_members):
     resident_counts = plan.counts.setdefault("residents", Counts())
     case_counts = plan.counts.setdefault("cases", Counts())
     cases = parsed.cases
+    member_table, unit_table = Member._meta.db_table, Unit._meta.db_table
+    resident_table, case_table = Resident._meta.db_table, Case._meta.db_table
 
     # Guides: in the file's member sheet, or on the roster (within the user's units).
     guide_ids = {guide for _id, guide in cases}
-    roster = {}
-    for batch in _batched(guide_ids | set(parsed.residents)):
-        for member in Member.objects.filter(id_number__in=batch).values(
-            "pk", "id_number", "unit_id", "unit__code", "unit__kind", "full_name"
-        ):
-            roster[member["id_number"]] = member
-    plan.member_pks.update({i: m["pk"] for i, m in roster.items() if i not in plan.member_pks})
+    roster = {}  # id number -> (pk, unit pk, unit code, unit kind, full name)
+    for pk, id_number, unit_id, code, kind, name in _select_where_in(
+        f"SELECT m.id, m.id_number, m.unit_id, u.code, u.kind, m.full_name FROM {member_table} m"
+        f" JOIN {unit_table} u ON u.id = m.unit_id WHERE {{where}}",
+        "m.id_number", guide_ids | set(parsed.residents),
+    ):
+        roster[id_number] = (pk, unit_id, code, kind, name)
+    for id_number, member in roster.items():
+        plan.member_pks.setdefault(id_number, member[0])
     guides = {}  # guide id number -> (kind, name, unit code)
     for guide in guide_ids:
         if guide in workbook_members:
             guides[guide] = workbook_members[guide]
         elif guide in roster:
-            member = roster[guide]
-            if scope.allows(member["unit_id"]):
-                guides[guide] = (member["unit__kind"], member["full_name"], member["unit__code"])
-            else:
-                guides[guide] = None
+            pk, unit_id, code, kind, name = roster[guide]
+            guides[guide] = (kind, name, code) if scope.allows(unit_id) else None
 
     # The residents and this campaign's cases already recorded.
-    existing = {}
-    details = ("pk", "id_number", *RESIDENT_DETAILS, "category")
-    for batch in _batched(parsed.residents):
-        for resident in Resident.objects.filter(id_number__in=batch).values(*details):
-            existing[resident["id_number"]] = resident
-    plan.resident_pks = {i: r["pk"] for i, r in existing.items()}
-    recorded = {}  # resident pk -> {member id number: case values}
-    for batch in _batched(plan.resident_pks.values()):
-        for case in Case.objects.filter(campaign=campaign, resident_id__in=batch).values(
-            "resident_id", "member__id_number", "member__full_name", "member__unit__code",
-            "member__unit__kind", *CASE_FIELDS,
-        ):
-            recorded.setdefault(case["resident_id"], {})[case["member__id_number"]] = case
+    existing = {}  # id number -> (pk, *RESIDENT_DETAILS, category)
+    for row in _select_where_in(
+        f"SELECT id, id_number, {', '.join(RESIDENT_DETAILS)}, category FROM {resident_table} WHERE {{where}}",
+        "id_number", parsed.residents,
+    ):
+        existing[row[1]] = (row[0], *row[2:])
+    plan.resident_pks = {i: r[0] for i, r in existing.items()}
+    recorded = {}  # resident pk -> {member id number: (kind, name, unit code, *CASE_FIELDS)}
+    for resident_id, guide, kind, name, code, *values in _select_where_in(
+        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {', '.join('c.' + f for f in CASE_FIELDS)}"
+        f" FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id JOIN {unit_table} u ON u.id = m.unit_id"
+        f" WHERE c.campaign_id = {int(campaign.pk)} AND {{where}}",
+        "c.resident_id", plan.resident_pks.values(), numeric=True,
+    ):
+        recorded.setdefault(resident_id, {})[guide] = (kind, name, code, *values)
 
     title = parsed.title("residents")
     bad_rows = set()
     for (id_number, guide), case in cases.items():
         if guide in guides:
             if guides[guide] is None:
-                member = roster[guide]
                 _error(plan, "residents", case.row, "guide_id_number",
                        _("The guide %(id)s is a member of unit %(code)s, which is not one of your units.")
-                       % {"id": guide, "code": member["unit__code"]}, "out_of_scope")
+                       % {"id": guide, "code": roster[guide][2]}, "out_of_scope")
                 bad_rows.add(id_number)
             continue
         if guide not in parsed.member_ids_seen:
@@ -860,11 +996,13 @@ def _plan_residents(plan, scope, workbook_members):
                      "their unit's roster.") % {"id": guide, "sheet": wb.MEMBERS.title}, "unknown_guide")
         bad_rows.add(id_number)
 
+    on_roster = set(roster) | set(parsed.members)
+    id_header = parsed.header("residents", "id_number")
     for id_number, resident in parsed.residents.items():
         current = existing.get(id_number)
-        if id_number in roster or id_number in parsed.members:
+        if id_number in on_roster:
             plan.warnings.append(Problem(
-                title, resident.rows[0], parsed.header("residents", "id_number"),
+                title, resident.rows[0], id_header,
                 _("ID number %(id)s is on a member roster: this person is not counted as a resident.")
                 % {"id": id_number}, "on_roster",
             ))
@@ -874,33 +1012,39 @@ def _plan_residents(plan, scope, workbook_members):
                 resident.category = ResidentCategory.RESIDENT
             plan.resident_writes.append(resident)
             continue
-        merged = ResidentRow(resident.rows, id_number, resident.full_name)
-        for key in RESIDENT_DETAILS[1:]:
-            value = getattr(resident, key)
-            setattr(merged, key, value if value not in (None, "") else current[key])
-        merged.category = resident.category or current["category"]
-        if all(current[k] == getattr(merged, k) for k in (*RESIDENT_DETAILS, "category")):
+        # The file's details, or the recorded ones where the file leaves them blank.
+        merged = (
+            resident.full_name,
+            current[2] if resident.birth_date is None else resident.birth_date,
+            resident.sex or current[3], resident.phone or current[4], resident.address or current[5],
+            resident.village or current[6], resident.commune or current[7], resident.category or current[8],
+        )
+        if merged == current[1:]:
             resident_counts.unchanged += 1
         else:
             resident_counts.changed += 1
-            plan.resident_writes.append(merged)
+            plan.resident_writes.append(ResidentRow(resident.rows, id_number, *merged))
 
     # Cases: new, changed or unchanged; and the double claims the file creates.
     by_resident = {}
+    gaining = set()  # residents the file gives a new guide: the only new double claims
+    resident_pks = plan.resident_pks
     for (id_number, guide), case in cases.items():
         by_resident.setdefault(id_number, []).append(case)
-        pk = plan.resident_pks.get(id_number)
+        pk = resident_pks.get(id_number)
         before = recorded.get(pk, {}).get(guide) if pk else None
         if before is None:
             case_counts.new += 1
             plan.case_writes.append(case)
+            gaining.add(id_number)
             continue
         merged = CaseRow(
             case.row, id_number, guide, case.eid_level, case.activated_on, case.portal_used,
-            before["id_card_application"] if case.id_card_application is None else case.id_card_application,
-            case.guided_on or before["guided_on"], case.place or before["place"], case.note or before["note"],
+            before[6] if case.id_card_application is None else case.id_card_application,
+            case.guided_on or before[7], case.place or before[8], case.note or before[9],
         )
-        if all(before[k] == getattr(merged, k) for k in CASE_FIELDS):
+        if before[3:] == (merged.eid_level, merged.activated_on, merged.portal_used,
+                          merged.id_card_application, merged.guided_on, merged.place, merged.note):
             case_counts.unchanged += 1
         else:
             case_counts.changed += 1
@@ -908,17 +1052,16 @@ def _plan_residents(plan, scope, workbook_members):
 
     across = campaign.double_claims_across_kinds
     for id_number, listed in by_resident.items():
-        if id_number in bad_rows:
+        if id_number not in gaining or id_number in bad_rows:
             continue
-        pk = plan.resident_pks.get(id_number)
+        pk = resident_pks.get(id_number)
         before = recorded.get(pk, {}) if pk else {}
-        claimants = {
-            g: (c["member__unit__kind"], c["member__full_name"], c["member__unit__code"])
-            for g, c in before.items()
-        }
+        if len(listed) == 1 and not before:
+            continue  # one guide, nobody else: no double claim
         added = [c.guide_id_number for c in listed if c.guide_id_number not in before]
         if not added:
             continue
+        claimants = {g: c[:3] for g, c in before.items()}
         for case in listed:
             claimants[case.guide_id_number] = guides[case.guide_id_number]
         kinds = {}
@@ -939,6 +1082,11 @@ def _plan_residents(plan, scope, workbook_members):
 def write_import(plan):
     """Write a plan without errors (inside the caller's transaction) and refresh the rule
     inputs of every resident it touched. Returns the primary keys of those residents."""
+    with _without_gc():
+        return _write_import(plan)
+
+
+def _write_import(plan):
     if not plan.ok:
         raise ValueError("cannot write an import plan with errors")
     user = plan.user if getattr(plan.user, "is_authenticated", False) else None
@@ -978,6 +1126,9 @@ def write_import(plan):
             touched.update(Case.objects.filter(member_id__in=plan.moved_members).values_list("resident_id", flat=True))
 
     member_pks = dict(plan.member_pks)
+    if plan.member_writes:
+        # bulk_create sets the primary keys where the database returns them (PostgreSQL).
+        member_pks.update((m.id_number, m.pk) for m in members if m.pk is not None)
     missing = {c.guide_id_number for c in plan.case_writes} - set(member_pks)
     for batch in _batched(missing):
         member_pks.update(Member.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
@@ -1034,30 +1185,16 @@ class _OrmWriter:
         )
 
 
-def _copy_value(value):
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        return value
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _copy(cursor, table, columns, rows):
+def _copy(cursor, table, columns, rows, *, texts=()):
+    """COPY `rows` into `table` as CSV (the csv module writes it at C speed). An empty
+    unquoted field is NULL, except in the `texts` columns, where it is the empty string."""
     buffer = io.StringIO()
-    write = buffer.write
-    for row in rows:
-        write("\t".join([_copy_value(v) for v in row]))
-        write("\n")
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
     buffer.seek(0)
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    options = "FORMAT csv"
+    if texts:
+        options += f", FORCE_NOT_NULL ({', '.join(texts)})"
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buffer)
 
 
 class _PostgresWriter:
@@ -1079,7 +1216,7 @@ class _PostgresWriter:
             _copy(cursor, "import_resident", RESIDENT_COLUMNS, (
                 (r.id_number, r.full_name, r.birth_date, r.sex or "", r.phone or "", r.address or "",
                  r.village or "", r.commune or "", r.category) for r in records
-            ))
+            ), texts=("id_number", "full_name", "sex", "phone", "address", "village", "commune", "category"))
             columns = ", ".join(RESIDENT_COLUMNS)
             updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*RESIDENT_COLUMNS[1:], "updated_at", "updated_by_id"))
             cursor.execute(
@@ -1110,7 +1247,7 @@ class _PostgresWriter:
                 (resident, member, c.eid_level, c.activated_on, c.portal_used,
                  bool(c.id_card_application), c.guided_on, c.place, c.note)
                 for resident, member, c in rows
-            ))
+            ), texts=("place", "note"))
             names = ", ".join(columns)
             updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*CASE_FIELDS, "updated_at", "updated_by_id"))
             cursor.execute(

@@ -215,3 +215,83 @@ def test_changing_a_units_kind_in_the_admin_refreshes_claims(within_kinds, clien
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Case.objects.filter(resident=within_kinds["resident"], claimants=2).count() == 2
     assert drift() == []
+
+
+# --- The set-based refresh (PostgreSQL) and the portable one store the same values ----------
+
+
+@pytest.fixture
+def generated():
+    """Two campaigns (double claims across kinds or within a kind; roster excluding residents
+    or not), units of three kinds, residents claimed by one to four members, declared
+    categories, residents on a roster, standing and undone resolutions."""
+    import random
+
+    from campaign.models import Resident
+    from campaign.tests.factories import CampaignFactory, CaseFactory
+
+    rng = random.Random(7)
+    campaigns = [
+        plan_campaign(),
+        CampaignFactory(double_claims_across_kinds=False, roster_excludes_residents=False),
+    ]
+    units = [UnitFactory(kind=kind) for kind in (UnitKind.POLICE, UnitKind.YOUTH_UNION,
+                                                 UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION)]
+    members = [MemberFactory(unit=rng.choice(units)) for _ in range(12)]
+    categories = [ResidentCategory.RESIDENT] * 4 + [ResidentCategory.CADRE, ResidentCategory.MEMBER]
+    residents = [ResidentFactory(category=rng.choice(categories)) for _ in range(60)]
+    for resident in residents[:4]:  # on a roster: a member's ID number
+        MemberFactory(unit=units[0], id_number=resident.id_number)
+    for resident in residents:
+        for campaign in campaigns:
+            for member in rng.sample(members, rng.choice([0, 1, 1, 2, 3, 4])):
+                CaseFactory(campaign=campaign, resident=resident, member=member)
+    for n, case in enumerate(Case.objects.order_by("pk")[:40:4]):
+        DoubleClaimResolution.objects.create(
+            campaign=case.campaign, resident=case.resident, awarded_to=case.member if n % 3 else None,
+            reason="x", undone_at=None if n % 2 else "2023-06-01T00:00:00Z",
+        )
+    return {"residents": Resident.objects.all(), "campaigns": campaigns}
+
+
+def _stored():
+    from campaign.models import Resident
+
+    return (
+        sorted(Case.objects.values_list("pk", "claimants", "resident_excluded", "claim_awarded")),
+        sorted(Resident.objects.values_list("pk", "on_roster")),
+    )
+
+
+def _scramble():
+    from django.db.models import Q
+
+    from campaign.models import Resident
+
+    Case.objects.update(claimants=7)
+    Case.objects.filter(Q(resident_excluded=True)).update(resident_excluded=False)
+    Case.objects.filter(pk__gt=0).update(claim_awarded=True)
+    Resident.objects.update(on_roster=True)
+
+
+@pytest.mark.parametrize("scope", ["some", "all"])
+def test_the_fast_and_the_portable_refresh_store_the_same_values(generated, scope):
+    from campaign import claims
+
+    ids = [r.pk for r in generated["residents"]]
+    ids = ids[::2] if scope == "some" else ids
+    resident_ids = ids if scope == "some" else None
+    claims.refresh_rule_inputs()
+    assert drift() == []
+    assert Case.objects.filter(claimants__gt=1).exists()
+    assert Case.objects.filter(resident_excluded=True).exists()
+    assert Case.objects.filter(claim_awarded=True).exists()
+
+    _scramble()
+    claims._refresh_generic(resident_ids)
+    portable = _stored()
+    _scramble()
+    claims.refresh_rule_inputs(resident_ids=resident_ids)  # the set-based path on PostgreSQL
+    assert _stored() == portable
+    if scope == "all":
+        assert drift() == []

@@ -335,30 +335,28 @@ def test_a_secretary_imports_only_into_their_own_units(tmp_path):
 # --- Concurrency -------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_imports_of_overlapping_lists_at_once_create_each_resident_once(tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
-    unit = UnitFactory(code="DX1")
-    first = MemberFactory(unit=unit, id_number="014095000001")
-    second = MemberFactory(unit=unit, id_number="014095000002")
-    shared = [f"0141950{n:05d}" for n in range(300)]
-    books = [
-        residents_book(tmp_path, *[resident_row(f"N{i}", i, first.id_number) for i in shared], name="a.xlsx"),
-        residents_book(tmp_path, *[resident_row(f"N{i}", i, second.id_number) for i in reversed(shared)],
-                       name="b.xlsx"),
-    ]
-    barrier = threading.Barrier(2)
+def import_at_once(books):
+    """Import the workbooks in parallel threads, each planning before any writes (retried
+    like import_workbook does); returns the plans."""
+    barrier = threading.Barrier(len(books))
+    planned = threading.Barrier(len(books))
     results, failures = [], []
+
+    def barrier_wait_once():
+        # Every import has planned before any writes.
+        try:
+            planned.wait(timeout=10)
+        except threading.BrokenBarrierError:
+            pass
 
     def worker(path):
         try:
+            from django.db import transaction
+
             from campaign import importing
 
             parsed = importing.parse_workbook(path)
             barrier.wait()
-            from django.db import transaction
-
             for attempt in range(3):
                 try:
                     with transaction.atomic():
@@ -375,23 +373,51 @@ def test_two_imports_of_overlapping_lists_at_once_create_each_resident_once(tmp_
         finally:
             connections.close_all()
 
-    planned = threading.Barrier(2)
-
-    def barrier_wait_once():
-        # Both have planned every resident as new before either writes.
-        try:
-            planned.wait(timeout=10)
-        except threading.BrokenBarrierError:
-            pass
-
     threads = [threading.Thread(target=worker, args=(b,)) for b in books]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert failures == []
+    return results
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_imports_of_overlapping_lists_at_once_create_each_resident_once(tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
+    unit = UnitFactory(code="DX1")
+    first = MemberFactory(unit=unit, id_number="014095000001")
+    second = MemberFactory(unit=unit, id_number="014095000002")
+    shared = [f"0141950{n:05d}" for n in range(300)]
+    books = [
+        residents_book(tmp_path, *[resident_row(f"N{i}", i, first.id_number) for i in shared], name="a.xlsx"),
+        residents_book(tmp_path, *[resident_row(f"N{i}", i, second.id_number) for i in reversed(shared)],
+                       name="b.xlsx"),
+    ]
+    results = import_at_once(books)
     assert all(p.counts["residents"].new == 300 for p in results)
     assert Resident.objects.count() == 300
     assert Case.objects.count() == 600
     assert set(Case.objects.values_list("claimants", flat=True)) == {2}
+    assert drift() == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_imports_adding_guides_to_recorded_residents_at_once_count_every_claimant(tmp_path):
+    # The residents are unchanged (not written): only the rule-input refresh orders the two.
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
+    unit = UnitFactory(code="DX1")
+    guides = [MemberFactory(unit=unit, id_number=f"01409500000{n}") for n in range(3)]
+    shared = [f"0141950{n:05d}" for n in range(200)]
+    rows = {g.id_number: [resident_row(f"N{i}", i, g.id_number) for i in shared] for g in guides}
+    first = import_workbook(residents_book(tmp_path, *rows[guides[0].id_number], name="0.xlsx"),
+                            campaign=plan_campaign())
+    assert first.written
+    books = [residents_book(tmp_path, *rows[g.id_number], name=f"{n}.xlsx") for n, g in enumerate(guides[1:])]
+    results = import_at_once(books)
+    assert all(p.counts["residents"].unchanged == 200 and p.counts["cases"].new == 200 for p in results)
+    assert Case.objects.count() == 600
+    assert set(Case.objects.values_list("claimants", flat=True)) == {3}
     assert drift() == []
