@@ -18,14 +18,15 @@ class Recorded(models.Model):
     """Who recorded a row and who last changed it, and when: kept on every write."""
 
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    # Not indexed: nothing looks rows up by author, and every index slows the bulk import.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False,
+        on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False,
     )
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False,
+        on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False,
     )
 
     class Meta:
