@@ -9,10 +9,12 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.db.models.lookups import Contains
 from django.utils.translation import gettext_lazy as _
 
 from . import normalize
 from .models import Member, MemberCategory, Unit
+from .search import Folded
 
 
 class IdNumberField(forms.CharField):
@@ -206,11 +208,11 @@ class MemberFilterForm(forms.Form):
 
 def search_condition(text, name_field, id_field):
     """A Q matching a typed search: digits look up ID numbers (separators ignored, a lost
-    leading zero tolerated), anything else looks up names."""
+    leading zero tolerated), anything else looks up names, ignoring case and diacritics."""
     digits = "".join(ch for ch in text if ch.isdigit())
     if digits and len(digits) >= len(text.replace(" ", "").replace(".", "").replace("-", "")):
         try:
             return Q(**{id_field: normalize.normalize_id_number(text)})
         except ValueError:
             return Q(**{f"{id_field}__contains": digits})
-    return Q(**{f"{name_field}__icontains": normalize.normalize_name(text)})
+    return Q(Contains(Folded(name_field), normalize.fold(text)))

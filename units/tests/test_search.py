@@ -1,0 +1,42 @@
+"""Searching names ignores case and Vietnamese diacritics, on SQLite and PostgreSQL alike."""
+import pytest
+from django.urls import reverse
+
+from campaign.models import Resident
+from campaign.tests.factories import CaseFactory, ResidentFactory
+from units.models import UnitRole
+from units.search import Folded
+from units.tests.factories import MemberFactory, UnitRoleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_database_folding_matches_the_python_folding():
+    from units.normalize import fold
+
+    names = ["Lò Văn Thành", "ĐIÊU THỊ ÁNH", "Quàng Thị Ín", "Vừ A Dế", "Lường Thị Diêm",
+             "Nguyễn Ngọc Hưởng", "Cầm Bá Thước"]
+    for name in names:
+        ResidentFactory(full_name=name)
+    folded = dict(Resident.objects.annotate(k=Folded("full_name")).values_list("full_name", "k"))
+    assert folded == {name: fold(name) for name in names}
+
+
+@pytest.mark.parametrize("typed", ["lo van thanh", "LÒ VĂN", "thanh", "Thành", "van  thanh"])
+def test_member_search_without_diacritics_finds_the_member(client, typed):
+    thanh = MemberFactory(full_name="Lò Văn Thành")
+    MemberFactory(unit=thanh.unit, full_name="Quàng Thị Mai")
+    role = UnitRoleFactory(unit=thanh.unit, role=UnitRole.Role.VIEWER)
+    client.force_login(role.user)
+    page = client.get(reverse("units:member_list"), {"q": typed})
+    found = [m.full_name for m in page.context["page"].object_list]
+    assert found == ["Lò Văn Thành"]
+
+
+def test_resident_search_folds_d_bar(client):
+    case = CaseFactory(resident=ResidentFactory(full_name="Điêu Thị Đào"))
+    CaseFactory(member=case.member)
+    role = UnitRoleFactory(unit=case.member.unit, role=UnitRole.Role.VIEWER)
+    client.force_login(role.user)
+    page = client.get(reverse("campaign:resident_list"), {"q": "dieu thi dao"})
+    assert [r.full_name for r in page.context["page"].object_list] == ["Điêu Thị Đào"]
