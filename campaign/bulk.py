@@ -19,7 +19,8 @@ def insert_objects(objects):
     if not objects:
         return 0
     model = type(objects[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields
+              if not f.primary_key and not getattr(f, "generated", False)]
     rows = (
         [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
         for obj in objects

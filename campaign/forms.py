@@ -280,7 +280,8 @@ class ResidentFilterForm(forms.Form):
             return residents, cases
         data = self.cleaned_data
         if data["q"]:
-            residents = residents.filter(search_condition(data["q"], "full_name", "id_number"))
+            residents = residents.filter(search_condition(
+                data["q"], "full_name", "id_number", folded_field="search_name"))
         if data["unit"]:
             cases = cases.filter(member__unit__in=Unit.objects.subtree(data["unit"]))
         if data["level"] == "none":

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from campaign.bulk import insert_objects
 from campaign.claims import refresh_rule_inputs
@@ -189,6 +189,9 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
 
     summary.residents, summary.cases = _seed_cases(campaign, roster, rng_gen, cases)
     refresh_rule_inputs()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # plans for a million rows need fresh statistics
+            cursor.execute("ANALYZE campaign_resident, campaign_case, units_member")
     summary.accounts = _seed_accounts(by_code)
     return summary
 

@@ -206,13 +206,16 @@ class MemberFilterForm(forms.Form):
         return members
 
 
-def search_condition(text, name_field, id_field):
+def search_condition(text, name_field, id_field, *, folded_field=None):
     """A Q matching a typed search: digits look up ID numbers (separators ignored, a lost
-    leading zero tolerated), anything else looks up names, ignoring case and diacritics."""
+    leading zero tolerated), anything else looks up names, ignoring case and diacritics
+    (in `folded_field` when the name is stored folded, else folding `name_field`)."""
     digits = "".join(ch for ch in text if ch.isdigit())
     if digits and len(digits) >= len(text.replace(" ", "").replace(".", "").replace("-", "")):
         try:
             return Q(**{id_field: normalize.normalize_id_number(text)})
         except ValueError:
             return Q(**{f"{id_field}__contains": digits})
+    if folded_field:
+        return Q(**{f"{folded_field}__contains": normalize.fold(text)})
     return Q(Contains(Folded(name_field), normalize.fold(text)))

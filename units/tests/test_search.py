@@ -40,3 +40,16 @@ def test_resident_search_folds_d_bar(client):
     client.force_login(role.user)
     page = client.get(reverse("campaign:resident_list"), {"q": "dieu thi dao"})
     assert [r.full_name for r in page.context["page"].object_list] == ["Điêu Thị Đào"]
+
+
+def test_residents_keep_their_folded_name_on_every_write():
+    from campaign.bulk import insert_objects
+
+    resident = ResidentFactory(full_name="Lường Thị Diêm")
+    resident.refresh_from_db()
+    assert resident.search_name == "luong thi diem"
+    Resident.objects.filter(pk=resident.pk).update(full_name="Đinh Văn Ánh")
+    resident.refresh_from_db()
+    assert resident.search_name == "dinh van anh"
+    insert_objects([Resident(id_number="014195000999", full_name="Tòng Thị Ín")])
+    assert Resident.objects.get(id_number="014195000999").search_name == "tong thi in"
