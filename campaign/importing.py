@@ -1149,6 +1149,8 @@ def _write_import(plan):
 
 
 RESIDENT_COLUMNS = ("id_number", "full_name", "birth_date", "sex", "phone", "address", "village", "commune", "category")
+# Written beside them: the folded name for search (Resident.search_name).
+FOLDED_NAME = "search_name"
 
 
 class _OrmWriter:
@@ -1162,7 +1164,7 @@ class _OrmWriter:
             [Resident(**{k: getattr(r, k) or ("" if k not in ("birth_date",) else None) for k in RESIDENT_COLUMNS},
                       created_by=user, updated_by=user, created_at=now) for r in records],
             batch_size=1000, update_conflicts=True, unique_fields=["id_number"],
-            update_fields=[*RESIDENT_COLUMNS[1:], "updated_by", "updated_at"],
+            update_fields=[*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_by", "updated_at"],
         )
         found = {}
         for batch in _batched(r.id_number for r in records):
@@ -1211,14 +1213,16 @@ class _PostgresWriter:
             cursor.execute(
                 "CREATE TEMPORARY TABLE import_resident (id_number varchar(12), full_name varchar(255),"
                 " birth_date date, sex varchar(1), phone varchar(11), address varchar(255),"
-                " village varchar(100), commune varchar(100), category varchar(20)) ON COMMIT DROP"
+                " village varchar(100), commune varchar(100), category varchar(20),"
+                " search_name varchar(255)) ON COMMIT DROP"
             )
-            _copy(cursor, "import_resident", RESIDENT_COLUMNS, (
+            _copy(cursor, "import_resident", (*RESIDENT_COLUMNS, FOLDED_NAME), (
                 (r.id_number, r.full_name, r.birth_date, r.sex or "", r.phone or "", r.address or "",
-                 r.village or "", r.commune or "", r.category) for r in records
-            ), texts=("id_number", "full_name", "sex", "phone", "address", "village", "commune", "category"))
-            columns = ", ".join(RESIDENT_COLUMNS)
-            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*RESIDENT_COLUMNS[1:], "updated_at", "updated_by_id"))
+                 r.village or "", r.commune or "", r.category, fold(r.full_name)) for r in records
+            ), texts=("id_number", "full_name", "sex", "phone", "address", "village", "commune",
+                      "category", FOLDED_NAME))
+            columns = ", ".join((*RESIDENT_COLUMNS, FOLDED_NAME))
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_at", "updated_by_id"))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}, on_roster, created_at, updated_at, created_by_id, updated_by_id)"
                 f" SELECT {columns}, false, %s, %s, %s, %s FROM import_resident ORDER BY id_number"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.models import ID_NUMBER_VALIDATOR, MemberCategory, Recorded, Unit
-from units.search import Folded
+from units.search import FoldedNameField
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -125,13 +125,9 @@ class Resident(Recorded):
     # second (pattern) index that no search uses and every import pays for.
     id_number = models.CharField(_("ID number"), max_length=12, validators=[ID_NUMBER_VALIDATOR])
     full_name = models.CharField(_("full name"), max_length=255)
-    # The name folded for search (no case, no diacritics), computed by the database on every
-    # write, whatever the path (forms, COPY import, admin): a search over a province's
+    # The name folded for search (no case, no diacritics): a search over a province's
     # million residents reads it instead of folding every name again.
-    search_name = models.GeneratedField(
-        expression=Folded("full_name"), output_field=models.CharField(max_length=255),
-        db_persist=True,
-    )
+    search_name = FoldedNameField(source="full_name")
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=11, blank=True)

@@ -44,3 +44,29 @@ def register_sqlite_function(sender, connection, **kwargs):
         connection.connection.create_function(
             "vn_fold", 1, lambda text: None if text is None else fold(text), deterministic=True
         )
+
+
+class FoldedNameField(CharField):
+    """A name folded for search, kept by Django on every save, bulk_create and bulk insert
+    (`pre_save`), from the field named `source`. Paths that write rows in SQL of their own
+    (the importer's COPY) fill it with `units.normalize.fold` themselves."""
+
+    def __init__(self, *args, source="full_name", **kwargs):
+        self.source = source
+        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, instance, add):
+        value = fold(getattr(instance, self.source) or "")
+        setattr(instance, self.attname, value)
+        return value
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        for key, value in (("max_length", 255), ("editable", False), ("default", "")):
+            if kwargs.get(key) == value:
+                kwargs.pop(key)
+        return name, path, args, kwargs

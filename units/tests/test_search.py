@@ -42,14 +42,24 @@ def test_resident_search_folds_d_bar(client):
     assert [r.full_name for r in page.context["page"].object_list] == ["Điêu Thị Đào"]
 
 
-def test_residents_keep_their_folded_name_on_every_write():
+def test_residents_keep_their_folded_name_on_every_write(tmp_path):
+    from django.core.management import call_command
+
     from campaign.bulk import insert_objects
+    from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
+    from units.tests.factories import MemberFactory
 
     resident = ResidentFactory(full_name="Lường Thị Diêm")
     resident.refresh_from_db()
     assert resident.search_name == "luong thi diem"
-    Resident.objects.filter(pk=resident.pk).update(full_name="Đinh Văn Ánh")
-    resident.refresh_from_db()
-    assert resident.search_name == "dinh van anh"
     insert_objects([Resident(id_number="014195000999", full_name="Tòng Thị Ín")])
     assert Resident.objects.get(id_number="014195000999").search_name == "tong thi in"
+    guide = MemberFactory(id_number="014095000001")
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
+        RESIDENT_HEADERS,
+        resident_row("Điêu Văn Ánh", "014195000999", guide.id_number),   # renamed by the import
+        resident_row("Hà Thị Lả", "014195000998", guide.id_number),     # new
+    ]})
+    call_command("import_xlsx", str(path))
+    folded = dict(Resident.objects.values_list("id_number", "search_name"))
+    assert folded["014195000999"] == "dieu van anh" and folded["014195000998"] == "ha thi la"
