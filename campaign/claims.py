@@ -328,7 +328,9 @@ def resolve_double_claim(*, campaign, resident, awarded_to, reason, user):
                 resolved_by=user if getattr(user, "is_authenticated", False) else None,
             )
     except IntegrityError:
-        raise ValidationError(_("This double claim is already resolved."), code="already_resolved")
+        raise ValidationError(
+            _("This double claim is already resolved."), code="already_resolved"
+        ) from None
     refresh_rule_inputs(resident_ids=[resident.pk])
     return resolution
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from units.models import MemberCategory, UnitKind
 from units.normalize import fold
 
-from .models import Place, ResidentCategory
+from .models import Place
 
 # --- The workbook's vocabulary ------------------------------------------------------------
 
@@ -482,8 +482,7 @@ def _sheet_from_rows(spec, title, rows, max_rows):
             data.append((number, cells))
     if max_rows and len(data) > max_rows:
         raise too_many_rows(title, len(buffered))
-    number = len(buffered)
-    for number, cells in enumerate(rows, start=number + 1):
+    for number, cells in enumerate(rows, start=len(buffered) + 1):
         if not _blank_row(cells):
             if max_rows and len(data) >= max_rows:
                 raise too_many_rows(title, number)
