@@ -111,6 +111,9 @@ X_FRAME_OPTIONS = "DENY"
 # An upload larger than this, or a sheet with more data rows, is refused with a clear message.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# Where an uploaded workbook waits between preview and confirm (private to the server);
+# blank: a "vneid-import" folder in the system's temporary directory.
+IMPORT_TEMP_DIR = env("IMPORT_TEMP_DIR", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
