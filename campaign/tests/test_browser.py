@@ -85,3 +85,39 @@ def test_typing_a_known_id_number_warns_before_saving(page, live_server, secreta
     assert page.input_value("input[name=full_name]") == "Quàng Thị Mai"
     page.screenshot(path=str(ARTIFACTS / "quick-entry-known-id.png"), full_page=True)
     assert Case.objects.count() == 1
+
+
+def test_importing_a_workbook_on_a_phone_shows_progress_then_the_preview(
+        page, live_server, secretary_and_guide, tmp_path):
+    from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
+
+    _, guide = secretary_and_guide
+    path = build_xlsx(tmp_path / "danh-sach.xlsx", {"Người dân": [
+        RESIDENT_HEADERS,
+        resident_row("Vì Thị Lả", "014195000201", guide.id_number),
+        resident_row("Tòng Văn Pó", "014095000202", guide.id_number, level=None, activated=None),
+    ]})
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/chien-dich/nhap-excel/")
+    page.set_input_files("input[type=file]", str(path))
+    page.click("main form button.primary")
+    page.wait_for_url("**/nhap-excel/*/")
+    assert Case.objects.count() == 0  # the preview writes nothing
+    text = page.inner_text("main")
+    assert "Xem trước" in text and "Mới" in text
+    page.screenshot(path=str(ARTIFACTS / "import-preview.png"), full_page=True)
+    page.click("form[data-busy] button.primary")
+    page.wait_for_selector(".msg.success")
+    assert Case.objects.filter(member=guide).count() == 2
+
+
+def test_a_wrong_workbook_comes_back_with_its_errors(page, live_server, secretary_and_guide, tmp_path):
+    bad = tmp_path / "khong-phai-excel.xlsx"
+    bad.write_text("Họ và tên,Số định danh\nA,1\n", encoding="utf-8")
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/chien-dich/nhap-excel/")
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("main form button.primary")
+    page.wait_for_selector(".errorlist, .error, .msg.error")
+    assert "/nhap-excel/" in page.url and not Case.objects.exists()
+    assert "CSV" in page.inner_text("main")
