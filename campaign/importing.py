@@ -359,6 +359,13 @@ def _parse_workbook(path):
             code="no_sheet",
         ))
         return parsed
+    for spec in wb.SHEETS:
+        if spec.key in book.recognised:
+            parsed.warnings.append(Problem(
+                book.recognised[spec.key], 0, "",
+                _("Read as the “%(sheet)s” sheet, recognised by its column headers.")
+                % {"sheet": spec.title}, "sheet_recognised",
+            ))
     examples = wb.example_rows()
     for spec in wb.SHEETS:
         sheet = book.sheets.get(spec.key)

@@ -193,6 +193,9 @@ class Workbook:
     format: str  # xlsx, xls, ods
     sheets: dict  # spec key -> Sheet
     sheet_names: list
+    # Sheets whose name is none of the three but whose headers are one of them ("Sheet1"
+    # holding the residents' list): spec key -> the name as written.
+    recognised: dict = field(default_factory=dict)
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -409,15 +412,24 @@ def _read_with_calamine(path, fmt, max_rows):
     try:
         sheets = {}
         names = list(workbook.sheet_names)
-        for name in names:
-            spec = _spec_for(name)
-            if spec is None or spec.key in sheets:
-                continue
+
+        def read(spec, name):
             data = workbook.get_sheet_by_name(name)
             if data.total_height > max_rows + HEADER_SEARCH_ROWS:
                 raise too_many_rows(name, data.total_height)
-            sheets[spec.key] = _sheet_from_rows(spec, name, data.iter_rows(), max_rows)
-        return Workbook(format=fmt, sheets=sheets, sheet_names=names)
+            return _sheet_from_rows(spec, name, data.iter_rows(), max_rows)
+
+        for name in names:
+            spec = _spec_for(name)
+            if spec is not None and spec.key not in sheets:
+                sheets[spec.key] = read(spec, name)
+        def head_of(name):
+            data = workbook.get_sheet_by_name(name)
+            # A sheet past the row limit is not a list anyone could import: not looked at.
+            return iter(()) if data.total_height > max_rows + HEADER_SEARCH_ROWS else data.iter_rows()
+
+        recognised = _recognise_by_headers(names, sheets, head_of, read)
+        return Workbook(format=fmt, sheets=sheets, sheet_names=names, recognised=recognised)
     finally:
         workbook.close()
 
@@ -432,19 +444,55 @@ def _read_with_openpyxl(path, max_rows):
         raise damaged() from None
     try:
         sheets = {}
+
+        def rows_of(name):
+            return workbook[name].iter_rows(values_only=True)
+
+        def read(spec, name):
+            return _sheet_from_rows(spec, name, rows_of(name), max_rows)
+
         for name in workbook.sheetnames:
             spec = _spec_for(name)
-            if spec is None or spec.key in sheets:
-                continue
-            rows = workbook[name].iter_rows(values_only=True)
-            sheets[spec.key] = _sheet_from_rows(spec, name, rows, max_rows)
-        return Workbook(format="xlsx", sheets=sheets, sheet_names=list(workbook.sheetnames))
+            if spec is not None and spec.key not in sheets:
+                sheets[spec.key] = read(spec, name)
+        recognised = _recognise_by_headers(workbook.sheetnames, sheets, rows_of, read)
+        return Workbook(format="xlsx", sheets=sheets, sheet_names=list(workbook.sheetnames),
+                        recognised=recognised)
     except WorkbookError:
         raise
     except Exception:  # noqa: BLE001
         raise damaged() from None
     finally:
         workbook.close()
+
+
+def _recognise_by_headers(names, sheets, rows_of, read):
+    """Sheets not named as the template's but whose header row has every required column of
+    a sheet still missing (secretaries often keep their list on "Sheet1"): read them as that
+    sheet. Returns spec key -> sheet name, for a warning."""
+    recognised = {}
+    for name in names:
+        if _spec_for(name) is not None:
+            continue
+        head = []
+        for number, cells in enumerate(rows_of(name), start=1):
+            head.append({fold(c) for c in cells if isinstance(c, str) and c.strip()})
+            if number >= HEADER_SEARCH_ROWS:
+                break
+        best = None
+        for spec in SHEETS:
+            if spec.key in sheets:
+                continue
+            required = [c for c in spec.columns if c.required]
+            for texts in head:
+                if all(c.folded & texts for c in required):
+                    score = sum(1 for c in spec.columns if c.folded & texts)
+                    if best is None or score > best[0]:
+                        best = (score, spec)
+        if best is not None:
+            sheets[best[1].key] = read(best[1], name)
+            recognised[best[1].key] = name
+    return recognised
 
 
 def _sheet_from_rows(spec, title, rows, max_rows):

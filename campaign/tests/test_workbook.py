@@ -192,3 +192,35 @@ def test_error_workbook_of_an_ods_is_an_xlsx_with_the_values(tmp_path):
     sheet = openpyxl.load_workbook(out)["Người dân"]
     assert [c.value for c in sheet[2]] == ["A", "12", "014095000001", "sai"]
 
+
+
+def test_a_list_kept_on_sheet1_is_recognised_by_its_headers(tmp_path):
+    import openpyxl
+
+    from campaign.importing import parse_workbook
+
+    book = openpyxl.Workbook()
+    sheet = book.active  # "Sheet"
+    sheet.append(["DANH SÁCH NGƯỜI DÂN"])
+    sheet.append(["STT", "Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Mức định danh",
+                  "Ngày kích hoạt"])
+    sheet.append([1, "Lò Văn A", "014195000301", "014095000001", 2, "02/05/2023"])
+    other = book.create_sheet("Ghi chú")
+    other.append(["Nội dung", "Người lập"])
+    book.save(tmp_path / "sheet1.xlsx")
+    parsed = parse_workbook(tmp_path / "sheet1.xlsx")
+    assert "residents" in parsed.sheets and parsed.sheets["residents"].title == "Sheet"
+    assert [w.code for w in parsed.warnings] == ["sheet_recognised"]
+    assert list(parsed.residents) == ["014195000301"] and len(parsed.cases) == 1
+
+
+def test_a_sheet_without_the_required_headers_is_not_guessed(tmp_path):
+    import openpyxl
+
+    from campaign.importing import parse_workbook
+
+    book = openpyxl.Workbook()
+    book.active.append(["Họ và tên", "Số định danh"])  # no guide column: not a residents' list
+    book.save(tmp_path / "x.xlsx")
+    parsed = parse_workbook(tmp_path / "x.xlsx")
+    assert [e.code for e in parsed.errors] == ["no_sheet"]
