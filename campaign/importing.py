@@ -17,6 +17,7 @@ safe (ON CONFLICT on the unique keys, retried on a deadlock).
 """
 import contextlib
 import csv
+import re
 import datetime
 import gc
 import io
@@ -269,14 +270,18 @@ def _choice(table, value, choices):
     return found
 
 
+# "2", "2.0", "Mức 2", "mức độ 2", "Mức 2 (VNeID)"...
+_LEVEL_TEXT = re.compile(r"^(?:muc(?: do)?\s*)?([12])(?:\.0)?(?:\s*\(.*\))?$")
+
+
 def _level(value):
     if is_blank(value):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (1, 2):
         return int(value)
-    text = fold(value).replace("muc", "").strip()
-    if text in ("1", "2", "1.0", "2.0"):
-        return int(float(text))
+    match = _LEVEL_TEXT.match(fold(value))
+    if match:
+        return int(match.group(1))
     raise ValueError(_("The e-ID level must be 1 or 2 (blank if not activated yet)."))
 
 
