@@ -227,8 +227,10 @@ def normalize_date(value):
     )
 
 
-YES_WORDS = {"co", "x", "1", "true", "yes", "y", "dung", "roi", "da"}
-NO_WORDS = {"khong", "0", "false", "no", "n", "chua", "-"}
+YES_WORDS = {"co", "x", "1", "true", "yes", "y", "dung", "roi", "da", "da co", "co roi",
+             "da kich hoat", "da dung", "da su dung", "✓", "✔", "√", "v"}
+NO_WORDS = {"khong", "0", "false", "no", "n", "chua", "-", "chua co", "chua kich hoat",
+            "chua dung", "chua su dung", "khong co"}
 
 
 def normalize_yes_no(value):
