@@ -315,6 +315,18 @@ class _Row:
             self.error(key, str(exc), "invalid")
             return None
 
+    def read_detail(self, key, convert):
+        """Like read, for a detail that counts for nothing: unreadable is a warning."""
+        value = self.raw(key)
+        if is_blank(value):
+            return None
+        try:
+            return convert(value)
+        except ValueError as exc:
+            self.warn(key, f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
+                      "detail_ignored")
+            return None
+
     def error(self, key, message, code):
         self.failed = True
         self.parsed.errors.append(
@@ -486,7 +498,7 @@ def _parse_members(parsed, sheet, rows):
             parsed.member_ids_seen.add(id_number)
         category = row.read("category", lambda v: _choice(MEMBER_CATEGORIES, v, categories), required=True)
         birth_date = row.read("birth_date", normalize_date)
-        phone = row.read("phone", normalize_phone) or ""
+        phone = row.read_detail("phone", normalize_phone) or ""
         flags = {key: row.read(key, normalize_yes_no) or False for key in flag_keys}
         if row.failed:
             continue
@@ -586,6 +598,10 @@ RESIDENT_CELLS = (
     ("category", "category", True, False, None),
 )
 TEXT_LIMITS = (("address", 255), ("village", 100), ("commune", 100))
+# A resident's or member's own details that count for nothing: an unreadable value there is a
+# warning and the cell is left blank, not a reason to refuse the whole file (interfaces.md
+# lists what is wrong; these are not on that list).
+SOFT_DETAILS = {"phone", "sex"}
 
 
 def _parse_residents(parsed, sheet, rows):
@@ -616,6 +632,7 @@ def _parse_residents(parsed, sheet, rows):
     place_cache = {}
     width = max(columns.values()) + 1
     required_message = _("This value is required.")
+    left_blank = _("The cell is left blank; the rest of the row is imported.")
     header = sheet.header
 
     def error(number, column, message, code):
@@ -633,6 +650,9 @@ def _parse_residents(parsed, sheet, rows):
                     if required:
                         error(number, column, required_message, "required")
                         failed = True
+                elif key in SOFT_DETAILS:
+                    warnings.append(Problem(title, number, column, result.message + " " + left_blank,
+                                            "detail_ignored"))
                 else:
                     error(number, column, result.message, "invalid")
                     failed = True

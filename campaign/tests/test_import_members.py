@@ -34,3 +34,13 @@ def test_own_compliance_and_details_are_read_from_the_roster(tmp_path):
     assert (do.has_level2_account, do.vneid_activated, do.portal_used) == (False, False, False)
     assert do.birth_date == datetime.date(1990, 5, 7) and do.category == "member"
     assert do.unit.kind == "womens_union"
+
+
+def test_an_unreadable_member_phone_is_a_warning(tmp_path):
+    path = build_xlsx(tmp_path / "tv.xlsx", {
+        "Đơn vị": [UNIT_HEADERS, ["HPN", "Hội LHPN huyện", "Hội Phụ nữ", None]],
+        "Thành viên": [HEADERS, ["HPN", "Lò Thị Ban", "014190000011", "Cán bộ", None, "chưa có", None, None, None]],
+    })
+    plan = import_workbook(path, campaign=plan_campaign())
+    assert plan.ok and [w.code for w in plan.warnings] == ["detail_ignored"]
+    assert Member.objects.get().phone == ""

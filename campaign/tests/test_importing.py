@@ -436,3 +436,23 @@ def test_a_level_other_than_1_or_2_is_an_error(written):
 
     with pytest.raises(ValueError):
         _level(written)
+
+
+def test_an_unreadable_phone_or_sex_is_a_warning_and_the_row_is_imported(tmp_path):
+    from campaign.importing import import_workbook
+    from campaign.tests.factories import plan_campaign
+    from units.tests.factories import MemberFactory
+
+    guide = MemberFactory(id_number="014095000001")
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
+        RESIDENT_HEADERS,
+        resident_row("Lò Thị A", "014195000002", guide.id_number, phone="0912 345 678 / 0987 654 321",
+                     sex="không rõ"),
+    ]})
+    plan = import_workbook(path, campaign=plan_campaign())
+    assert plan.ok and not plan.errors
+    assert sorted((w.column, w.code) for w in plan.warnings) == [
+        ("Giới tính", "detail_ignored"), ("Số điện thoại", "detail_ignored")]
+    resident = Resident.objects.get()
+    assert (resident.phone, resident.sex) == ("", "")
+    assert Case.objects.count() == 1
