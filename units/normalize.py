@@ -43,7 +43,9 @@ MOBILE_PREFIXES = {
     "090", "091", "092", "093", "094", "096", "097", "098", "099",
 }
 
-_SEPARATORS = re.compile(r"[\s.\-_/()]+")
+# Inside a number: spaces (also non-breaking and zero-width), dots, dashes, slashes,
+# brackets, and the apostrophe Excel users type to keep a number as text.
+_SEPARATORS = re.compile(r"[\s.\-_/()'’`\u200b\u200c\u200d\ufeff]+")
 _SPACES = re.compile(r"\s+")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 

@@ -20,6 +20,9 @@ from units.normalize import (
     ("014-090-001-234", "014090001234"),
     (" 014090001234 ", "014090001234"),
     ("014090001234.0", "014090001234"),
+    ("'014090001234", "014090001234"),       # typed with Excel's text apostrophe
+    ("014\u00a0090\u00a0001\u00a0234", "014090001234"),  # non-breaking spaces from the web
+    ("\ufeff014090001234\u200b", "014090001234"),          # invisible characters
 ])
 def test_id_number_is_normalised_to_12_digits(raw, expected):
     assert normalize_id_number(raw) == expected
