@@ -224,3 +224,21 @@ def test_a_sheet_without_the_required_headers_is_not_guessed(tmp_path):
     book.save(tmp_path / "x.xlsx")
     parsed = parse_workbook(tmp_path / "x.xlsx")
     assert [e.code for e in parsed.errors] == ["no_sheet"]
+
+
+def test_headers_as_secretaries_write_them_are_recognised(tmp_path):
+    import openpyxl
+
+    from campaign.importing import parse_workbook
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Danh sách người dân"
+    sheet.append(["TT", "Họ và tên", "Số CCCD", "CCCD người hướng dẫn", "Mức độ định danh",
+                  "Ngày kích hoạt tài khoản", "Tài khoản Cổng DVC"])
+    sheet.append([1, "Lò Văn A", "014195000301", "014095000001", "Mức 2", "02/05/2023", "Đã có"])
+    book.save(tmp_path / "ds.xlsx")
+    parsed = parse_workbook(tmp_path / "ds.xlsx")
+    assert not parsed.errors
+    case = parsed.cases[("014195000301", "014095000001")]
+    assert (case.eid_level, str(case.activated_on), case.portal_used) == (2, "2023-05-02", True)
