@@ -376,6 +376,14 @@ def _parse_workbook(path):
             code="no_sheet",
         ))
         return parsed
+    titles = {spec.key: spec.title for spec in wb.SHEETS}
+    for name, key in book.not_read.items():
+        parsed.warnings.append(Problem(
+            name, 0, "",
+            _("This sheet looks like a “%(sheet)s” list but was not read: the rows of “%(used)s” "
+              "were. Copy its rows into that sheet and import again.")
+            % {"sheet": titles[key], "used": book.sheets[key].title}, "sheet_not_read",
+        ))
     for spec in wb.SHEETS:
         if spec.key in book.recognised:
             parsed.warnings.append(Problem(

@@ -204,6 +204,9 @@ class Workbook:
     # Sheets whose name is none of the three but whose headers are one of them ("Sheet1"
     # holding the residents' list): spec key -> the name as written.
     recognised: dict = field(default_factory=dict)
+    # Sheets that look like one of the three (by name or headers) when that one was already
+    # read from another sheet ("Người dân T5", "Người dân T6"): name -> spec key. Not read.
+    not_read: dict = field(default_factory=dict)
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -427,17 +430,22 @@ def _read_with_calamine(path, fmt, max_rows):
                 raise too_many_rows(name, data.total_height)
             return _sheet_from_rows(spec, name, data.iter_rows(), max_rows)
 
+        not_read = {}
         for name in names:
             spec = _spec_for(name)
             if spec is not None and spec.key not in sheets:
                 sheets[spec.key] = read(spec, name)
+            elif spec is not None:
+                not_read[name] = spec.key
+
         def head_of(name):
             data = workbook.get_sheet_by_name(name)
             # A sheet past the row limit is not a list anyone could import: not looked at.
             return iter(()) if data.total_height > max_rows + HEADER_SEARCH_ROWS else data.iter_rows()
 
-        recognised = _recognise_by_headers(names, sheets, head_of, read)
-        return Workbook(format=fmt, sheets=sheets, sheet_names=names, recognised=recognised)
+        recognised = _recognise_by_headers(names, sheets, head_of, read, not_read)
+        return Workbook(format=fmt, sheets=sheets, sheet_names=names, recognised=recognised,
+                        not_read=not_read)
     finally:
         workbook.close()
 
@@ -459,13 +467,16 @@ def _read_with_openpyxl(path, max_rows):
         def read(spec, name):
             return _sheet_from_rows(spec, name, rows_of(name), max_rows)
 
+        not_read = {}
         for name in workbook.sheetnames:
             spec = _spec_for(name)
             if spec is not None and spec.key not in sheets:
                 sheets[spec.key] = read(spec, name)
-        recognised = _recognise_by_headers(workbook.sheetnames, sheets, rows_of, read)
+            elif spec is not None:
+                not_read[name] = spec.key
+        recognised = _recognise_by_headers(workbook.sheetnames, sheets, rows_of, read, not_read)
         return Workbook(format="xlsx", sheets=sheets, sheet_names=list(workbook.sheetnames),
-                        recognised=recognised)
+                        recognised=recognised, not_read=not_read)
     except WorkbookError:
         raise
     except Exception:  # noqa: BLE001
@@ -474,10 +485,11 @@ def _read_with_openpyxl(path, max_rows):
         workbook.close()
 
 
-def _recognise_by_headers(names, sheets, rows_of, read):
+def _recognise_by_headers(names, sheets, rows_of, read, not_read):
     """Sheets not named as the template's but whose header row has every required column of
-    a sheet still missing (secretaries often keep their list on "Sheet1"): read them as that
-    sheet. Returns spec key -> sheet name, for a warning."""
+    one of the three (secretaries often keep their list on "Sheet1"): read as that sheet if
+    it is still missing, else noted in `not_read`. Returns spec key -> sheet name, for a
+    warning."""
     recognised = {}
     for name in names:
         if _spec_for(name) is not None:
@@ -489,17 +501,20 @@ def _recognise_by_headers(names, sheets, rows_of, read):
                 break
         best = None
         for spec in SHEETS:
-            if spec.key in sheets:
-                continue
             required = [c for c in spec.columns if c.required]
             for texts in head:
                 if all(c.folded & texts for c in required):
                     score = sum(1 for c in spec.columns if c.folded & texts)
                     if best is None or score > best[0]:
                         best = (score, spec)
-        if best is not None:
-            sheets[best[1].key] = read(best[1], name)
-            recognised[best[1].key] = name
+        if best is None:
+            continue
+        spec = best[1]
+        if spec.key in sheets:
+            not_read[name] = spec.key
+        else:
+            sheets[spec.key] = read(spec, name)
+            recognised[spec.key] = name
     return recognised
 
 

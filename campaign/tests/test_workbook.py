@@ -242,3 +242,24 @@ def test_headers_as_secretaries_write_them_are_recognised(tmp_path):
     assert not parsed.errors
     case = parsed.cases[("014195000301", "014095000001")]
     assert (case.eid_level, str(case.activated_on), case.portal_used) == (2, "2023-05-02", True)
+
+
+def test_a_second_list_of_the_same_kind_is_warned_about_not_silently_dropped(tmp_path):
+    import openpyxl
+
+    from campaign.importing import parse_workbook
+
+    book = openpyxl.Workbook()
+    headers = ["Họ và tên", "Số định danh", "Số định danh người hướng dẫn"]
+    may = book.active
+    may.title = "Người dân"
+    may.append(headers)
+    may.append(["Lò Văn A", "014195000301", "014095000001"])
+    june = book.create_sheet("Tháng 6")
+    june.append(headers)
+    june.append(["Lò Văn B", "014195000302", "014095000001"])
+    book.create_sheet("Hướng dẫn").append(["Ghi chú", "Nội dung"])
+    book.save(tmp_path / "hai-thang.xlsx")
+    parsed = parse_workbook(tmp_path / "hai-thang.xlsx")
+    assert list(parsed.residents) == ["014195000301"]
+    assert [(w.sheet, w.code) for w in parsed.warnings] == [("Tháng 6", "sheet_not_read")]
