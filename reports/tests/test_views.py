@@ -43,7 +43,7 @@ def login(client, unit, role=UnitRole.Role.VIEWER):
 
 def test_a_unit_page_shows_its_figures_with_sub_units(client, district, django_assert_max_num_queries):
     login(client, district["top"])
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("reports:unit_results", args=["HUYEN"]), {"as_of": "2023-06-20"})
     figures = response.context["figures"]
     assert (figures.tally.members, figures.tally.credited_full) == (2, 53)
@@ -53,7 +53,7 @@ def test_a_unit_page_shows_its_figures_with_sub_units(client, district, django_a
 
 def test_the_member_page_answers_why_48_and_not_50(client, district, django_assert_max_num_queries):
     login(client, district["communes"][0])
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("reports:member_cases", args=[district["member"].pk]),
                               {"as_of": "2023-06-20"})
     assert (response.context["credited_full"], len(response.context["verdicts"])) == (48, 50)
@@ -146,7 +146,7 @@ def test_the_register_takes_a_constant_number_of_queries(client, district, djang
     user = UserFactory(is_superuser=True)
     user.save()
     client.force_login(user)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("reports:double_claims"))
     assert len(response.context["rows"]) == 6
     assert all(row["form"] is not None for row in response.context["rows"])

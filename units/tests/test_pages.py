@@ -119,3 +119,22 @@ def test_an_expired_form_is_explained_and_saves_nothing():
     response = client.post(reverse("login"), {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert "Biểu mẫu đã hết hạn" in response.content.decode()
+
+
+def test_the_menu_offers_only_what_the_role_may_open(client):
+    unit = UnitFactory()
+    viewer = UnitRoleFactory(unit=unit, role=UnitRole.Role.VIEWER).user
+    secretary = UnitRoleFactory(unit=unit, role=UnitRole.Role.SECRETARY).user
+    member_user = UserFactory()
+    MemberFactory(unit=unit, user=member_user)
+
+    def menu(user):
+        client.force_login(user)
+        return client.get(reverse("home")).content.decode()
+
+    viewer_menu, secretary_menu, member_menu = menu(viewer), menu(secretary), menu(member_user)
+    quick, upload = reverse("campaign:quick_entry"), reverse("campaign:import_upload")
+    assert quick not in viewer_menu and upload not in viewer_menu
+    assert quick in secretary_menu and upload in secretary_menu
+    assert quick in member_menu and upload not in member_menu
+    assert reverse("units:member_list") in viewer_menu

@@ -44,7 +44,7 @@ def test_member_list_is_scoped_masked_filtered_and_paginated(client, units, djan
     MemberFactory(unit=units["a"], full_name="Đã nghỉ", active=False)
     MemberFactory(unit=units["b"], full_name="Người xã khác")
     client.force_login(units["viewer"])
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("units:member_list"))
     page = response.context["page"]
     assert page.paginator.count == 56 and len(page.object_list) == 50
