@@ -295,3 +295,17 @@ def test_several_active_campaigns_offer_a_selector(client, district):
     assert 'name="campaign"' in response.content.decode()
     client.post(reverse("campaign:case_create"), case_post(district["guide_a"]))
     assert Case.objects.get().campaign == other
+
+
+def test_resident_list_flags_an_activation_before_the_campaign(client):
+    import datetime
+
+    from campaign.tests.factories import CaseFactory
+    from units.models import UnitRole
+    from units.tests.factories import UnitRoleFactory
+
+    early = CaseFactory(activated_on=datetime.date(2023, 4, 20))
+    CaseFactory(member=early.member, activated_on=datetime.date(2023, 4, 21))
+    client.force_login(UnitRoleFactory(unit=early.member.unit, role=UnitRole.Role.VIEWER).user)
+    page = client.get(reverse("campaign:resident_list")).content.decode()
+    assert page.count("trước ngày bắt đầu: không tính") == 1
