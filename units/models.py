@@ -2,7 +2,8 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -151,8 +152,11 @@ class Unit(models.Model):
                     self._move_descendants(old_path, new_path)
 
     def _move_descendants(self, old_path, new_path):
-        for unit in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-            Unit.objects.filter(pk=unit.pk).update(path=new_path + unit.path[len(old_path):])
+        """One UPDATE for the whole subtree: the old prefix replaced by the new one."""
+        Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+            path=Concat(Value(new_path), Substr("path", len(old_path) + 1),
+                        output_field=models.CharField())
+        )
 
     @classmethod
     def rebuild_paths(cls):
