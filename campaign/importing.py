@@ -22,7 +22,9 @@ import re
 import datetime
 import gc
 import io
+import itertools
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -37,7 +39,7 @@ from units.normalize import (
 )
 
 from . import workbook as wb
-from .claims import refresh_rule_inputs, residents_with_id_numbers
+from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import Case, Place, Resident, ResidentCategory
 
 logger = logging.getLogger(__name__)
@@ -191,6 +193,9 @@ class ImportPlan:
     resident_pks: dict = field(default_factory=dict)  # id number -> pk (existing)
     member_pks: dict = field(default_factory=dict)  # id number -> pk (existing)
     unit_pks: dict = field(default_factory=dict)  # code -> pk (existing)
+    # For the rule inputs of residents new at plan time (all their cases are in the file):
+    guide_kinds: dict = field(default_factory=dict)  # guide id number -> unit kind
+    roster_ids: set = field(default_factory=set)  # ID numbers on a member roster (database or file)
 
     @property
     def ok(self):
@@ -1002,7 +1007,10 @@ def _plan_residents(plan, scope, workbook_members):
             guides[guide] = workbook_members[guide]
         elif guide in roster:
             pk, unit_id, code, kind, name = roster[guide]
+            if code in parsed.units:
+                kind = parsed.units[code].kind  # the file changes the unit's kind
             guides[guide] = (kind, name, code) if scope.allows(unit_id) else None
+    plan.guide_kinds = {guide: found[0] for guide, found in guides.items() if found}
 
     # The residents and this campaign's cases already recorded.
     existing = {}  # id number -> (pk, *RESIDENT_DETAILS, category)
@@ -1037,7 +1045,7 @@ def _plan_residents(plan, scope, workbook_members):
                      "their unit's roster.") % {"id": guide, "sheet": wb.MEMBERS.title}, "unknown_guide")
         bad_rows.add(id_number)
 
-    on_roster = set(roster) | set(parsed.members)
+    on_roster = plan.roster_ids = set(roster) | set(parsed.members)
     id_header = parsed.header("residents", "id_number")
     for id_number, resident in parsed.residents.items():
         current = existing.get(id_number)
@@ -1142,6 +1150,10 @@ def _write_import(plan):
         unit_pks[record.code] = unit.pk
     for pk, record in plan.changed_units:
         unit = Unit.objects.get(pk=pk)
+        if unit.kind != record.kind:
+            # Where double claims count within a unit kind, its members' residents compete
+            # with other guides now.
+            touched.update(residents_guided_in(units=[pk]))
         unit.name, unit.kind = record.name, record.kind
         unit.parent_id = unit_pks.get(record.parent_code) if record.parent_code else unit.parent_id
         unit.save()
@@ -1175,35 +1187,73 @@ def _write_import(plan):
         member_pks.update(Member.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
 
     writer = _PostgresWriter if connection.vendor == "postgresql" else _OrmWriter
+    inputs = _NewResidentInputs(plan)
     resident_pks = dict(plan.resident_pks)
-    written = writer.residents(plan.resident_writes, user, now, known=plan.resident_pks)
-    resident_pks.update(written)
-    touched.update(resident_pks[r.id_number] for r in plan.resident_writes)
+    resident_pks.update(writer.residents(plan.resident_writes, user, now, inputs))
     rows = [
         (resident_pks[c.id_number], member_pks[c.guide_id_number], c) for c in plan.case_writes
     ]
-    writer.cases(plan.campaign, rows, user, now)
-    touched.update(pk for pk, _m, _c in rows)
+    writer.cases(plan.campaign, rows, user, now, inputs)
+    # Residents new at plan time went in with their rule inputs; the others are refreshed.
+    touched.update(resident_pks[r.id_number] for r in plan.resident_writes if not inputs.is_new(r.id_number))
+    touched.update(pk for pk, _m, c in rows if not inputs.is_new(c.id_number))
     if touched:
         refresh_rule_inputs(resident_ids=touched)
     plan.written = True
     return touched
 
 
+class _NewResidentInputs:
+    """The stored rule inputs (see campaign.claims) of the residents that are new at plan
+    time, worked out from the plan instead of refreshed after the write: all their cases are
+    in this file, nobody else can list them before this transaction commits, and no
+    resolution can name them. The definitions are claims' own; the import tests check that
+    an import leaves no drift."""
+
+    def __init__(self, plan):
+        campaign = plan.campaign
+        self.known = plan.resident_pks
+        self.roster = plan.roster_ids
+        self.excluded = {
+            r.id_number for r in plan.resident_writes
+            if r.id_number not in self.known and (
+                r.category != ResidentCategory.RESIDENT
+                or (campaign.roster_excludes_residents and r.id_number in self.roster))
+        }
+        kinds = plan.guide_kinds
+        self.group = (lambda guide: "") if campaign.double_claims_across_kinds else kinds.__getitem__
+        self.claims = Counter(
+            (c.id_number, self.group(c.guide_id_number)) for c in plan.case_writes if c.id_number not in self.known
+        )
+
+    def is_new(self, id_number):
+        return id_number not in self.known
+
+    def on_roster(self, id_number):
+        return id_number in self.roster
+
+    def case(self, case):
+        """claimants, resident_excluded, claim_awarded of a new resident's case."""
+        return (self.claims[case.id_number, self.group(case.guide_id_number)],
+                case.id_number in self.excluded, False)
+
+
 RESIDENT_COLUMNS = ("id_number", "full_name", "birth_date", "sex", "phone", "address", "village", "commune", "category")
 # Written beside them: the folded name for search (Resident.search_name).
 FOLDED_NAME = "search_name"
+RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
 
 
 class _OrmWriter:
     """The portable path (SQLite): bulk_create with ON CONFLICT DO UPDATE."""
 
     @staticmethod
-    def residents(records, user, now, known=()):
+    def residents(records, user, now, inputs):
         if not records:
             return {}
         Resident.objects.bulk_create(
             [Resident(**{k: getattr(r, k) or ("" if k not in ("birth_date",) else None) for k in RESIDENT_COLUMNS},
+                      on_roster=inputs.on_roster(r.id_number),
                       created_by=user, updated_by=user, created_at=now) for r in records],
             batch_size=1000, update_conflicts=True, unique_fields=["id_number"],
             update_fields=[*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_by", "updated_at"],
@@ -1214,14 +1264,15 @@ class _OrmWriter:
         return found
 
     @staticmethod
-    def cases(campaign, rows, user, now):
+    def cases(campaign, rows, user, now, inputs):
         if not rows:
             return
         Case.objects.bulk_create(
             [Case(campaign=campaign, resident_id=resident, member_id=member,
                   eid_level=c.eid_level, activated_on=c.activated_on, portal_used=c.portal_used,
                   id_card_application=bool(c.id_card_application), guided_on=c.guided_on,
-                  place=c.place, note=c.note, created_by=user, updated_by=user, created_at=now)
+                  place=c.place, note=c.note, created_by=user, updated_by=user, created_at=now,
+                  **(dict(zip(RULE_INPUTS, inputs.case(c))) if inputs.is_new(c.id_number) else {}))
              for resident, member, c in rows],
             batch_size=1000, update_conflicts=True,
             unique_fields=["campaign", "resident", "member"],
@@ -1229,19 +1280,37 @@ class _OrmWriter:
         )
 
 
+class _CsvStream:
+    """What COPY reads: the rows formatted as CSV a chunk at a time, as the server asks for
+    them, so that the database inserts one chunk while Python formats the next (instead of
+    waiting for the whole file to be formatted first). An empty unquoted field is NULL."""
+
+    CHUNK = 2000  # rows
+
+    def __init__(self, rows):
+        self.rows = iter(rows)
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+
+    def read(self, size=-1):
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerows(itertools.islice(self.rows, self.CHUNK))
+        return self.buffer.getvalue()
+
+    readline = read
+
+
 def _copy(cursor, table, columns, rows, *, texts=()):
-    """COPY `rows` into `table` as CSV (the csv module writes it at C speed). An empty
-    unquoted field is NULL, except in the `texts` columns, where it is the empty string."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    buffer.seek(0)
+    """COPY `rows` into `table` as CSV. An empty unquoted field is NULL, except in the `texts`
+    columns, where it is the empty string."""
     options = "FORMAT csv"
     if texts:
         options += f", FORCE_NOT_NULL ({', '.join(texts)})"
     # copy_expert is not among the methods Django wraps: a unique violation must still be an
     # IntegrityError (import_workbook retries it).
     with connection.wrap_database_errors:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", buffer)
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", _CsvStream(rows))
 
 
 RESIDENT_TEXTS = ("id_number", "full_name", "sex", "phone", "address", "village", "commune",
@@ -1266,25 +1335,31 @@ def _stamps(now, user_id):
     return (at, at, by, by)
 
 
+def _case_values(rows):
+    for resident, member, c in rows:
+        yield (resident, member, c.eid_level, c.activated_on, c.portal_used,
+               bool(c.id_card_application), c.guided_on, c.place, c.note)
+
+
 class _PostgresWriter:
-    """The fast path. Residents the plan found new (not in the database) are COPYed straight
-    into their table, their ids reserved from its sequence first; the other residents, and
-    all cases, go through a temporary table and one INSERT ... SELECT ... ON CONFLICT DO
-    UPDATE (a direct COPY of the new cases measured no faster: the indexes and foreign-key
-    checks cost the same either way). Rows in a stable order (ID number; resident, member) so
-    that concurrent imports lock them in the same order. If another import created one of
-    the "new" residents meanwhile, the COPY waits for it and then fails on the unique ID
-    number (an IntegrityError): import_workbook plans again, sees the resident, and takes
-    the ON CONFLICT path."""
+    """The fast path. What the plan found new (residents not in the database, and their
+    cases) is COPYed straight into its table with its rule inputs, the residents' ids
+    reserved from their sequence first. The other residents and cases go through a temporary
+    table and one INSERT ... SELECT ... ON CONFLICT DO UPDATE, then their rule inputs are
+    refreshed. Rows in a stable order (ID number; resident, member) so that concurrent
+    imports lock them in the same order. If another import created one of the "new"
+    residents meanwhile, the COPY waits for it and then fails on the unique ID number (an
+    IntegrityError): import_workbook plans again, sees the resident, and takes the ON
+    CONFLICT path."""
 
     @staticmethod
-    def residents(records, user, now, known=()):
+    def residents(records, user, now, inputs):
         if not records:
             return {}
         table = Resident._meta.db_table
         user_id = user.pk if user else None
-        new = sorted((r for r in records if r.id_number not in known), key=lambda r: r.id_number)
-        changed = [r for r in records if r.id_number in known]
+        new = sorted((r for r in records if inputs.is_new(r.id_number)), key=lambda r: r.id_number)
+        changed = [r for r in records if not inputs.is_new(r.id_number)]
         found = {}
         with connection.cursor() as cursor:
             if new:
@@ -1295,10 +1370,11 @@ class _PostgresWriter:
                 cursor.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
                                [sequence, len(new)])
                 (ids,) = cursor.fetchone()
-                tail = ("f", *_stamps(now, user_id))
+                stamps = _stamps(now, user_id)
                 _copy(cursor, table, ("id", *RESIDENT_COLUMNS, FOLDED_NAME, "on_roster", "created_at",
                                       "updated_at", "created_by_id", "updated_by_id"), (
-                    (pk, *values, *tail) for pk, values in zip(ids, _resident_values(new))
+                    (pk, *values, inputs.on_roster(values[0]), *stamps)
+                    for pk, values in zip(ids, _resident_values(new))
                 ), texts=RESIDENT_TEXTS)
                 found.update(zip((r.id_number for r in new), ids))
             if changed:
@@ -1328,35 +1404,45 @@ class _PostgresWriter:
         return found
 
     @staticmethod
-    def cases(campaign, rows, user, now):
+    def cases(campaign, rows, user, now, inputs):
         if not rows:
             return
         table = Case._meta.db_table
         user_id = user.pk if user else None
+        columns = ("resident_id", "member_id", *CASE_FIELDS)
+        new = sorted((row for row in rows if inputs.is_new(row[2].id_number)), key=lambda row: row[:2])
+        others = [row for row in rows if not inputs.is_new(row[2].id_number)]
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE import_case (resident_id bigint, member_id bigint,"
-                " eid_level smallint, activated_on date, portal_used boolean,"
-                " id_card_application boolean, guided_on date, place varchar(20), note text)"
-                " ON COMMIT DROP"
-            )
-            columns = ("resident_id", "member_id", *CASE_FIELDS)
-            _copy(cursor, "import_case", columns, (
-                (resident, member, c.eid_level, c.activated_on, c.portal_used,
-                 bool(c.id_card_application), c.guided_on, c.place, c.note)
-                for resident, member, c in rows
-            ), texts=("place", "note"))
-            names = ", ".join(columns)
-            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*CASE_FIELDS, "updated_at", "updated_by_id"))
-            cursor.execute(
-                f"INSERT INTO {table} (campaign_id, {names}, claimants, resident_excluded, claim_awarded,"
-                f" created_at, updated_at, created_by_id, updated_by_id)"
-                f" SELECT %s, {names}, 1, false, false, %s, %s, %s, %s FROM import_case"
-                f" ORDER BY resident_id, member_id"
-                f" ON CONFLICT (campaign_id, resident_id, member_id) DO UPDATE SET {updates}",
-                [campaign.pk, now, now, user_id, user_id],
-            )
-            cursor.execute("DROP TABLE import_case")
+            if new:
+                head, tail = (campaign.pk,), _stamps(now, user_id)
+                _copy(cursor, table, ("campaign_id", *columns, *RULE_INPUTS, "created_at", "updated_at",
+                                      "created_by_id", "updated_by_id"), (
+                    (*head, *values, *inputs.case(row[2]), *tail)
+                    for row, values in zip(new, _case_values(new))
+                ), texts=("place", "note"))
+            if others:
+                _PostgresWriter._upsert_cases(cursor, table, campaign, columns, others, user_id, now)
+
+    @staticmethod
+    def _upsert_cases(cursor, table, campaign, columns, rows, user_id, now):
+        cursor.execute(
+            "CREATE TEMPORARY TABLE import_case (resident_id bigint, member_id bigint,"
+            " eid_level smallint, activated_on date, portal_used boolean,"
+            " id_card_application boolean, guided_on date, place varchar(20), note text)"
+            " ON COMMIT DROP"
+        )
+        _copy(cursor, "import_case", columns, _case_values(rows), texts=("place", "note"))
+        names = ", ".join(columns)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*CASE_FIELDS, "updated_at", "updated_by_id"))
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, {names}, claimants, resident_excluded, claim_awarded,"
+            f" created_at, updated_at, created_by_id, updated_by_id)"
+            f" SELECT %s, {names}, 1, false, false, %s, %s, %s, %s FROM import_case"
+            f" ORDER BY resident_id, member_id"
+            f" ON CONFLICT (campaign_id, resident_id, member_id) DO UPDATE SET {updates}",
+            [campaign.pk, now, now, user_id, user_id],
+        )
+        cursor.execute("DROP TABLE import_case")
 
 
 # --- All together ---------------------------------------------------------------------------

@@ -424,6 +424,86 @@ def test_an_import_of_new_and_recorded_residents_writes_each_once(tmp_path, guid
     assert drift() == []
 
 
+@pytest.mark.parametrize("across", [True, False])
+@pytest.mark.parametrize("roster_excludes", [True, False])
+def test_new_residents_are_written_with_their_rule_inputs_instead_of_refreshed(
+        tmp_path, guide, monkeypatch, across, roster_excludes):
+    """Residents the file creates get their claimants and exclusion worked out from the plan;
+    only residents already recorded go through the refresh. Both must equal a recomputation."""
+    from campaign import importing
+
+    campaign = plan_campaign()
+    campaign.double_claims_across_kinds = across
+    campaign.roster_excludes_residents = roster_excludes
+    campaign.save()
+    police = UnitFactory(code="CA1", kind=UnitKind.POLICE)
+    MemberFactory(unit=police, id_number="014095000009")
+    MemberFactory(unit=police, id_number="014195000005")  # a resident below is on this roster
+    recorded = ResidentFactory(id_number="014195000006")
+    CaseFactory(member=guide, resident=recorded)
+    refreshed = []
+    original = importing.refresh_rule_inputs
+    monkeypatch.setattr(importing, "refresh_rule_inputs",
+                        lambda *, resident_ids: (refreshed.extend(resident_ids), original(resident_ids=resident_ids)))
+    path = build_xlsx(tmp_path / "a.xlsx", {
+        "Thành viên": [MEMBER_HEADERS, ["DX1", "Cầm Thị Hai", "014095000002", "Đoàn viên"],
+                       ["DX1", "Vì Văn Ba", "014195000004", "Đoàn viên"]],
+        "Người dân": [
+            RESIDENT_HEADERS,
+            # Three guides, two of them Youth Union, one police.
+            resident_row("A", "014195000001", GUIDE), resident_row("A", "014195000001", "014095000002"),
+            resident_row("A", "014195000001", "014095000009"),
+            resident_row("B", "014195000002", GUIDE), resident_row("B", "014195000002", "014095000009"),
+            resident_row("C", "014195000003", GUIDE, category="Công chức"),
+            resident_row("D", "014195000004", GUIDE),  # a member in this file
+            resident_row("E", "014195000005", GUIDE),  # a member on the police roster
+            resident_row("F", "014195000006", "014095000002"),  # recorded: now claimed twice
+        ],
+    })
+    plan = run(path)
+    assert plan.ok, codes(plan)
+    assert drift() == []
+    assert refreshed == [recorded.pk]
+    stored = {(c.resident.id_number, c.member.id_number): (c.claimants, c.resident_excluded)
+              for c in Case.objects.select_related("resident", "member")}
+    assert stored[("014195000001", GUIDE)] == ((3, False) if across else (2, False))
+    assert stored[("014195000001", "014095000009")] == ((3, False) if across else (1, False))
+    assert stored[("014195000002", "014095000009")] == ((2, False) if across else (1, False))
+    assert stored[("014195000003", GUIDE)] == (1, True)
+    assert stored[("014195000004", GUIDE)] == (1, roster_excludes)
+    assert stored[("014195000005", GUIDE)] == (1, roster_excludes)
+    assert stored[("014195000006", "014095000002")] == (2, False)
+    assert set(Resident.objects.filter(on_roster=True).values_list("id_number", flat=True)) == {
+        "014195000004", "014195000005"}
+
+
+def test_a_unit_changing_kind_in_the_file_recounts_its_members_residents(tmp_path, guide):
+    """With double claims counted within a unit kind, a unit the file moves to another kind
+    makes its members compete with that kind's guides."""
+    campaign = plan_campaign()
+    campaign.double_claims_across_kinds = False
+    campaign.save()
+    police = UnitFactory(code="CA1", kind=UnitKind.POLICE)
+    officer = MemberFactory(unit=police, id_number="014095000009")
+    resident = ResidentFactory(id_number="014195000001")
+    CaseFactory(member=guide, resident=resident)
+    CaseFactory(member=officer, resident=resident)
+    from campaign.claims import refresh_rule_inputs
+
+    refresh_rule_inputs(resident_ids=[resident.pk])
+    assert set(Case.objects.values_list("claimants", flat=True)) == {1}
+    path = build_xlsx(tmp_path / "a.xlsx", {
+        "Đơn vị": [UNIT_HEADERS, ["CA1", police.name, "Đoàn", None]],
+        "Người dân": [RESIDENT_HEADERS, resident_row("B", "014195000002", GUIDE),
+                      resident_row("B", "014195000002", "014095000009")],
+    })
+    plan = run(path)
+    assert plan.ok, codes(plan)
+    assert len(plan.double_claims) == 1  # the new resident: both guides are Youth Union now
+    assert set(Case.objects.values_list("claimants", flat=True)) == {2}
+    assert drift() == []
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_resident_created_by_another_import_after_planning_is_retried_and_updated(tmp_path, monkeypatch):
     if connection.vendor != "postgresql":
