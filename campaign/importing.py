@@ -39,6 +39,7 @@ from units.normalize import (
 )
 
 from . import workbook as wb
+from .bulk import insert_objects, reserve_ids
 from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import Case, Place, Resident, ResidentCategory
 
@@ -1158,30 +1159,30 @@ def _write_import(plan):
         unit.parent_id = unit_pks.get(record.parent_code) if record.parent_code else unit.parent_id
         unit.save()
 
+    member_pks = dict(plan.member_pks)
     if plan.member_writes:
-        members = []
-        for record in plan.member_writes:
-            member = Member(
-                unit_id=unit_pks[record.unit_code], full_name=record.full_name,
-                id_number=record.id_number, category=record.category,
-                birth_date=record.birth_date, phone=record.phone, **record.flags,
-                created_by=user, updated_by=user, created_at=now,
-            )
-            members.append(member)
+        members = [
+            Member(unit_id=unit_pks[record.unit_code], full_name=record.full_name,
+                   id_number=record.id_number, category=record.category,
+                   birth_date=record.birth_date, phone=record.phone, **record.flags,
+                   created_by=user, updated_by=user, created_at=now)
+            for record in plan.member_writes
+        ]
+        # Members new at plan time go straight in (a concurrent import that added one meanwhile
+        # makes this an IntegrityError, and import_workbook plans again); the others update.
+        new = [m for m in members if m.id_number not in plan.member_pks]
+        insert_objects(new, with_pks=True)
+        changed = [m for m in members if m.id_number in plan.member_pks]
         flag_fields = sorted({k for r in plan.member_writes for k in r.flags})
         Member.objects.bulk_create(
-            members, batch_size=1000, update_conflicts=True, unique_fields=["id_number"],
+            changed, batch_size=1000, update_conflicts=True, unique_fields=["id_number"],
             update_fields=["unit", *MEMBER_FIELDS, *flag_fields, "updated_by", "updated_at"],
         )
-        new_ids = [r.id_number for r in plan.member_writes if r.id_number not in plan.member_pks]
-        touched.update(residents_with_id_numbers(new_ids))
+        member_pks.update((m.id_number, m.pk) for m in new)
+        touched.update(residents_with_id_numbers([m.id_number for m in new]))
         if plan.moved_members:
             touched.update(Case.objects.filter(member_id__in=plan.moved_members).values_list("resident_id", flat=True))
 
-    member_pks = dict(plan.member_pks)
-    if plan.member_writes:
-        # bulk_create sets the primary keys where the database returns them (PostgreSQL).
-        member_pks.update((m.id_number, m.pk) for m in members if m.pk is not None)
     missing = {c.guide_id_number for c in plan.case_writes} - set(member_pks)
     for batch in _batched(missing):
         member_pks.update(Member.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
@@ -1363,13 +1364,7 @@ class _PostgresWriter:
         found = {}
         with connection.cursor() as cursor:
             if new:
-                # COPY returns no ids: take them from the table's sequence first (faster than
-                # looking them up afterwards; the sequence named once, not once a row).
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                (sequence,) = cursor.fetchone()
-                cursor.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-                               [sequence, len(new)])
-                (ids,) = cursor.fetchone()
+                ids = reserve_ids(table, len(new))
                 stamps = _stamps(now, user_id)
                 _copy(cursor, table, ("id", *RESIDENT_COLUMNS, FOLDED_NAME, "on_roster", "created_at",
                                       "updated_at", "created_by_id", "updated_by_id"), (
