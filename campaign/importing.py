@@ -1022,13 +1022,13 @@ def _plan_residents(plan, scope, workbook_members):
         existing[row[1]] = (row[0], *row[2:])
     plan.resident_pks = {i: r[0] for i, r in existing.items()}
     recorded = {}  # resident pk -> {member id number: (kind, name, unit code, *CASE_FIELDS)}
-    for resident_id, guide, kind, name, code, *values in _select_where_in(
+    for row in _select_where_in(
         f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {', '.join('c.' + f for f in CASE_FIELDS)}"
         f" FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id JOIN {unit_table} u ON u.id = m.unit_id"
         f" WHERE c.campaign_id = {int(campaign.pk)} AND {{where}}",
         "c.resident_id", plan.resident_pks.values(), numeric=True,
     ):
-        recorded.setdefault(resident_id, {})[guide] = (kind, name, code, *values)
+        recorded.setdefault(row[0], {})[row[1]] = row[2:]  # (kind, name, code, *CASE_FIELDS)
 
     title = parsed.title("residents")
     bad_rows = set()
@@ -1076,33 +1076,36 @@ def _plan_residents(plan, scope, workbook_members):
             plan.resident_writes.append(ResidentRow(resident.rows, id_number, *merged))
 
     # Cases: new, changed or unchanged; and the double claims the file creates.
-    by_resident = {}
     gaining = set()  # residents the file gives a new guide: the only new double claims
     resident_pks = plan.resident_pks
+    nothing = {}
     for (id_number, guide), case in cases.items():
-        by_resident.setdefault(id_number, []).append(case)
         pk = resident_pks.get(id_number)
-        before = recorded.get(pk, {}).get(guide) if pk else None
+        before = recorded.get(pk, nothing).get(guide) if pk else None
         if before is None:
             case_counts.new += 1
             plan.case_writes.append(case)
             gaining.add(id_number)
             continue
-        merged = CaseRow(
-            case.row, id_number, guide, case.eid_level, case.activated_on, case.portal_used,
+        merged = (
+            case.eid_level, case.activated_on, case.portal_used,
             before[6] if case.id_card_application is None else case.id_card_application,
             case.guided_on or before[7], case.place or before[8], case.note or before[9],
         )
-        if before[3:] == (merged.eid_level, merged.activated_on, merged.portal_used,
-                          merged.id_card_application, merged.guided_on, merged.place, merged.note):
+        if before[3:] == merged:
             case_counts.unchanged += 1
         else:
             case_counts.changed += 1
-            plan.case_writes.append(merged)
+            plan.case_writes.append(CaseRow(case.row, id_number, guide, *merged))
+    by_resident = {}
+    if gaining:
+        for (id_number, _guide), case in cases.items():
+            if id_number in gaining:
+                by_resident.setdefault(id_number, []).append(case)
 
     across = campaign.double_claims_across_kinds
     for id_number, listed in by_resident.items():
-        if id_number not in gaining or id_number in bad_rows:
+        if id_number in bad_rows:
             continue
         pk = resident_pks.get(id_number)
         before = recorded.get(pk, {}) if pk else {}
