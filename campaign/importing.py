@@ -502,7 +502,7 @@ def _parse_members(parsed, sheet, rows):
         row = _Row(parsed, sheet, number, cells)
         unit_code = row.read("unit_code", _unit_code, required=True)
         full_name = row.read("full_name", _name, required=True)
-        id_number = row.read("id_number", normalize_id_number, required=True)
+        id_number = row.read("id_number", _id_number, required=True)
         if id_number:
             parsed.member_ids_seen.add(id_number)
         category = row.read("category", lambda v: _choice(MEMBER_CATEGORIES, v, categories), required=True)
@@ -575,7 +575,7 @@ def _id_number(value):
     """normalize_id_number, with the common case (12 digits typed as text) first."""
     if value.__class__ is str and len(value) == 12 and value.isdigit() and value.isascii():
         return value
-    return normalize_id_number(value)
+    return normalize_id_number(value, workbook_cell=True)
 
 
 def _phone(value):
