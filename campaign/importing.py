@@ -57,6 +57,11 @@ class Problem:
     message: str = ""
     code: str = ""
 
+    def __post_init__(self):
+        # One line each, composed: a header written "Số định\ndanh" or a sheet name typed
+        # in decomposed Unicode reads as the secretary sees it.
+        self.sheet, self.column = normalize_name(self.sheet), normalize_name(self.column)
+
     def __str__(self):
         if self.sheet and self.row and self.column:
             return _("Sheet %(sheet)s, row %(row)s, column %(column)s: %(message)s") % vars(self)
@@ -239,15 +244,24 @@ def _text(value):
     return normalize_name(value)
 
 
+_SLASH = re.compile(r"\s*/\s*")
+
+
+def _choice_key(value):
+    """A choice as looked up: folded, and "Đoàn viên / Hội viên" the same as "Đoàn viên/Hội viên"."""
+    return _SLASH.sub("/", fold(value))
+
+
 def _lookup(labels, aliases=None):
-    table = {fold(label): value for label, value in labels.items()}
-    table.update({fold(label): value for label, value in (aliases or {}).items()})
+    table = {_choice_key(label): value for label, value in labels.items()}
+    table.update({_choice_key(label): value for label, value in (aliases or {}).items()})
     return table
 
 
 UNIT_KINDS = _lookup(wb.UNIT_KINDS, wb.UNIT_KIND_ALIASES)
 MEMBER_CATEGORIES = _lookup(wb.MEMBER_CATEGORIES, wb.MEMBER_CATEGORY_ALIASES)
-RESIDENT_CATEGORIES = {**MEMBER_CATEGORIES, fold(wb.RESIDENT_LABEL): ResidentCategory.RESIDENT}
+RESIDENT_CATEGORIES = {**MEMBER_CATEGORIES, **_lookup(dict.fromkeys(
+    (wb.RESIDENT_LABEL, *wb.RESIDENT_LABEL_ALIASES), ResidentCategory.RESIDENT))}
 SEXES = {**_lookup(wb.SEXES), "m": "M", "f": "F", "nu gioi": "F", "nam gioi": "M"}
 
 
@@ -262,7 +276,7 @@ def _places():
 
 
 def _choice(table, value, choices):
-    found = table.get(fold(value))
+    found = table.get(_choice_key(value))
     if found is None:
         raise ValueError(
             _("“%(value)s” is not one of: %(choices)s.")
@@ -414,6 +428,7 @@ def _parse_workbook(path):
             ))
         if sheet.missing:
             continue
+        _warn_set_aside(parsed, sheet)
         rows = sheet.rows
         sheet.rows = []  # the rows are read once; do not keep two copies
         if rows and rows[0][0] == sheet.header_row + 1 and _is_example(sheet, rows[0][1], examples[spec.key]):
@@ -425,6 +440,28 @@ def _parse_workbook(path):
             parsed, sheet, rows
         )
     return parsed
+
+
+def _set_aside_reasons():
+    return {
+        wb.SKIP_HEADER: _("Not read: this row repeats the column headers."),
+        wb.SKIP_NUMBERS: _("Not read: this row numbers the columns."),
+        wb.SKIP_HEADING: _("Not read: a heading merged across the columns, not a row of the list."),
+        wb.SKIP_TOTALS: _("Not read: a totals row."),
+    }
+
+
+def _warn_set_aside(parsed, sheet):
+    """A warning for each row under the header that is not one of the list's (see
+    workbook._set_aside), so the secretary sees what was left out."""
+    reasons = _set_aside_reasons()
+    for first, last, code in sheet.skipped:
+        if code == wb.SKIP_SIGNATURES:
+            message = _("Rows %(first)d–%(last)d under the list (place and date, signatures) were "
+                        "not read.") % {"first": first, "last": last}
+        else:
+            message = reasons[code]
+        parsed.warnings.append(Problem(sheet.title, first, "", message, "not_read_" + code))
 
 
 def _is_example(sheet, cells, example):
