@@ -300,6 +300,24 @@ def _level(value):
     raise ValueError(_("The e-ID level must be 1 or 2 (blank if not activated yet)."))
 
 
+class SoftDetail(ValueError):
+    """A detail that counts for nothing and cannot be kept as written: a warning, the cell
+    left blank, not a reason to refuse the file."""
+
+
+def _birth_date(value):
+    """A birth date; the year alone ("1995", which Excel would read as a day in 1905) is a
+    soft detail: the day and month are not known."""
+    year = value
+    if isinstance(value, float) and value.is_integer():
+        year = int(value)
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+        year = int(value.strip())
+    if isinstance(year, int) and not isinstance(year, bool) and 1900 <= year <= 2100:
+        raise SoftDetail(_("Only the year of birth (%(year)d) is given.") % {"year": year})
+    return normalize_date(value)
+
+
 class _Row:
     """Reads one row's cells by column key, recording the errors against the column."""
 
@@ -326,6 +344,10 @@ class _Row:
             return None
         try:
             return convert(value)
+        except SoftDetail as exc:
+            self.warn(key, f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
+                      "detail_ignored")
+            return None
         except ValueError as exc:
             self.error(key, str(exc), "invalid")
             return None
@@ -407,9 +429,20 @@ def _parse_workbook(path):
                 % {"sheet": spec.title}, "sheet_recognised",
             ))
     examples = wb.example_rows()
+    _read_sheets(parsed, book, examples)
+    if not parsed.sheets and not parsed.errors:
+        parsed.errors.append(Problem(message=_("The workbook's sheets are empty: there is nothing to "
+                                               "import."), code="no_rows"))
+    return parsed
+
+
+def _read_sheets(parsed, book, examples):
     for spec in wb.SHEETS:
         sheet = book.sheets.get(spec.key)
         if sheet is None:
+            continue
+        if sheet.empty:
+            parsed.warnings.append(Problem(sheet.title, 0, "", _("This sheet is empty: not read."), "empty_sheet"))
             continue
         parsed.sheets[spec.key] = sheet
         if not sheet.header_row:
@@ -439,7 +472,6 @@ def _parse_workbook(path):
         {"units": _parse_units, "members": _parse_members, "residents": _parse_residents}[spec.key](
             parsed, sheet, rows
         )
-    return parsed
 
 
 def _set_aside_reasons():
@@ -456,7 +488,10 @@ def _warn_set_aside(parsed, sheet):
     workbook._set_aside), so the secretary sees what was left out."""
     reasons = _set_aside_reasons()
     for first, last, code in sheet.skipped:
-        if code == wb.SKIP_SIGNATURES:
+        if code == wb.SKIP_SIGNATURES and first == last:
+            message = _("Row %(row)d under the list (place and date, signatures) was not read.") % {
+                "row": first}
+        elif code == wb.SKIP_SIGNATURES:
             message = _("Rows %(first)d–%(last)d under the list (place and date, signatures) were "
                         "not read.") % {"first": first, "last": last}
         else:
@@ -543,7 +578,7 @@ def _parse_members(parsed, sheet, rows):
         if id_number:
             parsed.member_ids_seen.add(id_number)
         category = row.read("category", lambda v: _choice(MEMBER_CATEGORIES, v, categories), required=True)
-        birth_date = row.read("birth_date", normalize_date)
+        birth_date = row.read("birth_date", _birth_date)
         phone = row.read_detail("phone", normalize_phone) or ""
         flags = {key: row.read(key, normalize_yes_no) or False for key in flag_keys}
         if row.failed:
@@ -564,12 +599,14 @@ def _parse_members(parsed, sheet, rows):
 
 
 class _Invalid:
-    """What a cell reader returns for a blank cell (`message` None) or a wrong one."""
+    """What a cell reader returns for a blank cell (`message` None) or a wrong one (`soft`:
+    a detail left blank with a warning, not an error)."""
 
-    __slots__ = ("message",)
+    __slots__ = ("message", "soft")
 
-    def __init__(self, message):
+    def __init__(self, message, soft=False):
         self.message = message
+        self.soft = soft
 
 
 BLANK = _Invalid(None)
@@ -586,7 +623,7 @@ def _cell_reader(convert, *, memo=True, limit=50_000):
         try:
             return convert(value)
         except ValueError as exc:
-            return _Invalid(str(exc))
+            return _Invalid(str(exc), isinstance(exc, SoftDetail))
 
     if not memo:
         return read
@@ -633,7 +670,7 @@ RESIDENT_CELLS = (
     ("activated_on", normalize_date, True, False, None),
     ("portal_used", normalize_yes_no, True, False, False),
     ("id_card_application", normalize_yes_no, True, False, False),
-    ("birth_date", normalize_date, True, False, None),
+    ("birth_date", _birth_date, True, False, None),
     ("sex", "sex", True, False, ""),
     ("phone", _phone, False, False, ""),
     ("address", _text, True, False, ""),
@@ -696,7 +733,7 @@ def _parse_residents(parsed, sheet, rows):
                     if required:
                         error(number, column, required_message, "required")
                         failed = True
-                elif key in SOFT_DETAILS:
+                elif key in SOFT_DETAILS or result.soft:
                     warnings.append(Problem(title, number, column, result.message + " " + left_blank,
                                             "detail_ignored"))
                 else:

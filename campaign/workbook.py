@@ -97,6 +97,16 @@ MEMBER_CATEGORY_ALIASES = {
     "Công chức / Viên chức": MemberCategory.CIVIL_SERVANT,
     "Công an": MemberCategory.ARMED_FORCES,
     "Quân đội": MemberCategory.ARMED_FORCES,
+    "Cán bộ Đoàn": MemberCategory.CADRE,
+    "Cán bộ Hội": MemberCategory.CADRE,
+    "Cán bộ Đoàn/Hội": MemberCategory.CADRE,
+    "Đoàn viên thanh niên": MemberCategory.MEMBER,
+    "Hội viên phụ nữ": MemberCategory.MEMBER,
+    "Lực lượng vũ trang (LLVT)": MemberCategory.ARMED_FORCES,
+    "LLVT": MemberCategory.ARMED_FORCES,
+    "Công an nhân dân": MemberCategory.ARMED_FORCES,
+    "CAND": MemberCategory.ARMED_FORCES,
+    "Bộ đội": MemberCategory.ARMED_FORCES,
 }
 RESIDENT_LABEL = "Người dân"
 RESIDENT_LABEL_ALIASES = ("Nhân dân",)
@@ -151,7 +161,8 @@ RESIDENTS = SheetSpec("residents", "Người dân", (
     Column("guide_id_number", "Số định danh người hướng dẫn", required=True, text=True,
            width=18, example="014095000001",
            aliases=("Số định danh của người hướng dẫn", "Số CCCD người hướng dẫn",
-                    "CCCD người hướng dẫn", "Số định danh cán bộ hướng dẫn")),
+                    "CCCD người hướng dẫn", "Số định danh cán bộ hướng dẫn", "Số định danh người HD",
+                    "Số CCCD người HD", "CCCD người HD")),
     Column("eid_level", "Mức định danh", choices=LEVELS, width=10, example="2",
            aliases=("Mức độ định danh", "Mức tài khoản", "Mức độ")),
     Column("activated_on", "Ngày kích hoạt", width=12, example="02/05/2023",
@@ -205,6 +216,7 @@ class Sheet:
     rows: list = field(default_factory=list)  # (row number, [cells]) of non-blank rows
     # Rows under the header that are not the list's: (first row, last row, reason code).
     skipped: list = field(default_factory=list)
+    empty: bool = False  # no value at all in the rows where the header is looked for
 
     @property
     def missing(self):
@@ -548,12 +560,39 @@ def _lookup_for(spec):
     return lookup
 
 
+_BRACKETED = re.compile(r"[(\[][^)\]]*[)\]]")
+_MARKS = re.compile(r"[\s*:.]+$")
+_NO_BRACKETS = str.maketrans("()[]", "    ")
+_OTHER_PERSON = re.compile(r"\b(?:huong dan|hd|can bo|thanh vien)\b")
+
+
+def header_key(lookup, text):
+    """The column a header names: as written, or with the note in brackets secretaries add
+    read as part of the name ("Số định danh (người hướng dẫn)") or, failing that, left out
+    ("Ngày kích hoạt (ngày/tháng/năm)", "Họ và tên (*)"), a trailing "*" or ":" too."""
+    folded = fold(text)
+    key = lookup.get(folded)
+    if key is not None or not ("(" in folded or "[" in folded or _MARKS.search(folded)):
+        return key
+    variants = [_MARKS.sub("", folded.translate(_NO_BRACKETS))]
+    notes = " ".join(_BRACKETED.findall(folded))
+    if not _OTHER_PERSON.search(notes):
+        # A note about the guide ("Ngày sinh (người hướng dẫn)") is not left out: the column
+        # is the guide's, not the resident's.
+        variants.append(_MARKS.sub("", _BRACKETED.sub(" ", folded)))
+    for variant in variants:
+        key = lookup.get(fold(variant))
+        if key is not None:
+            return key
+    return None
+
+
 def _header_cells(lookup, cells):
     """{key: (index, text)} of the cells of one row that are headers of the sheet."""
     found = {}
     for index, cell in enumerate(cells):
         if isinstance(cell, str) and cell.strip():
-            key = lookup.get(fold(cell))
+            key = header_key(lookup, cell)
             if key and key not in found:
                 found[key] = (index, cell)
     return found
@@ -580,7 +619,7 @@ def _two_row_header(lookup, upper, lower):
             candidates = [f"{bottom} {group}", f"{group} {bottom}"] if group else []
             candidates.append(bottom)
         for text in candidates:
-            key = lookup.get(fold(text))
+            key = header_key(lookup, text)
             if key is None:
                 continue
             if key != IGNORED and key not in found:
@@ -638,6 +677,7 @@ def _sheet_from_rows(spec, title, rows, max_rows, merged=(), first_column=0):
             break
     found = _find_header(spec, buffered)
     if found is None:
+        sheet.empty = all(_blank_row(cells) for _number, cells in buffered)
         return sheet
     sheet.header_row, columns = found
     sheet.columns = {key: index for key, (index, _text) in columns.items()}
@@ -818,7 +858,7 @@ def _not_data(lookup, cells, across, read):
     if across and all(across[0] <= index <= across[1] for index, _cell in filled if index in read):
         return SKIP_HEADING  # "I | XÃ MƯỜNG LẠN": the numbering column is not read
     texts = [_cell_text(cell) for _index, cell in filled]
-    if sum(1 for text in texts if lookup.get(fold(text)) is not None) >= 2:
+    if sum(1 for text in texts if header_key(lookup, text) is not None) >= 2:
         return SKIP_HEADER
     if _TOTALS.search(fold(texts[0])):
         return SKIP_TOTALS

@@ -446,3 +446,69 @@ def test_a_guide_id_merged_down_beside_their_residents_belongs_to_each_row(tmp_p
     assert not parsed.errors
     assert sorted(parsed.cases) == [("014195000301", GUIDE), ("014195000302", GUIDE),
                                     ("014195000303", GUIDE), ("014195000304", "014095000002")]
+
+
+def test_a_note_in_brackets_after_a_header_is_read_with_it_or_left_out(tmp_path):
+    def fill(sheet):
+        sheet.append(["Họ và tên (*)", "Số định danh (12 số)", "Số định danh (người hướng dẫn)",
+                      "Mức định danh (1 hoặc 2)", "Ngày kích hoạt (ngày/tháng/năm)", "Tài khoản DVC:",
+                      "Ngày sinh (người hướng dẫn)"])
+        sheet.append(["Lò Văn A", "014195000301", GUIDE, 2, "02/05/2023", "Có", "01/01/1960"])
+
+    parsed = parse_sheet(tmp_path, fill)
+    assert not parsed.errors
+    # The guide's birth date is not taken for the resident's.
+    assert parsed.sheets["residents"].columns == {
+        "full_name": 0, "id_number": 1, "guide_id_number": 2, "eid_level": 3, "activated_on": 4,
+        "portal_used": 5}
+    assert read_back(parsed) == {("014195000301", GUIDE): (2, 2, "2023-05-02", True)}
+
+
+def test_an_empty_sheet_is_not_read_and_a_file_of_empty_sheets_has_nothing_to_import(tmp_path):
+    from campaign.importing import parse_workbook
+
+    book = openpyxl.Workbook()
+    book.active.title = "Đơn vị"
+    residents = book.create_sheet("Người dân")
+    residents.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn"])
+    residents.append(["Lò Văn A", "014195000301", GUIDE])
+    book.save(tmp_path / "a.xlsx")
+    parsed = parse_workbook(tmp_path / "a.xlsx")
+    assert not parsed.errors and list(parsed.residents) == ["014195000301"]
+    assert [str(w) for w in parsed.warnings] == ["Trang Đơn vị: Trang này trống: không đọc."]
+
+    book = openpyxl.Workbook()
+    book.active.title = "Người dân"
+    book.save(tmp_path / "b.xlsx")
+    parsed = parse_workbook(tmp_path / "b.xlsx")
+    assert [str(e) for e in parsed.errors] == ["Các trang của tệp đều trống: không có gì để nhập."]
+
+
+def test_a_birth_year_alone_is_a_warning_not_a_day_in_1905(tmp_path):
+    def fill(sheet):
+        sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Ngày sinh"])
+        sheet.append(["Lò Văn A", "014195000301", GUIDE, 1995])
+        sheet.append(["Lò Văn B", "014195000302", GUIDE, "1995"])
+        sheet.append(["Lò Văn C", "014195000303", GUIDE, "32/01/1995"])
+
+    parsed = parse_sheet(tmp_path, fill)
+    assert [str(w) for w in parsed.warnings] == [
+        f"Trang Người dân, dòng {row}, cột Ngày sinh: Chỉ ghi năm sinh (1995), không có ngày và "
+        "tháng. Ô này được để trống; phần còn lại của dòng vẫn được nhập." for row in (2, 3)]
+    assert parsed.residents["014195000301"].birth_date is None
+    # A date that is not one is still wrong (interfaces.md).
+    assert [(e.row, e.column, e.code) for e in parsed.errors] == [(4, "Ngày sinh", "invalid")]
+
+
+@pytest.mark.parametrize("written, category", [
+    ("LLVT", "armed_forces"), ("Cán bộ Đoàn", "cadre"), ("Đoàn viên / Hội viên", "member"),
+    ("Đoàn viên /Hội viên", "member"), ("công chức/ viên chức", "civil_servant"), ("Nhân dân", "resident"),
+])
+def test_categories_as_secretaries_write_them(tmp_path, written, category):
+    def fill(sheet):
+        sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Đối tượng"])
+        sheet.append(["Lò Văn A", "014195000301", GUIDE, written])
+
+    parsed = parse_sheet(tmp_path, fill)
+    assert not parsed.errors
+    assert parsed.residents["014195000301"].category == category
