@@ -1011,12 +1011,16 @@ def write_error_workbook(path, fmt, problems, out):
     for sheet in workbook.worksheets:
         rows = problems.get(normalize_name(sheet.title))
         header_row = _header_row_of(sheet)
-        column = _error_column(sheet, header_row)
-        for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=column, max_col=column):
-            cell.value = None
-            cell.fill = PatternFill()
+        column = _previous_error_column(sheet, header_row)
+        if column:  # a previous error workbook uploaded again: its reasons are cleared
+            for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=column, max_col=column):
+                cell.value = None
+                cell.fill = PatternFill()
         if not rows:
             continue
+        # After every column the sheet uses (a header on two rows, or a column without a
+        # header, must not be written over).
+        column = column or sheet.max_column + 1
         sheet.cell(row=header_row, column=column, value=ERROR_HEADER).font = Font(bold=True, color="B3261E")
         sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 60
         for row, reasons in rows.items():
@@ -1031,21 +1035,31 @@ def write_error_workbook(path, fmt, problems, out):
 
 
 def _header_row_of(sheet):
+    """The sheet's (last) header row: found as the import found it, by the sheet's name or,
+    for a list kept on "Sheet1", by its headers; 1 when it is none of the three."""
+    head = [(number, list(cells)) for number, cells in
+            enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1)]
     spec = _spec_for(sheet.title)
-    if spec is None:
-        return 1
-    found = _sheet_from_rows(spec, sheet.title, sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), 0)
-    return found.header_row or 1
+    specs = [spec] if spec is not None else SHEETS
+    best = None
+    for candidate in specs:
+        found = _find_header(candidate, head)
+        if found is None:
+            continue
+        if spec is None and not all(c.key in found[1] for c in candidate.columns if c.required):
+            continue
+        if best is None or len(found[1]) > best[0]:
+            best = (len(found[1]), found[0])
+    return best[1] if best else 1
 
 
-def _error_column(sheet, header_row):
-    last = 0
-    for cell in sheet[header_row]:
-        if isinstance(cell.value, str) and fold(cell.value) == fold(ERROR_HEADER):
-            return cell.column
-        if cell.value not in (None, ""):
-            last = cell.column
-    return last + 1
+def _previous_error_column(sheet, header_row):
+    """The column headed “Lỗi” (an error workbook uploaded again), or None."""
+    for row in sheet.iter_rows(min_row=1, max_row=header_row):
+        for cell in row:
+            if isinstance(cell.value, str) and fold(cell.value) == fold(ERROR_HEADER):
+                return cell.column
+    return None
 
 
 def _copy_to_openpyxl(path):

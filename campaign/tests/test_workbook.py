@@ -512,3 +512,31 @@ def test_categories_as_secretaries_write_them(tmp_path, written, category):
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     assert parsed.residents["014195000301"].category == category
+
+
+def test_error_workbook_of_a_real_file_writes_over_nothing(tmp_path):
+    path = tmp_path / "ds.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sheet1"
+    sheet.append(["DANH SÁCH NGƯỜI DÂN"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Tài khoản định danh", None,
+                  "Tài khoản DVC"])
+    sheet.append([None, None, None, "Mức định danh", "Ngày kích hoạt"])
+    for column in "ABCF":
+        sheet.merge_cells(f"{column}2:{column}3")
+    sheet.merge_cells("D2:E2")
+    sheet.append(["Lò Văn A", "12", GUIDE, 2, "02/05/2023", "Có"])
+    summary = book.create_sheet("Tổng hợp")
+    summary.append(["BÁO CÁO TỔNG HỢP"])
+    summary.append(["Xã Mường Lạn", 25])
+    book.save(path)
+    out = io.BytesIO()
+    wb.write_error_workbook(path, "xlsx", {"Sheet1": {4: ["Số định danh: sai"]}}, out)
+    result = openpyxl.load_workbook(out)
+    rows = [[c.value for c in row] for row in result["Sheet1"].iter_rows()]
+    assert rows[2][6] == "Lỗi"  # on the lower header row, after the last column
+    assert rows[3] == ["Lò Văn A", "12", GUIDE, 2, "02/05/2023", "Có", "Số định danh: sai"]
+    assert [[c.value for c in row] for row in result["Tổng hợp"].iter_rows()] == [
+        ["BÁO CÁO TỔNG HỢP", None], ["Xã Mường Lạn", 25]]
