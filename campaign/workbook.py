@@ -765,7 +765,7 @@ SKIP_HEADER, SKIP_NUMBERS, SKIP_HEADING, SKIP_TOTALS, SKIP_SIGNATURES = (
 _TOTALS = re.compile(r"^(?:tong cong|tong so)\b|^(?:tong|cong)\s*(?:[:(]|\d|$)")
 _SIGNATURE = re.compile(
     r"^(?:nguoi lap|lap bieu|nguoi tong hop|xac nhan|noi nhan|\(?ky ten|\(ky|tm[./ ]|t/m\b|kt[./ ]"
-    r"|thu truong|bi thu|chu tich|truong cong an|truong ban)"
+    r"|thu truong|bi thu|chu tich|truong cong an|truong ban|\W*(?:ghi chu|luu y)\s*:)"
     r"|\bngay\W*\d*\W*thang\W*\d*\W*nam\b|ghi ro ho (?:va )?ten"
 )
 _COLUMN_NUMBER = re.compile(r"^\(?(\d{1,2}|[a-z])\)?$")

@@ -236,9 +236,9 @@ def normalize_date(value):
 
 
 YES_WORDS = {"co", "x", "1", "true", "yes", "y", "dung", "roi", "da", "da co", "co roi",
-             "da kich hoat", "da dung", "da su dung", "✓", "✔", "√", "v"}
+             "da kich hoat", "da dung", "da su dung", "da dang nhap", "da dang ky", "✓", "✔", "√", "v"}
 NO_WORDS = {"khong", "0", "false", "no", "n", "chua", "-", "chua co", "chua kich hoat",
-            "chua dung", "chua su dung", "khong co"}
+            "chua dung", "chua su dung", "chua dang nhap", "chua dang ky", "khong co"}
 
 
 def normalize_yes_no(value):

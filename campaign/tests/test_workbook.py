@@ -354,10 +354,11 @@ def test_a_totals_row_is_not_read_but_a_resident_named_tong_is(tmp_path):
         sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Tài khoản DVC"])
         sheet.append(["Tống Văn Cộng", "014195000301", GUIDE, "Có"])
         sheet.append(["Tổng số: 1 người", None, None, 1])
+        sheet.append(["Ghi chú: số liệu tính đến hết tháng 6."])
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
-    assert [(w.row, w.code) for w in parsed.warnings] == [(3, "not_read_totals")]
+    assert [(w.row, w.code) for w in parsed.warnings] == [(3, "not_read_totals"), (4, "not_read_signatures")]
     assert parsed.residents["014195000301"].full_name == "Tống Văn Cộng"
 
 
@@ -370,11 +371,13 @@ def test_the_signature_block_under_the_list_is_not_read(tmp_path):
         sheet.append(["Người lập danh sách", None, "XÁC NHẬN CỦA ĐOÀN XÃ"])
         sheet.append(["(Ký, ghi rõ họ tên)", None, "BÍ THƯ"])
         sheet.append(["Lo Van Huong", None, "Quàng Văn Bí"])
+        sheet.append([])
+        sheet.append(["* Ghi chú: danh sách gồm 1 người, đã đối chiếu với dữ liệu dân cư."])
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     assert [str(w) for w in parsed.warnings] == [
-        "Trang Người dân, dòng 4: Các dòng 4–7 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập."]
+        "Trang Người dân, dòng 4: Các dòng 4–9 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập."]
     assert list(parsed.residents) == ["014195000301"]
 
 

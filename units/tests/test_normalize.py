@@ -149,6 +149,7 @@ def test_unreadable_or_impossible_date_is_an_error(raw):
     ("TRUE", True), (True, True), ("Không", False), ("khong", False), ("0", False), (0, False),
     ("FALSE", False), (False, False), ("", False), (None, False),
     ("Đã có", True), ("đã kích hoạt", True), ("✓", True), ("Chưa", False), ("chưa kích hoạt", False),
+    ("Đã đăng nhập", True), ("Chưa đăng ký", False),
 ])
 def test_yes_no(raw, expected):
     assert normalize_yes_no(raw) is expected
