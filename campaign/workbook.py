@@ -563,7 +563,8 @@ def _lookup_for(spec):
 _BRACKETED = re.compile(r"[(\[][^)\]]*[)\]]")
 _MARKS = re.compile(r"[\s*:.]+$")
 _NO_BRACKETS = str.maketrans("()[]", "    ")
-_OTHER_PERSON = re.compile(r"\b(?:huong dan|hd|can bo|thanh vien)\b")
+# Names the guide ("người hướng dẫn", "cán bộ HD"), not the resident ("người được hướng dẫn").
+_GUIDE = re.compile(r"(?<!duoc )\b(?:huong dan|hd)\b")
 
 
 def header_key(lookup, text):
@@ -576,7 +577,7 @@ def header_key(lookup, text):
         return key
     variants = [_MARKS.sub("", folded.translate(_NO_BRACKETS))]
     notes = " ".join(_BRACKETED.findall(folded))
-    if not _OTHER_PERSON.search(notes):
+    if not _GUIDE.search(notes):
         # A note about the guide ("Ngày sinh (người hướng dẫn)") is not left out: the column
         # is the guide's, not the resident's.
         variants.append(_MARKS.sub("", _BRACKETED.sub(" ", folded)))
@@ -617,7 +618,10 @@ def _two_row_header(lookup, upper, lower):
             # A group title spans the columns to its right whose top cell is blank.
             group = top or group
             candidates = [f"{bottom} {group}", f"{group} {bottom}"] if group else []
-            candidates.append(bottom)
+            if not (group and _GUIDE.search(fold(group))):
+                # Under "Người hướng dẫn" a name is the guide's (their phone is not the
+                # resident's), unless with the group it names a column.
+                candidates.append(bottom)
         for text in candidates:
             key = header_key(lookup, text)
             if key is None:

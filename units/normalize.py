@@ -215,7 +215,7 @@ def normalize_date(value):
         if not 1 <= value < 2958466:  # Excel's serials run from 1900-01-01 to 9999-12-31
             raise ValueError(_("This is not a date."))
         return EXCEL_EPOCH + datetime.timedelta(days=int(value))
-    text = str(value).strip()
+    text = str(value).strip().lstrip("'’`")  # Excel's apostrophe, typed to keep the text
     text = re.split(r"[ T]", text, maxsplit=1)[0]
     if text.isdigit() and len(text) <= 5:
         return normalize_date(int(text))

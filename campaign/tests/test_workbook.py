@@ -299,27 +299,30 @@ def read_back(parsed):
 def test_a_header_on_two_rows_is_read_with_its_group_titles(tmp_path):
     def fill(sheet):
         sheet.append(["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN"])
-        sheet.append(["STT", "Người hướng dẫn", None, "Người dân", None,
+        sheet.append(["STT", "Người hướng dẫn", None, None, "Người dân", None, None,
                       "Tài khoản định danh điện tử", None, "Tài khoản DVC"])
-        sheet.append([None, "Họ và tên", "Số định danh", "Họ và tên", "Số định\ndanh",
-                      "Mức định danh", "Ngày kích hoạt"])
-        for column in "AH":
+        sheet.append([None, "Họ và tên", "Số định danh", "Số điện thoại", "Họ và tên", "Số định\ndanh",
+                      "Số điện thoại", "Mức định danh", "Ngày kích hoạt"])
+        for column in "AJ":
             sheet.merge_cells(f"{column}2:{column}3")
-        for span in ("B2:C2", "D2:E2", "F2:G2"):
+        for span in ("B2:D2", "E2:G2", "H2:I2"):
             sheet.merge_cells(span)
-        sheet.append([1, "Lò Văn Hướng", GUIDE, "Lò Văn A", "014195000301", 2, "02/05/2023", "Có"])
+        sheet.append([1, "Lò Văn Hướng", GUIDE, "0912000001", "Lò Văn A", "014195000301", "0987000002",
+                      2, "02/05/2023", "Có"])
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     sheet = parsed.sheets["residents"]
     assert sheet.header_row == 3
     # The guide's "Họ và tên" (under "Người hướng dẫn") is not taken for the resident's name.
-    assert sheet.columns == {"guide_id_number": 2, "full_name": 3, "id_number": 4, "eid_level": 5,
-                             "activated_on": 6, "portal_used": 7}
+    # Nor the guide's phone for the resident's.
+    assert sheet.columns == {"guide_id_number": 2, "full_name": 4, "id_number": 5, "phone": 6,
+                             "eid_level": 7, "activated_on": 8, "portal_used": 9}
     assert sheet.headers["guide_id_number"] == "Số định danh (Người hướng dẫn)"
     assert sheet.headers["id_number"] == "Số định danh"  # on one line
     assert read_back(parsed) == {("014195000301", GUIDE): (4, 2, "2023-05-02", True)}
-    assert parsed.residents["014195000301"].full_name == "Lò Văn A"
+    assert (parsed.residents["014195000301"].full_name, parsed.residents["014195000301"].phone) == (
+        "Lò Văn A", "0987000002")
 
 
 def test_a_header_whose_columns_are_merged_down_is_joined_with_the_row_below(tmp_path):
@@ -455,15 +458,15 @@ def test_a_note_in_brackets_after_a_header_is_read_with_it_or_left_out(tmp_path)
     def fill(sheet):
         sheet.append(["Họ và tên (*)", "Số định danh (12 số)", "Số định danh (người hướng dẫn)",
                       "Mức định danh (1 hoặc 2)", "Ngày kích hoạt (ngày/tháng/năm)", "Tài khoản DVC:",
-                      "Ngày sinh (người hướng dẫn)"])
-        sheet.append(["Lò Văn A", "014195000301", GUIDE, 2, "02/05/2023", "Có", "01/01/1960"])
+                      "Ngày sinh (người hướng dẫn)", "Đối tượng (Cán bộ, Đoàn viên, Người dân...)"])
+        sheet.append(["Lò Văn A", "014195000301", GUIDE, 2, "02/05/2023", "Có", "01/01/1960", "Đoàn viên"])
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     # The guide's birth date is not taken for the resident's.
     assert parsed.sheets["residents"].columns == {
         "full_name": 0, "id_number": 1, "guide_id_number": 2, "eid_level": 3, "activated_on": 4,
-        "portal_used": 5}
+        "portal_used": 5, "category": 7}
     assert read_back(parsed) == {("014195000301", GUIDE): (2, 2, "2023-05-02", True)}
 
 

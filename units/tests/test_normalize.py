@@ -129,6 +129,8 @@ def test_fold_ignores_case_diacritics_d_bar_and_spaces():
     (45037, datetime.date(2023, 4, 21)),          # Excel serial number
     (45037.0, datetime.date(2023, 4, 21)),
     ("45037", datetime.date(2023, 4, 21)),
+    ("'21/04/2023", datetime.date(2023, 4, 21)),  # typed with Excel's text apostrophe
+    ("21/4/2023\u00a0", datetime.date(2023, 4, 21)),
     (datetime.datetime(2023, 4, 21, 8, 30), datetime.date(2023, 4, 21)),
     (datetime.date(2023, 4, 21), datetime.date(2023, 4, 21)),
     ("", None),
