@@ -604,7 +604,7 @@ def _two_row_header(lookup, upper, lower):
     across its columns) with the columns' names below, and the other columns' names merged
     down both rows (so written in the upper row only). A name under a group is read with
     the group when together they are a header ("Số định danh" under "Người hướng dẫn")."""
-    found, taken = {}, set()
+    found = {}
     group = None
     for index in range(max(len(upper), len(lower))):
         top = upper[index] if index < len(upper) else None
@@ -628,7 +628,6 @@ def _two_row_header(lookup, upper, lower):
                 continue
             if key != IGNORED and key not in found:
                 found[key] = (index, text if text in (top, bottom) else f"{bottom} ({group})")
-            taken.add(index)
             break
     return found
 
@@ -864,7 +863,8 @@ def _not_data(lookup, cells, across, read):
     texts = [_cell_text(cell) for _index, cell in filled]
     if sum(1 for text in texts if header_key(lookup, text) is not None) >= 2:
         return SKIP_HEADER
-    if _TOTALS.search(fold(texts[0])):
+    label = next((text for text in texts if not text.strip().isdigit()), "")  # after an STT
+    if _TOTALS.search(fold(label)):
         return SKIP_TOTALS
     if len(texts) >= 3 and _numbers_columns(texts):
         return SKIP_NUMBERS

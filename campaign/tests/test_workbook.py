@@ -354,10 +354,10 @@ def test_column_numbers_and_rows_with_only_their_number_are_not_read(tmp_path):
 
 def test_a_totals_row_is_not_read_but_a_resident_named_tong_is(tmp_path):
     def fill(sheet):
-        sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Tài khoản DVC"])
-        sheet.append(["Tống Văn Cộng", "014195000301", GUIDE, "Có"])
-        sheet.append(["Tổng số: 1 người", None, None, 1])
-        sheet.append(["Ghi chú: số liệu tính đến hết tháng 6."])
+        sheet.append(["STT", "Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Tài khoản DVC"])
+        sheet.append([1, "Tống Văn Cộng", "014195000301", GUIDE, "Có"])
+        sheet.append([2, "Tổng số: 1 người", None, None, 1])  # numbered like the rows above it
+        sheet.append([None, "Ghi chú: số liệu tính đến hết tháng 6."])
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
