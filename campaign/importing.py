@@ -61,6 +61,8 @@ class Problem:
         # One line each, composed: a header written "Số định\ndanh" or a sheet name typed
         # in decomposed Unicode reads as the secretary sees it.
         self.sheet, self.column = normalize_name(self.sheet), normalize_name(self.column)
+        if "\n" in self.message or "\r" in self.message:  # a cell's value quoted in it
+            self.message = normalize_name(self.message)
 
     def __str__(self):
         if self.sheet and self.row and self.column:

@@ -546,3 +546,18 @@ def test_error_workbook_of_a_real_file_writes_over_nothing(tmp_path):
     assert rows[3] == ["Lò Văn A", "12", GUIDE, 2, "02/05/2023", "Có", "Số định danh: sai"]
     assert [[c.value for c in row] for row in result["Tổng hợp"].iter_rows()] == [
         ["BÁO CÁO TỔNG HỢP", None], ["Xã Mường Lạn", 25]]
+
+
+def test_every_error_is_one_line_even_quoting_a_cell_typed_on_two(tmp_path):
+    def fill(sheet):
+        sheet.append(["Họ và tên", "Số định\ndanh", "Số định danh người hướng dẫn", "Mức định danh",
+                      "Ngày kích hoạt"])
+        sheet.append(["Lò Văn A", "014195000301", GUIDE, 2, "21/04\n2023"])
+        sheet.append(["Lò Văn B", "01419500030", GUIDE, None, None])
+
+    parsed = parse_sheet(tmp_path, fill)
+    assert [str(e) for e in parsed.errors] == [
+        "Trang Người dân, dòng 2, cột Ngày kích hoạt: Không đọc được ngày 21/04 2023; hãy ghi theo "
+        "ngày/tháng/năm, ví dụ 21/04/2023.",
+        "Trang Người dân, dòng 3, cột Số định danh: Số định danh phải có 12 chữ số (số này có 11 chữ số).",
+    ]
