@@ -561,3 +561,14 @@ def test_every_error_is_one_line_even_quoting_a_cell_typed_on_two(tmp_path):
         "ngày/tháng/năm, ví dụ 21/04/2023.",
         "Trang Người dân, dòng 3, cột Số định danh: Số định danh phải có 12 chữ số (số này có 11 chữ số).",
     ]
+
+
+def test_a_members_birth_year_alone_is_a_warning_too(tmp_path):
+    def fill(sheet):
+        sheet.append(["Mã đơn vị", "Họ và tên", "Số định danh", "Đối tượng", "Năm sinh", "Ngày sinh"])
+        sheet.append(["DX", "Lò Văn Hướng", GUIDE, "Cán bộ", 1995, 1995.0])
+
+    parsed = parse_sheet(tmp_path, fill, title="Thành viên")
+    assert not parsed.errors
+    assert [(w.row, w.column, w.code) for w in parsed.warnings] == [(2, "Ngày sinh", "detail_ignored")]
+    assert parsed.members[GUIDE].birth_date is None
