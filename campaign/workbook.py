@@ -765,7 +765,8 @@ def _fill_down(data, down):
 
 SKIP_HEADER, SKIP_NUMBERS, SKIP_HEADING, SKIP_TOTALS, SKIP_SIGNATURES = (
     "repeated_header", "column_numbers", "heading", "totals", "signatures")
-_TOTALS = re.compile(r"^(?:tong cong|tong so)\b|^(?:tong|cong)\s*(?:[:(]|\d|$)")
+# "Tổng cộng", "Tổng số: 25", "Cộng", "Cộng bản Nà Khá" (a subtotal); not "Tống Văn Cộng".
+_TOTALS = re.compile(r"^(?:tong cong|tong so|cong)\b|^tong\s*(?:[:(]|\d|$)")
 _SIGNATURE = re.compile(
     r"^(?:nguoi lap|lap bieu|nguoi tong hop|xac nhan|noi nhan|\(?ky ten|\(ky|tm[./ ]|t/m\b|kt[./ ]"
     r"|thu truong|bi thu|chu tich|truong cong an|truong ban|\W*(?:ghi chu|luu y)\s*:)"

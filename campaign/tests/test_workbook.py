@@ -356,12 +356,14 @@ def test_a_totals_row_is_not_read_but_a_resident_named_tong_is(tmp_path):
     def fill(sheet):
         sheet.append(["STT", "Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Tài khoản DVC"])
         sheet.append([1, "Tống Văn Cộng", "014195000301", GUIDE, "Có"])
+        sheet.append([None, "Cộng bản Nà Khá", None, None, 1])  # a subtotal
         sheet.append([2, "Tổng số: 1 người", None, None, 1])  # numbered like the rows above it
         sheet.append([None, "Ghi chú: số liệu tính đến hết tháng 6."])
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
-    assert [(w.row, w.code) for w in parsed.warnings] == [(3, "not_read_totals"), (4, "not_read_signatures")]
+    assert [(w.row, w.code) for w in parsed.warnings] == [
+        (3, "not_read_totals"), (4, "not_read_totals"), (5, "not_read_signatures")]
     assert parsed.residents["014195000301"].full_name == "Tống Văn Cộng"
 
 
