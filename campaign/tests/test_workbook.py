@@ -574,3 +574,14 @@ def test_a_members_birth_year_alone_is_a_warning_too(tmp_path):
     assert not parsed.errors
     assert [(w.row, w.column, w.code) for w in parsed.warnings] == [(2, "Ngày sinh", "detail_ignored")]
     assert parsed.members[GUIDE].birth_date is None
+
+
+def test_more_header_spellings_for_the_level_date_and_portal(tmp_path):
+    def fill(sheet):
+        sheet.append(["Họ tên người dân", "Số định danh cá nhân", "Số CCCD người HD",
+                      "Mức độ định danh điện tử", "Ngày kích hoạt VNeID", "Tài khoản Cổng DVCQG"])
+        sheet.append(["Lò Văn A", "014195000301", GUIDE, "2", "2/5/2023", "Đã đăng nhập"])
+
+    parsed = parse_sheet(tmp_path, fill)
+    assert not parsed.errors
+    assert read_back(parsed) == {("014195000301", GUIDE): (2, 2, "2023-05-02", True)}
