@@ -630,7 +630,9 @@ def _two_row_header(lookup, upper, lower):
             if key is None:
                 continue
             if key != IGNORED and key not in found:
-                found[key] = (index, text if text in (top, bottom) else f"{bottom} ({group})")
+                # Named in messages as written, the group added only where it tells the column.
+                plain = text in (top, bottom) or header_key(lookup, bottom) == key
+                found[key] = (index, (top if bottom is None else bottom) if plain else f"{bottom} ({group})")
             break
     return found
 
