@@ -60,6 +60,13 @@ class Problem:
     message: str = ""
     code: str = ""
 
+    def __post_init__(self):
+        # One line each, composed: a header written "Số định\ndanh" or a sheet name typed
+        # in decomposed Unicode reads as the secretary sees it.
+        self.sheet, self.column = normalize_name(self.sheet), normalize_name(self.column)
+        if "\n" in self.message or "\r" in self.message:  # a cell's value quoted in it
+            self.message = normalize_name(self.message)
+
     def __str__(self):
         if self.sheet and self.row and self.column:
             return _("Sheet %(sheet)s, row %(row)s, column %(column)s: %(message)s") % vars(self)
@@ -245,15 +252,24 @@ def _text(value):
     return normalize_name(value)
 
 
+_SLASH = re.compile(r"\s*/\s*")
+
+
+def _choice_key(value):
+    """A choice as looked up: folded, and "Đoàn viên / Hội viên" the same as "Đoàn viên/Hội viên"."""
+    return _SLASH.sub("/", fold(value))
+
+
 def _lookup(labels, aliases=None):
-    table = {fold(label): value for label, value in labels.items()}
-    table.update({fold(label): value for label, value in (aliases or {}).items()})
+    table = {_choice_key(label): value for label, value in labels.items()}
+    table.update({_choice_key(label): value for label, value in (aliases or {}).items()})
     return table
 
 
 UNIT_KINDS = _lookup(wb.UNIT_KINDS, wb.UNIT_KIND_ALIASES)
 MEMBER_CATEGORIES = _lookup(wb.MEMBER_CATEGORIES, wb.MEMBER_CATEGORY_ALIASES)
-RESIDENT_CATEGORIES = {**MEMBER_CATEGORIES, fold(wb.RESIDENT_LABEL): ResidentCategory.RESIDENT}
+RESIDENT_CATEGORIES = {**MEMBER_CATEGORIES, **_lookup(dict.fromkeys(
+    (wb.RESIDENT_LABEL, *wb.RESIDENT_LABEL_ALIASES), ResidentCategory.RESIDENT))}
 SEXES = {**_lookup(wb.SEXES), "m": "M", "f": "F", "nu gioi": "F", "nam gioi": "M"}
 
 
@@ -268,7 +284,7 @@ def _places():
 
 
 def _choice(table, value, choices):
-    found = table.get(fold(value))
+    found = table.get(_choice_key(value))
     if found is None:
         raise ValueError(
             _("“%(value)s” is not one of: %(choices)s.")
@@ -290,6 +306,24 @@ def _level(value):
     if match:
         return int(match.group(1))
     raise ValueError(_("The e-ID level must be 1 or 2 (blank if not activated yet)."))
+
+
+class SoftDetail(ValueError):
+    """A detail that counts for nothing and cannot be kept as written: a warning, the cell
+    left blank, not a reason to refuse the file."""
+
+
+def _birth_date(value):
+    """A birth date; the year alone ("1995", which Excel would read as a day in 1905) is a
+    soft detail: the day and month are not known."""
+    year = value
+    if isinstance(value, float) and value.is_integer():
+        year = int(value)
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+        year = int(value.strip())
+    if isinstance(year, int) and not isinstance(year, bool) and 1900 <= year <= 2100:
+        raise SoftDetail(_("Only the year of birth (%(year)d) is given.") % {"year": year})
+    return normalize_date(value)
 
 
 class _Row:
@@ -318,6 +352,10 @@ class _Row:
             return None
         try:
             return convert(value)
+        except SoftDetail as exc:
+            self.warn(key, f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
+                      "detail_ignored")
+            return None
         except ValueError as exc:
             self.error(key, str(exc), "invalid")
             return None
@@ -399,9 +437,20 @@ def _parse_workbook(path):
                 % {"sheet": spec.title}, "sheet_recognised",
             ))
     examples = wb.example_rows()
+    _read_sheets(parsed, book, examples)
+    if not parsed.sheets and not parsed.errors:
+        parsed.errors.append(Problem(message=_("The workbook's sheets are empty: there is nothing to "
+                                               "import."), code="no_rows"))
+    return parsed
+
+
+def _read_sheets(parsed, book, examples):
     for spec in wb.SHEETS:
         sheet = book.sheets.get(spec.key)
         if sheet is None:
+            continue
+        if sheet.empty:
+            parsed.warnings.append(Problem(sheet.title, 0, "", _("This sheet is empty: not read."), "empty_sheet"))
             continue
         parsed.sheets[spec.key] = sheet
         if not sheet.header_row:
@@ -420,6 +469,7 @@ def _parse_workbook(path):
             ))
         if sheet.missing:
             continue
+        _warn_set_aside(parsed, sheet)
         rows = sheet.rows
         sheet.rows = []  # the rows are read once; do not keep two copies
         if rows and rows[0][0] == sheet.header_row + 1 and _is_example(sheet, rows[0][1], examples[spec.key]):
@@ -430,7 +480,31 @@ def _parse_workbook(path):
         {"units": _parse_units, "members": _parse_members, "residents": _parse_residents}[spec.key](
             parsed, sheet, rows
         )
-    return parsed
+
+
+def _set_aside_reasons():
+    return {
+        wb.SKIP_HEADER: _("Not read: this row repeats the column headers."),
+        wb.SKIP_NUMBERS: _("Not read: this row numbers the columns."),
+        wb.SKIP_HEADING: _("Not read: a heading merged across the columns, not a row of the list."),
+        wb.SKIP_TOTALS: _("Not read: a totals row."),
+    }
+
+
+def _warn_set_aside(parsed, sheet):
+    """A warning for each row under the header that is not one of the list's (see
+    workbook._set_aside), so the secretary sees what was left out."""
+    reasons = _set_aside_reasons()
+    for first, last, code in sheet.skipped:
+        if code == wb.SKIP_SIGNATURES and first == last:
+            message = _("Row %(row)d under the list (place and date, signatures) was not read.") % {
+                "row": first}
+        elif code == wb.SKIP_SIGNATURES:
+            message = _("Rows %(first)d–%(last)d under the list (place and date, signatures) were "
+                        "not read.") % {"first": first, "last": last}
+        else:
+            message = reasons[code]
+        parsed.warnings.append(Problem(sheet.title, first, "", message, "not_read_" + code))
 
 
 def _is_example(sheet, cells, example):
@@ -508,11 +582,11 @@ def _parse_members(parsed, sheet, rows):
         row = _Row(parsed, sheet, number, cells)
         unit_code = row.read("unit_code", _unit_code, required=True)
         full_name = row.read("full_name", _name, required=True)
-        id_number = row.read("id_number", normalize_id_number, required=True)
+        id_number = row.read("id_number", _id_number, required=True)
         if id_number:
             parsed.member_ids_seen.add(id_number)
         category = row.read("category", lambda v: _choice(MEMBER_CATEGORIES, v, categories), required=True)
-        birth_date = row.read("birth_date", normalize_date)
+        birth_date = row.read("birth_date", _birth_date)
         phone = row.read_detail("phone", normalize_phone) or ""
         flags = {key: row.read(key, normalize_yes_no) or False for key in flag_keys}
         if row.failed:
@@ -533,12 +607,14 @@ def _parse_members(parsed, sheet, rows):
 
 
 class _Invalid:
-    """What a cell reader returns for a blank cell (`message` None) or a wrong one."""
+    """What a cell reader returns for a blank cell (`message` None) or a wrong one (`soft`:
+    a detail left blank with a warning, not an error)."""
 
-    __slots__ = ("message",)
+    __slots__ = ("message", "soft")
 
-    def __init__(self, message):
+    def __init__(self, message, soft=False):
         self.message = message
+        self.soft = soft
 
 
 BLANK = _Invalid(None)
@@ -555,7 +631,7 @@ def _cell_reader(convert, *, memo=True, limit=50_000):
         try:
             return convert(value)
         except ValueError as exc:
-            return _Invalid(str(exc))
+            return _Invalid(str(exc), isinstance(exc, SoftDetail))
 
     if not memo:
         return read
@@ -581,7 +657,7 @@ def _id_number(value):
     """normalize_id_number, with the common case (12 digits typed as text) first."""
     if value.__class__ is str and len(value) == 12 and value.isdigit() and value.isascii():
         return value
-    return normalize_id_number(value)
+    return normalize_id_number(value, workbook_cell=True)
 
 
 def _phone(value):
@@ -602,7 +678,7 @@ RESIDENT_CELLS = (
     ("activated_on", normalize_date, True, False, None),
     ("portal_used", normalize_yes_no, True, False, False),
     ("id_card_application", normalize_yes_no, True, False, False),
-    ("birth_date", normalize_date, True, False, None),
+    ("birth_date", _birth_date, True, False, None),
     ("sex", "sex", True, False, ""),
     ("phone", _phone, False, False, ""),
     ("address", _text, True, False, ""),
@@ -665,7 +741,7 @@ def _parse_residents(parsed, sheet, rows):
                     if required:
                         error(number, column, required_message, "required")
                         failed = True
-                elif key in SOFT_DETAILS:
+                elif key in SOFT_DETAILS or result.soft:
                     warnings.append(Problem(title, number, column, result.message + " " + left_blank,
                                             "detail_ignored"))
                 else:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from units.models import MemberCategory, UnitKind
-from units.normalize import fold
+from units.models import UNIT_CODE_VALIDATOR, MemberCategory, UnitKind
+from units.normalize import fold, normalize_id_number, normalize_name
 
 from .models import Place
 
@@ -51,6 +51,7 @@ class SheetSpec:
     title: str
     columns: tuple
     aliases: tuple = ()
+    ignored: tuple = ()  # headers of columns not read, recognised so as not to be taken for others
 
     def column(self, key):
         return next(c for c in self.columns if c.key == key)
@@ -76,6 +77,10 @@ UNIT_KIND_ALIASES = {
     "Hội Liên hiệp Phụ nữ": UnitKind.WOMENS_UNION,
     "Phụ nữ": UnitKind.WOMENS_UNION,
     "Hội Liên hiệp Thanh niên": UnitKind.YOUTH_FEDERATION,
+    "Đoàn TN": UnitKind.YOUTH_UNION,
+    "Đoàn TNCS": UnitKind.YOUTH_UNION,
+    "Hội PN": UnitKind.WOMENS_UNION,
+    "Hội LHTN Việt Nam": UnitKind.YOUTH_FEDERATION,
 }
 MEMBER_CATEGORIES = {
     "Cán bộ": MemberCategory.CADRE,
@@ -92,8 +97,19 @@ MEMBER_CATEGORY_ALIASES = {
     "Công chức / Viên chức": MemberCategory.CIVIL_SERVANT,
     "Công an": MemberCategory.ARMED_FORCES,
     "Quân đội": MemberCategory.ARMED_FORCES,
+    "Cán bộ Đoàn": MemberCategory.CADRE,
+    "Cán bộ Hội": MemberCategory.CADRE,
+    "Cán bộ Đoàn/Hội": MemberCategory.CADRE,
+    "Đoàn viên thanh niên": MemberCategory.MEMBER,
+    "Hội viên phụ nữ": MemberCategory.MEMBER,
+    "Lực lượng vũ trang (LLVT)": MemberCategory.ARMED_FORCES,
+    "LLVT": MemberCategory.ARMED_FORCES,
+    "Công an nhân dân": MemberCategory.ARMED_FORCES,
+    "CAND": MemberCategory.ARMED_FORCES,
+    "Bộ đội": MemberCategory.ARMED_FORCES,
 }
 RESIDENT_LABEL = "Người dân"
+RESIDENT_LABEL_ALIASES = ("Nhân dân",)
 SEXES = {"Nam": "M", "Nữ": "F"}
 PLACES = {
     "Tại nhà": Place.HOME,
@@ -109,47 +125,59 @@ PLACES = {
 LEVELS = ("1", "2")
 ERROR_HEADER = "Lỗi"
 
+BIRTH_DATE_ALIASES = ("Ngày, tháng, năm sinh", "Ngày tháng năm sinh", "Ngày/tháng/năm sinh")
+PHONE_ALIASES = ("Điện thoại", "SĐT", "Số ĐT")
+# Headers of columns secretaries add that are not read (unknown columns are ignored anyway):
+# named so that a repeated header row is known as one, and so that "Họ và tên" under a
+# "Người hướng dẫn" group is the guide's name, not the resident's.
+ROW_NUMBER_HEADERS = ("STT", "TT", "Số TT", "Số thứ tự")
+
 UNITS = SheetSpec("units", "Đơn vị", (
     Column("code", "Mã đơn vị", required=True, width=18, example="DOAN-XA-VD"),
     Column("name", "Tên đơn vị", required=True, width=36, example="Đoàn xã Ví Dụ"),
     Column("kind", "Loại", required=True, choices=tuple(UNIT_KINDS), width=14, example="Đoàn"),
     Column("parent_code", "Mã đơn vị cấp trên", width=20, example="HUYEN-DOAN-VD"),
-))
+), ignored=ROW_NUMBER_HEADERS)
 MEMBERS = SheetSpec("members", "Thành viên", (
     Column("unit_code", "Mã đơn vị", required=True, width=18, example="DOAN-XA-VD"),
-    Column("full_name", "Họ và tên", required=True, width=28, example="Lò Văn Ví Dụ"),
+    Column("full_name", "Họ và tên", required=True, width=28, example="Lò Văn Ví Dụ", aliases=("Họ tên",)),
     Column("id_number", "Số định danh", required=True, text=True, width=16,
            example="014095000001", aliases=("Số CCCD", "Số định danh cá nhân", "CCCD", "Số căn cước", "Số căn cước công dân",
                     "Số CCCD/ĐDCN", "Số ĐDCN", "Số CCCD/Số định danh")),
     Column("category", "Đối tượng", required=True, choices=tuple(MEMBER_CATEGORIES), width=22,
            example="Đoàn viên/Hội viên"),
-    Column("birth_date", "Ngày sinh", width=12, example="15/03/1995"),
-    Column("phone", "Số điện thoại", text=True, width=14, example="0912345678"),
+    Column("birth_date", "Ngày sinh", width=12, example="15/03/1995", aliases=BIRTH_DATE_ALIASES),
+    Column("phone", "Số điện thoại", text=True, width=14, example="0912345678", aliases=PHONE_ALIASES),
     Column("has_level2_account", "Định danh mức 2", choices=YES_NO, width=12, example=YES),
     Column("vneid_activated", "Đã kích hoạt VNeID", choices=YES_NO, width=12, example=YES),
     Column("portal_used", "Đã dùng Cổng DVC", choices=YES_NO, width=12, example=YES),
-), aliases=("Thanh vien", "Danh sách thành viên"))
+), aliases=("Thanh vien", "Danh sách thành viên"), ignored=(*ROW_NUMBER_HEADERS, "Chức vụ"))
 RESIDENTS = SheetSpec("residents", "Người dân", (
-    Column("full_name", "Họ và tên", required=True, width=28, example="Quàng Thị Ví Dụ"),
+    Column("full_name", "Họ và tên", required=True, width=28, example="Quàng Thị Ví Dụ",
+           aliases=("Họ tên", "Họ và tên người dân", "Họ tên người dân")),
     Column("id_number", "Số định danh", required=True, text=True, width=16,
            example="014195000002", aliases=("Số CCCD", "Số định danh cá nhân", "CCCD", "Số căn cước", "Số căn cước công dân",
                     "Số CCCD/ĐDCN", "Số ĐDCN", "Số CCCD/Số định danh")),
     Column("guide_id_number", "Số định danh người hướng dẫn", required=True, text=True,
            width=18, example="014095000001",
            aliases=("Số định danh của người hướng dẫn", "Số CCCD người hướng dẫn",
-                    "CCCD người hướng dẫn", "Số định danh cán bộ hướng dẫn")),
+                    "CCCD người hướng dẫn", "Số định danh cán bộ hướng dẫn", "Số định danh người HD",
+                    "Số CCCD người HD", "CCCD người HD")),
     Column("eid_level", "Mức định danh", choices=LEVELS, width=10, example="2",
-           aliases=("Mức độ định danh", "Mức tài khoản", "Mức độ")),
+           aliases=("Mức độ định danh", "Mức tài khoản", "Mức độ", "Mức độ tài khoản",
+                    "Mức định danh điện tử", "Mức độ định danh điện tử")),
     Column("activated_on", "Ngày kích hoạt", width=12, example="02/05/2023",
-           aliases=("Ngày kích hoạt tài khoản", "Ngày kích hoạt định danh")),
+           aliases=("Ngày kích hoạt tài khoản", "Ngày kích hoạt định danh", "Ngày kích hoạt VNeID",
+                    "Ngày kích hoạt tài khoản định danh điện tử")),
     Column("portal_used", "Tài khoản DVC", choices=YES_NO, width=10, example=YES,
            aliases=("Tài khoản Cổng DVC", "Cổng DVC", "Đã dùng Cổng DVC",
-                    "Tài khoản dịch vụ công")),
+                    "Tài khoản dịch vụ công", "Tài khoản DVCQG", "Tài khoản Cổng DVCQG", "Cổng DVCQG",
+                    "Tài khoản Cổng dịch vụ công", "Tài khoản Cổng Dịch vụ công Quốc gia")),
     Column("category", "Đối tượng", choices=(RESIDENT_LABEL, *MEMBER_CATEGORIES), width=20,
            example=RESIDENT_LABEL),
-    Column("birth_date", "Ngày sinh", width=12, example="20/10/1995"),
+    Column("birth_date", "Ngày sinh", width=12, example="20/10/1995", aliases=BIRTH_DATE_ALIASES),
     Column("sex", "Giới tính", choices=tuple(SEXES), width=8, example="Nữ"),
-    Column("phone", "Số điện thoại", text=True, width=14, example="0987654321"),
+    Column("phone", "Số điện thoại", text=True, width=14, example="0987654321", aliases=PHONE_ALIASES),
     Column("address", "Địa chỉ", width=30, example="Bản Ví Dụ, xã Ví Dụ"),
     Column("village", "Thôn, bản, tổ dân phố", width=16, aliases=("Thôn", "Bản", "Tổ dân phố")),
     Column("commune", "Xã, phường", width=16, aliases=("Xã", "Phường")),
@@ -157,10 +185,12 @@ RESIDENTS = SheetSpec("residents", "Người dân", (
     Column("place", "Hình thức", choices=tuple(PLACES), width=20, example="Tại nhà"),
     Column("id_card_application", "Thu hồ sơ CCCD", choices=YES_NO, width=10),
     Column("note", "Ghi chú", width=30),
-), aliases=("Nguoi dan", "Danh sách người dân"))
+), aliases=("Nguoi dan", "Danh sách người dân"), ignored=(
+    *ROW_NUMBER_HEADERS, "Người hướng dẫn", "Họ và tên người hướng dẫn", "Họ tên người hướng dẫn",
+    "Tên người hướng dẫn", "Đơn vị người hướng dẫn", "Đơn vị"))
 SHEETS = (UNITS, MEMBERS, RESIDENTS)
 
-HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_ROWS = 20
 
 # --- Errors a whole file can have ----------------------------------------------------------
 
@@ -185,8 +215,11 @@ class Sheet:
     title: str  # the name as written in the file
     header_row: int = 0  # as Excel shows it; 0 when no header row was found
     columns: dict = field(default_factory=dict)  # key -> 0-based column index
-    headers: dict = field(default_factory=dict)  # key -> header text as written
+    headers: dict = field(default_factory=dict)  # key -> header text as written, on one line
     rows: list = field(default_factory=list)  # (row number, [cells]) of non-blank rows
+    # Rows under the header that are not the list's: (first row, last row, reason code).
+    skipped: list = field(default_factory=list)
+    empty: bool = False  # no value at all in the rows where the header is looked for
 
     @property
     def missing(self):
@@ -428,7 +461,9 @@ def _read_with_calamine(path, fmt, max_rows):
             data = workbook.get_sheet_by_name(name)
             if data.total_height > max_rows + HEADER_SEARCH_ROWS:
                 raise too_many_rows(name, data.total_height)
-            return _sheet_from_rows(spec, name, data.iter_rows(), max_rows)
+            return _sheet_from_rows(spec, name, data.iter_rows(), max_rows,
+                                    merged=data.merged_cell_ranges or (),
+                                    first_column=data.start[1] if data.start else 0)
 
         not_read = {}
         for name in names:
@@ -486,27 +521,25 @@ def _read_with_openpyxl(path, max_rows):
 
 
 def _recognise_by_headers(names, sheets, rows_of, read, not_read):
-    """Sheets not named as the template's but whose header row has every required column of
-    one of the three (secretaries often keep their list on "Sheet1"): read as that sheet if
-    it is still missing, else noted in `not_read`. Returns spec key -> sheet name, for a
-    warning."""
+    """Sheets not named as the template's but whose header has every required column of one
+    of the three (secretaries often keep their list on "Sheet1"): read as that sheet if it is
+    still missing, else noted in `not_read`. Returns spec key -> sheet name, for a warning."""
     recognised = {}
     for name in names:
         if _spec_for(name) is not None:
             continue
         head = []
         for number, cells in enumerate(rows_of(name), start=1):
-            head.append({fold(c) for c in cells if isinstance(c, str) and c.strip()})
+            head.append((number, list(cells)))
             if number >= HEADER_SEARCH_ROWS:
                 break
         best = None
         for spec in SHEETS:
-            required = [c for c in spec.columns if c.required]
-            for texts in head:
-                if all(c.folded & texts for c in required):
-                    score = sum(1 for c in spec.columns if c.folded & texts)
-                    if best is None or score > best[0]:
-                        best = (score, spec)
+            found = _find_header(spec, head)
+            if found is None or not all(c.key in found[1] for c in spec.columns if c.required):
+                continue
+            if best is None or len(found[1]) > best[0]:
+                best = (len(found[1]), spec)
         if best is None:
             continue
         spec = best[1]
@@ -518,53 +551,350 @@ def _recognise_by_headers(names, sheets, rows_of, read, not_read):
     return recognised
 
 
-def _sheet_from_rows(spec, title, rows, max_rows):
-    """Find the header within the first rows (a title, blank rows or merged cells may sit
-    above it), map the columns, and keep the non-blank rows under it with their numbers."""
-    sheet = Sheet(spec=spec, title=title)
-    lookup = {}
+IGNORED = ""  # the key of a header recognised as one the importer does not read
+
+
+def _lookup_for(spec):
+    """{folded header: column key} for `spec`, its ignored headers mapped to IGNORED."""
+    lookup = {fold(name): IGNORED for name in spec.ignored}
     for column in spec.columns:
         for name in column.folded:
             lookup[name] = column.key
+    return lookup
+
+
+_BRACKETED = re.compile(r"[(\[][^)\]]*[)\]]")
+_MARKS = re.compile(r"[\s*:.]+$")
+_NO_BRACKETS = str.maketrans("()[]", "    ")
+# Names the guide ("người hướng dẫn", "cán bộ HD"), not the resident ("người được hướng dẫn").
+_GUIDE = re.compile(r"(?<!duoc )\b(?:huong dan|hd)\b")
+
+
+def header_key(lookup, text):
+    """The column a header names: as written, or with the note in brackets secretaries add
+    read as part of the name ("Số định danh (người hướng dẫn)") or, failing that, left out
+    ("Ngày kích hoạt (ngày/tháng/năm)", "Họ và tên (*)"), a trailing "*" or ":" too."""
+    folded = fold(text)
+    key = lookup.get(folded)
+    if key is not None or not ("(" in folded or "[" in folded or _MARKS.search(folded)):
+        return key
+    variants = [_MARKS.sub("", folded.translate(_NO_BRACKETS))]
+    notes = " ".join(_BRACKETED.findall(folded))
+    if not _GUIDE.search(notes):
+        # A note about the guide ("Ngày sinh (người hướng dẫn)") is not left out: the column
+        # is the guide's, not the resident's.
+        variants.append(_MARKS.sub("", _BRACKETED.sub(" ", folded)))
+    for variant in variants:
+        key = lookup.get(fold(variant))
+        if key is not None:
+            return key
+    return None
+
+
+def _header_cells(lookup, cells):
+    """{key: (index, text)} of the cells of one row that are headers of the sheet."""
+    found = {}
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str) and cell.strip():
+            key = header_key(lookup, cell)
+            if key and key not in found:
+                found[key] = (index, cell)
+    return found
+
+
+def _two_row_header(lookup, upper, lower):
+    """{key: (index, text)} of a header written on two rows: a group title above (merged
+    across its columns) with the columns' names below, and the other columns' names merged
+    down both rows (so written in the upper row only). A name under a group is read with
+    the group when together they are a header ("Số định danh" under "Người hướng dẫn")."""
+    found = {}
+    group = None
+    for index in range(max(len(upper), len(lower))):
+        top = upper[index] if index < len(upper) else None
+        bottom = lower[index] if index < len(lower) else None
+        top = top.strip() if isinstance(top, str) and top.strip() else None
+        bottom = bottom.strip() if isinstance(bottom, str) and bottom.strip() else None
+        if bottom is None:
+            group = None
+            candidates = [top] if top else []
+        else:
+            # A group title spans the columns to its right whose top cell is blank.
+            group = top or group
+            candidates = [f"{bottom} {group}", f"{group} {bottom}"] if group else []
+            if not (group and _GUIDE.search(fold(group))):
+                # Under "Người hướng dẫn" a name is the guide's (their phone is not the
+                # resident's), unless with the group it names a column.
+                candidates.append(bottom)
+        for text in candidates:
+            key = header_key(lookup, text)
+            if key is None:
+                continue
+            if key != IGNORED and key not in found:
+                # Named in messages as written, the group added only where it tells the column.
+                plain = text in (top, bottom) or header_key(lookup, bottom) == key
+                found[key] = (index, (top if bottom is None else bottom) if plain else f"{bottom} ({group})")
+            break
+    return found
+
+
+def _find_header(spec, head):
+    """The header among the first rows `head` ([(number, cells)]): the row naming the most
+    of the sheet's columns, joined with the row above or below it when the header is written
+    on two rows. Returns (last header row number, {key: (index, text)}) or None."""
+    lookup = _lookup_for(spec)
     best = None
+    for position, (number, cells) in enumerate(head):
+        found = _header_cells(lookup, cells)
+        if found and (best is None or len(found) > len(best[2])):
+            best = (position, number, found)
+    if best is None:
+        return None
+    position, number, found = best
+    for upper, lower in ((position, position + 1), (position - 1, position)):
+        if upper < 0 or lower >= len(head) or _has_id_like(head[lower][1]) or _has_id_like(head[upper][1]):
+            continue
+        joined = _two_row_header(lookup, head[upper][1], head[lower][1])
+        if len(joined) > len(found) and set(joined) >= set(found):
+            return head[lower][0], joined
+    return number, found
+
+
+def _has_id_like(cells):
+    """Whether a row holds what looks like an ID number (a header row never does)."""
+    for cell in cells:
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool) and abs(cell) >= 1e8:
+            return True
+        if isinstance(cell, str) and sum(ch.isdigit() for ch in cell) >= 9:
+            return True
+    return False
+
+
+def _sheet_from_rows(spec, title, rows, max_rows, merged=(), first_column=0):
+    """Find the header within the first rows (a title, blank rows or merged cells may sit
+    above it, it may take two rows), map the columns, and keep the rows under it that hold
+    a value in one of the mapped columns, with their numbers (unknown columns are ignored:
+    a row with only its STT filled in is blank). `merged`: the sheet's merged ranges as
+    ((first row, first column), (last row, last column)), 0-based, the columns counted from
+    the sheet's first, `first_column`."""
+    sheet = Sheet(spec=spec, title=title)
     buffered = []
     rows = iter(rows)
     for number, cells in enumerate(rows, start=1):
-        cells = list(cells)
-        buffered.append((number, cells))
-        found = {}
-        for index, cell in enumerate(cells):
-            if isinstance(cell, str) and cell.strip():
-                key = lookup.get(fold(cell))
-                if key and key not in found:
-                    found[key] = (index, cell.strip())
-        if found and (best is None or len(found) > len(best[1])):
-            best = (number, found)
+        buffered.append((number, list(cells)))
         if number >= HEADER_SEARCH_ROWS:
             break
-    if best is None:
+    found = _find_header(spec, buffered)
+    if found is None:
+        sheet.empty = all(_blank_row(cells) for _number, cells in buffered)
         return sheet
-    sheet.header_row = best[0]
-    sheet.columns = {key: index for key, (index, _text) in best[1].items()}
-    sheet.headers = {key: text for key, (_index, text) in best[1].items()}
+    sheet.header_row, columns = found
+    sheet.columns = {key: index for key, (index, _text) in columns.items()}
+    sheet.headers = {key: normalize_name(text) for key, (_index, text) in columns.items()}
+    indexes = sorted(sheet.columns.values())
     data = sheet.rows
     for number, cells in buffered:
-        if number > sheet.header_row and not _blank_row(cells):
+        if number > sheet.header_row and not _blank_row(cells, indexes):
             data.append((number, cells))
     if max_rows and len(data) > max_rows:
         raise too_many_rows(title, len(buffered))
     for number, cells in enumerate(rows, start=len(buffered) + 1):
-        if not _blank_row(cells):
+        if not _blank_row(cells, indexes):
             if max_rows and len(data) >= max_rows:
                 raise too_many_rows(title, number)
             data.append((number, cells if isinstance(cells, list) else list(cells)))
+    spans = _merged_spans(merged, first_column, sheet.header_row)
+    if spans[0]:
+        _fill_down(data, spans[0])
+    sheet.rows, sheet.skipped = _set_aside(sheet, data, spans[1])
     return sheet
 
 
-def _blank_row(cells):
+def _blank_row(cells, indexes=None):
+    """Whether the row has no value (in the columns at `indexes`, when given)."""
+    if indexes is not None:
+        count = len(cells)
+        for index in indexes:
+            if index < count:
+                cell = cells[index]
+                if cell is not None and cell != "" and not (cell.__class__ is str and not cell.strip()):
+                    return False
+        return True
     for cell in cells:
         if cell is not None and cell != "" and not (isinstance(cell, str) and not cell.strip()):
             return False
+    return True
+
+
+def _merged_spans(merged, first_column, header_row):
+    """The merged ranges below the header: ({column: [(first row, last row)]} of ranges down
+    one column, {row: (first column, last column)} of ranges across columns), rows numbered
+    as Excel shows them, columns as indexes into the rows' cells."""
+    down, across = {}, {}
+    for (top, left), (bottom, right) in merged or ():
+        if top + 1 <= header_row:
+            continue
+        left, right = left - first_column, right - first_column
+        if left == right and bottom > top:
+            down.setdefault(left, []).append((top + 1, bottom + 1))
+        elif right > left and bottom == top:
+            across[top + 1] = (left, right)
+    return down, across
+
+
+def _fill_down(data, down):
+    """A value merged down several rows of a column (one guide's ID beside all the residents
+    they guided) belongs to each of those rows, as the sheet shows it."""
+    by_number = {number: cells for number, cells in data}
+    for column, ranges in down.items():
+        for top, bottom in ranges:
+            source = by_number.get(top)
+            if source is None or column >= len(source):
+                continue
+            value = source[column]
+            for number in range(top + 1, bottom + 1):
+                cells = by_number.get(number)
+                if cells is None:
+                    continue
+                if column >= len(cells):
+                    cells.extend([None] * (column + 1 - len(cells)))
+                if _blank_row([cells[column]]):
+                    cells[column] = value
+
+
+# --- Rows under the header that are not the list's ----------------------------------------
+# What real files hold besides the list: the columns' numbers under the header ("(1)", "(2)"
+# ...), the header repeated where two lists were pasted one under the other, a heading merged
+# across the columns ("Xã Mường Lạn"), a totals row, and under the list the place and date,
+# "Người lập biểu", the signatures and the signers' names. None of these holds an ID number
+# (a unit code on the units sheet): a row that does is always read as data.
+
+SKIP_HEADER, SKIP_NUMBERS, SKIP_HEADING, SKIP_TOTALS, SKIP_SIGNATURES = (
+    "repeated_header", "column_numbers", "heading", "totals", "signatures")
+# "Tổng cộng", "Tổng số: 25", "Cộng", "Cộng bản Nà Khá" (a subtotal); not "Tống Văn Cộng".
+_TOTALS = re.compile(r"^(?:tong cong|tong so|cong)\b|^tong\s*(?:[:(]|\d|$)")
+_SIGNATURE = re.compile(
+    r"^(?:nguoi lap|lap bieu|nguoi tong hop|xac nhan|noi nhan|\(?ky ten|\(ky|tm[./ ]|t/m\b|kt[./ ]"
+    r"|thu truong|bi thu|chu tich|truong cong an|truong ban|\W*(?:ghi chu|luu y)\s*:)"
+    r"|\bngay\W*\d*\W*thang\W*\d*\W*nam\b|ghi ro ho (?:va )?ten"
+)
+_COLUMN_NUMBER = re.compile(r"^\(?(\d{1,2}|[a-z])\)?$")
+SIGNATURE_CELLS = 3  # a signature block's row holds at most this many cells
+_KIND_NAMES = {fold(name) for name in (*UNIT_KINDS, *UNIT_KIND_ALIASES)}
+
+
+def _set_aside(sheet, data, across):
+    """Split `data` into the list's rows and the rows that are not (see above): returns
+    (rows, [(first row, last row, reason code)])."""
+    keys = _key_indexes(sheet)
+    read = set(sheet.columns.values())
+    skipped = []
+    kept = []
+    lookup = _lookup_for(sheet.spec)
+    units = sheet.spec.key == "units"
+    for number, cells in data:
+        if not units and _holds_id(keys, cells) or _holds_key(sheet, keys, cells):
+            kept.append((number, cells))
+            continue
+        reason = _not_data(lookup, cells, across.get(number), read)
+        if reason:
+            skipped.append((number, number, reason))
+        else:
+            kept.append((number, cells))
+    # The block under the list: from a row that reads as a signature or place and date to
+    # the end, every row sparse and without an ID number.
+    start = None
+    for position in range(len(kept) - 1, -1, -1):
+        number, cells = kept[position]
+        texts = [c for c in cells if not _blank_row([c])]
+        if len(texts) > SIGNATURE_CELLS or _holds_key(sheet, keys, cells):
+            break
+        if any(isinstance(c, str) and _SIGNATURE.search(fold(c)) for c in texts):
+            start = position
+    if start is not None:
+        skipped.append((kept[start][0], kept[-1][0], SKIP_SIGNATURES))
+        kept = kept[:start]
+    skipped.sort()
+    return kept, skipped
+
+
+def _key_indexes(sheet):
+    names = ("code",) if sheet.spec.key == "units" else ("id_number", "guide_id_number")
+    return [sheet.columns[name] for name in names if name in sheet.columns]
+
+
+def _holds_id(indexes, cells):
+    """The common case first: an ID number typed as 12 digits."""
+    for index in indexes:
+        if index < len(cells):
+            value = cells[index]
+            if value.__class__ is str and len(value) == 12 and value.isdigit():
+                return True
+    return False
+
+
+def _holds_key(sheet, indexes, cells):
+    """Whether the row holds an ID number in its column; on the units sheet, a unit code
+    with a unit kind beside it (a signer's name without diacritics would pass for a code)."""
+    if sheet.spec.key == "units":
+        index = sheet.columns.get("kind")
+        kind = cells[index] if index is not None and index < len(cells) else None
+        if not (isinstance(kind, str) and fold(kind) in _KIND_NAMES):
+            return False
+    for index in indexes:
+        value = cells[index] if index < len(cells) else None
+        if value.__class__ is str and len(value) == 12 and value.isdigit():
+            return True  # the common case, first
+        if _blank_row([value]):
+            continue
+        if sheet.spec.key == "units":
+            if isinstance(value, str) and UNIT_CODE_VALIDATOR.regex.match(value.strip().replace(" ", "")):
+                return True
+            continue
+        try:
+            normalize_id_number(value)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def _not_data(lookup, cells, across, read):
+    """The reason code when a row without an ID number is not one of the list's, else None.
+    `across`: the row's range merged across columns, if any; `read`: the columns read."""
+    filled = [(index, cell) for index, cell in enumerate(cells) if not _blank_row([cell])]
+    if not filled:
+        return None
+    if across and all(across[0] <= index <= across[1] for index, _cell in filled if index in read):
+        return SKIP_HEADING  # "I | XÃ MƯỜNG LẠN": the numbering column is not read
+    texts = [_cell_text(cell) for _index, cell in filled]
+    if sum(1 for text in texts if header_key(lookup, text) is not None) >= 2:
+        return SKIP_HEADER
+    label = next((text for text in texts if not text.strip().isdigit()), "")  # after an STT
+    if _TOTALS.search(fold(label)):
+        return SKIP_TOTALS
+    if len(texts) >= 3 and _numbers_columns(texts):
+        return SKIP_NUMBERS
+    return None
+
+
+def _cell_text(cell):
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return str(cell)
+
+
+def _numbers_columns(texts):
+    """Whether the cells count the columns: "(1) (2) (3)", "1 2 3", "A B 1 2 3"."""
+    previous = {}
+    for text in texts:
+        match = _COLUMN_NUMBER.match(fold(text))
+        if not match:
+            return False
+        label = match.group(1)
+        kind, value = ("digit", int(label)) if label.isdigit() else ("letter", ord(label))
+        if kind in previous and value != previous[kind] + 1:
+            return False
+        previous[kind] = value
     return True
 
 
@@ -687,15 +1017,20 @@ def write_error_workbook(path, fmt, problems, out):
     if workbook is None:
         workbook = _copy_to_openpyxl(path)
     red = PatternFill("solid", fgColor="F8D7DA")
+    problems = {normalize_name(title): rows for title, rows in problems.items()}  # as Problem names them
     for sheet in workbook.worksheets:
-        rows = problems.get(sheet.title)
+        rows = problems.get(normalize_name(sheet.title))
         header_row = _header_row_of(sheet)
-        column = _error_column(sheet, header_row)
-        for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=column, max_col=column):
-            cell.value = None
-            cell.fill = PatternFill()
+        column = _previous_error_column(sheet, header_row)
+        if column:  # a previous error workbook uploaded again: its reasons are cleared
+            for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=column, max_col=column):
+                cell.value = None
+                cell.fill = PatternFill()
         if not rows:
             continue
+        # After every column the sheet uses (a header on two rows, or a column without a
+        # header, must not be written over).
+        column = column or sheet.max_column + 1
         sheet.cell(row=header_row, column=column, value=ERROR_HEADER).font = Font(bold=True, color="B3261E")
         sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 60
         for row, reasons in rows.items():
@@ -710,21 +1045,31 @@ def write_error_workbook(path, fmt, problems, out):
 
 
 def _header_row_of(sheet):
+    """The sheet's (last) header row: found as the import found it, by the sheet's name or,
+    for a list kept on "Sheet1", by its headers; 1 when it is none of the three."""
+    head = [(number, list(cells)) for number, cells in
+            enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1)]
     spec = _spec_for(sheet.title)
-    if spec is None:
-        return 1
-    found = _sheet_from_rows(spec, sheet.title, sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), 0)
-    return found.header_row or 1
+    specs = [spec] if spec is not None else SHEETS
+    best = None
+    for candidate in specs:
+        found = _find_header(candidate, head)
+        if found is None:
+            continue
+        if spec is None and not all(c.key in found[1] for c in candidate.columns if c.required):
+            continue
+        if best is None or len(found[1]) > best[0]:
+            best = (len(found[1]), found[0])
+    return best[1] if best else 1
 
 
-def _error_column(sheet, header_row):
-    last = 0
-    for cell in sheet[header_row]:
-        if isinstance(cell.value, str) and fold(cell.value) == fold(ERROR_HEADER):
-            return cell.column
-        if cell.value not in (None, ""):
-            last = cell.column
-    return last + 1
+def _previous_error_column(sheet, header_row):
+    """The column headed “Lỗi” (an error workbook uploaded again), or None."""
+    for row in sheet.iter_rows(min_row=1, max_row=header_row):
+        for cell in row:
+            if isinstance(cell.value, str) and fold(cell.value) == fold(ERROR_HEADER):
+                return cell.column
+    return None
 
 
 def _copy_to_openpyxl(path):

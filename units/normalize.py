@@ -75,12 +75,14 @@ def fold(value):
 # --- Personal ID number ------------------------------------------------------------------
 
 
-def normalize_id_number(value):
+def normalize_id_number(value, *, workbook_cell=False):
     """The 12-digit personal ID number (số định danh cá nhân / CCCD).
 
     Spaces, dots and dashes inside are dropped. A number typed into Excel as a number loses
-    its leading zero (every province code starts with 0): 11 digits from a numeric cell, or
-    an integer, get the zero back.
+    its leading zero (every province code starts with 0): 11 digits from a numeric cell (an
+    integer or a float) get the zero back. 11 digits typed on a form get it back too (the
+    zero is easy to leave out on a phone); in a workbook cell (`workbook_cell`) typed as
+    text they are an error: interfaces.md restores the zero of numeric cells only.
     """
     if is_blank(value):
         raise ValueError(_("The ID number is missing."))
@@ -99,11 +101,15 @@ def normalize_id_number(value):
         if text.endswith(".0") and text[:-2].isdigit():  # a number read back as text
             text = text[:-2]
         digits = _SEPARATORS.sub("", text)
-        if len(digits) == 11 and digits.isdigit() and not digits.startswith("0"):
-            # Excel dropped the leading zero and the cell was later turned into text.
-            digits = "0" + digits
     if not (digits.isascii() and digits.isdigit()):
         raise ValueError(_("The ID number may contain only digits."))
+    if len(digits) == 11 and not digits.startswith("0") and isinstance(value, str):
+        if not workbook_cell:
+            return "0" + digits
+        # Typed as text, so not Excel's doing: most likely the zero was left out, but it may
+        # be a wrong digit.
+        raise ValueError(_("The ID number must have 12 digits (this one has 11: is the leading 0 "
+                           "missing?)."))
     if len(digits) != 12:
         raise ValueError(
             _("The ID number must have 12 digits (this one has %(count)d).") % {"count": len(digits)}
@@ -209,7 +215,7 @@ def normalize_date(value):
         if not 1 <= value < 2958466:  # Excel's serials run from 1900-01-01 to 9999-12-31
             raise ValueError(_("This is not a date."))
         return EXCEL_EPOCH + datetime.timedelta(days=int(value))
-    text = str(value).strip()
+    text = str(value).strip().lstrip("'’`")  # Excel's apostrophe, typed to keep the text
     text = re.split(r"[ T]", text, maxsplit=1)[0]
     if text.isdigit() and len(text) <= 5:
         return normalize_date(int(text))
@@ -230,9 +236,9 @@ def normalize_date(value):
 
 
 YES_WORDS = {"co", "x", "1", "true", "yes", "y", "dung", "roi", "da", "da co", "co roi",
-             "da kich hoat", "da dung", "da su dung", "✓", "✔", "√", "v"}
+             "da kich hoat", "da dung", "da su dung", "da dang nhap", "da dang ky", "✓", "✔", "√", "v"}
 NO_WORDS = {"khong", "0", "false", "no", "n", "chua", "-", "chua co", "chua kich hoat",
-            "chua dung", "chua su dung", "khong co"}
+            "chua dung", "chua su dung", "chua dang nhap", "chua dang ky", "khong co"}
 
 
 def normalize_yes_no(value):

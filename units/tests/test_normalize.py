@@ -14,7 +14,7 @@ from units.normalize import (
     ("014090001234", "014090001234"),
     (14090001234, "014090001234"),            # numeric Excel cell lost its leading zero
     (14090001234.0, "014090001234"),          # ... read back as a float
-    ("14090001234", "014090001234"),          # ... then turned into text
+    ("14090001234", "014090001234"),          # typed on a form without its zero
     ("014 090 001 234", "014090001234"),
     ("014.090.001.234", "014090001234"),
     ("014-090-001-234", "014090001234"),
@@ -38,6 +38,14 @@ def test_id_number_that_is_not_12_digits_is_an_error(raw):
 def test_id_number_error_says_how_many_digits_it_has():
     with pytest.raises(ValueError, match="10"):
         normalize_id_number("0140900012")
+
+
+@pytest.mark.parametrize("raw", ["14090001234", "14090001234.0", "14 090 001 234"])
+def test_eleven_digits_in_a_workbook_text_cell_are_an_error_that_asks_about_the_zero(raw):
+    # interfaces.md restores the zero of a numeric cell only; text is "anything else".
+    with pytest.raises(ValueError, match="số 0 ở đầu"):
+        normalize_id_number(raw, workbook_cell=True)
+    assert normalize_id_number(14090001234, workbook_cell=True) == "014090001234"
 
 
 def test_id_number_with_a_known_province_and_matching_birth_has_no_warning():
@@ -121,6 +129,8 @@ def test_fold_ignores_case_diacritics_d_bar_and_spaces():
     (45037, datetime.date(2023, 4, 21)),          # Excel serial number
     (45037.0, datetime.date(2023, 4, 21)),
     ("45037", datetime.date(2023, 4, 21)),
+    ("'21/04/2023", datetime.date(2023, 4, 21)),  # typed with Excel's text apostrophe
+    ("21/4/2023\u00a0", datetime.date(2023, 4, 21)),
     (datetime.datetime(2023, 4, 21, 8, 30), datetime.date(2023, 4, 21)),
     (datetime.date(2023, 4, 21), datetime.date(2023, 4, 21)),
     ("", None),
@@ -141,6 +151,7 @@ def test_unreadable_or_impossible_date_is_an_error(raw):
     ("TRUE", True), (True, True), ("Không", False), ("khong", False), ("0", False), (0, False),
     ("FALSE", False), (False, False), ("", False), (None, False),
     ("Đã có", True), ("đã kích hoạt", True), ("✓", True), ("Chưa", False), ("chưa kích hoạt", False),
+    ("Đã đăng nhập", True), ("Chưa đăng ký", False),
 ])
 def test_yes_no(raw, expected):
     assert normalize_yes_no(raw) is expected
