@@ -64,6 +64,7 @@ class Problem:
         # One line each, composed: a header written "Số định\ndanh" or a sheet name typed
         # in decomposed Unicode reads as the secretary sees it.
         self.sheet, self.column = normalize_name(self.sheet), normalize_name(self.column)
+        self.row = int(self.row)  # a RowNumber names its sheet in `sheet` already
         if "\n" in self.message or "\r" in self.message:  # a cell's value quoted in it
             self.message = normalize_name(self.message)
 
@@ -75,6 +76,31 @@ class Problem:
         if self.sheet:
             return _("Sheet %(sheet)s: %(message)s") % vars(self)
         return self.message
+
+
+class RowNumber(int):
+    """A row number as Excel shows it, on a second (third...) list of a kind: a sheet per
+    month or per village. Where a message names a row, it names that sheet too."""
+
+    def __new__(cls, number, sheet):
+        row = super().__new__(cls, number)
+        row.sheet = sheet
+        return row
+
+    def __getnewargs__(self):
+        return int(self), self.sheet
+
+    def __str__(self):
+        return _("%(row)d (sheet “%(sheet)s”)") % {"row": self, "sheet": self.sheet.title}
+
+
+def _other_row(number, sheet, first_sheets):
+    """How a message about a row of `sheet` names another row of the same kind of list: by
+    its number, and by its sheet too when that is another one."""
+    other = getattr(number, "sheet", None) or first_sheets.get(sheet.spec.key)
+    if other is sheet:
+        return str(int(number))
+    return _("%(row)d (sheet “%(sheet)s”)") % {"row": number, "sheet": other.title}
 
 
 @dataclass
@@ -157,6 +183,7 @@ class ParsedWorkbook:
     path: str = ""
     format: str = ""
     sheets: dict = field(default_factory=dict)  # spec key -> workbook.Sheet (rows dropped)
+    read_titles: list = field(default_factory=list)  # every sheet read, in reading order
     units: dict = field(default_factory=dict)  # code -> UnitRow
     members: dict = field(default_factory=dict)  # id number -> MemberRow
     residents: dict = field(default_factory=dict)  # id number -> ResidentRow
@@ -422,20 +449,18 @@ def _parse_workbook(path):
         ))
         return parsed
     titles = {spec.key: spec.title for spec in wb.SHEETS}
-    for name, key in book.not_read.items():
-        parsed.warnings.append(Problem(
-            name, 0, "",
-            _("This sheet looks like a “%(sheet)s” list but was not read: the rows of “%(used)s” "
-              "were. Copy its rows into that sheet and import again.")
-            % {"sheet": titles[key], "used": book.sheets[key].title}, "sheet_not_read",
-        ))
-    for spec in wb.SHEETS:
-        if spec.key in book.recognised:
+    for name, key in book.recognised.items():
+        if book.sheets[key].title == name:
             parsed.warnings.append(Problem(
-                book.recognised[spec.key], 0, "",
-                _("Read as the “%(sheet)s” sheet, recognised by its column headers.")
-                % {"sheet": spec.title}, "sheet_recognised",
+                name, 0, "", _("Read as the “%(sheet)s” sheet, recognised by its column headers.")
+                % {"sheet": titles[key]}, "sheet_recognised",
             ))
+    for sheet in book.also:
+        parsed.warnings.append(Problem(
+            sheet.title, 0, "",
+            _("Read as a “%(sheet)s” list too: its rows are imported with those of “%(first)s”.")
+            % {"sheet": titles[sheet.spec.key], "first": book.sheets[sheet.spec.key].title}, "sheet_also_read",
+        ))
     examples = wb.example_rows()
     _read_sheets(parsed, book, examples)
     if not parsed.sheets and not parsed.errors:
@@ -446,40 +471,52 @@ def _parse_workbook(path):
 
 def _read_sheets(parsed, book, examples):
     for spec in wb.SHEETS:
-        sheet = book.sheets.get(spec.key)
-        if sheet is None:
+        first = book.sheets.get(spec.key)
+        if first is None:
             continue
-        if sheet.empty:
-            parsed.warnings.append(Problem(sheet.title, 0, "", _("This sheet is empty: not read."), "empty_sheet"))
-            continue
-        parsed.sheets[spec.key] = sheet
-        if not sheet.header_row:
-            parsed.errors.append(Problem(
-                sheet.title, 0, "",
-                _("No header row found in the first %(count)d rows; the headers are: %(headers)s.")
-                % {"count": wb.HEADER_SEARCH_ROWS,
-                   "headers": ", ".join(c.header for c in spec.columns if c.required)},
-                "no_header",
-            ))
-            continue
-        for column in sheet.missing:
-            parsed.errors.append(Problem(
-                sheet.title, sheet.header_row, column.header,
-                _("This required column is missing."), "missing_column",
-            ))
-        if sheet.missing:
-            continue
-        _warn_set_aside(parsed, sheet)
-        rows = sheet.rows
-        sheet.rows = []  # the rows are read once; do not keep two copies
-        if rows and rows[0][0] == sheet.header_row + 1 and _is_example(sheet, rows[0][1], examples[spec.key]):
-            parsed.warnings.append(Problem(
-                sheet.title, rows[0][0], "", _("The template's example row was skipped."), "example",
-            ))
-            rows = rows[1:]
-        {"units": _parse_units, "members": _parse_members, "residents": _parse_residents}[spec.key](
-            parsed, sheet, rows
-        )
+        for sheet in [first, *(s for s in book.also if s.spec.key == spec.key)]:
+            _read_sheet(parsed, spec, sheet, examples)
+
+
+def _read_sheet(parsed, spec, sheet, examples):
+    if sheet.empty:
+        parsed.warnings.append(Problem(sheet.title, 0, "", _("This sheet is empty: not read."), "empty_sheet"))
+        return
+    parsed.read_titles.append(sheet.title)
+    if spec.key not in parsed.sheets:
+        parsed.sheets[spec.key] = sheet  # rows there are plain numbers
+        renumber = False
+    else:
+        renumber = True  # a further list of the kind: its rows name their sheet
+    if not sheet.header_row:
+        parsed.errors.append(Problem(
+            sheet.title, 0, "",
+            _("No header row found in the first %(count)d rows; the headers are: %(headers)s.")
+            % {"count": wb.HEADER_SEARCH_ROWS,
+               "headers": ", ".join(c.header for c in spec.columns if c.required)},
+            "no_header",
+        ))
+        return
+    for column in sheet.missing:
+        parsed.errors.append(Problem(
+            sheet.title, sheet.header_row, column.header,
+            _("This required column is missing."), "missing_column",
+        ))
+    if sheet.missing:
+        return
+    _warn_set_aside(parsed, sheet)
+    rows = sheet.rows
+    sheet.rows = []  # the rows are read once; do not keep two copies
+    if rows and rows[0][0] == sheet.header_row + 1 and _is_example(sheet, rows[0][1], examples[spec.key]):
+        parsed.warnings.append(Problem(
+            sheet.title, rows[0][0], "", _("The template's example row was skipped."), "example",
+        ))
+        rows = rows[1:]
+    if renumber:
+        rows = [(RowNumber(number, sheet), cells) for number, cells in rows]
+    {"units": _parse_units, "members": _parse_members, "residents": _parse_residents}[spec.key](
+        parsed, sheet, rows
+    )
 
 
 def _set_aside_reasons():
@@ -555,8 +592,8 @@ def _parse_units(parsed, sheet, rows):
         if other is None:
             parsed.units[code] = record
         elif (other.name, other.kind, other.parent_code) != (name, kind, parent_code):
-            row.error("code", _("Unit code %(code)s is also on row %(other)d, with different "
-                                "details; keep one row.") % {"code": code, "other": other.row},
+            row.error("code", _("Unit code %(code)s is also on row %(other)s, with different "
+                                "details; keep one row.") % {"code": code, "other": _other_row(other.row, sheet, parsed.sheets)},
                       "conflicting_duplicate")
     # A parent chain inside the file that loops back on itself.
     for code, record in parsed.units.items():
@@ -601,8 +638,8 @@ def _parse_members(parsed, sheet, rows):
             parsed.members[id_number] = record
         elif (other.unit_code, other.full_name, other.category, other.birth_date, other.phone,
               other.flags) != (unit_code, full_name, category, birth_date, phone, flags):
-            row.error("id_number", _("ID number %(id)s is also on row %(other)d, with different "
-                                     "details; keep one row.") % {"id": id_number, "other": other.row},
+            row.error("id_number", _("ID number %(id)s is also on row %(other)s, with different "
+                                     "details; keep one row.") % {"id": id_number, "other": _other_row(other.row, sheet, parsed.sheets)},
                       "conflicting_duplicate")
 
 
@@ -806,8 +843,9 @@ def _parse_residents(parsed, sheet, rows):
             cases[key] = case
         elif (other.eid_level, other.activated_on, other.portal_used) != (level, activated_on, portal):
             error(number, header("id_number"),
-                  _("The same guide lists this resident on row %(other)d too, with a different level, "
-                    "activation date or portal account; keep one row.") % {"other": other.row},
+                  _("The same guide lists this resident on row %(other)s too, with a different level, "
+                    "activation date or portal account; keep one row.")
+                  % {"other": _other_row(other.row, sheet, parsed.sheets)},
                   "conflicting_duplicate")
         else:
             for attr in ("id_card_application", "guided_on", "place", "note"):
@@ -831,16 +869,17 @@ def _merge_resident(row, resident, full_name, values, category):
             differing.append(row.sheet.header(key))
         setattr(resident, key, value)
     if differing:
-        row.warn("", _("This resident is also on row %(other)d with different details (%(columns)s); "
-                       "this row's are kept.") % {"other": resident.rows[-1], "columns": ", ".join(differing)},
+        row.warn("", _("This resident is also on row %(other)s with different details (%(columns)s); "
+                       "this row's are kept.") % {"other": _other_row(resident.rows[-1], row.sheet, row.parsed.sheets),
+                                                 "columns": ", ".join(differing)},
                  "resident_details_differ")
     if category is not None and category != resident.category:
         if resident.category not in (None, ResidentCategory.RESIDENT) or category != ResidentCategory.RESIDENT:
             excluded = category if category != ResidentCategory.RESIDENT else resident.category
             if resident.category is not None:
-                row.warn("category", _("This resident's category differs from row %(other)d; as a "
+                row.warn("category", _("This resident's category differs from row %(other)s; as a "
                                        "category of cadres or members is given, they are not counted.")
-                         % {"other": resident.rows[-1]}, "category_differs")
+                         % {"other": _other_row(resident.rows[-1], row.sheet, row.parsed.sheets)}, "category_differs")
             resident.category = excluded
     resident.rows.append(row.number)
 
@@ -882,22 +921,24 @@ def _plan_import(parsed, *, campaign, user=None):
     unit_ok = _plan_units(plan, scope)
     member_units = _plan_members(plan, scope, unit_ok)
     _plan_residents(plan, scope, member_units)
-    plan.errors.sort(key=lambda p: (_sheet_order(p.sheet), p.row))
-    plan.warnings.sort(key=lambda p: (_sheet_order(p.sheet), p.row))
+    # Sheet by sheet as they were read (units, members, residents), row by row.
+    order = {normalize_name(title): index for index, title in enumerate(parsed.read_titles)}
+    plan.errors.sort(key=lambda p: (order.get(p.sheet, -1), p.row))
+    plan.warnings.sort(key=lambda p: (order.get(p.sheet, -1), p.row))
     return plan
 
 
-def _sheet_order(title):
-    folded = fold(title)
-    for index, spec in enumerate(wb.SHEETS):
-        if folded in spec.folded:
-            return index
-    return -1
-
-
 def _error(plan, key, row, column, message, code):
-    parsed = plan.parsed
-    plan.errors.append(Problem(parsed.title(key), row, parsed.header(key, column), message, code))
+    plan.errors.append(_problem(plan.parsed, key, row, column, message, code))
+
+
+def _problem(parsed, key, row, column, message, code):
+    """A Problem on `row` of the `key` list: of the first such sheet, or of the one a
+    RowNumber names."""
+    sheet = getattr(row, "sheet", None)
+    if sheet is None:
+        return Problem(parsed.title(key), row, parsed.header(key, column), message, code)
+    return Problem(sheet.title, row, sheet.header(column), message, code)
 
 
 def _plan_units(plan, scope):
@@ -1106,7 +1147,6 @@ def _plan_residents(plan, scope, workbook_members):
     ):
         recorded.setdefault(row[0], {})[row[1]] = row[2:]  # (kind, name, code, *CASE_FIELDS)
 
-    title = parsed.title("residents")
     bad_rows = set()
     for (id_number, guide), case in cases.items():
         if guide in guides:
@@ -1123,12 +1163,11 @@ def _plan_residents(plan, scope, workbook_members):
         bad_rows.add(id_number)
 
     on_roster = plan.roster_ids = set(roster) | set(parsed.members)
-    id_header = parsed.header("residents", "id_number")
     for id_number, resident in parsed.residents.items():
         current = existing.get(id_number)
         if id_number in on_roster:
-            plan.warnings.append(Problem(
-                title, resident.rows[0], id_header,
+            plan.warnings.append(_problem(
+                parsed, "residents", resident.rows[0], "id_number",
                 _("ID number %(id)s is on a member roster: this person is not counted as a resident.")
                 % {"id": id_number}, "on_roster",
             ))

@@ -235,11 +235,11 @@ class Workbook:
     sheets: dict  # spec key -> Sheet
     sheet_names: list
     # Sheets whose name is none of the three but whose headers are one of them ("Sheet1"
-    # holding the residents' list): spec key -> the name as written.
+    # holding the residents' list): the names as written -> spec key.
     recognised: dict = field(default_factory=dict)
-    # Sheets that look like one of the three (by name or headers) when that one was already
-    # read from another sheet ("Người dân T5", "Người dân T6"): name -> spec key. Not read.
-    not_read: dict = field(default_factory=dict)
+    # More lists of a kind already found, in the file's order (a sheet per month or per
+    # village: "Người dân T5", "Bản Nà Khá"): read too, their rows added to the first's.
+    also: list = field(default_factory=list)  # Sheet
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -465,22 +465,22 @@ def _read_with_calamine(path, fmt, max_rows):
                                     merged=data.merged_cell_ranges or (),
                                     first_column=data.start[1] if data.start else 0)
 
-        not_read = {}
+        also = []
         for name in names:
             spec = _spec_for(name)
             if spec is not None and spec.key not in sheets:
                 sheets[spec.key] = read(spec, name)
             elif spec is not None:
-                not_read[name] = spec.key
+                also.append(read(spec, name))
 
         def head_of(name):
             data = workbook.get_sheet_by_name(name)
             # A sheet past the row limit is not a list anyone could import: not looked at.
             return iter(()) if data.total_height > max_rows + HEADER_SEARCH_ROWS else data.iter_rows()
 
-        recognised = _recognise_by_headers(names, sheets, head_of, read, not_read)
+        recognised = _recognise_by_headers(names, sheets, head_of, read, also)
         return Workbook(format=fmt, sheets=sheets, sheet_names=names, recognised=recognised,
-                        not_read=not_read)
+                        also=_in_file_order(also, names, sheets, max_rows))
     finally:
         workbook.close()
 
@@ -502,16 +502,16 @@ def _read_with_openpyxl(path, max_rows):
         def read(spec, name):
             return _sheet_from_rows(spec, name, rows_of(name), max_rows)
 
-        not_read = {}
+        also = []
         for name in workbook.sheetnames:
             spec = _spec_for(name)
             if spec is not None and spec.key not in sheets:
                 sheets[spec.key] = read(spec, name)
             elif spec is not None:
-                not_read[name] = spec.key
-        recognised = _recognise_by_headers(workbook.sheetnames, sheets, rows_of, read, not_read)
+                also.append(read(spec, name))
+        recognised = _recognise_by_headers(workbook.sheetnames, sheets, rows_of, read, also)
         return Workbook(format="xlsx", sheets=sheets, sheet_names=list(workbook.sheetnames),
-                        recognised=recognised, not_read=not_read)
+                        recognised=recognised, also=_in_file_order(also, workbook.sheetnames, sheets, max_rows))
     except WorkbookError:
         raise
     except Exception:  # noqa: BLE001
@@ -520,10 +520,24 @@ def _read_with_openpyxl(path, max_rows):
         workbook.close()
 
 
-def _recognise_by_headers(names, sheets, rows_of, read, not_read):
+def _in_file_order(also, names, sheets, max_rows):
+    """The extra lists in the file's order; the row limit holds for each kind's lists together."""
+    order = {name: index for index, name in enumerate(names)}
+    also = sorted(also, key=lambda sheet: order[sheet.title])
+    for key, first in sheets.items():
+        total = len(first.rows)
+        for sheet in also:
+            if sheet.spec.key == key:
+                total += len(sheet.rows)
+                if max_rows and total > max_rows:
+                    raise too_many_rows(sheet.title, total)
+    return also
+
+
+def _recognise_by_headers(names, sheets, rows_of, read, also):
     """Sheets not named as the template's but whose header has every required column of one
     of the three (secretaries often keep their list on "Sheet1"): read as that sheet if it is
-    still missing, else noted in `not_read`. Returns spec key -> sheet name, for a warning."""
+    still missing, else added to `also`. Returns {sheet name: spec key}, for a warning."""
     recognised = {}
     for name in names:
         if _spec_for(name) is not None:
@@ -544,10 +558,10 @@ def _recognise_by_headers(names, sheets, rows_of, read, not_read):
             continue
         spec = best[1]
         if spec.key in sheets:
-            not_read[name] = spec.key
+            also.append(read(spec, name))
         else:
             sheets[spec.key] = read(spec, name)
-            recognised[spec.key] = name
+        recognised[name] = spec.key
     return recognised
 
 

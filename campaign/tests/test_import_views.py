@@ -135,3 +135,19 @@ def test_error_workbook_round_trip(client, secretary, tmp_path):
     assert again.context["preview"]["ok"] is True
     client.post(reverse("campaign:import_confirm", args=[again.context["token"]]))
     assert set(Resident.objects.values_list("id_number", flat=True)) == {"014195000002", "014195000003"}
+
+
+def test_error_workbook_marks_the_wrong_row_on_the_second_list(client, secretary, tmp_path):
+    path = build_xlsx(tmp_path / "a.xlsx", {
+        "Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")],
+        "Tháng 6": [RESIDENT_HEADERS, resident_row("B", "014195000003", "014095000001"),
+                    resident_row("C", "12345", "014095000001")],
+    })
+    preview = client.get(upload(client, path)["Location"])
+    assert [(p["sheet"], p["row"]) for p in preview.context["preview"]["errors"]] == [("Tháng 6", 3)]
+    download = client.get(reverse("campaign:import_errors", args=[preview.context["token"]]))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    june = book["Tháng 6"]
+    error_column = [c.value for c in june[1]].index("Lỗi") + 1
+    assert june.cell(row=3, column=error_column).value.startswith("Số định danh")
+    assert "Lỗi" not in [c.value for c in book["Người dân"][1]]

@@ -304,6 +304,41 @@ def test_stamps_the_importing_user_and_a_member_added_excludes_a_resident(tmp_pa
     assert drift() == []
 
 
+# --- A list kept on several sheets (a sheet per month or per village) ----------------------
+
+
+def village_book(tmp_path, second_rows):
+    return build_xlsx(tmp_path / "ban.xlsx", {
+        "Bản Nà Khá": [RESIDENT_HEADERS, resident_row("A", "014195000001", GUIDE),
+                       resident_row("B", "014195000002", GUIDE)],
+        "Bản Huổi Lạ": [RESIDENT_HEADERS, *second_rows],
+    })
+
+
+def test_every_sheet_holding_a_residents_list_is_imported(tmp_path, guide):
+    other = MemberFactory(unit=guide.unit, id_number="014095000002")
+    plan = run(village_book(tmp_path, [resident_row("C", "014195000003", GUIDE),
+                                       resident_row("B", "014195000002", other.id_number)]))
+    assert plan.written, codes(plan)
+    assert sorted(Resident.objects.values_list("id_number", flat=True)) == [
+        "014195000001", "014195000002", "014195000003"]
+    assert Case.objects.count() == 4
+    assert [(w.sheet, w.code) for w in plan.warnings] == [
+        ("Bản Nà Khá", "sheet_recognised"), ("Bản Huổi Lạ", "sheet_also_read")]
+    # The double claim spans the two sheets: its rows say which.
+    (claim,) = plan.double_claims
+    assert [str(row) for row in claim.rows] == ["3", "3 (trang “Bản Huổi Lạ”)"]
+    assert drift() == []
+
+
+def test_an_error_found_against_the_database_names_the_second_sheet_its_row_and_header(tmp_path, guide):
+    plan = run(village_book(tmp_path, [resident_row("C", "014195000003", GUIDE),
+                                       resident_row("D", "014195000004", "014095000777")]))
+    assert not plan.written and Resident.objects.count() == 0
+    assert [(e.sheet, e.row, e.column, e.code) for e in plan.errors] == [
+        ("Bản Huổi Lạ", 3, "Số định danh người hướng dẫn", "unknown_guide")]
+
+
 # --- Scope ------------------------------------------------------------------------------
 
 

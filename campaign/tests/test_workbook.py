@@ -255,25 +255,64 @@ def test_headers_as_secretaries_write_them_are_recognised(tmp_path):
     assert (case.eid_level, str(case.activated_on), case.portal_used) == (2, "2023-05-02", True)
 
 
-def test_a_second_list_of_the_same_kind_is_warned_about_not_silently_dropped(tmp_path):
+def month_sheets(tmp_path, june_rows, may_rows=(("Lò Văn A", "014195000301", "014095000001"),)):
     import openpyxl
 
-    from campaign.importing import parse_workbook
-
     book = openpyxl.Workbook()
-    headers = ["Họ và tên", "Số định danh", "Số định danh người hướng dẫn"]
+    headers = ["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Mức định danh", "Ngày kích hoạt"]
     may = book.active
     may.title = "Người dân"
     may.append(headers)
-    may.append(["Lò Văn A", "014195000301", "014095000001"])
+    for row in may_rows:
+        may.append(list(row))
     june = book.create_sheet("Tháng 6")
+    june.append(["DANH SÁCH THÁNG 6"])
     june.append(headers)
-    june.append(["Lò Văn B", "014195000302", "014095000001"])
+    for row in june_rows:
+        june.append(list(row))
     book.create_sheet("Hướng dẫn").append(["Ghi chú", "Nội dung"])
     book.save(tmp_path / "hai-thang.xlsx")
-    parsed = parse_workbook(tmp_path / "hai-thang.xlsx")
-    assert list(parsed.residents) == ["014195000301"]
-    assert [(w.sheet, w.code) for w in parsed.warnings] == [("Tháng 6", "sheet_not_read")]
+    return tmp_path / "hai-thang.xlsx"
+
+
+def test_a_second_list_of_the_same_kind_is_read_too_and_said_so(tmp_path):
+    from campaign.importing import parse_workbook
+
+    parsed = parse_workbook(month_sheets(tmp_path, [("Lò Văn B", "014195000302", "014095000001")]))
+    assert list(parsed.residents) == ["014195000301", "014195000302"]
+    assert [(w.sheet, w.code) for w in parsed.warnings] == [("Tháng 6", "sheet_also_read")]
+    assert "“Người dân”" in parsed.warnings[0].message and parsed.errors == []
+
+
+def test_a_wrong_row_on_the_second_list_is_named_by_its_own_sheet_row_and_header(tmp_path):
+    from campaign.importing import parse_workbook
+
+    parsed = parse_workbook(month_sheets(tmp_path, [
+        ("Lò Văn B", "014195000302", "014095000001"),
+        ("Lò Văn C", "01419500", "014095000001"),
+        # The same guide and resident as on Người dân row 2, with another level.
+        ("Lò Văn A", "014195000301", "014095000001", 2, "02/06/2023"),
+    ]))
+    assert [(e.sheet, e.row, e.column, e.code) for e in parsed.errors] == [
+        ("Tháng 6", 4, "Số định danh", "invalid"),
+        ("Tháng 6", 5, "Số định danh", "conflicting_duplicate"),
+    ]
+    assert "dòng 2 " in parsed.errors[1].message
+    # And the other way round: the first sheet's row named from the second's.
+    parsed = parse_workbook(month_sheets(
+        tmp_path, [("Lò Văn A", "014195000301", "014095000001")],
+        may_rows=[("Lò Văn A", "014195000301", "014095000001", 1, "02/05/2023")]))
+    assert [(e.sheet, e.row) for e in parsed.errors] == [("Tháng 6", 3)]
+
+
+def test_the_lists_of_a_kind_together_are_held_to_the_row_limit(tmp_path, settings):
+    from campaign.importing import parse_workbook
+
+    settings.IMPORT_MAX_ROWS = 3
+    path = month_sheets(tmp_path, [(f"B{n}", f"01419500040{n}", "014095000001") for n in range(3)])
+    parsed = parse_workbook(path)
+    assert [e.code for e in parsed.errors] == ["too_many_rows"]
+    assert "Tháng 6" in parsed.errors[0].message
 
 
 # --- Real files: headers on two rows, and rows under the header that are not the list's ----
