@@ -1238,8 +1238,12 @@ def _plan_residents(plan, scope, workbook_members):
         doubled = [group for group in kinds.values() if len(group) > 1 and set(group) & set(added)]
         if doubled:
             resident = parsed.residents[id_number]
+            rows = [c.row for c in listed]
+            if any(isinstance(row, RowNumber) for row in rows):  # on several sheets: name each
+                first = parsed.sheets["residents"]
+                rows = [row if isinstance(row, RowNumber) else RowNumber(row, first) for row in rows]
             plan.double_claims.append(DoubleClaim(
-                id_number, resident.full_name, [c.row for c in listed],
+                id_number, resident.full_name, rows,
                 [claimants[g][1:] for group in doubled for g in group],
             ))
 

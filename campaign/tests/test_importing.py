@@ -327,7 +327,7 @@ def test_every_sheet_holding_a_residents_list_is_imported(tmp_path, guide):
         ("Bản Nà Khá", "sheet_recognised"), ("Bản Huổi Lạ", "sheet_also_read")]
     # The double claim spans the two sheets: its rows say which.
     (claim,) = plan.double_claims
-    assert [str(row) for row in claim.rows] == ["3", "3 (trang “Bản Huổi Lạ”)"]
+    assert [str(row) for row in claim.rows] == ["3 (trang “Bản Nà Khá”)", "3 (trang “Bản Huổi Lạ”)"]
     assert drift() == []
 
 
