@@ -37,3 +37,5 @@ def test_import_benchmark_imports_and_reimports(tmp_path):
     out = run("bench_import.py", {"BENCH_DATABASE_URL": url}, "--rows", "300", "--members", "40")
     assert "Người dân: 300 mới" in out or "300 new" in out
     assert "re-import (nothing changes)" in out and "peak memory" in out
+    assert "floor: calamine read + one COPY of the rows into their indexed tables" in out
+    assert "× the floor (" in out and "× the lighter one)" in out
