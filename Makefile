@@ -35,8 +35,9 @@ bench-rules: setup  ## every member's and unit's figures over 1M cases vs the ba
 	DATABASE_URL=$(BENCH_PG)/vneid_rules_bench $(PY) benchmarks/bench_rules.py --recompute
 	DATABASE_URL=sqlite:////tmp/vneid_rules_bench.sqlite3 $(PY) benchmarks/bench_rules.py --recompute
 
-bench-import: setup  ## a 100,000-row workbook vs calamine read + one COPY
+bench-import: setup  ## a 100,000-row workbook vs calamine read + one COPY, as the command and as the web
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_import_bench $(PY) benchmarks/bench_import.py
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_import_bench $(PY) benchmarks/bench_import.py --user
 
 messages: setup
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks
