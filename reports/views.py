@@ -17,6 +17,7 @@ from campaign.claims import (
 )
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
+from units.forms import named_in
 from units.models import Member, Unit, UnitKind
 from units.privacy import mask_id_number
 
@@ -49,7 +50,7 @@ class ResultsFilter(forms.Form):
     def _chosen_campaign(slug):
         campaigns = Campaign.objects.all()
         if slug:
-            return campaigns.filter(slug=slug).first()
+            return named_in(campaigns, slug, field="slug")
         return campaigns.active().order_by("-starts_on").first() or campaigns.first()
 
     def window(self):

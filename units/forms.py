@@ -206,6 +206,15 @@ class MemberFilterForm(forms.Form):
         return members
 
 
+def named_in(queryset, value, *, field="pk"):
+    """The object of `queryset` whose `field` is `value` (a query-string value, so anything:
+    junk, a NUL byte, another unit's key), or None when it names none of them."""
+    try:
+        return forms.ModelChoiceField(queryset, to_field_name=field).clean(value)
+    except ValidationError:
+        return None
+
+
 def search_condition(text, name_field, id_field, *, folded_field=None):
     """A Q matching a typed search: digits look up ID numbers (separators ignored, a lost
     leading zero tolerated), anything else looks up names, ignoring case and diacritics

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from campaign import services
 from reports.models import PersonalDataAccess
 
-from .forms import MemberFilterForm, MemberForm
+from .forms import MemberFilterForm, MemberForm, named_in
 from .models import Member, Unit
 
 
@@ -117,11 +117,8 @@ def _member_form_page(request, form, member=None):
 def member_create(request):
     if not Unit.objects.editable_by(request.user).exists():
         raise PermissionDenied(_("Your role lets you read these lists, not change them."))
-    initial = {}
-    if request.GET.get("unit"):
-        initial["unit"] = Unit.objects.editable_by(request.user).filter(
-            code=request.GET["unit"]).first()
-    form = MemberForm(request.POST or None, user=request.user, initial=initial)
+    unit = named_in(Unit.objects.editable_by(request.user), request.GET.get("unit"), field="code")
+    form = MemberForm(request.POST or None, user=request.user, initial={"unit": unit})
     return _member_form_page(request, form)
 
 

@@ -309,3 +309,15 @@ def test_resident_list_flags_an_activation_before_the_campaign(client):
     client.force_login(UnitRoleFactory(unit=early.member.unit, role=UnitRole.Role.VIEWER).user)
     page = client.get(reverse("campaign:resident_list")).content.decode()
     assert page.count("trước ngày bắt đầu: không tính") == 1
+
+
+def test_a_case_is_prefilled_only_from_a_resident_the_user_sees(client, district):
+    mine = CaseFactory(member=district["guide_a"]).resident
+    theirs = CaseFactory(member=district["guide_b"]).resident
+    client.force_login(district["secretary"])
+    url = reverse("campaign:case_create")
+    assert client.get(url, {"resident": mine.pk}).context["form"]["full_name"].value() == mine.full_name
+    for other in (theirs.pk, "abc", f"{mine.pk}\x00", "99999999999999999999"):
+        response = client.get(url, {"resident": other})
+        assert response.status_code == 200 and response.context["form"]["full_name"].value() is None
+        assert theirs.full_name not in response.content.decode()

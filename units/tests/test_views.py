@@ -143,3 +143,11 @@ def test_unit_pages_still_work(client, units):
     assert client.get(reverse("units:unit_detail", args=["XA"])).context["unit"] == units["a"]
     assert client.get(reverse("units:unit_detail", args=["XB"])).status_code == 404
     assert Resident.objects.count() == 0
+
+
+def test_the_unit_in_the_add_link_is_chosen_only_among_the_users_units(client, units):
+    client.force_login(units["secretary"])
+    url = reverse("units:member_create")
+    assert client.get(url, {"unit": "XA"}).context["form"]["unit"].value() == units["a"].pk
+    for other in ("XB", "xa\x00", "khong-co"):
+        assert client.get(url, {"unit": other}).context["form"]["unit"].value() is None
