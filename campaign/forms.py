@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.forms import (
-    DayFirstDateField, IdNumberField, NameField, PhoneField, WarningsMixin, search_condition,
+    DayFirstDateField, IdNumberField, NameField, PhoneField, PlainTextField, WarningsMixin,
+    search_condition,
 )
 from units.models import Member, Unit
 
@@ -84,14 +85,14 @@ class CaseForm(CaseDetailsMixin, forms.Form):
     birth_date = DayFirstDateField(label=_("Birth date"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     phone = PhoneField()
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = PlainTextField(label=_("Address"), max_length=255, required=False)
     category = forms.ChoiceField(
         label=_("The resident is"), choices=ResidentCategory.choices,
         initial=ResidentCategory.RESIDENT,
         help_text=_("Anyone but a resident is excluded from every credited count."),
     )
-    note = forms.CharField(label=_("Note"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = PlainTextField(label=_("Note"), required=False,
+                          widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, campaign, case=None, **kwargs):
         if case is not None and "initial" not in kwargs:

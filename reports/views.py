@@ -17,7 +17,7 @@ from campaign.claims import (
 )
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
-from units.forms import named_in
+from units.forms import PlainTextField, named_in
 from units.models import Member, Unit, UnitKind
 from units.privacy import mask_id_number
 
@@ -131,8 +131,8 @@ def member_cases(request, pk):
 class ResolutionForm(forms.Form):
     awarded_to = forms.TypedChoiceField(label=gettext_lazy("Credit the case to"), coerce=int,
                                         empty_value=None, required=False)
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = PlainTextField(label=gettext_lazy("Reason"), max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, claims, **kwargs):
         super().__init__(*args, **kwargs)

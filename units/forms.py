@@ -2,7 +2,8 @@
 
 The fields here hand every typed value to units.normalize, so a value typed in a form is read
 exactly as the same value in a workbook: ID numbers (separators dropped, a lost leading zero
-restored), names (NFC, spaces collapsed), phones (+84 → 0), dates (day first).
+restored), names (NFC, spaces collapsed), phones (+84 → 0), dates (day first). Text typed on a
+form is also rid of invisible characters, and refused with a control character in it.
 """
 import datetime
 
@@ -58,7 +59,22 @@ class NameField(forms.CharField):
         return attrs
 
     def to_python(self, value):
-        return normalize.normalize_name(super().to_python(value))
+        try:
+            return normalize.normalize_person_name(super().to_python(value))
+        except ValueError as error:
+            raise ValidationError(str(error), code="name") from None
+
+
+class PlainTextField(forms.CharField):
+    """Free text (an address, a note, a reason): invisible characters dropped, a control
+    character refused (see normalize.clean_text)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return normalize.clean_text(value).strip()
+        except ValueError as error:
+            raise ValidationError(str(error), code="control_character") from None
 
 
 class PhoneField(forms.CharField):

@@ -321,3 +321,26 @@ def test_a_case_is_prefilled_only_from_a_resident_the_user_sees(client, district
         response = client.get(url, {"resident": other})
         assert response.status_code == 200 and response.context["form"]["full_name"].value() is None
         assert theirs.full_name not in response.content.decode()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("full_name", "Quàng\x00 Thị Mai", "ký tự điều khiển"),
+    ("address", "Bản\x00 Mạ", "ký tự điều khiển"),
+    ("note", "đã hướng dẫn\x07", "ký tự điều khiển"),
+    ("full_name", "\u200b", "bắt buộc"),
+])
+def test_text_with_a_control_character_is_refused_in_vietnamese_and_nothing_is_saved(
+        client, district, field, value, message):
+    client.force_login(district["secretary"])
+    response = client.post(reverse("campaign:case_create"), case_post(district["guide_a"], **{field: value}))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not Case.objects.exists() and not Resident.objects.exists()
+
+
+def test_invisible_characters_pasted_with_a_name_are_dropped(client, district):
+    client.force_login(district["secretary"])
+    client.post(reverse("campaign:case_create"), case_post(
+        district["guide_a"], full_name="\ufeffQuàng\u200b Thị Mai\u202c", address="Bản Mạ\u200b"))
+    resident = Resident.objects.get()
+    assert (resident.full_name, resident.address) == ("Quàng Thị Mai", "Bản Mạ")

@@ -151,3 +151,17 @@ def test_the_unit_in_the_add_link_is_chosen_only_among_the_users_units(client, u
     assert client.get(url, {"unit": "XA"}).context["form"]["unit"].value() == units["a"].pk
     for other in ("XB", "xa\x00", "khong-co"):
         assert client.get(url, {"unit": other}).context["form"]["unit"].value() is None
+
+
+@pytest.mark.parametrize("name, message", [
+    ("Lò Văn\x00 Thành", "ký tự điều khiển"),  # PostgreSQL cannot store a NUL byte
+    ("Lò Văn \x01Thành", "ký tự điều khiển"),
+    ("\u200b\ufeff", "bắt buộc"),
+    ("Lò Văn Thành 😀", "biểu tượng cảm xúc"),
+])
+def test_a_name_nobody_could_type_is_refused_in_vietnamese_and_nothing_is_saved(client, units, name, message):
+    client.force_login(units["secretary"])
+    response = client.post(reverse("units:member_create"), member_post(units["a"], full_name=name))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["full_name"])
+    assert not Member.objects.exists()
