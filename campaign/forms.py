@@ -40,7 +40,6 @@ class CaseDetailsMixin(WarningsMixin):
 
     def clean_case_details(self, data):
         level, activated = data.get("eid_level"), data.get("activated_on")
-        today = timezone.localdate()
         if level and not activated and "activated_on" not in self.errors:
             self.add_error("activated_on", forms.ValidationError(
                 _("Give the day the e-ID account was activated, or choose “not activated yet”."),
@@ -49,10 +48,6 @@ class CaseDetailsMixin(WarningsMixin):
             self.add_error("eid_level", forms.ValidationError(
                 _("Choose the e-ID level (1 or 2) activated on that day, or leave the date blank."),
                 code="level_missing"))
-        for name in ("activated_on", "guided_on"):
-            if data.get(name) and data[name] > today:
-                self.add_error(name, forms.ValidationError(
-                    _("This date is in the future."), code="future_date"))
         if (activated and self.campaign and activated < self.campaign.activation_starts_on
                 and "activated_on" not in self.errors):
             self.warnings.append(
@@ -75,14 +70,14 @@ class CaseForm(CaseDetailsMixin, forms.Form):
         label=_("e-ID level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None,
         required=False,
     )
-    activated_on = DayFirstDateField(label=_("Activated on"), required=False)
+    activated_on = DayFirstDateField(label=_("Activated on"), required=False, past_only=True)
     portal_used = forms.BooleanField(label=_("Portal account activated and used"), required=False)
     id_card_application = forms.BooleanField(
         label=_("ID card application collected"), required=False)
-    guided_on = DayFirstDateField(label=_("Guided on"), required=False)
+    guided_on = DayFirstDateField(label=_("Guided on"), required=False, past_only=True)
     place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices],
                               required=False)
-    birth_date = DayFirstDateField(label=_("Birth date"), required=False)
+    birth_date = DayFirstDateField(label=_("Birth date"), required=False, past_only=True)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     phone = PhoneField()
     address = PlainTextField(label=_("Address"), max_length=255, required=False)
@@ -183,7 +178,7 @@ class BatchHeaderForm(forms.Form):
     member = GuideChoiceField(label=_("Guided by"), queryset=Member.objects.none())
     place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices],
                               required=False)
-    guided_on = DayFirstDateField(label=_("Guided on"), required=False)
+    guided_on = DayFirstDateField(label=_("Guided on"), required=False, past_only=True)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,7 +193,7 @@ class BatchRowForm(CaseDetailsMixin, forms.Form):
     phone = PhoneField()
     eid_level = forms.TypedChoiceField(
         label=_("Level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False)
-    activated_on = DayFirstDateField(label=_("Activated on"), required=False)
+    activated_on = DayFirstDateField(label=_("Activated on"), required=False, past_only=True)
     portal_used = forms.BooleanField(label=_("Portal"), required=False)
 
     def __init__(self, *args, campaign=None, **kwargs):

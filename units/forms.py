@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.lookups import Contains
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import normalize
@@ -100,9 +101,14 @@ class PhoneField(forms.CharField):
 
 
 class DayFirstDateField(forms.Field):
-    """A date typed day first (21/04/2023, 21-4-2023, 2023-04-21), shown as dd/mm/yyyy."""
+    """A date typed day first (21/04/2023, 21-4-2023, 2023-04-21), shown as dd/mm/yyyy.
+    With `past_only`, a day after today is refused (a birth, an activation, a guidance)."""
 
     widget = forms.TextInput
+
+    def __init__(self, *, past_only=False, **kwargs):
+        self.past_only = past_only
+        super().__init__(**kwargs)
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
@@ -125,6 +131,8 @@ class DayFirstDateField(forms.Field):
             raise ValidationError(str(error), code="date") from None
         if day.year < 1900:
             raise ValidationError(_("This date is too far in the past."), code="date")
+        if self.past_only and day > timezone.localdate():
+            raise ValidationError(_("This date is in the future."), code="future_date")
         return day
 
 
@@ -154,7 +162,7 @@ class MemberForm(WarningsMixin, forms.ModelForm):
 
     full_name = NameField()
     id_number = IdNumberField()
-    birth_date = DayFirstDateField(label=_("Birth date"), required=False)
+    birth_date = DayFirstDateField(label=_("Birth date"), required=False, past_only=True)
     phone = PhoneField()
 
     class Meta:

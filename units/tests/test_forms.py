@@ -64,3 +64,25 @@ def test_member_form_online_cannot_exceed_total_and_warns_on_odd_phone():
     form = MemberForm(member_data(unit, phone="0112345678", id_number="999090123234"), user=user)
     assert form.is_valid(), form.errors
     assert len(form.warnings) == 2
+
+
+@pytest.mark.parametrize("typed, code", [
+    ("31/02/2023", "date"), ("29/02/2023", "date"), ("0001-01-01", "date"), ("01/01/0001", "date"),
+    ("31/12/1899", "date"), ("1/1/10000", "date"), ("12/12/2023\x00", "date"), ("😀", "date"),
+    ("31/12/9999", "future_date"), ("9999-12-31", "future_date"), ("99999", "future_date"),
+])
+def test_an_impossible_or_future_day_is_an_error_where_only_the_past_makes_sense(typed, code):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        DayFirstDateField(past_only=True).clean(typed)
+    assert error.value.code == code
+    assert DayFirstDateField(past_only=True).clean("29/02/2024") == datetime.date(2024, 2, 29)
+
+
+def test_a_member_born_in_the_future_is_refused():
+    unit = UnitFactory()
+    user = UnitRoleFactory(unit=unit).user
+    form = MemberForm(member_data(unit, birth_date="31/12/9999"), user=user)
+    assert form.has_error("birth_date", "future_date")
+    assert form.errors["birth_date"] == ["Ngày này chưa tới."]
