@@ -210,6 +210,13 @@ class BatchRowForm(CaseDetailsMixin, forms.Form):
 
 
 class BaseBatchFormSet(forms.BaseFormSet):
+    # The row count comes from the page; one changed by hand is answered in Vietnamese.
+    default_error_messages = {
+        "missing_management_form": _("The list was changed before it was sent; reload the page "
+                                     "and enter it again."),
+        "too_many_forms": _("A list holds at most %(num)d rows; enter the rest in another list."),
+    }
+
     def __init__(self, *args, campaign=None, member=None, **kwargs):
         self.campaign, self.member = campaign, member
         super().__init__(*args, form_kwargs={"campaign": campaign}, **kwargs)
@@ -218,8 +225,8 @@ class BaseBatchFormSet(forms.BaseFormSet):
         return [form for form in self.forms if form.has_changed()]
 
     def clean(self):
-        if any(self.errors):
-            return
+        if any(self.errors) or not self.management_form.is_valid():
+            return  # rows are wrong, or so is the row count: say that, not "fill in a row"
         seen = {}
         for number, form in enumerate(self.forms, start=1):
             id_number = form.cleaned_data.get("id_number")
@@ -251,6 +258,7 @@ class BaseBatchFormSet(forms.BaseFormSet):
 
 BatchFormSet = forms.formset_factory(
     BatchRowForm, formset=BaseBatchFormSet, extra=10, max_num=50, validate_max=True,
+    absolute_max=50,  # a row count changed to 100000 builds 50 rows, not Django's 1050
 )
 
 

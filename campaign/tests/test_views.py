@@ -344,3 +344,18 @@ def test_invisible_characters_pasted_with_a_name_are_dropped(client, district):
         district["guide_a"], full_name="\ufeffQuàng\u200b Thị Mai\u202c", address="Bản Mạ\u200b"))
     resident = Resident.objects.get()
     assert (resident.full_name, resident.address) == ("Quàng Thị Mai", "Bản Mạ")
+
+
+@pytest.mark.parametrize("total, message", [
+    ("100000", "tối đa 50 dòng"), ("99999999999999999999", "tối đa 50 dòng"), ("51", "tối đa 50 dòng"),
+    ("-1", "ít nhất một dòng"), ("abc", "tải lại trang"), ("", "tải lại trang"),
+])
+def test_a_row_count_changed_by_hand_is_refused_in_vietnamese(client, district, total, message):
+    client.force_login(district["secretary"])
+    data = batch_data(district["guide_a"], [{"id_number": "014090123234", "full_name": "Một"}])
+    data["rows-TOTAL_FORMS"] = total
+    response = client.post(reverse("campaign:batch_entry"), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["rows"].non_form_errors())
+    assert len(response.context["rows"].forms) <= 50
+    assert not Case.objects.exists()
