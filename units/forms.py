@@ -196,6 +196,13 @@ class MemberForm(WarningsMixin, forms.ModelForm):
         return data
 
 
+class MemberStatusForm(forms.Form):
+    """A member marked as active again ("1") or as former ("0"): the member page's buttons."""
+
+    active = forms.TypedChoiceField(choices=[("1", _("Active")), ("0", _("Former"))],
+                                    coerce=lambda value: value == "1")
+
+
 class MemberFilterForm(forms.Form):
     """Search and filters of the member list."""
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from campaign import services
 from reports.models import PersonalDataAccess
 
-from .forms import MemberFilterForm, MemberForm, named_in
+from .forms import MemberFilterForm, MemberForm, MemberStatusForm, named_in
 from .models import Member, Unit
 
 
@@ -136,7 +136,11 @@ def member_edit(request, pk):
 def member_deactivate(request, pk):
     """Mark a member as former (or active again): `active` in the POST, "0" or "1"."""
     member = _member_or_error(request.user, pk, edit=True)
-    active = request.POST.get("active") == "1"
+    form = MemberStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether the member is active or former."))
+        return redirect(member)
+    active = form.cleaned_data["active"]
     services.member_deactivate(member=member, user=request.user, active=active)
     if active:
         messages.success(request, _("%(name)s is an active member again.") % {"name": member})

@@ -165,3 +165,14 @@ def test_a_name_nobody_could_type_is_refused_in_vietnamese_and_nothing_is_saved(
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors["full_name"])
     assert not Member.objects.exists()
+
+
+@pytest.mark.parametrize("posted", [{"active": "abc"}, {"active": "\x00"}, {}])
+def test_a_status_other_than_active_or_former_changes_nothing(client, units, posted):
+    member = MemberFactory(unit=units["a"])
+    client.force_login(units["secretary"])
+    response = client.post(reverse("units:member_deactivate", args=[member.pk]), posted, follow=True)
+    member.refresh_from_db()
+    assert member.active
+    assert [str(m) for m in response.context["messages"]] == [
+        "Hãy chọn thành viên đang hoạt động hay đã nghỉ."]
