@@ -9,6 +9,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.db.models.lookups import Contains
 from django.utils import timezone
@@ -157,6 +158,11 @@ class WarningsMixin:
             self.warnings.extend(normalize.check_phone(data[phone_field]))
 
 
+# Nobody files ten thousand procedures: a larger count is a typo. (The columns would hold
+# up to 2^31 on PostgreSQL and anything on SQLite: the form answers the same on both.)
+PROCEDURES_LIMIT = 9999
+
+
 class MemberForm(WarningsMixin, forms.ModelForm):
     """A member of a unit the user may edit, with their own compliance (plan II.1)."""
 
@@ -184,7 +190,10 @@ class MemberForm(WarningsMixin, forms.ModelForm):
         )
         for name in ("own_procedures_online", "own_procedures_total",
                      "family_procedures_online", "family_procedures_total"):
-            self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": 0})
+            self.fields[name].validators.append(MaxValueValidator(
+                PROCEDURES_LIMIT, _("At most %(limit_value)s.")))
+            self.fields[name].widget.attrs.update(
+                {"inputmode": "numeric", "min": 0, "max": PROCEDURES_LIMIT})
 
     def clean(self):
         data = super().clean()

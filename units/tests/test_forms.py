@@ -86,3 +86,15 @@ def test_a_member_born_in_the_future_is_refused():
     form = MemberForm(member_data(unit, birth_date="31/12/9999"), user=user)
     assert form.has_error("birth_date", "future_date")
     assert form.errors["birth_date"] == ["Ngày này chưa tới."]
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("2147483648", "Tối đa 9999."),   # past PostgreSQL's integer: refused on SQLite too
+    ("10000", "Tối đa 9999."),
+])
+def test_a_procedure_count_out_of_range_is_an_error_on_every_database(typed, message):
+    unit = UnitFactory()
+    user = UnitRoleFactory(unit=unit).user
+    form = MemberForm(member_data(unit, own_procedures_total=typed), user=user)
+    assert not form.is_valid()
+    assert message in " ".join(form.errors["own_procedures_total"])
