@@ -177,17 +177,23 @@ def _save_preview(folder, plan):
 
 
 def _folder(request, token):
-    """The stored upload of this session's user, or 404."""
+    """The stored upload of this session's user, or 404: also when it is gone or going (purged
+    after a day, discarded or imported from another tab) or damaged."""
     if token not in request.session.get(SESSION_KEY, []):
         raise Http404
     folder = storage_root() / token
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
-        raise Http404 from None
-    if meta["user"] != request.user.pk:
+    meta = _read_json(folder / "meta.json")
+    if not isinstance(meta, dict) or meta.get("user") != request.user.pk \
+            or not (folder / "upload").is_file():
         raise Http404
     return folder, meta
+
+
+def _read_json(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise Http404 from None
 
 
 COUNT_LABELS = {
@@ -202,7 +208,7 @@ COUNT_LABELS = {
 @login_required
 def preview(request, token):
     folder, meta = _folder(request, token)
-    preview = json.loads((folder / "preview.json").read_text())
+    preview = _read_json(folder / "preview.json")
     campaign = get_object_or_404(Campaign, pk=meta["campaign"])
     counts = [
         {"label": COUNT_LABELS[key], **preview["counts"][key]}
@@ -254,7 +260,7 @@ def error_workbook(request, token):
     """The uploaded workbook with an “Lỗi” column beside every wrong row (personal data:
     the download is recorded)."""
     folder, meta = _folder(request, token)
-    preview = json.loads((folder / "preview.json").read_text())
+    preview = _read_json(folder / "preview.json")
     if not preview["has_rows_to_fix"]:
         raise Http404
     problems = {

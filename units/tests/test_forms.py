@@ -91,6 +91,9 @@ def test_a_member_born_in_the_future_is_refused():
 @pytest.mark.parametrize("typed, message", [
     ("2147483648", "Tối đa 9999."),   # past PostgreSQL's integer: refused on SQLite too
     ("10000", "Tối đa 9999."),
+    ("-1", "phải lớn hơn hoặc bằng 0"),
+    ("abc", "Hãy nhập một số nguyên."),
+    ("9" * 5000, "Hãy nhập một số nguyên."),
 ])
 def test_a_procedure_count_out_of_range_is_an_error_on_every_database(typed, message):
     unit = UnitFactory()
@@ -98,3 +101,10 @@ def test_a_procedure_count_out_of_range_is_an_error_on_every_database(typed, mes
     form = MemberForm(member_data(unit, own_procedures_total=typed), user=user)
     assert not form.is_valid()
     assert message in " ".join(form.errors["own_procedures_total"])
+
+
+def test_a_nul_byte_posted_for_a_unit_is_refused_in_vietnamese():
+    unit = UnitFactory()
+    user = UnitRoleFactory(unit=unit).user
+    form = MemberForm({**member_data(unit), "unit": f"{unit.pk}\x00"}, user=user)
+    assert form.errors["unit"] == ["Không được có ký tự rỗng (NUL); hãy chọn hoặc nhập lại."]
