@@ -122,3 +122,69 @@ def test_member_with_cases_cannot_be_deleted(secretary):
     services.member_deactivate(member=case.member, user=secretary)
     case.member.refresh_from_db()
     assert not case.member.active
+
+
+def committed_meanwhile(monkeypatch, model, write):
+    """After `model`'s checks passed and just before its row is saved, another connection runs
+    `write` and commits: what a form sent twice at once (a double tap) or a colleague entering
+    the same person at the same moment does."""
+    import threading
+
+    from django.db import connections
+
+    save = model.save
+    done = []
+
+    def save_after_the_other_commits(self, *args, **kwargs):
+        if not done:
+            done.append(True)
+            worker = threading.Thread(target=lambda: (write(), connections.close_all()))
+            worker.start()
+            worker.join()
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(model, "save", save_after_the_other_commits)
+
+
+def needs_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_case_sent_twice_at_once_is_a_form_error_not_a_server_error(monkeypatch):
+    needs_postgresql()
+    member = MemberFactory()
+    kwargs = {"campaign": plan_campaign(), "member": member, "resident_data": RESIDENT,
+              "case_data": FULL, "user": None}
+    committed_meanwhile(monkeypatch, Resident, lambda: services.case_create(**kwargs))
+    with pytest.raises(ValidationError) as error:
+        services.case_create(**kwargs)
+    assert error.value.code == "duplicate_case"
+    assert (Resident.objects.count(), Case.objects.count()) == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_guides_entering_the_same_new_resident_at_once_make_a_double_claim(monkeypatch):
+    needs_postgresql()
+    first, second = MemberFactory(), MemberFactory()
+    kwargs = {"campaign": plan_campaign(), "resident_data": RESIDENT, "case_data": FULL, "user": None}
+    committed_meanwhile(monkeypatch, Resident, lambda: services.case_create(member=second, **kwargs))
+    case = services.case_create(member=first, **kwargs)
+    assert Resident.objects.get() == case.resident
+    assert sorted(Case.objects.values_list("claimants", flat=True)) == [2, 2]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_member_sent_twice_at_once_is_a_form_error_not_a_server_error(monkeypatch):
+    needs_postgresql()
+    unit = MemberFactory().unit
+    fields = {"unit": unit, "full_name": "Lò Văn Thành", "id_number": "014090123299",
+              "category": "cadre"}
+    committed_meanwhile(monkeypatch, Member, lambda: services.member_create(user=None, **fields))
+    with pytest.raises(ValidationError) as error:
+        services.member_create(user=None, **fields)
+    assert "id_number" in error.value.message_dict
+    assert Member.objects.filter(id_number="014090123299").count() == 1
