@@ -171,3 +171,18 @@ def test_an_upload_gone_or_damaged_on_the_server_is_not_found_not_a_server_error
     # The confirm reads the workbook again, not the preview: it finds the wrong row again.
     assert client.post(reverse("campaign:import_confirm", args=[token])).status_code in (302, 404)
     assert Resident.objects.count() == 0
+
+
+def test_the_preview_counts_but_does_not_name_a_claimant_of_another_unit(client, secretary, tmp_path):
+    from campaign.tests.factories import CaseFactory
+
+    theirs = MemberFactory(unit=UnitFactory(code="XB"), full_name="Cầm Thị Bích")
+    CaseFactory(member=theirs, resident__id_number="014195000002")
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
+        RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    preview = client.get(upload(client, path)["Location"])
+    (claim,) = preview.context["preview"]["double_claims"]
+    assert [code for _name, code in claim["guides"]] == ["DX1"] and claim["other_guides"] == 1
+    html = preview.content.decode()
+    assert "Cầm Thị Bích" not in html and "XB" not in html
+    assert "1 thành viên ở đơn vị bạn không xem được" in html
