@@ -214,6 +214,8 @@ def normalize_phone(value):
         raise ValueError(
             _("A phone number must have 10 digits (this one has %(count)d).") % {"count": len(text)}
         )
+    if not text.startswith("0"):  # 11 digits: only a landline (02...) has as many
+        raise ValueError(_("A Vietnamese phone number starts with 0 or +84."))
     return text
 
 

@@ -155,3 +155,14 @@ def test_a_request_the_server_cannot_read_is_explained_in_vietnamese(client):
     response = client.post(reverse("units:member_create"), too_many_fields)
     assert response.status_code == 400
     assert "Yêu cầu không hợp lệ" in response.content.decode()
+
+
+def test_opening_an_address_that_takes_only_a_form_says_nothing_was_changed(client):
+    member = MemberFactory()
+    client.force_login(UnitRoleFactory(unit=member.unit, role=UnitRole.Role.SECRETARY).user)
+    # After signing in again, the sign-in page sends the user back to the form's address.
+    response = client.get(reverse("units:member_deactivate", args=[member.pk]))
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "Không có gì thay đổi" in response.content.decode()
+    member.refresh_from_db()
+    assert member.active
