@@ -188,3 +188,75 @@ def test_the_same_member_sent_twice_at_once_is_a_form_error_not_a_server_error(m
         services.member_create(user=None, **fields)
     assert "id_number" in error.value.message_dict
     assert Member.objects.filter(id_number="014090123299").count() == 1
+
+
+DOUBLE_TAP = """
+import threading
+
+import django
+
+django.setup()
+from django.db import connections
+
+from campaign import services
+from campaign.models import Campaign, Case, Resident
+from units.models import Member, Unit
+
+unit = Unit.objects.create(code="X", name="X", kind="youth_union")
+member = Member.objects.create(unit=unit, full_name="A", id_number="014090000001", category="member")
+both_read = threading.Barrier(2)
+check = Resident.full_clean
+
+
+def check_once_both_have_read(self, *args, **kwargs):
+    try:
+        both_read.wait(timeout=2)  # times out when the second waits for the first's lock
+    except threading.BrokenBarrierError:
+        pass
+    return check(self, *args, **kwargs)
+
+
+Resident.full_clean = check_once_both_have_read
+outcomes = []
+
+
+def send():
+    try:
+        services.case_create(campaign=Campaign.objects.get(), member=member, user=None,
+                             resident_data={"id_number": "014090123234", "full_name": "Mai"},
+                             case_data={})
+        outcomes.append("saved")
+    except Exception as error:
+        outcomes.append(type(error).__name__)
+    finally:
+        connections.close_all()
+
+
+taps = [threading.Thread(target=send) for _ in range(2)]
+for tap in taps:
+    tap.start()
+for tap in taps:
+    tap.join()
+print(sorted(outcomes), Case.objects.count())
+"""
+
+
+def test_the_same_case_sent_twice_at_once_on_sqlite_waits_for_the_first(tmp_path):
+    """A file database as `make run` uses (the tests' in-memory one locks differently): the
+    second request used to fail at once with "database is locked", a server error."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("about the SQLite settings")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(settings.BASE_DIR)}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=settings.BASE_DIR,
+                   env=env, check=True)
+    result = subprocess.run([sys.executable, "-c", DOUBLE_TAP], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split("\n")[-2] == "['ValidationError', 'saved'] 1"
