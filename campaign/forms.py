@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.forms import (
-    DayFirstDateField, IdNumberField, NameField, PhoneField, WarningsMixin, search_condition,
+    DayFirstDateField, IdNumberField, NameField, PhoneField, PlainTextField, WarningsMixin,
+    search_condition,
 )
 from units.models import Member, Unit
 
@@ -39,7 +40,6 @@ class CaseDetailsMixin(WarningsMixin):
 
     def clean_case_details(self, data):
         level, activated = data.get("eid_level"), data.get("activated_on")
-        today = timezone.localdate()
         if level and not activated and "activated_on" not in self.errors:
             self.add_error("activated_on", forms.ValidationError(
                 _("Give the day the e-ID account was activated, or choose “not activated yet”."),
@@ -48,10 +48,6 @@ class CaseDetailsMixin(WarningsMixin):
             self.add_error("eid_level", forms.ValidationError(
                 _("Choose the e-ID level (1 or 2) activated on that day, or leave the date blank."),
                 code="level_missing"))
-        for name in ("activated_on", "guided_on"):
-            if data.get(name) and data[name] > today:
-                self.add_error(name, forms.ValidationError(
-                    _("This date is in the future."), code="future_date"))
         if (activated and self.campaign and activated < self.campaign.activation_starts_on
                 and "activated_on" not in self.errors):
             self.warnings.append(
@@ -74,24 +70,24 @@ class CaseForm(CaseDetailsMixin, forms.Form):
         label=_("e-ID level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None,
         required=False,
     )
-    activated_on = DayFirstDateField(label=_("Activated on"), required=False)
+    activated_on = DayFirstDateField(label=_("Activated on"), required=False, past_only=True)
     portal_used = forms.BooleanField(label=_("Portal account activated and used"), required=False)
     id_card_application = forms.BooleanField(
         label=_("ID card application collected"), required=False)
-    guided_on = DayFirstDateField(label=_("Guided on"), required=False)
+    guided_on = DayFirstDateField(label=_("Guided on"), required=False, past_only=True)
     place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices],
                               required=False)
-    birth_date = DayFirstDateField(label=_("Birth date"), required=False)
+    birth_date = DayFirstDateField(label=_("Birth date"), required=False, past_only=True)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     phone = PhoneField()
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = PlainTextField(label=_("Address"), max_length=255, required=False)
     category = forms.ChoiceField(
         label=_("The resident is"), choices=ResidentCategory.choices,
         initial=ResidentCategory.RESIDENT,
         help_text=_("Anyone but a resident is excluded from every credited count."),
     )
-    note = forms.CharField(label=_("Note"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = PlainTextField(label=_("Note"), required=False,
+                          widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, campaign, case=None, **kwargs):
         if case is not None and "initial" not in kwargs:
@@ -182,7 +178,7 @@ class BatchHeaderForm(forms.Form):
     member = GuideChoiceField(label=_("Guided by"), queryset=Member.objects.none())
     place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices],
                               required=False)
-    guided_on = DayFirstDateField(label=_("Guided on"), required=False)
+    guided_on = DayFirstDateField(label=_("Guided on"), required=False, past_only=True)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,7 +193,7 @@ class BatchRowForm(CaseDetailsMixin, forms.Form):
     phone = PhoneField()
     eid_level = forms.TypedChoiceField(
         label=_("Level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False)
-    activated_on = DayFirstDateField(label=_("Activated on"), required=False)
+    activated_on = DayFirstDateField(label=_("Activated on"), required=False, past_only=True)
     portal_used = forms.BooleanField(label=_("Portal"), required=False)
 
     def __init__(self, *args, campaign=None, **kwargs):
@@ -214,6 +210,13 @@ class BatchRowForm(CaseDetailsMixin, forms.Form):
 
 
 class BaseBatchFormSet(forms.BaseFormSet):
+    # The row count comes from the page; one changed by hand is answered in Vietnamese.
+    default_error_messages = {
+        "missing_management_form": _("The list was changed before it was sent; reload the page "
+                                     "and enter it again."),
+        "too_many_forms": _("A list holds at most %(num)d rows; enter the rest in another list."),
+    }
+
     def __init__(self, *args, campaign=None, member=None, **kwargs):
         self.campaign, self.member = campaign, member
         super().__init__(*args, form_kwargs={"campaign": campaign}, **kwargs)
@@ -222,8 +225,8 @@ class BaseBatchFormSet(forms.BaseFormSet):
         return [form for form in self.forms if form.has_changed()]
 
     def clean(self):
-        if any(self.errors):
-            return
+        if any(self.errors) or not self.management_form.is_valid():
+            return  # rows are wrong, or so is the row count: say that, not "fill in a row"
         seen = {}
         for number, form in enumerate(self.forms, start=1):
             id_number = form.cleaned_data.get("id_number")
@@ -255,6 +258,7 @@ class BaseBatchFormSet(forms.BaseFormSet):
 
 BatchFormSet = forms.formset_factory(
     BatchRowForm, formset=BaseBatchFormSet, extra=10, max_num=50, validate_max=True,
+    absolute_max=50,  # a row count changed to 100000 builds 50 rows, not Django's 1050
 )
 
 

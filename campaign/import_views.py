@@ -140,7 +140,7 @@ def _upload(request):
         "user": request.user.pk, "campaign": campaign.pk, "name": Path(upload.name).name[:200],
         "format": plan.parsed.format,
     })
-    _save_preview(folder, plan)
+    _save_preview(folder, plan, request.user)
     request.session[SESSION_KEY] = ([token] + request.session.get(SESSION_KEY, []))[:5]
     return redirect("campaign:import_preview", token=token)
 
@@ -154,7 +154,18 @@ def _problem_dict(problem):
             "message": problem.message, "code": problem.code}
 
 
-def _save_preview(folder, plan):
+def _claims_shown_to(user, claims):
+    """The double claims a workbook creates, as its preview shows them: the guides of the
+    user's units by name, the others only counted (as the case form's ID-number look-up)."""
+    codes = {code for claim in claims for _name, code in claim.guides}
+    visible = set(Unit.objects.visible_to(user).filter(code__in=codes).values_list("code", flat=True))
+    return [{"name": claim.full_name, "rows": claim.rows,
+             "guides": [guide for guide in claim.guides if guide[1] in visible],
+             "other_guides": sum(guide[1] not in visible for guide in claim.guides)}
+            for claim in claims]
+
+
+def _save_preview(folder, plan, user):
     preview = {
         "ok": plan.ok,
         "written": plan.written,
@@ -164,9 +175,7 @@ def _save_preview(folder, plan):
         "warnings": [_problem_dict(p) for p in plan.warnings[:SHOWN]],
         "counts": {key: vars(counts) for key, counts in plan.counts.items()},
         "double_claim_count": len(plan.double_claims),
-        "double_claims": [
-            {"name": c.full_name, "rows": c.rows, "guides": c.guides} for c in plan.double_claims[:SHOWN]
-        ],
+        "double_claims": _claims_shown_to(user, plan.double_claims[:SHOWN]),
         "row_problems": {
             sheet: {str(row): reasons for row, reasons in rows.items()}
             for sheet, rows in plan.problems_by_sheet().items()
@@ -177,17 +186,23 @@ def _save_preview(folder, plan):
 
 
 def _folder(request, token):
-    """The stored upload of this session's user, or 404."""
+    """The stored upload of this session's user, or 404: also when it is gone or going (purged
+    after a day, discarded or imported from another tab) or damaged."""
     if token not in request.session.get(SESSION_KEY, []):
         raise Http404
     folder = storage_root() / token
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
-        raise Http404 from None
-    if meta["user"] != request.user.pk:
+    meta = _read_json(folder / "meta.json")
+    if not isinstance(meta, dict) or meta.get("user") != request.user.pk \
+            or not (folder / "upload").is_file():
         raise Http404
     return folder, meta
+
+
+def _read_json(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise Http404 from None
 
 
 COUNT_LABELS = {
@@ -202,7 +217,7 @@ COUNT_LABELS = {
 @login_required
 def preview(request, token):
     folder, meta = _folder(request, token)
-    preview = json.loads((folder / "preview.json").read_text())
+    preview = _read_json(folder / "preview.json")
     campaign = get_object_or_404(Campaign, pk=meta["campaign"])
     counts = [
         {"label": COUNT_LABELS[key], **preview["counts"][key]}
@@ -226,7 +241,7 @@ def confirm(request, token):
     campaign = get_object_or_404(Campaign, pk=meta["campaign"])
     plan = import_workbook(folder / "upload", campaign=campaign, user=request.user)
     if not plan.ok:
-        _save_preview(folder, plan)
+        _save_preview(folder, plan, request.user)
         messages.error(request, _("The data changed since the preview: the file now has errors. "
                                   "Nothing was imported."))
         return redirect("campaign:import_preview", token=token)
@@ -254,7 +269,7 @@ def error_workbook(request, token):
     """The uploaded workbook with an “Lỗi” column beside every wrong row (personal data:
     the download is recorded)."""
     folder, meta = _folder(request, token)
-    preview = json.loads((folder / "preview.json").read_text())
+    preview = _read_json(folder / "preview.json")
     if not preview["has_rows_to_fix"]:
         raise Http404
     problems = {

@@ -5,7 +5,7 @@ the stored rule inputs (campaign.claims) of every resident it touched, so that e
 read afterwards is right. Views validate with a form, then call one of these.
 """
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from units.models import Member
@@ -19,7 +19,21 @@ CASE_FIELDS = ("eid_level", "activated_on", "portal_used", "id_card_application"
                "place", "note")
 
 
-def _resident_for(*, resident_data, user, may_overwrite):
+def _save_checked(instance, **checks):
+    """`full_clean(**checks)` then save. The same form sent twice at once (a double tap on a
+    phone) or two users entering the same person pass the checks together, and the database
+    refuses the second row: the checks, run again, then say why in words (a ValidationError),
+    instead of a server error. The savepoint keeps the surrounding transaction usable."""
+    instance.full_clean(**checks)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        instance.full_clean(**checks)
+        raise
+
+
+def _resident_for(*, resident_data, user, may_overwrite, retry=True):
     """The resident with the given ID number, created if new. Returns (resident, kept):
     `kept` is True when details typed differ from those recorded but were not written.
 
@@ -38,8 +52,14 @@ def _resident_for(*, resident_data, user, may_overwrite):
         if not resident.category:
             resident.category = ResidentCategory.RESIDENT
         resident.stamp(user)
-        resident.full_clean()
-        resident.save()
+        try:
+            _save_checked(resident)
+        except ValidationError:
+            if not retry:
+                raise
+            # Recorded meanwhile by a concurrent request: this case is about that resident.
+            return _resident_for(resident_data=resident_data, user=user,
+                                 may_overwrite=may_overwrite, retry=False)
         return resident, False
     overwrite = may_overwrite(resident)
     changed = kept = False
@@ -57,8 +77,7 @@ def _resident_for(*, resident_data, user, may_overwrite):
             kept = True
     if changed:
         resident.stamp(user)
-        resident.full_clean()
-        resident.save()
+        _save_checked(resident)
     return resident, kept
 
 
@@ -98,8 +117,7 @@ def case_create(*, campaign, member, resident_data, case_data, user):
         if key in case_data:
             setattr(case, key, case_data[key])
     case.stamp(user)
-    case.full_clean(validate_unique=False)
-    case.save()
+    _save_checked(case, validate_unique=False)
     refresh_rule_inputs(resident_ids=[resident.pk])
     case.resident_details_kept = kept
     return case
@@ -123,8 +141,7 @@ def cases_create(*, campaign, rows, user):
                 if key in row["case_data"]:
                     setattr(case, key, row["case_data"][key])
             case.stamp(user)
-            case.full_clean(validate_unique=False)
-            case.save()
+            _save_checked(case, validate_unique=False)
         except ValidationError as error:
             error.params = {**(getattr(error, "params", None) or {}), "row": index}
             raise
@@ -150,8 +167,7 @@ def case_update(*, case, member, resident_data, case_data, user):
         if key in case_data:
             setattr(case, key, case_data[key])
     case.stamp(user)
-    case.full_clean(validate_unique=False)
-    case.save()
+    _save_checked(case, validate_unique=False)
     if old_resident_id != resident.pk:
         _delete_if_orphaned(old_resident_id)
     refresh_rule_inputs(resident_ids={old_resident_id, resident.pk})
@@ -183,8 +199,7 @@ def member_create(*, user, **fields):
     """Put a person on a unit's roster (which excludes their ID number as a resident)."""
     member = Member(**{key: value for key, value in fields.items() if key in MEMBER_FIELDS})
     member.stamp(user)
-    member.full_clean()
-    member.save()
+    _save_checked(member)
     refresh_rule_inputs(resident_ids=residents_with_id_numbers([member.id_number]))
     return member
 
@@ -199,8 +214,7 @@ def member_update(*, member, user, **fields):
         if key in MEMBER_FIELDS + ("active",):
             setattr(member, key, value)
     member.stamp(user)
-    member.full_clean()
-    member.save()
+    _save_checked(member)
     touched = set(residents_with_id_numbers({old_id_number, member.id_number}))
     if member.unit_id != old_unit_id:
         touched.update(residents_guided_in(members=[member]))

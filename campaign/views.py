@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from reports.models import PersonalDataAccess
 from units import normalize
+from units.forms import named_in
 from units.models import Member
 
 from . import services
@@ -136,10 +137,9 @@ def case_create(request):
     require_editor(request.user)
     campaign = current_campaign(request)
     initial = {}
-    if request.GET.get("resident"):
-        resident = visible_residents(request.user).filter(pk=request.GET["resident"]).first()
-        if resident:
-            initial = {"id_number": resident.id_number, "full_name": resident.full_name}
+    resident = named_in(visible_residents(request.user), request.GET.get("resident"))
+    if resident:
+        initial = {"id_number": resident.id_number, "full_name": resident.full_name}
     form = CaseForm(request.POST or None, user=request.user, campaign=campaign, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -22,3 +23,21 @@ class DefaultLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page for an address that only takes a sent form, opened by a link or a bookmark, or
+    after signing in again (the sign-in goes back to the form's address). Django answers
+    405 with an empty page; this says in the user's language what happened and that nothing
+    was changed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content:
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response["Allow"]
+        return page

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.i18n import set_language
 
 from units import views as unit_views
+from units.converters import UnitCodeConverter
+
+register_converter(UnitCodeConverter, "unit_code")
 
 admin.site.site_header = "VNeID · Quản trị"
 admin.site.site_title = "VNeID"

@@ -5,7 +5,7 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("ket-qua/", views.results_index, name="results"),
-    path("ket-qua/don-vi/<str:code>/", views.unit_results, name="unit_results"),
+    path("ket-qua/don-vi/<unit_code:code>/", views.unit_results, name="unit_results"),
     path("ket-qua/thanh-vien/<int:pk>/", views.member_cases, name="member_cases"),
     path("trung-lap/", views.double_claims, name="double_claims"),
     path("trung-lap/<int:resident_pk>/giai-quyet/", views.resolve, name="resolve"),

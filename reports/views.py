@@ -17,6 +17,7 @@ from campaign.claims import (
 )
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
+from units.forms import PlainTextField, named_in
 from units.models import Member, Unit, UnitKind
 from units.privacy import mask_id_number
 
@@ -49,7 +50,7 @@ class ResultsFilter(forms.Form):
     def _chosen_campaign(slug):
         campaigns = Campaign.objects.all()
         if slug:
-            return campaigns.filter(slug=slug).first()
+            return named_in(campaigns, slug, field="slug")
         return campaigns.active().order_by("-starts_on").first() or campaigns.first()
 
     def window(self):
@@ -130,8 +131,8 @@ def member_cases(request, pk):
 class ResolutionForm(forms.Form):
     awarded_to = forms.TypedChoiceField(label=gettext_lazy("Credit the case to"), coerce=int,
                                         empty_value=None, required=False)
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = PlainTextField(label=gettext_lazy("Reason"), max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, claims, **kwargs):
         super().__init__(*args, **kwargs)

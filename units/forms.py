@@ -2,14 +2,17 @@
 
 The fields here hand every typed value to units.normalize, so a value typed in a form is read
 exactly as the same value in a workbook: ID numbers (separators dropped, a lost leading zero
-restored), names (NFC, spaces collapsed), phones (+84 → 0), dates (day first).
+restored), names (NFC, spaces collapsed), phones (+84 → 0), dates (day first). Text typed on a
+form is also rid of invisible characters, and refused with a control character in it.
 """
 import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db.models import Q
 from django.db.models.lookups import Contains
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import normalize
@@ -58,7 +61,22 @@ class NameField(forms.CharField):
         return attrs
 
     def to_python(self, value):
-        return normalize.normalize_name(super().to_python(value))
+        try:
+            return normalize.normalize_person_name(super().to_python(value))
+        except ValueError as error:
+            raise ValidationError(str(error), code="name") from None
+
+
+class PlainTextField(forms.CharField):
+    """Free text (an address, a note, a reason): invisible characters dropped, a control
+    character refused (see normalize.clean_text)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return normalize.clean_text(value).strip()
+        except ValueError as error:
+            raise ValidationError(str(error), code="control_character") from None
 
 
 class PhoneField(forms.CharField):
@@ -84,9 +102,14 @@ class PhoneField(forms.CharField):
 
 
 class DayFirstDateField(forms.Field):
-    """A date typed day first (21/04/2023, 21-4-2023, 2023-04-21), shown as dd/mm/yyyy."""
+    """A date typed day first (21/04/2023, 21-4-2023, 2023-04-21), shown as dd/mm/yyyy.
+    With `past_only`, a day after today is refused (a birth, an activation, a guidance)."""
 
     widget = forms.TextInput
+
+    def __init__(self, *, past_only=False, **kwargs):
+        self.past_only = past_only
+        super().__init__(**kwargs)
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
@@ -109,6 +132,8 @@ class DayFirstDateField(forms.Field):
             raise ValidationError(str(error), code="date") from None
         if day.year < 1900:
             raise ValidationError(_("This date is too far in the past."), code="date")
+        if self.past_only and day > timezone.localdate():
+            raise ValidationError(_("This date is in the future."), code="future_date")
         return day
 
 
@@ -133,12 +158,17 @@ class WarningsMixin:
             self.warnings.extend(normalize.check_phone(data[phone_field]))
 
 
+# Nobody files ten thousand procedures: a larger count is a typo. (The columns would hold
+# up to 2^31 on PostgreSQL and anything on SQLite: the form answers the same on both.)
+PROCEDURES_LIMIT = 9999
+
+
 class MemberForm(WarningsMixin, forms.ModelForm):
     """A member of a unit the user may edit, with their own compliance (plan II.1)."""
 
     full_name = NameField()
     id_number = IdNumberField()
-    birth_date = DayFirstDateField(label=_("Birth date"), required=False)
+    birth_date = DayFirstDateField(label=_("Birth date"), required=False, past_only=True)
     phone = PhoneField()
 
     class Meta:
@@ -160,7 +190,10 @@ class MemberForm(WarningsMixin, forms.ModelForm):
         )
         for name in ("own_procedures_online", "own_procedures_total",
                      "family_procedures_online", "family_procedures_total"):
-            self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": 0})
+            self.fields[name].validators.append(MaxValueValidator(
+                PROCEDURES_LIMIT, _("At most %(limit_value)s.")))
+            self.fields[name].widget.attrs.update(
+                {"inputmode": "numeric", "min": 0, "max": PROCEDURES_LIMIT})
 
     def clean(self):
         data = super().clean()
@@ -170,6 +203,13 @@ class MemberForm(WarningsMixin, forms.ModelForm):
                 self.add_error(online, _("Procedures filed online cannot exceed the total."))
         self.warn_about_id_and_phone(birth_date=data.get("birth_date"))
         return data
+
+
+class MemberStatusForm(forms.Form):
+    """A member marked as active again ("1") or as former ("0"): the member page's buttons."""
+
+    active = forms.TypedChoiceField(choices=[("1", _("Active")), ("0", _("Former"))],
+                                    coerce=lambda value: value == "1")
 
 
 class MemberFilterForm(forms.Form):
@@ -204,6 +244,15 @@ class MemberFilterForm(forms.Form):
         if data["active"]:
             members = members.filter(active=data["active"] == "1")
         return members
+
+
+def named_in(queryset, value, *, field="pk"):
+    """The object of `queryset` whose `field` is `value` (a query-string value, so anything:
+    junk, a NUL byte, another unit's key), or None when it names none of them."""
+    try:
+        return forms.ModelChoiceField(queryset, to_field_name=field).clean(value)
+    except ValidationError:
+        return None
 
 
 def search_condition(text, name_field, id_field, *, folded_field=None):

@@ -9,8 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ID_NUMBER_VALIDATOR = RegexValidator(r"^\d{12}$", _("The ID number must have 12 digits."))
+# A unit code: unaccented letters, digits, dots, dashes and underscores (also the pattern of
+# the unit pages' URLs, so a code no unit can have is not found before any query).
+UNIT_CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._\-]*"
 UNIT_CODE_VALIDATOR = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9._\-]*$",
+    rf"^{UNIT_CODE_PATTERN}$",
     _("A unit code may contain only unaccented letters, digits, dots, dashes and underscores."),
 )
 

@@ -64,6 +64,42 @@ def normalize_name(value):
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
 
 
+# Characters nobody means to type that copying from a chat app, a word processor or a web
+# page brings along: the soft hyphen, zero-width spaces and joiners, the byte-order mark, and
+# the marks that turn the direction of text (they can make a name display as another one).
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# What a person's name is written with: letters and their marks, digits, punctuation
+# (. ' - and brackets) and spaces. Not symbols or emoji, nor anything unprintable.
+_NAME_CATEGORIES = ("L", "M", "N", "P", "Zs")
+
+
+def clean_text(value):
+    """Typed text (a name, an address, a note) with its invisible characters dropped.
+
+    Raises ValueError for a control character other than a tab or a line break (a NUL byte,
+    a form feed): nobody types one, it comes from a damaged file or a tampered form, and
+    PostgreSQL cannot store a NUL at all."""
+    text = _INVISIBLE.sub("", str(value))
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
+        raise ValueError(_("This text contains an invisible control character (copied from "
+                           "another program or a damaged file); type it again."))
+    return text
+
+
+def normalize_person_name(value):
+    """A person's name typed on a form: `clean_text`, then `normalize_name`. Raises ValueError
+    for a name with a symbol or an emoji, or with no letter at all. Blank gives ""."""
+    name = normalize_name(clean_text(value or ""))
+    odd = "".join(dict.fromkeys(
+        ch for ch in name if not unicodedata.category(ch).startswith(_NAME_CATEGORIES)))
+    if odd:
+        raise ValueError(_("A name cannot contain symbols or emoji (%(symbols)s).")
+                         % {"symbols": odd})
+    if name and not any(ch.isalpha() for ch in name):
+        raise ValueError(_("A name must contain letters."))
+    return name
+
+
 def fold(value):
     """Text reduced for matching headers and choices: no diacritics (đ too), lower case,
     spaces collapsed. "  Số  ĐỊNH danh " and "so dinh danh" fold to the same string."""
@@ -178,6 +214,8 @@ def normalize_phone(value):
         raise ValueError(
             _("A phone number must have 10 digits (this one has %(count)d).") % {"count": len(text)}
         )
+    if not text.startswith("0"):  # 11 digits: only a landline (02...) has as many
+        raise ValueError(_("A Vietnamese phone number starts with 0 or +84."))
     return text
 
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from campaign import services
 from reports.models import PersonalDataAccess
 
-from .forms import MemberFilterForm, MemberForm
+from .forms import MemberFilterForm, MemberForm, MemberStatusForm, named_in
 from .models import Member, Unit
 
 
@@ -117,11 +117,8 @@ def _member_form_page(request, form, member=None):
 def member_create(request):
     if not Unit.objects.editable_by(request.user).exists():
         raise PermissionDenied(_("Your role lets you read these lists, not change them."))
-    initial = {}
-    if request.GET.get("unit"):
-        initial["unit"] = Unit.objects.editable_by(request.user).filter(
-            code=request.GET["unit"]).first()
-    form = MemberForm(request.POST or None, user=request.user, initial=initial)
+    unit = named_in(Unit.objects.editable_by(request.user), request.GET.get("unit"), field="code")
+    form = MemberForm(request.POST or None, user=request.user, initial={"unit": unit})
     return _member_form_page(request, form)
 
 
@@ -139,7 +136,11 @@ def member_edit(request, pk):
 def member_deactivate(request, pk):
     """Mark a member as former (or active again): `active` in the POST, "0" or "1"."""
     member = _member_or_error(request.user, pk, edit=True)
-    active = request.POST.get("active") == "1"
+    form = MemberStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether the member is active or former."))
+        return redirect(member)
+    active = form.cleaned_data["active"]
     services.member_deactivate(member=member, user=request.user, active=active)
     if active:
         messages.success(request, _("%(name)s is an active member again.") % {"name": member})

@@ -64,3 +64,13 @@ def test_blank_batch_rows_are_ignored_but_an_empty_list_is_an_error():
     formset = BatchFormSet(data, prefix="rows", campaign=plan_campaign())
     assert formset.is_valid(), formset.errors
     assert len(formset.filled_forms()) == 1
+
+
+def test_a_paper_list_guided_in_the_future_or_a_resident_born_there_is_an_error(secretary):
+    from campaign.forms import BatchHeaderForm
+
+    member = MemberFactory(unit=secretary.unit_roles.get().unit)
+    header = BatchHeaderForm({"member": member.pk, "guided_on": "31/12/9999"}, user=secretary)
+    assert header.has_error("guided_on", "future_date")
+    form = CaseForm(form_data(member, birth_date="9999-12-31"), user=secretary, campaign=plan_campaign())
+    assert form.has_error("birth_date", "future_date")

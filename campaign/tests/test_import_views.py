@@ -151,3 +151,38 @@ def test_error_workbook_marks_the_wrong_row_on_the_second_list(client, secretary
     error_column = [c.value for c in june[1]].index("Lỗi") + 1
     assert june.cell(row=3, column=error_column).value.startswith("Số định danh")
     assert "Lỗi" not in [c.value for c in book["Người dân"][1]]
+
+
+@pytest.mark.parametrize("damage", ["preview gone", "preview damaged", "upload gone", "meta damaged"])
+def test_an_upload_gone_or_damaged_on_the_server_is_not_found_not_a_server_error(
+        client, secretary, tmp_path, settings, damage):
+    from pathlib import Path
+
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
+        RESIDENT_HEADERS, resident_row("B", "12345", "014095000001")]})
+    token = client.get(upload(client, path)["Location"]).context["token"]
+    folder = Path(settings.IMPORT_TEMP_DIR) / token
+    {"preview gone": lambda: (folder / "preview.json").unlink(),
+     "preview damaged": lambda: (folder / "preview.json").write_text("{"),
+     "upload gone": lambda: (folder / "upload").unlink(),
+     "meta damaged": lambda: (folder / "meta.json").write_text("[]")}[damage]()
+    assert client.get(reverse("campaign:import_preview", args=[token])).status_code == 404
+    assert client.get(reverse("campaign:import_errors", args=[token])).status_code == 404
+    # The confirm reads the workbook again, not the preview: it finds the wrong row again.
+    assert client.post(reverse("campaign:import_confirm", args=[token])).status_code in (302, 404)
+    assert Resident.objects.count() == 0
+
+
+def test_the_preview_counts_but_does_not_name_a_claimant_of_another_unit(client, secretary, tmp_path):
+    from campaign.tests.factories import CaseFactory
+
+    theirs = MemberFactory(unit=UnitFactory(code="XB"), full_name="Cầm Thị Bích")
+    CaseFactory(member=theirs, resident__id_number="014195000002")
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
+        RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    preview = client.get(upload(client, path)["Location"])
+    (claim,) = preview.context["preview"]["double_claims"]
+    assert [code for _name, code in claim["guides"]] == ["DX1"] and claim["other_guides"] == 1
+    html = preview.content.decode()
+    assert "Cầm Thị Bích" not in html and "XB" not in html
+    assert "1 thành viên ở đơn vị bạn không xem được" in html

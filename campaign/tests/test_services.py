@@ -122,3 +122,141 @@ def test_member_with_cases_cannot_be_deleted(secretary):
     services.member_deactivate(member=case.member, user=secretary)
     case.member.refresh_from_db()
     assert not case.member.active
+
+
+def committed_meanwhile(monkeypatch, model, write):
+    """After `model`'s checks passed and just before its row is saved, another connection runs
+    `write` and commits: what a form sent twice at once (a double tap) or a colleague entering
+    the same person at the same moment does."""
+    import threading
+
+    from django.db import connections
+
+    save = model.save
+    done = []
+
+    def save_after_the_other_commits(self, *args, **kwargs):
+        if not done:
+            done.append(True)
+            worker = threading.Thread(target=lambda: (write(), connections.close_all()))
+            worker.start()
+            worker.join()
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(model, "save", save_after_the_other_commits)
+
+
+def needs_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_case_sent_twice_at_once_is_a_form_error_not_a_server_error(monkeypatch):
+    needs_postgresql()
+    member = MemberFactory()
+    kwargs = {"campaign": plan_campaign(), "member": member, "resident_data": RESIDENT,
+              "case_data": FULL, "user": None}
+    committed_meanwhile(monkeypatch, Resident, lambda: services.case_create(**kwargs))
+    with pytest.raises(ValidationError) as error:
+        services.case_create(**kwargs)
+    assert error.value.code == "duplicate_case"
+    assert (Resident.objects.count(), Case.objects.count()) == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_guides_entering_the_same_new_resident_at_once_make_a_double_claim(monkeypatch):
+    needs_postgresql()
+    first, second = MemberFactory(), MemberFactory()
+    kwargs = {"campaign": plan_campaign(), "resident_data": RESIDENT, "case_data": FULL, "user": None}
+    committed_meanwhile(monkeypatch, Resident, lambda: services.case_create(member=second, **kwargs))
+    case = services.case_create(member=first, **kwargs)
+    assert Resident.objects.get() == case.resident
+    assert sorted(Case.objects.values_list("claimants", flat=True)) == [2, 2]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_member_sent_twice_at_once_is_a_form_error_not_a_server_error(monkeypatch):
+    needs_postgresql()
+    unit = MemberFactory().unit
+    fields = {"unit": unit, "full_name": "Lò Văn Thành", "id_number": "014090123299",
+              "category": "cadre"}
+    committed_meanwhile(monkeypatch, Member, lambda: services.member_create(user=None, **fields))
+    with pytest.raises(ValidationError) as error:
+        services.member_create(user=None, **fields)
+    assert "id_number" in error.value.message_dict
+    assert Member.objects.filter(id_number="014090123299").count() == 1
+
+
+DOUBLE_TAP = """
+import threading
+
+import django
+
+django.setup()
+from django.db import connections
+
+from campaign import services
+from campaign.models import Campaign, Case, Resident
+from units.models import Member, Unit
+
+unit = Unit.objects.create(code="X", name="X", kind="youth_union")
+member = Member.objects.create(unit=unit, full_name="A", id_number="014090000001", category="member")
+both_read = threading.Barrier(2)
+check = Resident.full_clean
+
+
+def check_once_both_have_read(self, *args, **kwargs):
+    try:
+        both_read.wait(timeout=2)  # times out when the second waits for the first's lock
+    except threading.BrokenBarrierError:
+        pass
+    return check(self, *args, **kwargs)
+
+
+Resident.full_clean = check_once_both_have_read
+outcomes = []
+
+
+def send():
+    try:
+        services.case_create(campaign=Campaign.objects.get(), member=member, user=None,
+                             resident_data={"id_number": "014090123234", "full_name": "Mai"},
+                             case_data={})
+        outcomes.append("saved")
+    except Exception as error:
+        outcomes.append(type(error).__name__)
+    finally:
+        connections.close_all()
+
+
+taps = [threading.Thread(target=send) for _ in range(2)]
+for tap in taps:
+    tap.start()
+for tap in taps:
+    tap.join()
+print(sorted(outcomes), Case.objects.count())
+"""
+
+
+def test_the_same_case_sent_twice_at_once_on_sqlite_waits_for_the_first(tmp_path):
+    """A file database as `make run` uses (the tests' in-memory one locks differently): the
+    second request used to fail at once with "database is locked", a server error."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("about the SQLite settings")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(settings.BASE_DIR)}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=settings.BASE_DIR,
+                   env=env, check=True)
+    result = subprocess.run([sys.executable, "-c", DOUBLE_TAP], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split("\n")[-2] == "['ValidationError', 'saved'] 1"

@@ -309,3 +309,53 @@ def test_resident_list_flags_an_activation_before_the_campaign(client):
     client.force_login(UnitRoleFactory(unit=early.member.unit, role=UnitRole.Role.VIEWER).user)
     page = client.get(reverse("campaign:resident_list")).content.decode()
     assert page.count("trước ngày bắt đầu: không tính") == 1
+
+
+def test_a_case_is_prefilled_only_from_a_resident_the_user_sees(client, district):
+    mine = CaseFactory(member=district["guide_a"]).resident
+    theirs = CaseFactory(member=district["guide_b"]).resident
+    client.force_login(district["secretary"])
+    url = reverse("campaign:case_create")
+    assert client.get(url, {"resident": mine.pk}).context["form"]["full_name"].value() == mine.full_name
+    for other in (theirs.pk, "abc", f"{mine.pk}\x00", "99999999999999999999"):
+        response = client.get(url, {"resident": other})
+        assert response.status_code == 200 and response.context["form"]["full_name"].value() is None
+        assert theirs.full_name not in response.content.decode()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("full_name", "Quàng\x00 Thị Mai", "ký tự điều khiển"),
+    ("address", "Bản\x00 Mạ", "ký tự điều khiển"),
+    ("note", "đã hướng dẫn\x07", "ký tự điều khiển"),
+    ("full_name", "\u200b", "bắt buộc"),
+])
+def test_text_with_a_control_character_is_refused_in_vietnamese_and_nothing_is_saved(
+        client, district, field, value, message):
+    client.force_login(district["secretary"])
+    response = client.post(reverse("campaign:case_create"), case_post(district["guide_a"], **{field: value}))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not Case.objects.exists() and not Resident.objects.exists()
+
+
+def test_invisible_characters_pasted_with_a_name_are_dropped(client, district):
+    client.force_login(district["secretary"])
+    client.post(reverse("campaign:case_create"), case_post(
+        district["guide_a"], full_name="\ufeffQuàng\u200b Thị Mai\u202c", address="Bản Mạ\u200b"))
+    resident = Resident.objects.get()
+    assert (resident.full_name, resident.address) == ("Quàng Thị Mai", "Bản Mạ")
+
+
+@pytest.mark.parametrize("total, message", [
+    ("100000", "tối đa 50 dòng"), ("99999999999999999999", "tối đa 50 dòng"), ("51", "tối đa 50 dòng"),
+    ("-1", "ít nhất một dòng"), ("abc", "tải lại trang"), ("", "tải lại trang"),
+])
+def test_a_row_count_changed_by_hand_is_refused_in_vietnamese(client, district, total, message):
+    client.force_login(district["secretary"])
+    data = batch_data(district["guide_a"], [{"id_number": "014090123234", "full_name": "Một"}])
+    data["rows-TOTAL_FORMS"] = total
+    response = client.post(reverse("campaign:batch_entry"), data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["rows"].non_form_errors())
+    assert len(response.context["rows"].forms) <= 50
+    assert not Case.objects.exists()

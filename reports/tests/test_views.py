@@ -150,3 +150,15 @@ def test_the_register_takes_a_constant_number_of_queries(client, district, djang
         response = client.get(reverse("reports:double_claims"))
     assert len(response.context["rows"]) == 6
     assert all(row["form"] is not None for row in response.context["rows"])
+
+
+@pytest.mark.parametrize("reason", ["\u200b\ufeff", "đã kiểm tra\x00"])
+def test_a_reason_of_invisible_or_control_characters_records_no_decision(client, district, reason):
+    user = login(client, district["top"], UnitRole.Role.ADMIN)
+    UnitRole.objects.create(user=user, unit=district["police"], role=UnitRole.Role.ADMIN)
+    prefix = f"r{district['resident'].pk}"
+    response = client.post(reverse("reports:resolve", args=[district["resident"].pk]),
+                           {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": reason},
+                           follow=True)
+    assert not DoubleClaimResolution.objects.exists()
+    assert [str(m) for m in response.context["messages"]] == ["Hãy chọn người được tính và nêu lý do."]

@@ -5,8 +5,8 @@ import unicodedata
 import pytest
 
 from units.normalize import (
-    check_id_number, check_phone, fold, normalize_date, normalize_id_number, normalize_name,
-    normalize_phone, normalize_yes_no,
+    check_id_number, check_phone, clean_text, fold, normalize_date, normalize_id_number,
+    normalize_name, normalize_person_name, normalize_phone, normalize_yes_no,
 )
 
 
@@ -91,7 +91,8 @@ def test_phone_is_normalised(raw, expected):
     assert normalize_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["12345", "+1 202 555 0101", "09123456789012", "09x2345678"])
+@pytest.mark.parametrize("raw", ["12345", "+1 202 555 0101", "09123456789012", "09x2345678",
+                                 "14090123234", "-14090123234"])  # 11 digits not 0...: stored as typed
 def test_impossible_phone_is_an_error(raw):
     with pytest.raises(ValueError):
         normalize_phone(raw)
@@ -160,3 +161,37 @@ def test_yes_no(raw, expected):
 def test_yes_no_rejects_other_words():
     with pytest.raises(ValueError):
         normalize_yes_no("có lẽ")
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Lo\u0300 Va\u0306n Tha\u0300nh", "Lò Văn Thành"),      # decomposed, as some phones type
+    ("\ufeffQuàng\u200b Thị\u00a0 Mai\u200e", "Quàng Thị Mai"),  # pasted from a chat app
+    ("\u202eLò Văn A", "Lò Văn A"),                             # a direction mark is dropped
+    ("Nguyễn Thị O'Neill-Hà (bé)", "Nguyễn Thị O'Neill-Hà (bé)"),
+    ("   ", ""),
+])
+def test_a_typed_name_is_composed_and_rid_of_invisible_characters(raw, expected):
+    assert normalize_person_name(raw) == expected
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("Tên\x00xấu", "ký tự điều khiển"),     # a NUL byte: PostgreSQL cannot store it
+    ("\x01\x02", "ký tự điều khiển"),
+    ("Lò Văn A\x0c", "ký tự điều khiển"),
+    ("😀 Nguyễn", "biểu tượng cảm xúc (😀)"),
+    ("<b>Mai</b>", "(<>)"),
+    ("\u200b", None),                          # nothing left: blank, the form says required
+    ("12 34", "phải có chữ cái"),
+])
+def test_a_name_with_a_control_character_a_symbol_or_no_letter_is_an_error(raw, message):
+    if message is None:
+        assert normalize_person_name(raw) == ""
+        return
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        normalize_person_name(raw)
+
+
+def test_free_text_keeps_line_breaks_and_emoji_but_not_control_characters():
+    assert clean_text("Bản Mạ,\r\nxã Mường Lạn 🙂\u200b") == "Bản Mạ,\r\nxã Mường Lạn 🙂"
+    with pytest.raises(ValueError, match="ký tự điều khiển"):
+        clean_text("Bản\x00Mạ")

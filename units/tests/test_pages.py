@@ -138,3 +138,31 @@ def test_the_menu_offers_only_what_the_role_may_open(client):
     assert quick in secretary_menu and upload in secretary_menu
     assert quick in member_menu and upload not in member_menu
     assert reverse("units:member_list") in viewer_menu
+
+
+def test_djangos_own_messages_that_users_read_are_in_vietnamese():
+    from django.utils.translation import gettext
+
+    from config.django_messages import MESSAGES
+
+    for message in MESSAGES:
+        assert gettext(message) != message, message
+
+
+def test_a_request_the_server_cannot_read_is_explained_in_vietnamese(client):
+    client.force_login(UnitRoleFactory(role=UnitRole.Role.SECRETARY).user)
+    too_many_fields = {f"field{n}": "x" for n in range(1200)}
+    response = client.post(reverse("units:member_create"), too_many_fields)
+    assert response.status_code == 400
+    assert "Yêu cầu không hợp lệ" in response.content.decode()
+
+
+def test_opening_an_address_that_takes_only_a_form_says_nothing_was_changed(client):
+    member = MemberFactory()
+    client.force_login(UnitRoleFactory(unit=member.unit, role=UnitRole.Role.SECRETARY).user)
+    # After signing in again, the sign-in page sends the user back to the form's address.
+    response = client.get(reverse("units:member_deactivate", args=[member.pk]))
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "Không có gì thay đổi" in response.content.decode()
+    member.refresh_from_db()
+    assert member.active

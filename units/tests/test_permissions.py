@@ -1,6 +1,7 @@
 """Every page of the site, walked from the URL configuration: nobody signed out reads or
 writes anything, and a user without a role sees no unit's data."""
 import re
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -71,3 +72,23 @@ def test_user_without_any_role_sees_no_personal_data(client, name, route):
     for secret in (case.resident.id_number, case.resident.full_name, case.member.id_number,
                    case.member.full_name):
         assert secret not in body, (name, url, secret)
+
+
+JUNK = ["\x00", "1\x00", "abc", "-1", "99999999999999999999", "A" * 300]
+QUERY_KEYS = ["campaign", "unit", "resident", "page", "as_of", "period", "q", "level",
+              "category", "active"]
+
+
+@pytest.mark.parametrize("name, route", site_pages())
+@pytest.mark.parametrize("junk", JUNK)
+def test_junk_in_the_url_or_query_string_is_never_a_server_error(client, name, route, junk):
+    """A value typed into the address bar or a tampered link (a NUL byte, which PostgreSQL
+    refuses in any query, letters for a number, a number past 64 bits) is a 404 or is ignored."""
+    case = CaseFactory()
+    admin = UserFactory(is_superuser=True)
+    client.force_login(admin)
+    in_path = "/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: quote(junk, safe=""), route)
+    for url, query in [(in_path, {}), (concrete(route, case), dict.fromkeys(QUERY_KEYS, junk))]:
+        for method in (client.get, client.post):
+            response = method(url + "?" + urlencode(query) if query else url)
+            assert response.status_code < 500, (name, url, junk, response.status_code)

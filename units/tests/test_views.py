@@ -143,3 +143,36 @@ def test_unit_pages_still_work(client, units):
     assert client.get(reverse("units:unit_detail", args=["XA"])).context["unit"] == units["a"]
     assert client.get(reverse("units:unit_detail", args=["XB"])).status_code == 404
     assert Resident.objects.count() == 0
+
+
+def test_the_unit_in_the_add_link_is_chosen_only_among_the_users_units(client, units):
+    client.force_login(units["secretary"])
+    url = reverse("units:member_create")
+    assert client.get(url, {"unit": "XA"}).context["form"]["unit"].value() == units["a"].pk
+    for other in ("XB", "xa\x00", "khong-co"):
+        assert client.get(url, {"unit": other}).context["form"]["unit"].value() is None
+
+
+@pytest.mark.parametrize("name, message", [
+    ("Lò Văn\x00 Thành", "ký tự điều khiển"),  # PostgreSQL cannot store a NUL byte
+    ("Lò Văn \x01Thành", "ký tự điều khiển"),
+    ("\u200b\ufeff", "bắt buộc"),
+    ("Lò Văn Thành 😀", "biểu tượng cảm xúc"),
+])
+def test_a_name_nobody_could_type_is_refused_in_vietnamese_and_nothing_is_saved(client, units, name, message):
+    client.force_login(units["secretary"])
+    response = client.post(reverse("units:member_create"), member_post(units["a"], full_name=name))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["full_name"])
+    assert not Member.objects.exists()
+
+
+@pytest.mark.parametrize("posted", [{"active": "abc"}, {"active": "\x00"}, {}])
+def test_a_status_other_than_active_or_former_changes_nothing(client, units, posted):
+    member = MemberFactory(unit=units["a"])
+    client.force_login(units["secretary"])
+    response = client.post(reverse("units:member_deactivate", args=[member.pk]), posted, follow=True)
+    member.refresh_from_db()
+    assert member.active
+    assert [str(m) for m in response.context["messages"]] == [
+        "Hãy chọn thành viên đang hoạt động hay đã nghỉ."]
