@@ -34,7 +34,7 @@ from django.utils.translation import override
 
 from units.models import UNIT_CODE_VALIDATOR, Member, Unit
 from units.normalize import (
-    check_id_number, check_phone, fold, is_blank, normalize_date, normalize_id_number,
+    check_id_number, clean_text, check_phone, fold, is_blank, normalize_date, normalize_id_number,
     normalize_name, normalize_phone, normalize_yes_no,
 )
 
@@ -267,7 +267,8 @@ class ImportPlan:
 # --- Reading values -----------------------------------------------------------------------
 
 
-def _text(value):
+def _shown(value):
+    """A cell's value as the secretary sees it, for a message or a comparison."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -277,6 +278,12 @@ def _text(value):
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
     return normalize_name(value)
+
+
+def _text(value):
+    """A text cell to store: invisible characters dropped; a control character (a NUL byte
+    written as Excel's _x0000_, which PostgreSQL cannot store) is a ValueError."""
+    return _shown(clean_text(value) if isinstance(value, str) else value)
 
 
 _SLASH = re.compile(r"\s*/\s*")
@@ -315,7 +322,7 @@ def _choice(table, value, choices):
     if found is None:
         raise ValueError(
             _("“%(value)s” is not one of: %(choices)s.")
-            % {"value": _text(value), "choices": " · ".join(choices)}
+            % {"value": _shown(value), "choices": " · ".join(choices)}
         )
     return found
 
@@ -551,7 +558,7 @@ def _is_example(sheet, cells, example):
     for key in present:
         index = sheet.columns[key]
         value = cells[index] if index < len(cells) else None
-        if fold(_text(value)) != example[key]:
+        if fold(_shown(value)) != example[key]:
             return False
     return True
 
@@ -791,10 +798,15 @@ def _parse_residents(parsed, sheet, rows):
             try:
                 text, place = place_cache[raw if raw.__class__ is str else (raw.__class__, raw)]
             except (KeyError, TypeError):
-                text = _text(raw)
-                place = places.get(fold(text), "") if text else ""
-                with contextlib.suppress(TypeError):
-                    place_cache[raw if raw.__class__ is str else (raw.__class__, raw)] = (text, place)
+                try:
+                    text = _text(raw)
+                except ValueError as exc:
+                    error(number, header("place"), str(exc), "invalid")
+                    failed, text, place = True, "", ""
+                else:
+                    place = places.get(fold(text), "") if text else ""
+                    with contextlib.suppress(TypeError):
+                        place_cache[raw if raw.__class__ is str else (raw.__class__, raw)] = (text, place)
             values["place"] = place
             if text and not place:
                 # An unknown "how/where" is kept in the note, never an error.
@@ -1138,6 +1150,16 @@ def _plan_residents(plan, scope, workbook_members):
     ):
         existing[row[1]] = (row[0], *row[2:])
     plan.resident_pks = {i: r[0] for i, r in existing.items()}
+    # Residents also guided in units this user may not edit (in any campaign): their recorded
+    # details are kept and only blank ones filled in, as the forms do (services._resident_for).
+    foreign = set()
+    if not scope.everything and existing:
+        mine = ",".join(str(int(pk)) for pk in scope.pks) or "0"
+        foreign = {row[0] for row in _select_where_in(
+            f"SELECT DISTINCT c.resident_id FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id"
+            f" WHERE m.unit_id NOT IN ({mine}) AND {{where}}",
+            "c.resident_id", plan.resident_pks.values(), numeric=True,
+        )}
     recorded = {}  # resident pk -> {member id number: (kind, name, unit code, *CASE_FIELDS)}
     for row in _select_where_in(
         f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {', '.join('c.' + f for f in CASE_FIELDS)}"
@@ -1177,13 +1199,30 @@ def _plan_residents(plan, scope, workbook_members):
                 resident.category = ResidentCategory.RESIDENT
             plan.resident_writes.append(resident)
             continue
-        # The file's details, or the recorded ones where the file leaves them blank.
-        merged = (
-            resident.full_name,
-            current[2] if resident.birth_date is None else resident.birth_date,
-            resident.sex or current[3], resident.phone or current[4], resident.address or current[5],
-            resident.village or current[6], resident.commune or current[7], resident.category or current[8],
-        )
+        if current[0] in foreign:
+            # The recorded details, or the file's where those are blank.
+            merged = (
+                current[1] or resident.full_name,
+                resident.birth_date if current[2] is None else current[2],
+                current[3] or resident.sex, current[4] or resident.phone, current[5] or resident.address,
+                current[6] or resident.village, current[7] or resident.commune, current[8] or resident.category,
+            )
+            given = (resident.full_name, resident.birth_date, resident.sex, resident.phone, resident.address,
+                     resident.village, resident.commune, resident.category)
+            if any(value not in (None, "") and value != kept for value, kept in zip(given, merged)):
+                plan.warnings.append(_problem(
+                    parsed, "residents", resident.rows[0], "id_number",
+                    _("This resident is also guided in units you cannot edit: the details recorded "
+                      "there are kept, only blank ones are filled in from this file."), "details_kept",
+                ))
+        else:
+            # The file's details, or the recorded ones where the file leaves them blank.
+            merged = (
+                resident.full_name,
+                current[2] if resident.birth_date is None else resident.birth_date,
+                resident.sex or current[3], resident.phone or current[4], resident.address or current[5],
+                resident.village or current[6], resident.commune or current[7], resident.category or current[8],
+            )
         if merged == current[1:]:
             resident_counts.unchanged += 1
         else:

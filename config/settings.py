@@ -72,7 +72,9 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------
 # SQLite by default so a new user needs nothing installed; a district runs PostgreSQL:
 # DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/NAME
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# (An empty DATABASE_URL, as `export DATABASE_URL=` leaves it, is the default too.)
+DATABASES = {"default": env.db_url_config(
+    env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked":

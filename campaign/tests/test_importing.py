@@ -339,6 +339,24 @@ def test_an_error_found_against_the_database_names_the_second_sheet_its_row_and_
         ("Bản Huổi Lạ", 3, "Số định danh người hướng dẫn", "unknown_guide")]
 
 
+def test_a_control_character_in_a_cell_is_an_error_not_a_server_error(tmp_path, guide):
+    # Excel writes a NUL as _x0000_; calamine reads it back as "\x00", which PostgreSQL
+    # cannot store.
+    path = residents_book(
+        tmp_path,
+        resident_row("Tên_x0000_A", "014195000001", GUIDE),
+        resident_row("B", "014195000002", GUIDE, address="Bản_x0001_Mé"),
+        resident_row("C", "014195000003", GUIDE, place="Chợ_x0000_"),
+        resident_row("Lò Văn\u200bDũng", "014195000004", GUIDE),  # a zero-width space: dropped
+    )
+    plan = run(path)
+    assert codes(plan) == [(2, "Họ và tên", "invalid"), (3, "Địa chỉ", "invalid"), (4, "Hình thức", "invalid")]
+    assert "ký tự điều khiển" in plan.errors[0].message
+    assert Resident.objects.count() == 0
+    parsed = parse_workbook(path)
+    assert parsed.residents["014195000004"].full_name == "Lò VănDũng"
+
+
 # --- Scope ------------------------------------------------------------------------------
 
 
@@ -365,6 +383,31 @@ def test_a_secretary_imports_only_into_their_own_units(tmp_path):
     assert Unit.objects.count() == 2 and Resident.objects.count() == 0
     # Without a user (the command's default) it is the district administrator: all units.
     assert run(path).ok
+
+
+def test_a_secretary_does_not_rewrite_a_resident_another_unit_recorded(tmp_path):
+    mine = UnitFactory(code="MINE")
+    theirs = UnitFactory(code="THEIRS")
+    my_guide = MemberFactory(unit=mine, id_number="014095000202")
+    their_guide = MemberFactory(unit=theirs, id_number="014095000201")
+    resident = ResidentFactory(id_number="014195000002", full_name="Lò Thị Đúng", phone="", address="Bản Mé")
+    CaseFactory(member=their_guide, resident=resident)
+    role = UnitRoleFactory(unit=mine, role=UnitRole.Role.SECRETARY)
+    path = residents_book(tmp_path, resident_row("Lo Thi Sai", "014195000002", my_guide.id_number,
+                                                 phone="0912345678", address="Bản Khác", category="Cán bộ"))
+    plan = run(path, user=role.user)
+    assert plan.written, codes(plan)
+    assert [w.code for w in plan.warnings if w.code == "details_kept"] == ["details_kept"]
+    resident.refresh_from_db()
+    # Recorded details kept, the blank phone filled in, the category not changed.
+    assert (resident.full_name, resident.address, resident.phone, resident.category) == (
+        "Lò Thị Đúng", "Bản Mé", "0912345678", ResidentCategory.RESIDENT)
+    assert not Case.objects.filter(resident=resident, resident_excluded=True).exists()
+    # The district administrator (the command) may rewrite them.
+    plan = run(path)
+    resident.refresh_from_db()
+    assert (resident.full_name, resident.category) == ("Lo Thi Sai", ResidentCategory.CADRE)
+    assert drift() == []
 
 
 # --- The PostgreSQL writer: new residents COPYed straight into their table -----------------
