@@ -156,6 +156,10 @@ def cases_create(*, campaign, rows, user):
 def case_update(*, case, member, resident_data, case_data, user):
     """Change a case: its guide, its details, or the resident it is about (a corrected ID
     number moves the case to that resident; the old one is removed if nobody guides them)."""
+    if not Case.objects.select_for_update().filter(pk=case.pk).exists():
+        # Deleted by someone else since the form was opened: saving would bring it back.
+        raise ValidationError(_("This case was deleted in the meantime; nothing was saved."),
+                              code="deleted")
     old_resident_id = case.resident_id
     resident, kept = _resident_for(
         resident_data=resident_data, user=user, may_overwrite=_user_edits_every_case(user)

@@ -94,6 +94,18 @@ def test_case_update_and_delete_refresh_the_other_claimant(secretary):
     assert list(Resident.objects.values_list("id_number", flat=True)) == [RESIDENT["id_number"]]
 
 
+def test_saving_a_case_deleted_meanwhile_does_not_bring_it_back(secretary):
+    case = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
+                                resident_data=RESIDENT, case_data=FULL, user=secretary)
+    opened = Case.objects.get(pk=case.pk)  # the edit form, opened before the delete
+    services.case_delete(case=case, user=secretary)
+    with pytest.raises(ValidationError) as error:
+        services.case_update(case=opened, member=opened.member, resident_data=RESIDENT,
+                             case_data=FULL, user=secretary)
+    assert error.value.code == "deleted"
+    assert Case.objects.count() == 0 and Resident.objects.count() == 0
+
+
 def test_level_without_date_is_refused_by_the_model_too(secretary):
     with pytest.raises(ValidationError):
         services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
