@@ -154,12 +154,15 @@ def _problem_dict(problem):
             "message": problem.message, "code": problem.code}
 
 
-def _claims_shown_to(user, claims):
+def _claims_shown_to(user, plan):
     """The double claims a workbook creates, as its preview shows them: the guides of the
-    user's units by name, the others only counted (as the case form's ID-number look-up)."""
+    user's units (and of units the file itself creates) by name, the others only counted (as
+    the case form's ID-number look-up). Rows on a second list name their sheet."""
+    claims = plan.double_claims[:SHOWN]
     codes = {code for claim in claims for _name, code in claim.guides}
     visible = set(Unit.objects.visible_to(user).filter(code__in=codes).values_list("code", flat=True))
-    return [{"name": claim.full_name, "rows": claim.rows,
+    visible |= {unit.code for unit in plan.new_units}
+    return [{"name": claim.full_name, "rows": [str(row) for row in claim.rows],
              "guides": [guide for guide in claim.guides if guide[1] in visible],
              "other_guides": sum(guide[1] not in visible for guide in claim.guides)}
             for claim in claims]
@@ -175,7 +178,7 @@ def _save_preview(folder, plan, user):
         "warnings": [_problem_dict(p) for p in plan.warnings[:SHOWN]],
         "counts": {key: vars(counts) for key, counts in plan.counts.items()},
         "double_claim_count": len(plan.double_claims),
-        "double_claims": _claims_shown_to(user, plan.double_claims[:SHOWN]),
+        "double_claims": _claims_shown_to(user, plan),
         "row_problems": {
             sheet: {str(row): reasons for row, reasons in rows.items()}
             for sheet, rows in plan.problems_by_sheet().items()
