@@ -98,9 +98,7 @@ def _other_row(number, sheet, first_sheets):
     """How a message about a row of `sheet` names another row of the same kind of list: by
     its number, and by its sheet too when that is another one."""
     other = getattr(number, "sheet", None) or first_sheets.get(sheet.spec.key)
-    if other is sheet:
-        return str(int(number))
-    return _("%(row)d (sheet “%(sheet)s”)") % {"row": number, "sheet": other.title}
+    return str(int(number)) if other is sheet else str(RowNumber(number, other))
 
 
 @dataclass

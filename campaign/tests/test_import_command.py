@@ -50,6 +50,15 @@ def test_an_unreadable_file_exits_1_with_one_sentence(tmp_path, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 2
 
 
+def test_a_missing_file_or_a_folder_is_said_in_vietnamese(tmp_path):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="Không có tệp"):
+        call_command("import_xlsx", str(tmp_path / "khong-co.xlsx"))
+    with pytest.raises(CommandError, match="là thư mục"):
+        call_command("import_xlsx", str(tmp_path))
+
+
 def test_user_option_applies_that_users_scope(tmp_path, guide, capsys):
     role = UnitRoleFactory(unit=UnitFactory(code="OTHER"), role=UnitRole.Role.SECRETARY)
     with pytest.raises(SystemExit):

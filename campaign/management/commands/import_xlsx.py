@@ -28,6 +28,12 @@ class Command(BaseCommand):
                 raise CommandError(_("No user is named %(name)s.") % {"name": user}) from None
         try:
             open(file, "rb").close()
+        except FileNotFoundError:
+            raise CommandError(_("There is no file %(file)s.") % {"file": file}) from None
+        except IsADirectoryError:
+            raise CommandError(_("%(file)s is a folder, not a workbook.") % {"file": file}) from None
+        except PermissionError:
+            raise CommandError(_("You may not read %(file)s.") % {"file": file}) from None
         except OSError as exc:
             raise CommandError(_("Cannot open %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}) from None
         plan = import_workbook(file, campaign=campaign, user=user, dry_run=dry_run)
