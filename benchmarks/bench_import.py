@@ -16,6 +16,7 @@ rows/second, the ratio to the floor, the time of each phase, and the peak memory
 records who wrote it, and PostgreSQL checks that reference too); without, as the command does
 by default.
 """
+
 import argparse
 import datetime
 import io
@@ -55,38 +56,63 @@ def generate(path, rows, members):
     for code in codes:
         units.append([code, f"Đoàn xã {code}", "Đoàn", "HUYEN-DOAN"])
     roster = workbook.create_sheet("Thành viên")
-    roster.append(["Mã đơn vị", "Họ và tên", "Số định danh", "Đối tượng", "Ngày sinh", "Số điện thoại"])
+    roster.append(
+        ["Mã đơn vị", "Họ và tên", "Số định danh", "Đối tượng", "Ngày sinh", "Số điện thoại"]
+    )
     guides = []
     for n in range(members):
         number = id_for(500000 + n, female=n % 2 == 1, year=1995)
         guides.append(number)
-        roster.append([codes[n % len(codes)], f"{rng.choice(SURNAMES)} Văn {rng.choice(GIVEN)}", number,
-                       "Đoàn viên/Hội viên", "01/01/1995", f"09{n % 100000000:08d}"])
+        roster.append(
+            [
+                codes[n % len(codes)],
+                f"{rng.choice(SURNAMES)} Văn {rng.choice(GIVEN)}",
+                number,
+                "Đoàn viên/Hội viên",
+                "01/01/1995",
+                f"09{n % 100000000:08d}",
+            ]
+        )
     people = workbook.create_sheet("Người dân")
-    people.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Mức định danh",
-                   "Ngày kích hoạt", "Tài khoản DVC", "Đối tượng", "Ngày sinh", "Giới tính",
-                   "Số điện thoại", "Địa chỉ", "Ghi chú"])
+    people.append(
+        [
+            "Họ và tên",
+            "Số định danh",
+            "Số định danh người hướng dẫn",
+            "Mức định danh",
+            "Ngày kích hoạt",
+            "Tài khoản DVC",
+            "Đối tượng",
+            "Ngày sinh",
+            "Giới tính",
+            "Số điện thoại",
+            "Địa chỉ",
+            "Ghi chú",
+        ]
+    )
     start = datetime.date(2023, 4, 21)
     for n in range(rows):
         female = n % 2 == 1
         year = 1950 + n % 50
         level = (1, 2, None)[n % 3]
         number = id_for(n, female, year)
-        people.append([
-            f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
-            # Every fifth typed as a number: it lost its leading zero, the importer restores it.
-            int(number) if n % 5 == 0 and not number.startswith("00") else number,
-            guides[n % members],
-            level,
-            (start + datetime.timedelta(days=n % 200)).strftime("%d/%m/%Y") if level else None,
-            "Có" if n % 4 else "Không",
-            "Người dân",
-            datetime.date(year, 1 + n % 12, 1 + n % 28),
-            "Nữ" if female else "Nam",
-            f"0{rng.choice(['912', '987', '386', '868'])}{n % 1000000:06d}",
-            f"Bản {n % 300}, xã {codes[n % len(codes)]}",
-            "",
-        ])
+        people.append(
+            [
+                f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+                # Every fifth typed as a number: it lost its leading zero, the importer restores it.
+                int(number) if n % 5 == 0 and not number.startswith("00") else number,
+                guides[n % members],
+                level,
+                (start + datetime.timedelta(days=n % 200)).strftime("%d/%m/%Y") if level else None,
+                "Có" if n % 4 else "Không",
+                "Người dân",
+                datetime.date(year, 1 + n % 12, 1 + n % 28),
+                "Nữ" if female else "Nam",
+                f"0{rng.choice(['912', '987', '386', '868'])}{n % 1000000:06d}",
+                f"Bản {n % 300}, xã {codes[n % len(codes)]}",
+                "",
+            ]
+        )
     workbook.save(path)
 
 
@@ -143,7 +169,9 @@ def bare_floor(path):
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_floor")
-        cursor.execute("CREATE TABLE bench_floor (" + ", ".join(f"c{i} text" for i in range(12)) + ")")
+        cursor.execute(
+            "CREATE TABLE bench_floor (" + ", ".join(f"c{i} text" for i in range(12)) + ")"
+        )
         cursor.execute("CREATE UNIQUE INDEX bench_floor_id ON bench_floor (c1)")
         cursor.copy_expert("COPY bench_floor FROM STDIN", buffer)
         cursor.execute("DROP TABLE bench_floor")
@@ -174,8 +202,17 @@ def floor(path, user):
             Unit.objects.create(code=code, name=name, kind="youth_union", parent=root)
         by_code = dict(Unit.objects.values_list("code", "pk"))
         Member.objects.bulk_create(
-            [Member(unit_id=by_code[row[0]], full_name=row[1], id_number=str(row[2]), category="member")
-             for row in book.get_sheet_by_name("Thành viên").to_python()[1:]], batch_size=1000)
+            [
+                Member(
+                    unit_id=by_code[row[0]],
+                    full_name=row[1],
+                    id_number=str(row[2]),
+                    category="member",
+                )
+                for row in book.get_sheet_by_name("Thành viên").to_python()[1:]
+            ],
+            batch_size=1000,
+        )
         guides = dict(Member.objects.values_list("id_number", "pk"))
         by = "\\N" if user is None else str(user.pk)
         at = datetime.datetime.now(datetime.timezone.utc).isoformat()
@@ -186,12 +223,53 @@ def floor(path, user):
         for pk, row in zip(ids, rows):
             name, number, guide, level, activated, portal = row[:6]
             number = str(int(number)).zfill(12) if isinstance(number, (int, float)) else number
-            residents.write("\t".join((str(pk), number, name, str(row[7])[:10], "F" if row[8] == "Nữ" else "M",
-                                       row[9], row[10], "", "", "resident", name, "f", at, at, by, by)) + "\n")
-            cases.write("\t".join((str(campaign.pk), str(pk), str(guides[guide]),
-                                   str(int(level)) if level != "" else "\\N", activated or "\\N",
-                                   "t" if portal == "Có" else "f", "f", "\\N", "", "", "1", "f", "f",
-                                   at, at, by, by)) + "\n")
+            residents.write(
+                "\t".join(
+                    (
+                        str(pk),
+                        number,
+                        name,
+                        str(row[7])[:10],
+                        "F" if row[8] == "Nữ" else "M",
+                        row[9],
+                        row[10],
+                        "",
+                        "",
+                        "resident",
+                        name,
+                        "f",
+                        at,
+                        at,
+                        by,
+                        by,
+                    )
+                )
+                + "\n"
+            )
+            cases.write(
+                "\t".join(
+                    (
+                        str(campaign.pk),
+                        str(pk),
+                        str(guides[guide]),
+                        str(int(level)) if level != "" else "\\N",
+                        activated or "\\N",
+                        "t" if portal == "Có" else "f",
+                        "f",
+                        "\\N",
+                        "",
+                        "",
+                        "1",
+                        "f",
+                        "f",
+                        at,
+                        at,
+                        by,
+                        by,
+                    )
+                )
+                + "\n"
+            )
         residents.seek(0)
         cases.seek(0)
         with connection.cursor() as cursor:
@@ -200,11 +278,15 @@ def floor(path, user):
             cursor.copy_expert(
                 "COPY campaign_resident (id, id_number, full_name, birth_date, sex, phone, address, village,"
                 " commune, category, search_name, on_roster, created_at, updated_at, created_by_id,"
-                " updated_by_id) FROM STDIN", residents)
+                " updated_by_id) FROM STDIN",
+                residents,
+            )
             cursor.copy_expert(
                 "COPY campaign_case (campaign_id, resident_id, member_id, eid_level, activated_on, portal_used,"
                 " id_card_application, guided_on, place, note, claimants, resident_excluded, claim_awarded,"
-                " created_at, updated_at, created_by_id, updated_by_id) FROM STDIN", cases)
+                " created_at, updated_at, created_by_id, updated_by_id) FROM STDIN",
+                cases,
+            )
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
     return elapsed
@@ -261,8 +343,19 @@ def main():
     if not path.exists():
         print(f"generating {path.name} …", flush=True)
         # In a child process, so that openpyxl's memory does not count in the peak below.
-        subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--members",
-                        str(args.members), "--generate", str(path)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--rows",
+                str(args.rows),
+                "--members",
+                str(args.members),
+                "--generate",
+                str(path),
+            ],
+            check=True,
+        )
     setup_django(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     from campaign.claims import drift
 
@@ -272,26 +365,37 @@ def main():
         from django.contrib.auth import get_user_model
 
         user, _created = get_user_model().objects.get_or_create(
-            username="bench-import", defaults={"is_superuser": True, "is_staff": True})
+            username="bench-import", defaults={"is_superuser": True, "is_staff": True}
+        )
     read, copy, rows = bare_floor(path)
     bare = read + copy
     floor_total = floor(path, user)
     total, phases, plan = timed_import(path, user)
     again, again_phases, again_plan = timed_import(path, user)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"file: {path.name} ({path.stat().st_size / 1048576:.1f} MB), {rows:,} resident rows × 12 columns; "
-          f"imported {'as a signed-in administrator' if user else 'with no user (the command)'}")
-    print(f"floor: calamine read + one COPY of the rows into their indexed tables (residents, cases; "
-          f"foreign keys checked): {floor_total:.2f} s")
-    print(f"lighter floor, for comparison: calamine read {read:.2f} s + COPY into a bare table with one index "
-          f"{copy:.2f} s = {bare:.2f} s")
-    print(f"import (empty database): {total:.2f} s, {rows / total:,.0f} rows/s, "
-          f"{total / floor_total:.2f}× the floor ({total / bare:.2f}× the lighter one)")
+    print(
+        f"file: {path.name} ({path.stat().st_size / 1048576:.1f} MB), {rows:,} resident rows × 12 columns; "
+        f"imported {'as a signed-in administrator' if user else 'with no user (the command)'}"
+    )
+    print(
+        f"floor: calamine read + one COPY of the rows into their indexed tables (residents, cases; "
+        f"foreign keys checked): {floor_total:.2f} s"
+    )
+    print(
+        f"lighter floor, for comparison: calamine read {read:.2f} s + COPY into a bare table with one index "
+        f"{copy:.2f} s = {bare:.2f} s"
+    )
+    print(
+        f"import (empty database): {total:.2f} s, {rows / total:,.0f} rows/s, "
+        f"{total / floor_total:.2f}× the floor ({total / bare:.2f}× the lighter one)"
+    )
     for name, seconds in phases.items():
         print(f"    {name}: {seconds:.2f} s")
     print("    " + "; ".join(plan.summary()))
-    print(f"re-import (nothing changes): {again:.2f} s, {rows / again:,.0f} rows/s, "
-          f"{again / floor_total:.2f}× the floor ({again / bare:.2f}× the lighter one)")
+    print(
+        f"re-import (nothing changes): {again:.2f} s, {rows / again:,.0f} rows/s, "
+        f"{again / floor_total:.2f}× the floor ({again / bare:.2f}× the lighter one)"
+    )
     for name, seconds in again_phases.items():
         print(f"    {name}: {seconds:.2f} s")
     print("    " + "; ".join(again_plan.summary()))

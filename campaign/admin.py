@@ -16,28 +16,62 @@ class CampaignAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["slug", "name", "starts_on", "ends_on", "is_active"]}),
-        (_("What counts"), {"fields": [
-            "activation_starts_on", "double_claims_across_kinds", "roster_excludes_residents",
-        ]}),
-        (_("Quotas"), {"fields": [
-            "quota_cadre", "quota_member", "quota_civil_servant", "quota_armed_forces",
-        ]}),
-        (_("Awards and own compliance"), {"fields": [
-            "individual_award_threshold", "collective_award_threshold",
-            "own_procedures_target", "family_procedures_target",
-        ]}),
+        (
+            _("What counts"),
+            {
+                "fields": [
+                    "activation_starts_on",
+                    "double_claims_across_kinds",
+                    "roster_excludes_residents",
+                ]
+            },
+        ),
+        (
+            _("Quotas"),
+            {
+                "fields": [
+                    "quota_cadre",
+                    "quota_member",
+                    "quota_civil_servant",
+                    "quota_armed_forces",
+                ]
+            },
+        ),
+        (
+            _("Awards and own compliance"),
+            {
+                "fields": [
+                    "individual_award_threshold",
+                    "collective_award_threshold",
+                    "own_procedures_target",
+                    "family_procedures_target",
+                ]
+            },
+        ),
         (_("Emulation drive"), {"fields": ["drive_starts_on", "drive_ends_on"]}),
     ]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and {"double_claims_across_kinds", "roster_excludes_residents"} & set(form.changed_data):
-            refresh_rule_inputs(resident_ids=obj.cases.values_list("resident_id", flat=True).distinct())
+        if change and {"double_claims_across_kinds", "roster_excludes_residents"} & set(
+            form.changed_data
+        ):
+            refresh_rule_inputs(
+                resident_ids=obj.cases.values_list("resident_id", flat=True).distinct()
+            )
 
 
 @admin.register(Resident)
 class ResidentAdmin(ScopedAdmin):
-    list_display = ["full_name", "id_number", "birth_date", "sex", "commune", "category", "on_roster"]
+    list_display = [
+        "full_name",
+        "id_number",
+        "birth_date",
+        "sex",
+        "commune",
+        "category",
+        "on_roster",
+    ]
     list_filter = ["category", "sex", "on_roster"]
     search_fields = ["full_name", "id_number", "phone", "village", "commune"]
     readonly_fields = ["on_roster", "created_at", "created_by", "updated_at", "updated_by"]
@@ -57,17 +91,42 @@ class ResidentAdmin(ScopedAdmin):
 @admin.register(Case)
 class CaseAdmin(ScopedAdmin):
     unit_path = "member__unit"
-    list_display = ["resident", "member", "campaign", "eid_level", "activated_on", "portal_used",
-                    "claimants", "resident_excluded"]
-    list_filter = ["campaign", "eid_level", "portal_used", "place", "member__unit__kind",
-                   "resident_excluded"]
-    search_fields = ["resident__full_name", "resident__id_number", "member__full_name",
-                     "member__id_number"]
+    list_display = [
+        "resident",
+        "member",
+        "campaign",
+        "eid_level",
+        "activated_on",
+        "portal_used",
+        "claimants",
+        "resident_excluded",
+    ]
+    list_filter = [
+        "campaign",
+        "eid_level",
+        "portal_used",
+        "place",
+        "member__unit__kind",
+        "resident_excluded",
+    ]
+    search_fields = [
+        "resident__full_name",
+        "resident__id_number",
+        "member__full_name",
+        "member__id_number",
+    ]
     autocomplete_fields = ["resident", "member"]
     date_hierarchy = "activated_on"
     list_select_related = ["resident", "member", "campaign"]
-    readonly_fields = ["claimants", "resident_excluded", "claim_awarded",
-                       "created_at", "created_by", "updated_at", "updated_by"]
+    readonly_fields = [
+        "claimants",
+        "resident_excluded",
+        "claim_awarded",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]
 
     def save_model(self, request, obj, form, change):
         old_resident = form.initial.get("resident") if change else None

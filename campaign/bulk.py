@@ -5,6 +5,7 @@ For the demo district at a province's scale (a million cases) and the benchmarks
 Rows go in exactly as `save()` would write them (field defaults, auto_now, database
 preparation of each value); primary keys are set on the objects only when asked for.
 """
+
 import datetime
 import io
 
@@ -27,8 +28,11 @@ def insert_objects(objects, *, with_pks=False):
     if with_pks:
         for obj, pk in zip(objects, reserve_ids(model._meta.db_table, len(objects))):
             obj.pk = pk
-    fields = [f for f in model._meta.concrete_fields
-              if (with_pks or not f.primary_key) and not getattr(f, "generated", False)]
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if (with_pks or not f.primary_key) and not getattr(f, "generated", False)
+    ]
     rows = (
         [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
         for obj in objects
@@ -47,8 +51,11 @@ def reserve_ids(table, count):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
         (sequence,) = cursor.fetchone()
-        cursor.execute("SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(%s::regclass) AS n"
-                       " FROM generate_series(1, %s)) AS reserved", [sequence, count])
+        cursor.execute(
+            "SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(%s::regclass) AS n"
+            " FROM generate_series(1, %s)) AS reserved",
+            [sequence, count],
+        )
         (ids,) = cursor.fetchone()
     return ids
 
@@ -64,8 +71,12 @@ def _copy_text(value):
         return value.isoformat()
     text = str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (text.replace("\\", "\\\\").replace("\t", "\\t")
-                .replace("\n", "\\n").replace("\r", "\\r"))
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
     return text
 
 
@@ -80,7 +91,9 @@ def _copy(table, columns, rows):
             # A constraint violation must still be Django's IntegrityError (copy_expert is not
             # among the cursor methods Django wraps).
             with connection.wrap_database_errors:
-                raw.copy_expert(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN", buffer)
+                raw.copy_expert(
+                    f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN", buffer
+                )
             buffer.seek(0)
             buffer.truncate()
 

@@ -13,6 +13,7 @@ Every write path (forms, import, admin, deletes, roster changes, resolutions) ca
 `refresh_rule_inputs` for the residents it touched; `recompute_rule_inputs` (a command) redoes
 everything and reports any drift.
 """
+
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +33,7 @@ BATCH = 5000
 def _batches(ids):
     ids = list(ids)
     for start in range(0, len(ids), BATCH):
-        yield ids[start:start + BATCH]
+        yield ids[start : start + BATCH]
 
 
 def residents_with_id_numbers(id_numbers):
@@ -86,6 +87,7 @@ def _refresh(residents, cases):
 
 # The stored inputs' definitions, used both to write them and to check them (drift).
 
+
 def _on_roster():
     """On a Resident: their ID number is on a member roster (any unit's, active or not)."""
     return Exists(Member.objects.filter(id_number=OuterRef("id_number")))
@@ -115,8 +117,10 @@ def _claim_awarded():
     """On a Case: a standing resolution awards its resident to its member."""
     return Exists(
         DoubleClaimResolution.objects.filter(
-            campaign=OuterRef("campaign_id"), resident=OuterRef("resident_id"),
-            awarded_to=OuterRef("member_id"), undone_at__isnull=True,
+            campaign=OuterRef("campaign_id"),
+            resident=OuterRef("resident_id"),
+            awarded_to=OuterRef("member_id"),
+            undone_at__isnull=True,
         )
     )
 
@@ -146,6 +150,7 @@ def _update_changed(rows, **fresh):
 # however many there are, instead of correlated subqueries per batch. Kept identical to the
 # expressions above; test_claims checks that both paths store the same values.
 
+
 def _refresh_postgresql(resident_ids):
     large = resident_ids is None or len(resident_ids) > 1000
     with connection.cursor() as cursor:
@@ -154,10 +159,14 @@ def _refresh_postgresql(resident_ids):
             # saved); for this transaction only, put back afterwards.
             cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
             settings = cursor.fetchone()
-            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"
+            )
         _refresh_postgresql_statements(cursor, resident_ids)
         if large:
-            cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", settings)
+            cursor.execute(
+                "SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", settings
+            )
 
 
 def _refresh_postgresql_statements(cursor, resident_ids):
@@ -225,18 +234,23 @@ def drift():
     differences = [
         (pk, "resident.on_roster", stored, fresh)
         for pk, stored, fresh in Resident.objects.annotate(fresh=_on_roster())
-        .filter(~Q(on_roster=F("fresh"))).values_list("pk", "on_roster", "fresh")
+        .filter(~Q(on_roster=F("fresh")))
+        .values_list("pk", "on_roster", "fresh")
     ]
     for campaign in Campaign.objects.all():
         kind = None if campaign.double_claims_across_kinds else OuterRef("member__unit__kind")
         rows = (
             Case.objects.filter(campaign=campaign)
-            .annotate(fresh_claimants=_claim_count(kind),
-                      fresh_resident_excluded=_resident_excluded(campaign),
-                      fresh_claim_awarded=_claim_awarded())
-            .filter(~Q(claimants=F("fresh_claimants"))
-                    | ~Q(resident_excluded=F("fresh_resident_excluded"))
-                    | ~Q(claim_awarded=F("fresh_claim_awarded")))
+            .annotate(
+                fresh_claimants=_claim_count(kind),
+                fresh_resident_excluded=_resident_excluded(campaign),
+                fresh_claim_awarded=_claim_awarded(),
+            )
+            .filter(
+                ~Q(claimants=F("fresh_claimants"))
+                | ~Q(resident_excluded=F("fresh_resident_excluded"))
+                | ~Q(claim_awarded=F("fresh_claim_awarded"))
+            )
             .values_list("pk", *RULE_INPUTS, *(f"fresh_{name}" for name in RULE_INPUTS))
         )
         for pk, *values in rows:
@@ -267,8 +281,9 @@ def double_claimed_residents(campaign, units):
     """Residents claimed twice or more in `campaign` by members of `units` (a Unit queryset),
     in name order: the register's rows, to paginate."""
     return Resident.objects.filter(
-        pk__in=Case.objects.filter(campaign=campaign, claimants__gt=1, member__unit__in=units)
-        .values("resident_id")
+        pk__in=Case.objects.filter(
+            campaign=campaign, claimants__gt=1, member__unit__in=units
+        ).values("resident_id")
     ).order_by("full_name", "pk")
 
 
@@ -277,17 +292,23 @@ def double_claim_register(campaign, residents):
     residents = list(residents)
     ids = [resident.pk for resident in residents]
     claims, standing, history = {}, {}, {}
-    for case in (Case.objects.filter(campaign=campaign, resident_id__in=ids, claimants__gt=1)
-                 .select_related("member__unit").order_by("member__full_name", "pk")):
+    for case in (
+        Case.objects.filter(campaign=campaign, resident_id__in=ids, claimants__gt=1)
+        .select_related("member__unit")
+        .order_by("member__full_name", "pk")
+    ):
         claims.setdefault(case.resident_id, []).append(case)
-    for resolution in (DoubleClaimResolution.objects.filter(campaign=campaign, resident_id__in=ids)
-                       .select_related("awarded_to__unit", "resolved_by", "undone_by")):
+    for resolution in DoubleClaimResolution.objects.filter(
+        campaign=campaign, resident_id__in=ids
+    ).select_related("awarded_to__unit", "resolved_by", "undone_by"):
         if resolution.undone_at is None:
             standing[resolution.resident_id] = resolution
         else:
             history.setdefault(resolution.resident_id, []).append(resolution)
-    return [DoubleClaim(r, claims.get(r.pk, []), standing.get(r.pk), history.get(r.pk, []))
-            for r in residents]
+    return [
+        DoubleClaim(r, claims.get(r.pk, []), standing.get(r.pk), history.get(r.pk, []))
+        for r in residents
+    ]
 
 
 def may_resolve(user, claim_units):
@@ -295,9 +316,13 @@ def may_resolve(user, claim_units):
     if getattr(user, "is_superuser", False):
         return getattr(user, "is_active", False)
     unit_ids = {unit.pk for unit in claim_units}
-    return bool(unit_ids) and set(
-        Unit.objects.administered_by(user).filter(pk__in=unit_ids).values_list("pk", flat=True)
-    ) == unit_ids
+    return (
+        bool(unit_ids)
+        and set(
+            Unit.objects.administered_by(user).filter(pk__in=unit_ids).values_list("pk", flat=True)
+        )
+        == unit_ids
+    )
 
 
 @transaction.atomic
@@ -307,24 +332,30 @@ def resolve_double_claim(*, campaign, resident, awarded_to, reason, user):
     ValidationError for a decision that cannot stand, PermissionDenied for a user who does
     not administer every claimant's unit."""
     claims = list(
-        Case.objects.select_for_update().filter(campaign=campaign, resident=resident, claimants__gt=1)
+        Case.objects.select_for_update()
+        .filter(campaign=campaign, resident=resident, claimants__gt=1)
         .select_related("member__unit")
     )
     if not claims:
-        raise ValidationError(_("This resident is not claimed by two or more members."),
-                              code="not_double_claimed")
+        raise ValidationError(
+            _("This resident is not claimed by two or more members."), code="not_double_claimed"
+        )
     if not may_resolve(user, {case.member.unit for case in claims}):
         raise PermissionDenied(_("Only an administrator of every claimant's unit may decide."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for the decision."), code="reason_required")
     if awarded_to is not None and awarded_to.pk not in {case.member_id for case in claims}:
-        raise ValidationError(_("The case can only be credited to one of the claimants."),
-                              code="not_a_claimant")
+        raise ValidationError(
+            _("The case can only be credited to one of the claimants."), code="not_a_claimant"
+        )
     try:
         with transaction.atomic():
             resolution = DoubleClaimResolution.objects.create(
-                campaign=campaign, resident=resident, awarded_to=awarded_to, reason=reason,
+                campaign=campaign,
+                resident=resident,
+                awarded_to=awarded_to,
+                reason=reason,
                 resolved_by=user if getattr(user, "is_authenticated", False) else None,
             )
     except IntegrityError:
@@ -341,9 +372,14 @@ def undo_resolution(*, resolution, user):
     resolution = DoubleClaimResolution.objects.select_for_update().get(pk=resolution.pk)
     if resolution.undone_at is not None:
         raise ValidationError(_("This decision was already undone."), code="already_undone")
-    units = {case.member.unit for case in Case.objects.filter(
-        campaign_id=resolution.campaign_id, resident_id=resolution.resident_id
-    ).filter(Q(claimants__gt=1) | Q(member_id=resolution.awarded_to_id)).select_related("member__unit")}
+    units = {
+        case.member.unit
+        for case in Case.objects.filter(
+            campaign_id=resolution.campaign_id, resident_id=resolution.resident_id
+        )
+        .filter(Q(claimants__gt=1) | Q(member_id=resolution.awarded_to_id))
+        .select_related("member__unit")
+    }
     if not may_resolve(user, units):
         raise PermissionDenied(_("Only an administrator of every claimant's unit may decide."))
     resolution.undone_at = timezone.now()

@@ -4,12 +4,18 @@ Typed values are read by the fields of units.forms (which use units.normalize). 
 probably wrong but may be right (an unknown province code, an odd phone prefix, an activation
 before the campaign) is a warning shown beside the saved result, never a refusal.
 """
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.forms import (
-    DayFirstDateField, IdNumberField, NameField, PhoneField, PlainTextField, WarningsMixin,
+    DayFirstDateField,
+    IdNumberField,
+    NameField,
+    PhoneField,
+    PlainTextField,
+    WarningsMixin,
     search_condition,
 )
 from units.models import Member, Unit
@@ -41,19 +47,37 @@ class CaseDetailsMixin(WarningsMixin):
     def clean_case_details(self, data):
         level, activated = data.get("eid_level"), data.get("activated_on")
         if level and not activated and "activated_on" not in self.errors:
-            self.add_error("activated_on", forms.ValidationError(
-                _("Give the day the e-ID account was activated, or choose “not activated yet”."),
-                code="activation_date_missing"))
+            self.add_error(
+                "activated_on",
+                forms.ValidationError(
+                    _(
+                        "Give the day the e-ID account was activated, or choose “not activated yet”."
+                    ),
+                    code="activation_date_missing",
+                ),
+            )
         if activated and not level and "eid_level" not in self.errors:
-            self.add_error("eid_level", forms.ValidationError(
-                _("Choose the e-ID level (1 or 2) activated on that day, or leave the date blank."),
-                code="level_missing"))
-        if (activated and self.campaign and activated < self.campaign.activation_starts_on
-                and "activated_on" not in self.errors):
+            self.add_error(
+                "eid_level",
+                forms.ValidationError(
+                    _(
+                        "Choose the e-ID level (1 or 2) activated on that day, or leave the date blank."
+                    ),
+                    code="level_missing",
+                ),
+            )
+        if (
+            activated
+            and self.campaign
+            and activated < self.campaign.activation_starts_on
+            and "activated_on" not in self.errors
+        ):
             self.warnings.append(
                 _("Activated on %(day)s, before %(start)s: this case will not count.")
-                % {"day": activated.strftime("%d/%m/%Y"),
-                   "start": self.campaign.activation_starts_on.strftime("%d/%m/%Y")}
+                % {
+                    "day": activated.strftime("%d/%m/%Y"),
+                    "start": self.campaign.activation_starts_on.strftime("%d/%m/%Y"),
+                }
             )
 
 
@@ -67,27 +91,30 @@ class CaseForm(CaseDetailsMixin, forms.Form):
     full_name = NameField()
     member = GuideChoiceField(label=_("Guided by"), queryset=Member.objects.none())
     eid_level = forms.TypedChoiceField(
-        label=_("e-ID level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None,
+        label=_("e-ID level"),
+        choices=LEVEL_CHOICES,
+        coerce=int,
+        empty_value=None,
         required=False,
     )
     activated_on = DayFirstDateField(label=_("Activated on"), required=False, past_only=True)
     portal_used = forms.BooleanField(label=_("Portal account activated and used"), required=False)
     id_card_application = forms.BooleanField(
-        label=_("ID card application collected"), required=False)
+        label=_("ID card application collected"), required=False
+    )
     guided_on = DayFirstDateField(label=_("Guided on"), required=False, past_only=True)
-    place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices],
-                              required=False)
+    place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices], required=False)
     birth_date = DayFirstDateField(label=_("Birth date"), required=False, past_only=True)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     phone = PhoneField()
     address = PlainTextField(label=_("Address"), max_length=255, required=False)
     category = forms.ChoiceField(
-        label=_("The resident is"), choices=ResidentCategory.choices,
+        label=_("The resident is"),
+        choices=ResidentCategory.choices,
         initial=ResidentCategory.RESIDENT,
         help_text=_("Anyone but a resident is excluded from every credited count."),
     )
-    note = PlainTextField(label=_("Note"), required=False,
-                          widget=forms.Textarea(attrs={"rows": 2}))
+    note = PlainTextField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, campaign, case=None, **kwargs):
         if case is not None and "initial" not in kwargs:
@@ -110,40 +137,74 @@ class CaseForm(CaseDetailsMixin, forms.Form):
         self.warn_about_id_and_phone(birth_date=data.get("birth_date"), sex=data.get("sex"))
         if data.get("id_number") and data.get("member") and self.campaign:
             duplicates = Case.objects.filter(
-                campaign=self.campaign, member=data["member"],
+                campaign=self.campaign,
+                member=data["member"],
                 resident__id_number=data["id_number"],
             )
             if self.case is not None:
                 duplicates = duplicates.exclude(pk=self.case.pk)
             if duplicates.exists():
-                self.add_error("member", forms.ValidationError(
-                    _("%(member)s already guides this resident in this campaign.")
-                    % {"member": data["member"]}, code="duplicate_case"))
+                self.add_error(
+                    "member",
+                    forms.ValidationError(
+                        _("%(member)s already guides this resident in this campaign.")
+                        % {"member": data["member"]},
+                        code="duplicate_case",
+                    ),
+                )
         return data
 
     def resident_data(self):
         data = self.cleaned_data
-        return {key: data[key] for key in (
-            "id_number", "full_name", "birth_date", "sex", "phone", "address", "category",
-        ) if key in data}
+        return {
+            key: data[key]
+            for key in (
+                "id_number",
+                "full_name",
+                "birth_date",
+                "sex",
+                "phone",
+                "address",
+                "category",
+            )
+            if key in data
+        }
 
     def case_data(self):
         data = self.cleaned_data
-        return {key: data[key] for key in (
-            "eid_level", "activated_on", "portal_used", "id_card_application", "guided_on",
-            "place", "note",
-        ) if key in data}
+        return {
+            key: data[key]
+            for key in (
+                "eid_level",
+                "activated_on",
+                "portal_used",
+                "id_card_application",
+                "guided_on",
+                "place",
+                "note",
+            )
+            if key in data
+        }
 
 
 def initial_from_case(case):
     resident = case.resident
     return {
-        "id_number": resident.id_number, "full_name": resident.full_name,
-        "birth_date": resident.birth_date, "sex": resident.sex, "phone": resident.phone,
-        "address": resident.address, "category": resident.category,
-        "member": case.member_id, "eid_level": case.eid_level, "activated_on": case.activated_on,
-        "portal_used": case.portal_used, "id_card_application": case.id_card_application,
-        "guided_on": case.guided_on, "place": case.place, "note": case.note,
+        "id_number": resident.id_number,
+        "full_name": resident.full_name,
+        "birth_date": resident.birth_date,
+        "sex": resident.sex,
+        "phone": resident.phone,
+        "address": resident.address,
+        "category": resident.category,
+        "member": case.member_id,
+        "eid_level": case.eid_level,
+        "activated_on": case.activated_on,
+        "portal_used": case.portal_used,
+        "id_card_application": case.id_card_application,
+        "guided_on": case.guided_on,
+        "place": case.place,
+        "note": case.note,
     }
 
 
@@ -154,8 +215,12 @@ class QuickCaseForm(CaseForm):
     omit = ("birth_date", "sex", "address", "category", "note", "guided_on")
 
     eid_level = forms.TypedChoiceField(
-        label=_("e-ID level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None,
-        required=False, widget=forms.RadioSelect(attrs={"class": "choices"}),
+        label=_("e-ID level"),
+        choices=LEVEL_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "choices"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -176,8 +241,7 @@ class BatchHeaderForm(forms.Form):
     """What a paper list shares: its guide, where and when they guided."""
 
     member = GuideChoiceField(label=_("Guided by"), queryset=Member.objects.none())
-    place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices],
-                              required=False)
+    place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices], required=False)
     guided_on = DayFirstDateField(label=_("Guided on"), required=False, past_only=True)
 
     def __init__(self, *args, user, **kwargs):
@@ -192,7 +256,8 @@ class BatchRowForm(CaseDetailsMixin, forms.Form):
     full_name = NameField()
     phone = PhoneField()
     eid_level = forms.TypedChoiceField(
-        label=_("Level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False)
+        label=_("Level"), choices=LEVEL_CHOICES, coerce=int, empty_value=None, required=False
+    )
     activated_on = DayFirstDateField(label=_("Activated on"), required=False, past_only=True)
     portal_used = forms.BooleanField(label=_("Portal"), required=False)
 
@@ -212,8 +277,9 @@ class BatchRowForm(CaseDetailsMixin, forms.Form):
 class BaseBatchFormSet(forms.BaseFormSet):
     # The row count comes from the page; one changed by hand is answered in Vietnamese.
     default_error_messages = {
-        "missing_management_form": _("The list was changed before it was sent; reload the page "
-                                     "and enter it again."),
+        "missing_management_form": _(
+            "The list was changed before it was sent; reload the page and enter it again."
+        ),
         "too_many_forms": _("A list holds at most %(num)d rows; enter the rest in another list."),
     }
 
@@ -233,31 +299,51 @@ class BaseBatchFormSet(forms.BaseFormSet):
             if not id_number:
                 continue
             if id_number in seen:
-                form.add_error("id_number", forms.ValidationError(
-                    _("The same ID number as row %(row)d.") % {"row": seen[id_number]},
-                    code="duplicate_row"))
+                form.add_error(
+                    "id_number",
+                    forms.ValidationError(
+                        _("The same ID number as row %(row)d.") % {"row": seen[id_number]},
+                        code="duplicate_row",
+                    ),
+                )
             else:
                 seen[id_number] = number
         if not seen:
             raise forms.ValidationError(_("Fill in at least one row."), code="empty")
         if self.campaign and self.member and seen:
-            listed = set(Case.objects.filter(
-                campaign=self.campaign, member=self.member, resident__id_number__in=list(seen),
-            ).values_list("resident__id_number", flat=True))
+            listed = set(
+                Case.objects.filter(
+                    campaign=self.campaign,
+                    member=self.member,
+                    resident__id_number__in=list(seen),
+                ).values_list("resident__id_number", flat=True)
+            )
             for form in self.forms:
                 if form.cleaned_data.get("id_number") in listed:
-                    form.add_error("id_number", forms.ValidationError(
-                        _("%(member)s already guides this resident in this campaign.")
-                        % {"member": self.member}, code="duplicate_case"))
+                    form.add_error(
+                        "id_number",
+                        forms.ValidationError(
+                            _("%(member)s already guides this resident in this campaign.")
+                            % {"member": self.member},
+                            code="duplicate_case",
+                        ),
+                    )
 
     @property
     def warnings(self):
-        return [(number, warning) for number, form in enumerate(self.forms, start=1)
-                for warning in getattr(form, "warnings", [])]
+        return [
+            (number, warning)
+            for number, form in enumerate(self.forms, start=1)
+            for warning in getattr(form, "warnings", [])
+        ]
 
 
 BatchFormSet = forms.formset_factory(
-    BatchRowForm, formset=BaseBatchFormSet, extra=10, max_num=50, validate_max=True,
+    BatchRowForm,
+    formset=BaseBatchFormSet,
+    extra=10,
+    max_num=50,
+    validate_max=True,
     absolute_max=50,  # a row count changed to 100000 builds 50 rows, not Django's 1050
 )
 
@@ -265,13 +351,21 @@ BatchFormSet = forms.formset_factory(
 class ResidentFilterForm(forms.Form):
     """Search and filters of the list of residents."""
 
-    LEVELS = [("", _("Any level")), ("none", _("Not activated yet")), ("1", _("Level 1")),
-              ("2", _("Level 2"))]
+    LEVELS = [
+        ("", _("Any level")),
+        ("none", _("Not activated yet")),
+        ("1", _("Level 1")),
+        ("2", _("Level 2")),
+    ]
 
-    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={
-        "placeholder": _("Name or ID number"), "type": "search"}))
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False,
-                                  empty_label=_("All my units"))
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Name or ID number"), "type": "search"}),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All my units")
+    )
     level = forms.ChoiceField(label=_("e-ID level"), choices=LEVELS, required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -284,8 +378,9 @@ class ResidentFilterForm(forms.Form):
             return residents, cases
         data = self.cleaned_data
         if data["q"]:
-            residents = residents.filter(search_condition(
-                data["q"], "full_name", "id_number", folded_field="search_name"))
+            residents = residents.filter(
+                search_condition(data["q"], "full_name", "id_number", folded_field="search_name")
+            )
         if data["unit"]:
             cases = cases.filter(member__unit__in=Unit.objects.subtree(data["unit"]))
         if data["level"] == "none":
@@ -293,4 +388,3 @@ class ResidentFilterForm(forms.Form):
         elif data["level"]:
             cases = cases.filter(eid_level=int(data["level"]))
         return residents, cases
-

@@ -8,6 +8,7 @@ transaction. Processing is synchronous: a 100,000-row workbook takes seconds, no
 so the page shows an honest "processing" indicator while the request runs (static/js/
 import.js) rather than a background worker the deployment would have to supervise.
 """
+
 import json
 import secrets
 import shutil
@@ -41,7 +42,9 @@ KEEP_SECONDS = 24 * 3600
 
 
 def storage_root():
-    root = Path(getattr(settings, "IMPORT_TEMP_DIR", "") or Path(tempfile.gettempdir()) / "vneid-import")
+    root = Path(
+        getattr(settings, "IMPORT_TEMP_DIR", "") or Path(tempfile.gettempdir()) / "vneid-import"
+    )
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     return root
 
@@ -62,10 +65,12 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label=gettext_lazy("Workbook (.xlsx, .xls or .ods)"),
-        widget=forms.ClearableFileInput(attrs={
-            "accept": ".xlsx,.xls,.ods,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
-                      "application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet",
-        }),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,.xls,.ods,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+                "application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet",
+            }
+        ),
     )
 
     def __init__(self, *args, too_large=False, **kwargs):
@@ -93,7 +98,9 @@ class SizeLimitHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.seen += len(raw_data)
         if getattr(self.request, "import_too_large", 0) or self.seen > settings.IMPORT_MAX_BYTES:
-            self.request.import_too_large = max(self.seen, getattr(self.request, "import_too_large", 0))
+            self.request.import_too_large = max(
+                self.seen, getattr(self.request, "import_too_large", 0)
+            )
             raise StopUpload(connection_reset=False)
         return raw_data
 
@@ -121,7 +128,9 @@ def _upload(request):
     if request.method != "POST":
         form = ImportForm()
         return render(request, "campaign/import_upload.html", {"form": form})
-    form = ImportForm(request.POST, request.FILES, too_large=getattr(request, "import_too_large", 0))
+    form = ImportForm(
+        request.POST, request.FILES, too_large=getattr(request, "import_too_large", 0)
+    )
     if not form.is_valid():
         return render(request, "campaign/import_upload.html", {"form": form}, status=400)
     root = storage_root()
@@ -136,10 +145,15 @@ def _upload(request):
             out.write(chunk)
     campaign = form.cleaned_data["campaign"]
     plan = import_workbook(path, campaign=campaign, user=request.user, dry_run=True)
-    _save_meta(folder, {
-        "user": request.user.pk, "campaign": campaign.pk, "name": Path(upload.name).name[:200],
-        "format": plan.parsed.format,
-    })
+    _save_meta(
+        folder,
+        {
+            "user": request.user.pk,
+            "campaign": campaign.pk,
+            "name": Path(upload.name).name[:200],
+            "format": plan.parsed.format,
+        },
+    )
     _save_preview(folder, plan, request.user)
     request.session[SESSION_KEY] = ([token] + request.session.get(SESSION_KEY, []))[:5]
     return redirect("campaign:import_preview", token=token)
@@ -150,8 +164,13 @@ def _save_meta(folder, meta):
 
 
 def _problem_dict(problem):
-    return {"sheet": problem.sheet, "row": problem.row, "column": problem.column,
-            "message": problem.message, "code": problem.code}
+    return {
+        "sheet": problem.sheet,
+        "row": problem.row,
+        "column": problem.column,
+        "message": problem.message,
+        "code": problem.code,
+    }
 
 
 def _claims_shown_to(user, plan):
@@ -160,12 +179,19 @@ def _claims_shown_to(user, plan):
     the case form's ID-number look-up). Rows on a second list name their sheet."""
     claims = plan.double_claims[:SHOWN]
     codes = {code for claim in claims for _name, code in claim.guides}
-    visible = set(Unit.objects.visible_to(user).filter(code__in=codes).values_list("code", flat=True))
+    visible = set(
+        Unit.objects.visible_to(user).filter(code__in=codes).values_list("code", flat=True)
+    )
     visible |= {unit.code for unit in plan.new_units}
-    return [{"name": claim.full_name, "rows": [str(row) for row in claim.rows],
-             "guides": [guide for guide in claim.guides if guide[1] in visible],
-             "other_guides": sum(guide[1] not in visible for guide in claim.guides)}
-            for claim in claims]
+    return [
+        {
+            "name": claim.full_name,
+            "rows": [str(row) for row in claim.rows],
+            "guides": [guide for guide in claim.guides if guide[1] in visible],
+            "other_guides": sum(guide[1] not in visible for guide in claim.guides),
+        }
+        for claim in claims
+    ]
 
 
 def _save_preview(folder, plan, user):
@@ -195,8 +221,11 @@ def _folder(request, token):
         raise Http404
     folder = storage_root() / token
     meta = _read_json(folder / "meta.json")
-    if not isinstance(meta, dict) or meta.get("user") != request.user.pk \
-            or not (folder / "upload").is_file():
+    if (
+        not isinstance(meta, dict)
+        or meta.get("user") != request.user.pk
+        or not (folder / "upload").is_file()
+    ):
         raise Http404
     return folder, meta
 
@@ -224,15 +253,25 @@ def preview(request, token):
     campaign = get_object_or_404(Campaign, pk=meta["campaign"])
     counts = [
         {"label": COUNT_LABELS[key], **preview["counts"][key]}
-        for key in ("units", "members", "cases", "residents") if key in preview["counts"]
+        for key in ("units", "members", "cases", "residents")
+        if key in preview["counts"]
     ]
     errors = [Problem(**p) for p in preview["errors"]]
-    return render(request, "campaign/import_preview.html", {
-        "token": token, "meta": meta, "campaign": campaign, "preview": preview, "counts": counts,
-        "errors": errors, "warnings": [Problem(**p) for p in preview["warnings"]],
-        "more_errors": preview["error_count"] - len(errors),
-        "more_warnings": preview["warning_count"] - len(preview["warnings"]),
-    })
+    return render(
+        request,
+        "campaign/import_preview.html",
+        {
+            "token": token,
+            "meta": meta,
+            "campaign": campaign,
+            "preview": preview,
+            "counts": counts,
+            "errors": errors,
+            "warnings": [Problem(**p) for p in preview["warnings"]],
+            "more_errors": preview["error_count"] - len(errors),
+            "more_warnings": preview["warning_count"] - len(preview["warnings"]),
+        },
+    )
 
 
 @require_POST
@@ -245,8 +284,10 @@ def confirm(request, token):
     plan = import_workbook(folder / "upload", campaign=campaign, user=request.user)
     if not plan.ok:
         _save_preview(folder, plan, request.user)
-        messages.error(request, _("The data changed since the preview: the file now has errors. "
-                                  "Nothing was imported."))
+        messages.error(
+            request,
+            _("The data changed since the preview: the file now has errors. Nothing was imported."),
+        )
         return redirect("campaign:import_preview", token=token)
     shutil.rmtree(folder, ignore_errors=True)
     request.session[SESSION_KEY] = [t for t in request.session.get(SESSION_KEY, []) if t != token]
@@ -283,13 +324,16 @@ def error_workbook(request, token):
     with open(out, "wb") as stream:
         wb.write_error_workbook(folder / "upload", meta["format"], problems, stream)
     PersonalDataAccess.record(
-        user=request.user, action=PersonalDataAccess.Action.EXPORT,
+        user=request.user,
+        action=PersonalDataAccess.Action.EXPORT,
         what=_("Import error workbook: %(name)s") % {"name": meta["name"]},
         rows=sum(len(rows) for rows in problems.values()),
     )
     stem = Path(meta["name"]).stem or "tep"
     return FileResponse(
-        open(out, "rb"), as_attachment=True, filename=f"{stem}-loi.xlsx",
+        open(out, "rb"),
+        as_attachment=True,
+        filename=f"{stem}-loi.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 

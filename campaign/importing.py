@@ -16,6 +16,7 @@ database as it is when the rows are written; concurrent imports of overlapping l
 safe (ON CONFLICT on the unique keys; retried on a deadlock, or when another import created
 a resident this one planned as new).
 """
+
 import contextlib
 import csv
 import re
@@ -34,8 +35,16 @@ from django.utils.translation import override
 
 from units.models import UNIT_CODE_VALIDATOR, Member, Unit
 from units.normalize import (
-    check_id_number, clean_text, check_phone, fold, is_blank, normalize_date, normalize_id_number,
-    normalize_name, normalize_phone, normalize_yes_no,
+    check_id_number,
+    clean_text,
+    check_phone,
+    fold,
+    is_blank,
+    normalize_date,
+    normalize_id_number,
+    normalize_name,
+    normalize_phone,
+    normalize_yes_no,
 )
 
 from . import workbook as wb
@@ -238,17 +247,25 @@ class ImportPlan:
         """One line per sheet: new, changed, unchanged."""
         lines = []
         labels = {
-            "units": _("Units"), "members": _("Members"),
-            "residents": _("Residents"), "cases": _("Cases (resident and guide)"),
+            "units": _("Units"),
+            "members": _("Members"),
+            "residents": _("Residents"),
+            "cases": _("Cases (resident and guide)"),
         }
         for key, counts in self.counts.items():
             lines.append(
                 _("%(what)s: %(new)d new, %(changed)d changed, %(unchanged)d unchanged")
-                % {"what": labels[key], "new": counts.new, "changed": counts.changed,
-                   "unchanged": counts.unchanged}
+                % {
+                    "what": labels[key],
+                    "new": counts.new,
+                    "changed": counts.changed,
+                    "unchanged": counts.unchanged,
+                }
             )
         if self.double_claims:
-            lines.append(_("Double claims the file creates: %(count)d") % {"count": len(self.double_claims)})
+            lines.append(
+                _("Double claims the file creates: %(count)d") % {"count": len(self.double_claims)}
+            )
         return lines
 
     def problems_by_sheet(self):
@@ -300,8 +317,12 @@ def _lookup(labels, aliases=None):
 
 UNIT_KINDS = _lookup(wb.UNIT_KINDS, wb.UNIT_KIND_ALIASES)
 MEMBER_CATEGORIES = _lookup(wb.MEMBER_CATEGORIES, wb.MEMBER_CATEGORY_ALIASES)
-RESIDENT_CATEGORIES = {**MEMBER_CATEGORIES, **_lookup(dict.fromkeys(
-    (wb.RESIDENT_LABEL, *wb.RESIDENT_LABEL_ALIASES), ResidentCategory.RESIDENT))}
+RESIDENT_CATEGORIES = {
+    **MEMBER_CATEGORIES,
+    **_lookup(
+        dict.fromkeys((wb.RESIDENT_LABEL, *wb.RESIDENT_LABEL_ALIASES), ResidentCategory.RESIDENT)
+    ),
+}
 SEXES = {**_lookup(wb.SEXES), "m": "M", "f": "F", "nu gioi": "F", "nam gioi": "M"}
 
 
@@ -385,8 +406,11 @@ class _Row:
         try:
             return convert(value)
         except SoftDetail as exc:
-            self.warn(key, f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
-                      "detail_ignored")
+            self.warn(
+                key,
+                f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
+                "detail_ignored",
+            )
             return None
         except ValueError as exc:
             self.error(key, str(exc), "invalid")
@@ -400,8 +424,11 @@ class _Row:
         try:
             return convert(value)
         except ValueError as exc:
-            self.warn(key, f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
-                      "detail_ignored")
+            self.warn(
+                key,
+                f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
+                "detail_ignored",
+            )
             return None
 
     def error(self, key, message, code):
@@ -412,7 +439,9 @@ class _Row:
 
     def warn(self, key, message, code):
         self.parsed.warnings.append(
-            Problem(self.sheet.title, self.number, self.sheet.header(key) if key else "", message, code)
+            Problem(
+                self.sheet.title, self.number, self.sheet.header(key) if key else "", message, code
+            )
         )
 
 
@@ -447,30 +476,52 @@ def _parse_workbook(path):
         return parsed
     parsed.format = book.format
     if not book.sheets:
-        parsed.errors.append(Problem(
-            message=_("The workbook has no sheet named %(names)s. Use the template workbook, "
-                      "or rename your sheets.") % {"names": ", ".join(f"“{s.title}”" for s in wb.SHEETS)},
-            code="no_sheet",
-        ))
+        parsed.errors.append(
+            Problem(
+                message=_(
+                    "The workbook has no sheet named %(names)s. Use the template workbook, "
+                    "or rename your sheets."
+                )
+                % {"names": ", ".join(f"“{s.title}”" for s in wb.SHEETS)},
+                code="no_sheet",
+            )
+        )
         return parsed
     titles = {spec.key: spec.title for spec in wb.SHEETS}
     for name, key in book.recognised.items():
         if book.sheets[key].title == name:
-            parsed.warnings.append(Problem(
-                name, 0, "", _("Read as the “%(sheet)s” sheet, recognised by its column headers.")
-                % {"sheet": titles[key]}, "sheet_recognised",
-            ))
+            parsed.warnings.append(
+                Problem(
+                    name,
+                    0,
+                    "",
+                    _("Read as the “%(sheet)s” sheet, recognised by its column headers.")
+                    % {"sheet": titles[key]},
+                    "sheet_recognised",
+                )
+            )
     for sheet in book.also:
-        parsed.warnings.append(Problem(
-            sheet.title, 0, "",
-            _("Read as a “%(sheet)s” list too: its rows are imported with those of “%(first)s”.")
-            % {"sheet": titles[sheet.spec.key], "first": book.sheets[sheet.spec.key].title}, "sheet_also_read",
-        ))
+        parsed.warnings.append(
+            Problem(
+                sheet.title,
+                0,
+                "",
+                _(
+                    "Read as a “%(sheet)s” list too: its rows are imported with those of “%(first)s”."
+                )
+                % {"sheet": titles[sheet.spec.key], "first": book.sheets[sheet.spec.key].title},
+                "sheet_also_read",
+            )
+        )
     examples = wb.example_rows()
     _read_sheets(parsed, book, examples)
     if not parsed.sheets and not parsed.errors:
-        parsed.errors.append(Problem(message=_("The workbook's sheets are empty: there is nothing to "
-                                               "import."), code="no_rows"))
+        parsed.errors.append(
+            Problem(
+                message=_("The workbook's sheets are empty: there is nothing to import."),
+                code="no_rows",
+            )
+        )
     return parsed
 
 
@@ -485,7 +536,9 @@ def _read_sheets(parsed, book, examples):
 
 def _read_sheet(parsed, spec, sheet, examples):
     if sheet.empty:
-        parsed.warnings.append(Problem(sheet.title, 0, "", _("This sheet is empty: not read."), "empty_sheet"))
+        parsed.warnings.append(
+            Problem(sheet.title, 0, "", _("This sheet is empty: not read."), "empty_sheet")
+        )
         return
     parsed.read_titles.append(sheet.title)
     if spec.key not in parsed.sheets:
@@ -494,28 +547,49 @@ def _read_sheet(parsed, spec, sheet, examples):
     else:
         renumber = True  # a further list of the kind: its rows name their sheet
     if not sheet.header_row:
-        parsed.errors.append(Problem(
-            sheet.title, 0, "",
-            _("No header row found in the first %(count)d rows; the headers are: %(headers)s.")
-            % {"count": wb.HEADER_SEARCH_ROWS,
-               "headers": ", ".join(c.header for c in spec.columns if c.required)},
-            "no_header",
-        ))
+        parsed.errors.append(
+            Problem(
+                sheet.title,
+                0,
+                "",
+                _("No header row found in the first %(count)d rows; the headers are: %(headers)s.")
+                % {
+                    "count": wb.HEADER_SEARCH_ROWS,
+                    "headers": ", ".join(c.header for c in spec.columns if c.required),
+                },
+                "no_header",
+            )
+        )
         return
     for column in sheet.missing:
-        parsed.errors.append(Problem(
-            sheet.title, sheet.header_row, column.header,
-            _("This required column is missing."), "missing_column",
-        ))
+        parsed.errors.append(
+            Problem(
+                sheet.title,
+                sheet.header_row,
+                column.header,
+                _("This required column is missing."),
+                "missing_column",
+            )
+        )
     if sheet.missing:
         return
     _warn_set_aside(parsed, sheet)
     rows = sheet.rows
     sheet.rows = []  # the rows are read once; do not keep two copies
-    if rows and rows[0][0] == sheet.header_row + 1 and _is_example(sheet, rows[0][1], examples[spec.key]):
-        parsed.warnings.append(Problem(
-            sheet.title, rows[0][0], "", _("The template's example row was skipped."), "example",
-        ))
+    if (
+        rows
+        and rows[0][0] == sheet.header_row + 1
+        and _is_example(sheet, rows[0][1], examples[spec.key])
+    ):
+        parsed.warnings.append(
+            Problem(
+                sheet.title,
+                rows[0][0],
+                "",
+                _("The template's example row was skipped."),
+                "example",
+            )
+        )
         rows = rows[1:]
     if renumber:
         rows = [(RowNumber(number, sheet), cells) for number, cells in rows]
@@ -540,10 +614,12 @@ def _warn_set_aside(parsed, sheet):
     for first, last, code in sheet.skipped:
         if code == wb.SKIP_SIGNATURES and first == last:
             message = _("Row %(row)d under the list (place and date, signatures) was not read.") % {
-                "row": first}
+                "row": first
+            }
         elif code == wb.SKIP_SIGNATURES:
-            message = _("Rows %(first)d–%(last)d under the list (place and date, signatures) were "
-                        "not read.") % {"first": first, "last": last}
+            message = _(
+                "Rows %(first)d–%(last)d under the list (place and date, signatures) were not read."
+            ) % {"first": first, "last": last}
         else:
             message = reasons[code]
         parsed.warnings.append(Problem(sheet.title, first, "", message, "not_read_" + code))
@@ -597,18 +673,29 @@ def _parse_units(parsed, sheet, rows):
         if other is None:
             parsed.units[code] = record
         elif (other.name, other.kind, other.parent_code) != (name, kind, parent_code):
-            row.error("code", _("Unit code %(code)s is also on row %(other)s, with different "
-                                "details; keep one row.") % {"code": code, "other": _other_row(other.row, sheet, parsed.sheets)},
-                      "conflicting_duplicate")
+            row.error(
+                "code",
+                _(
+                    "Unit code %(code)s is also on row %(other)s, with different "
+                    "details; keep one row."
+                )
+                % {"code": code, "other": _other_row(other.row, sheet, parsed.sheets)},
+                "conflicting_duplicate",
+            )
     # A parent chain inside the file that loops back on itself.
     for code, record in parsed.units.items():
         seen, current = {code}, record.parent_code
         while current in parsed.units:
             if current in seen:
-                parsed.errors.append(Problem(
-                    sheet.title, record.row, sheet.header("parent_code"),
-                    _("The parent units loop back to this unit."), "cycle",
-                ))
+                parsed.errors.append(
+                    Problem(
+                        sheet.title,
+                        record.row,
+                        sheet.header("parent_code"),
+                        _("The parent units loop back to this unit."),
+                        "cycle",
+                    )
+                )
                 break
             seen.add(current)
             current = parsed.units[current].parent_code
@@ -627,7 +714,9 @@ def _parse_members(parsed, sheet, rows):
         id_number = row.read("id_number", _id_number, required=True)
         if id_number:
             parsed.member_ids_seen.add(id_number)
-        category = row.read("category", lambda v: _choice(MEMBER_CATEGORIES, v, categories), required=True)
+        category = row.read(
+            "category", lambda v: _choice(MEMBER_CATEGORIES, v, categories), required=True
+        )
         birth_date = row.read("birth_date", _birth_date)
         phone = row.read_detail("phone", normalize_phone) or ""
         flags = {key: row.read(key, normalize_yes_no) or False for key in flag_keys}
@@ -637,15 +726,29 @@ def _parse_members(parsed, sheet, rows):
             row.warn("id_number", message, "id_structure")
         for message in check_phone(phone):
             row.warn("phone", message, "phone_prefix")
-        record = MemberRow(number, unit_code, full_name, id_number, category, birth_date, phone, flags)
+        record = MemberRow(
+            number, unit_code, full_name, id_number, category, birth_date, phone, flags
+        )
         other = parsed.members.get(id_number)
         if other is None:
             parsed.members[id_number] = record
-        elif (other.unit_code, other.full_name, other.category, other.birth_date, other.phone,
-              other.flags) != (unit_code, full_name, category, birth_date, phone, flags):
-            row.error("id_number", _("ID number %(id)s is also on row %(other)s, with different "
-                                     "details; keep one row.") % {"id": id_number, "other": _other_row(other.row, sheet, parsed.sheets)},
-                      "conflicting_duplicate")
+        elif (
+            other.unit_code,
+            other.full_name,
+            other.category,
+            other.birth_date,
+            other.phone,
+            other.flags,
+        ) != (unit_code, full_name, category, birth_date, phone, flags):
+            row.error(
+                "id_number",
+                _(
+                    "ID number %(id)s is also on row %(other)s, with different "
+                    "details; keep one row."
+                )
+                % {"id": id_number, "other": _other_row(other.row, sheet, parsed.sheets)},
+                "conflicting_duplicate",
+            )
 
 
 class _Invalid:
@@ -704,8 +807,13 @@ def _id_number(value):
 
 def _phone(value):
     """normalize_phone, with the common case (already 0XXXXXXXXX as text) first."""
-    if (value.__class__ is str and len(value) in (10, 11) and value[0] == "0" and value.isdigit()
-            and value.isascii()):
+    if (
+        value.__class__ is str
+        and len(value) in (10, 11)
+        and value[0] == "0"
+        and value.isdigit()
+        and value.isascii()
+    ):
         return value
     return normalize_phone(value)
 
@@ -755,7 +863,9 @@ def _parse_residents(parsed, sheet, rows):
         if key not in columns:
             continue
         convert = special.get(convert, convert)
-        readers.append((columns[key], _cell_reader(convert, memo=memo), required, default, sheet.header(key)))
+        readers.append(
+            (columns[key], _cell_reader(convert, memo=memo), required, default, sheet.header(key))
+        )
     # Absent columns: their values, fixed (an absent card column is None: "not given").
     absent = {key: default for key, _c, _m, _r, default in RESIDENT_CELLS if key not in columns}
     if "id_card_application" in absent:
@@ -784,8 +894,15 @@ def _parse_residents(parsed, sheet, rows):
                         error(number, column, required_message, "required")
                         failed = True
                 elif key in SOFT_DETAILS or result.soft:
-                    warnings.append(Problem(title, number, column, result.message + " " + left_blank,
-                                            "detail_ignored"))
+                    warnings.append(
+                        Problem(
+                            title,
+                            number,
+                            column,
+                            result.message + " " + left_blank,
+                            "detail_ignored",
+                        )
+                    )
                 else:
                     error(number, column, result.message, "invalid")
                     failed = True
@@ -804,7 +921,10 @@ def _parse_residents(parsed, sheet, rows):
                 else:
                     place = places.get(fold(text), "") if text else ""
                     with contextlib.suppress(TypeError):
-                        place_cache[raw if raw.__class__ is str else (raw.__class__, raw)] = (text, place)
+                        place_cache[raw if raw.__class__ is str else (raw.__class__, raw)] = (
+                            text,
+                            place,
+                        )
             values["place"] = place
             if text and not place:
                 # An unknown "how/where" is kept in the note, never an error.
@@ -814,16 +934,29 @@ def _parse_residents(parsed, sheet, rows):
             values["place"] = ""
         level, activated_on = values["eid_level"], values["activated_on"]
         if level is not None and activated_on is None and not failed:
-            error(number, header("activated_on"),
-                  _("The activation date is required when the e-ID level is given."), "level_without_date")
+            error(
+                number,
+                header("activated_on"),
+                _("The activation date is required when the e-ID level is given."),
+                "level_without_date",
+            )
             failed = True
         elif activated_on is not None and level is None and not failed:
-            error(number, header("eid_level"),
-                  _("The e-ID level (1 or 2) is required when an activation date is given."), "date_without_level")
+            error(
+                number,
+                header("eid_level"),
+                _("The e-ID level (1 or 2) is required when an activation date is given."),
+                "date_without_level",
+            )
             failed = True
         for key, limit in TEXT_LIMITS:
             if len(values[key]) > limit:
-                error(number, header(key), _("At most %(count)d characters.") % {"count": limit}, "too_long")
+                error(
+                    number,
+                    header(key),
+                    _("At most %(count)d characters.") % {"count": limit},
+                    "too_long",
+                )
                 failed = True
         if failed:
             continue
@@ -838,25 +971,57 @@ def _parse_residents(parsed, sheet, rows):
         resident = residents.get(id_number)
         if resident is None:
             residents[id_number] = ResidentRow(
-                [number], id_number, values["full_name"], birth_date, sex, phone, values["address"],
-                values["village"], values["commune"], category,
+                [number],
+                id_number,
+                values["full_name"],
+                birth_date,
+                sex,
+                phone,
+                values["address"],
+                values["village"],
+                values["commune"],
+                category,
             )
         else:
-            _merge_resident(_Row(parsed, sheet, number, cells), resident, values["full_name"],
-                            {k: values[k] for k in RESIDENT_DETAILS[1:] if k in columns}, category)
+            _merge_resident(
+                _Row(parsed, sheet, number, cells),
+                resident,
+                values["full_name"],
+                {k: values[k] for k in RESIDENT_DETAILS[1:] if k in columns},
+                category,
+            )
         key = (id_number, guide)
         portal = values["portal_used"]
-        case = CaseRow(number, id_number, guide, level, activated_on, portal, values["id_card_application"],
-                       values["guided_on"], values["place"], values["note"])
+        case = CaseRow(
+            number,
+            id_number,
+            guide,
+            level,
+            activated_on,
+            portal,
+            values["id_card_application"],
+            values["guided_on"],
+            values["place"],
+            values["note"],
+        )
         other = cases.get(key)
         if other is None:
             cases[key] = case
-        elif (other.eid_level, other.activated_on, other.portal_used) != (level, activated_on, portal):
-            error(number, header("id_number"),
-                  _("The same guide lists this resident on row %(other)s too, with a different level, "
-                    "activation date or portal account; keep one row.")
-                  % {"other": _other_row(other.row, sheet, parsed.sheets)},
-                  "conflicting_duplicate")
+        elif (other.eid_level, other.activated_on, other.portal_used) != (
+            level,
+            activated_on,
+            portal,
+        ):
+            error(
+                number,
+                header("id_number"),
+                _(
+                    "The same guide lists this resident on row %(other)s too, with a different level, "
+                    "activation date or portal account; keep one row."
+                )
+                % {"other": _other_row(other.row, sheet, parsed.sheets)},
+                "conflicting_duplicate",
+            )
         else:
             for attr in ("id_card_application", "guided_on", "place", "note"):
                 if getattr(case, attr) not in (None, ""):
@@ -879,17 +1044,34 @@ def _merge_resident(row, resident, full_name, values, category):
             differing.append(row.sheet.header(key))
         setattr(resident, key, value)
     if differing:
-        row.warn("", _("This resident is also on row %(other)s with different details (%(columns)s); "
-                       "this row's are kept.") % {"other": _other_row(resident.rows[-1], row.sheet, row.parsed.sheets),
-                                                 "columns": ", ".join(differing)},
-                 "resident_details_differ")
+        row.warn(
+            "",
+            _(
+                "This resident is also on row %(other)s with different details (%(columns)s); "
+                "this row's are kept."
+            )
+            % {
+                "other": _other_row(resident.rows[-1], row.sheet, row.parsed.sheets),
+                "columns": ", ".join(differing),
+            },
+            "resident_details_differ",
+        )
     if category is not None and category != resident.category:
-        if resident.category not in (None, ResidentCategory.RESIDENT) or category != ResidentCategory.RESIDENT:
+        if (
+            resident.category not in (None, ResidentCategory.RESIDENT)
+            or category != ResidentCategory.RESIDENT
+        ):
             excluded = category if category != ResidentCategory.RESIDENT else resident.category
             if resident.category is not None:
-                row.warn("category", _("This resident's category differs from row %(other)s; as a "
-                                       "category of cadres or members is given, they are not counted.")
-                         % {"other": _other_row(resident.rows[-1], row.sheet, row.parsed.sheets)}, "category_differs")
+                row.warn(
+                    "category",
+                    _(
+                        "This resident's category differs from row %(other)s; as a "
+                        "category of cadres or members is given, they are not counted."
+                    )
+                    % {"other": _other_row(resident.rows[-1], row.sheet, row.parsed.sheets)},
+                    "category_differs",
+                )
             resident.category = excluded
     resident.rows.append(row.number)
 
@@ -900,7 +1082,7 @@ def _merge_resident(row, resident, full_name, values, category):
 def _batched(values):
     values = list(values)
     for start in range(0, len(values), BATCH):
-        yield values[start:start + BATCH]
+        yield values[start : start + BATCH]
 
 
 class _Scope:
@@ -908,8 +1090,10 @@ class _Scope:
 
     def __init__(self, user):
         self.everything = user is None or getattr(user, "is_superuser", False)
-        self.pks = set() if self.everything else set(
-            Unit.objects.editable_by(user).values_list("pk", flat=True)
+        self.pks = (
+            set()
+            if self.everything
+            else set(Unit.objects.editable_by(user).values_list("pk", flat=True))
         )
 
     def allows(self, pk):
@@ -923,8 +1107,13 @@ def plan_import(parsed, *, campaign, user=None):
 
 
 def _plan_import(parsed, *, campaign, user=None):
-    plan = ImportPlan(parsed=parsed, campaign=campaign, user=user,
-                      errors=list(parsed.errors), warnings=list(parsed.warnings))
+    plan = ImportPlan(
+        parsed=parsed,
+        campaign=campaign,
+        user=user,
+        errors=list(parsed.errors),
+        warnings=list(parsed.warnings),
+    )
     if parsed.errors and not parsed.sheets:
         return plan
     scope = _Scope(user)
@@ -959,7 +1148,9 @@ def _plan_units(plan, scope):
     codes |= {m.unit_code for m in parsed.members.values()}
     existing = {}
     for batch in _batched(codes):
-        for unit in Unit.objects.filter(code__in=batch).values("pk", "code", "name", "kind", "parent__code", "path"):
+        for unit in Unit.objects.filter(code__in=batch).values(
+            "pk", "code", "name", "kind", "parent__code", "path"
+        ):
             existing[unit["code"]] = unit
     plan.unit_pks = {code: unit["pk"] for code, unit in existing.items()}
     counts = plan.counts.setdefault("units", Counts()) if "units" in parsed.sheets else Counts()
@@ -970,9 +1161,15 @@ def _plan_units(plan, scope):
         parent = record.parent_code
         if parent and parent not in parsed.units and parent not in existing:
             if parent not in parsed.unit_codes_seen:
-                _error(plan, "units", record.row, "parent_code",
-                       _("No unit has the code %(code)s (neither in the system nor on this sheet).")
-                       % {"code": parent}, "unknown_unit")
+                _error(
+                    plan,
+                    "units",
+                    record.row,
+                    "parent_code",
+                    _("No unit has the code %(code)s (neither in the system nor on this sheet).")
+                    % {"code": parent},
+                    "unknown_unit",
+                )
             continue
         if not parent:
             parent_allowed = scope.everything
@@ -982,31 +1179,57 @@ def _plan_units(plan, scope):
             parent_allowed = True  # new in this file: checked on its own row
         if unit is not None:
             if not scope.allows(unit["pk"]):
-                _error(plan, "units", record.row, "code",
-                       _("Unit %(code)s is not one of your units.") % {"code": code}, "out_of_scope")
+                _error(
+                    plan,
+                    "units",
+                    record.row,
+                    "code",
+                    _("Unit %(code)s is not one of your units.") % {"code": code},
+                    "out_of_scope",
+                )
                 continue
             new_parent = parent or unit["parent__code"]
             if parent and parent != unit["parent__code"]:
                 if not parent_allowed:
-                    _error(plan, "units", record.row, "parent_code",
-                           _("Unit %(code)s is not one of your units.") % {"code": parent}, "out_of_scope")
+                    _error(
+                        plan,
+                        "units",
+                        record.row,
+                        "parent_code",
+                        _("Unit %(code)s is not one of your units.") % {"code": parent},
+                        "out_of_scope",
+                    )
                     continue
                 if parent in existing and existing[parent]["path"].startswith(unit["path"]):
-                    _error(plan, "units", record.row, "parent_code",
-                           _("A unit cannot be placed under one of its own sub-units."), "cycle")
+                    _error(
+                        plan,
+                        "units",
+                        record.row,
+                        "parent_code",
+                        _("A unit cannot be placed under one of its own sub-units."),
+                        "cycle",
+                    )
                     continue
-            if (unit["name"], unit["kind"], unit["parent__code"]) == (record.name, record.kind, new_parent):
+            if (unit["name"], unit["kind"], unit["parent__code"]) == (
+                record.name,
+                record.kind,
+                new_parent,
+            ):
                 counts.unchanged += 1
             else:
                 counts.changed += 1
-                plan.changed_units.append((unit["pk"], UnitRow(record.row, code, record.name, record.kind, new_parent)))
+                plan.changed_units.append(
+                    (unit["pk"], UnitRow(record.row, code, record.name, record.kind, new_parent))
+                )
             usable[code] = (record.kind, True)
         else:
             if not parent_allowed:
                 if parent:
                     message = _("Unit %(code)s is not one of your units.") % {"code": parent}
                 else:
-                    message = _("A new unit must be placed under one of your units: give its parent unit's code.")
+                    message = _(
+                        "A new unit must be placed under one of your units: give its parent unit's code."
+                    )
                 _error(plan, "units", record.row, "parent_code", message, "out_of_scope")
                 continue
             counts.new += 1
@@ -1045,19 +1268,39 @@ def _plan_members(plan, scope, units):
         unit = units.get(record.unit_code)
         if unit is None:
             if record.unit_code not in parsed.unit_codes_seen:
-                _error(plan, "members", record.row, "unit_code",
-                       _("No unit has the code %(code)s (neither in the system nor on the “%(sheet)s” sheet).")
-                       % {"code": record.unit_code, "sheet": wb.UNITS.title}, "unknown_unit")
+                _error(
+                    plan,
+                    "members",
+                    record.row,
+                    "unit_code",
+                    _(
+                        "No unit has the code %(code)s (neither in the system nor on the “%(sheet)s” sheet)."
+                    )
+                    % {"code": record.unit_code, "sheet": wb.UNITS.title},
+                    "unknown_unit",
+                )
             continue
         if not unit[1]:
-            _error(plan, "members", record.row, "unit_code",
-                   _("Unit %(code)s is not one of your units.") % {"code": record.unit_code}, "out_of_scope")
+            _error(
+                plan,
+                "members",
+                record.row,
+                "unit_code",
+                _("Unit %(code)s is not one of your units.") % {"code": record.unit_code},
+                "out_of_scope",
+            )
             continue
         member = existing.get(id_number)
         if member is not None and not scope.allows(member["unit_id"]):
-            _error(plan, "members", record.row, "id_number",
-                   _("ID number %(id)s is a member of unit %(code)s, which is not one of your units.")
-                   % {"id": id_number, "code": member["unit__code"]}, "out_of_scope")
+            _error(
+                plan,
+                "members",
+                record.row,
+                "id_number",
+                _("ID number %(id)s is a member of unit %(code)s, which is not one of your units.")
+                % {"id": id_number, "code": member["unit__code"]},
+                "out_of_scope",
+            )
             continue
         found[id_number] = (unit[0], record.full_name, record.unit_code)
         if member is None:
@@ -1065,8 +1308,13 @@ def _plan_members(plan, scope, units):
             plan.member_writes.append(record)
             continue
         merged = MemberRow(
-            record.row, record.unit_code, record.full_name, id_number, record.category,
-            record.birth_date or member["birth_date"], record.phone or member["phone"],
+            record.row,
+            record.unit_code,
+            record.full_name,
+            id_number,
+            record.category,
+            record.birth_date or member["birth_date"],
+            record.phone or member["phone"],
             {**{k: member[k] for k in FLAG_KEYS}, **record.flags},
         )
         same = (
@@ -1084,7 +1332,15 @@ def _plan_members(plan, scope, units):
     return found
 
 
-CASE_FIELDS = ("eid_level", "activated_on", "portal_used", "id_card_application", "guided_on", "place", "note")
+CASE_FIELDS = (
+    "eid_level",
+    "activated_on",
+    "portal_used",
+    "id_card_application",
+    "guided_on",
+    "place",
+    "note",
+)
 
 
 def _select_where_in(sql, column, values, *, numeric=False):
@@ -1099,10 +1355,15 @@ def _select_where_in(sql, column, values, *, numeric=False):
         if connection.vendor == "postgresql":
             # ID numbers are 12 digits and keys are integers: nothing to quote.
             literal = "{" + ",".join(str(v) for v in values) + "}"
-            cursor.execute(sql.format(where=f"{column} = ANY(%s::{'bigint' if numeric else 'text'}[])"), [literal])
+            cursor.execute(
+                sql.format(where=f"{column} = ANY(%s::{'bigint' if numeric else 'text'}[])"),
+                [literal],
+            )
             return cursor.fetchall()
         for batch in _batched(values):
-            cursor.execute(sql.format(where=f"{column} IN ({', '.join(['%s'] * len(batch))})"), batch)
+            cursor.execute(
+                sql.format(where=f"{column} IN ({', '.join(['%s'] * len(batch))})"), batch
+            )
             rows += cursor.fetchall()
     return rows
 
@@ -1124,7 +1385,8 @@ def _plan_residents(plan, scope, workbook_members):
     for pk, id_number, unit_id, code, kind, name in _select_where_in(
         f"SELECT m.id, m.id_number, m.unit_id, u.code, u.kind, m.full_name FROM {member_table} m"
         f" JOIN {unit_table} u ON u.id = m.unit_id WHERE {{where}}",
-        "m.id_number", guide_ids | set(parsed.residents),
+        "m.id_number",
+        guide_ids | set(parsed.residents),
     ):
         roster[id_number] = (pk, unit_id, code, kind, name)
     for id_number, member in roster.items():
@@ -1144,7 +1406,8 @@ def _plan_residents(plan, scope, workbook_members):
     existing = {}  # id number -> (pk, *RESIDENT_DETAILS, category)
     for row in _select_where_in(
         f"SELECT id, id_number, {', '.join(RESIDENT_DETAILS)}, category FROM {resident_table} WHERE {{where}}",
-        "id_number", parsed.residents,
+        "id_number",
+        parsed.residents,
     ):
         existing[row[1]] = (row[0], *row[2:])
     plan.resident_pks = {i: r[0] for i, r in existing.items()}
@@ -1153,17 +1416,24 @@ def _plan_residents(plan, scope, workbook_members):
     foreign = set()
     if not scope.everything and existing:
         mine = ",".join(str(int(pk)) for pk in scope.pks) or "0"
-        foreign = {row[0] for row in _select_where_in(
-            f"SELECT DISTINCT c.resident_id FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id"
-            f" WHERE m.unit_id NOT IN ({mine}) AND {{where}}",
-            "c.resident_id", plan.resident_pks.values(), numeric=True,
-        )}
+        foreign = {
+            row[0]
+            for row in _select_where_in(
+                f"SELECT DISTINCT c.resident_id FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id"
+                f" WHERE m.unit_id NOT IN ({mine}) AND {{where}}",
+                "c.resident_id",
+                plan.resident_pks.values(),
+                numeric=True,
+            )
+        }
     recorded = {}  # resident pk -> {member id number: (kind, name, unit code, *CASE_FIELDS)}
     for row in _select_where_in(
         f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {', '.join('c.' + f for f in CASE_FIELDS)}"
         f" FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id JOIN {unit_table} u ON u.id = m.unit_id"
         f" WHERE c.campaign_id = {int(campaign.pk)} AND {{where}}",
-        "c.resident_id", plan.resident_pks.values(), numeric=True,
+        "c.resident_id",
+        plan.resident_pks.values(),
+        numeric=True,
     ):
         recorded.setdefault(row[0], {})[row[1]] = row[2:]  # (kind, name, code, *CASE_FIELDS)
 
@@ -1171,26 +1441,51 @@ def _plan_residents(plan, scope, workbook_members):
     for (id_number, guide), case in cases.items():
         if guide in guides:
             if guides[guide] is None:
-                _error(plan, "residents", case.row, "guide_id_number",
-                       _("The guide %(id)s is a member of unit %(code)s, which is not one of your units.")
-                       % {"id": guide, "code": roster[guide][2]}, "out_of_scope")
+                _error(
+                    plan,
+                    "residents",
+                    case.row,
+                    "guide_id_number",
+                    _(
+                        "The guide %(id)s is a member of unit %(code)s, which is not one of your units."
+                    )
+                    % {"id": guide, "code": roster[guide][2]},
+                    "out_of_scope",
+                )
                 bad_rows.add(id_number)
             continue
         if guide not in parsed.member_ids_seen:
-            _error(plan, "residents", case.row, "guide_id_number",
-                   _("No member has the ID number %(id)s: add them to the “%(sheet)s” sheet or to "
-                     "their unit's roster.") % {"id": guide, "sheet": wb.MEMBERS.title}, "unknown_guide")
+            _error(
+                plan,
+                "residents",
+                case.row,
+                "guide_id_number",
+                _(
+                    "No member has the ID number %(id)s: add them to the “%(sheet)s” sheet or to "
+                    "their unit's roster."
+                )
+                % {"id": guide, "sheet": wb.MEMBERS.title},
+                "unknown_guide",
+            )
         bad_rows.add(id_number)
 
     on_roster = plan.roster_ids = set(roster) | set(parsed.members)
     for id_number, resident in parsed.residents.items():
         current = existing.get(id_number)
         if id_number in on_roster:
-            plan.warnings.append(_problem(
-                parsed, "residents", resident.rows[0], "id_number",
-                _("ID number %(id)s is on a member roster: this person is not counted as a resident.")
-                % {"id": id_number}, "on_roster",
-            ))
+            plan.warnings.append(
+                _problem(
+                    parsed,
+                    "residents",
+                    resident.rows[0],
+                    "id_number",
+                    _(
+                        "ID number %(id)s is on a member roster: this person is not counted as a resident."
+                    )
+                    % {"id": id_number},
+                    "on_roster",
+                )
+            )
         if current is None:
             resident_counts.new += 1
             if resident.category is None:
@@ -1202,24 +1497,48 @@ def _plan_residents(plan, scope, workbook_members):
             merged = (
                 current[1] or resident.full_name,
                 resident.birth_date if current[2] is None else current[2],
-                current[3] or resident.sex, current[4] or resident.phone, current[5] or resident.address,
-                current[6] or resident.village, current[7] or resident.commune, current[8] or resident.category,
+                current[3] or resident.sex,
+                current[4] or resident.phone,
+                current[5] or resident.address,
+                current[6] or resident.village,
+                current[7] or resident.commune,
+                current[8] or resident.category,
             )
-            given = (resident.full_name, resident.birth_date, resident.sex, resident.phone, resident.address,
-                     resident.village, resident.commune, resident.category)
+            given = (
+                resident.full_name,
+                resident.birth_date,
+                resident.sex,
+                resident.phone,
+                resident.address,
+                resident.village,
+                resident.commune,
+                resident.category,
+            )
             if any(value not in (None, "") and value != kept for value, kept in zip(given, merged)):
-                plan.warnings.append(_problem(
-                    parsed, "residents", resident.rows[0], "id_number",
-                    _("This resident is also guided in units you cannot edit: the details recorded "
-                      "there are kept, only blank ones are filled in from this file."), "details_kept",
-                ))
+                plan.warnings.append(
+                    _problem(
+                        parsed,
+                        "residents",
+                        resident.rows[0],
+                        "id_number",
+                        _(
+                            "This resident is also guided in units you cannot edit: the details recorded "
+                            "there are kept, only blank ones are filled in from this file."
+                        ),
+                        "details_kept",
+                    )
+                )
         else:
             # The file's details, or the recorded ones where the file leaves them blank.
             merged = (
                 resident.full_name,
                 current[2] if resident.birth_date is None else resident.birth_date,
-                resident.sex or current[3], resident.phone or current[4], resident.address or current[5],
-                resident.village or current[6], resident.commune or current[7], resident.category or current[8],
+                resident.sex or current[3],
+                resident.phone or current[4],
+                resident.address or current[5],
+                resident.village or current[6],
+                resident.commune or current[7],
+                resident.category or current[8],
             )
         if merged == current[1:]:
             resident_counts.unchanged += 1
@@ -1240,9 +1559,13 @@ def _plan_residents(plan, scope, workbook_members):
             gaining.add(id_number)
             continue
         merged = (
-            case.eid_level, case.activated_on, case.portal_used,
+            case.eid_level,
+            case.activated_on,
+            case.portal_used,
             before[6] if case.id_card_application is None else case.id_card_application,
-            case.guided_on or before[7], case.place or before[8], case.note or before[9],
+            case.guided_on or before[7],
+            case.place or before[8],
+            case.note or before[9],
         )
         if before[3:] == merged:
             case_counts.unchanged += 1
@@ -1278,11 +1601,17 @@ def _plan_residents(plan, scope, workbook_members):
             rows = [c.row for c in listed]
             if any(isinstance(row, RowNumber) for row in rows):  # on several sheets: name each
                 first = parsed.sheets["residents"]
-                rows = [row if isinstance(row, RowNumber) else RowNumber(row, first) for row in rows]
-            plan.double_claims.append(DoubleClaim(
-                id_number, resident.full_name, rows,
-                [claimants[g][1:] for group in doubled for g in group],
-            ))
+                rows = [
+                    row if isinstance(row, RowNumber) else RowNumber(row, first) for row in rows
+                ]
+            plan.double_claims.append(
+                DoubleClaim(
+                    id_number,
+                    resident.full_name,
+                    rows,
+                    [claimants[g][1:] for group in doubled for g in group],
+                )
+            )
 
 
 # --- Step 3: write ------------------------------------------------------------------------
@@ -1304,8 +1633,12 @@ def _write_import(plan):
 
     unit_pks = dict(plan.unit_pks)
     for record in plan.new_units:
-        unit = Unit(code=record.code, name=record.name, kind=record.kind,
-                    parent_id=unit_pks.get(record.parent_code) if record.parent_code else None)
+        unit = Unit(
+            code=record.code,
+            name=record.name,
+            kind=record.kind,
+            parent_id=unit_pks.get(record.parent_code) if record.parent_code else None,
+        )
         unit.save()
         unit_pks[record.code] = unit.pk
     for pk, record in plan.changed_units:
@@ -1321,10 +1654,18 @@ def _write_import(plan):
     member_pks = dict(plan.member_pks)
     if plan.member_writes:
         members = [
-            Member(unit_id=unit_pks[record.unit_code], full_name=record.full_name,
-                   id_number=record.id_number, category=record.category,
-                   birth_date=record.birth_date, phone=record.phone, **record.flags,
-                   created_by=user, updated_by=user, created_at=now)
+            Member(
+                unit_id=unit_pks[record.unit_code],
+                full_name=record.full_name,
+                id_number=record.id_number,
+                category=record.category,
+                birth_date=record.birth_date,
+                phone=record.phone,
+                **record.flags,
+                created_by=user,
+                updated_by=user,
+                created_at=now,
+            )
             for record in plan.member_writes
         ]
         # Members new at plan time go straight in (a concurrent import that added one meanwhile
@@ -1334,13 +1675,20 @@ def _write_import(plan):
         changed = [m for m in members if m.id_number in plan.member_pks]
         flag_fields = sorted({k for r in plan.member_writes for k in r.flags})
         Member.objects.bulk_create(
-            changed, batch_size=1000, update_conflicts=True, unique_fields=["id_number"],
+            changed,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["id_number"],
             update_fields=["unit", *MEMBER_FIELDS, *flag_fields, "updated_by", "updated_at"],
         )
         member_pks.update((m.id_number, m.pk) for m in new)
         touched.update(residents_with_id_numbers([m.id_number for m in new]))
         if plan.moved_members:
-            touched.update(Case.objects.filter(member_id__in=plan.moved_members).values_list("resident_id", flat=True))
+            touched.update(
+                Case.objects.filter(member_id__in=plan.moved_members).values_list(
+                    "resident_id", flat=True
+                )
+            )
 
     missing = {c.guide_id_number for c in plan.case_writes} - set(member_pks)
     for batch in _batched(missing):
@@ -1350,12 +1698,12 @@ def _write_import(plan):
     inputs = _NewResidentInputs(plan)
     resident_pks = dict(plan.resident_pks)
     resident_pks.update(writer.residents(plan.resident_writes, user, now, inputs))
-    rows = [
-        (resident_pks[c.id_number], member_pks[c.guide_id_number], c) for c in plan.case_writes
-    ]
+    rows = [(resident_pks[c.id_number], member_pks[c.guide_id_number], c) for c in plan.case_writes]
     writer.cases(plan.campaign, rows, user, now, inputs)
     # Residents new at plan time went in with their rule inputs; the others are refreshed.
-    touched.update(resident_pks[r.id_number] for r in plan.resident_writes if not inputs.is_new(r.id_number))
+    touched.update(
+        resident_pks[r.id_number] for r in plan.resident_writes if not inputs.is_new(r.id_number)
+    )
     touched.update(pk for pk, _m, c in rows if not inputs.is_new(c.id_number))
     if touched:
         refresh_rule_inputs(resident_ids=touched)
@@ -1375,15 +1723,22 @@ class _NewResidentInputs:
         self.known = plan.resident_pks
         self.roster = plan.roster_ids
         self.excluded = {
-            r.id_number for r in plan.resident_writes
-            if r.id_number not in self.known and (
+            r.id_number
+            for r in plan.resident_writes
+            if r.id_number not in self.known
+            and (
                 r.category != ResidentCategory.RESIDENT
-                or (campaign.roster_excludes_residents and r.id_number in self.roster))
+                or (campaign.roster_excludes_residents and r.id_number in self.roster)
+            )
         }
         kinds = plan.guide_kinds
-        self.group = (lambda guide: "") if campaign.double_claims_across_kinds else kinds.__getitem__
+        self.group = (
+            (lambda guide: "") if campaign.double_claims_across_kinds else kinds.__getitem__
+        )
         self.claims = Counter(
-            (c.id_number, self.group(c.guide_id_number)) for c in plan.case_writes if c.id_number not in self.known
+            (c.id_number, self.group(c.guide_id_number))
+            for c in plan.case_writes
+            if c.id_number not in self.known
         )
 
     def is_new(self, id_number):
@@ -1394,11 +1749,24 @@ class _NewResidentInputs:
 
     def case(self, case):
         """claimants, resident_excluded, claim_awarded of a new resident's case."""
-        return (self.claims[case.id_number, self.group(case.guide_id_number)],
-                case.id_number in self.excluded, False)
+        return (
+            self.claims[case.id_number, self.group(case.guide_id_number)],
+            case.id_number in self.excluded,
+            False,
+        )
 
 
-RESIDENT_COLUMNS = ("id_number", "full_name", "birth_date", "sex", "phone", "address", "village", "commune", "category")
+RESIDENT_COLUMNS = (
+    "id_number",
+    "full_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "address",
+    "village",
+    "commune",
+    "category",
+)
 # Written beside them: the folded name for search (Resident.search_name).
 FOLDED_NAME = "search_name"
 RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
@@ -1412,15 +1780,29 @@ class _OrmWriter:
         if not records:
             return {}
         Resident.objects.bulk_create(
-            [Resident(**{k: getattr(r, k) or ("" if k not in ("birth_date",) else None) for k in RESIDENT_COLUMNS},
-                      on_roster=inputs.on_roster(r.id_number),
-                      created_by=user, updated_by=user, created_at=now) for r in records],
-            batch_size=1000, update_conflicts=True, unique_fields=["id_number"],
+            [
+                Resident(
+                    **{
+                        k: getattr(r, k) or ("" if k not in ("birth_date",) else None)
+                        for k in RESIDENT_COLUMNS
+                    },
+                    on_roster=inputs.on_roster(r.id_number),
+                    created_by=user,
+                    updated_by=user,
+                    created_at=now,
+                )
+                for r in records
+            ],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["id_number"],
             update_fields=[*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_by", "updated_at"],
         )
         found = {}
         for batch in _batched(r.id_number for r in records):
-            found.update(Resident.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
+            found.update(
+                Resident.objects.filter(id_number__in=batch).values_list("id_number", "pk")
+            )
         return found
 
     @staticmethod
@@ -1428,13 +1810,29 @@ class _OrmWriter:
         if not rows:
             return
         Case.objects.bulk_create(
-            [Case(campaign=campaign, resident_id=resident, member_id=member,
-                  eid_level=c.eid_level, activated_on=c.activated_on, portal_used=c.portal_used,
-                  id_card_application=bool(c.id_card_application), guided_on=c.guided_on,
-                  place=c.place, note=c.note, created_by=user, updated_by=user, created_at=now,
-                  **(dict(zip(RULE_INPUTS, inputs.case(c))) if inputs.is_new(c.id_number) else {}))
-             for resident, member, c in rows],
-            batch_size=1000, update_conflicts=True,
+            [
+                Case(
+                    campaign=campaign,
+                    resident_id=resident,
+                    member_id=member,
+                    eid_level=c.eid_level,
+                    activated_on=c.activated_on,
+                    portal_used=c.portal_used,
+                    id_card_application=bool(c.id_card_application),
+                    guided_on=c.guided_on,
+                    place=c.place,
+                    note=c.note,
+                    created_by=user,
+                    updated_by=user,
+                    created_at=now,
+                    **(
+                        dict(zip(RULE_INPUTS, inputs.case(c))) if inputs.is_new(c.id_number) else {}
+                    ),
+                )
+                for resident, member, c in rows
+            ],
+            batch_size=1000,
+            update_conflicts=True,
             unique_fields=["campaign", "resident", "member"],
             update_fields=[*CASE_FIELDS, "updated_by", "updated_at"],
         )
@@ -1470,11 +1868,22 @@ def _copy(cursor, table, columns, rows, *, texts=()):
     # copy_expert is not among the methods Django wraps: a unique violation must still be an
     # IntegrityError (import_workbook retries it).
     with connection.wrap_database_errors:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", _CsvStream(rows))
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", _CsvStream(rows)
+        )
 
 
-RESIDENT_TEXTS = ("id_number", "full_name", "sex", "phone", "address", "village", "commune",
-                  "category", FOLDED_NAME)
+RESIDENT_TEXTS = (
+    "id_number",
+    "full_name",
+    "sex",
+    "phone",
+    "address",
+    "village",
+    "commune",
+    "category",
+    FOLDED_NAME,
+)
 
 
 def _resident_values(records):
@@ -1484,8 +1893,18 @@ def _resident_values(records):
         search = folded.get(name)
         if search is None:
             search = folded[name] = fold(name)
-        yield (r.id_number, name, r.birth_date, r.sex or "", r.phone or "", r.address or "",
-               r.village or "", r.commune or "", r.category, search)
+        yield (
+            r.id_number,
+            name,
+            r.birth_date,
+            r.sex or "",
+            r.phone or "",
+            r.address or "",
+            r.village or "",
+            r.commune or "",
+            r.category,
+            search,
+        )
 
 
 def _stamps(now, user_id):
@@ -1497,8 +1916,17 @@ def _stamps(now, user_id):
 
 def _case_values(rows):
     for resident, member, c in rows:
-        yield (resident, member, c.eid_level, c.activated_on, c.portal_used,
-               bool(c.id_card_application), c.guided_on, c.place, c.note)
+        yield (
+            resident,
+            member,
+            c.eid_level,
+            c.activated_on,
+            c.portal_used,
+            bool(c.id_card_application),
+            c.guided_on,
+            c.place,
+            c.note,
+        )
 
 
 class _PostgresWriter:
@@ -1525,14 +1953,30 @@ class _PostgresWriter:
             if new:
                 ids = reserve_ids(table, len(new))
                 stamps = _stamps(now, user_id)
-                _copy(cursor, table, ("id", *RESIDENT_COLUMNS, FOLDED_NAME, "on_roster", "created_at",
-                                      "updated_at", "created_by_id", "updated_by_id"), (
-                    (pk, *values, inputs.on_roster(values[0]), *stamps)
-                    for pk, values in zip(ids, _resident_values(new))
-                ), texts=RESIDENT_TEXTS)
+                _copy(
+                    cursor,
+                    table,
+                    (
+                        "id",
+                        *RESIDENT_COLUMNS,
+                        FOLDED_NAME,
+                        "on_roster",
+                        "created_at",
+                        "updated_at",
+                        "created_by_id",
+                        "updated_by_id",
+                    ),
+                    (
+                        (pk, *values, inputs.on_roster(values[0]), *stamps)
+                        for pk, values in zip(ids, _resident_values(new))
+                    ),
+                    texts=RESIDENT_TEXTS,
+                )
                 found.update(zip((r.id_number for r in new), ids))
             if changed:
-                found.update(_PostgresWriter._upsert_residents(cursor, table, changed, user_id, now))
+                found.update(
+                    _PostgresWriter._upsert_residents(cursor, table, changed, user_id, now)
+                )
         return found
 
     @staticmethod
@@ -1543,10 +1987,18 @@ class _PostgresWriter:
             " village varchar(100), commune varchar(100), category varchar(20),"
             " search_name varchar(255)) ON COMMIT DROP"
         )
-        _copy(cursor, "import_resident", (*RESIDENT_COLUMNS, FOLDED_NAME),
-              _resident_values(records), texts=RESIDENT_TEXTS)
+        _copy(
+            cursor,
+            "import_resident",
+            (*RESIDENT_COLUMNS, FOLDED_NAME),
+            _resident_values(records),
+            texts=RESIDENT_TEXTS,
+        )
         columns = ", ".join((*RESIDENT_COLUMNS, FOLDED_NAME))
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_at", "updated_by_id"))
+        updates = ", ".join(
+            f"{c} = EXCLUDED.{c}"
+            for c in (*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_at", "updated_by_id")
+        )
         cursor.execute(
             f"INSERT INTO {table} ({columns}, on_roster, created_at, updated_at, created_by_id, updated_by_id)"
             f" SELECT {columns}, false, %s, %s, %s, %s FROM import_resident ORDER BY id_number"
@@ -1564,18 +2016,35 @@ class _PostgresWriter:
         table = Case._meta.db_table
         user_id = user.pk if user else None
         columns = ("resident_id", "member_id", *CASE_FIELDS)
-        new = sorted((row for row in rows if inputs.is_new(row[2].id_number)), key=lambda row: row[:2])
+        new = sorted(
+            (row for row in rows if inputs.is_new(row[2].id_number)), key=lambda row: row[:2]
+        )
         others = [row for row in rows if not inputs.is_new(row[2].id_number)]
         with connection.cursor() as cursor:
             if new:
                 head, tail = (campaign.pk,), _stamps(now, user_id)
-                _copy(cursor, table, ("campaign_id", *columns, *RULE_INPUTS, "created_at", "updated_at",
-                                      "created_by_id", "updated_by_id"), (
-                    (*head, *values, *inputs.case(row[2]), *tail)
-                    for row, values in zip(new, _case_values(new))
-                ), texts=("place", "note"))
+                _copy(
+                    cursor,
+                    table,
+                    (
+                        "campaign_id",
+                        *columns,
+                        *RULE_INPUTS,
+                        "created_at",
+                        "updated_at",
+                        "created_by_id",
+                        "updated_by_id",
+                    ),
+                    (
+                        (*head, *values, *inputs.case(row[2]), *tail)
+                        for row, values in zip(new, _case_values(new))
+                    ),
+                    texts=("place", "note"),
+                )
             if others:
-                _PostgresWriter._upsert_cases(cursor, table, campaign, columns, others, user_id, now)
+                _PostgresWriter._upsert_cases(
+                    cursor, table, campaign, columns, others, user_id, now
+                )
 
     @staticmethod
     def _upsert_cases(cursor, table, campaign, columns, rows, user_id, now):
@@ -1587,7 +2056,9 @@ class _PostgresWriter:
         )
         _copy(cursor, "import_case", columns, _case_values(rows), texts=("place", "note"))
         names = ", ".join(columns)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*CASE_FIELDS, "updated_at", "updated_by_id"))
+        updates = ", ".join(
+            f"{c} = EXCLUDED.{c}" for c in (*CASE_FIELDS, "updated_at", "updated_by_id")
+        )
         cursor.execute(
             f"INSERT INTO {table} (campaign_id, {names}, claimants, resident_excluded, claim_awarded,"
             f" created_at, updated_at, created_by_id, updated_by_id)"

@@ -1,4 +1,5 @@
 """The campaign: its rule settings, the residents guided, and the cases (who guided whom)."""
+
 import datetime
 
 from django.conf import settings
@@ -26,7 +27,9 @@ class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=255)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(
-        _("ends on"), null=True, blank=True,
+        _("ends on"),
+        null=True,
+        blank=True,
         help_text=_("Blank: the campaign runs until its targets are met."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -37,15 +40,19 @@ class Campaign(models.Model):
         help_text=_("Accounts activated before this day never count."),
     )
     double_claims_across_kinds = models.BooleanField(
-        _("double claims across unit kinds"), default=True,
+        _("double claims across unit kinds"),
+        default=True,
         help_text=_(
             "A resident claimed by members of different unit kinds (e.g. police and Youth "
             "Union) is a double claim, credited to nobody."
         ),
     )
     roster_excludes_residents = models.BooleanField(
-        _("a resident on a member roster is not counted"), default=True,
-        help_text=_("A resident whose ID number is on any unit's roster is a cadre, not a resident."),
+        _("a resident on a member roster is not counted"),
+        default=True,
+        help_text=_(
+            "A resident whose ID number is on any unit's roster is a cadre, not a resident."
+        ),
     )
 
     # Targets (plan II.2, II.3): full cases each member should guide, by category.
@@ -59,15 +66,19 @@ class Campaign(models.Model):
         _("individual award: credited full cases at least"), default=50
     )
     collective_award_threshold = models.DecimalField(
-        _("collective award: average per member at least"), max_digits=6, decimal_places=2,
+        _("collective award: average per member at least"),
+        max_digits=6,
+        decimal_places=2,
         default=20,
     )
     own_procedures_target = models.PositiveSmallIntegerField(
-        _("own procedures online target (%)"), default=100,
+        _("own procedures online target (%)"),
+        default=100,
         validators=[MaxValueValidator(100)],
     )
     family_procedures_target = models.PositiveSmallIntegerField(
-        _("family procedures online target (%)"), default=70,
+        _("family procedures online target (%)"),
+        default=70,
         validators=[MaxValueValidator(100)],
     )
 
@@ -135,7 +146,9 @@ class Resident(Recorded):
     village = models.CharField(_("village"), max_length=100, blank=True)
     commune = models.CharField(_("commune"), max_length=100, blank=True)
     category = models.CharField(
-        _("category"), max_length=20, choices=ResidentCategory.choices,
+        _("category"),
+        max_length=20,
+        choices=ResidentCategory.choices,
         default=ResidentCategory.RESIDENT,
         help_text=_("Anyone but a resident is excluded from every credited count."),
     )
@@ -149,7 +162,8 @@ class Resident(Recorded):
         ordering = ["full_name", "id_number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number"], name="resident_id_number_unique",
+                fields=["id_number"],
+                name="resident_id_number_unique",
                 violation_error_message=_("A resident with this ID number is already recorded."),
             ),
         ]
@@ -203,19 +217,30 @@ class Case(Recorded):
     # own; the campaign needs none (every figure reads all of a campaign's cases). Each index
     # costs every imported row: none is kept that no query uses.
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="cases",
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        related_name="cases",
         db_index=False,
     )
     resident = models.ForeignKey(
-        Resident, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="cases",
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.PROTECT,
+        related_name="cases",
         db_index=False,
     )
     member = models.ForeignKey(
-        "units.Member", verbose_name=_("guided by"), on_delete=models.PROTECT,
+        "units.Member",
+        verbose_name=_("guided by"),
+        on_delete=models.PROTECT,
         related_name="cases",
     )
     eid_level = models.PositiveSmallIntegerField(
-        _("e-ID level"), choices=Level.choices, null=True, blank=True,
+        _("e-ID level"),
+        choices=Level.choices,
+        null=True,
+        blank=True,
         help_text=_("Blank: the account is not activated yet."),
     )
     activated_on = models.DateField(_("e-ID activated on"), null=True, blank=True)
@@ -240,7 +265,8 @@ class Case(Recorded):
         ordering = ["-guided_on", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["resident", "campaign", "member"], name="case_one_per_resident_and_guide",
+                fields=["resident", "campaign", "member"],
+                name="case_one_per_resident_and_guide",
                 violation_error_message=_("This member already guides this resident."),
             ),
             models.CheckConstraint(
@@ -254,8 +280,11 @@ class Case(Recorded):
         ]
         indexes = [
             # The double-claim register reads only the few cases claimed twice or more.
-            models.Index(fields=["campaign", "resident"], condition=Q(claimants__gt=1),
-                         name="case_double_claimed"),
+            models.Index(
+                fields=["campaign", "resident"],
+                condition=Q(claimants__gt=1),
+                name="case_double_claimed",
+            ),
         ]
 
     def __str__(self):
@@ -270,27 +299,42 @@ class DoubleClaimResolution(models.Model):
     the case is awarded to one named member, or confirmed to be credited to nobody."""
 
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
         related_name="resolutions",
     )
     resident = models.ForeignKey(
-        Resident, verbose_name=_("resident"), on_delete=models.CASCADE,
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
         related_name="resolutions",
     )
     awarded_to = models.ForeignKey(
-        "units.Member", verbose_name=_("credited to"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="awarded_resolutions",
+        "units.Member",
+        verbose_name=_("credited to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="awarded_resolutions",
         help_text=_("Blank: nobody is credited."),
     )
     reason = models.TextField(_("reason"))
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     resolved_at = models.DateTimeField(_("resolved at"), default=timezone.now)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("undone by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
 
@@ -300,7 +344,8 @@ class DoubleClaimResolution(models.Model):
         ordering = ["-resolved_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "resident"], condition=Q(undone_at__isnull=True),
+                fields=["campaign", "resident"],
+                condition=Q(undone_at__isnull=True),
                 name="resolution_one_standing_per_resident",
                 violation_error_message=_("This double claim is already resolved."),
             ),
@@ -314,7 +359,7 @@ def plan_campaign_defaults():
     """The settings of the signed plan (slug vneid-2023), used by the data migration."""
     return {
         "name": "Tuyên truyền, hướng dẫn kích hoạt tài khoản định danh điện tử và "
-                "dịch vụ công trực tuyến 2023",
+        "dịch vụ công trực tuyến 2023",
         "starts_on": datetime.date(2023, 4, 21),
         "activation_starts_on": datetime.date(2023, 4, 21),
         "drive_starts_on": datetime.date(2023, 4, 20),

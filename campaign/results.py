@@ -8,6 +8,7 @@ members are few; cases never leave the database).
 `build_results(campaign, as_of=..., since=..., units=...)` is the one entry point; the
 `campaign_results` command, the results pages and the reports read it.
 """
+
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
@@ -45,10 +46,16 @@ class MemberResult:
 
     def as_json(self):
         return {
-            "id_number": self.id_number, "name": self.name, "unit": self.unit_code,
-            "category": self.category, "cases": self.cases, "credited_eid": self.credited_eid,
-            "credited_full": self.credited_full, "double_claims": self.double_claims,
-            "quota": self.quota, "meets_quota": self.meets_quota,
+            "id_number": self.id_number,
+            "name": self.name,
+            "unit": self.unit_code,
+            "category": self.category,
+            "cases": self.cases,
+            "credited_eid": self.credited_eid,
+            "credited_full": self.credited_full,
+            "double_claims": self.double_claims,
+            "quota": self.quota,
+            "meets_quota": self.meets_quota,
             "individual_award": self.individual_award,
         }
 
@@ -109,8 +116,11 @@ class UnitResult:
 
     def as_json(self):
         return {
-            "code": self.code, "name": self.name, "members": self.tally.members,
-            "credited_full": self.tally.credited_full, "average": float(self.average),
+            "code": self.code,
+            "name": self.name,
+            "members": self.tally.members,
+            "credited_full": self.tally.credited_full,
+            "average": float(self.average),
             "collective_award": self.collective_award,
         }
 
@@ -146,9 +156,12 @@ class Results:
             "units": [u.as_json() for u in self.units],
         }
         if period is not None:
-            data["period"] = {"slug": period.slug, "name": period.name,
-                              "starts_on": period.starts_on.isoformat(),
-                              "ends_on": period.ends_on.isoformat()}
+            data["period"] = {
+                "slug": period.slug,
+                "name": period.name,
+                "starts_on": period.starts_on.isoformat(),
+                "ends_on": period.ends_on.isoformat(),
+            }
             for row, member in zip(data["members"], self.members):
                 row.update(period_eid=member.period_eid, period_full=member.period_full)
             for row, unit in zip(data["units"], self.units):
@@ -161,8 +174,11 @@ def build_results(campaign, *, as_of, since=None, units=None):
     period since..as_of as well as cumulative), for `units` (a Unit queryset closed under
     sub-units, such as `Unit.objects.visible_to(user)` or `.subtree(unit)`; all by default)."""
     scoped = units is not None
-    unit_rows = list((units if scoped else Unit.objects.all()).order_by("path").values(
-        "pk", "code", "name", "kind", "path", "parent_id", "valid_to"))
+    unit_rows = list(
+        (units if scoped else Unit.objects.all())
+        .order_by("path")
+        .values("pk", "code", "name", "kind", "path", "parent_id", "valid_to")
+    )
     unit_by_pk = {row["pk"]: row for row in unit_rows}
     members_qs = Member.objects.all()
     cases_qs = Case.objects.all()
@@ -170,20 +186,27 @@ def build_results(campaign, *, as_of, since=None, units=None):
         members_qs = members_qs.filter(unit__in=units)
         cases_qs = cases_qs.filter(member__unit__in=units)
 
-    counts = {row["member_id"]: row
-              for row in rules.member_case_counts(cases_qs, campaign, as_of, since)}
+    counts = {
+        row["member_id"]: row for row in rules.member_case_counts(cases_qs, campaign, as_of, since)
+    }
     compliance = {row["unit_id"]: row for row in rules.own_compliance_counts(members_qs, campaign)}
 
     member_results, own = [], {}  # own: unit pk -> {kind: Tally} of its own members
     for row in members_qs.order_by().values(
-            "pk", "id_number", "full_name", "unit_id", "category", "active"):
+        "pk", "id_number", "full_name", "unit_id", "category", "active"
+    ):
         unit = unit_by_pk.get(row["unit_id"])
         if unit is None:
             continue
         result = MemberResult(
-            pk=row["pk"], id_number=row["id_number"], name=row["full_name"],
-            unit_id=row["unit_id"], unit_code=unit["code"], category=row["category"],
-            active=row["active"], quota=campaign.quota_for(row["category"]),
+            pk=row["pk"],
+            id_number=row["id_number"],
+            name=row["full_name"],
+            unit_id=row["unit_id"],
+            unit_code=unit["code"],
+            category=row["category"],
+            active=row["active"],
+            quota=campaign.quota_for(row["category"]),
         )
         found = counts.get(row["pk"])
         if found:
@@ -201,13 +224,26 @@ def build_results(campaign, *, as_of, since=None, units=None):
     for unit_pk, row in compliance.items():
         if unit_pk in unit_by_pk:
             tally = own.setdefault(unit_pk, {}).setdefault(unit_by_pk[unit_pk]["kind"], Tally())
-            for name in ("bound", "level2", "vneid", "portal", "own_procedures", "family_procedures"):
+            for name in (
+                "bound",
+                "level2",
+                "vneid",
+                "portal",
+                "own_procedures",
+                "family_procedures",
+            ):
                 setattr(tally, name, getattr(tally, name) + row[name])
 
     unit_results = {
-        row["pk"]: UnitResult(pk=row["pk"], code=row["code"], name=row["name"], kind=row["kind"],
-                              path=row["path"], parent_id=row["parent_id"],
-                              closed=row["valid_to"] is not None and row["valid_to"] < as_of)
+        row["pk"]: UnitResult(
+            pk=row["pk"],
+            code=row["code"],
+            name=row["name"],
+            kind=row["kind"],
+            path=row["path"],
+            parent_id=row["parent_id"],
+            closed=row["valid_to"] is not None and row["valid_to"] < as_of,
+        )
         for row in unit_rows
     }
     totals, by_kind = Tally(), {}
@@ -224,20 +260,32 @@ def build_results(campaign, *, as_of, since=None, units=None):
     for result in unit_results.values():
         result.average = result.tally.average()
         result.collective_award = rules.earns_collective_award(
-            campaign, result.tally.credited_full, result.tally.members)
+            campaign, result.tally.credited_full, result.tally.members
+        )
     ordered_units = [unit_results[row["pk"]] for row in unit_rows]
     return Results(
-        campaign=campaign, as_of=as_of, since=since, members=member_results, units=ordered_units,
-        totals=totals, by_kind=by_kind, cases=cases_qs,
+        campaign=campaign,
+        as_of=as_of,
+        since=since,
+        members=member_results,
+        units=ordered_units,
+        totals=totals,
+        by_kind=by_kind,
+        cases=cases_qs,
     )
 
 
 def _member_tally(result):
     active = int(result.active)
     return Tally(
-        members=active, members_listed=1, cases=result.cases, credited_eid=result.credited_eid,
-        credited_full=result.credited_full, period_eid=result.period_eid,
-        period_full=result.period_full, double_claims=result.double_claims,
+        members=active,
+        members_listed=1,
+        cases=result.cases,
+        credited_eid=result.credited_eid,
+        credited_full=result.credited_full,
+        period_eid=result.period_eid,
+        period_full=result.period_full,
+        double_claims=result.double_claims,
         meeting_quota=active * int(result.meets_quota),
         individual_awards=int(result.individual_award),
     )
@@ -255,7 +303,8 @@ def _summary(campaign, as_of, cases, totals, units):
     # Distinct residents apart, so that each count reads an index rather than the cases.
     figures["residents"] = cases.values("resident_id").distinct().count()
     figures["double_claimed_residents"] = (
-        cases.filter(rules.is_double_claim()).values("resident_id").distinct().count())
+        cases.filter(rules.is_double_claim()).values("resident_id").distinct().count()
+    )
     sized = [unit for unit in units if unit.tally.members and not unit.closed]
     figures.update(
         credited_eid=totals.credited_eid,
@@ -269,7 +318,8 @@ def _summary(campaign, as_of, cases, totals, units):
         units_at_collective_threshold=sum(1 for unit in sized if unit.collective_award),
     )
     figures["units_at_collective_threshold_share"] = _percent(
-        figures["units_at_collective_threshold"], figures["units_with_members"])
+        figures["units_at_collective_threshold"], figures["units_with_members"]
+    )
     return figures
 
 

@@ -12,6 +12,7 @@ these same conditions, in the database.
 The numbers the rules use (the activation start, the quotas, the award thresholds) are the
 campaign's settings; nothing here holds a number of its own.
 """
+
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -101,14 +102,24 @@ class Rule:
 
 RULES = [
     Rule("not_activated", _("e-ID account not activated"), lambda c, d: is_activated()),
-    Rule("before_start", _("activated before the campaign start"),
-         lambda c, d: ~activated_before_start(c)),
+    Rule(
+        "before_start",
+        _("activated before the campaign start"),
+        lambda c, d: ~activated_before_start(c),
+    ),
     Rule("after_as_of", _("activated after the reporting date"), lambda c, d: ~activated_after(d)),
     Rule("double_claim", _("claimed by another member"), lambda c, d: not_double_claimed()),
-    Rule("resident_cadre", _("the resident is a cadre, union member, civil servant or armed forces"),
-         lambda c, d: resident_not_cadre()),
-    Rule("no_portal", _("no public service portal account"), lambda c, d: has_portal_account(),
-         full_only=True),
+    Rule(
+        "resident_cadre",
+        _("the resident is a cadre, union member, civil servant or armed forces"),
+        lambda c, d: resident_not_cadre(),
+    ),
+    Rule(
+        "no_portal",
+        _("no public service portal account"),
+        lambda c, d: has_portal_account(),
+        full_only=True,
+    ),
 ]
 
 
@@ -148,9 +159,13 @@ def explain(cases, campaign, as_of, since=None):
     cases = list(
         with_verdict(cases.filter(campaign=campaign), campaign, as_of, since)
         .select_related("resident", "member__unit")
-        .annotate(roster_name=Subquery(
-            Member.objects.filter(id_number=OuterRef("resident__id_number")).values("full_name")[:1]
-        ))
+        .annotate(
+            roster_name=Subquery(
+                Member.objects.filter(id_number=OuterRef("resident__id_number")).values(
+                    "full_name"
+                )[:1]
+            )
+        )
     )
     claimed = {case.resident_id for case in cases if case.fails_double_claim}
     others, decisions = {}, {}
@@ -169,36 +184,45 @@ def explain(cases, campaign, as_of, since=None):
         for rule in RULES:
             if getattr(case, f"fails_{rule.code}"):
                 reasons.append((rule.code, _reason_text(rule, case, campaign, others, decisions)))
-        verdicts.append(Verdict(case, case.is_credited_eid, case.is_credited_full,
-                                case.in_period, reasons))
+        verdicts.append(
+            Verdict(case, case.is_credited_eid, case.is_credited_full, case.in_period, reasons)
+        )
     return verdicts
 
 
 def _reason_text(rule, case, campaign, others, decisions):
     text = str(rule.reason)
     if rule.code == "double_claim":
-        names = ", ".join(f"{name} ({unit})" for mid, name, unit in others.get(case.resident_id, [])
-                          if mid != case.member_id)
+        names = ", ".join(
+            f"{name} ({unit})"
+            for mid, name, unit in others.get(case.resident_id, [])
+            if mid != case.member_id
+        )
         text = gettext("claimed by another member: %(names)s") % {"names": names}
         if case.resident_id in decisions:
             text += " · " + gettext("resolved: credited to %(name)s") % {
-                "name": decisions[case.resident_id]}
+                "name": decisions[case.resident_id]
+            }
         else:
             text += " · " + gettext("not resolved yet: credited to nobody")
     elif rule.code == "resident_cadre":
         if case.resident.category != ResidentCategory.RESIDENT:
             text = gettext("the resident is declared: %(category)s") % {
-                "category": case.resident.get_category_display()}
+                "category": case.resident.get_category_display()
+            }
         elif case.roster_name:
             text = gettext("the resident's ID number is on a member roster (%(name)s)") % {
-                "name": case.roster_name}
+                "name": case.roster_name
+            }
     elif rule.code == "before_start":
         text = gettext("activated on %(day)s, before the campaign start %(start)s") % {
             "day": f"{case.activated_on:%d/%m/%Y}",
-            "start": f"{campaign.activation_starts_on:%d/%m/%Y}"}
+            "start": f"{campaign.activation_starts_on:%d/%m/%Y}",
+        }
     elif rule.code == "after_as_of":
         text = gettext("activated on %(day)s, after the reporting date") % {
-            "day": f"{case.activated_on:%d/%m/%Y}"}
+            "day": f"{case.activated_on:%d/%m/%Y}"
+        }
     return text
 
 
@@ -233,7 +257,10 @@ def earns_individual_award(campaign, credited_full_count):
 
 def earns_collective_award(campaign, credited_full_count, members):
     """Compared exactly, never on the rounded average: full cases >= threshold x members."""
-    return members > 0 and Decimal(credited_full_count) >= campaign.collective_award_threshold * members
+    return (
+        members > 0
+        and Decimal(credited_full_count) >= campaign.collective_award_threshold * members
+    )
 
 
 def average(credited_full_count, members):
@@ -241,7 +268,8 @@ def average(credited_full_count, members):
     if not members:
         return Decimal("0.00")
     return (Decimal(credited_full_count) / Decimal(members)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP)
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
 
 
 # --- Members' own compliance (plan II.1) ----------------------------------------------------
@@ -257,13 +285,15 @@ def bound_by_own_compliance():
 def own_procedures_on_target(campaign):
     """Files online at least the campaign's share (100%) of their own procedures."""
     return Q(own_procedures_total__gt=0) & _share_reached(
-        "own_procedures_online", "own_procedures_total", campaign.own_procedures_target)
+        "own_procedures_online", "own_procedures_total", campaign.own_procedures_target
+    )
 
 
 def family_procedures_on_target(campaign):
     """Files online at least the campaign's share (70%) of their family's procedures."""
     return Q(family_procedures_total__gt=0) & _share_reached(
-        "family_procedures_online", "family_procedures_total", campaign.family_procedures_target)
+        "family_procedures_online", "family_procedures_total", campaign.family_procedures_target
+    )
 
 
 def _share_reached(online, total, percent):
@@ -276,11 +306,15 @@ def own_compliance_counts(members, campaign):
     hold a level-2 account, activated VNeID, use the portal, and meet the own and family
     procedure targets. One aggregate query over the members table."""
     bound = bound_by_own_compliance()
-    return members.order_by().values("unit_id").annotate(
-        bound=Count("pk", filter=bound),
-        level2=Count("pk", filter=bound & Q(has_level2_account=True)),
-        vneid=Count("pk", filter=bound & Q(vneid_activated=True)),
-        portal=Count("pk", filter=bound & Q(portal_used=True)),
-        own_procedures=Count("pk", filter=bound & own_procedures_on_target(campaign)),
-        family_procedures=Count("pk", filter=bound & family_procedures_on_target(campaign)),
+    return (
+        members.order_by()
+        .values("unit_id")
+        .annotate(
+            bound=Count("pk", filter=bound),
+            level2=Count("pk", filter=bound & Q(has_level2_account=True)),
+            vneid=Count("pk", filter=bound & Q(vneid_activated=True)),
+            portal=Count("pk", filter=bound & Q(portal_used=True)),
+            own_procedures=Count("pk", filter=bound & own_procedures_on_target(campaign)),
+            family_procedures=Count("pk", filter=bound & family_procedures_on_target(campaign)),
+        )
     )

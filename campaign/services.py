@@ -4,6 +4,7 @@ Each function is keyword-only, runs in one transaction, stamps who wrote what, a
 the stored rule inputs (campaign.claims) of every resident it touched, so that every figure
 read afterwards is right. Views validate with a form, then call one of these.
 """
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -13,10 +14,25 @@ from units.models import Member
 from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import Case, Resident, ResidentCategory
 
-RESIDENT_FIELDS = ("full_name", "birth_date", "sex", "phone", "address", "village", "commune",
-                   "category")
-CASE_FIELDS = ("eid_level", "activated_on", "portal_used", "id_card_application", "guided_on",
-               "place", "note")
+RESIDENT_FIELDS = (
+    "full_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "address",
+    "village",
+    "commune",
+    "category",
+)
+CASE_FIELDS = (
+    "eid_level",
+    "activated_on",
+    "portal_used",
+    "id_card_application",
+    "guided_on",
+    "place",
+    "note",
+)
 
 
 def _save_checked(instance, **checks):
@@ -42,9 +58,9 @@ def _resident_for(*, resident_data, user, may_overwrite, retry=True):
     in, so that a user of one unit cannot rewrite a person recorded by another unit.
     """
     data = {key: value for key, value in resident_data.items() if key in RESIDENT_FIELDS}
-    resident = Resident.objects.select_for_update().filter(
-        id_number=resident_data["id_number"]
-    ).first()
+    resident = (
+        Resident.objects.select_for_update().filter(id_number=resident_data["id_number"]).first()
+    )
     if resident is None:
         resident = Resident(id_number=resident_data["id_number"])
         for key, value in data.items():
@@ -58,14 +74,16 @@ def _resident_for(*, resident_data, user, may_overwrite, retry=True):
             if not retry:
                 raise
             # Recorded meanwhile by a concurrent request: this case is about that resident.
-            return _resident_for(resident_data=resident_data, user=user,
-                                 may_overwrite=may_overwrite, retry=False)
+            return _resident_for(
+                resident_data=resident_data, user=user, may_overwrite=may_overwrite, retry=False
+            )
         return resident, False
     overwrite = may_overwrite(resident)
     changed = kept = False
     for key, value in data.items():
-        if value in (None, "") or (key == "category" and value == ResidentCategory.RESIDENT
-                                   and not overwrite):
+        if value in (None, "") or (
+            key == "category" and value == ResidentCategory.RESIDENT and not overwrite
+        ):
             continue
         current = getattr(resident, key)
         if current == value:
@@ -84,6 +102,7 @@ def _resident_for(*, resident_data, user, may_overwrite, retry=True):
 def _user_edits_every_case(user):
     def check(resident):
         return not resident.cases.exclude(pk__in=Case.objects.editable_by(user)).exists()
+
     return check
 
 
@@ -158,8 +177,9 @@ def case_update(*, case, member, resident_data, case_data, user):
     number moves the case to that resident; the old one is removed if nobody guides them)."""
     if not Case.objects.select_for_update().filter(pk=case.pk).exists():
         # Deleted by someone else since the form was opened: saving would bring it back.
-        raise ValidationError(_("This case was deleted in the meantime; nothing was saved."),
-                              code="deleted")
+        raise ValidationError(
+            _("This case was deleted in the meantime; nothing was saved."), code="deleted"
+        )
     old_resident_id = case.resident_id
     resident, kept = _resident_for(
         resident_data=resident_data, user=user, may_overwrite=_user_edits_every_case(user)
@@ -191,10 +211,19 @@ def case_delete(*, case, user):
 # --- The roster ---------------------------------------------------------------------------
 
 MEMBER_FIELDS = (
-    "unit", "full_name", "id_number", "category", "birth_date", "phone",
-    "has_level2_account", "vneid_activated", "portal_used",
-    "own_procedures_online", "own_procedures_total",
-    "family_procedures_online", "family_procedures_total",
+    "unit",
+    "full_name",
+    "id_number",
+    "category",
+    "birth_date",
+    "phone",
+    "has_level2_account",
+    "vneid_activated",
+    "portal_used",
+    "own_procedures_online",
+    "own_procedures_total",
+    "family_procedures_online",
+    "family_procedures_total",
 )
 
 
@@ -245,8 +274,8 @@ def member_delete(*, member, user):
     (their cases are the campaign's record): deactivate them instead."""
     if member.cases.exists():
         raise ValidationError(
-            _("%(member)s guides residents and cannot be deleted; mark them as former "
-              "instead.") % {"member": member},
+            _("%(member)s guides residents and cannot be deleted; mark them as former instead.")
+            % {"member": member},
             code="member_has_cases",
         )
     id_number = member.id_number

@@ -6,6 +6,7 @@ their cases is visible, and changes only cases whose guide is in a unit they may
 Viewers read; a write by a viewer is refused (403); an object outside the user's units is
 not found (404).
 """
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -85,9 +86,13 @@ def announce_saved(request, form, case, verb):
     for warning in form.warnings:
         messages.warning(request, warning)
     if case.resident_details_kept:
-        messages.warning(request, _(
-            "This resident was already recorded with other details by another unit; "
-            "those details were kept."))
+        messages.warning(
+            request,
+            _(
+                "This resident was already recorded with other details by another unit; "
+                "those details were kept."
+            ),
+        )
 
 
 # --- Lists and pages ------------------------------------------------------------------------
@@ -101,32 +106,60 @@ def resident_list(request):
     residents, cases = filters.filter(Resident.objects.all(), cases)
     residents = residents.filter(pk__in=cases.values("resident_id")).order_by("full_name", "pk")
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = page.object_list.prefetch_related(Prefetch(
-        "cases", queryset=cases.select_related("member__unit").order_by("pk"),
-        to_attr="visible_cases",
-    ))
-    return render(request, "campaign/resident_list.html", context(
-        request, campaign, page=page, filters=filters,
-        can_edit=Member.objects.guides_for(request.user).exists(),
-        query=query_without_page(request),
-    ))
+    page.object_list = page.object_list.prefetch_related(
+        Prefetch(
+            "cases",
+            queryset=cases.select_related("member__unit").order_by("pk"),
+            to_attr="visible_cases",
+        )
+    )
+    return render(
+        request,
+        "campaign/resident_list.html",
+        context(
+            request,
+            campaign,
+            page=page,
+            filters=filters,
+            can_edit=Member.objects.guides_for(request.user).exists(),
+            query=query_without_page(request),
+        ),
+    )
 
 
 @login_required
 def resident_detail(request, pk):
     campaign = current_campaign(request)
     resident = get_object_or_404(visible_residents(request.user), pk=pk)
-    cases = (Case.objects.visible_to(request.user).filter(resident=resident)
-             .select_related("member__unit", "campaign"))
-    editable = set(Case.objects.editable_by(request.user).filter(resident=resident)
-                   .values_list("pk", flat=True))
+    cases = (
+        Case.objects.visible_to(request.user)
+        .filter(resident=resident)
+        .select_related("member__unit", "campaign")
+    )
+    editable = set(
+        Case.objects.editable_by(request.user)
+        .filter(resident=resident)
+        .values_list("pk", flat=True)
+    )
     others = resident.cases.of_campaign(campaign).exclude(pk__in=[c.pk for c in cases]).count()
-    PersonalDataAccess.record(user=request.user, action=PersonalDataAccess.Action.REVEAL,
-                              what=f"resident {resident.pk}", rows=1)
-    return render(request, "campaign/resident_detail.html", context(
-        request, campaign, resident=resident, cases=cases, editable=editable,
-        other_guides=others,
-    ))
+    PersonalDataAccess.record(
+        user=request.user,
+        action=PersonalDataAccess.Action.REVEAL,
+        what=f"resident {resident.pk}",
+        rows=1,
+    )
+    return render(
+        request,
+        "campaign/resident_detail.html",
+        context(
+            request,
+            campaign,
+            resident=resident,
+            cases=cases,
+            editable=editable,
+            other_guides=others,
+        ),
+    )
 
 
 # --- Writing cases --------------------------------------------------------------------------
@@ -144,9 +177,12 @@ def case_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_create(
-                campaign=campaign, member=form.cleaned_data["member"],
-                resident_data=form.resident_data(), case_data=form.case_data(),
-                user=request.user)
+                campaign=campaign,
+                member=form.cleaned_data["member"],
+                resident_data=form.resident_data(),
+                case_data=form.case_data(),
+                user=request.user,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -166,16 +202,20 @@ def case_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_update(
-                case=case, member=form.cleaned_data["member"],
-                resident_data=form.resident_data(), case_data=form.case_data(),
-                user=request.user)
+                case=case,
+                member=form.cleaned_data["member"],
+                resident_data=form.resident_data(),
+                case_data=form.case_data(),
+                user=request.user,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             announce_saved(request, form, case, _("Changes saved: %(name)s."))
             return redirect(case.resident)
-    return render(request, "campaign/case_form.html", context(
-        request, campaign, form=form, case=case))
+    return render(
+        request, "campaign/case_form.html", context(request, campaign, form=form, case=case)
+    )
 
 
 @login_required
@@ -184,8 +224,11 @@ def case_delete(request, pk):
     if request.method == "POST":
         resident = case.resident
         services.case_delete(case=case, user=request.user)
-        messages.success(request, _("Deleted: %(name)s guided by %(member)s.") % {
-            "name": resident.full_name, "member": case.member.full_name})
+        messages.success(
+            request,
+            _("Deleted: %(name)s guided by %(member)s.")
+            % {"name": resident.full_name, "member": case.member.full_name},
+        )
         if visible_residents(request.user).filter(pk=resident.pk).exists():
             return redirect(resident)
         return redirect("campaign:resident_list")
@@ -197,20 +240,26 @@ def quick_entry(request):
     """A member's cases at an outreach day, one after another, on a phone."""
     require_editor(request.user)
     campaign = current_campaign(request)
-    form = QuickCaseForm(request.POST or None, user=request.user, campaign=campaign,
-                         initial={"member": request.session.get("quick_member")})
+    form = QuickCaseForm(
+        request.POST or None,
+        user=request.user,
+        campaign=campaign,
+        initial={"member": request.session.get("quick_member")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_create(
-                campaign=campaign, member=form.cleaned_data["member"],
-                resident_data=form.resident_data(), case_data=form.case_data(),
-                user=request.user)
+                campaign=campaign,
+                member=form.cleaned_data["member"],
+                resident_data=form.resident_data(),
+                case_data=form.case_data(),
+                user=request.user,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             request.session["quick_member"] = case.member_id
-            announce_saved(request, form, case,
-                           _("Saved: %(name)s. Ready for the next resident."))
+            announce_saved(request, form, case, _("Saved: %(name)s. Ready for the next resident."))
             return redirect("campaign:quick_entry")
     return render(request, "campaign/quick_entry.html", context(request, campaign, form=form))
 
@@ -227,25 +276,43 @@ def batch_entry(request):
     if request.method == "POST" and all([header.is_valid(), rows.is_valid()]):
         filled = rows.filled_forms()
         try:
-            created = services.cases_create(campaign=campaign, user=request.user, rows=[{
-                "member": member,
-                "resident_data": {k: form.cleaned_data[k] for k in ("id_number", "full_name", "phone")},
-                "case_data": {**{k: form.cleaned_data[k] for k in (
-                    "eid_level", "activated_on", "portal_used")},
-                    "place": header.cleaned_data["place"],
-                    "guided_on": header.cleaned_data["guided_on"]},
-            } for form in filled])
+            created = services.cases_create(
+                campaign=campaign,
+                user=request.user,
+                rows=[
+                    {
+                        "member": member,
+                        "resident_data": {
+                            k: form.cleaned_data[k] for k in ("id_number", "full_name", "phone")
+                        },
+                        "case_data": {
+                            **{
+                                k: form.cleaned_data[k]
+                                for k in ("eid_level", "activated_on", "portal_used")
+                            },
+                            "place": header.cleaned_data["place"],
+                            "guided_on": header.cleaned_data["guided_on"],
+                        },
+                    }
+                    for form in filled
+                ],
+            )
         except ValidationError as error:
             filled[error.params["row"]].add_error(None, error)
         else:
-            messages.success(request, _("%(count)d cases saved for %(member)s.") % {
-                "count": len(created), "member": member.full_name})
+            messages.success(
+                request,
+                _("%(count)d cases saved for %(member)s.")
+                % {"count": len(created), "member": member.full_name},
+            )
             for number, warning in rows.warnings:
-                messages.warning(request, _("Row %(row)d: %(warning)s") % {
-                    "row": number, "warning": warning})
+                messages.warning(
+                    request, _("Row %(row)d: %(warning)s") % {"row": number, "warning": warning}
+                )
             return redirect(reverse("campaign:batch_entry"))
-    return render(request, "campaign/batch_entry.html", context(
-        request, campaign, header=header, rows=rows))
+    return render(
+        request, "campaign/batch_entry.html", context(request, campaign, header=header, rows=rows)
+    )
 
 
 # --- Look-up while typing -------------------------------------------------------------------
@@ -269,9 +336,15 @@ def resident_lookup(request):
         id_number = normalize.normalize_id_number(request.POST.get("id_number", ""))
     except ValueError as error:
         return JsonResponse({"valid": False, "error": str(error)})
-    answer = {"valid": True, "id_number": id_number,
-              "warnings": normalize.check_id_number(id_number), "exists": False,
-              "resident": None, "guides": [], "other_guides": 0}
+    answer = {
+        "valid": True,
+        "id_number": id_number,
+        "warnings": normalize.check_id_number(id_number),
+        "exists": False,
+        "resident": None,
+        "guides": [],
+        "other_guides": 0,
+    }
     resident = Resident.objects.filter(id_number=id_number).only("pk", "on_roster").first()
     if resident is None:
         return JsonResponse(answer)
@@ -281,14 +354,20 @@ def resident_lookup(request):
     visible = list(cases.visible_to(request.user).select_related("member__unit"))
     answer["other_guides"] = cases.count() - len(visible)
     if visible:
-        answer["resident"] = {"full_name": resident_name(resident.pk),
-                              "url": reverse("campaign:resident_detail", args=[resident.pk])}
-        answer["guides"] = [{"member_id": c.member_id, "name": c.member.full_name,
-                             "unit": c.member.unit.name} for c in visible]
+        answer["resident"] = {
+            "full_name": resident_name(resident.pk),
+            "url": reverse("campaign:resident_detail", args=[resident.pk]),
+        }
+        answer["guides"] = [
+            {"member_id": c.member_id, "name": c.member.full_name, "unit": c.member.unit.name}
+            for c in visible
+        ]
     elif visible_residents(request.user).filter(pk=resident.pk).exists():
         # Guided in another campaign by someone in the user's units.
-        answer["resident"] = {"full_name": resident_name(resident.pk),
-                              "url": reverse("campaign:resident_detail", args=[resident.pk])}
+        answer["resident"] = {
+            "full_name": resident_name(resident.pk),
+            "url": reverse("campaign:resident_detail", args=[resident.pk]),
+        }
     return JsonResponse(answer)
 
 

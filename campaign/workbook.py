@@ -11,6 +11,7 @@ The Vietnamese sheet names, headers and choice labels below are data (the interf
 shared/domain/interfaces.md §1), not translations: they stay Vietnamese whatever the UI
 language.
 """
+
 import datetime
 import io
 import os
@@ -132,62 +133,204 @@ PHONE_ALIASES = ("Điện thoại", "SĐT", "Số ĐT")
 # "Người hướng dẫn" group is the guide's name, not the resident's.
 ROW_NUMBER_HEADERS = ("STT", "TT", "Số TT", "Số thứ tự")
 
-UNITS = SheetSpec("units", "Đơn vị", (
-    Column("code", "Mã đơn vị", required=True, width=18, example="DOAN-XA-VD"),
-    Column("name", "Tên đơn vị", required=True, width=36, example="Đoàn xã Ví Dụ"),
-    Column("kind", "Loại", required=True, choices=tuple(UNIT_KINDS), width=14, example="Đoàn"),
-    Column("parent_code", "Mã đơn vị cấp trên", width=20, example="HUYEN-DOAN-VD"),
-), ignored=ROW_NUMBER_HEADERS)
-MEMBERS = SheetSpec("members", "Thành viên", (
-    Column("unit_code", "Mã đơn vị", required=True, width=18, example="DOAN-XA-VD"),
-    Column("full_name", "Họ và tên", required=True, width=28, example="Lò Văn Ví Dụ", aliases=("Họ tên",)),
-    Column("id_number", "Số định danh", required=True, text=True, width=16,
-           example="014095000001", aliases=("Số CCCD", "Số định danh cá nhân", "CCCD", "Số căn cước", "Số căn cước công dân",
-                    "Số CCCD/ĐDCN", "Số ĐDCN", "Số CCCD/Số định danh")),
-    Column("category", "Đối tượng", required=True, choices=tuple(MEMBER_CATEGORIES), width=22,
-           example="Đoàn viên/Hội viên"),
-    Column("birth_date", "Ngày sinh", width=12, example="15/03/1995", aliases=BIRTH_DATE_ALIASES),
-    Column("phone", "Số điện thoại", text=True, width=14, example="0912345678", aliases=PHONE_ALIASES),
-    Column("has_level2_account", "Định danh mức 2", choices=YES_NO, width=12, example=YES),
-    Column("vneid_activated", "Đã kích hoạt VNeID", choices=YES_NO, width=12, example=YES),
-    Column("portal_used", "Đã dùng Cổng DVC", choices=YES_NO, width=12, example=YES),
-), aliases=("Thanh vien", "Danh sách thành viên"), ignored=(*ROW_NUMBER_HEADERS, "Chức vụ"))
-RESIDENTS = SheetSpec("residents", "Người dân", (
-    Column("full_name", "Họ và tên", required=True, width=28, example="Quàng Thị Ví Dụ",
-           aliases=("Họ tên", "Họ và tên người dân", "Họ tên người dân")),
-    Column("id_number", "Số định danh", required=True, text=True, width=16,
-           example="014195000002", aliases=("Số CCCD", "Số định danh cá nhân", "CCCD", "Số căn cước", "Số căn cước công dân",
-                    "Số CCCD/ĐDCN", "Số ĐDCN", "Số CCCD/Số định danh")),
-    Column("guide_id_number", "Số định danh người hướng dẫn", required=True, text=True,
-           width=18, example="014095000001",
-           aliases=("Số định danh của người hướng dẫn", "Số CCCD người hướng dẫn",
-                    "CCCD người hướng dẫn", "Số định danh cán bộ hướng dẫn", "Số định danh người HD",
-                    "Số CCCD người HD", "CCCD người HD")),
-    Column("eid_level", "Mức định danh", choices=LEVELS, width=10, example="2",
-           aliases=("Mức độ định danh", "Mức tài khoản", "Mức độ", "Mức độ tài khoản",
-                    "Mức định danh điện tử", "Mức độ định danh điện tử")),
-    Column("activated_on", "Ngày kích hoạt", width=12, example="02/05/2023",
-           aliases=("Ngày kích hoạt tài khoản", "Ngày kích hoạt định danh", "Ngày kích hoạt VNeID",
-                    "Ngày kích hoạt tài khoản định danh điện tử")),
-    Column("portal_used", "Tài khoản DVC", choices=YES_NO, width=10, example=YES,
-           aliases=("Tài khoản Cổng DVC", "Cổng DVC", "Đã dùng Cổng DVC",
-                    "Tài khoản dịch vụ công", "Tài khoản DVCQG", "Tài khoản Cổng DVCQG", "Cổng DVCQG",
-                    "Tài khoản Cổng dịch vụ công", "Tài khoản Cổng Dịch vụ công Quốc gia")),
-    Column("category", "Đối tượng", choices=(RESIDENT_LABEL, *MEMBER_CATEGORIES), width=20,
-           example=RESIDENT_LABEL),
-    Column("birth_date", "Ngày sinh", width=12, example="20/10/1995", aliases=BIRTH_DATE_ALIASES),
-    Column("sex", "Giới tính", choices=tuple(SEXES), width=8, example="Nữ"),
-    Column("phone", "Số điện thoại", text=True, width=14, example="0987654321", aliases=PHONE_ALIASES),
-    Column("address", "Địa chỉ", width=30, example="Bản Ví Dụ, xã Ví Dụ"),
-    Column("village", "Thôn, bản, tổ dân phố", width=16, aliases=("Thôn", "Bản", "Tổ dân phố")),
-    Column("commune", "Xã, phường", width=16, aliases=("Xã", "Phường")),
-    Column("guided_on", "Ngày hướng dẫn", width=12, example="02/05/2023"),
-    Column("place", "Hình thức", choices=tuple(PLACES), width=20, example="Tại nhà"),
-    Column("id_card_application", "Thu hồ sơ CCCD", choices=YES_NO, width=10),
-    Column("note", "Ghi chú", width=30),
-), aliases=("Nguoi dan", "Danh sách người dân"), ignored=(
-    *ROW_NUMBER_HEADERS, "Người hướng dẫn", "Họ và tên người hướng dẫn", "Họ tên người hướng dẫn",
-    "Tên người hướng dẫn", "Đơn vị người hướng dẫn", "Đơn vị"))
+UNITS = SheetSpec(
+    "units",
+    "Đơn vị",
+    (
+        Column("code", "Mã đơn vị", required=True, width=18, example="DOAN-XA-VD"),
+        Column("name", "Tên đơn vị", required=True, width=36, example="Đoàn xã Ví Dụ"),
+        Column("kind", "Loại", required=True, choices=tuple(UNIT_KINDS), width=14, example="Đoàn"),
+        Column("parent_code", "Mã đơn vị cấp trên", width=20, example="HUYEN-DOAN-VD"),
+    ),
+    ignored=ROW_NUMBER_HEADERS,
+)
+MEMBERS = SheetSpec(
+    "members",
+    "Thành viên",
+    (
+        Column("unit_code", "Mã đơn vị", required=True, width=18, example="DOAN-XA-VD"),
+        Column(
+            "full_name",
+            "Họ và tên",
+            required=True,
+            width=28,
+            example="Lò Văn Ví Dụ",
+            aliases=("Họ tên",),
+        ),
+        Column(
+            "id_number",
+            "Số định danh",
+            required=True,
+            text=True,
+            width=16,
+            example="014095000001",
+            aliases=(
+                "Số CCCD",
+                "Số định danh cá nhân",
+                "CCCD",
+                "Số căn cước",
+                "Số căn cước công dân",
+                "Số CCCD/ĐDCN",
+                "Số ĐDCN",
+                "Số CCCD/Số định danh",
+            ),
+        ),
+        Column(
+            "category",
+            "Đối tượng",
+            required=True,
+            choices=tuple(MEMBER_CATEGORIES),
+            width=22,
+            example="Đoàn viên/Hội viên",
+        ),
+        Column(
+            "birth_date", "Ngày sinh", width=12, example="15/03/1995", aliases=BIRTH_DATE_ALIASES
+        ),
+        Column(
+            "phone",
+            "Số điện thoại",
+            text=True,
+            width=14,
+            example="0912345678",
+            aliases=PHONE_ALIASES,
+        ),
+        Column("has_level2_account", "Định danh mức 2", choices=YES_NO, width=12, example=YES),
+        Column("vneid_activated", "Đã kích hoạt VNeID", choices=YES_NO, width=12, example=YES),
+        Column("portal_used", "Đã dùng Cổng DVC", choices=YES_NO, width=12, example=YES),
+    ),
+    aliases=("Thanh vien", "Danh sách thành viên"),
+    ignored=(*ROW_NUMBER_HEADERS, "Chức vụ"),
+)
+RESIDENTS = SheetSpec(
+    "residents",
+    "Người dân",
+    (
+        Column(
+            "full_name",
+            "Họ và tên",
+            required=True,
+            width=28,
+            example="Quàng Thị Ví Dụ",
+            aliases=("Họ tên", "Họ và tên người dân", "Họ tên người dân"),
+        ),
+        Column(
+            "id_number",
+            "Số định danh",
+            required=True,
+            text=True,
+            width=16,
+            example="014195000002",
+            aliases=(
+                "Số CCCD",
+                "Số định danh cá nhân",
+                "CCCD",
+                "Số căn cước",
+                "Số căn cước công dân",
+                "Số CCCD/ĐDCN",
+                "Số ĐDCN",
+                "Số CCCD/Số định danh",
+            ),
+        ),
+        Column(
+            "guide_id_number",
+            "Số định danh người hướng dẫn",
+            required=True,
+            text=True,
+            width=18,
+            example="014095000001",
+            aliases=(
+                "Số định danh của người hướng dẫn",
+                "Số CCCD người hướng dẫn",
+                "CCCD người hướng dẫn",
+                "Số định danh cán bộ hướng dẫn",
+                "Số định danh người HD",
+                "Số CCCD người HD",
+                "CCCD người HD",
+            ),
+        ),
+        Column(
+            "eid_level",
+            "Mức định danh",
+            choices=LEVELS,
+            width=10,
+            example="2",
+            aliases=(
+                "Mức độ định danh",
+                "Mức tài khoản",
+                "Mức độ",
+                "Mức độ tài khoản",
+                "Mức định danh điện tử",
+                "Mức độ định danh điện tử",
+            ),
+        ),
+        Column(
+            "activated_on",
+            "Ngày kích hoạt",
+            width=12,
+            example="02/05/2023",
+            aliases=(
+                "Ngày kích hoạt tài khoản",
+                "Ngày kích hoạt định danh",
+                "Ngày kích hoạt VNeID",
+                "Ngày kích hoạt tài khoản định danh điện tử",
+            ),
+        ),
+        Column(
+            "portal_used",
+            "Tài khoản DVC",
+            choices=YES_NO,
+            width=10,
+            example=YES,
+            aliases=(
+                "Tài khoản Cổng DVC",
+                "Cổng DVC",
+                "Đã dùng Cổng DVC",
+                "Tài khoản dịch vụ công",
+                "Tài khoản DVCQG",
+                "Tài khoản Cổng DVCQG",
+                "Cổng DVCQG",
+                "Tài khoản Cổng dịch vụ công",
+                "Tài khoản Cổng Dịch vụ công Quốc gia",
+            ),
+        ),
+        Column(
+            "category",
+            "Đối tượng",
+            choices=(RESIDENT_LABEL, *MEMBER_CATEGORIES),
+            width=20,
+            example=RESIDENT_LABEL,
+        ),
+        Column(
+            "birth_date", "Ngày sinh", width=12, example="20/10/1995", aliases=BIRTH_DATE_ALIASES
+        ),
+        Column("sex", "Giới tính", choices=tuple(SEXES), width=8, example="Nữ"),
+        Column(
+            "phone",
+            "Số điện thoại",
+            text=True,
+            width=14,
+            example="0987654321",
+            aliases=PHONE_ALIASES,
+        ),
+        Column("address", "Địa chỉ", width=30, example="Bản Ví Dụ, xã Ví Dụ"),
+        Column("village", "Thôn, bản, tổ dân phố", width=16, aliases=("Thôn", "Bản", "Tổ dân phố")),
+        Column("commune", "Xã, phường", width=16, aliases=("Xã", "Phường")),
+        Column("guided_on", "Ngày hướng dẫn", width=12, example="02/05/2023"),
+        Column("place", "Hình thức", choices=tuple(PLACES), width=20, example="Tại nhà"),
+        Column("id_card_application", "Thu hồ sơ CCCD", choices=YES_NO, width=10),
+        Column("note", "Ghi chú", width=30),
+    ),
+    aliases=("Nguoi dan", "Danh sách người dân"),
+    ignored=(
+        *ROW_NUMBER_HEADERS,
+        "Người hướng dẫn",
+        "Họ và tên người hướng dẫn",
+        "Họ tên người hướng dẫn",
+        "Tên người hướng dẫn",
+        "Đơn vị người hướng dẫn",
+        "Đơn vị",
+    ),
+)
 SHEETS = (UNITS, MEMBERS, RESIDENTS)
 
 HEADER_SEARCH_ROWS = 20
@@ -262,46 +405,76 @@ def sniff(path):
         return _sniff_ole(path)
     if head.startswith(b"%PDF"):
         raise WorkbookError(
-            _("This is a PDF file, not an Excel workbook. Fill in the template workbook and "
-              "upload that."), "pdf")
+            _(
+                "This is a PDF file, not an Excel workbook. Fill in the template workbook and "
+                "upload that."
+            ),
+            "pdf",
+        )
     text = _as_text(head)
     if text is not None:
         lowered = text.lstrip().lower()
         if lowered.startswith(("<html", "<!doctype", "<table", "<?xml", "<meta")):
             raise WorkbookError(
-                _("This file is a web page or XML saved under an Excel name, not a real "
-                  "workbook. Open it in Excel and save it as “Excel Workbook (.xlsx)”."), "html")
+                _(
+                    "This file is a web page or XML saved under an Excel name, not a real "
+                    "workbook. Open it in Excel and save it as “Excel Workbook (.xlsx)”."
+                ),
+                "html",
+            )
         raise WorkbookError(
-            _("This is a text (CSV) file, not an Excel workbook. Open it in Excel and save it "
-              "as “Excel Workbook (.xlsx)”, or copy its rows into the template."), "csv")
+            _(
+                "This is a text (CSV) file, not an Excel workbook. Open it in Excel and save it "
+                "as “Excel Workbook (.xlsx)”, or copy its rows into the template."
+            ),
+            "csv",
+        )
     raise WorkbookError(
-        _("This file is not an Excel workbook (.xlsx, .xls) or an OpenDocument spreadsheet "
-          "(.ods). Fill in the template workbook and upload that."), "unknown")
+        _(
+            "This file is not an Excel workbook (.xlsx, .xls) or an OpenDocument spreadsheet "
+            "(.ods). Fill in the template workbook and upload that."
+        ),
+        "unknown",
+    )
 
 
 def too_large(size):
     return WorkbookError(
-        _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into several "
-          "workbooks, or delete unused sheets and pictures.")
-        % {"size": round(size / 1048576, 1), "limit": round(settings.IMPORT_MAX_BYTES / 1048576, 1)},
+        _(
+            "The file is %(size)s MB; the limit is %(limit)s MB. Split it into several "
+            "workbooks, or delete unused sheets and pictures."
+        )
+        % {
+            "size": round(size / 1048576, 1),
+            "limit": round(settings.IMPORT_MAX_BYTES / 1048576, 1),
+        },
         "too_large",
     )
 
 
 def too_many_rows(sheet_title, rows):
     return WorkbookError(
-        _("Sheet “%(sheet)s” has about %(rows)s rows; the limit is %(limit)s. Split it into "
-          "several workbooks.")
-        % {"sheet": sheet_title, "rows": f"{rows:,}".replace(",", "."),
-           "limit": f"{settings.IMPORT_MAX_ROWS:,}".replace(",", ".")},
+        _(
+            "Sheet “%(sheet)s” has about %(rows)s rows; the limit is %(limit)s. Split it into "
+            "several workbooks."
+        )
+        % {
+            "sheet": sheet_title,
+            "rows": f"{rows:,}".replace(",", "."),
+            "limit": f"{settings.IMPORT_MAX_ROWS:,}".replace(",", "."),
+        },
         "too_many_rows",
     )
 
 
 def damaged():
     return WorkbookError(
-        _("The file is damaged or incomplete (perhaps the upload was cut off). Open it in "
-          "Excel, save it again and upload it once more."), "damaged")
+        _(
+            "The file is damaged or incomplete (perhaps the upload was cut off). Open it in "
+            "Excel, save it again and upload it once more."
+        ),
+        "damaged",
+    )
 
 
 def _as_text(head):
@@ -328,22 +501,38 @@ def _sniff_zip(path):
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         if "xl/workbook.bin" in names:
             raise WorkbookError(
-                _("This is a binary Excel workbook (.xlsb). Open it in Excel and save it as "
-                  "“Excel Workbook (.xlsx)”."), "xlsb")
+                _(
+                    "This is a binary Excel workbook (.xlsb). Open it in Excel and save it as "
+                    "“Excel Workbook (.xlsx)”."
+                ),
+                "xlsb",
+            )
         return "xlsx"
     if b"opendocument.spreadsheet" in mimetype:
         return "ods"
     if "word/document.xml" in names or b"opendocument.text" in mimetype:
         raise WorkbookError(
-            _("This is a Word document renamed as a workbook. Copy the list into the template "
-              "workbook in Excel and upload that."), "word")
+            _(
+                "This is a Word document renamed as a workbook. Copy the list into the template "
+                "workbook in Excel and upload that."
+            ),
+            "word",
+        )
     if "ppt/presentation.xml" in names:
         raise WorkbookError(
-            _("This is a PowerPoint presentation, not an Excel workbook. Fill in the template "
-              "workbook and upload that."), "powerpoint")
+            _(
+                "This is a PowerPoint presentation, not an Excel workbook. Fill in the template "
+                "workbook and upload that."
+            ),
+            "powerpoint",
+        )
     raise WorkbookError(
-        _("This is a ZIP archive, not an Excel workbook. Unpack it and upload the workbook "
-          "inside."), "zip")
+        _(
+            "This is a ZIP archive, not an Excel workbook. Unpack it and upload the workbook "
+            "inside."
+        ),
+        "zip",
+    )
 
 
 def _sniff_ole(path):
@@ -366,15 +555,23 @@ def _sniff_ole(path):
         raise password_protected()
     if "word" in found and "xls" not in found:
         raise WorkbookError(
-            _("This is a Word document (.doc), not an Excel workbook. Copy the list into the "
-              "template workbook in Excel and upload that."), "word")
+            _(
+                "This is a Word document (.doc), not an Excel workbook. Copy the list into the "
+                "template workbook in Excel and upload that."
+            ),
+            "word",
+        )
     return "xls"
 
 
 def password_protected():
     return WorkbookError(
-        _("The workbook is protected by a password. Open it in Excel, remove the password "
-          "(File › Info › Protect Workbook) and upload it again."), "encrypted")
+        _(
+            "The workbook is protected by a password. Open it in Excel, remove the password "
+            "(File › Info › Protect Workbook) and upload it again."
+        ),
+        "encrypted",
+    )
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
@@ -461,9 +658,14 @@ def _read_with_calamine(path, fmt, max_rows):
             data = workbook.get_sheet_by_name(name)
             if data.total_height > max_rows + HEADER_SEARCH_ROWS:
                 raise too_many_rows(name, data.total_height)
-            return _sheet_from_rows(spec, name, data.iter_rows(), max_rows,
-                                    merged=data.merged_cell_ranges or (),
-                                    first_column=data.start[1] if data.start else 0)
+            return _sheet_from_rows(
+                spec,
+                name,
+                data.iter_rows(),
+                max_rows,
+                merged=data.merged_cell_ranges or (),
+                first_column=data.start[1] if data.start else 0,
+            )
 
         also = []
         for name in names:
@@ -476,11 +678,18 @@ def _read_with_calamine(path, fmt, max_rows):
         def head_of(name):
             data = workbook.get_sheet_by_name(name)
             # A sheet past the row limit is not a list anyone could import: not looked at.
-            return iter(()) if data.total_height > max_rows + HEADER_SEARCH_ROWS else data.iter_rows()
+            return (
+                iter(()) if data.total_height > max_rows + HEADER_SEARCH_ROWS else data.iter_rows()
+            )
 
         recognised = _recognise_by_headers(names, sheets, head_of, read, also)
-        return Workbook(format=fmt, sheets=sheets, sheet_names=names, recognised=recognised,
-                        also=_in_file_order(also, names, sheets, max_rows))
+        return Workbook(
+            format=fmt,
+            sheets=sheets,
+            sheet_names=names,
+            recognised=recognised,
+            also=_in_file_order(also, names, sheets, max_rows),
+        )
     finally:
         workbook.close()
 
@@ -510,8 +719,13 @@ def _read_with_openpyxl(path, max_rows):
             elif spec is not None:
                 also.append(read(spec, name))
         recognised = _recognise_by_headers(workbook.sheetnames, sheets, rows_of, read, also)
-        return Workbook(format="xlsx", sheets=sheets, sheet_names=list(workbook.sheetnames),
-                        recognised=recognised, also=_in_file_order(also, workbook.sheetnames, sheets, max_rows))
+        return Workbook(
+            format="xlsx",
+            sheets=sheets,
+            sheet_names=list(workbook.sheetnames),
+            recognised=recognised,
+            also=_in_file_order(also, workbook.sheetnames, sheets, max_rows),
+        )
     except WorkbookError:
         raise
     except Exception:  # noqa: BLE001
@@ -646,7 +860,10 @@ def _two_row_header(lookup, upper, lower):
             if key != IGNORED and key not in found:
                 # Named in messages as written, the group added only where it tells the column.
                 plain = text in (top, bottom) or header_key(lookup, bottom) == key
-                found[key] = (index, (top if bottom is None else bottom) if plain else f"{bottom} ({group})")
+                found[key] = (
+                    index,
+                    (top if bottom is None else bottom) if plain else f"{bottom} ({group})",
+                )
             break
     return found
 
@@ -665,7 +882,12 @@ def _find_header(spec, head):
         return None
     position, number, found = best
     for upper, lower in ((position, position + 1), (position - 1, position)):
-        if upper < 0 or lower >= len(head) or _has_id_like(head[lower][1]) or _has_id_like(head[upper][1]):
+        if (
+            upper < 0
+            or lower >= len(head)
+            or _has_id_like(head[lower][1])
+            or _has_id_like(head[upper][1])
+        ):
             continue
         joined = _two_row_header(lookup, head[upper][1], head[lower][1])
         if len(joined) > len(found) and set(joined) >= set(found):
@@ -730,7 +952,11 @@ def _blank_row(cells, indexes=None):
         for index in indexes:
             if index < count:
                 cell = cells[index]
-                if cell is not None and cell != "" and not (cell.__class__ is str and not cell.strip()):
+                if (
+                    cell is not None
+                    and cell != ""
+                    and not (cell.__class__ is str and not cell.strip())
+                ):
                     return False
         return True
     for cell in cells:
@@ -783,7 +1009,12 @@ def _fill_down(data, down):
 # (a unit code on the units sheet): a row that does is always read as data.
 
 SKIP_HEADER, SKIP_NUMBERS, SKIP_HEADING, SKIP_TOTALS, SKIP_SIGNATURES = (
-    "repeated_header", "column_numbers", "heading", "totals", "signatures")
+    "repeated_header",
+    "column_numbers",
+    "heading",
+    "totals",
+    "signatures",
+)
 # "Tổng cộng", "Tổng số: 25", "Cộng", "Cộng bản Nà Khá" (a subtotal); not "Tống Văn Cộng".
 _TOTALS = re.compile(r"^(?:tong cong|tong so|cong)\b|^tong\s*(?:[:(]|\d|$)")
 _SIGNATURE = re.compile(
@@ -861,7 +1092,9 @@ def _holds_key(sheet, indexes, cells):
         if _blank_row([value]):
             continue
         if sheet.spec.key == "units":
-            if isinstance(value, str) and UNIT_CODE_VALIDATOR.regex.match(value.strip().replace(" ", "")):
+            if isinstance(value, str) and UNIT_CODE_VALIDATOR.regex.match(
+                value.strip().replace(" ", "")
+            ):
                 return True
             continue
         try:
@@ -916,25 +1149,49 @@ def _numbers_columns(texts):
 
 NOTES = (
     ("Cách điền", ""),
-    ("1.", "Mỗi trang (Đơn vị, Thành viên, Người dân) có thể bỏ trống nếu không cần; "
-           "tên trang và tiêu đề cột phải giữ nguyên, thứ tự cột không quan trọng."),
-    ("2.", "Dòng in nghiêng màu xám ngay dưới tiêu đề là ví dụ: có thể xóa hoặc để nguyên, "
-           "dòng ví dụ không được nhập."),
-    ("3.", "Số định danh (số CCCD) gồm 12 chữ số; cột này đã định dạng văn bản để Excel giữ "
-           "số 0 ở đầu."),
+    (
+        "1.",
+        "Mỗi trang (Đơn vị, Thành viên, Người dân) có thể bỏ trống nếu không cần; "
+        "tên trang và tiêu đề cột phải giữ nguyên, thứ tự cột không quan trọng.",
+    ),
+    (
+        "2.",
+        "Dòng in nghiêng màu xám ngay dưới tiêu đề là ví dụ: có thể xóa hoặc để nguyên, "
+        "dòng ví dụ không được nhập.",
+    ),
+    (
+        "3.",
+        "Số định danh (số CCCD) gồm 12 chữ số; cột này đã định dạng văn bản để Excel giữ "
+        "số 0 ở đầu.",
+    ),
     ("4.", "Ngày viết theo ngày/tháng/năm, ví dụ 21/04/2023."),
     ("5.", "Có/Không: chọn trong danh sách; để trống nghĩa là Không."),
-    ("6.", "Trang Người dân: mỗi dòng là một người dân do một thành viên hướng dẫn. Người "
-           "hướng dẫn phải có trong danh sách thành viên (trên hệ thống hoặc trang Thành viên)."),
-    ("7.", "Mức định danh (1 hoặc 2) và Ngày kích hoạt phải có cùng nhau; để trống cả hai nếu "
-           "người dân chưa kích hoạt."),
-    ("8.", "Đối tượng của người dân: Người dân, hoặc Cán bộ, Đoàn viên/Hội viên, Công "
-           "chức/Viên chức, Lực lượng vũ trang (những người này không được tính kết quả)."),
-    ("9.", "Một người dân do hai thành viên cùng kê khai là kê khai trùng: không tính cho ai "
-           "cho đến khi huyện xem xét."),
+    (
+        "6.",
+        "Trang Người dân: mỗi dòng là một người dân do một thành viên hướng dẫn. Người "
+        "hướng dẫn phải có trong danh sách thành viên (trên hệ thống hoặc trang Thành viên).",
+    ),
+    (
+        "7.",
+        "Mức định danh (1 hoặc 2) và Ngày kích hoạt phải có cùng nhau; để trống cả hai nếu "
+        "người dân chưa kích hoạt.",
+    ),
+    (
+        "8.",
+        "Đối tượng của người dân: Người dân, hoặc Cán bộ, Đoàn viên/Hội viên, Công "
+        "chức/Viên chức, Lực lượng vũ trang (những người này không được tính kết quả).",
+    ),
+    (
+        "9.",
+        "Một người dân do hai thành viên cùng kê khai là kê khai trùng: không tính cho ai "
+        "cho đến khi huyện xem xét.",
+    ),
     ("10.", "Nhập lại cùng một tệp không làm thay đổi gì; nhập không bao giờ xóa dữ liệu cũ."),
-    ("11.", "Nếu có lỗi, không dòng nào được nhập: tải tệp báo lỗi, sửa trong cột “Lỗi” chỉ ra, "
-            "rồi tải lên lại."),
+    (
+        "11.",
+        "Nếu có lỗi, không dòng nào được nhập: tải tệp báo lỗi, sửa trong cột “Lỗi” chỉ ra, "
+        "rồi tải lên lại.",
+    ),
 )
 
 
@@ -972,9 +1229,12 @@ def write_template(out):
                     sheet.cell(row=row, column=index).number_format = "@"
             if column.choices:
                 validation = DataValidation(
-                    type="list", formula1='"' + ",".join(column.choices) + '"',
-                    allow_blank=True, showErrorMessage=True,
-                    errorTitle=column.header, error="Chọn một giá trị trong danh sách.",
+                    type="list",
+                    formula1='"' + ",".join(column.choices) + '"',
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle=column.header,
+                    error="Chọn một giá trị trong danh sách.",
                 )
                 validation.add(f"{letter}2:{letter}{last_row}")
                 sheet.add_data_validation(validation)
@@ -1004,8 +1264,7 @@ def example_rows():
     """{sheet key: {column key: folded example value}}: a row equal to the template's
     example is skipped, never imported."""
     return {
-        spec.key: {c.key: fold(c.example) for c in spec.columns if c.example}
-        for spec in SHEETS
+        spec.key: {c.key: fold(c.example) for c in spec.columns if c.example} for spec in SHEETS
     }
 
 
@@ -1031,7 +1290,9 @@ def write_error_workbook(path, fmt, problems, out):
     if workbook is None:
         workbook = _copy_to_openpyxl(path)
     red = PatternFill("solid", fgColor="F8D7DA")
-    problems = {normalize_name(title): rows for title, rows in problems.items()}  # as Problem names them
+    problems = {
+        normalize_name(title): rows for title, rows in problems.items()
+    }  # as Problem names them
     for sheet in workbook.worksheets:
         rows = problems.get(normalize_name(sheet.title))
         header_row = _header_row_of(sheet)
@@ -1045,7 +1306,9 @@ def write_error_workbook(path, fmt, problems, out):
         # After every column the sheet uses (a header on two rows, or a column without a
         # header, must not be written over).
         column = column or sheet.max_column + 1
-        sheet.cell(row=header_row, column=column, value=ERROR_HEADER).font = Font(bold=True, color="B3261E")
+        sheet.cell(row=header_row, column=column, value=ERROR_HEADER).font = Font(
+            bold=True, color="B3261E"
+        )
         sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 60
         for row, reasons in rows.items():
             target = sheet.cell(row=max(row, header_row) if row else header_row, column=column)
@@ -1061,8 +1324,12 @@ def write_error_workbook(path, fmt, problems, out):
 def _header_row_of(sheet):
     """The sheet's (last) header row: found as the import found it, by the sheet's name or,
     for a list kept on "Sheet1", by its headers; 1 when it is none of the three."""
-    head = [(number, list(cells)) for number, cells in
-            enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1)]
+    head = [
+        (number, list(cells))
+        for number, cells in enumerate(
+            sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1
+        )
+    ]
     spec = _spec_for(sheet.title)
     specs = [spec] if spec is not None else SHEETS
     best = None

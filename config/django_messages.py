@@ -5,6 +5,7 @@ a NUL byte in a list's choice) and words others badly ("Nhập một số tổng
 whole number."). The project's catalog comes first (LOCALE_PATHS), so the translations given
 for these same message ids are the ones shown. Listed here so that makemessages keeps them.
 """
+
 from django.utils.translation import gettext_noop
 
 MESSAGES = [

@@ -3,6 +3,7 @@
 Every setting has a default that works on a fresh machine: SQLite in the project folder,
 debug on, Vietnamese UI. `.env.example` lists them all.
 """
+
 from pathlib import Path
 
 import environ
@@ -73,8 +74,11 @@ TEMPLATES = [
 # SQLite by default so a new user needs nothing installed; a district runs PostgreSQL:
 # DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/NAME
 # (An empty DATABASE_URL, as `export DATABASE_URL=` leaves it, is the default too.)
-DATABASES = {"default": env.db_url_config(
-    env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    )
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked":

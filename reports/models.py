@@ -1,4 +1,5 @@
 """Reporting periods of a campaign, and the record of every export of personal data."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,7 +17,9 @@ class ReportingPeriod(models.Model):
         FINAL = "final", _("Final")
 
     campaign = models.ForeignKey(
-        "campaign.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE,
+        "campaign.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
         related_name="periods",
     )
     slug = models.SlugField(_("short name"), max_length=50)
@@ -32,7 +35,8 @@ class ReportingPeriod(models.Model):
         ordering = ["campaign", "ends_on", "slug"]
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "slug"], name="period_slug_unique_in_campaign",
+                fields=["campaign", "slug"],
+                name="period_slug_unique_in_campaign",
                 violation_error_message=_("A period with this short name already exists."),
             ),
             models.CheckConstraint(
@@ -55,8 +59,12 @@ class PersonalDataAccess(models.Model):
         REVEAL = "reveal", _("Reveal")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)

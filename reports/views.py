@@ -1,5 +1,6 @@
 """Results pages (a unit's figures, a member's cases and why each is or is not credited) and
 the register of double claims, where district administrators resolve them."""
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,10 @@ from django.views.decorators.http import require_POST
 
 from campaign import rules
 from campaign.claims import (
-    double_claim_register, double_claimed_residents, resolve_double_claim, undo_resolution,
+    double_claim_register,
+    double_claimed_residents,
+    resolve_double_claim,
+    undo_resolution,
 )
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
@@ -28,14 +32,25 @@ class ResultsFilter(forms.Form):
     """Which campaign, and figures as of a day or for a reporting period."""
 
     campaign = forms.ModelChoiceField(
-        Campaign.objects.all(), to_field_name="slug", required=False, empty_label=None,
-        label=gettext_lazy("Campaign"))
-    as_of = forms.DateField(label=gettext_lazy("As of"), required=False,
-                            input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    period = forms.ModelChoiceField(ReportingPeriod.objects.none(), to_field_name="slug",
-                                    required=False, label=gettext_lazy("Reporting period"),
-                                    empty_label=gettext_lazy("(cumulative)"))
+        Campaign.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=None,
+        label=gettext_lazy("Campaign"),
+    )
+    as_of = forms.DateField(
+        label=gettext_lazy("As of"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    period = forms.ModelChoiceField(
+        ReportingPeriod.objects.none(),
+        to_field_name="slug",
+        required=False,
+        label=gettext_lazy("Reporting period"),
+        empty_label=gettext_lazy("(cumulative)"),
+    )
 
     def __init__(self, data):
         campaign = self._chosen_campaign(data.get("campaign"))
@@ -75,10 +90,19 @@ def results_index(request):
     results = build_results(campaign, as_of=as_of, since=since, units=visible)
     shown = {unit.pk for unit in results.units}
     tops = [unit for unit in results.units if unit.parent_id not in shown]
-    return render(request, "reports/results_index.html", {
-        "form": form, "campaign": campaign, "as_of": as_of, "since": since,
-        "results": results, "units": tops, "kinds": _kind_rows(results.by_kind),
-    })
+    return render(
+        request,
+        "reports/results_index.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "as_of": as_of,
+            "since": since,
+            "results": results,
+            "units": tops,
+            "kinds": _kind_rows(results.by_kind),
+        },
+    )
 
 
 @login_required
@@ -89,55 +113,90 @@ def unit_results(request, code):
     campaign, as_of, since = form.window()
     results = build_results(campaign, as_of=as_of, since=since, units=Unit.objects.subtree(unit))
     figures = results.unit(unit.code)
-    return render(request, "reports/unit_results.html", {
-        "form": form, "campaign": campaign, "as_of": as_of, "since": since, "unit": unit,
-        "figures": figures, "kinds": _kind_rows(figures.by_kind),
-        "children": [u for u in results.units if u.parent_id == unit.pk],
-        "members": [m for m in results.members if m.unit_id == unit.pk],
-        "query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "reports/unit_results.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "as_of": as_of,
+            "since": since,
+            "unit": unit,
+            "figures": figures,
+            "kinds": _kind_rows(figures.by_kind),
+            "children": [u for u in results.units if u.parent_id == unit.pk],
+            "members": [m for m in results.members if m.unit_id == unit.pk],
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 def _kind_rows(by_kind):
-    return [(UnitKind(kind).label, tally, tally.average()) for kind in KINDS
-            if (tally := by_kind.get(kind)) and tally.members_listed]
+    return [
+        (UnitKind(kind).label, tally, tally.average())
+        for kind in KINDS
+        if (tally := by_kind.get(kind)) and tally.members_listed
+    ]
 
 
 @login_required
 def member_cases(request, pk):
     """A member's cases and, for each, whether it is credited and every reason it is not:
     the answer to "why does my list show 48 and not 50?"."""
-    member = get_object_or_404(Member.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    member = get_object_or_404(
+        Member.objects.visible_to(request.user).select_related("unit"), pk=pk
+    )
     form = ResultsFilter(request.GET)
     campaign, as_of, since = form.window()
-    verdicts = rules.explain(Case.objects.filter(member=member).order_by("resident__full_name", "pk"),
-                             campaign, as_of, since)
+    verdicts = rules.explain(
+        Case.objects.filter(member=member).order_by("resident__full_name", "pk"),
+        campaign,
+        as_of,
+        since,
+    )
     failing = {}
     for verdict in verdicts:
         for code, _text in verdict.reasons:
             failing[code] = failing.get(code, 0) + 1
-    reasons = [(str(rule.reason), failing[rule.code]) for rule in rules.RULES if rule.code in failing]
+    reasons = [
+        (str(rule.reason), failing[rule.code]) for rule in rules.RULES if rule.code in failing
+    ]
     full = sum(v.credited_full for v in verdicts)
-    return render(request, "reports/member_cases.html", {
-        "form": form, "campaign": campaign, "as_of": as_of, "since": since, "member": member,
-        "verdicts": [(v, mask_id_number(v.case.resident.id_number)) for v in verdicts],
-        "reasons": reasons, "credited_full": full,
-        "credited_eid": sum(v.credited_eid for v in verdicts),
-        "quota": campaign.quota_for(member.category),
-        "query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "reports/member_cases.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "as_of": as_of,
+            "since": since,
+            "member": member,
+            "verdicts": [(v, mask_id_number(v.case.resident.id_number)) for v in verdicts],
+            "reasons": reasons,
+            "credited_full": full,
+            "credited_eid": sum(v.credited_eid for v in verdicts),
+            "quota": campaign.quota_for(member.category),
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 class ResolutionForm(forms.Form):
-    awarded_to = forms.TypedChoiceField(label=gettext_lazy("Credit the case to"), coerce=int,
-                                        empty_value=None, required=False)
-    reason = PlainTextField(label=gettext_lazy("Reason"), max_length=2000,
-                            widget=forms.Textarea(attrs={"rows": 2}))
+    awarded_to = forms.TypedChoiceField(
+        label=gettext_lazy("Credit the case to"), coerce=int, empty_value=None, required=False
+    )
+    reason = PlainTextField(
+        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, claims, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["awarded_to"].choices = [("", _("Nobody (confirm that nobody is credited)"))] + [
-            (case.member_id, f"{case.member.full_name} · {case.member.unit.name}") for case in claims]
+        self.fields["awarded_to"].choices = [
+            ("", _("Nobody (confirm that nobody is credited)"))
+        ] + [
+            (case.member_id, f"{case.member.full_name} · {case.member.unit.name}")
+            for case in claims
+        ]
 
 
 @login_required
@@ -152,14 +211,26 @@ def double_claims(request):
     rows = []
     for entry in entries:
         may = request.user.is_superuser or {u.pk for u in entry.units} <= administered
-        rows.append({
-            "entry": entry, "id_number": mask_id_number(entry.resident.id_number), "may_resolve": may,
-            "form": ResolutionForm(claims=entry.claims, prefix=f"r{entry.resident.pk}")
-            if may and not entry.resolution else None,
-        })
-    return render(request, "reports/double_claims.html", {
-        "campaign": campaign, "page": page, "rows": rows, "form": form,
-    })
+        rows.append(
+            {
+                "entry": entry,
+                "id_number": mask_id_number(entry.resident.id_number),
+                "may_resolve": may,
+                "form": ResolutionForm(claims=entry.claims, prefix=f"r{entry.resident.pk}")
+                if may and not entry.resolution
+                else None,
+            }
+        )
+    return render(
+        request,
+        "reports/double_claims.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "rows": rows,
+            "form": form,
+        },
+    )
 
 
 @login_required
@@ -168,7 +239,8 @@ def resolve(request, resident_pk):
     form = ResultsFilter(request.GET)
     campaign, _as_of, _since = form.window()
     resident = get_object_or_404(
-        double_claimed_residents(campaign, Unit.objects.visible_to(request.user)), pk=resident_pk)
+        double_claimed_residents(campaign, Unit.objects.visible_to(request.user)), pk=resident_pk
+    )
     claims = double_claim_register(campaign, [resident])[0].claims
     decision = ResolutionForm(request.POST, claims=claims, prefix=f"r{resident.pk}")
     if not decision.is_valid():
@@ -177,14 +249,20 @@ def resolve(request, resident_pk):
     awarded = decision.cleaned_data["awarded_to"]
     try:
         resolve_double_claim(
-            campaign=campaign, resident=resident, reason=decision.cleaned_data["reason"],
-            awarded_to=next((c.member for c in claims if c.member_id == awarded), None) if awarded else None,
+            campaign=campaign,
+            resident=resident,
+            reason=decision.cleaned_data["reason"],
+            awarded_to=next((c.member for c in claims if c.member_id == awarded), None)
+            if awarded
+            else None,
             user=request.user,
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, _("The double claim of %(name)s is resolved.") % {"name": resident.full_name})
+        messages.success(
+            request, _("The double claim of %(name)s is resolved.") % {"name": resident.full_name}
+        )
     return redirect(_register_url(campaign))
 
 
@@ -193,15 +271,24 @@ def resolve(request, resident_pk):
 def undo(request, pk):
     resolution = get_object_or_404(
         DoubleClaimResolution.objects.filter(
-            resident__in=Resident.objects.filter(cases__member__unit__in=Unit.objects.visible_to(request.user))
-        ).distinct().select_related("campaign", "resident"), pk=pk)
+            resident__in=Resident.objects.filter(
+                cases__member__unit__in=Unit.objects.visible_to(request.user)
+            )
+        )
+        .distinct()
+        .select_related("campaign", "resident"),
+        pk=pk,
+    )
     try:
         undo_resolution(resolution=resolution, user=request.user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, _("The decision on %(name)s is undone: nobody is credited until it is "
-                                    "decided again.") % {"name": resolution.resident.full_name})
+        messages.success(
+            request,
+            _("The decision on %(name)s is undone: nobody is credited until it is decided again.")
+            % {"name": resolution.resident.full_name},
+        )
     return redirect(_register_url(resolution.campaign))
 
 
@@ -209,4 +296,3 @@ def _register_url(campaign):
     from django.urls import reverse
 
     return f"{reverse('reports:double_claims')}?campaign={campaign.slug}"
-

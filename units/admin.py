@@ -13,7 +13,9 @@ class ScopedAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.unit_path}__in": Unit.objects.administered_by(request.user)})
+        return queryset.filter(
+            **{f"{self.unit_path}__in": Unit.objects.administered_by(request.user)}
+        )
 
     def save_model(self, request, obj, form, change):
         if hasattr(obj, "stamp"):
@@ -55,18 +57,45 @@ class UnitAdmin(ScopedAdmin):
 @admin.register(Member)
 class MemberAdmin(ScopedAdmin):
     list_display = ["full_name", "id_number", "unit", "category", "active"]
-    list_filter = ["category", "active", "unit__kind", "has_level2_account", "vneid_activated", "portal_used"]
+    list_filter = [
+        "category",
+        "active",
+        "unit__kind",
+        "has_level2_account",
+        "vneid_activated",
+        "portal_used",
+    ]
     search_fields = ["full_name", "id_number", "phone", "unit__code", "unit__name"]
     autocomplete_fields = ["unit", "user"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     fieldsets = [
-        (None, {"fields": ["unit", "full_name", "id_number", "category", "birth_date", "phone", "active",
-                           "user"]}),
-        (_("Own compliance (plan II.1)"), {"fields": [
-            "has_level2_account", "vneid_activated", "portal_used",
-            ("own_procedures_online", "own_procedures_total"),
-            ("family_procedures_online", "family_procedures_total"),
-        ]}),
+        (
+            None,
+            {
+                "fields": [
+                    "unit",
+                    "full_name",
+                    "id_number",
+                    "category",
+                    "birth_date",
+                    "phone",
+                    "active",
+                    "user",
+                ]
+            },
+        ),
+        (
+            _("Own compliance (plan II.1)"),
+            {
+                "fields": [
+                    "has_level2_account",
+                    "vneid_activated",
+                    "portal_used",
+                    ("own_procedures_online", "own_procedures_total"),
+                    ("family_procedures_online", "family_procedures_total"),
+                ]
+            },
+        ),
         (_("Record"), {"fields": ["created_at", "created_by", "updated_at", "updated_by"]}),
     ]
 

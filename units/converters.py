@@ -1,4 +1,5 @@
 """URL converters: a path segment that cannot be a unit code never reaches a view."""
+
 from .models import UNIT_CODE_PATTERN
 
 

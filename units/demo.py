@@ -7,6 +7,7 @@ April–November 2023 with realistic shares of double claims, activations before
 residents who are cadres, levels 1 and 2, portal yes and no. The same seed gives the same
 district, row for row.
 """
+
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -21,27 +22,104 @@ from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
 
 DISTRICT = "Sốp Cộp"
 COMMUNES = [
-    ("SC", "Sốp Cộp"), ("DC", "Dồm Cang"), ("NL", "Nậm Lạnh"), ("ML", "Mường Lèo"),
-    ("MV", "Mường Và"), ("MLA", "Mường Lạn"), ("PB", "Púng Bánh"), ("SK", "Sam Kha"),
+    ("SC", "Sốp Cộp"),
+    ("DC", "Dồm Cang"),
+    ("NL", "Nậm Lạnh"),
+    ("ML", "Mường Lèo"),
+    ("MV", "Mường Và"),
+    ("MLA", "Mường Lạn"),
+    ("PB", "Púng Bánh"),
+    ("SK", "Sam Kha"),
 ]
 VILLAGES = {
-    "SC": ["Bản Hua Mường", "Bản Sốp Cộp", "Bản Củ"], "DC": ["Bản Dồm", "Bản Cang", "Bản Pá Khoang"],
-    "NL": ["Bản Nậm Lạnh", "Bản Huổi Hịa", "Bản Co Phương"], "ML": ["Bản Lả", "Bản Huổi Bon", "Bản Pa Lếch"],
-    "MV": ["Bản Và", "Bản Nà Khi", "Bản Huổi Khương"], "MLA": ["Bản Lạn", "Bản Mòn", "Bản Tin Tốc"],
-    "PB": ["Bản Púng Bánh", "Bản Nà Dạ", "Bản Phiêng Piếng"], "SK": ["Bản Sam Kha", "Bản Pá Vai", "Bản Huổi Lạ"],
+    "SC": ["Bản Hua Mường", "Bản Sốp Cộp", "Bản Củ"],
+    "DC": ["Bản Dồm", "Bản Cang", "Bản Pá Khoang"],
+    "NL": ["Bản Nậm Lạnh", "Bản Huổi Hịa", "Bản Co Phương"],
+    "ML": ["Bản Lả", "Bản Huổi Bon", "Bản Pa Lếch"],
+    "MV": ["Bản Và", "Bản Nà Khi", "Bản Huổi Khương"],
+    "MLA": ["Bản Lạn", "Bản Mòn", "Bản Tin Tốc"],
+    "PB": ["Bản Púng Bánh", "Bản Nà Dạ", "Bản Phiêng Piếng"],
+    "SK": ["Bản Sam Kha", "Bản Pá Vai", "Bản Huổi Lạ"],
 }
-SURNAMES = ["Lò", "Lường", "Quàng", "Cầm", "Vì", "Tòng", "Điêu", "Giàng", "Sùng", "Mùa",
-            "Hạng", "Lầu", "Lý", "Vừ", "Lò", "Quàng", "Lường", "Bạc", "Hoàng", "Nguyễn"]
+SURNAMES = [
+    "Lò",
+    "Lường",
+    "Quàng",
+    "Cầm",
+    "Vì",
+    "Tòng",
+    "Điêu",
+    "Giàng",
+    "Sùng",
+    "Mùa",
+    "Hạng",
+    "Lầu",
+    "Lý",
+    "Vừ",
+    "Lò",
+    "Quàng",
+    "Lường",
+    "Bạc",
+    "Hoàng",
+    "Nguyễn",
+]
 MALE_MIDDLE = ["Văn", "Văn", "A", "Seo", "Văn"]
 FEMALE_MIDDLE = ["Thị", "Thị", "Thị"]
-MALE_GIVEN = ["Thành", "Hùng", "Pó", "Dế", "Chư", "Sểnh", "Pằng", "Páo", "Sình", "Chứ", "Dua",
-              "Tùng", "Kiên", "Quyết", "Xuân", "Phong", "Hải", "Lả", "Chông", "Vàng", "Khánh"]
-FEMALE_GIVEN = ["Mai", "Hoa", "Ban", "Diêm", "Chinh", "Thoan", "Ánh", "Hương", "Dợ", "Mỷ",
-                "Xúa", "Lan", "Thu", "Ngọc", "Pằng", "Sua", "Dung", "Phượng", "Ín", "Lả"]
+MALE_GIVEN = [
+    "Thành",
+    "Hùng",
+    "Pó",
+    "Dế",
+    "Chư",
+    "Sểnh",
+    "Pằng",
+    "Páo",
+    "Sình",
+    "Chứ",
+    "Dua",
+    "Tùng",
+    "Kiên",
+    "Quyết",
+    "Xuân",
+    "Phong",
+    "Hải",
+    "Lả",
+    "Chông",
+    "Vàng",
+    "Khánh",
+]
+FEMALE_GIVEN = [
+    "Mai",
+    "Hoa",
+    "Ban",
+    "Diêm",
+    "Chinh",
+    "Thoan",
+    "Ánh",
+    "Hương",
+    "Dợ",
+    "Mỷ",
+    "Xúa",
+    "Lan",
+    "Thu",
+    "Ngọc",
+    "Pằng",
+    "Sua",
+    "Dung",
+    "Phượng",
+    "Ín",
+    "Lả",
+]
 PLACE_WEIGHTS = [
-    (Place.HOME, 30), (Place.VOLUNTEER_SATURDAY, 18), (Place.MARKET, 12),
-    (Place.COMMUNITY_HALL, 12), (Place.SCHOOL, 8), (Place.HOSPITAL, 6), (Place.OFFICE, 8),
-    (Place.BUS_STATION, 2), (Place.OTHER, 4),
+    (Place.HOME, 30),
+    (Place.VOLUNTEER_SATURDAY, 18),
+    (Place.MARKET, 12),
+    (Place.COMMUNITY_HALL, 12),
+    (Place.SCHOOL, 8),
+    (Place.HOSPITAL, 6),
+    (Place.OFFICE, 8),
+    (Place.BUS_STATION, 2),
+    (Place.OTHER, 4),
 ]
 CAMPAIGN_START = datetime.date(2023, 4, 21)
 DEMO_PASSWORD = "vneid-demo-2023"
@@ -103,7 +181,9 @@ class Generator:
         middle = rng.choice(MALE_MIDDLE if sex == "M" else FEMALE_MIDDLE)
         given = rng.choice(MALE_GIVEN if sex == "M" else FEMALE_GIVEN)
         name = f"{rng.choice(SURNAMES)} {middle} {given}"
-        birth = datetime.date(2023 - rng.randint(min_age, max_age), rng.randint(1, 12), rng.randint(1, 28))
+        birth = datetime.date(
+            2023 - rng.randint(min_age, max_age), rng.randint(1, 12), rng.randint(1, 28)
+        )
         return name, sex, birth, self.id_number(birth, sex)
 
     def id_number(self, birth, sex):
@@ -158,8 +238,13 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
 
     by_code = {}
     for code, name, kind, parent in unit_plan():
-        unit = Unit(code=code, name=name, kind=kind, parent=by_code.get(parent),
-                    valid_from=datetime.date(2020, 1, 1))
+        unit = Unit(
+            code=code,
+            name=name,
+            kind=kind,
+            parent=by_code.get(parent),
+            valid_from=datetime.date(2020, 1, 1),
+        )
         unit.save()
         by_code[code] = unit
     summary.units = len(by_code)
@@ -172,17 +257,26 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
             compliant = category != MemberCategory.MEMBER or rng.random() < 0.5
             own_total = rng.randint(0, 6)
             family_total = rng.randint(0, 8)
-            roster.append(Member(
-                unit=unit, full_name=name, id_number=id_number, category=category,
-                birth_date=birth, phone=rng_gen.phone(), active=rng.random() > 0.03,
-                has_level2_account=compliant or rng.random() < 0.3,
-                vneid_activated=compliant or rng.random() < 0.4,
-                portal_used=compliant and rng.random() < 0.85,
-                own_procedures_total=own_total,
-                own_procedures_online=own_total if rng.random() < 0.8 else rng.randint(0, own_total),
-                family_procedures_total=family_total,
-                family_procedures_online=rng.randint(0, family_total),
-            ))
+            roster.append(
+                Member(
+                    unit=unit,
+                    full_name=name,
+                    id_number=id_number,
+                    category=category,
+                    birth_date=birth,
+                    phone=rng_gen.phone(),
+                    active=rng.random() > 0.03,
+                    has_level2_account=compliant or rng.random() < 0.3,
+                    vneid_activated=compliant or rng.random() < 0.4,
+                    portal_used=compliant and rng.random() < 0.85,
+                    own_procedures_total=own_total,
+                    own_procedures_online=own_total
+                    if rng.random() < 0.8
+                    else rng.randint(0, own_total),
+                    family_procedures_total=family_total,
+                    family_procedures_online=rng.randint(0, family_total),
+                )
+            )
     Member.objects.bulk_create(roster, batch_size=2000)
     roster = list(Member.objects.order_by("pk").select_related("unit"))
     summary.members = len(roster)
@@ -229,9 +323,11 @@ def _seed_cases(campaign, roster, gen, count, chunk=20_000):
         taken = set()  # (member, resident) pairs already in the database
         earlier = [resident_pk[key] for key in reused]
         for start in range(0, len(earlier), 5000):
-            taken.update(Case.objects.filter(
-                campaign=campaign, resident_id__in=earlier[start:start + 5000]
-            ).values_list("member_id", "resident_id"))
+            taken.update(
+                Case.objects.filter(
+                    campaign=campaign, resident_id__in=earlier[start : start + 5000]
+                ).values_list("member_id", "resident_id")
+            )
         cases = []
         for guide, key in rows:
             pair = (guide.pk, resident_pk[key])
@@ -249,8 +345,11 @@ def _pks_by_id_number(id_numbers):
     id_numbers = list(id_numbers)
     found = {}
     for start in range(0, len(id_numbers), 5000):
-        found.update(Resident.objects.filter(id_number__in=id_numbers[start:start + 5000])
-                     .values_list("id_number", "pk"))
+        found.update(
+            Resident.objects.filter(id_number__in=id_numbers[start : start + 5000]).values_list(
+                "id_number", "pk"
+            )
+        )
     return found
 
 
@@ -261,24 +360,36 @@ def _new_resident(gen, residents, member_ids, members_by_id):
         member = members_by_id[rng.choice(member_ids)]
         if member.id_number not in gen.members_listed:
             gen.members_listed.add(member.id_number)
-            residents.append(Resident(
-                id_number=member.id_number, full_name=member.full_name,
-                birth_date=member.birth_date, phone=member.phone,
-            ))
+            residents.append(
+                Resident(
+                    id_number=member.id_number,
+                    full_name=member.full_name,
+                    birth_date=member.birth_date,
+                    phone=member.phone,
+                )
+            )
             return member.id_number
     name, sex, birth, id_number = gen.person(min_age=15, max_age=80)
     commune_code, commune = rng.choice(COMMUNES)
     village = rng.choice(VILLAGES[commune_code])
     category = ResidentCategory.RESIDENT
     if rng.random() < 0.02:
-        category = rng.choice([ResidentCategory.MEMBER, ResidentCategory.CIVIL_SERVANT,
-                               ResidentCategory.ARMED_FORCES])
-    residents.append(Resident(
-        id_number=id_number, full_name=name, birth_date=birth, sex=sex,
-        phone=gen.phone() if rng.random() < 0.8 else "",
-        address=f"{village}, xã {commune}, huyện {DISTRICT}, tỉnh Sơn La",
-        village=village, commune=commune, category=category,
-    ))
+        category = rng.choice(
+            [ResidentCategory.MEMBER, ResidentCategory.CIVIL_SERVANT, ResidentCategory.ARMED_FORCES]
+        )
+    residents.append(
+        Resident(
+            id_number=id_number,
+            full_name=name,
+            birth_date=birth,
+            sex=sex,
+            phone=gen.phone() if rng.random() < 0.8 else "",
+            address=f"{village}, xã {commune}, huyện {DISTRICT}, tỉnh Sơn La",
+            village=village,
+            commune=commune,
+            category=category,
+        )
+    )
     return id_number
 
 
@@ -296,9 +407,14 @@ def _case(campaign, guide, resident_id, rng, places, place_weights, span):
         activated = guided + datetime.timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 7]))
         level = 2 if rng.random() < 0.55 else 1
     return Case(
-        campaign=campaign, member=guide, resident_id=resident_id, eid_level=level,
-        activated_on=activated, portal_used=level is not None and rng.random() < 0.72,
-        id_card_application=rng.random() < 0.05, guided_on=guided,
+        campaign=campaign,
+        member=guide,
+        resident_id=resident_id,
+        eid_level=level,
+        activated_on=activated,
+        portal_used=level is not None and rng.random() < 0.72,
+        id_card_application=rng.random() < 0.05,
+        guided_on=guided,
         place=rng.choices(places, weights=place_weights)[0],
     )
 

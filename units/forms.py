@@ -5,6 +5,7 @@ exactly as the same value in a workbook: ID numbers (separators dropped, a lost 
 restored), names (NFC, spaces collapsed), phones (+84 → 0), dates (day first). Text typed on a
 form is also rid of invisible characters, and refused with a control character in it.
 """
+
 import datetime
 
 from django import forms
@@ -31,10 +32,15 @@ class IdNumberField(forms.CharField):
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
         attrs.pop("maxlength", None)
-        attrs.update({
-            "inputmode": "numeric", "autocomplete": "off", "spellcheck": "false",
-            "placeholder": "014090123234", "class": "id-number",
-        })
+        attrs.update(
+            {
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "014090123234",
+                "class": "id-number",
+            }
+        )
         return attrs
 
     def to_python(self, value):
@@ -147,8 +153,9 @@ class WarningsMixin:
             self._warnings = []
         return self._warnings
 
-    def warn_about_id_and_phone(self, *, id_field="id_number", phone_field="phone",
-                                birth_date=None, sex=None):
+    def warn_about_id_and_phone(
+        self, *, id_field="id_number", phone_field="phone", birth_date=None, sex=None
+    ):
         data = getattr(self, "cleaned_data", {})
         if data.get(id_field):
             self.warnings.extend(
@@ -174,10 +181,19 @@ class MemberForm(WarningsMixin, forms.ModelForm):
     class Meta:
         model = Member
         fields = [
-            "unit", "full_name", "id_number", "category", "birth_date", "phone",
-            "has_level2_account", "vneid_activated", "portal_used",
-            "own_procedures_online", "own_procedures_total",
-            "family_procedures_online", "family_procedures_total",
+            "unit",
+            "full_name",
+            "id_number",
+            "category",
+            "birth_date",
+            "phone",
+            "has_level2_account",
+            "vneid_activated",
+            "portal_used",
+            "own_procedures_online",
+            "own_procedures_total",
+            "family_procedures_online",
+            "family_procedures_total",
         ]
 
     def __init__(self, *args, user, **kwargs):
@@ -188,17 +204,25 @@ class MemberForm(WarningsMixin, forms.ModelForm):
         self.fields["unit"].queryset = units.filter(
             Q(pk__in=open_units) | Q(pk=self.instance.unit_id or 0)
         )
-        for name in ("own_procedures_online", "own_procedures_total",
-                     "family_procedures_online", "family_procedures_total"):
-            self.fields[name].validators.append(MaxValueValidator(
-                PROCEDURES_LIMIT, _("At most %(limit_value)s.")))
+        for name in (
+            "own_procedures_online",
+            "own_procedures_total",
+            "family_procedures_online",
+            "family_procedures_total",
+        ):
+            self.fields[name].validators.append(
+                MaxValueValidator(PROCEDURES_LIMIT, _("At most %(limit_value)s."))
+            )
             self.fields[name].widget.attrs.update(
-                {"inputmode": "numeric", "min": 0, "max": PROCEDURES_LIMIT})
+                {"inputmode": "numeric", "min": 0, "max": PROCEDURES_LIMIT}
+            )
 
     def clean(self):
         data = super().clean()
-        for online, total in (("own_procedures_online", "own_procedures_total"),
-                              ("family_procedures_online", "family_procedures_total")):
+        for online, total in (
+            ("own_procedures_online", "own_procedures_total"),
+            ("family_procedures_online", "family_procedures_total"),
+        ):
             if (data.get(online) or 0) > (data.get(total) or 0):
                 self.add_error(online, _("Procedures filed online cannot exceed the total."))
         self.warn_about_id_and_phone(birth_date=data.get("birth_date"))
@@ -208,8 +232,9 @@ class MemberForm(WarningsMixin, forms.ModelForm):
 class MemberStatusForm(forms.Form):
     """A member marked as active again ("1") or as former ("0"): the member page's buttons."""
 
-    active = forms.TypedChoiceField(choices=[("1", _("Active")), ("0", _("Former"))],
-                                    coerce=lambda value: value == "1")
+    active = forms.TypedChoiceField(
+        choices=[("1", _("Active")), ("0", _("Former"))], coerce=lambda value: value == "1"
+    )
 
 
 class MemberFilterForm(forms.Form):
@@ -217,13 +242,19 @@ class MemberFilterForm(forms.Form):
 
     ACTIVE_CHOICES = [("", _("Active and former")), ("1", _("Active")), ("0", _("Former"))]
 
-    q = forms.CharField(label=_("Search"), required=False,
-                        widget=forms.TextInput(attrs={
-                            "placeholder": _("Name or ID number"), "type": "search"}))
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False,
-                                  empty_label=_("All my units"))
-    category = forms.ChoiceField(label=_("Category"), required=False,
-                                 choices=[("", _("All categories")), *MemberCategory.choices])
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Name or ID number"), "type": "search"}),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All my units")
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=[("", _("All categories")), *MemberCategory.choices],
+    )
     active = forms.ChoiceField(label=_("Status"), required=False, choices=ACTIVE_CHOICES)
 
     def __init__(self, *args, user, **kwargs):

@@ -1,4 +1,5 @@
 """The organisation: units (a tree of any depth), their members, and who may see which units."""
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models, transaction
@@ -24,13 +25,25 @@ class Recorded(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     # Not indexed: nothing looks rows up by author, and every index slows the bulk import.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
 
     class Meta:
@@ -97,14 +110,20 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of primary keys, "/1/7/42/": a subtree is one indexed prefix match.
     path = models.CharField(max_length=1000, db_index=True, editable=False, default="")
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(
-        _("closed on"), null=True, blank=True,
+        _("closed on"),
+        null=True,
+        blank=True,
         help_text=_("The last day the unit existed; blank while it is open."),
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
@@ -157,8 +176,9 @@ class Unit(models.Model):
     def _move_descendants(self, old_path, new_path):
         """One UPDATE for the whole subtree: the old prefix replaced by the new one."""
         Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
-            path=Concat(Value(new_path), Substr("path", len(old_path) + 1),
-                        output_field=models.CharField())
+            path=Concat(
+                Value(new_path), Substr("path", len(old_path) + 1), output_field=models.CharField()
+            )
         )
 
     @classmethod
@@ -234,13 +254,20 @@ class Member(Recorded):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=11, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("sign-in account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="member",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sign-in account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
         help_text=_("Lets the member record and read their own cases, whatever their unit roles."),
     )
     active = models.BooleanField(
-        _("active"), default=True,
-        help_text=_("Members who left keep their results but no longer count in their unit's size."),
+        _("active"),
+        default=True,
+        help_text=_(
+            "Members who left keep their results but no longer count in their unit's size."
+        ),
     )
     # Own compliance (plan II.1).
     has_level2_account = models.BooleanField(_("has a level-2 e-ID account"), default=False)
@@ -251,7 +278,9 @@ class Member(Recorded):
     family_procedures_online = models.PositiveIntegerField(
         _("family procedures filed online"), default=0
     )
-    family_procedures_total = models.PositiveIntegerField(_("family procedures in total"), default=0)
+    family_procedures_total = models.PositiveIntegerField(
+        _("family procedures in total"), default=0
+    )
 
     objects = MemberQuerySet.as_manager()
 
@@ -288,7 +317,9 @@ class UnitRole(models.Model):
         VIEWER = "viewer", _("Viewer")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="unit_roles",
     )
     unit = models.ForeignKey(
@@ -301,7 +332,8 @@ class UnitRole(models.Model):
         verbose_name_plural = _("user roles")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "unit"], name="unit_role_one_per_user_and_unit",
+                fields=["user", "unit"],
+                name="unit_role_one_per_user_and_unit",
                 violation_error_message=_("This user already has a role in this unit."),
             ),
         ]

@@ -5,6 +5,7 @@ the same way wherever it arrives. Each `normalize_*` function returns the stored
 raises `ValueError` with a message a unit secretary understands; each `check_*` function
 returns a list of warnings (things that are probably, but not certainly, wrong).
 """
+
 import datetime
 import re
 import unicodedata
@@ -15,32 +16,110 @@ from django.utils.translation import gettext as _
 # as issued before the 2025 merger of provinces. A number outside this list is only a warning:
 # the prefix may be a country code, and the registry is right more often than a form.
 PROVINCE_CODES = {
-    "001": "Hà Nội", "002": "Hà Giang", "004": "Cao Bằng", "006": "Bắc Kạn",
-    "008": "Tuyên Quang", "010": "Lào Cai", "011": "Điện Biên", "012": "Lai Châu",
-    "014": "Sơn La", "015": "Yên Bái", "017": "Hòa Bình", "019": "Thái Nguyên",
-    "020": "Lạng Sơn", "022": "Quảng Ninh", "024": "Bắc Giang", "025": "Phú Thọ",
-    "026": "Vĩnh Phúc", "027": "Bắc Ninh", "030": "Hải Dương", "031": "Hải Phòng",
-    "033": "Hưng Yên", "034": "Thái Bình", "035": "Hà Nam", "036": "Nam Định",
-    "037": "Ninh Bình", "038": "Thanh Hóa", "040": "Nghệ An", "042": "Hà Tĩnh",
-    "044": "Quảng Bình", "045": "Quảng Trị", "046": "Thừa Thiên Huế", "048": "Đà Nẵng",
-    "049": "Quảng Nam", "051": "Quảng Ngãi", "052": "Bình Định", "054": "Phú Yên",
-    "056": "Khánh Hòa", "058": "Ninh Thuận", "060": "Bình Thuận", "062": "Kon Tum",
-    "064": "Gia Lai", "066": "Đắk Lắk", "067": "Đắk Nông", "068": "Lâm Đồng",
-    "070": "Bình Phước", "072": "Tây Ninh", "074": "Bình Dương", "075": "Đồng Nai",
-    "077": "Bà Rịa - Vũng Tàu", "079": "Hồ Chí Minh", "080": "Long An", "082": "Tiền Giang",
-    "083": "Bến Tre", "084": "Trà Vinh", "086": "Vĩnh Long", "087": "Đồng Tháp",
-    "089": "An Giang", "091": "Kiên Giang", "092": "Cần Thơ", "093": "Hậu Giang",
-    "094": "Sóc Trăng", "095": "Bạc Liêu", "096": "Cà Mau",
+    "001": "Hà Nội",
+    "002": "Hà Giang",
+    "004": "Cao Bằng",
+    "006": "Bắc Kạn",
+    "008": "Tuyên Quang",
+    "010": "Lào Cai",
+    "011": "Điện Biên",
+    "012": "Lai Châu",
+    "014": "Sơn La",
+    "015": "Yên Bái",
+    "017": "Hòa Bình",
+    "019": "Thái Nguyên",
+    "020": "Lạng Sơn",
+    "022": "Quảng Ninh",
+    "024": "Bắc Giang",
+    "025": "Phú Thọ",
+    "026": "Vĩnh Phúc",
+    "027": "Bắc Ninh",
+    "030": "Hải Dương",
+    "031": "Hải Phòng",
+    "033": "Hưng Yên",
+    "034": "Thái Bình",
+    "035": "Hà Nam",
+    "036": "Nam Định",
+    "037": "Ninh Bình",
+    "038": "Thanh Hóa",
+    "040": "Nghệ An",
+    "042": "Hà Tĩnh",
+    "044": "Quảng Bình",
+    "045": "Quảng Trị",
+    "046": "Thừa Thiên Huế",
+    "048": "Đà Nẵng",
+    "049": "Quảng Nam",
+    "051": "Quảng Ngãi",
+    "052": "Bình Định",
+    "054": "Phú Yên",
+    "056": "Khánh Hòa",
+    "058": "Ninh Thuận",
+    "060": "Bình Thuận",
+    "062": "Kon Tum",
+    "064": "Gia Lai",
+    "066": "Đắk Lắk",
+    "067": "Đắk Nông",
+    "068": "Lâm Đồng",
+    "070": "Bình Phước",
+    "072": "Tây Ninh",
+    "074": "Bình Dương",
+    "075": "Đồng Nai",
+    "077": "Bà Rịa - Vũng Tàu",
+    "079": "Hồ Chí Minh",
+    "080": "Long An",
+    "082": "Tiền Giang",
+    "083": "Bến Tre",
+    "084": "Trà Vinh",
+    "086": "Vĩnh Long",
+    "087": "Đồng Tháp",
+    "089": "An Giang",
+    "091": "Kiên Giang",
+    "092": "Cần Thơ",
+    "093": "Hậu Giang",
+    "094": "Sóc Trăng",
+    "095": "Bạc Liêu",
+    "096": "Cà Mau",
 }
 
 # Mobile prefixes of Vietnam's networks (10-digit numbers) and the landline area codes start
 # with 02 (11-digit numbers).
 MOBILE_PREFIXES = {
-    "032", "033", "034", "035", "036", "037", "038", "039",
-    "052", "055", "056", "058", "059",
-    "070", "076", "077", "078", "079",
-    "081", "082", "083", "084", "085", "086", "087", "088", "089",
-    "090", "091", "092", "093", "094", "096", "097", "098", "099",
+    "032",
+    "033",
+    "034",
+    "035",
+    "036",
+    "037",
+    "038",
+    "039",
+    "052",
+    "055",
+    "056",
+    "058",
+    "059",
+    "070",
+    "076",
+    "077",
+    "078",
+    "079",
+    "081",
+    "082",
+    "083",
+    "084",
+    "085",
+    "086",
+    "087",
+    "088",
+    "089",
+    "090",
+    "091",
+    "092",
+    "093",
+    "094",
+    "096",
+    "097",
+    "098",
+    "099",
 }
 
 # Inside a number: spaces (also non-breaking and zero-width), dots, dashes, slashes,
@@ -81,8 +160,12 @@ def clean_text(value):
     PostgreSQL cannot store a NUL at all."""
     text = _INVISIBLE.sub("", str(value))
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
-        raise ValueError(_("This text contains an invisible control character (copied from "
-                           "another program or a damaged file); type it again."))
+        raise ValueError(
+            _(
+                "This text contains an invisible control character (copied from "
+                "another program or a damaged file); type it again."
+            )
+        )
     return text
 
 
@@ -90,11 +173,15 @@ def normalize_person_name(value):
     """A person's name typed on a form: `clean_text`, then `normalize_name`. Raises ValueError
     for a name with a symbol or an emoji, or with no letter at all. Blank gives ""."""
     name = normalize_name(clean_text(value or ""))
-    odd = "".join(dict.fromkeys(
-        ch for ch in name if not unicodedata.category(ch).startswith(_NAME_CATEGORIES)))
+    odd = "".join(
+        dict.fromkeys(
+            ch for ch in name if not unicodedata.category(ch).startswith(_NAME_CATEGORIES)
+        )
+    )
     if odd:
-        raise ValueError(_("A name cannot contain symbols or emoji (%(symbols)s).")
-                         % {"symbols": odd})
+        raise ValueError(
+            _("A name cannot contain symbols or emoji (%(symbols)s).") % {"symbols": odd}
+        )
     if name and not any(ch.isalpha() for ch in name):
         raise ValueError(_("A name must contain letters."))
     return name
@@ -144,11 +231,13 @@ def normalize_id_number(value, *, workbook_cell=False):
             return "0" + digits
         # Typed as text, so not Excel's doing: most likely the zero was left out, but it may
         # be a wrong digit.
-        raise ValueError(_("The ID number must have 12 digits (this one has 11: is the leading 0 "
-                           "missing?)."))
+        raise ValueError(
+            _("The ID number must have 12 digits (this one has 11: is the leading 0 missing?).")
+        )
     if len(digits) != 12:
         raise ValueError(
-            _("The ID number must have 12 digits (this one has %(count)d).") % {"count": len(digits)}
+            _("The ID number must have 12 digits (this one has %(count)d).")
+            % {"count": len(digits)}
         )
     return digits
 
@@ -273,10 +362,44 @@ def normalize_date(value):
     )
 
 
-YES_WORDS = {"co", "x", "1", "true", "yes", "y", "dung", "roi", "da", "da co", "co roi",
-             "da kich hoat", "da dung", "da su dung", "da dang nhap", "da dang ky", "✓", "✔", "√", "v"}
-NO_WORDS = {"khong", "0", "false", "no", "n", "chua", "-", "chua co", "chua kich hoat",
-            "chua dung", "chua su dung", "chua dang nhap", "chua dang ky", "khong co"}
+YES_WORDS = {
+    "co",
+    "x",
+    "1",
+    "true",
+    "yes",
+    "y",
+    "dung",
+    "roi",
+    "da",
+    "da co",
+    "co roi",
+    "da kich hoat",
+    "da dung",
+    "da su dung",
+    "da dang nhap",
+    "da dang ky",
+    "✓",
+    "✔",
+    "√",
+    "v",
+}
+NO_WORDS = {
+    "khong",
+    "0",
+    "false",
+    "no",
+    "n",
+    "chua",
+    "-",
+    "chua co",
+    "chua kich hoat",
+    "chua dung",
+    "chua su dung",
+    "chua dang nhap",
+    "chua dang ky",
+    "khong co",
+}
 
 
 def normalize_yes_no(value):

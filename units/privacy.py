@@ -5,6 +5,7 @@ Lists show `0140•••••234`: the first four digits (province and century
 tell people apart and spot a typo, the last three find the paper row; the rest is hidden.
 The whole number appears only on a resident's or member's own page.
 """
+
 BULLET = "•"
 
 

@@ -6,6 +6,7 @@ A secretary typing "lo van thanh" on a phone without a Vietnamese keyboard finds
 created by a migration (built-in `translate`, no extension needed), on SQLite a Python
 function registered on every connection.
 """
+
 import unicodedata
 
 from django.db.models import CharField, Func
@@ -15,10 +16,14 @@ from .normalize import fold
 # Every letter of Vietnamese with a diacritic, upper and lower case (names are stored NFC).
 _BASES = "aăâeêioôơuưy"
 _TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
-_LETTERS = sorted({
-    unicodedata.normalize("NFC", base + tone)
-    for base in _BASES + _BASES.upper() for tone in _TONES
-} | {"đ", "Đ"})
+_LETTERS = sorted(
+    {
+        unicodedata.normalize("NFC", base + tone)
+        for base in _BASES + _BASES.upper()
+        for tone in _TONES
+    }
+    | {"đ", "Đ"}
+)
 ACCENTED = "".join(ch for ch in _LETTERS if fold(ch) != ch.lower())
 PLAIN = "".join(fold(ch) for ch in ACCENTED)
 

@@ -22,24 +22,35 @@ def home(request):
         .annotate(active_members=Count("members", filter=Q(members__active=True)))
         .select_related("parent")
     )
-    return render(request, "units/home.html", {
-        "units": units,
-        "roles": request.user.unit_roles.select_related("unit"),
-        "own_member": Member.objects.filter(user=request.user, active=True).select_related("unit").first(),
-    })
+    return render(
+        request,
+        "units/home.html",
+        {
+            "units": units,
+            "roles": request.user.unit_roles.select_related("unit"),
+            "own_member": Member.objects.filter(user=request.user, active=True)
+            .select_related("unit")
+            .first(),
+        },
+    )
 
 
 @login_required
 def unit_detail(request, code):
     unit = get_object_or_404(Unit.objects.visible_to(request.user), code=code)
-    children = (
-        unit.children.visible_to(request.user)
-        .annotate(active_members=Count("members", filter=Q(members__active=True)))
+    children = unit.children.visible_to(request.user).annotate(
+        active_members=Count("members", filter=Q(members__active=True))
     )
     members = unit.members.order_by("-active", "full_name")
-    return render(request, "units/unit_detail.html", {
-        "unit": unit, "children": children, "members": members,
-    })
+    return render(
+        request,
+        "units/unit_detail.html",
+        {
+            "unit": unit,
+            "children": children,
+            "members": members,
+        },
+    )
 
 
 # --- Members ---------------------------------------------------------------------------------
@@ -67,15 +78,23 @@ def member_list(request):
     campaign = _current_campaign()
     filters = MemberFilterForm(request.GET or None, user=request.user)
     members = filters.filter(Member.objects.visible_to(request.user)).select_related("unit")
-    members = members.annotate(case_count=Count(
-        "cases", filter=Q(cases__campaign=campaign))).order_by("unit__path", "full_name", "pk")
+    members = members.annotate(
+        case_count=Count("cases", filter=Q(cases__campaign=campaign))
+    ).order_by("unit__path", "full_name", "pk")
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "units/member_list.html", {
-        "page": page, "filters": filters, "query": query.urlencode(), "campaign": campaign,
-        "can_edit": Unit.objects.editable_by(request.user).exists(),
-    })
+    return render(
+        request,
+        "units/member_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "campaign": campaign,
+            "can_edit": Unit.objects.editable_by(request.user).exists(),
+        },
+    )
 
 
 @login_required
@@ -84,12 +103,22 @@ def member_detail(request, pk):
     campaign = _current_campaign()
     cases = member.cases.filter(campaign=campaign).select_related("resident").order_by("-pk")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    PersonalDataAccess.record(user=request.user, action=PersonalDataAccess.Action.REVEAL,
-                              what=f"member {member.pk}", rows=1)
-    return render(request, "units/member_detail.html", {
-        "member": member, "page": page, "campaign": campaign,
-        "can_edit": Member.objects.editable_by(request.user).filter(pk=pk).exists(),
-    })
+    PersonalDataAccess.record(
+        user=request.user,
+        action=PersonalDataAccess.Action.REVEAL,
+        what=f"member {member.pk}",
+        rows=1,
+    )
+    return render(
+        request,
+        "units/member_detail.html",
+        {
+            "member": member,
+            "page": page,
+            "campaign": campaign,
+            "can_edit": Member.objects.editable_by(request.user).filter(pk=pk).exists(),
+        },
+    )
 
 
 def _member_form_page(request, form, member=None):
@@ -145,9 +174,14 @@ def member_deactivate(request, pk):
     if active:
         messages.success(request, _("%(name)s is an active member again.") % {"name": member})
     else:
-        messages.success(request, _(
-            "%(name)s is now a former member: their cases still count, but they no longer "
-            "count in their unit's size.") % {"name": member})
+        messages.success(
+            request,
+            _(
+                "%(name)s is now a former member: their cases still count, but they no longer "
+                "count in their unit's size."
+            )
+            % {"name": member},
+        )
     return redirect(member)
 
 
@@ -163,5 +197,6 @@ def member_delete(request, pk):
             return redirect(member)
         messages.success(request, _("Member deleted: %(name)s.") % {"name": member})
         return redirect("units:member_list")
-    return render(request, "units/member_confirm_delete.html", {
-        "member": member, "case_count": case_count})
+    return render(
+        request, "units/member_confirm_delete.html", {"member": member, "case_count": case_count}
+    )

@@ -1,5 +1,6 @@
 """Small builders for the rules tests: cases with their rule inputs refreshed, as every
 write path does, and many full cases at once."""
+
 import datetime
 import itertools
 
@@ -12,13 +13,24 @@ AS_OF = datetime.date(2023, 6, 20)
 _numbers = itertools.count(1)
 
 
-def add_case(member, resident=None, *, campaign=None, activated_on=datetime.date(2023, 5, 2),
-             level=2, portal=True, **fields):
+def add_case(
+    member,
+    resident=None,
+    *,
+    campaign=None,
+    activated_on=datetime.date(2023, 5, 2),
+    level=2,
+    portal=True,
+    **fields,
+):
     """A case written the way every write path writes one: then its rule inputs refreshed."""
     case = CaseFactory(
-        campaign=campaign or plan_campaign(), member=member,
+        campaign=campaign or plan_campaign(),
+        member=member,
         resident=resident or ResidentFactory(),
-        eid_level=level if activated_on else None, activated_on=activated_on, portal_used=portal,
+        eid_level=level if activated_on else None,
+        activated_on=activated_on,
+        portal_used=portal,
         **fields,
     )
     refresh_rule_inputs(resident_ids=[case.resident_id])
@@ -33,8 +45,14 @@ def add_full_cases(member, count, *, campaign=None, portal=True):
         for _ in range(count)
     )
     Case.objects.bulk_create(
-        Case(campaign=campaign, member=member, resident=resident, eid_level=2,
-             activated_on=datetime.date(2023, 5, 2), portal_used=portal)
+        Case(
+            campaign=campaign,
+            member=member,
+            resident=resident,
+            eid_level=2,
+            activated_on=datetime.date(2023, 5, 2),
+            portal_used=portal,
+        )
         for resident in residents
     )
     refresh_rule_inputs(resident_ids=[resident.pk for resident in residents])

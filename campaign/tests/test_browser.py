@@ -1,4 +1,5 @@
 """Quick entry in real Chromium at phone width (390×844). Screenshots go to test-artifacts/."""
+
 import os
 from pathlib import Path
 
@@ -11,7 +12,10 @@ from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -24,11 +28,22 @@ def page(live_server):
         pytest.skip("Chromium is not installed")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN",
-                                      extra_http_headers={"Accept-Language": "vi"})
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            locale="vi-VN",
+            extra_http_headers={"Accept-Language": "vi"},
+        )
         yield context.new_page()
         browser.close()
 
@@ -51,7 +66,9 @@ def sign_in(page, live_server):
     page.wait_for_url("**/chien-dich/nhap-nhanh/")
 
 
-def test_quick_entry_on_a_phone_adds_a_case_and_is_ready_for_the_next(page, live_server, secretary_and_guide):
+def test_quick_entry_on_a_phone_adds_a_case_and_is_ready_for_the_next(
+    page, live_server, secretary_and_guide
+):
     _, guide = secretary_and_guide
     sign_in(page, live_server)
     page.screenshot(path=str(ARTIFACTS / "quick-entry-empty.png"), full_page=True)
@@ -74,8 +91,9 @@ def test_quick_entry_on_a_phone_adds_a_case_and_is_ready_for_the_next(page, live
 
 def test_typing_a_known_id_number_warns_before_saving(page, live_server, secretary_and_guide):
     _, guide = secretary_and_guide
-    CaseFactory(member=guide, resident__id_number="014090123234",
-                resident__full_name="Quàng Thị Mai")
+    CaseFactory(
+        member=guide, resident__id_number="014090123234", resident__full_name="Quàng Thị Mai"
+    )
     sign_in(page, live_server)
     page.fill("input[name=id_number]", "")
     page.type("input[name=id_number]", "014 090 123 234")
@@ -88,15 +106,23 @@ def test_typing_a_known_id_number_warns_before_saving(page, live_server, secreta
 
 
 def test_importing_a_workbook_on_a_phone_shows_progress_then_the_preview(
-        page, live_server, secretary_and_guide, tmp_path):
+    page, live_server, secretary_and_guide, tmp_path
+):
     from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
 
     _, guide = secretary_and_guide
-    path = build_xlsx(tmp_path / "danh-sach.xlsx", {"Người dân": [
-        RESIDENT_HEADERS,
-        resident_row("Vì Thị Lả", "014195000201", guide.id_number),
-        resident_row("Tòng Văn Pó", "014095000202", guide.id_number, level=None, activated=None),
-    ]})
+    path = build_xlsx(
+        tmp_path / "danh-sach.xlsx",
+        {
+            "Người dân": [
+                RESIDENT_HEADERS,
+                resident_row("Vì Thị Lả", "014195000201", guide.id_number),
+                resident_row(
+                    "Tòng Văn Pó", "014095000202", guide.id_number, level=None, activated=None
+                ),
+            ]
+        },
+    )
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/chien-dich/nhap-excel/")
     page.set_input_files("input[type=file]", str(path))
@@ -111,7 +137,9 @@ def test_importing_a_workbook_on_a_phone_shows_progress_then_the_preview(
     assert Case.objects.filter(member=guide).count() == 2
 
 
-def test_a_wrong_workbook_comes_back_with_its_errors(page, live_server, secretary_and_guide, tmp_path):
+def test_a_wrong_workbook_comes_back_with_its_errors(
+    page, live_server, secretary_and_guide, tmp_path
+):
     bad = tmp_path / "khong-phai-excel.xlsx"
     bad.write_text("Họ và tên,Số định danh\nA,1\n", encoding="utf-8")
     sign_in(page, live_server)

@@ -5,8 +5,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from campaign.claims import (
-    double_claim_register, double_claimed_residents, drift, refresh_rule_inputs,
-    residents_with_id_numbers, resolve_double_claim, undo_resolution,
+    double_claim_register,
+    double_claimed_residents,
+    drift,
+    refresh_rule_inputs,
+    residents_with_id_numbers,
+    resolve_double_claim,
+    undo_resolution,
 )
 from campaign.models import Case, DoubleClaimResolution, ResidentCategory
 from campaign.tests.factories import ResidentFactory, plan_campaign
@@ -26,7 +31,13 @@ def claimed():
     add_case(officer, resident)
     add_case(member, resident)
     add_case(member)
-    return {"resident": resident, "officer": officer, "member": member, "police": police, "youth": youth}
+    return {
+        "resident": resident,
+        "officer": officer,
+        "member": member,
+        "police": police,
+        "youth": youth,
+    }
 
 
 def test_stored_inputs_match_after_creating_cases(claimed):
@@ -67,11 +78,19 @@ def test_stored_inputs_match_after_a_member_id_number_changes_and_is_deleted(cla
     newcomer.save()
     refresh_rule_inputs(resident_ids=residents_with_id_numbers([old, newcomer.id_number]))
     assert drift() == []
-    assert set(Case.objects.filter(resident=claimed["resident"]).values_list("resident_excluded", flat=True)) == {True}
+    assert set(
+        Case.objects.filter(resident=claimed["resident"]).values_list(
+            "resident_excluded", flat=True
+        )
+    ) == {True}
     newcomer.delete()
     refresh_rule_inputs(resident_ids=residents_with_id_numbers([claimed["resident"].id_number]))
     assert drift() == []
-    assert set(Case.objects.filter(resident=claimed["resident"]).values_list("resident_excluded", flat=True)) == {False}
+    assert set(
+        Case.objects.filter(resident=claimed["resident"]).values_list(
+            "resident_excluded", flat=True
+        )
+    ) == {False}
 
 
 def test_stored_inputs_match_after_a_resident_category_changes(claimed):
@@ -85,8 +104,13 @@ def test_stored_inputs_match_after_a_resident_category_changes(claimed):
 
 def test_stored_inputs_match_after_a_resolution_and_its_undoing(claimed):
     boss = UserFactory(is_superuser=True)
-    resolution = resolve_double_claim(campaign=plan_campaign(), resident=claimed["resident"],
-                                      awarded_to=claimed["officer"], reason="Checked", user=boss)
+    resolution = resolve_double_claim(
+        campaign=plan_campaign(),
+        resident=claimed["resident"],
+        awarded_to=claimed["officer"],
+        reason="Checked",
+        user=boss,
+    )
     assert drift() == []
     assert Case.objects.get(resident=claimed["resident"], member=claimed["officer"]).claim_awarded
     undo_resolution(resolution=resolution, user=boss)
@@ -98,29 +122,53 @@ def test_stored_inputs_match_after_a_resolution_and_its_undoing(claimed):
 
 def test_a_resolution_records_who_when_and_why(claimed):
     boss = UserFactory(is_superuser=True)
-    resolution = resolve_double_claim(campaign=plan_campaign(), resident=claimed["resident"],
-                                      awarded_to=None, reason="  Nobody proved it  ", user=boss)
-    assert (resolution.resolved_by, resolution.reason, resolution.awarded_to) == (boss, "Nobody proved it", None)
+    resolution = resolve_double_claim(
+        campaign=plan_campaign(),
+        resident=claimed["resident"],
+        awarded_to=None,
+        reason="  Nobody proved it  ",
+        user=boss,
+    )
+    assert (resolution.resolved_by, resolution.reason, resolution.awarded_to) == (
+        boss,
+        "Nobody proved it",
+        None,
+    )
     assert resolution.resolved_at is not None
 
 
 def test_only_an_administrator_of_every_claimant_unit_may_resolve(claimed):
     police_admin = UnitRoleFactory(unit=claimed["police"], role=UnitRole.Role.ADMIN).user
     with pytest.raises(PermissionDenied):
-        resolve_double_claim(campaign=plan_campaign(), resident=claimed["resident"],
-                             awarded_to=claimed["officer"], reason="Mine", user=police_admin)
+        resolve_double_claim(
+            campaign=plan_campaign(),
+            resident=claimed["resident"],
+            awarded_to=claimed["officer"],
+            reason="Mine",
+            user=police_admin,
+        )
     secretary = UnitRoleFactory(unit=claimed["youth"], role=UnitRole.Role.SECRETARY).user
     UnitRole.objects.create(user=secretary, unit=claimed["police"], role=UnitRole.Role.ADMIN)
     with pytest.raises(PermissionDenied):
-        resolve_double_claim(campaign=plan_campaign(), resident=claimed["resident"],
-                             awarded_to=claimed["officer"], reason="Mine", user=secretary)
+        resolve_double_claim(
+            campaign=plan_campaign(),
+            resident=claimed["resident"],
+            awarded_to=claimed["officer"],
+            reason="Mine",
+            user=secretary,
+        )
     district = UnitFactory(kind=UnitKind.POLICE)
     for unit in (claimed["police"], claimed["youth"]):
         unit.parent = district
         unit.save()
     district_admin = UnitRoleFactory(unit=district, role=UnitRole.Role.ADMIN).user
-    resolution = resolve_double_claim(campaign=plan_campaign(), resident=claimed["resident"],
-                                      awarded_to=claimed["officer"], reason="Checked", user=district_admin)
+    resolution = resolve_double_claim(
+        campaign=plan_campaign(),
+        resident=claimed["resident"],
+        awarded_to=claimed["officer"],
+        reason="Checked",
+        user=district_admin,
+    )
     assert resolution.pk
     with pytest.raises(PermissionDenied):
         undo_resolution(resolution=resolution, user=police_admin)
@@ -130,8 +178,13 @@ def test_only_an_administrator_of_every_claimant_unit_may_resolve(claimed):
 @pytest.mark.parametrize("case", ["no_reason", "not_a_claimant", "not_double", "twice"])
 def test_a_resolution_that_cannot_stand_is_refused(claimed, case):
     boss = UserFactory(is_superuser=True)
-    kwargs = {"campaign": plan_campaign(), "resident": claimed["resident"],
-              "awarded_to": claimed["officer"], "reason": "Checked", "user": boss}
+    kwargs = {
+        "campaign": plan_campaign(),
+        "resident": claimed["resident"],
+        "awarded_to": claimed["officer"],
+        "reason": "Checked",
+        "user": boss,
+    }
     if case == "no_reason":
         kwargs["reason"] = "  "
     elif case == "not_a_claimant":
@@ -148,21 +201,38 @@ def test_a_resolution_that_cannot_stand_is_refused(claimed, case):
 
 def test_undoing_twice_is_refused(claimed):
     boss = UserFactory(is_superuser=True)
-    resolution = resolve_double_claim(campaign=plan_campaign(), resident=claimed["resident"],
-                                      awarded_to=None, reason="Checked", user=boss)
+    resolution = resolve_double_claim(
+        campaign=plan_campaign(),
+        resident=claimed["resident"],
+        awarded_to=None,
+        reason="Checked",
+        user=boss,
+    )
     undo_resolution(resolution=resolution, user=boss)
     with pytest.raises(ValidationError):
         undo_resolution(resolution=resolution, user=boss)
 
 
-def test_the_register_lists_double_claims_with_claimants_and_history(claimed, django_assert_max_num_queries):
+def test_the_register_lists_double_claims_with_claimants_and_history(
+    claimed, django_assert_max_num_queries
+):
     boss = UserFactory(is_superuser=True)
     campaign = plan_campaign()
-    first = resolve_double_claim(campaign=campaign, resident=claimed["resident"],
-                                 awarded_to=None, reason="First look", user=boss)
+    first = resolve_double_claim(
+        campaign=campaign,
+        resident=claimed["resident"],
+        awarded_to=None,
+        reason="First look",
+        user=boss,
+    )
     undo_resolution(resolution=first, user=boss)
-    resolve_double_claim(campaign=campaign, resident=claimed["resident"],
-                         awarded_to=claimed["member"], reason="Second look", user=boss)
+    resolve_double_claim(
+        campaign=campaign,
+        resident=claimed["resident"],
+        awarded_to=claimed["member"],
+        reason="Second look",
+        user=boss,
+    )
     residents = double_claimed_residents(campaign, Unit.objects.all())
     with django_assert_max_num_queries(3):
         (entry,) = double_claim_register(campaign, residents)
@@ -170,7 +240,9 @@ def test_the_register_lists_double_claims_with_claimants_and_history(claimed, dj
     assert entry.resolution.reason == "Second look"
     assert [r.reason for r in entry.history] == ["First look"]
     assert entry.units == {claimed["police"], claimed["youth"]}
-    assert list(double_claimed_residents(campaign, Unit.objects.filter(pk=claimed["youth"].pk))) == [claimed["resident"]]
+    assert list(
+        double_claimed_residents(campaign, Unit.objects.filter(pk=claimed["youth"].pk))
+    ) == [claimed["resident"]]
     assert list(double_claimed_residents(campaign, Unit.objects.none())) == []
 
 
@@ -208,10 +280,16 @@ def test_moving_a_member_to_a_unit_of_another_kind_refreshes_claims(within_kinds
 def test_changing_a_units_kind_in_the_admin_refreshes_claims(within_kinds, client):
     police = within_kinds["police"]
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    response = client.post(f"/admin/units/unit/{police.pk}/change/", {
-        "code": police.code, "name": police.name, "kind": UnitKind.YOUTH_UNION,
-        "roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0",
-    })
+    response = client.post(
+        f"/admin/units/unit/{police.pk}/change/",
+        {
+            "code": police.code,
+            "name": police.name,
+            "kind": UnitKind.YOUTH_UNION,
+            "roles-TOTAL_FORMS": "0",
+            "roles-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Case.objects.filter(resident=within_kinds["resident"], claimants=2).count() == 2
     assert drift() == []
@@ -235,8 +313,15 @@ def generated():
         plan_campaign(),
         CampaignFactory(double_claims_across_kinds=False, roster_excludes_residents=False),
     ]
-    units = [UnitFactory(kind=kind) for kind in (UnitKind.POLICE, UnitKind.YOUTH_UNION,
-                                                 UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION)]
+    units = [
+        UnitFactory(kind=kind)
+        for kind in (
+            UnitKind.POLICE,
+            UnitKind.YOUTH_UNION,
+            UnitKind.YOUTH_UNION,
+            UnitKind.WOMENS_UNION,
+        )
+    ]
     members = [MemberFactory(unit=rng.choice(units)) for _ in range(12)]
     categories = [ResidentCategory.RESIDENT] * 4 + [ResidentCategory.CADRE, ResidentCategory.MEMBER]
     residents = [ResidentFactory(category=rng.choice(categories)) for _ in range(60)]
@@ -248,8 +333,11 @@ def generated():
                 CaseFactory(campaign=campaign, resident=resident, member=member)
     for n, case in enumerate(Case.objects.order_by("pk")[:40:4]):
         DoubleClaimResolution.objects.create(
-            campaign=case.campaign, resident=case.resident, awarded_to=case.member if n % 3 else None,
-            reason="x", undone_at=None if n % 2 else "2023-06-01T00:00:00Z",
+            campaign=case.campaign,
+            resident=case.resident,
+            awarded_to=case.member if n % 3 else None,
+            reason="x",
+            undone_at=None if n % 2 else "2023-06-01T00:00:00Z",
         )
     return {"residents": Resident.objects.all(), "campaigns": campaigns}
 

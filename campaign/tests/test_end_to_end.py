@@ -4,6 +4,7 @@ The workbook is built the way real ones are (a title above the header, headers w
 diacritics, ID numbers that lost their leading zero, dates as text, cells and serials, a
 row typed twice), and the expected figures are worked out by hand from rules.md.
 """
+
 import datetime
 import json
 
@@ -30,31 +31,43 @@ def workbook(path):
 
     members = wb.create_sheet("Thanh vien")
     members.append(["Mã đơn vị", "Họ và tên", "So dinh danh", "Đối tượng"])
-    members.append(["CD-A1", "Lò Văn Thành", int(M1), "Cán bộ"])          # lost its zero
+    members.append(["CD-A1", "Lò Văn Thành", int(M1), "Cán bộ"])  # lost its zero
     members.append(["DX-A", "Quàng Thị Mai", M2, "Đoàn viên/Hội viên"])
     members.append(["CAH", "Cầm Văn Hùng", M3, "Lực lượng vũ trang"])
 
     residents = wb.create_sheet("Người dân")
     residents.append(["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN"])
     residents.append([])
-    residents.append(["STT", "Họ và tên", "Số định danh", "Số định danh người hướng dẫn",
-                      "Mức định danh", "Ngày kích hoạt", "Tài khoản DVC", "Đối tượng"])
+    residents.append(
+        [
+            "STT",
+            "Họ và tên",
+            "Số định danh",
+            "Số định danh người hướng dẫn",
+            "Mức định danh",
+            "Ngày kích hoạt",
+            "Tài khoản DVC",
+            "Đối tượng",
+        ]
+    )
     rows = [
-        ("R1", "014195000101", M1, 2, "21/04/2023", "Có", None),        # first day: credited
-        ("R2", "014195000102", M1, 1, "20/04/2023", "Có", None),        # day before: never
+        ("R1", "014195000101", M1, 2, "21/04/2023", "Có", None),  # first day: credited
+        ("R2", "014195000102", M1, 1, "20/04/2023", "Có", None),  # day before: never
         ("R3", "014195000103", M1, 2, datetime.date(2023, 5, 2), None, None),  # e-ID only
-        ("R4", "014195000104", M1, 2, "03/05/2023", "x", None),         # double claim ...
-        ("R4", "014195000104", M3, 2, "03/05/2023", "x", None),         # ... with the police
+        ("R4", "014195000104", M1, 2, "03/05/2023", "x", None),  # double claim ...
+        ("R4", "014195000104", M3, 2, "03/05/2023", "x", None),  # ... with the police
         ("R5", "014195000105", M2, 2, "03/05/2023", "Có", "Đoàn viên"),  # declared member
-        ("R6", M3, M2, 2, "03/05/2023", "Có", None),                    # on the roster
-        ("R7", "014195000107", M2, None, None, None, None),             # not activated
-        ("R8", "014195000108", M2, 2, "2023-06-15", "TRUE", None),      # full
-        ("R9", "014195000109", M1, 2, 45056, 1, None),                  # serial 10/05/2023
-        ("R9", "014195000109", M1, 2, "10/05/2023", "có", None),        # same row again
-        ("R10", "014195000110", M3, 1, "21/06/2023", "Có", None),       # after the as-of day
+        ("R6", M3, M2, 2, "03/05/2023", "Có", None),  # on the roster
+        ("R7", "014195000107", M2, None, None, None, None),  # not activated
+        ("R8", "014195000108", M2, 2, "2023-06-15", "TRUE", None),  # full
+        ("R9", "014195000109", M1, 2, 45056, 1, None),  # serial 10/05/2023
+        ("R9", "014195000109", M1, 2, "10/05/2023", "có", None),  # same row again
+        ("R10", "014195000110", M3, 1, "21/06/2023", "Có", None),  # after the as-of day
     ]
     for index, (name, id_number, guide, level, day, portal, category) in enumerate(rows, 1):
-        residents.append([index, f"Người dân {name}", id_number, guide, level, day, portal, category])
+        residents.append(
+            [index, f"Người dân {name}", id_number, guide, level, day, portal, category]
+        )
     wb.save(path)
     return path
 
@@ -77,23 +90,55 @@ def test_members_figures_follow_the_plan(imported):
     assert data["campaign"] == "vneid-2023" and data["as_of"] == "2023-06-20"
     members = {m["id_number"]: m for m in data["members"]}
     assert members[M1] == {
-        "id_number": M1, "name": "Lò Văn Thành", "unit": "CD-A1", "category": "cadre",
-        "cases": 5, "credited_eid": 3, "credited_full": 2, "double_claims": 1,
-        "quota": 20, "meets_quota": False, "individual_award": False,
+        "id_number": M1,
+        "name": "Lò Văn Thành",
+        "unit": "CD-A1",
+        "category": "cadre",
+        "cases": 5,
+        "credited_eid": 3,
+        "credited_full": 2,
+        "double_claims": 1,
+        "quota": 20,
+        "meets_quota": False,
+        "individual_award": False,
     }
-    assert (members[M2]["cases"], members[M2]["credited_eid"], members[M2]["credited_full"],
-            members[M2]["double_claims"], members[M2]["quota"]) == (4, 1, 1, 0, 10)
-    assert (members[M3]["cases"], members[M3]["credited_eid"], members[M3]["credited_full"],
-            members[M3]["double_claims"], members[M3]["category"]) == (2, 0, 0, 1, "armed_forces")
+    assert (
+        members[M2]["cases"],
+        members[M2]["credited_eid"],
+        members[M2]["credited_full"],
+        members[M2]["double_claims"],
+        members[M2]["quota"],
+    ) == (4, 1, 1, 0, 10)
+    assert (
+        members[M3]["cases"],
+        members[M3]["credited_eid"],
+        members[M3]["credited_full"],
+        members[M3]["double_claims"],
+        members[M3]["category"],
+    ) == (2, 0, 0, 1, "armed_forces")
 
 
 def test_units_roll_up_their_sub_units(imported):
     units = {u["code"]: u for u in results("2023-06-20")["units"]}
-    assert units["CD-A1"] == {"code": "CD-A1", "name": "Chi đoàn bản Mòn", "members": 1,
-                              "credited_full": 2, "average": 2.0, "collective_award": False}
-    assert (units["DX-A"]["members"], units["DX-A"]["credited_full"], units["DX-A"]["average"]) == (2, 3, 1.5)
+    assert units["CD-A1"] == {
+        "code": "CD-A1",
+        "name": "Chi đoàn bản Mòn",
+        "members": 1,
+        "credited_full": 2,
+        "average": 2.0,
+        "collective_award": False,
+    }
+    assert (units["DX-A"]["members"], units["DX-A"]["credited_full"], units["DX-A"]["average"]) == (
+        2,
+        3,
+        1.5,
+    )
     assert (units["HD"]["members"], units["HD"]["credited_full"]) == (2, 3)
-    assert (units["CAH"]["members"], units["CAH"]["credited_full"], units["CAH"]["average"]) == (1, 0, 0)
+    assert (units["CAH"]["members"], units["CAH"]["credited_full"], units["CAH"]["average"]) == (
+        1,
+        0,
+        0,
+    )
 
 
 def test_a_later_as_of_day_credits_the_later_activation(imported):
@@ -106,7 +151,7 @@ def test_collective_threshold_is_the_campaigns_setting_compared_exactly(imported
     campaign.collective_award_threshold = 1.5
     campaign.save()
     units = {u["code"]: u for u in results("2023-06-20")["units"]}
-    assert units["HD"]["collective_award"] is True       # 3 >= 1.5 × 2
+    assert units["HD"]["collective_award"] is True  # 3 >= 1.5 × 2
     assert units["CAH"]["collective_award"] is False
 
 
@@ -123,8 +168,12 @@ def test_a_reporting_period_adds_figures_within_it_and_changes_none(imported):
     call_command("campaign_results", "--period", "dot-1", stdout=out)
     data = json.loads(out.getvalue())
     assert data["as_of"] == "2023-05-12"
-    assert data["period"] == {"slug": "dot-1", "name": "Báo cáo kết quả đợt 1",
-                              "starts_on": "2023-04-21", "ends_on": "2023-05-12"}
+    assert data["period"] == {
+        "slug": "dot-1",
+        "name": "Báo cáo kết quả đợt 1",
+        "starts_on": "2023-04-21",
+        "ends_on": "2023-05-12",
+    }
     plain = {m["id_number"]: m for m in results("2023-05-12")["members"]}
     for member in data["members"]:
         extra = {k: member.pop(k) for k in ("period_eid", "period_full")}

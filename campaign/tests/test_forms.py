@@ -17,8 +17,14 @@ def secretary():
 
 
 def form_data(member, **extra):
-    data = {"id_number": "014090123234", "full_name": "Mai", "member": member.pk,
-            "eid_level": "1", "activated_on": "02/05/2023", "category": "resident"}
+    data = {
+        "id_number": "014090123234",
+        "full_name": "Mai",
+        "member": member.pk,
+        "eid_level": "1",
+        "activated_on": "02/05/2023",
+        "category": "resident",
+    }
     data.update(extra)
     return data
 
@@ -41,10 +47,13 @@ def test_date_without_level_is_an_error(secretary):
 def test_future_date_is_an_error_and_early_activation_a_warning(secretary):
     member = MemberFactory(unit=secretary.unit_roles.get().unit)
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).strftime("%d/%m/%Y")
-    form = CaseForm(form_data(member, activated_on=tomorrow), user=secretary, campaign=plan_campaign())
+    form = CaseForm(
+        form_data(member, activated_on=tomorrow), user=secretary, campaign=plan_campaign()
+    )
     assert form.has_error("activated_on", "future_date")
-    form = CaseForm(form_data(member, activated_on="01/03/2023"), user=secretary,
-                    campaign=plan_campaign())
+    form = CaseForm(
+        form_data(member, activated_on="01/03/2023"), user=secretary, campaign=plan_campaign()
+    )
     assert form.is_valid() and len(form.warnings) == 1
 
 
@@ -56,8 +65,12 @@ def test_quick_form_defaults(secretary):
 
 
 def test_blank_batch_rows_are_ignored_but_an_empty_list_is_an_error():
-    data = {"rows-TOTAL_FORMS": "3", "rows-INITIAL_FORMS": "0", "rows-MIN_NUM_FORMS": "0",
-            "rows-MAX_NUM_FORMS": "50"}
+    data = {
+        "rows-TOTAL_FORMS": "3",
+        "rows-INITIAL_FORMS": "0",
+        "rows-MIN_NUM_FORMS": "0",
+        "rows-MAX_NUM_FORMS": "50",
+    }
     formset = BatchFormSet(data, prefix="rows", campaign=plan_campaign())
     assert not formset.is_valid() and formset.non_form_errors()
     data.update({"rows-1-id_number": "014090123234", "rows-1-full_name": "Mai"})
@@ -72,5 +85,7 @@ def test_a_paper_list_guided_in_the_future_or_a_resident_born_there_is_an_error(
     member = MemberFactory(unit=secretary.unit_roles.get().unit)
     header = BatchHeaderForm({"member": member.pk, "guided_on": "31/12/9999"}, user=secretary)
     assert header.has_error("guided_on", "future_date")
-    form = CaseForm(form_data(member, birth_date="9999-12-31"), user=secretary, campaign=plan_campaign())
+    form = CaseForm(
+        form_data(member, birth_date="9999-12-31"), user=secretary, campaign=plan_campaign()
+    )
     assert form.has_error("birth_date", "future_date")

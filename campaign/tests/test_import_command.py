@@ -25,13 +25,22 @@ def test_success_prints_a_summary_and_writes(tmp_path, guide, capsys):
 
 
 def test_dry_run_writes_nothing(tmp_path, guide, capsys):
-    call_command("import_xlsx", book(tmp_path, resident_row("A", "014195000002", guide.id_number)),
-                 "--dry-run", "--campaign", "vneid-2023")
+    call_command(
+        "import_xlsx",
+        book(tmp_path, resident_row("A", "014195000002", guide.id_number)),
+        "--dry-run",
+        "--campaign",
+        "vneid-2023",
+    )
     assert Resident.objects.count() == 0
 
 
 def test_errors_exit_1_one_line_each_with_sheet_row_and_column(tmp_path, guide, capsys):
-    path = book(tmp_path, resident_row("A", "123", guide.id_number), resident_row("B", "014195000003", "014095000999"))
+    path = book(
+        tmp_path,
+        resident_row("A", "123", guide.id_number),
+        resident_row("B", "014195000003", "014095000999"),
+    )
     with pytest.raises(SystemExit) as exit_:
         call_command("import_xlsx", path)
     assert exit_.value.code == 1
@@ -62,8 +71,12 @@ def test_a_missing_file_or_a_folder_is_said_in_vietnamese(tmp_path):
 def test_user_option_applies_that_users_scope(tmp_path, guide, capsys):
     role = UnitRoleFactory(unit=UnitFactory(code="OTHER"), role=UnitRole.Role.SECRETARY)
     with pytest.raises(SystemExit):
-        call_command("import_xlsx", book(tmp_path, resident_row("A", "014195000002", guide.id_number)),
-                     "--user", role.user.username)
+        call_command(
+            "import_xlsx",
+            book(tmp_path, resident_row("A", "014195000002", guide.id_number)),
+            "--user",
+            role.user.username,
+        )
     assert "Số định danh người hướng dẫn" in capsys.readouterr().err
     assert Resident.objects.count() == 0
 

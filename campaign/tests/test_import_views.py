@@ -35,14 +35,20 @@ def upload(client, path, name="danh-sach.xlsx"):
     with open(path, "rb") as f:
         data = io.BytesIO(f.read())
     data.name = name
-    return client.post(reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data})
+    return client.post(
+        reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data}
+    )
 
 
 def test_upload_page_offers_the_template(client, secretary):
     page = client.get(reverse("campaign:import_upload"))
     assert reverse("campaign:import_template") in page.content.decode()
     template = client.get(reverse("campaign:import_template"))
-    assert openpyxl.load_workbook(io.BytesIO(template.content)).sheetnames[:3] == ["Đơn vị", "Thành viên", "Người dân"]
+    assert openpyxl.load_workbook(io.BytesIO(template.content)).sheetnames[:3] == [
+        "Đơn vị",
+        "Thành viên",
+        "Người dân",
+    ]
 
 
 def test_a_user_without_units_cannot_import(client):
@@ -55,10 +61,16 @@ def test_a_user_without_units_cannot_import(client):
 
 
 def test_preview_shows_counts_and_writes_nothing_then_confirm_writes(client, secretary, tmp_path):
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
-        RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001"),
-        resident_row("B", "014195000003", "014095000001"),
-    ]})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {
+            "Người dân": [
+                RESIDENT_HEADERS,
+                resident_row("A", "014195000002", "014095000001"),
+                resident_row("B", "014195000003", "014095000001"),
+            ]
+        },
+    )
     response = upload(client, path)
     assert response.status_code == 302
     preview = client.get(response["Location"])
@@ -78,7 +90,10 @@ def test_preview_shows_counts_and_writes_nothing_then_confirm_writes(client, sec
 def test_confirm_checks_again_against_the_database(client, secretary, tmp_path):
     from units.models import Member
 
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]},
+    )
     token = client.get(upload(client, path)["Location"]).context["token"]
     Member.objects.filter(id_number="014095000001").delete()
     response = client.post(reverse("campaign:import_confirm", args=[token]))
@@ -88,7 +103,10 @@ def test_confirm_checks_again_against_the_database(client, secretary, tmp_path):
 
 
 def test_another_users_upload_is_not_found(client, secretary, tmp_path):
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]},
+    )
     token = client.get(upload(client, path)["Location"]).context["token"]
     other = UnitRoleFactory(unit=UnitFactory(), role=UnitRole.Role.SECRETARY).user
     other.save()
@@ -115,10 +133,16 @@ def test_an_upload_over_the_limit_is_refused(client, secretary, settings, tmp_pa
 
 
 def test_error_workbook_round_trip(client, secretary, tmp_path):
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
-        RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001"),
-        resident_row("B", "12345", "014095000001"),
-    ]})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {
+            "Người dân": [
+                RESIDENT_HEADERS,
+                resident_row("A", "014195000002", "014095000001"),
+                resident_row("B", "12345", "014095000001"),
+            ]
+        },
+    )
     preview = client.get(upload(client, path)["Location"])
     assert preview.context["preview"]["error_count"] == 1
     download = client.get(reverse("campaign:import_errors", args=[preview.context["token"]]))
@@ -135,17 +159,28 @@ def test_error_workbook_round_trip(client, secretary, tmp_path):
     again = client.get(upload(client, fixed)["Location"])
     assert again.context["preview"]["ok"] is True
     client.post(reverse("campaign:import_confirm", args=[again.context["token"]]))
-    assert set(Resident.objects.values_list("id_number", flat=True)) == {"014195000002", "014195000003"}
+    assert set(Resident.objects.values_list("id_number", flat=True)) == {
+        "014195000002",
+        "014195000003",
+    }
 
 
 def test_error_workbook_marks_the_wrong_row_on_the_second_list(client, secretary, tmp_path):
-    path = build_xlsx(tmp_path / "a.xlsx", {
-        "Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")],
-        "Tháng 6": [RESIDENT_HEADERS, resident_row("B", "014195000003", "014095000001"),
-                    resident_row("C", "12345", "014095000001")],
-    })
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {
+            "Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")],
+            "Tháng 6": [
+                RESIDENT_HEADERS,
+                resident_row("B", "014195000003", "014095000001"),
+                resident_row("C", "12345", "014095000001"),
+            ],
+        },
+    )
     preview = client.get(upload(client, path)["Location"])
-    assert [(p["sheet"], p["row"]) for p in preview.context["preview"]["errors"]] == [("Tháng 6", 3)]
+    assert [(p["sheet"], p["row"]) for p in preview.context["preview"]["errors"]] == [
+        ("Tháng 6", 3)
+    ]
     download = client.get(reverse("campaign:import_errors", args=[preview.context["token"]]))
     book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     june = book["Tháng 6"]
@@ -154,19 +189,26 @@ def test_error_workbook_marks_the_wrong_row_on_the_second_list(client, secretary
     assert "Lỗi" not in [c.value for c in book["Người dân"][1]]
 
 
-@pytest.mark.parametrize("damage", ["preview gone", "preview damaged", "upload gone", "meta damaged"])
+@pytest.mark.parametrize(
+    "damage", ["preview gone", "preview damaged", "upload gone", "meta damaged"]
+)
 def test_an_upload_gone_or_damaged_on_the_server_is_not_found_not_a_server_error(
-        client, secretary, tmp_path, settings, damage):
+    client, secretary, tmp_path, settings, damage
+):
     from pathlib import Path
 
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
-        RESIDENT_HEADERS, resident_row("B", "12345", "014095000001")]})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {"Người dân": [RESIDENT_HEADERS, resident_row("B", "12345", "014095000001")]},
+    )
     token = client.get(upload(client, path)["Location"]).context["token"]
     folder = Path(settings.IMPORT_TEMP_DIR) / token
-    {"preview gone": lambda: (folder / "preview.json").unlink(),
-     "preview damaged": lambda: (folder / "preview.json").write_text("{"),
-     "upload gone": lambda: (folder / "upload").unlink(),
-     "meta damaged": lambda: (folder / "meta.json").write_text("[]")}[damage]()
+    {
+        "preview gone": lambda: (folder / "preview.json").unlink(),
+        "preview damaged": lambda: (folder / "preview.json").write_text("{"),
+        "upload gone": lambda: (folder / "upload").unlink(),
+        "meta damaged": lambda: (folder / "meta.json").write_text("[]"),
+    }[damage]()
     assert client.get(reverse("campaign:import_preview", args=[token])).status_code == 404
     assert client.get(reverse("campaign:import_errors", args=[token])).status_code == 404
     # The confirm reads the workbook again, not the preview: it finds the wrong row again.
@@ -174,13 +216,17 @@ def test_an_upload_gone_or_damaged_on_the_server_is_not_found_not_a_server_error
     assert Resident.objects.count() == 0
 
 
-def test_the_preview_counts_but_does_not_name_a_claimant_of_another_unit(client, secretary, tmp_path):
+def test_the_preview_counts_but_does_not_name_a_claimant_of_another_unit(
+    client, secretary, tmp_path
+):
     from campaign.tests.factories import CaseFactory
 
     theirs = MemberFactory(unit=UnitFactory(code="XB"), full_name="Cầm Thị Bích")
     CaseFactory(member=theirs, resident__id_number="014195000002")
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
-        RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]},
+    )
     preview = client.get(upload(client, path)["Location"])
     (claim,) = preview.context["preview"]["double_claims"]
     assert [code for _name, code in claim["guides"]] == ["DX1"] and claim["other_guides"] == 1
@@ -191,15 +237,19 @@ def test_the_preview_counts_but_does_not_name_a_claimant_of_another_unit(client,
 
 
 def test_the_preview_names_the_guides_of_units_the_file_creates_and_the_sheet_of_each_row(
-        client, secretary, tmp_path):
+    client, secretary, tmp_path
+):
     from campaign.tests.import_helpers import MEMBER_HEADERS, UNIT_HEADERS
 
-    path = build_xlsx(tmp_path / "a.xlsx", {
-        "Đơn vị": [UNIT_HEADERS, ["DX1-CD", "Chi đoàn bản Mé", "Đoàn", "DX1"]],
-        "Thành viên": [MEMBER_HEADERS, ["DX1-CD", "Vì Thị Mới", "014095000777", "Đoàn viên"]],
-        "Bản Nà Khá": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")],
-        "Bản Mé": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000777")],
-    })
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {
+            "Đơn vị": [UNIT_HEADERS, ["DX1-CD", "Chi đoàn bản Mé", "Đoàn", "DX1"]],
+            "Thành viên": [MEMBER_HEADERS, ["DX1-CD", "Vì Thị Mới", "014095000777", "Đoàn viên"]],
+            "Bản Nà Khá": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")],
+            "Bản Mé": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000777")],
+        },
+    )
     preview = client.get(upload(client, path)["Location"])
     (claim,) = preview.context["preview"]["double_claims"]
     assert sorted(code for _name, code in claim["guides"]) == ["DX1", "DX1-CD"]

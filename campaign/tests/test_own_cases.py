@@ -1,5 +1,6 @@
 """A member with a sign-in account records their own cases on a phone and reads why each
 counts, without any unit role and without seeing anyone else's data."""
+
 import pytest
 from django.urls import reverse
 
@@ -32,10 +33,18 @@ def test_quick_entry_records_the_members_own_case(client, member_user):
     page = client.get(reverse("campaign:quick_entry"))
     assert page.status_code == 200
     assert list(page.context["form"].fields["member"].queryset) == [me]
-    response = client.post(reverse("campaign:quick_entry"), {
-        "member": me.pk, "id_number": "014195000123", "full_name": "Vì Thị Lả",
-        "eid_level": "2", "activated_on": "02/05/2023", "portal_used": "on", "place": "market",
-    })
+    response = client.post(
+        reverse("campaign:quick_entry"),
+        {
+            "member": me.pk,
+            "id_number": "014195000123",
+            "full_name": "Vì Thị Lả",
+            "eid_level": "2",
+            "activated_on": "02/05/2023",
+            "portal_used": "on",
+            "place": "market",
+        },
+    )
     assert response.status_code == 302
     case = Case.objects.get()
     assert (case.member, case.resident.full_name, case.created_by) == (me, "Vì Thị Lả", me.user)
@@ -43,10 +52,15 @@ def test_quick_entry_records_the_members_own_case(client, member_user):
 
 def test_a_member_cannot_record_for_a_colleague(client, member_user):
     me, colleague = member_user
-    client.post(reverse("campaign:quick_entry"), {
-        "member": colleague.pk, "id_number": "014195000123", "full_name": "Vì Thị Lả",
-        "place": "market",
-    })
+    client.post(
+        reverse("campaign:quick_entry"),
+        {
+            "member": colleague.pk,
+            "id_number": "014195000123",
+            "full_name": "Vì Thị Lả",
+            "place": "market",
+        },
+    )
     assert not Case.objects.exists()
 
 

@@ -5,6 +5,7 @@ Every expected number below is a literal, counted from the rows written: the pro
 code is never used to compute what it should say. The comments beside the rows say why each
 one counts or not.
 """
+
 import datetime
 import io
 import json
@@ -50,14 +51,30 @@ def results(as_of):
 
 
 def member(id_number, name, unit, category, cases, eid, full, double, quota, meets, award):
-    return {"id_number": id_number, "name": name, "unit": unit, "category": category,
-            "cases": cases, "credited_eid": eid, "credited_full": full, "double_claims": double,
-            "quota": quota, "meets_quota": meets, "individual_award": award}
+    return {
+        "id_number": id_number,
+        "name": name,
+        "unit": unit,
+        "category": category,
+        "cases": cases,
+        "credited_eid": eid,
+        "credited_full": full,
+        "double_claims": double,
+        "quota": quota,
+        "meets_quota": meets,
+        "individual_award": award,
+    }
 
 
 def unit(code, name, members, full, average, award):
-    return {"code": code, "name": name, "members": members, "credited_full": full,
-            "average": average, "collective_award": award}
+    return {
+        "code": code,
+        "name": name,
+        "members": members,
+        "credited_full": full,
+        "average": average,
+        "collective_award": award,
+    }
 
 
 def warnings_of(err):
@@ -65,7 +82,11 @@ def warnings_of(err):
 
 
 def new_sheet(workbook, title):
-    if workbook.active is not None and workbook.active.title == "Sheet" and workbook.active.max_row == 1:
+    if (
+        workbook.active is not None
+        and workbook.active.title == "Sheet"
+        and workbook.active.max_row == 1
+    ):
         sheet = workbook.active
         sheet.title = title
         return sheet
@@ -77,8 +98,15 @@ def new_sheet(workbook, title):
 # Units: Huyện Đoàn HD > Đoàn xã Mường Lạn DX-ML > Chi đoàn bản Nà Khá CD-NK; Hội LHPN huyện
 # HPN > Hội Phụ nữ xã Mường Lạn PN-ML; Công an huyện CAH > Đội Cảnh sát QLHC DNV.
 
-A, B, C, D, E, F, G = ("014090000011", "014190000012", "014085000013", "014195000014",
-                       "014088000015", "014087000016", "014180000017")
+A, B, C, D, E, F, G = (
+    "014090000011",
+    "014190000012",
+    "014085000013",
+    "014195000014",
+    "014088000015",
+    "014087000016",
+    "014180000017",
+)
 
 
 def r(n):
@@ -102,89 +130,483 @@ def district_workbook(path):
     units.append([6, "CAH", "Công an huyện Sốp Cộp", "CÔNG AN", None])
     units.append([7, "DNV", "Đội Cảnh sát QLHC về TTXH", "Công an", "CAH"])
     units.append([])
-    units.append([None, "Tổng cộng: 7 đơn vị"])                                      # row 12
+    units.append([None, "Tổng cộng: 7 đơn vị"])  # row 12
     units.append([])
     units.append([None, "Người lập biểu", None, "Sốp Cộp, ngày 20 tháng 6 năm 2023"])  # row 14
     units.append([None, "(Ký, ghi rõ họ tên)", None, "TM. BAN THƯỜNG VỤ"])
     units.append([])
-    units.append([None, "Lo Van Thanh", None, "Cầm Thị Hoa"])                          # row 17
+    units.append([None, "Lo Van Thanh", None, "Cầm Thị Hoa"])  # row 17
 
     members = new_sheet(workbook, "thành viên")
     members.append(["DANH SÁCH CÁN BỘ, ĐOÀN VIÊN, HỘI VIÊN THAM GIA HƯỚNG DẪN"])
     members.append(["(Kèm theo Kế hoạch số 125/KH-CAH-HĐ-HPN ngày 21/4/2023)"])
     members.append([])
-    members.append(["TT", "Mã đơn vị", "Họ và tên", "Số định\ndanh", "Đối\ntượng",
-                    "Ngày, tháng, năm sinh", "Điện thoại", "Chức vụ"])
-    members.append([1, "CD-NK", "Lò Văn Thành", int(A), "Cán bộ", "15/3/1990", "0912345678", "Bí thư"])
-    members.append([2, "DX-ML", "Quàng Thị Mai", B, "Đoàn viên", datetime.date(1990, 7, 1), 912345679, None])
-    members.append([3, "DX-ML", "Quàng Thị Mai", B, "Đoàn viên", datetime.date(1990, 7, 1), 912345679, None])
-    members.append([])                                                                 # blank, kept
-    members.append([4, "HD", "Hà Văn Cường", "014 085 000 013", "Công chức", None, "+84 977 000 111", None])
+    members.append(
+        [
+            "TT",
+            "Mã đơn vị",
+            "Họ và tên",
+            "Số định\ndanh",
+            "Đối\ntượng",
+            "Ngày, tháng, năm sinh",
+            "Điện thoại",
+            "Chức vụ",
+        ]
+    )
+    members.append(
+        [1, "CD-NK", "Lò Văn Thành", int(A), "Cán bộ", "15/3/1990", "0912345678", "Bí thư"]
+    )
+    members.append(
+        [2, "DX-ML", "Quàng Thị Mai", B, "Đoàn viên", datetime.date(1990, 7, 1), 912345679, None]
+    )
+    members.append(
+        [3, "DX-ML", "Quàng Thị Mai", B, "Đoàn viên", datetime.date(1990, 7, 1), 912345679, None]
+    )
+    members.append([])  # blank, kept
+    members.append(
+        [4, "HD", "Hà Văn Cường", "014 085 000 013", "Công chức", None, "+84 977 000 111", None]
+    )
     members.append([5, "PN-ML", "Lường Thị Dung", D, "Hội viên", "1995-02-03", None, None])
     members.append([6, "DNV", "Cầm Văn Hùng", "014.088.000.015", "Công an", None, None, "Đội phó"])
-    members.append([7, "CAH", "Lò Văn Phong", "014-087-000-016", "Lực lượng vũ trang", None, None, None])
+    members.append(
+        [7, "CAH", "Lò Văn Phong", "014-087-000-016", "Lực lượng vũ trang", None, None, None]
+    )
     members.append([8, "HPN", "Tòng Thị Giang", G, "CÁN BỘ", None, None, "Chủ tịch"])
-    members.append([9])                                                               # numbered, empty
+    members.append([9])  # numbered, empty
     members.append([10])
 
     residents = new_sheet(workbook, "NGUOI DAN")
-    residents.append(["ĐOÀN TN CÔNG AN HUYỆN", None, None, None, None, None, None, None,
-                      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"])
+    residents.append(
+        [
+            "ĐOÀN TN CÔNG AN HUYỆN",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        ]
+    )
     residents.append([None] * 8 + ["Độc lập - Tự do - Hạnh phúc"])
     residents.append([])
-    residents.append(["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN CÀI ĐẶT, KÍCH HOẠT TÀI KHOẢN ĐỊNH DANH ĐIỆN TỬ"])
+    residents.append(
+        ["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN CÀI ĐẶT, KÍCH HOẠT TÀI KHOẢN ĐỊNH DANH ĐIỆN TỬ"]
+    )
     residents.merge_cells("A4:M4")
     residents.append(["(Số liệu tính đến ngày 20/6/2023)"])
     residents.merge_cells("A5:M5")
     # A header on two rows: groups merged across, the other columns merged down.
-    residents.append(["STT", "Họ và tên", "Số định\ndanh", "Ngày sinh", "Giới tính", "Số điện thoại",
-                      "Người hướng dẫn", None, "Tài khoản định danh điện tử", None, "Tài khoản DVC",
-                      "Đối tượng", "Ghi chú"])                                                    # row 6
-    residents.append([None] * 6 + ["Họ và tên", "Số định danh", "Mức định danh", "Ngày kích hoạt"])  # row 7
+    residents.append(
+        [
+            "STT",
+            "Họ và tên",
+            "Số định\ndanh",
+            "Ngày sinh",
+            "Giới tính",
+            "Số điện thoại",
+            "Người hướng dẫn",
+            None,
+            "Tài khoản định danh điện tử",
+            None,
+            "Tài khoản DVC",
+            "Đối tượng",
+            "Ghi chú",
+        ]
+    )  # row 6
+    residents.append(
+        [None] * 6 + ["Họ và tên", "Số định danh", "Mức định danh", "Ngày kích hoạt"]
+    )  # row 7
     for column in "ABCDEFKLM":
         residents.merge_cells(f"{column}6:{column}7")
     residents.merge_cells("G6:H6")
     residents.merge_cells("I6:J6")
-    residents.append([f"({n})" for n in range(1, 14)])                                          # row 8
+    residents.append([f"({n})" for n in range(1, 14)])  # row 8
     nfd = unicodedata.normalize("NFD", "Lò Thị Mười Một")
     rows = [
         # STT, name, ID, birth, sex, phone, guide's name, guide ID, level, activated, portal, category, note
-        (1, "Lò Thị Một", 14200000101, "01/01/1995", "Nữ", None, "Lò Văn Thành", int(A), 2, "21/4/2023", "x", None, None),
-        (2, "Lò Văn Hai", "014 200 000 102", None, "Nam", None, "Lò Văn Thành", A, 1,
-         datetime.date(2023, 4, 20), "Có", None, "Kích hoạt trước kế hoạch"),
-        (3, "Lò Văn Ba", "014.200.000.103", None, None, None, "Lò Văn Thành", A, 2, 45048, None, None, None),
-        (4, "Lò Thị Bốn", r(4), None, None, None, "Lò Văn Thành", A, 2, "03-05-2023", "X", None, None),
-        (5, "Lò Văn Năm", "014-200-000-105", None, None, None, "Lò Văn Thành", A, "Mức 2", "2023-05-04", True, None, None),
-        (6, "Lò Thị Sáu", r(6), None, None, None, "Lò Văn Thành", A, 2, "05/05/2023", "Có", None, None),
-        (7, "Lò Thị Sáu", r(6), None, None, None, "Lò Văn Thành", A, 2, datetime.datetime(2023, 5, 5), "có", None, None),
-        (8, "Lò Văn Bảy", r(7), None, None, None, "Lò Văn Thành", A, 2, "06/05/2023", "Có", "Đoàn viên", None),
-        (9, "Hà Văn Cường", C, None, None, None, "Lò Văn Thành", A, 2, "06/05/2023", "Có", None, None),
-        (10, "Lò Văn Chín", r(9), None, None, None, "Lò Văn Thành", A, 2, "21/06/2023", "Có", None, None),
-        (11, "Lò Văn Mười", r(10), None, None, None, "Lò Văn Thành", A, None, None, None, None, "Chưa kích hoạt"),
-        (12, nfd, r(11), "2/9/1999", "Nữ", "+84 912 345 678", "Lò Văn Thành", A, 2, "10/5/2023", 1, None, None),
-        (None,) * 13,                                                                  # row 21: blank
-        (13, "Quàng Văn Mười Hai", r(12), None, None, "912345670", "Quàng Thị Mai", B, 2, "06/05/2023", "Có", None, None),
-        (14, "Quàng Thị Mười Ba", r(13), None, None, None, "Quàng Thị Mai", B, 2, "08/05/2023", "Có", None, None),
-        (15, "Quàng Văn Mười Bốn", r(14), None, None, None, "Quàng Thị Mai", B, 1, "07/05/2023", "Không", None, None),
-        (16, "Quàng Thị Mười Lăm", r(15), None, None, None, "Quàng Thị Mai", B, 2, "15/6/2023", "Có", "Người dân", None),
-        (17, "Quàng Thị Mười Ba", r(13), None, None, None, "Lường Thị Dung", D, 2, "08/05/2023", "Có", None, None),
-        (18, "Lường Văn Mười Sáu", r(16), None, None, None, "Lường Thị Dung", D, 2, "09/05/2023", "Có", "Công chức", None),
-        (19, "Lường Thị Mười Bảy", r(17), None, None, None, "Lường Thị Dung", D, 2, "09/05/2023", "Có", None, None),
-        (20, "Lò Thị Bốn", r(4), None, None, None, "Cầm Văn Hùng", E, 2, "03-05-2023", "x", None, None),
-        (21, "Cầm Văn Mười Tám", r(18), None, None, None, "Cầm Văn Hùng", E, 2, "11/05/2023", "Có", None, None),
-        (22, "Lò Văn Mười Chín", r(19), None, None, None, "Lò Văn Phong", F, 1, "12/05/2023", "Có", None, None),
-        (23, "Lò Văn Hai Mươi", r(20), None, None, None, "Lò Văn Phong", F, 2, "20/06/2023", "Có", None, None),
-        (24, "Hà Thị Hai Mốt", r(21), None, None, None, "Hà Văn Cường", C, 2, "13/05/2023", "Có", None, None),
+        (
+            1,
+            "Lò Thị Một",
+            14200000101,
+            "01/01/1995",
+            "Nữ",
+            None,
+            "Lò Văn Thành",
+            int(A),
+            2,
+            "21/4/2023",
+            "x",
+            None,
+            None,
+        ),
+        (
+            2,
+            "Lò Văn Hai",
+            "014 200 000 102",
+            None,
+            "Nam",
+            None,
+            "Lò Văn Thành",
+            A,
+            1,
+            datetime.date(2023, 4, 20),
+            "Có",
+            None,
+            "Kích hoạt trước kế hoạch",
+        ),
+        (
+            3,
+            "Lò Văn Ba",
+            "014.200.000.103",
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            2,
+            45048,
+            None,
+            None,
+            None,
+        ),
+        (
+            4,
+            "Lò Thị Bốn",
+            r(4),
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            2,
+            "03-05-2023",
+            "X",
+            None,
+            None,
+        ),
+        (
+            5,
+            "Lò Văn Năm",
+            "014-200-000-105",
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            "Mức 2",
+            "2023-05-04",
+            True,
+            None,
+            None,
+        ),
+        (
+            6,
+            "Lò Thị Sáu",
+            r(6),
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            2,
+            "05/05/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            7,
+            "Lò Thị Sáu",
+            r(6),
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            2,
+            datetime.datetime(2023, 5, 5),
+            "có",
+            None,
+            None,
+        ),
+        (
+            8,
+            "Lò Văn Bảy",
+            r(7),
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            2,
+            "06/05/2023",
+            "Có",
+            "Đoàn viên",
+            None,
+        ),
+        (
+            9,
+            "Hà Văn Cường",
+            C,
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            2,
+            "06/05/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            10,
+            "Lò Văn Chín",
+            r(9),
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            2,
+            "21/06/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            11,
+            "Lò Văn Mười",
+            r(10),
+            None,
+            None,
+            None,
+            "Lò Văn Thành",
+            A,
+            None,
+            None,
+            None,
+            None,
+            "Chưa kích hoạt",
+        ),
+        (
+            12,
+            nfd,
+            r(11),
+            "2/9/1999",
+            "Nữ",
+            "+84 912 345 678",
+            "Lò Văn Thành",
+            A,
+            2,
+            "10/5/2023",
+            1,
+            None,
+            None,
+        ),
+        (None,) * 13,  # row 21: blank
+        (
+            13,
+            "Quàng Văn Mười Hai",
+            r(12),
+            None,
+            None,
+            "912345670",
+            "Quàng Thị Mai",
+            B,
+            2,
+            "06/05/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            14,
+            "Quàng Thị Mười Ba",
+            r(13),
+            None,
+            None,
+            None,
+            "Quàng Thị Mai",
+            B,
+            2,
+            "08/05/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            15,
+            "Quàng Văn Mười Bốn",
+            r(14),
+            None,
+            None,
+            None,
+            "Quàng Thị Mai",
+            B,
+            1,
+            "07/05/2023",
+            "Không",
+            None,
+            None,
+        ),
+        (
+            16,
+            "Quàng Thị Mười Lăm",
+            r(15),
+            None,
+            None,
+            None,
+            "Quàng Thị Mai",
+            B,
+            2,
+            "15/6/2023",
+            "Có",
+            "Người dân",
+            None,
+        ),
+        (
+            17,
+            "Quàng Thị Mười Ba",
+            r(13),
+            None,
+            None,
+            None,
+            "Lường Thị Dung",
+            D,
+            2,
+            "08/05/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            18,
+            "Lường Văn Mười Sáu",
+            r(16),
+            None,
+            None,
+            None,
+            "Lường Thị Dung",
+            D,
+            2,
+            "09/05/2023",
+            "Có",
+            "Công chức",
+            None,
+        ),
+        (
+            19,
+            "Lường Thị Mười Bảy",
+            r(17),
+            None,
+            None,
+            None,
+            "Lường Thị Dung",
+            D,
+            2,
+            "09/05/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            20,
+            "Lò Thị Bốn",
+            r(4),
+            None,
+            None,
+            None,
+            "Cầm Văn Hùng",
+            E,
+            2,
+            "03-05-2023",
+            "x",
+            None,
+            None,
+        ),
+        (
+            21,
+            "Cầm Văn Mười Tám",
+            r(18),
+            None,
+            None,
+            None,
+            "Cầm Văn Hùng",
+            E,
+            2,
+            "11/05/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            22,
+            "Lò Văn Mười Chín",
+            r(19),
+            None,
+            None,
+            None,
+            "Lò Văn Phong",
+            F,
+            1,
+            "12/05/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            23,
+            "Lò Văn Hai Mươi",
+            r(20),
+            None,
+            None,
+            None,
+            "Lò Văn Phong",
+            F,
+            2,
+            "20/06/2023",
+            "Có",
+            None,
+            None,
+        ),
+        (
+            24,
+            "Hà Thị Hai Mốt",
+            r(21),
+            None,
+            None,
+            None,
+            "Hà Văn Cường",
+            C,
+            2,
+            "13/05/2023",
+            "Có",
+            None,
+            None,
+        ),
     ]
     for row in rows:
         residents.append(list(row))
-    residents.append([None, "Tổng cộng", None, None, None, None, None, None, None, None, 18])  # row 34
+    residents.append(
+        [None, "Tổng cộng", None, None, None, None, None, None, None, None, 18]
+    )  # row 34
     residents.append([])
-    residents.append([None, None, None, None, None, None, None, None, "Sốp Cộp, ngày 20 tháng 6 năm 2023"])
-    residents.append([None, "NGƯỜI LẬP BIỂU", None, None, None, None, None, None, "BÍ THƯ"])  # row 37
-    residents.append([None, "(Ký, ghi rõ họ tên)", None, None, None, None, None, None, "(Ký tên, đóng dấu)"])
+    residents.append(
+        [None, None, None, None, None, None, None, None, "Sốp Cộp, ngày 20 tháng 6 năm 2023"]
+    )
+    residents.append(
+        [None, "NGƯỜI LẬP BIỂU", None, None, None, None, None, None, "BÍ THƯ"]
+    )  # row 37
+    residents.append(
+        [None, "(Ký, ghi rõ họ tên)", None, None, None, None, None, None, "(Ký tên, đóng dấu)"]
+    )
     residents.append([])
-    residents.append([None, "Lò Văn Thành", None, None, None, None, None, None, "Cầm Văn Hùng"])  # row 40
+    residents.append(
+        [None, "Lò Văn Thành", None, None, None, None, None, None, "Cầm Văn Hùng"]
+    )  # row 40
     workbook.save(path)
     return path
 
@@ -207,11 +629,19 @@ def test_district_file_is_imported_whole_and_only_its_rows(district):
     # What was left out is said, row by row.
     warnings = warnings_of(err)
     assert "Cảnh báo: Trang Đơn vị, dòng 12: Không nhập: dòng tổng cộng." in warnings
-    assert "Cảnh báo: Trang Đơn vị, dòng 14: Các dòng 14–17 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập." in warnings
+    assert (
+        "Cảnh báo: Trang Đơn vị, dòng 14: Các dòng 14–17 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập."
+        in warnings
+    )
     assert "Cảnh báo: Trang NGUOI DAN, dòng 8: Không nhập: dòng đánh số thứ tự các cột." in warnings
     assert "Cảnh báo: Trang NGUOI DAN, dòng 34: Không nhập: dòng tổng cộng." in warnings
-    assert "Cảnh báo: Trang NGUOI DAN, dòng 36: Các dòng 36–40 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập." in warnings
-    assert not any("Trang thành viên" in w and "Không nhập" in w for w in warnings)  # STT only: blank
+    assert (
+        "Cảnh báo: Trang NGUOI DAN, dòng 36: Các dòng 36–40 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập."
+        in warnings
+    )
+    assert not any(
+        "Trang thành viên" in w and "Không nhập" in w for w in warnings
+    )  # STT only: blank
 
 
 def test_district_values_are_stored_as_read(district):
@@ -221,7 +651,10 @@ def test_district_values_are_stored_as_read(district):
     assert Resident.objects.get(id_number=r(12)).phone == "0912345670"
     assert Resident.objects.get(id_number=r(1)).birth_date == datetime.date(1995, 1, 1)
     assert Member.objects.get(id_number=C).phone == "0977000111"
-    cases = {c.resident.id_number: c for c in Case.objects.filter(member__id_number=A).select_related("resident")}
+    cases = {
+        c.resident.id_number: c
+        for c in Case.objects.filter(member__id_number=A).select_related("resident")
+    }
     assert {k: (c.eid_level, c.activated_on, c.portal_used) for k, c in cases.items()} == {
         r(1): (2, datetime.date(2023, 4, 21), True),
         r(2): (1, datetime.date(2023, 4, 20), True),
@@ -236,10 +669,23 @@ def test_district_values_are_stored_as_read(district):
         r(11): (2, datetime.date(2023, 5, 10), True),
     }
     assert dict(Unit.objects.values_list("code", "parent__code")) == {
-        "HD": None, "DX-ML": "HD", "CD-NK": "DX-ML", "HPN": None, "PN-ML": "HPN", "CAH": None, "DNV": "CAH"}
+        "HD": None,
+        "DX-ML": "HD",
+        "CD-NK": "DX-ML",
+        "HPN": None,
+        "PN-ML": "HPN",
+        "CAH": None,
+        "DNV": "CAH",
+    }
     assert dict(Unit.objects.values_list("code", "kind")) == {
-        "HD": "youth_union", "DX-ML": "youth_union", "CD-NK": "youth_union", "HPN": "womens_union",
-        "PN-ML": "womens_union", "CAH": "police", "DNV": "police"}
+        "HD": "youth_union",
+        "DX-ML": "youth_union",
+        "CD-NK": "youth_union",
+        "HPN": "womens_union",
+        "PN-ML": "womens_union",
+        "CAH": "police",
+        "DNV": "police",
+    }
 
 
 def test_district_members_on_the_day_of_the_phase_2_report(district):
@@ -268,7 +714,7 @@ def test_district_members_on_the_day_of_the_phase_2_report(district):
 def test_district_units_roll_up_their_sub_units(district):
     _members, units = results("2023-06-20")
     assert units == {
-        "HD": unit("HD", "Huyện Đoàn Sốp Cộp", 3, 7, 2.33, False),        # 7 / 3
+        "HD": unit("HD", "Huyện Đoàn Sốp Cộp", 3, 7, 2.33, False),  # 7 / 3
         "DX-ML": unit("DX-ML", "Đoàn xã Mường Lạn", 2, 6, 3.0, False),
         "CD-NK": unit("CD-NK", "Chi đoàn bản Nà Khá", 1, 4, 4.0, False),
         "HPN": unit("HPN", "Hội LHPN huyện Sốp Cộp", 2, 1, 0.5, False),
@@ -280,16 +726,33 @@ def test_district_units_roll_up_their_sub_units(district):
 
 def test_district_figures_follow_the_as_of_day(district):
     members, units = results("2023-06-21")  # resident 9 (21/6) now counts for Lò Văn Thành
-    assert (members[A]["credited_eid"], members[A]["credited_full"], members[A]["cases"]) == (6, 5, 11)
-    assert (units["CD-NK"]["credited_full"], units["HD"]["credited_full"], units["HD"]["average"]) == (5, 8, 2.67)
+    assert (members[A]["credited_eid"], members[A]["credited_full"], members[A]["cases"]) == (
+        6,
+        5,
+        11,
+    )
+    assert (
+        units["CD-NK"]["credited_full"],
+        units["HD"]["credited_full"],
+        units["HD"]["average"],
+    ) == (5, 8, 2.67)
     members, units = results("2023-05-05")
     # By 5/5: Lò Văn Thành's 1 (21/4), 3 (2/5, e-ID only), 5 (4/5), 6 (5/5); nobody else's yet.
-    assert [(m["credited_eid"], m["credited_full"], m["cases"], m["double_claims"])
-            for m in (members[A], members[B], members[D], members[E], members[F], members[C])] == [
-        (4, 3, 11, 1), (0, 0, 4, 1), (0, 0, 3, 1), (0, 0, 2, 1), (0, 0, 2, 0), (0, 0, 1, 0)]
-    assert {code: (u["members"], u["credited_full"], u["average"]) for code, u in units.items()} == {
-        "HD": (3, 3, 1.0), "DX-ML": (2, 3, 1.5), "CD-NK": (1, 3, 3.0), "HPN": (2, 0, 0),
-        "PN-ML": (1, 0, 0), "CAH": (2, 0, 0), "DNV": (1, 0, 0)}
+    assert [
+        (m["credited_eid"], m["credited_full"], m["cases"], m["double_claims"])
+        for m in (members[A], members[B], members[D], members[E], members[F], members[C])
+    ] == [(4, 3, 11, 1), (0, 0, 4, 1), (0, 0, 3, 1), (0, 0, 2, 1), (0, 0, 2, 0), (0, 0, 1, 0)]
+    assert {
+        code: (u["members"], u["credited_full"], u["average"]) for code, u in units.items()
+    } == {
+        "HD": (3, 3, 1.0),
+        "DX-ML": (2, 3, 1.5),
+        "CD-NK": (1, 3, 3.0),
+        "HPN": (2, 0, 0),
+        "PN-ML": (1, 0, 0),
+        "CAH": (2, 0, 0),
+        "DNV": (1, 0, 0),
+    }
     members, _units = results("2023-04-20")  # before the campaign: nothing is credited
     assert all(m["credited_eid"] == 0 for m in members.values())
 
@@ -326,15 +789,27 @@ def awards_workbook(path):
     members = new_sheet(workbook, "THANH VIEN")
     members.append(["MA DON VI", "HO VA TEN", "SO DINH DANH", "DOI TUONG"])
     for unit_code, name, id_number, category in (
-        ("X1-A", "Một", K1, "Cán bộ"), ("X1-A", "Hai", K2, "Cán bộ"),
-        ("X1-B", "Bốn", K4, "Cán bộ"), ("X1-B", "Năm", K5, "Công chức/Viên chức"),
-        ("P1", "Sáu", K6, "Cán bộ"), ("X1-C", "Bảy", K7, "Đoàn viên/Hội viên"),
-        ("X1-C", "Tám", K8, "Lực lượng vũ trang"), ("X1-C", "Chín", K9, "Đoàn viên / Hội viên"),
+        ("X1-A", "Một", K1, "Cán bộ"),
+        ("X1-A", "Hai", K2, "Cán bộ"),
+        ("X1-B", "Bốn", K4, "Cán bộ"),
+        ("X1-B", "Năm", K5, "Công chức/Viên chức"),
+        ("P1", "Sáu", K6, "Cán bộ"),
+        ("X1-C", "Bảy", K7, "Đoàn viên/Hội viên"),
+        ("X1-C", "Tám", K8, "Lực lượng vũ trang"),
+        ("X1-C", "Chín", K9, "Đoàn viên / Hội viên"),
     ):
         members.append([unit_code, f"Thành viên {name}", id_number, category])
     residents = new_sheet(workbook, "Người dân")
-    residents.append(["HO VA TEN", "SO DINH DANH", "SO DINH DANH NGUOI HUONG DAN", "MUC DINH DANH",
-                      "NGAY KICH HOAT", "TAI KHOAN DVC"])
+    residents.append(
+        [
+            "HO VA TEN",
+            "SO DINH DANH",
+            "SO DINH DANH NGUOI HUONG DAN",
+            "MUC DINH DANH",
+            "NGAY KICH HOAT",
+            "TAI KHOAN DVC",
+        ]
+    )
     serial = iter(range(1, 1000))
 
     def guided(guide, count, day, portal="Có"):
@@ -378,10 +853,10 @@ def test_quotas_and_individual_award_at_their_thresholds(awards):
 def test_collective_award_is_compared_exactly_and_a_member_who_left_is_not_counted(awards):
     _members, units = results("2023-06-20")
     assert units == {
-        "X1": unit("X1", "Đoàn xã Nậm Lạnh", 7, 179, 25.57, True),       # 179 / 7 = 25.571...
+        "X1": unit("X1", "Đoàn xã Nậm Lạnh", 7, 179, 25.57, True),  # 179 / 7 = 25.571...
         "X1-A": unit("X1-A", "Chi đoàn X1-A", 2, 99, 49.5, True),
-        "X1-B": unit("X1-B", "Chi đoàn X1-B", 2, 40, 20.0, True),        # exactly 20 x 2
-        "X1-C": unit("X1-C", "Chi đoàn X1-C", 3, 40, 13.33, False),      # 40 < 20 x 3
+        "X1-B": unit("X1-B", "Chi đoàn X1-B", 2, 40, 20.0, True),  # exactly 20 x 2
+        "X1-C": unit("X1-C", "Chi đoàn X1-C", 3, 40, 13.33, False),  # 40 < 20 x 3
         "P1": unit("P1", "Hội Phụ nữ xã Nậm Lạnh", 1, 0, 0.0, False),
     }
     Member.objects.filter(id_number=K9).update(active=False)
@@ -395,12 +870,20 @@ def test_collective_award_is_compared_exactly_and_a_member_who_left_is_not_count
 
 def test_awards_on_the_day_of_the_phase_1_report(awards):
     members, units = results("2023-05-12")
-    assert [(members[k]["credited_full"], members[k]["meets_quota"], members[k]["individual_award"])
-            for k in (K1, K2, K5)] == [(25, True, False), (49, True, False), (20, True, False)]
-    assert {code: (u["members"], u["credited_full"], u["average"], u["collective_award"])
-            for code, u in units.items()} == {
-        "X1": (7, 153, 21.86, True), "X1-A": (2, 74, 37.0, True), "X1-B": (2, 39, 19.5, False),
-        "X1-C": (3, 40, 13.33, False), "P1": (1, 0, 0.0, False)}
+    assert [
+        (members[k]["credited_full"], members[k]["meets_quota"], members[k]["individual_award"])
+        for k in (K1, K2, K5)
+    ] == [(25, True, False), (49, True, False), (20, True, False)]
+    assert {
+        code: (u["members"], u["credited_full"], u["average"], u["collective_award"])
+        for code, u in units.items()
+    } == {
+        "X1": (7, 153, 21.86, True),
+        "X1-A": (2, 74, 37.0, True),
+        "X1-B": (2, 39, 19.5, False),
+        "X1-C": (3, 40, 13.33, False),
+        "P1": (1, 0, 0.0, False),
+    }
 
 
 # --- 3. A list on "Sheet1", two communes' lists pasted one under the other ------------------
@@ -431,39 +914,49 @@ def pasted_lists_workbook(path):
     workbook = openpyxl.Workbook()
     sheet = workbook.active  # "Sheet"
     sheet.title = "Sheet1"
-    headers = ["TT", "Họ tên", "Số CCCD", "Số CCCD người hướng dẫn", "Mức độ định danh",
-               "Ngày kích hoạt", "Tài khoản Cổng DVC", "Ghi chú"]
+    headers = [
+        "TT",
+        "Họ tên",
+        "Số CCCD",
+        "Số CCCD người hướng dẫn",
+        "Mức độ định danh",
+        "Ngày kích hoạt",
+        "Tài khoản Cổng DVC",
+        "Ghi chú",
+    ]
     numbers = [f"({n})" for n in range(1, 9)]
     sheet.append(["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN - CÔNG AN XÃ MƯỜNG LẠN"])
     sheet.merge_cells("A1:H1")
     sheet.append([])
-    sheet.append(headers)                                                                # row 3
-    sheet.append(numbers)                                                                # row 4
-    sheet.append(["I", "Bản Nà Khá"])                                                    # row 5
+    sheet.append(headers)  # row 3
+    sheet.append(numbers)  # row 4
+    sheet.append(["I", "Bản Nà Khá"])  # row 5
     sheet.merge_cells("B5:H5")
     sheet.append([1, "Lò Thị An", "'014300000301", P1, 2, "21/04/2023", "Có"])
     sheet.append([2, "Lò Văn Bình", "014 300 000 302", None, 1, "22-04-2023", "x"])
-    sheet.append([3, "Lò Thị Chi", 14300000303, None, 2, datetime.date(2023, 4, 19), "Có", "kích hoạt trước"])
-    sheet.merge_cells("D6:D8")                                                           # one guide
-    sheet.append(["II", "Bản Co Muông"])                                                 # row 9
+    sheet.append(
+        [3, "Lò Thị Chi", 14300000303, None, 2, datetime.date(2023, 4, 19), "Có", "kích hoạt trước"]
+    )
+    sheet.merge_cells("D6:D8")  # one guide
+    sheet.append(["II", "Bản Co Muông"])  # row 9
     sheet.merge_cells("B9:H9")
     sheet.append([4, "Quàng Văn Dũng", "014300000304", P2, 2, "2023-05-15", "TRUE"])
     sheet.append([5, "Quàng Thị Én", "014300000305", None, 2, "15/05/2023", "FALSE"])
     sheet.merge_cells("D10:D11")
-    sheet.append([None, "Cộng: 5 người"])                                                # row 12
+    sheet.append([None, "Cộng: 5 người"])  # row 12
     sheet.append([])
-    sheet.append(["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN - ĐOÀN XÃ MƯỜNG LẠN"])             # row 14
+    sheet.append(["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN - ĐOÀN XÃ MƯỜNG LẠN"])  # row 14
     sheet.merge_cells("A14:H14")
-    sheet.append(headers)                                                                # row 15
-    sheet.append(numbers)                                                                # row 16
-    sheet.append([1, "Lò Thị An", "014300000301", P3, 2, "21/04/2023", "Có"])            # row 17
-    sheet.append([2, "Quàng Văn Dũng", "014300000304", P2, 2, "15/5/2023", "Có"])        # row 18
-    sheet.append([3, "Cà Văn Giang", "014300000307", P3, 1, 45060, "Có"])                # row 19
-    sheet.append([None, "Tổng cộng", None, None, None, None, 5])                         # row 20
+    sheet.append(headers)  # row 15
+    sheet.append(numbers)  # row 16
+    sheet.append([1, "Lò Thị An", "014300000301", P3, 2, "21/04/2023", "Có"])  # row 17
+    sheet.append([2, "Quàng Văn Dũng", "014300000304", P2, 2, "15/5/2023", "Có"])  # row 18
+    sheet.append([3, "Cà Văn Giang", "014300000307", P3, 1, 45060, "Có"])  # row 19
+    sheet.append([None, "Tổng cộng", None, None, None, None, 5])  # row 20
     sheet.append([])
-    sheet.append([None, None, None, None, "Mường Lạn, ngày 25 tháng 5 năm 2023"])         # row 22
+    sheet.append([None, None, None, None, "Mường Lạn, ngày 25 tháng 5 năm 2023"])  # row 22
     sheet.append([None, "Người lập biểu", None, None, "TM. BCH ĐOÀN XÃ"])
-    sheet.append([None, "Lò Văn Lập", None, None, "Cà Văn Bí"])                           # row 24
+    sheet.append([None, "Lò Văn Lập", None, None, "Cà Văn Bí"])  # row 24
     workbook.save(path)
     return path
 
@@ -489,13 +982,17 @@ def test_pasted_lists_on_sheet1_are_read_as_the_residents_sheet(tmp_path):
     members, units = results("2023-06-20")
     # Lò Văn Công (police): An is also listed by Cà Văn Bí (Youth Union): double claim across
     # unit kinds; Bình full (x); Chi activated 19/4, before the start.
-    assert members[P1] == member(P1, "Lò Văn Công", "CAX", "armed_forces", 3, 1, 1, 1, 20, False, False)
+    assert members[P1] == member(
+        P1, "Lò Văn Công", "CAX", "armed_forces", 3, 1, 1, 1, 20, False, False
+    )
     # Quàng Thị Đoàn: Dũng on both lists, identical (TRUE and Có): one case, full; Én e-ID only.
     assert members[P2] == member(P2, "Quàng Thị Đoàn", "DX", "member", 2, 2, 1, 0, 10, False, False)
     # Cà Văn Bí: An double; Giang level 1 on 14/5 (serial 45060), full.
     assert members[P3] == member(P3, "Cà Văn Bí", "DX", "cadre", 2, 1, 1, 1, 20, False, False)
-    assert units == {"CAX": unit("CAX", "Công an xã Mường Lạn", 1, 1, 1.0, False),
-                     "DX": unit("DX", "Đoàn xã Mường Lạn", 2, 2, 1.0, False)}
+    assert units == {
+        "CAX": unit("CAX", "Công an xã Mường Lạn", 1, 1, 1.0, False),
+        "DX": unit("DX", "Đoàn xã Mường Lạn", 2, 2, 1.0, False),
+    }
 
 
 # --- 4. Wrong rows: every one listed, as Excel numbers them, and nothing written ------------
@@ -506,24 +1003,33 @@ def wrong_rows_workbook(path):
     units = new_sheet(workbook, "Đơn vị")
     units.append(["Mã đơn vị", "Tên đơn vị", "Loại", "Mã đơn vị cấp trên"])
     units.append(["CD-1", "Chi đoàn 1", "Đoàn", "DX"])
-    units.append(["CD-2", "Chi đoàn 2", "Đoàn", "HUYEN-DOAN"])                     # unknown parent
-    units.append(["CD-3", "Chi đoàn 3", "Đoàn Thanh niên Cộng sản", "DX"])         # unknown kind
+    units.append(["CD-2", "Chi đoàn 2", "Đoàn", "HUYEN-DOAN"])  # unknown parent
+    units.append(["CD-3", "Chi đoàn 3", "Đoàn Thanh niên Cộng sản", "DX"])  # unknown kind
     members = new_sheet(workbook, "Thành viên")
     members.append(["Mã đơn vị", "Họ và tên", "Số định danh", "Đối tượng"])
     members.append(["CD-1", "Lò Văn Mới", "014095000701", "Đoàn viên"])
-    members.append(["CD-9", "Lò Văn Lạc", "014095000702", "Đoàn viên"])            # unknown unit
-    members.append(["CD-1", "Lò Văn Sai", "0140950007O3", "Cán bộ"])               # letter O
-    members.append(["CD-1", "Lò Văn Thiếu", "014095000704", None])                 # no category
+    members.append(["CD-9", "Lò Văn Lạc", "014095000702", "Đoàn viên"])  # unknown unit
+    members.append(["CD-1", "Lò Văn Sai", "0140950007O3", "Cán bộ"])  # letter O
+    members.append(["CD-1", "Lò Văn Thiếu", "014095000704", None])  # no category
     residents = new_sheet(workbook, "Người dân")
     residents.append(["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN"])
-    residents.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn",
-                      "Tài khoản định danh điện tử", None, "Tài khoản DVC", "Đối tượng"])
+    residents.append(
+        [
+            "Họ và tên",
+            "Số định danh",
+            "Số định danh người hướng dẫn",
+            "Tài khoản định danh điện tử",
+            None,
+            "Tài khoản DVC",
+            "Đối tượng",
+        ]
+    )
     residents.append([None, None, None, "Mức định danh", "Ngày kích hoạt"])
     residents.merge_cells("D2:E2")
     rows = [
-        ("Lò Văn Đúng", "014300000401", P2, 2, "02/05/2023", "Có", None),          # row 4: right
-        ("Lò Văn Năm", "14300000402", P2, 2, "02/05/2023", "Có", None),            # 11 digits, text
-        ("Lò Văn Sáu", 1430000040, P2, 2, "02/05/2023", "Có", None),               # 10 digits
+        ("Lò Văn Đúng", "014300000401", P2, 2, "02/05/2023", "Có", None),  # row 4: right
+        ("Lò Văn Năm", "14300000402", P2, 2, "02/05/2023", "Có", None),  # 11 digits, text
+        ("Lò Văn Sáu", 1430000040, P2, 2, "02/05/2023", "Có", None),  # 10 digits
         ("Lò Văn Bảy", "014300000407", P2, 2, "31/02/2023", "Có", None),
         ("Lò Văn Tám", "014300000408", P2, 2, "21/4/23", "Có", None),
         ("Lò Văn Chín", "014300000409", P2, 3, "02/05/2023", "Có", None),
@@ -532,8 +1038,8 @@ def wrong_rows_workbook(path):
         ("Lò Văn Mười Hai", "014300000412", "014099999999", 2, "02/05/2023", "Có", None),
         (None, "014300000413", P2, 2, "02/05/2023", "Có", None),
         ("Lò Văn Mười Bốn", "014300000414", P2, 2, "02/05/2023", "Có", "Trưởng bản"),
-        ("Lò Văn Mười Lăm", "014300000415", P2, 2, "02/05/2023", "Có", None),       # row 15
-        ("Lò Văn Mười Lăm", "014300000415", P2, 1, "02/05/2023", "Có", None),       # row 16
+        ("Lò Văn Mười Lăm", "014300000415", P2, 2, "02/05/2023", "Có", None),  # row 15
+        ("Lò Văn Mười Lăm", "014300000415", P2, 1, "02/05/2023", "Có", None),  # row 16
         ("Lò Văn Mười Bảy", "014300000417", P2, 2, "02/05/2023", "Chưa rõ", None),
     ]
     for row in rows:
@@ -545,11 +1051,17 @@ def wrong_rows_workbook(path):
 
 def test_every_wrong_row_is_one_line_in_vietnamese_and_nothing_is_written(tmp_path):
     imported(roster_workbook(tmp_path / "thanh-vien.xlsx"))
-    before = (Unit.objects.count(), Member.objects.count(), Resident.objects.count(), Case.objects.count())
+    before = (
+        Unit.objects.count(),
+        Member.objects.count(),
+        Resident.objects.count(),
+        Case.objects.count(),
+    )
     code, out, err = import_file(wrong_rows_workbook(tmp_path / "sai.xlsx"))
     assert code == 1 and out == []
     assert warnings_of(err) == [
-        "Cảnh báo: Trang Người dân, dòng 18: Dòng 18 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập."]
+        "Cảnh báo: Trang Người dân, dòng 18: Dòng 18 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập."
+    ]
     assert [line for line in err if not line.startswith("Cảnh báo:")] == [
         "Trang Đơn vị, dòng 3, cột Mã đơn vị cấp trên: Không có đơn vị mã HUYEN-DOAN (trên hệ thống hay trong trang này).",
         "Trang Đơn vị, dòng 4, cột Loại: “Đoàn Thanh niên Cộng sản” không thuộc các giá trị: Công an · Đoàn · Hội Phụ nữ · Hội LHTN.",
@@ -570,7 +1082,12 @@ def test_every_wrong_row_is_one_line_in_vietnamese_and_nothing_is_written(tmp_pa
         "Trang Người dân, dòng 17, cột Tài khoản DVC: Hãy ghi Có hoặc Không (ô này ghi “Chưa rõ”).",
         "17 lỗi: không dòng nào được nhập.",
     ]
-    assert (Unit.objects.count(), Member.objects.count(), Resident.objects.count(), Case.objects.count()) == before
+    assert (
+        Unit.objects.count(),
+        Member.objects.count(),
+        Resident.objects.count(),
+        Case.objects.count(),
+    ) == before
 
 
 # --- 5. An OpenDocument file, every text in decomposed Unicode ------------------------------
@@ -581,28 +1098,66 @@ def test_an_ods_in_decomposed_unicode_with_numeric_id_numbers(tmp_path):
         return unicodedata.normalize("NFD", text)
 
     y1 = "014095000501"
-    path = build_ods(tmp_path / "danh-sach.ods", {
-        nfd("Đơn vị"): [[nfd("Mã đơn vị"), nfd("Tên đơn vị"), nfd("Loại")],
-                        ["LHTN-X", nfd("Hội LHTN xã Mường Lạn"), nfd("Hội LHTN")]],
-        nfd("Thành viên"): [[nfd("Mã đơn vị"), nfd("Họ và tên"), nfd("Số định danh"), nfd("Đối tượng")],
-                            ["LHTN-X", nfd("Lường Văn Yên"), 14095000501.0, nfd("Đoàn viên/Hội viên")]],
-        nfd("Người dân"): [
-            [nfd("Họ và tên"), nfd("Số định danh"), nfd("Số định danh người hướng dẫn"),
-             nfd("Mức định danh"), nfd("Ngày kích hoạt"), nfd("Tài khoản DVC"), nfd("Đối tượng")],
-            [nfd("Lường Thị Một"), 14300000501, 14095000501, 2, "02/05/2023", nfd("Có"), None],
-            [nfd("Lường Thị Hai"), 14300000502, 14095000501, 2, 45048, nfd("Không"), nfd("Người dân")],
-            [nfd("Lường Thị Ba"), 14300000503, 14095000501, 2, "2023-05-02", "x", nfd("Hội viên")],
-        ],
-    })
+    path = build_ods(
+        tmp_path / "danh-sach.ods",
+        {
+            nfd("Đơn vị"): [
+                [nfd("Mã đơn vị"), nfd("Tên đơn vị"), nfd("Loại")],
+                ["LHTN-X", nfd("Hội LHTN xã Mường Lạn"), nfd("Hội LHTN")],
+            ],
+            nfd("Thành viên"): [
+                [nfd("Mã đơn vị"), nfd("Họ và tên"), nfd("Số định danh"), nfd("Đối tượng")],
+                ["LHTN-X", nfd("Lường Văn Yên"), 14095000501.0, nfd("Đoàn viên/Hội viên")],
+            ],
+            nfd("Người dân"): [
+                [
+                    nfd("Họ và tên"),
+                    nfd("Số định danh"),
+                    nfd("Số định danh người hướng dẫn"),
+                    nfd("Mức định danh"),
+                    nfd("Ngày kích hoạt"),
+                    nfd("Tài khoản DVC"),
+                    nfd("Đối tượng"),
+                ],
+                [nfd("Lường Thị Một"), 14300000501, 14095000501, 2, "02/05/2023", nfd("Có"), None],
+                [
+                    nfd("Lường Thị Hai"),
+                    14300000502,
+                    14095000501,
+                    2,
+                    45048,
+                    nfd("Không"),
+                    nfd("Người dân"),
+                ],
+                [
+                    nfd("Lường Thị Ba"),
+                    14300000503,
+                    14095000501,
+                    2,
+                    "2023-05-02",
+                    "x",
+                    nfd("Hội viên"),
+                ],
+            ],
+        },
+    )
     imported(path)
     members, units = results("2023-06-20")
     # Một full; Hai e-ID without the portal; Ba declared Hội viên.
-    assert members == {y1: member(y1, "Lường Văn Yên", "LHTN-X", "member", 3, 2, 1, 0, 10, False, False)}
+    assert members == {
+        y1: member(y1, "Lường Văn Yên", "LHTN-X", "member", 3, 2, 1, 0, 10, False, False)
+    }
     assert units == {"LHTN-X": unit("LHTN-X", "Hội LHTN xã Mường Lạn", 1, 1, 1.0, False)}
     assert Unit.objects.get().kind == "youth_federation"
-    assert all(unicodedata.is_normalized("NFC", name) for name in Resident.objects.values_list("full_name", flat=True))
+    assert all(
+        unicodedata.is_normalized("NFC", name)
+        for name in Resident.objects.values_list("full_name", flat=True)
+    )
     assert dict(Resident.objects.values_list("id_number", "category")) == {
-        "014300000501": "resident", "014300000502": "resident", "014300000503": "member"}
+        "014300000501": "resident",
+        "014300000502": "resident",
+        "014300000503": "member",
+    }
 
 
 # --- 6. Month after month: a later file adds guides, activations and members ----------------
@@ -616,8 +1171,16 @@ def monthly_workbook(path, rows, members=()):
         for row in members:
             sheet.append(list(row))
     sheet = new_sheet(workbook, "Người dân")
-    sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Mức định danh",
-                  "Ngày kích hoạt", "Tài khoản DVC"])
+    sheet.append(
+        [
+            "Họ và tên",
+            "Số định danh",
+            "Số định danh người hướng dẫn",
+            "Mức định danh",
+            "Ngày kích hoạt",
+            "Tài khoản DVC",
+        ]
+    )
     for row in rows:
         sheet.append(list(row))
     workbook.save(path)
@@ -626,18 +1189,26 @@ def monthly_workbook(path, rows, members=()):
 
 def test_a_later_file_creates_a_double_claim_and_a_new_member_excludes_a_resident(tmp_path):
     imported(roster_workbook(tmp_path / "thanh-vien.xlsx"))
-    may = [("Lò Văn Sáu Linh Một", "014300000601", P2, 2, "10/05/2023", "Có"),
-           ("Lò Văn Sáu Linh Hai", "014300000602", P2, None, None, None),
-           ("Lò Văn Sáu Linh Ba", "014300000603", P2, 2, "12/05/2023", "Có")]
+    may = [
+        ("Lò Văn Sáu Linh Một", "014300000601", P2, 2, "10/05/2023", "Có"),
+        ("Lò Văn Sáu Linh Hai", "014300000602", P2, None, None, None),
+        ("Lò Văn Sáu Linh Ba", "014300000603", P2, 2, "12/05/2023", "Có"),
+    ]
     imported(monthly_workbook(tmp_path / "thang-5.xlsx", may))
     members, units = results("2023-05-31")
     assert members[P2] == member(P2, "Quàng Thị Đoàn", "DX", "member", 3, 2, 2, 0, 10, False, False)
 
-    june = [("Lò Văn Sáu Linh Hai", "014300000602", P2, 2, "05/06/2023", "Có"),     # now activated
-            ("Lò Văn Sáu Linh Ba", "014300000603", P1, 2, "12/05/2023", "Có")]      # a second guide
-    out, _err = imported(monthly_workbook(
-        tmp_path / "thang-6.xlsx", june,
-        members=[("DX", "Lò Văn Sáu Linh Một", "014300000601", "Đoàn viên")]))      # joined the union
+    june = [
+        ("Lò Văn Sáu Linh Hai", "014300000602", P2, 2, "05/06/2023", "Có"),  # now activated
+        ("Lò Văn Sáu Linh Ba", "014300000603", P1, 2, "12/05/2023", "Có"),
+    ]  # a second guide
+    out, _err = imported(
+        monthly_workbook(
+            tmp_path / "thang-6.xlsx",
+            june,
+            members=[("DX", "Lò Văn Sáu Linh Một", "014300000601", "Đoàn viên")],
+        )
+    )  # joined the union
     assert out[-2:] == [
         "Kê khai trùng: Lò Văn Sáu Linh Ba (dòng 3) được kê khai bởi Quàng Thị Đoàn (DX); Lò Văn Công (CAX).",
         "Đã nhập.",
@@ -645,9 +1216,16 @@ def test_a_later_file_creates_a_double_claim_and_a_new_member_excludes_a_residen
     members, units = results("2023-06-20")
     # 601 is now on the roster (excluded), 602 activated 5/6, 603 double claimed.
     assert members[P2] == member(P2, "Quàng Thị Đoàn", "DX", "member", 3, 1, 1, 1, 10, False, False)
-    assert members[P1] == member(P1, "Lò Văn Công", "CAX", "armed_forces", 1, 0, 0, 1, 20, False, False)
-    assert members["014300000601"] == member("014300000601", "Lò Văn Sáu Linh Một", "DX", "member",
-                                             0, 0, 0, 0, 10, False, False)
+    assert members[P1] == member(
+        P1, "Lò Văn Công", "CAX", "armed_forces", 1, 0, 0, 1, 20, False, False
+    )
+    assert members["014300000601"] == member(
+        "014300000601", "Lò Văn Sáu Linh Một", "DX", "member", 0, 0, 0, 0, 10, False, False
+    )
     assert units["DX"] == unit("DX", "Đoàn xã Mường Lạn", 3, 1, 0.33, False)
     members, _units = results("2023-05-31")  # 602's activation (5/6) is after this day
-    assert (members[P2]["credited_eid"], members[P2]["credited_full"], members[P2]["cases"]) == (0, 0, 3)
+    assert (members[P2]["credited_eid"], members[P2]["credited_full"], members[P2]["cases"]) == (
+        0,
+        0,
+        3,
+    )

@@ -1,4 +1,5 @@
 """`campaign_results`: the JSON of interfaces.md §3, exactly, and clear errors."""
+
 import datetime
 import json
 from io import StringIO
@@ -23,9 +24,12 @@ def run(*args):
 def test_prints_every_member_and_unit_with_the_documented_fields():
     district = UnitFactory(code="HD", name="Huyện Đoàn", kind=UnitKind.YOUTH_UNION)
     commune = UnitFactory(code="XA-1", name="Đoàn xã 1", parent=district)
-    closed = UnitFactory(code="XA-2", name="Đoàn xã 2", parent=district, valid_to=datetime.date(2023, 5, 1))
-    cadre = MemberFactory(unit=commune, id_number="014090000001", full_name="Lò Văn A",
-                          category=MemberCategory.CADRE)
+    closed = UnitFactory(
+        code="XA-2", name="Đoàn xã 2", parent=district, valid_to=datetime.date(2023, 5, 1)
+    )
+    cadre = MemberFactory(
+        unit=commune, id_number="014090000001", full_name="Lò Văn A", category=MemberCategory.CADRE
+    )
     MemberFactory(unit=commune, id_number="014090000002", full_name="Lò Văn B")
     left = MemberFactory(unit=closed, id_number="014090000003", full_name="Lò Văn C", active=False)
     add_full_cases(cadre, 50)
@@ -38,24 +42,58 @@ def test_prints_every_member_and_unit_with_the_documented_fields():
     assert (data["campaign"], data["as_of"], err) == ("vneid-2023", "2023-06-20", "")
     members = {m["id_number"]: m for m in data["members"]}
     assert members["014090000001"] == {
-        "id_number": "014090000001", "name": "Lò Văn A", "unit": "XA-1", "category": "cadre",
-        "cases": 52, "credited_eid": 50, "credited_full": 50, "double_claims": 1, "quota": 20,
-        "meets_quota": True, "individual_award": True,
+        "id_number": "014090000001",
+        "name": "Lò Văn A",
+        "unit": "XA-1",
+        "category": "cadre",
+        "cases": 52,
+        "credited_eid": 50,
+        "credited_full": 50,
+        "double_claims": 1,
+        "quota": 20,
+        "meets_quota": True,
+        "individual_award": True,
     }
     assert members["014090000002"] == {
-        "id_number": "014090000002", "name": "Lò Văn B", "unit": "XA-1", "category": "member",
-        "cases": 0, "credited_eid": 0, "credited_full": 0, "double_claims": 0, "quota": 10,
-        "meets_quota": False, "individual_award": False,
+        "id_number": "014090000002",
+        "name": "Lò Văn B",
+        "unit": "XA-1",
+        "category": "member",
+        "cases": 0,
+        "credited_eid": 0,
+        "credited_full": 0,
+        "double_claims": 0,
+        "quota": 10,
+        "meets_quota": False,
+        "individual_award": False,
     }
     assert members["014090000003"]["cases"] == 1
     units = {u["code"]: u for u in data["units"]}
     assert units == {
-        "HD": {"code": "HD", "name": "Huyện Đoàn", "members": 2, "credited_full": 50,
-               "average": 25.0, "collective_award": True},
-        "XA-1": {"code": "XA-1", "name": "Đoàn xã 1", "members": 2, "credited_full": 50,
-                 "average": 25.0, "collective_award": True},
-        "XA-2": {"code": "XA-2", "name": "Đoàn xã 2", "members": 0, "credited_full": 0,
-                 "average": 0.0, "collective_award": False},
+        "HD": {
+            "code": "HD",
+            "name": "Huyện Đoàn",
+            "members": 2,
+            "credited_full": 50,
+            "average": 25.0,
+            "collective_award": True,
+        },
+        "XA-1": {
+            "code": "XA-1",
+            "name": "Đoàn xã 1",
+            "members": 2,
+            "credited_full": 50,
+            "average": 25.0,
+            "collective_award": True,
+        },
+        "XA-2": {
+            "code": "XA-2",
+            "name": "Đoàn xã 2",
+            "members": 0,
+            "credited_full": 0,
+            "average": 0.0,
+            "collective_award": False,
+        },
     }
 
 
@@ -81,7 +119,9 @@ def test_a_campaign_is_chosen_by_slug_and_required_when_there_are_several():
     assert data["campaign"] == "chien-dich-2024"
 
 
-@pytest.mark.parametrize("args", [["--campaign", "khong-co"], ["--as-of", "20/06/2023"], ["--as-of", "2023-02-30"]])
+@pytest.mark.parametrize(
+    "args", [["--campaign", "khong-co"], ["--as-of", "20/06/2023"], ["--as-of", "2023-02-30"]]
+)
 def test_a_bad_slug_or_date_is_a_clear_error(args):
     with pytest.raises(CommandError) as error:
         run(*args)
@@ -93,8 +133,12 @@ def test_a_bad_date_exits_non_zero_with_nothing_on_stdout():
     import sys
 
     # The date is checked before the database is opened.
-    done = subprocess.run([sys.executable, "manage.py", "campaign_results", "--as-of", "hôm nay"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "campaign_results", "--as-of", "hôm nay"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert done.stdout == ""
     assert "--as-of" in done.stderr

@@ -1,4 +1,5 @@
 """One test per rule of rules.md and per boundary, read through the figures."""
+
 import datetime
 from decimal import Decimal
 
@@ -9,7 +10,14 @@ from campaign import rules
 from campaign.claims import refresh_rule_inputs, resolve_double_claim, undo_resolution
 from campaign.models import Case, ResidentCategory
 from campaign.tests.factories import ResidentFactory, plan_campaign
-from campaign.tests.helpers import AS_OF, add_case, add_full_cases, member_figures, results, unit_figures
+from campaign.tests.helpers import (
+    AS_OF,
+    add_case,
+    add_full_cases,
+    member_figures,
+    results,
+    unit_figures,
+)
 from units.models import Member, MemberCategory, UnitKind
 from units.tests.factories import MemberFactory, UnitFactory, UserFactory
 
@@ -30,6 +38,7 @@ def reasons(case, as_of=AS_OF):
 
 
 # --- Activation window -----------------------------------------------------------------------
+
 
 def test_activation_the_day_before_the_campaign_start_is_not_credited():
     member = MemberFactory()
@@ -79,6 +88,7 @@ def test_changing_the_activation_start_setting_changes_the_outcome():
 
 # --- Double claims ---------------------------------------------------------------------------
 
+
 def test_a_resident_listed_twice_by_one_member_is_one_case():
     member = MemberFactory()
     case = add_case(member)
@@ -89,7 +99,9 @@ def test_a_resident_listed_twice_by_one_member_is_one_case():
 
 
 def test_a_resident_claimed_by_a_police_officer_and_a_youth_union_member_is_credited_to_neither():
-    officer = MemberFactory(unit=UnitFactory(kind=UnitKind.POLICE), category=MemberCategory.ARMED_FORCES)
+    officer = MemberFactory(
+        unit=UnitFactory(kind=UnitKind.POLICE), category=MemberCategory.ARMED_FORCES
+    )
     youth = MemberFactory(unit=UnitFactory(kind=UnitKind.YOUTH_UNION))
     resident = ResidentFactory()
     case = add_case(officer, resident)
@@ -125,8 +137,13 @@ def test_a_resolved_double_claim_credits_the_named_member_and_undo_credits_nobod
     add_case(first, resident)
     add_case(second, resident)
     boss = UserFactory(is_superuser=True)
-    resolution = resolve_double_claim(campaign=plan_campaign(), resident=resident,
-                                      awarded_to=second, reason="Checked the VNeID log", user=boss)
+    resolution = resolve_double_claim(
+        campaign=plan_campaign(),
+        resident=resident,
+        awarded_to=second,
+        reason="Checked the VNeID log",
+        user=boss,
+    )
     assert credited(first) == (0, 0)
     assert credited(second) == (1, 1)
     assert member_figures(second).double_claims == 1  # still listed by another member
@@ -139,12 +156,18 @@ def test_a_double_claim_resolved_to_nobody_credits_nobody():
     resident = ResidentFactory()
     add_case(first, resident)
     add_case(second, resident)
-    resolve_double_claim(campaign=plan_campaign(), resident=resident, awarded_to=None,
-                         reason="Both claim it; neither proved it", user=UserFactory(is_superuser=True))
+    resolve_double_claim(
+        campaign=plan_campaign(),
+        resident=resident,
+        awarded_to=None,
+        reason="Both claim it; neither proved it",
+        user=UserFactory(is_superuser=True),
+    )
     assert credited(first) == credited(second) == (0, 0)
 
 
 # --- Residents who are cadres ----------------------------------------------------------------
+
 
 def test_a_resident_declared_a_union_member_is_not_credited():
     member = MemberFactory()
@@ -177,15 +200,21 @@ def test_the_roster_rule_follows_the_campaign_setting():
 
 # --- e-ID and full cases ---------------------------------------------------------------------
 
+
 def test_an_eid_without_the_portal_is_an_eid_case_not_a_full_case():
     member = MemberFactory()
     case = add_case(member, portal=False)
     assert credited(member) == (1, 0)
     (verdict,) = rules.explain(Case.objects.filter(pk=case.pk), plan_campaign(), AS_OF)
-    assert (verdict.credited_eid, verdict.credited_full, verdict.codes) == (True, False, ["no_portal"])
+    assert (verdict.credited_eid, verdict.credited_full, verdict.codes) == (
+        True,
+        False,
+        ["no_portal"],
+    )
 
 
 # --- Quotas and awards -----------------------------------------------------------------------
+
 
 def test_49_full_cases_earn_no_individual_award():
     member = MemberFactory()
@@ -266,9 +295,17 @@ def test_a_member_with_no_cases_counts_in_the_denominator():
     worker, idle = MemberFactory(unit=unit), MemberFactory(unit=unit)
     add_full_cases(worker, 20)
     figures = unit_figures(unit)
-    assert (figures.tally.members, figures.average, figures.collective_award) == (2, Decimal("10.00"), False)
+    assert (figures.tally.members, figures.average, figures.collective_award) == (
+        2,
+        Decimal("10.00"),
+        False,
+    )
     idle_figures = member_figures(idle)
-    assert (idle_figures.cases, idle_figures.credited_full, idle_figures.meets_quota) == (0, 0, False)
+    assert (idle_figures.cases, idle_figures.credited_full, idle_figures.meets_quota) == (
+        0,
+        0,
+        False,
+    )
 
 
 def test_an_inactive_member_keeps_their_results_but_is_not_counted_in_the_unit_size():
@@ -277,7 +314,11 @@ def test_an_inactive_member_keeps_their_results_but_is_not_counted_in_the_unit_s
     MemberFactory(unit=unit)
     add_full_cases(left, 20)
     figures = unit_figures(unit)
-    assert (figures.tally.members, figures.tally.credited_full, figures.average) == (1, 20, Decimal("20.00"))
+    assert (figures.tally.members, figures.tally.credited_full, figures.average) == (
+        1,
+        20,
+        Decimal("20.00"),
+    )
     assert member_figures(left).credited_full == 20
 
 
@@ -293,6 +334,7 @@ def test_a_changed_collective_threshold_changes_the_award():
 
 # --- The tree --------------------------------------------------------------------------------
 
+
 def test_sub_unit_results_roll_up_through_three_levels():
     district = UnitFactory(code="HUYEN")
     commune = UnitFactory(code="XA", parent=district)
@@ -301,8 +343,10 @@ def test_sub_unit_results_roll_up_through_three_levels():
     add_full_cases(MemberFactory(unit=commune), 5)
     MemberFactory(unit=district)
     found = results()
-    figures = {code: (found.unit(code).tally.members, found.unit(code).tally.credited_full)
-               for code in ("HUYEN", "XA", "CHIDOAN")}
+    figures = {
+        code: (found.unit(code).tally.members, found.unit(code).tally.credited_full)
+        for code in ("HUYEN", "XA", "CHIDOAN")
+    }
     assert figures == {"HUYEN": (3, 35), "XA": (2, 35), "CHIDOAN": (1, 30)}
     assert found.unit("CHIDOAN").collective_award is True
     assert found.unit("HUYEN").average == Decimal("11.67")
@@ -328,6 +372,7 @@ def test_a_closed_unit_is_still_listed_with_its_figures():
 
 # --- Periods, campaign summary, own compliance ----------------------------------------------
 
+
 def test_period_figures_count_only_activations_within_the_period():
     member = MemberFactory()
     add_case(member, activated_on=D(2023, 4, 30))
@@ -344,7 +389,12 @@ def test_the_campaign_summary_splits_levels_and_gives_the_portal_share():
     add_case(member, level=2)
     add_case(member, level=2, activated_on=D(2023, 1, 1))
     summary = results().summary
-    assert (summary["level1"], summary["level2"], summary["credited_eid"], summary["credited_full"]) == (1, 2, 3, 2)
+    assert (
+        summary["level1"],
+        summary["level2"],
+        summary["credited_eid"],
+        summary["credited_full"],
+    ) == (1, 2, 3, 2)
     assert summary["portal_share"] == Decimal("66.7")
 
 
@@ -360,17 +410,39 @@ def test_progress_counts_members_meeting_their_quota_and_units_at_the_threshold(
 
 def test_own_compliance_of_union_cadres():
     unit = UnitFactory(kind=UnitKind.WOMENS_UNION)
-    MemberFactory(unit=unit, category=MemberCategory.CADRE, has_level2_account=True,
-                  vneid_activated=True, portal_used=True, own_procedures_online=3,
-                  own_procedures_total=3, family_procedures_online=7, family_procedures_total=10)
-    MemberFactory(unit=unit, category=MemberCategory.CADRE, has_level2_account=True,
-                  own_procedures_online=2, own_procedures_total=3, family_procedures_online=6,
-                  family_procedures_total=10)
+    MemberFactory(
+        unit=unit,
+        category=MemberCategory.CADRE,
+        has_level2_account=True,
+        vneid_activated=True,
+        portal_used=True,
+        own_procedures_online=3,
+        own_procedures_total=3,
+        family_procedures_online=7,
+        family_procedures_total=10,
+    )
+    MemberFactory(
+        unit=unit,
+        category=MemberCategory.CADRE,
+        has_level2_account=True,
+        own_procedures_online=2,
+        own_procedures_total=3,
+        family_procedures_online=6,
+        family_procedures_total=10,
+    )
     MemberFactory(unit=unit, category=MemberCategory.MEMBER, has_level2_account=True)  # not bound
-    MemberFactory(unit=UnitFactory(kind=UnitKind.POLICE), category=MemberCategory.CADRE)  # not bound
+    MemberFactory(
+        unit=UnitFactory(kind=UnitKind.POLICE), category=MemberCategory.CADRE
+    )  # not bound
     tally = unit_figures(unit).tally
-    assert (tally.bound, tally.level2, tally.vneid, tally.portal,
-            tally.own_procedures, tally.family_procedures) == (2, 2, 1, 1, 1, 1)
+    assert (
+        tally.bound,
+        tally.level2,
+        tally.vneid,
+        tally.portal,
+        tally.own_procedures,
+        tally.family_procedures,
+    ) == (2, 2, 1, 1, 1, 1)
     assert tally.share("level2") == Decimal("100.0")
     assert results().totals.bound == 2
 
@@ -406,6 +478,7 @@ def rules_results(campaign):
 
 # --- The oracle: rules.md read in plain Python, checked against the database ----------------
 
+
 def oracle(campaign, as_of, units, members, residents, cases, resolutions):
     """rules.md and interfaces.md §3, read literally, over plain dicts."""
     kind_of = {pk: units[m["unit"]]["kind"] for pk, m in members.items()}
@@ -413,11 +486,19 @@ def oracle(campaign, as_of, units, members, residents, cases, resolutions):
 
     def excluded(resident):
         return resident["category"] != "resident" or (
-            campaign.roster_excludes_residents and resident["id_number"] in roster)
+            campaign.roster_excludes_residents and resident["id_number"] in roster
+        )
 
     def claimants(case):
-        return [c for c in cases if c["resident"] == case["resident"] and (
-            campaign.double_claims_across_kinds or kind_of[c["member"]] == kind_of[case["member"]])]
+        return [
+            c
+            for c in cases
+            if c["resident"] == case["resident"]
+            and (
+                campaign.double_claims_across_kinds
+                or kind_of[c["member"]] == kind_of[case["member"]]
+            )
+        ]
 
     def codes(case):
         found = []
@@ -442,15 +523,23 @@ def oracle(campaign, as_of, units, members, residents, cases, resolutions):
         mine = [c for c in cases if c["member"] == pk]
         eid = sum(1 for c in mine if not set(verdicts[c["key"]]) - {"no_portal"})
         full = sum(1 for c in mine if not verdicts[c["key"]])
-        quota = {"cadre": campaign.quota_cadre, "member": campaign.quota_member,
-                 "civil_servant": campaign.quota_civil_servant,
-                 "armed_forces": campaign.quota_armed_forces}[m["category"]]
+        quota = {
+            "cadre": campaign.quota_cadre,
+            "member": campaign.quota_member,
+            "civil_servant": campaign.quota_civil_servant,
+            "armed_forces": campaign.quota_armed_forces,
+        }[m["category"]]
         member_rows[m["id_number"]] = {
-            "id_number": m["id_number"], "name": m["name"], "unit": units[m["unit"]]["code"],
-            "category": m["category"], "cases": len(mine), "credited_eid": eid,
+            "id_number": m["id_number"],
+            "name": m["name"],
+            "unit": units[m["unit"]]["code"],
+            "category": m["category"],
+            "cases": len(mine),
+            "credited_eid": eid,
             "credited_full": full,
             "double_claims": sum(1 for c in mine if len(claimants(c)) > 1),
-            "quota": quota, "meets_quota": full >= quota,
+            "quota": quota,
+            "meets_quota": full >= quota,
             "individual_award": full >= campaign.individual_award_threshold,
         }
 
@@ -471,9 +560,13 @@ def oracle(campaign, as_of, units, members, residents, cases, resolutions):
             # half up to 2 decimals, in integers: floor((200 x full + size) / (2 x size)) / 100
             avg = ((200 * full + size) // (2 * size)) / 100
         unit_rows[u["code"]] = {
-            "code": u["code"], "name": u["name"], "members": size, "credited_full": full,
+            "code": u["code"],
+            "name": u["name"],
+            "members": size,
+            "credited_full": full,
             "average": avg,
-            "collective_award": size > 0 and full * 100 >= int(campaign.collective_award_threshold * 100) * size,
+            "collective_award": size > 0
+            and full * 100 >= int(campaign.collective_award_threshold * 100) * size,
         }
     return member_rows, unit_rows, verdicts
 
@@ -489,13 +582,23 @@ def _world(data):
     units = {}
     for i in range(n_units):
         parent = data.draw(st.sampled_from([None] + list(range(i)))) if i else None
-        units[i] = {"code": f"T{i}", "name": f"Đơn vị {i}", "parent": parent,
-                    "kind": data.draw(st.sampled_from(KINDS))}
+        units[i] = {
+            "code": f"T{i}",
+            "name": f"Đơn vị {i}",
+            "parent": parent,
+            "kind": data.draw(st.sampled_from(KINDS)),
+        }
     n_members = data.draw(st.integers(1, 6))
-    members = {i: {"unit": data.draw(st.integers(0, n_units - 1)), "id_number": f"0990{i:08d}",
-                   "name": f"Thành viên {i}", "active": data.draw(st.booleans()),
-                   "category": data.draw(st.sampled_from(MemberCategory.values))}
-               for i in range(n_members)}
+    members = {
+        i: {
+            "unit": data.draw(st.integers(0, n_units - 1)),
+            "id_number": f"0990{i:08d}",
+            "name": f"Thành viên {i}",
+            "active": data.draw(st.booleans()),
+            "category": data.draw(st.sampled_from(MemberCategory.values)),
+        }
+        for i in range(n_members)
+    }
     residents = {}
     for i in range(data.draw(st.integers(1, 8))):
         on_roster = i < n_members and data.draw(st.integers(0, 4)) == 0
@@ -503,18 +606,33 @@ def _world(data):
             "id_number": members[i]["id_number"] if on_roster else f"0991{i:08d}",
             "category": data.draw(st.sampled_from(["resident"] * 4 + ["member", "armed_forces"])),
         }
-    pairs = data.draw(st.lists(st.tuples(st.integers(0, n_members - 1), st.integers(0, len(residents) - 1)),
-                               unique=True, max_size=14))
-    cases = [{"key": pair, "member": pair[0], "resident": pair[1],
-              "activated_on": data.draw(st.sampled_from(DAYS)), "portal": data.draw(st.booleans())}
-             for pair in pairs]
+    pairs = data.draw(
+        st.lists(
+            st.tuples(st.integers(0, n_members - 1), st.integers(0, len(residents) - 1)),
+            unique=True,
+            max_size=14,
+        )
+    )
+    cases = [
+        {
+            "key": pair,
+            "member": pair[0],
+            "resident": pair[1],
+            "activated_on": data.draw(st.sampled_from(DAYS)),
+            "portal": data.draw(st.booleans()),
+        }
+        for pair in pairs
+    ]
     settings = {
         "double_claims_across_kinds": data.draw(st.booleans()),
         "roster_excludes_residents": data.draw(st.booleans()),
         "activation_starts_on": data.draw(st.sampled_from([D(2023, 4, 21), D(2023, 5, 10)])),
         "individual_award_threshold": data.draw(st.integers(1, 3)),
-        "collective_award_threshold": Decimal(data.draw(st.sampled_from(["0.5", "1", "1.33", "2"]))),
-        "quota_cadre": data.draw(st.integers(1, 3)), "quota_member": data.draw(st.integers(1, 3)),
+        "collective_award_threshold": Decimal(
+            data.draw(st.sampled_from(["0.5", "1", "1.33", "2"]))
+        ),
+        "quota_cadre": data.draw(st.integers(1, 3)),
+        "quota_member": data.draw(st.integers(1, 3)),
     }
     as_of = data.draw(st.sampled_from([D(2023, 5, 10), D(2023, 6, 20)]))
     return units, members, residents, cases, settings, as_of
@@ -528,19 +646,35 @@ def _store(units, members, residents, cases, settings):
     campaign = CampaignFactory(**settings)
     unit_objs = {}
     for i, u in units.items():
-        unit_objs[i] = Unit.objects.create(code=u["code"], name=u["name"], kind=u["kind"],
-                                           parent=unit_objs.get(u["parent"]))
-    member_objs = {i: Member.objects.create(unit=unit_objs[m["unit"]], full_name=m["name"],
-                                            id_number=m["id_number"], category=m["category"],
-                                            active=m["active"]) for i, m in members.items()}
-    resident_objs = {i: Resident.objects.create(id_number=r["id_number"], full_name="Cầm Thị Lan",
-                                                category=r["category"]) for i, r in residents.items()}
+        unit_objs[i] = Unit.objects.create(
+            code=u["code"], name=u["name"], kind=u["kind"], parent=unit_objs.get(u["parent"])
+        )
+    member_objs = {
+        i: Member.objects.create(
+            unit=unit_objs[m["unit"]],
+            full_name=m["name"],
+            id_number=m["id_number"],
+            category=m["category"],
+            active=m["active"],
+        )
+        for i, m in members.items()
+    }
+    resident_objs = {
+        i: Resident.objects.create(
+            id_number=r["id_number"], full_name="Cầm Thị Lan", category=r["category"]
+        )
+        for i, r in residents.items()
+    }
     case_objs = {}
     for c in cases:
         case_objs[c["key"]] = Case.objects.create(
-            campaign=campaign, member=member_objs[c["member"]], resident=resident_objs[c["resident"]],
-            eid_level=2 if c["activated_on"] else None, activated_on=c["activated_on"],
-            portal_used=c["portal"])
+            campaign=campaign,
+            member=member_objs[c["member"]],
+            resident=resident_objs[c["resident"]],
+            eid_level=2 if c["activated_on"] else None,
+            activated_on=c["activated_on"],
+            portal_used=c["portal"],
+        )
     refresh_rule_inputs(resident_ids=[r.pk for r in resident_objs.values()])
     return Campaign.objects.get(pk=campaign.pk), member_objs, resident_objs, case_objs
 
@@ -551,25 +685,39 @@ def test_every_figure_from_the_database_equals_the_oracle():
 
     boss = UserFactory(is_superuser=True)
 
-    @hsettings(max_examples=30, deadline=None,
-               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @hsettings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(st.data())
     def check(data):
         units, members, residents, cases, settings, as_of = _world(data)
         with transaction.atomic():
-            campaign, member_objs, resident_objs, case_objs = _store(units, members, residents, cases, settings)
+            campaign, member_objs, resident_objs, case_objs = _store(
+                units, members, residents, cases, settings
+            )
             # Resolve some double claims, the way an administrator does.
             resolutions = {}
             for rid, resident in resident_objs.items():
-                doubled = list(Case.objects.filter(campaign=campaign, resident=resident, claimants__gt=1))
+                doubled = list(
+                    Case.objects.filter(campaign=campaign, resident=resident, claimants__gt=1)
+                )
                 if doubled and data.draw(st.booleans()):
                     pick = data.draw(st.sampled_from([None] + [c.member_id for c in doubled]))
-                    resolve_double_claim(campaign=campaign, resident=resident,
-                                         awarded_to=Member.objects.get(pk=pick) if pick else None,
-                                         reason="Đã kiểm tra", user=boss)
-                    resolutions[rid] = next((i for i, m in member_objs.items() if m.pk == pick), None)
+                    resolve_double_claim(
+                        campaign=campaign,
+                        resident=resident,
+                        awarded_to=Member.objects.get(pk=pick) if pick else None,
+                        reason="Đã kiểm tra",
+                        user=boss,
+                    )
+                    resolutions[rid] = next(
+                        (i for i, m in member_objs.items() if m.pk == pick), None
+                    )
             expected_members, expected_units, expected_verdicts = oracle(
-                campaign, as_of, units, members, residents, cases, resolutions)
+                campaign, as_of, units, members, residents, cases, resolutions
+            )
             found = rules_results_as_of(campaign, as_of)
             assert {m["id_number"]: m for m in found["members"]} == expected_members
             assert {u["code"]: u for u in found["units"]} == expected_units
@@ -585,10 +733,14 @@ def rules_results_as_of(campaign, as_of):
     from campaign.results import build_results
     from units.models import Unit
 
-    return build_results(campaign, as_of=as_of, units=Unit.objects.filter(code__startswith="T")).as_json()
+    return build_results(
+        campaign, as_of=as_of, units=Unit.objects.filter(code__startswith="T")
+    ).as_json()
 
 
-def test_explaining_a_members_cases_takes_a_constant_number_of_queries(django_assert_max_num_queries):
+def test_explaining_a_members_cases_takes_a_constant_number_of_queries(
+    django_assert_max_num_queries,
+):
     member, rival = MemberFactory(), MemberFactory()
     for day in (D(2023, 4, 1), D(2023, 4, 2), D(2023, 7, 1), None):
         add_case(member, activated_on=day)
@@ -601,5 +753,6 @@ def test_explaining_a_members_cases_takes_a_constant_number_of_queries(django_as
         verdicts = rules.explain(Case.objects.filter(member=member), campaign, AS_OF)
         texts = [text for verdict in verdicts for _code, text in verdict.reasons]
     assert sorted(v.codes[0] for v in verdicts) == (
-        ["after_as_of", "before_start", "before_start"] + ["double_claim"] * 3 + ["not_activated"])
+        ["after_as_of", "before_start", "before_start"] + ["double_claim"] * 3 + ["not_activated"]
+    )
     assert sum(rival.full_name in text for text in texts) == 3

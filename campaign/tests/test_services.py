@@ -25,32 +25,57 @@ def guide_of(user):
 
 
 def test_case_create_stamps_and_counts_claimants(secretary):
-    first = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
-                                 resident_data=RESIDENT, case_data=FULL, user=secretary)
+    first = services.case_create(
+        campaign=plan_campaign(),
+        member=guide_of(secretary),
+        resident_data=RESIDENT,
+        case_data=FULL,
+        user=secretary,
+    )
     assert first.created_by == secretary and first.resident.created_by == secretary
-    second = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
-                                  resident_data=RESIDENT, case_data=FULL, user=secretary)
+    second = services.case_create(
+        campaign=plan_campaign(),
+        member=guide_of(secretary),
+        resident_data=RESIDENT,
+        case_data=FULL,
+        user=secretary,
+    )
     assert second.resident == first.resident
     assert set(Case.objects.values_list("claimants", flat=True)) == {2}
 
 
 def test_same_guide_twice_is_refused(secretary):
     member = guide_of(secretary)
-    services.case_create(campaign=plan_campaign(), member=member, resident_data=RESIDENT,
-                         case_data=FULL, user=secretary)
+    services.case_create(
+        campaign=plan_campaign(),
+        member=member,
+        resident_data=RESIDENT,
+        case_data=FULL,
+        user=secretary,
+    )
     with pytest.raises(ValidationError) as error:
-        services.case_create(campaign=plan_campaign(), member=member, resident_data=RESIDENT,
-                             case_data=FULL, user=secretary)
+        services.case_create(
+            campaign=plan_campaign(),
+            member=member,
+            resident_data=RESIDENT,
+            case_data=FULL,
+            user=secretary,
+        )
     assert error.value.code == "duplicate_case"
     assert Case.objects.count() == 1
 
 
 def test_details_of_a_resident_recorded_by_another_unit_are_not_overwritten(secretary):
-    other = CaseFactory(resident__id_number=RESIDENT["id_number"], resident__full_name="Tên cũ",
-                        resident__phone="")
+    other = CaseFactory(
+        resident__id_number=RESIDENT["id_number"], resident__full_name="Tên cũ", resident__phone=""
+    )
     case = services.case_create(
-        campaign=plan_campaign(), member=guide_of(secretary),
-        resident_data={**RESIDENT, "full_name": "Tên mới"}, case_data={}, user=secretary)
+        campaign=plan_campaign(),
+        member=guide_of(secretary),
+        resident_data={**RESIDENT, "full_name": "Tên mới"},
+        case_data={},
+        user=secretary,
+    )
     resident = Resident.objects.get(pk=other.resident_id)
     assert resident.full_name == "Tên cũ"  # kept
     assert resident.phone == "0912345678"  # a blank detail is filled in
@@ -59,20 +84,34 @@ def test_details_of_a_resident_recorded_by_another_unit_are_not_overwritten(secr
 
 def test_own_resident_details_are_updated(secretary):
     member = guide_of(secretary)
-    services.case_create(campaign=plan_campaign(), member=member, resident_data=RESIDENT,
-                         case_data={}, user=secretary)
-    case = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
-                                resident_data={**RESIDENT, "full_name": "Quàng Thị Mại"},
-                                case_data={}, user=secretary)
+    services.case_create(
+        campaign=plan_campaign(),
+        member=member,
+        resident_data=RESIDENT,
+        case_data={},
+        user=secretary,
+    )
+    case = services.case_create(
+        campaign=plan_campaign(),
+        member=guide_of(secretary),
+        resident_data={**RESIDENT, "full_name": "Quàng Thị Mại"},
+        case_data={},
+        user=secretary,
+    )
     assert Resident.objects.get().full_name == "Quàng Thị Mại" and not case.resident_details_kept
 
 
 def test_batch_is_all_or_nothing_and_names_the_row(secretary):
     member = guide_of(secretary)
     CaseFactory(member=member, resident__id_number="014090123299")
-    rows = [{"member": member, "resident_data": {**RESIDENT}, "case_data": FULL},
-            {"member": member, "resident_data": {"id_number": "014090123299", "full_name": "X"},
-             "case_data": {}}]
+    rows = [
+        {"member": member, "resident_data": {**RESIDENT}, "case_data": FULL},
+        {
+            "member": member,
+            "resident_data": {"id_number": "014090123299", "full_name": "X"},
+            "case_data": {},
+        },
+    ]
     with pytest.raises(ValidationError) as error:
         services.cases_create(campaign=plan_campaign(), rows=rows, user=secretary)
     assert error.value.params["row"] == 1
@@ -81,13 +120,22 @@ def test_batch_is_all_or_nothing_and_names_the_row(secretary):
 
 def test_case_update_and_delete_refresh_the_other_claimant(secretary):
     kept = CaseFactory(resident__id_number=RESIDENT["id_number"])
-    case = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
-                                resident_data=RESIDENT, case_data=FULL, user=secretary)
+    case = services.case_create(
+        campaign=plan_campaign(),
+        member=guide_of(secretary),
+        resident_data=RESIDENT,
+        case_data=FULL,
+        user=secretary,
+    )
     kept.refresh_from_db()
     assert kept.claimants == 2
-    services.case_update(case=case, member=case.member,
-                         resident_data={**RESIDENT, "id_number": "014090123235"},
-                         case_data=FULL, user=secretary)
+    services.case_update(
+        case=case,
+        member=case.member,
+        resident_data={**RESIDENT, "id_number": "014090123235"},
+        case_data=FULL,
+        user=secretary,
+    )
     kept.refresh_from_db()
     assert kept.claimants == 1
     services.case_delete(case=case, user=secretary)
@@ -95,28 +143,48 @@ def test_case_update_and_delete_refresh_the_other_claimant(secretary):
 
 
 def test_saving_a_case_deleted_meanwhile_does_not_bring_it_back(secretary):
-    case = services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
-                                resident_data=RESIDENT, case_data=FULL, user=secretary)
+    case = services.case_create(
+        campaign=plan_campaign(),
+        member=guide_of(secretary),
+        resident_data=RESIDENT,
+        case_data=FULL,
+        user=secretary,
+    )
     opened = Case.objects.get(pk=case.pk)  # the edit form, opened before the delete
     services.case_delete(case=case, user=secretary)
     with pytest.raises(ValidationError) as error:
-        services.case_update(case=opened, member=opened.member, resident_data=RESIDENT,
-                             case_data=FULL, user=secretary)
+        services.case_update(
+            case=opened,
+            member=opened.member,
+            resident_data=RESIDENT,
+            case_data=FULL,
+            user=secretary,
+        )
     assert error.value.code == "deleted"
     assert Case.objects.count() == 0 and Resident.objects.count() == 0
 
 
 def test_level_without_date_is_refused_by_the_model_too(secretary):
     with pytest.raises(ValidationError):
-        services.case_create(campaign=plan_campaign(), member=guide_of(secretary),
-                             resident_data=RESIDENT, case_data={"eid_level": 1}, user=secretary)
+        services.case_create(
+            campaign=plan_campaign(),
+            member=guide_of(secretary),
+            resident_data=RESIDENT,
+            case_data={"eid_level": 1},
+            user=secretary,
+        )
     assert not Resident.objects.exists()
 
 
 def test_roster_changes_refresh_resident_exclusion(secretary):
     case = CaseFactory(resident__id_number=RESIDENT["id_number"])
-    member = services.member_create(user=secretary, unit=case.member.unit, full_name="Cán bộ",
-                                    id_number=RESIDENT["id_number"], category="cadre")
+    member = services.member_create(
+        user=secretary,
+        unit=case.member.unit,
+        full_name="Cán bộ",
+        id_number=RESIDENT["id_number"],
+        category="cadre",
+    )
     case.refresh_from_db()
     assert case.resident_excluded and member.created_by == secretary
     services.member_update(member=member, user=secretary, id_number="014090123111")
@@ -169,8 +237,13 @@ def needs_postgresql():
 def test_the_same_case_sent_twice_at_once_is_a_form_error_not_a_server_error(monkeypatch):
     needs_postgresql()
     member = MemberFactory()
-    kwargs = {"campaign": plan_campaign(), "member": member, "resident_data": RESIDENT,
-              "case_data": FULL, "user": None}
+    kwargs = {
+        "campaign": plan_campaign(),
+        "member": member,
+        "resident_data": RESIDENT,
+        "case_data": FULL,
+        "user": None,
+    }
     committed_meanwhile(monkeypatch, Resident, lambda: services.case_create(**kwargs))
     with pytest.raises(ValidationError) as error:
         services.case_create(**kwargs)
@@ -182,8 +255,15 @@ def test_the_same_case_sent_twice_at_once_is_a_form_error_not_a_server_error(mon
 def test_two_guides_entering_the_same_new_resident_at_once_make_a_double_claim(monkeypatch):
     needs_postgresql()
     first, second = MemberFactory(), MemberFactory()
-    kwargs = {"campaign": plan_campaign(), "resident_data": RESIDENT, "case_data": FULL, "user": None}
-    committed_meanwhile(monkeypatch, Resident, lambda: services.case_create(member=second, **kwargs))
+    kwargs = {
+        "campaign": plan_campaign(),
+        "resident_data": RESIDENT,
+        "case_data": FULL,
+        "user": None,
+    }
+    committed_meanwhile(
+        monkeypatch, Resident, lambda: services.case_create(member=second, **kwargs)
+    )
     case = services.case_create(member=first, **kwargs)
     assert Resident.objects.get() == case.resident
     assert sorted(Case.objects.values_list("claimants", flat=True)) == [2, 2]
@@ -193,8 +273,12 @@ def test_two_guides_entering_the_same_new_resident_at_once_make_a_double_claim(m
 def test_the_same_member_sent_twice_at_once_is_a_form_error_not_a_server_error(monkeypatch):
     needs_postgresql()
     unit = MemberFactory().unit
-    fields = {"unit": unit, "full_name": "Lò Văn Thành", "id_number": "014090123299",
-              "category": "cadre"}
+    fields = {
+        "unit": unit,
+        "full_name": "Lò Văn Thành",
+        "id_number": "014090123299",
+        "category": "cadre",
+    }
     committed_meanwhile(monkeypatch, Member, lambda: services.member_create(user=None, **fields))
     with pytest.raises(ValidationError) as error:
         services.member_create(user=None, **fields)
@@ -265,10 +349,21 @@ def test_the_same_case_sent_twice_at_once_on_sqlite_waits_for_the_first(tmp_path
 
     if connection.vendor != "sqlite":
         pytest.skip("about the SQLite settings")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(settings.BASE_DIR)}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=settings.BASE_DIR,
-                   env=env, check=True)
-    result = subprocess.run([sys.executable, "-c", DOUBLE_TAP], cwd=settings.BASE_DIR, env=env,
-                            capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(settings.BASE_DIR),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", DOUBLE_TAP],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.split("\n")[-2] == "['ValidationError', 'saved'] 1"

@@ -36,14 +36,30 @@ def district():
     outsider = user_with(UnitRole.Role.SECRETARY, commune_b)
     guide_a = MemberFactory(unit=commune_a, full_name="Lò Văn A")
     guide_b = MemberFactory(unit=commune_b, full_name="Cầm Thị B")
-    return {"a": commune_a, "b": commune_b, "secretary": secretary, "viewer": viewer,
-            "outsider": outsider, "guide_a": guide_a, "guide_b": guide_b}
+    return {
+        "a": commune_a,
+        "b": commune_b,
+        "secretary": secretary,
+        "viewer": viewer,
+        "outsider": outsider,
+        "guide_a": guide_a,
+        "guide_b": guide_b,
+    }
 
 
 def case_post(member, **extra):
-    data = {"id_number": "014 090 123 234", "full_name": "  Quàng   Thị Mai ", "member": member.pk,
-            "eid_level": "2", "activated_on": "02/05/2023", "portal_used": "on",
-            "guided_on": "2/5/2023", "place": "market", "category": "resident", "phone": "+84912345678"}
+    data = {
+        "id_number": "014 090 123 234",
+        "full_name": "  Quàng   Thị Mai ",
+        "member": member.pk,
+        "eid_level": "2",
+        "activated_on": "02/05/2023",
+        "portal_used": "on",
+        "guided_on": "2/5/2023",
+        "place": "market",
+        "category": "resident",
+        "phone": "+84912345678",
+    }
     data.update(extra)
     return data
 
@@ -75,8 +91,9 @@ def test_second_guide_makes_a_double_claim_not_a_refusal(client, district):
 
 def test_level_without_date_is_a_form_error(client, district):
     client.force_login(district["secretary"])
-    response = client.post(reverse("campaign:case_create"),
-                           case_post(district["guide_a"], activated_on=""))
+    response = client.post(
+        reverse("campaign:case_create"), case_post(district["guide_a"], activated_on="")
+    )
     assert response.status_code == 200
     assert response.context["form"].has_error("activated_on", "activation_date_missing")
     assert not Case.objects.exists()
@@ -84,8 +101,11 @@ def test_level_without_date_is_a_form_error(client, district):
 
 def test_unknown_province_code_is_a_warning_and_the_case_is_saved(client, district):
     client.force_login(district["secretary"])
-    response = client.post(reverse("campaign:case_create"),
-                           case_post(district["guide_a"], id_number="999090123234"), follow=True)
+    response = client.post(
+        reverse("campaign:case_create"),
+        case_post(district["guide_a"], id_number="999090123234"),
+        follow=True,
+    )
     assert Case.objects.count() == 1
     levels = [m.level_tag for m in response.context["messages"]]
     assert "warning" in levels and "success" in levels
@@ -104,12 +124,21 @@ def test_viewer_reads_lists_but_cannot_write(client, district):
     client.force_login(district["viewer"])
     assert client.get(reverse("campaign:resident_list")).status_code == 200
     assert client.get(case.resident.get_absolute_url()).status_code == 200
-    for name, args in [("case_create", []), ("quick_entry", []), ("batch_entry", []),
-                       ("case_edit", [case.pk]), ("case_delete", [case.pk])]:
+    for name, args in [
+        ("case_create", []),
+        ("quick_entry", []),
+        ("batch_entry", []),
+        ("case_edit", [case.pk]),
+        ("case_delete", [case.pk]),
+    ]:
         assert client.get(reverse(f"campaign:{name}", args=args)).status_code == 403, name
     assert client.post(reverse("campaign:case_delete", args=[case.pk])).status_code == 403
-    assert client.post(reverse("campaign:resident_lookup"),
-                       {"id_number": case.resident.id_number}).status_code == 403
+    assert (
+        client.post(
+            reverse("campaign:resident_lookup"), {"id_number": case.resident.id_number}
+        ).status_code
+        == 403
+    )
     assert Case.objects.filter(pk=case.pk).exists()
 
 
@@ -133,10 +162,14 @@ def test_resident_page_shows_only_visible_cases_and_counts_the_others(client, di
     assert response.context["other_guides"] == 1
     content = response.content.decode()
     assert "014090123234" in content and "Cầm Thị B" not in content
-    assert PersonalDataAccess.objects.filter(user=district["secretary"], action="reveal").count() == 1
+    assert (
+        PersonalDataAccess.objects.filter(user=district["secretary"], action="reveal").count() == 1
+    )
 
 
-def test_resident_list_masks_ids_searches_and_stays_scoped(client, district, django_assert_max_num_queries):
+def test_resident_list_masks_ids_searches_and_stays_scoped(
+    client, district, django_assert_max_num_queries
+):
     for n in range(60):
         CaseFactory(member=district["guide_a"], resident__full_name=f"Người {n:02d}")
     hidden = CaseFactory(member=district["guide_b"], resident__full_name="Người ẩn")
@@ -162,8 +195,10 @@ def test_resident_list_masks_ids_searches_and_stays_scoped(client, district, dja
 def test_case_edit_moves_case_to_corrected_id_and_drops_orphan(client, district):
     case = CaseFactory(member=district["guide_a"], resident__id_number="014090123234")
     client.force_login(district["secretary"])
-    response = client.post(reverse("campaign:case_edit", args=[case.pk]),
-                           case_post(district["guide_a"], id_number="014090123235"))
+    response = client.post(
+        reverse("campaign:case_edit", args=[case.pk]),
+        case_post(district["guide_a"], id_number="014090123235"),
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.resident.id_number == "014090123235"
@@ -190,10 +225,18 @@ def test_quick_entry_defaults_and_next_resident(client, district):
     client.force_login(district["secretary"])
     form = client.get(reverse("campaign:quick_entry")).context["form"]
     assert form["place"].value() == "volunteer_saturday"
-    response = client.post(reverse("campaign:quick_entry"), {
-        "member": district["guide_a"].pk, "id_number": "14090123234", "full_name": "Lường Văn C",
-        "eid_level": "1", "activated_on": form["activated_on"].value(),
-        "place": "volunteer_saturday"}, follow=True)
+    response = client.post(
+        reverse("campaign:quick_entry"),
+        {
+            "member": district["guide_a"].pk,
+            "id_number": "14090123234",
+            "full_name": "Lường Văn C",
+            "eid_level": "1",
+            "activated_on": form["activated_on"].value(),
+            "place": "volunteer_saturday",
+        },
+        follow=True,
+    )
     case = Case.objects.get()
     assert case.resident.id_number == "014090123234"
     assert case.place == "volunteer_saturday" and case.guided_on == case.activated_on
@@ -205,9 +248,15 @@ def test_quick_entry_defaults_and_next_resident(client, district):
 
 
 def batch_data(member, rows, prefix="rows"):
-    data = {"list-member": member.pk, "list-place": "home", "list-guided_on": "03/05/2023",
-            f"{prefix}-TOTAL_FORMS": "10", f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "50"}
+    data = {
+        "list-member": member.pk,
+        "list-place": "home",
+        "list-guided_on": "03/05/2023",
+        f"{prefix}-TOTAL_FORMS": "10",
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "50",
+    }
     for index, row in enumerate(rows):
         for key, value in row.items():
             data[f"{prefix}-{index}-{key}"] = value
@@ -216,9 +265,16 @@ def batch_data(member, rows, prefix="rows"):
 
 def test_batch_saves_filled_rows_and_ignores_blank_ones(client, district):
     client.force_login(district["secretary"])
-    rows = [{"id_number": "014090123234", "full_name": "Một", "eid_level": "1", "activated_on": "02/05/2023"},
-            {},
-            {"id_number": "014090123235", "full_name": "Hai"}]
+    rows = [
+        {
+            "id_number": "014090123234",
+            "full_name": "Một",
+            "eid_level": "1",
+            "activated_on": "02/05/2023",
+        },
+        {},
+        {"id_number": "014090123235", "full_name": "Hai"},
+    ]
     response = client.post(reverse("campaign:batch_entry"), batch_data(district["guide_a"], rows))
     assert response.status_code == 302
     cases = Case.objects.order_by("resident__full_name")
@@ -229,9 +285,11 @@ def test_batch_saves_filled_rows_and_ignores_blank_ones(client, district):
 
 def test_batch_with_one_wrong_row_saves_nothing_and_marks_the_row(client, district):
     client.force_login(district["secretary"])
-    rows = [{"id_number": "014090123234", "full_name": "Một"},
-            {"id_number": "0140901", "full_name": "Hai"},
-            {"id_number": "014090123234", "full_name": "Ba"}]
+    rows = [
+        {"id_number": "014090123234", "full_name": "Một"},
+        {"id_number": "0140901", "full_name": "Hai"},
+        {"id_number": "014090123234", "full_name": "Ba"},
+    ]
     response = client.post(reverse("campaign:batch_entry"), batch_data(district["guide_a"], rows))
     assert response.status_code == 200
     forms = response.context["rows"].forms
@@ -242,20 +300,27 @@ def test_batch_with_one_wrong_row_saves_nothing_and_marks_the_row(client, distri
 
 def test_batch_duplicate_row_is_an_error_naming_the_first(client, district):
     client.force_login(district["secretary"])
-    rows = [{"id_number": "014090123234", "full_name": "Một"},
-            {"id_number": "14090123234", "full_name": "Một lần nữa"}]
+    rows = [
+        {"id_number": "014090123234", "full_name": "Một"},
+        {"id_number": "14090123234", "full_name": "Một lần nữa"},
+    ]
     response = client.post(reverse("campaign:batch_entry"), batch_data(district["guide_a"], rows))
     assert response.context["rows"].forms[1].has_error("id_number", "duplicate_row")
     assert not Case.objects.exists()
 
 
 def lookup(client, id_number):
-    return json.loads(client.post(reverse("campaign:resident_lookup"), {"id_number": id_number}).content)
+    return json.loads(
+        client.post(reverse("campaign:resident_lookup"), {"id_number": id_number}).content
+    )
 
 
 def test_lookup_names_resident_and_guides_in_scope(client, district):
-    case = CaseFactory(member=district["guide_a"], resident__id_number="014090123234",
-                       resident__full_name="Quàng Thị Mai")
+    case = CaseFactory(
+        member=district["guide_a"],
+        resident__id_number="014090123234",
+        resident__full_name="Quàng Thị Mai",
+    )
     CaseFactory(member=district["guide_b"], resident=case.resident)
     client.force_login(district["secretary"])
     answer = lookup(client, "14090123234")
@@ -265,8 +330,12 @@ def test_lookup_names_resident_and_guides_in_scope(client, district):
 
 
 def test_lookup_does_not_leak_a_resident_outside_the_users_units(client, district):
-    CaseFactory(member=district["guide_b"], resident__id_number="014090123234",
-                resident__full_name="Quàng Thị Mai", resident__phone="0912345678")
+    CaseFactory(
+        member=district["guide_b"],
+        resident__id_number="014090123234",
+        resident__full_name="Quàng Thị Mai",
+        resident__phone="0912345678",
+    )
     client.force_login(district["secretary"])
     response = client.post(reverse("campaign:resident_lookup"), {"id_number": "014090123234"})
     assert response["Cache-Control"].startswith("max-age=0")
@@ -281,10 +350,19 @@ def test_lookup_does_not_leak_a_resident_outside_the_users_units(client, distric
 def test_lookup_of_new_and_invalid_numbers(client, district):
     client.force_login(district["secretary"])
     assert lookup(client, "014090123234") | {} == {
-        "valid": True, "id_number": "014090123234", "warnings": [], "exists": False,
-        "resident": None, "guides": [], "other_guides": 0}
+        "valid": True,
+        "id_number": "014090123234",
+        "warnings": [],
+        "exists": False,
+        "resident": None,
+        "guides": [],
+        "other_guides": 0,
+    }
     assert lookup(client, "0140")["valid"] is False
-    assert client.get(reverse("campaign:resident_lookup"), {"id_number": "014090123234"}).status_code == 405
+    assert (
+        client.get(reverse("campaign:resident_lookup"), {"id_number": "014090123234"}).status_code
+        == 405
+    )
 
 
 def test_several_active_campaigns_offer_a_selector(client, district):
@@ -316,23 +394,32 @@ def test_a_case_is_prefilled_only_from_a_resident_the_user_sees(client, district
     theirs = CaseFactory(member=district["guide_b"]).resident
     client.force_login(district["secretary"])
     url = reverse("campaign:case_create")
-    assert client.get(url, {"resident": mine.pk}).context["form"]["full_name"].value() == mine.full_name
+    assert (
+        client.get(url, {"resident": mine.pk}).context["form"]["full_name"].value()
+        == mine.full_name
+    )
     for other in (theirs.pk, "abc", f"{mine.pk}\x00", "99999999999999999999"):
         response = client.get(url, {"resident": other})
         assert response.status_code == 200 and response.context["form"]["full_name"].value() is None
         assert theirs.full_name not in response.content.decode()
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("full_name", "Quàng\x00 Thị Mai", "ký tự điều khiển"),
-    ("address", "Bản\x00 Mạ", "ký tự điều khiển"),
-    ("note", "đã hướng dẫn\x07", "ký tự điều khiển"),
-    ("full_name", "\u200b", "bắt buộc"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("full_name", "Quàng\x00 Thị Mai", "ký tự điều khiển"),
+        ("address", "Bản\x00 Mạ", "ký tự điều khiển"),
+        ("note", "đã hướng dẫn\x07", "ký tự điều khiển"),
+        ("full_name", "\u200b", "bắt buộc"),
+    ],
+)
 def test_text_with_a_control_character_is_refused_in_vietnamese_and_nothing_is_saved(
-        client, district, field, value, message):
+    client, district, field, value, message
+):
     client.force_login(district["secretary"])
-    response = client.post(reverse("campaign:case_create"), case_post(district["guide_a"], **{field: value}))
+    response = client.post(
+        reverse("campaign:case_create"), case_post(district["guide_a"], **{field: value})
+    )
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert not Case.objects.exists() and not Resident.objects.exists()
@@ -340,16 +427,27 @@ def test_text_with_a_control_character_is_refused_in_vietnamese_and_nothing_is_s
 
 def test_invisible_characters_pasted_with_a_name_are_dropped(client, district):
     client.force_login(district["secretary"])
-    client.post(reverse("campaign:case_create"), case_post(
-        district["guide_a"], full_name="\ufeffQuàng\u200b Thị Mai\u202c", address="Bản Mạ\u200b"))
+    client.post(
+        reverse("campaign:case_create"),
+        case_post(
+            district["guide_a"], full_name="\ufeffQuàng\u200b Thị Mai\u202c", address="Bản Mạ\u200b"
+        ),
+    )
     resident = Resident.objects.get()
     assert (resident.full_name, resident.address) == ("Quàng Thị Mai", "Bản Mạ")
 
 
-@pytest.mark.parametrize("total, message", [
-    ("100000", "tối đa 50 dòng"), ("99999999999999999999", "tối đa 50 dòng"), ("51", "tối đa 50 dòng"),
-    ("-1", "ít nhất một dòng"), ("abc", "tải lại trang"), ("", "tải lại trang"),
-])
+@pytest.mark.parametrize(
+    "total, message",
+    [
+        ("100000", "tối đa 50 dòng"),
+        ("99999999999999999999", "tối đa 50 dòng"),
+        ("51", "tối đa 50 dòng"),
+        ("-1", "ít nhất một dòng"),
+        ("abc", "tải lại trang"),
+        ("", "tải lại trang"),
+    ],
+)
 def test_a_row_count_changed_by_hand_is_refused_in_vietnamese(client, district, total, message):
     client.force_login(district["secretary"])
     data = batch_data(district["guide_a"], [{"id_number": "014090123234", "full_name": "Một"}])

@@ -7,7 +7,12 @@ import pytest
 
 from campaign import workbook as wb
 from campaign.tests.import_helpers import (
-    RESIDENT_HEADERS, build_encrypted_ole, build_huge_xlsx, build_ods, build_xlsx, resident_row,
+    RESIDENT_HEADERS,
+    build_encrypted_ole,
+    build_huge_xlsx,
+    build_ods,
+    build_xlsx,
+    resident_row,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -41,33 +46,49 @@ def test_header_is_found_under_a_merged_title_and_blank_rows(tmp_path):
 
 
 def test_header_beyond_the_searched_rows_is_not_found(tmp_path):
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS]},
-                      above={"Người dân": [["x"]] * wb.HEADER_SEARCH_ROWS})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {"Người dân": [RESIDENT_HEADERS]},
+        above={"Người dân": [["x"]] * wb.HEADER_SEARCH_ROWS},
+    )
     assert wb.read_workbook(path).sheets["residents"].header_row == 0
 
 
 def test_header_under_a_national_motto_a_title_and_a_subtitle_is_found(tmp_path):
-    above = [["CÔNG AN HUYỆN SỐP CỘP", None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
-             ["ĐOÀN THANH NIÊN", None, "Độc lập - Tự do - Hạnh phúc"], [],
-             [None, None, "Sốp Cộp, ngày 20 tháng 6 năm 2023"], [],
-             ["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN CÀI ĐẶT, KÍCH HOẠT TÀI KHOẢN ĐỊNH DANH ĐIỆN TỬ"],
-             ["(Kèm theo Báo cáo số 15/BC-ĐTN ngày 20/6/2023 của Đoàn thanh niên Công an huyện)"],
-             ["Tính đến ngày 20/6/2023"], [], [], []]
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS]}, above={"Người dân": above})
+    above = [
+        ["CÔNG AN HUYỆN SỐP CỘP", None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
+        ["ĐOÀN THANH NIÊN", None, "Độc lập - Tự do - Hạnh phúc"],
+        [],
+        [None, None, "Sốp Cộp, ngày 20 tháng 6 năm 2023"],
+        [],
+        ["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN CÀI ĐẶT, KÍCH HOẠT TÀI KHOẢN ĐỊNH DANH ĐIỆN TỬ"],
+        ["(Kèm theo Báo cáo số 15/BC-ĐTN ngày 20/6/2023 của Đoàn thanh niên Công an huyện)"],
+        ["Tính đến ngày 20/6/2023"],
+        [],
+        [],
+        [],
+    ]
+    path = build_xlsx(
+        tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS]}, above={"Người dân": above}
+    )
     assert wb.read_workbook(path).sheets["residents"].header_row == 12
 
 
 def test_formulas_give_their_stored_values_and_hidden_columns_are_read(tmp_path):
     path = tmp_path / "f.xlsx"
     # A workbook written by Excel stores each formula's last value; write one by hand.
-    build_xlsx(path, {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]})
+    build_xlsx(
+        path, {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]}
+    )
     with zipfile.ZipFile(path) as source:
         parts = {name: source.read(name) for name in source.namelist()}
     sheet_name = next(n for n in parts if n.startswith("xl/worksheets/"))
     xml = parts[sheet_name].decode()
     xml = xml.replace('<c r="D2" t="n"><v>2</v></c>', '<c r="D2"><f>1+1</f><v>2</v></c>')
     assert "<f>1+1</f>" in xml
-    xml = xml.replace("<sheetData>", '<cols><col min="2" max="2" hidden="1" width="0"/></cols><sheetData>', 1)
+    xml = xml.replace(
+        "<sheetData>", '<cols><col min="2" max="2" hidden="1" width="0"/></cols><sheetData>', 1
+    )
     parts[sheet_name] = xml.encode()
     with zipfile.ZipFile(path, "w") as target:
         for name, data in parts.items():
@@ -78,7 +99,10 @@ def test_formulas_give_their_stored_values_and_hidden_columns_are_read(tmp_path)
 
 
 def test_ods_is_read(tmp_path):
-    path = build_ods(tmp_path / "a.ods", {"Người dân": [RESIDENT_HEADERS[:3], ["Quàng Thị B", "014195000002", "014095000001"]]})
+    path = build_ods(
+        tmp_path / "a.ods",
+        {"Người dân": [RESIDENT_HEADERS[:3], ["Quàng Thị B", "014195000002", "014095000001"]]},
+    )
     book = wb.read_workbook(path)
     assert book.format == "ods"
     assert book.sheets["residents"].rows == [(2, ["Quàng Thị B", "014195000002", "014095000001"])]
@@ -96,13 +120,16 @@ def test_an_xlsx_renamed_xls_is_read_by_its_content(tmp_path):
     assert wb.read_workbook(path).format == "xlsx"
 
 
-@pytest.mark.parametrize("content, code", [
-    (b"", "empty"),
-    ("Họ và tên,Số định danh\nA,014195000002\n".encode(), "csv"),
-    (b"<html><table><tr><td>x</td></tr></table></html>", "html"),
-    (b"%PDF-1.4 ...", "pdf"),
-    (bytes(range(256)) * 4, "unknown"),
-])
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (b"", "empty"),
+        ("Họ và tên,Số định danh\nA,014195000002\n".encode(), "csv"),
+        (b"<html><table><tr><td>x</td></tr></table></html>", "html"),
+        (b"%PDF-1.4 ...", "pdf"),
+        (bytes(range(256)) * 4, "unknown"),
+    ],
+)
 def test_files_that_are_not_workbooks_get_one_clear_reason(tmp_path, content, code):
     path = tmp_path / "x.xlsx"
     path.write_bytes(content)
@@ -118,7 +145,13 @@ def test_a_word_document_renamed_xlsx_is_named_as_such(tmp_path):
 
 
 def test_a_truncated_workbook_is_damaged(tmp_path):
-    full = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS] + [resident_row("A", "014195000002", "014095000001")] * 50})
+    full = build_xlsx(
+        tmp_path / "a.xlsx",
+        {
+            "Người dân": [RESIDENT_HEADERS]
+            + [resident_row("A", "014195000002", "014095000001")] * 50
+        },
+    )
     data = full.read_bytes()
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes(data[: len(data) // 2])
@@ -155,7 +188,9 @@ def test_a_million_row_sheet_is_refused_from_its_declared_size(tmp_path, setting
 
 def test_rows_over_the_limit_are_refused_even_without_a_declared_size(tmp_path, settings):
     settings.IMPORT_MAX_ROWS = 3
-    rows = [RESIDENT_HEADERS] + [resident_row(f"A{n}", "014195000002", "014095000001") for n in range(5)]
+    rows = [RESIDENT_HEADERS] + [
+        resident_row(f"A{n}", "014195000002", "014095000001") for n in range(5)
+    ]
     path = build_ods(tmp_path / "a.ods", {"Người dân": rows})
     assert code_of(path) == "too_many_rows"
 
@@ -186,7 +221,10 @@ def test_the_template_reads_back_with_every_column(tmp_path):
 
 
 def test_error_workbook_adds_an_error_column_and_keeps_the_rows(tmp_path):
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS, resident_row("A", "12", "014095000001")]})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {"Người dân": [RESIDENT_HEADERS, resident_row("A", "12", "014095000001")]},
+    )
     out = io.BytesIO()
     wb.write_error_workbook(path, "xlsx", {"Người dân": {2: ["Số định danh: sai"]}}, out)
     sheet = openpyxl.load_workbook(out)["Người dân"]
@@ -197,12 +235,13 @@ def test_error_workbook_adds_an_error_column_and_keeps_the_rows(tmp_path):
 
 
 def test_error_workbook_of_an_ods_is_an_xlsx_with_the_values(tmp_path):
-    path = build_ods(tmp_path / "a.ods", {"Người dân": [RESIDENT_HEADERS[:3], ["A", "12", "014095000001"]]})
+    path = build_ods(
+        tmp_path / "a.ods", {"Người dân": [RESIDENT_HEADERS[:3], ["A", "12", "014095000001"]]}
+    )
     out = io.BytesIO()
     wb.write_error_workbook(path, "ods", {"Người dân": {2: ["sai"]}}, out)
     sheet = openpyxl.load_workbook(out)["Người dân"]
     assert [c.value for c in sheet[2]] == ["A", "12", "014095000001", "sai"]
-
 
 
 def test_a_list_kept_on_sheet1_is_recognised_by_its_headers(tmp_path):
@@ -213,8 +252,16 @@ def test_a_list_kept_on_sheet1_is_recognised_by_its_headers(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active  # "Sheet"
     sheet.append(["DANH SÁCH NGƯỜI DÂN"])
-    sheet.append(["STT", "Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Mức định danh",
-                  "Ngày kích hoạt"])
+    sheet.append(
+        [
+            "STT",
+            "Họ và tên",
+            "Số định danh",
+            "Số định danh người hướng dẫn",
+            "Mức định danh",
+            "Ngày kích hoạt",
+        ]
+    )
     sheet.append([1, "Lò Văn A", "014195000301", "014095000001", 2, "02/05/2023"])
     other = book.create_sheet("Ghi chú")
     other.append(["Nội dung", "Người lập"])
@@ -245,8 +292,17 @@ def test_headers_as_secretaries_write_them_are_recognised(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Danh sách người dân"
-    sheet.append(["TT", "Họ và tên", "Số CCCD", "CCCD người hướng dẫn", "Mức độ định danh",
-                  "Ngày kích hoạt tài khoản", "Tài khoản Cổng DVC"])
+    sheet.append(
+        [
+            "TT",
+            "Họ và tên",
+            "Số CCCD",
+            "CCCD người hướng dẫn",
+            "Mức độ định danh",
+            "Ngày kích hoạt tài khoản",
+            "Tài khoản Cổng DVC",
+        ]
+    )
     sheet.append([1, "Lò Văn A", "014195000301", "014095000001", "Mức 2", "02/05/2023", "Đã có"])
     book.save(tmp_path / "ds.xlsx")
     parsed = parse_workbook(tmp_path / "ds.xlsx")
@@ -259,7 +315,13 @@ def month_sheets(tmp_path, june_rows, may_rows=(("Lò Văn A", "014195000301", "
     import openpyxl
 
     book = openpyxl.Workbook()
-    headers = ["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Mức định danh", "Ngày kích hoạt"]
+    headers = [
+        "Họ và tên",
+        "Số định danh",
+        "Số định danh người hướng dẫn",
+        "Mức định danh",
+        "Ngày kích hoạt",
+    ]
     may = book.active
     may.title = "Người dân"
     may.append(headers)
@@ -287,21 +349,30 @@ def test_a_second_list_of_the_same_kind_is_read_too_and_said_so(tmp_path):
 def test_a_wrong_row_on_the_second_list_is_named_by_its_own_sheet_row_and_header(tmp_path):
     from campaign.importing import parse_workbook
 
-    parsed = parse_workbook(month_sheets(tmp_path, [
-        ("Lò Văn B", "014195000302", "014095000001"),
-        ("Lò Văn C", "01419500", "014095000001"),
-        # The same guide and resident as on Người dân row 2, with another level.
-        ("Lò Văn A", "014195000301", "014095000001", 2, "02/06/2023"),
-    ]))
+    parsed = parse_workbook(
+        month_sheets(
+            tmp_path,
+            [
+                ("Lò Văn B", "014195000302", "014095000001"),
+                ("Lò Văn C", "01419500", "014095000001"),
+                # The same guide and resident as on Người dân row 2, with another level.
+                ("Lò Văn A", "014195000301", "014095000001", 2, "02/06/2023"),
+            ],
+        )
+    )
     assert [(e.sheet, e.row, e.column, e.code) for e in parsed.errors] == [
         ("Tháng 6", 4, "Số định danh", "invalid"),
         ("Tháng 6", 5, "Số định danh", "conflicting_duplicate"),
     ]
     assert "dòng 2 " in parsed.errors[1].message
     # And the other way round: the first sheet's row named from the second's.
-    parsed = parse_workbook(month_sheets(
-        tmp_path, [("Lò Văn A", "014195000301", "014095000001")],
-        may_rows=[("Lò Văn A", "014195000301", "014095000001", 1, "02/05/2023")]))
+    parsed = parse_workbook(
+        month_sheets(
+            tmp_path,
+            [("Lò Văn A", "014195000301", "014095000001")],
+            may_rows=[("Lò Văn A", "014195000301", "014095000001", 1, "02/05/2023")],
+        )
+    )
     assert [(e.sheet, e.row) for e in parsed.errors] == [("Tháng 6", 3)]
 
 
@@ -332,22 +403,60 @@ def parse_sheet(tmp_path, fill, title="Người dân"):
 
 
 def read_back(parsed):
-    return {key: (c.row, c.eid_level, str(c.activated_on), c.portal_used) for key, c in parsed.cases.items()}
+    return {
+        key: (c.row, c.eid_level, str(c.activated_on), c.portal_used)
+        for key, c in parsed.cases.items()
+    }
 
 
 def test_a_header_on_two_rows_is_read_with_its_group_titles(tmp_path):
     def fill(sheet):
         sheet.append(["DANH SÁCH NGƯỜI DÂN ĐƯỢC HƯỚNG DẪN"])
-        sheet.append(["STT", "Người hướng dẫn", None, None, "Người dân", None, None,
-                      "Tài khoản định danh điện tử", None, "Tài khoản DVC"])
-        sheet.append([None, "Họ và tên", "Số định danh", "Số điện thoại", "Họ và tên", "Số định\ndanh",
-                      "Số điện thoại", "Mức định danh", "Ngày kích hoạt"])
+        sheet.append(
+            [
+                "STT",
+                "Người hướng dẫn",
+                None,
+                None,
+                "Người dân",
+                None,
+                None,
+                "Tài khoản định danh điện tử",
+                None,
+                "Tài khoản DVC",
+            ]
+        )
+        sheet.append(
+            [
+                None,
+                "Họ và tên",
+                "Số định danh",
+                "Số điện thoại",
+                "Họ và tên",
+                "Số định\ndanh",
+                "Số điện thoại",
+                "Mức định danh",
+                "Ngày kích hoạt",
+            ]
+        )
         for column in "AJ":
             sheet.merge_cells(f"{column}2:{column}3")
         for span in ("B2:D2", "E2:G2", "H2:I2"):
             sheet.merge_cells(span)
-        sheet.append([1, "Lò Văn Hướng", GUIDE, "0912000001", "Lò Văn A", "014195000301", "0987000002",
-                      2, "02/05/2023", "Có"])
+        sheet.append(
+            [
+                1,
+                "Lò Văn Hướng",
+                GUIDE,
+                "0912000001",
+                "Lò Văn A",
+                "014195000301",
+                "0987000002",
+                2,
+                "02/05/2023",
+                "Có",
+            ]
+        )
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
@@ -355,18 +464,29 @@ def test_a_header_on_two_rows_is_read_with_its_group_titles(tmp_path):
     assert sheet.header_row == 3
     # The guide's "Họ và tên" (under "Người hướng dẫn") is not taken for the resident's name.
     # Nor the guide's phone for the resident's.
-    assert sheet.columns == {"guide_id_number": 2, "full_name": 4, "id_number": 5, "phone": 6,
-                             "eid_level": 7, "activated_on": 8, "portal_used": 9}
+    assert sheet.columns == {
+        "guide_id_number": 2,
+        "full_name": 4,
+        "id_number": 5,
+        "phone": 6,
+        "eid_level": 7,
+        "activated_on": 8,
+        "portal_used": 9,
+    }
     assert sheet.headers["guide_id_number"] == "Số định danh (Người hướng dẫn)"
     assert sheet.headers["id_number"] == "Số định danh"  # on one line
     assert read_back(parsed) == {("014195000301", GUIDE): (4, 2, "2023-05-02", True)}
     assert (parsed.residents["014195000301"].full_name, parsed.residents["014195000301"].phone) == (
-        "Lò Văn A", "0987000002")
+        "Lò Văn A",
+        "0987000002",
+    )
 
 
 def test_a_header_whose_columns_are_merged_down_is_joined_with_the_row_below(tmp_path):
     def fill(sheet):
-        sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Kích hoạt", None])
+        sheet.append(
+            ["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Kích hoạt", None]
+        )
         sheet.append([None, None, None, "Mức định danh", "Ngày kích hoạt"])
         sheet.append(["Lò Văn A", "014195000301", GUIDE, 1, "21/4/2023"])
 
@@ -387,13 +507,16 @@ def test_column_numbers_and_rows_with_only_their_number_are_not_read(tmp_path):
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     assert [(w.row, w.message) for w in parsed.warnings] == [
-        (2, "Không nhập: dòng đánh số thứ tự các cột.")]
+        (2, "Không nhập: dòng đánh số thứ tự các cột.")
+    ]
     assert list(parsed.residents) == ["014195000301"]
 
 
 def test_a_totals_row_is_not_read_but_a_resident_named_tong_is(tmp_path):
     def fill(sheet):
-        sheet.append(["STT", "Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Tài khoản DVC"])
+        sheet.append(
+            ["STT", "Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Tài khoản DVC"]
+        )
         sheet.append([1, "Tống Văn Cộng", "014195000301", GUIDE, "Có"])
         sheet.append([None, "Cộng bản Nà Khá", None, None, 1])  # a subtotal
         sheet.append([2, "Tổng số: 1 người", None, None, 1])  # numbered like the rows above it
@@ -402,7 +525,10 @@ def test_a_totals_row_is_not_read_but_a_resident_named_tong_is(tmp_path):
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     assert [(w.row, w.code) for w in parsed.warnings] == [
-        (3, "not_read_totals"), (4, "not_read_totals"), (5, "not_read_signatures")]
+        (3, "not_read_totals"),
+        (4, "not_read_totals"),
+        (5, "not_read_signatures"),
+    ]
     assert parsed.residents["014195000301"].full_name == "Tống Văn Cộng"
 
 
@@ -421,21 +547,31 @@ def test_the_signature_block_under_the_list_is_not_read(tmp_path):
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     assert [str(w) for w in parsed.warnings] == [
-        "Trang Người dân, dòng 4: Các dòng 4–9 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập."]
+        "Trang Người dân, dòng 4: Các dòng 4–9 dưới danh sách (địa danh, ngày tháng, chữ ký) không được nhập."
+    ]
     assert list(parsed.residents) == ["014195000301"]
 
 
 def test_a_last_row_missing_its_id_number_is_still_an_error_not_a_signature(tmp_path):
     def fill(sheet):
-        sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Mức định danh",
-                      "Ngày kích hoạt", "Ghi chú"])
+        sheet.append(
+            [
+                "Họ và tên",
+                "Số định danh",
+                "Số định danh người hướng dẫn",
+                "Mức định danh",
+                "Ngày kích hoạt",
+                "Ghi chú",
+            ]
+        )
         sheet.append(["Lò Văn A", "014195000301", GUIDE, 2, "02/05/2023", None])
         sheet.append(["Lò Văn B", None, GUIDE, 2, "02/05/2023", "Xác nhận lại số CCCD"])
         sheet.append(["Người lập biểu"])
 
     parsed = parse_sheet(tmp_path, fill)
     assert [str(e) for e in parsed.errors] == [
-        "Trang Người dân, dòng 3, cột Số định danh: Ô này bắt buộc phải điền."]
+        "Trang Người dân, dòng 3, cột Số định danh: Ô này bắt buộc phải điền."
+    ]
     assert [(w.row, w.code) for w in parsed.warnings] == [(4, "not_read_signatures")]
 
 
@@ -446,20 +582,23 @@ def test_two_lists_pasted_one_under_the_other_are_both_read(tmp_path):
         sheet.append(["DANH SÁCH XÃ MƯỜNG LẠN"])
         sheet.merge_cells("A1:D1")
         sheet.append(headers)
-        sheet.append(["I", "Bản Nà Khá"])                                  # row 3
+        sheet.append(["I", "Bản Nà Khá"])  # row 3
         sheet.merge_cells("B3:D3")
         sheet.append([1, "Lò Văn A", "014195000301", GUIDE])
         sheet.append([])
-        sheet.append(["DANH SÁCH XÃ SỐP CỘP"])                             # row 6
+        sheet.append(["DANH SÁCH XÃ SỐP CỘP"])  # row 6
         sheet.merge_cells("A6:D6")
-        sheet.append(headers)                                               # row 7
-        sheet.append(["(1)", "(2)", "(3)", "(4)"])                          # row 8
+        sheet.append(headers)  # row 7
+        sheet.append(["(1)", "(2)", "(3)", "(4)"])  # row 8
         sheet.append([1, "Lò Văn B", "014195000302", GUIDE])
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     assert [(w.row, w.code) for w in parsed.warnings] == [
-        (3, "not_read_heading"), (7, "not_read_repeated_header"), (8, "not_read_column_numbers")]
+        (3, "not_read_heading"),
+        (7, "not_read_repeated_header"),
+        (8, "not_read_column_numbers"),
+    ]
     # Row 6, the second list's title, is in the STT column only, which is not read: blank.
     assert list(parsed.residents) == ["014195000301", "014195000302"]
 
@@ -476,13 +615,22 @@ def test_a_heading_merged_across_the_whole_row_is_not_read(tmp_path):
     parsed = parse_sheet(tmp_path, fill)
     assert [(w.row, w.code) for w in parsed.warnings] == [(2, "not_read_heading")]
     assert [(e.row, e.column, e.code) for e in parsed.errors] == [
-        (4, "Số định danh", "required"), (4, "Số định danh người hướng dẫn", "required")]
+        (4, "Số định danh", "required"),
+        (4, "Số định danh người hướng dẫn", "required"),
+    ]
 
 
 def test_a_guide_id_merged_down_beside_their_residents_belongs_to_each_row(tmp_path):
     def fill(sheet):
-        sheet.append(["Số định danh người hướng dẫn", "Họ và tên", "Số định danh", "Mức định danh",
-                      "Ngày kích hoạt"])
+        sheet.append(
+            [
+                "Số định danh người hướng dẫn",
+                "Họ và tên",
+                "Số định danh",
+                "Mức định danh",
+                "Ngày kích hoạt",
+            ]
+        )
         sheet.append([GUIDE, "Lò Văn A", "014195000301", 2, "02/05/2023"])
         sheet.append([None, "Lò Văn B", "014195000302", 1, "03/05/2023"])
         sheet.append([None, "Lò Văn C", "014195000303", None, None])
@@ -491,23 +639,44 @@ def test_a_guide_id_merged_down_beside_their_residents_belongs_to_each_row(tmp_p
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
-    assert sorted(parsed.cases) == [("014195000301", GUIDE), ("014195000302", GUIDE),
-                                    ("014195000303", GUIDE), ("014195000304", "014095000002")]
+    assert sorted(parsed.cases) == [
+        ("014195000301", GUIDE),
+        ("014195000302", GUIDE),
+        ("014195000303", GUIDE),
+        ("014195000304", "014095000002"),
+    ]
 
 
 def test_a_note_in_brackets_after_a_header_is_read_with_it_or_left_out(tmp_path):
     def fill(sheet):
-        sheet.append(["Họ và tên (*)", "Số định danh (12 số)", "Số định danh (người hướng dẫn)",
-                      "Mức định danh (1 hoặc 2)", "Ngày kích hoạt (ngày/tháng/năm)", "Tài khoản DVC:",
-                      "Ngày sinh (người hướng dẫn)", "Đối tượng (Cán bộ, Đoàn viên, Người dân...)"])
-        sheet.append(["Lò Văn A", "014195000301", GUIDE, 2, "02/05/2023", "Có", "01/01/1960", "Đoàn viên"])
+        sheet.append(
+            [
+                "Họ và tên (*)",
+                "Số định danh (12 số)",
+                "Số định danh (người hướng dẫn)",
+                "Mức định danh (1 hoặc 2)",
+                "Ngày kích hoạt (ngày/tháng/năm)",
+                "Tài khoản DVC:",
+                "Ngày sinh (người hướng dẫn)",
+                "Đối tượng (Cán bộ, Đoàn viên, Người dân...)",
+            ]
+        )
+        sheet.append(
+            ["Lò Văn A", "014195000301", GUIDE, 2, "02/05/2023", "Có", "01/01/1960", "Đoàn viên"]
+        )
 
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     # The guide's birth date is not taken for the resident's.
     assert parsed.sheets["residents"].columns == {
-        "full_name": 0, "id_number": 1, "guide_id_number": 2, "eid_level": 3, "activated_on": 4,
-        "portal_used": 5, "category": 7}
+        "full_name": 0,
+        "id_number": 1,
+        "guide_id_number": 2,
+        "eid_level": 3,
+        "activated_on": 4,
+        "portal_used": 5,
+        "category": 7,
+    }
     assert read_back(parsed) == {("014195000301", GUIDE): (2, 2, "2023-05-02", True)}
 
 
@@ -541,16 +710,25 @@ def test_a_birth_year_alone_is_a_warning_not_a_day_in_1905(tmp_path):
     parsed = parse_sheet(tmp_path, fill)
     assert [str(w) for w in parsed.warnings] == [
         f"Trang Người dân, dòng {row}, cột Ngày sinh: Chỉ ghi năm sinh (1995), không có ngày và "
-        "tháng. Ô này được để trống; phần còn lại của dòng vẫn được nhập." for row in (2, 3)]
+        "tháng. Ô này được để trống; phần còn lại của dòng vẫn được nhập."
+        for row in (2, 3)
+    ]
     assert parsed.residents["014195000301"].birth_date is None
     # A date that is not one is still wrong (interfaces.md).
     assert [(e.row, e.column, e.code) for e in parsed.errors] == [(4, "Ngày sinh", "invalid")]
 
 
-@pytest.mark.parametrize("written, category", [
-    ("LLVT", "armed_forces"), ("Cán bộ Đoàn", "cadre"), ("Đoàn viên / Hội viên", "member"),
-    ("Đoàn viên /Hội viên", "member"), ("công chức/ viên chức", "civil_servant"), ("Nhân dân", "resident"),
-])
+@pytest.mark.parametrize(
+    "written, category",
+    [
+        ("LLVT", "armed_forces"),
+        ("Cán bộ Đoàn", "cadre"),
+        ("Đoàn viên / Hội viên", "member"),
+        ("Đoàn viên /Hội viên", "member"),
+        ("công chức/ viên chức", "civil_servant"),
+        ("Nhân dân", "resident"),
+    ],
+)
 def test_categories_as_secretaries_write_them(tmp_path, written, category):
     def fill(sheet):
         sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Đối tượng"])
@@ -568,8 +746,16 @@ def test_error_workbook_of_a_real_file_writes_over_nothing(tmp_path):
     sheet.title = "Sheet1"
     sheet.append(["DANH SÁCH NGƯỜI DÂN"])
     sheet.merge_cells("A1:F1")
-    sheet.append(["Họ và tên", "Số định danh", "Số định danh người hướng dẫn", "Tài khoản định danh", None,
-                  "Tài khoản DVC"])
+    sheet.append(
+        [
+            "Họ và tên",
+            "Số định danh",
+            "Số định danh người hướng dẫn",
+            "Tài khoản định danh",
+            None,
+            "Tài khoản DVC",
+        ]
+    )
     sheet.append([None, None, None, "Mức định danh", "Ngày kích hoạt"])
     for column in "ABCF":
         sheet.merge_cells(f"{column}2:{column}3")
@@ -586,13 +772,22 @@ def test_error_workbook_of_a_real_file_writes_over_nothing(tmp_path):
     assert rows[2][6] == "Lỗi"  # on the lower header row, after the last column
     assert rows[3] == ["Lò Văn A", "12", GUIDE, 2, "02/05/2023", "Có", "Số định danh: sai"]
     assert [[c.value for c in row] for row in result["Tổng hợp"].iter_rows()] == [
-        ["BÁO CÁO TỔNG HỢP", None], ["Xã Mường Lạn", 25]]
+        ["BÁO CÁO TỔNG HỢP", None],
+        ["Xã Mường Lạn", 25],
+    ]
 
 
 def test_every_error_is_one_line_even_quoting_a_cell_typed_on_two(tmp_path):
     def fill(sheet):
-        sheet.append(["Họ và tên", "Số định\ndanh", "Số định danh người hướng dẫn", "Mức định danh",
-                      "Ngày kích hoạt"])
+        sheet.append(
+            [
+                "Họ và tên",
+                "Số định\ndanh",
+                "Số định danh người hướng dẫn",
+                "Mức định danh",
+                "Ngày kích hoạt",
+            ]
+        )
         sheet.append(["Lò Văn A", "014195000301", GUIDE, 2, "21/04\n2023"])
         sheet.append(["Lò Văn B", "01419500030", GUIDE, None, None])
 
@@ -606,19 +801,31 @@ def test_every_error_is_one_line_even_quoting_a_cell_typed_on_two(tmp_path):
 
 def test_a_members_birth_year_alone_is_a_warning_too(tmp_path):
     def fill(sheet):
-        sheet.append(["Mã đơn vị", "Họ và tên", "Số định danh", "Đối tượng", "Năm sinh", "Ngày sinh"])
+        sheet.append(
+            ["Mã đơn vị", "Họ và tên", "Số định danh", "Đối tượng", "Năm sinh", "Ngày sinh"]
+        )
         sheet.append(["DX", "Lò Văn Hướng", GUIDE, "Cán bộ", 1995, 1995.0])
 
     parsed = parse_sheet(tmp_path, fill, title="Thành viên")
     assert not parsed.errors
-    assert [(w.row, w.column, w.code) for w in parsed.warnings] == [(2, "Ngày sinh", "detail_ignored")]
+    assert [(w.row, w.column, w.code) for w in parsed.warnings] == [
+        (2, "Ngày sinh", "detail_ignored")
+    ]
     assert parsed.members[GUIDE].birth_date is None
 
 
 def test_more_header_spellings_for_the_level_date_and_portal(tmp_path):
     def fill(sheet):
-        sheet.append(["Họ tên người dân", "Số định danh cá nhân", "Số CCCD người HD",
-                      "Mức độ định danh điện tử", "Ngày kích hoạt VNeID", "Tài khoản Cổng DVCQG"])
+        sheet.append(
+            [
+                "Họ tên người dân",
+                "Số định danh cá nhân",
+                "Số CCCD người HD",
+                "Mức độ định danh điện tử",
+                "Ngày kích hoạt VNeID",
+                "Tài khoản Cổng DVCQG",
+            ]
+        )
         sheet.append(["Lò Văn A", "014195000301", GUIDE, "2", "2/5/2023", "Đã đăng nhập"])
 
     parsed = parse_sheet(tmp_path, fill)

@@ -1,4 +1,5 @@
 """The results pages and the double-claim register: figures, scope, decisions."""
+
 import datetime
 
 import pytest
@@ -30,8 +31,14 @@ def district():
     add_case(member, resident)
     add_case(officer, resident)
     add_full_cases(other, 5)
-    return {"top": top, "communes": communes, "police": police, "member": member,
-            "officer": officer, "resident": resident}
+    return {
+        "top": top,
+        "communes": communes,
+        "police": police,
+        "member": member,
+        "officer": officer,
+        "resident": resident,
+    }
 
 
 def login(client, unit, role=UnitRole.Role.VIEWER):
@@ -41,10 +48,14 @@ def login(client, unit, role=UnitRole.Role.VIEWER):
     return user
 
 
-def test_a_unit_page_shows_its_figures_with_sub_units(client, district, django_assert_max_num_queries):
+def test_a_unit_page_shows_its_figures_with_sub_units(
+    client, district, django_assert_max_num_queries
+):
     login(client, district["top"])
     with django_assert_max_num_queries(15):
-        response = client.get(reverse("reports:unit_results", args=["HUYEN"]), {"as_of": "2023-06-20"})
+        response = client.get(
+            reverse("reports:unit_results", args=["HUYEN"]), {"as_of": "2023-06-20"}
+        )
     figures = response.context["figures"]
     assert (figures.tally.members, figures.tally.credited_full) == (2, 53)
     assert [c.code for c in response.context["children"]] == ["XA1", "XA2"]
@@ -54,8 +65,9 @@ def test_a_unit_page_shows_its_figures_with_sub_units(client, district, django_a
 def test_the_member_page_answers_why_48_and_not_50(client, district, django_assert_max_num_queries):
     login(client, district["communes"][0])
     with django_assert_max_num_queries(14):
-        response = client.get(reverse("reports:member_cases", args=[district["member"].pk]),
-                              {"as_of": "2023-06-20"})
+        response = client.get(
+            reverse("reports:member_cases", args=[district["member"].pk]), {"as_of": "2023-06-20"}
+        )
     assert (response.context["credited_full"], len(response.context["verdicts"])) == (48, 50)
     codes = sorted(code for v, _id in response.context["verdicts"] for code, _ in v.reasons)
     assert codes == ["after_as_of", "double_claim"]
@@ -66,7 +78,9 @@ def test_the_member_page_answers_why_48_and_not_50(client, district, django_asse
 def test_pages_of_units_out_of_scope_are_not_found(client, district):
     login(client, district["communes"][1])
     assert client.get(reverse("reports:unit_results", args=["XA1"])).status_code == 404
-    assert client.get(reverse("reports:member_cases", args=[district["member"].pk])).status_code == 404
+    assert (
+        client.get(reverse("reports:member_cases", args=[district["member"].pk])).status_code == 404
+    )
 
 
 def test_the_results_index_covers_only_the_units_the_user_sees(client, district):
@@ -78,7 +92,9 @@ def test_the_results_index_covers_only_the_units_the_user_sees(client, district)
 
 def test_a_reporting_period_gives_period_and_cumulative_figures(client, district):
     login(client, district["top"])
-    response = client.get(reverse("reports:unit_results", args=["HUYEN"]), {"period": "thang-05-2023"})
+    response = client.get(
+        reverse("reports:unit_results", args=["HUYEN"]), {"period": "thang-05-2023"}
+    )
     period = response.context["form"].cleaned_data["period"]
     assert response.context["as_of"] == period.ends_on
     assert response.context["since"] == period.starts_on == datetime.date(2023, 5, 1)
@@ -93,11 +109,17 @@ def test_a_bad_date_falls_back_to_today_without_an_error(client, district):
     assert response.context["as_of"] == datetime.date.today()
 
 
-def test_the_register_offers_the_decision_only_to_an_administrator_of_every_claimant_unit(client, district):
+def test_the_register_offers_the_decision_only_to_an_administrator_of_every_claimant_unit(
+    client, district
+):
     login(client, district["top"], UnitRole.Role.ADMIN)
     response = client.get(reverse("reports:double_claims"))
     (row,) = response.context["rows"]
-    assert (row["entry"].resident, row["may_resolve"], row["form"]) == (district["resident"], False, None)
+    assert (row["entry"].resident, row["may_resolve"], row["form"]) == (
+        district["resident"],
+        False,
+        None,
+    )
 
 
 def test_an_administrator_of_every_claimant_unit_resolves_and_undoes(client, district):
@@ -106,12 +128,18 @@ def test_an_administrator_of_every_claimant_unit_resolves_and_undoes(client, dis
     prefix = f"r{district['resident'].pk}"
     response = client.post(
         reverse("reports:resolve", args=[district["resident"].pk]) + "?campaign=vneid-2023",
-        {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": "VNeID log checked"})
+        {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": "VNeID log checked"},
+    )
     assert response.status_code == 302
     resolution = DoubleClaimResolution.objects.get()
     assert (resolution.awarded_to, resolution.resolved_by, resolution.reason) == (
-        district["member"], user, "VNeID log checked")
-    page = client.get(reverse("reports:member_cases", args=[district["member"].pk]), {"as_of": "2023-06-20"})
+        district["member"],
+        user,
+        "VNeID log checked",
+    )
+    page = client.get(
+        reverse("reports:member_cases", args=[district["member"].pk]), {"as_of": "2023-06-20"}
+    )
     assert page.context["credited_full"] == 49
     client.post(reverse("reports:undo", args=[resolution.pk]))
     resolution.refresh_from_db()
@@ -122,11 +150,18 @@ def test_a_decision_without_a_reason_or_by_someone_else_changes_nothing(client, 
     login(client, district["top"], UnitRole.Role.ADMIN)
     prefix = f"r{district['resident'].pk}"
     url = reverse("reports:resolve", args=[district["resident"].pk])
-    client.post(url, {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": "not mine to say"})
+    client.post(
+        url, {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": "not mine to say"}
+    )
     client.post(url, {f"{prefix}-awarded_to": "", f"{prefix}-reason": ""})
     assert not DoubleClaimResolution.objects.exists()
-    resolution = resolve_double_claim(campaign=plan_campaign(), resident=district["resident"],
-                                      awarded_to=None, reason="x", user=UserFactory(is_superuser=True))
+    resolution = resolve_double_claim(
+        campaign=plan_campaign(),
+        resident=district["resident"],
+        awarded_to=None,
+        reason="x",
+        user=UserFactory(is_superuser=True),
+    )
     client.post(reverse("reports:undo", args=[resolution.pk]))
     resolution.refresh_from_db()
     assert resolution.undone_at is None
@@ -138,7 +173,9 @@ def test_the_register_shows_no_double_claim_outside_the_users_units(client, dist
     assert response.context["rows"] == []
 
 
-def test_the_register_takes_a_constant_number_of_queries(client, district, django_assert_max_num_queries):
+def test_the_register_takes_a_constant_number_of_queries(
+    client, district, django_assert_max_num_queries
+):
     for _ in range(5):
         resident = ResidentFactory()
         add_case(district["member"], resident)
@@ -157,8 +194,12 @@ def test_a_reason_of_invisible_or_control_characters_records_no_decision(client,
     user = login(client, district["top"], UnitRole.Role.ADMIN)
     UnitRole.objects.create(user=user, unit=district["police"], role=UnitRole.Role.ADMIN)
     prefix = f"r{district['resident'].pk}"
-    response = client.post(reverse("reports:resolve", args=[district["resident"].pk]),
-                           {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": reason},
-                           follow=True)
+    response = client.post(
+        reverse("reports:resolve", args=[district["resident"].pk]),
+        {f"{prefix}-awarded_to": district["member"].pk, f"{prefix}-reason": reason},
+        follow=True,
+    )
     assert not DoubleClaimResolution.objects.exists()
-    assert [str(m) for m in response.context["messages"]] == ["Hãy chọn người được tính và nêu lý do."]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Hãy chọn người được tính và nêu lý do."
+    ]

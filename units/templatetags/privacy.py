@@ -1,4 +1,5 @@
 """Template filters for personal data; the masking itself lives in units.privacy."""
+
 from django import template
 
 from units import privacy

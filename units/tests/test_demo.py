@@ -1,4 +1,5 @@
 """The demo district: realistic, and the same for the same seed."""
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -15,14 +16,31 @@ def snapshot(seed, cases=600):
     with transaction.atomic():
         seed_demo(seed=seed, cases=cases, members=60)
         data = {
-            "units": list(Unit.objects.order_by("code").values_list("code", "name", "kind", "parent__code")),
-            "members": list(Member.objects.order_by("id_number").values_list(
-                "id_number", "full_name", "category", "unit__code", "active", "phone")),
-            "residents": list(Resident.objects.order_by("id_number").values_list(
-                "id_number", "full_name", "birth_date", "sex", "category")),
-            "cases": list(Case.objects.order_by("resident__id_number", "member__id_number").values_list(
-                "resident__id_number", "member__id_number", "eid_level", "activated_on",
-                "portal_used", "place", "claimants", "resident_excluded")),
+            "units": list(
+                Unit.objects.order_by("code").values_list("code", "name", "kind", "parent__code")
+            ),
+            "members": list(
+                Member.objects.order_by("id_number").values_list(
+                    "id_number", "full_name", "category", "unit__code", "active", "phone"
+                )
+            ),
+            "residents": list(
+                Resident.objects.order_by("id_number").values_list(
+                    "id_number", "full_name", "birth_date", "sex", "category"
+                )
+            ),
+            "cases": list(
+                Case.objects.order_by("resident__id_number", "member__id_number").values_list(
+                    "resident__id_number",
+                    "member__id_number",
+                    "eid_level",
+                    "activated_on",
+                    "portal_used",
+                    "place",
+                    "claimants",
+                    "resident_excluded",
+                )
+            ),
         }
         transaction.set_rollback(True)
     return data

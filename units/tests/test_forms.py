@@ -36,10 +36,17 @@ def test_name_phone_and_day_first_date():
 
 
 def member_data(unit, **extra):
-    data = {"unit": unit.pk, "full_name": "Lò Văn Thành", "id_number": "014090123234",
-            "category": "cadre", "phone": "0912345678",
-            "own_procedures_online": 1, "own_procedures_total": 2,
-            "family_procedures_online": 0, "family_procedures_total": 0}
+    data = {
+        "unit": unit.pk,
+        "full_name": "Lò Văn Thành",
+        "id_number": "014090123234",
+        "category": "cadre",
+        "phone": "0912345678",
+        "own_procedures_online": 1,
+        "own_procedures_total": 2,
+        "family_procedures_online": 0,
+        "family_procedures_total": 0,
+    }
     data.update(extra)
     return data
 
@@ -66,11 +73,22 @@ def test_member_form_online_cannot_exceed_total_and_warns_on_odd_phone():
     assert len(form.warnings) == 2
 
 
-@pytest.mark.parametrize("typed, code", [
-    ("31/02/2023", "date"), ("29/02/2023", "date"), ("0001-01-01", "date"), ("01/01/0001", "date"),
-    ("31/12/1899", "date"), ("1/1/10000", "date"), ("12/12/2023\x00", "date"), ("😀", "date"),
-    ("31/12/9999", "future_date"), ("9999-12-31", "future_date"), ("99999", "future_date"),
-])
+@pytest.mark.parametrize(
+    "typed, code",
+    [
+        ("31/02/2023", "date"),
+        ("29/02/2023", "date"),
+        ("0001-01-01", "date"),
+        ("01/01/0001", "date"),
+        ("31/12/1899", "date"),
+        ("1/1/10000", "date"),
+        ("12/12/2023\x00", "date"),
+        ("😀", "date"),
+        ("31/12/9999", "future_date"),
+        ("9999-12-31", "future_date"),
+        ("99999", "future_date"),
+    ],
+)
 def test_an_impossible_or_future_day_is_an_error_where_only_the_past_makes_sense(typed, code):
     from django.core.exceptions import ValidationError
 
@@ -88,13 +106,16 @@ def test_a_member_born_in_the_future_is_refused():
     assert form.errors["birth_date"] == ["Ngày này chưa tới."]
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("2147483648", "Tối đa 9999."),   # past PostgreSQL's integer: refused on SQLite too
-    ("10000", "Tối đa 9999."),
-    ("-1", "phải lớn hơn hoặc bằng 0"),
-    ("abc", "Hãy nhập một số nguyên."),
-    ("9" * 5000, "Hãy nhập một số nguyên."),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("2147483648", "Tối đa 9999."),  # past PostgreSQL's integer: refused on SQLite too
+        ("10000", "Tối đa 9999."),
+        ("-1", "phải lớn hơn hoặc bằng 0"),
+        ("abc", "Hãy nhập một số nguyên."),
+        ("9" * 5000, "Hãy nhập một số nguyên."),
+    ],
+)
 def test_a_procedure_count_out_of_range_is_an_error_on_every_database(typed, message):
     unit = UnitFactory()
     user = UnitRoleFactory(unit=unit).user

@@ -1,4 +1,5 @@
 """The organisation: the unit tree, its constraints, and the one scope method."""
+
 import datetime
 
 import pytest
@@ -45,7 +46,10 @@ def test_rebuild_paths_repairs_bulk_inserted_units():
     Unit.objects.bulk_create([Unit(code="CHILD", name="x", kind=UnitKind.POLICE, parent=district)])
     assert Unit.objects.get(code="CHILD").path == ""
     assert Unit.rebuild_paths() == 1
-    assert Unit.objects.get(code="CHILD").path == f"/{district.pk}/{Unit.objects.get(code='CHILD').pk}/"
+    assert (
+        Unit.objects.get(code="CHILD").path
+        == f"/{district.pk}/{Unit.objects.get(code='CHILD').pk}/"
+    )
 
 
 def test_unit_code_is_unique():

@@ -1,4 +1,5 @@
 """The shell of the site: sign-in, the home page of one's units, a unit's page, the admin."""
+
 import pytest
 from django.urls import reverse
 
@@ -20,7 +21,9 @@ def test_sign_in_and_home_lists_only_the_users_units(client):
     UnitFactory(code="DX-SK", name="Đoàn xã Sam Kha", parent=district)
     MemberFactory(unit=commune)
     role = UnitRoleFactory(unit=commune, role=UnitRole.Role.SECRETARY)
-    response = client.post(reverse("login"), {"username": role.user.username, "password": "mat-khau-123"})
+    response = client.post(
+        reverse("login"), {"username": role.user.username, "password": "mat-khau-123"}
+    )
     assert response.status_code == 302
     page = client.get(reverse("home")).content.decode()
     assert "Đoàn xã Mường Lạn" in page
@@ -58,9 +61,17 @@ def test_admin_lists_every_model_for_a_superuser(client):
     admin = UserFactory(is_staff=True, is_superuser=True)
     CaseFactory()
     client.force_login(admin)
-    for model in ["units/unit", "units/member", "units/unitrole", "campaign/campaign",
-                  "campaign/resident", "campaign/case", "campaign/doubleclaimresolution",
-                  "reports/reportingperiod", "reports/personaldataaccess"]:
+    for model in [
+        "units/unit",
+        "units/member",
+        "units/unitrole",
+        "campaign/campaign",
+        "campaign/resident",
+        "campaign/case",
+        "campaign/doubleclaimresolution",
+        "reports/reportingperiod",
+        "reports/personaldataaccess",
+    ]:
         response = client.get(f"/admin/{model}/")
         assert response.status_code == 200, model
     response = client.get("/admin/campaign/case/", {"q": "Quàng"})

@@ -1,5 +1,6 @@
 """Every page of the site, walked from the URL configuration: nobody signed out reads or
 writes anything, and a user without a role sees no unit's data."""
+
 import re
 from urllib.parse import quote, urlencode
 
@@ -28,8 +29,12 @@ def walk(patterns, prefix="", namespace=None):
 
 def concrete(route, case):
     """Fill a route's parameters with the ids of real rows, so a page would have data."""
-    values = {"pk": case.pk, "code": case.member.unit.code, "slug": case.campaign.slug,
-              "token": "x" * 32}
+    values = {
+        "pk": case.pk,
+        "code": case.member.unit.code,
+        "slug": case.campaign.slug,
+        "token": "x" * 32,
+    }
 
     def fill(match):
         converter, name = (match.group(1) or "str"), match.group(2)
@@ -41,8 +46,13 @@ def concrete(route, case):
 
 
 def site_pages():
-    return sorted({(name, route) for name, route in walk(get_resolver().url_patterns)
-                   if name not in PUBLIC and not route.startswith("static")})
+    return sorted(
+        {
+            (name, route)
+            for name, route in walk(get_resolver().url_patterns)
+            if name not in PUBLIC and not route.startswith("static")
+        }
+    )
 
 
 def test_the_walk_finds_the_pages():
@@ -69,14 +79,28 @@ def test_user_without_any_role_sees_no_personal_data(client, name, route):
     response = client.get(url)
     assert response.status_code < 500, (name, url)
     body = response.content.decode(errors="replace") if response.status_code == 200 else ""
-    for secret in (case.resident.id_number, case.resident.full_name, case.member.id_number,
-                   case.member.full_name):
+    for secret in (
+        case.resident.id_number,
+        case.resident.full_name,
+        case.member.id_number,
+        case.member.full_name,
+    ):
         assert secret not in body, (name, url, secret)
 
 
 JUNK = ["\x00", "1\x00", "abc", "-1", "99999999999999999999", "A" * 300]
-QUERY_KEYS = ["campaign", "unit", "resident", "page", "as_of", "period", "q", "level",
-              "category", "active"]
+QUERY_KEYS = [
+    "campaign",
+    "unit",
+    "resident",
+    "page",
+    "as_of",
+    "period",
+    "q",
+    "level",
+    "category",
+    "active",
+]
 
 
 @pytest.mark.parametrize("name, route", site_pages())

@@ -20,5 +20,6 @@ def test_blank_and_short_values_never_show_more_than_a_digit():
 
 def test_template_filters_use_the_same_masking():
     rendered = Template("{% load privacy %}{{ i|masked_id }} {{ p|masked_phone }}").render(
-        Context({"i": "014090123234", "p": "0912345678"}))
+        Context({"i": "014090123234", "p": "0912345678"})
+    )
     assert rendered == "0140•••••234 091••••678"

@@ -1,4 +1,5 @@
 """Searching names ignores case and Vietnamese diacritics, on SQLite and PostgreSQL alike."""
+
 import pytest
 from django.urls import reverse
 
@@ -14,8 +15,15 @@ pytestmark = pytest.mark.django_db
 def test_database_folding_matches_the_python_folding():
     from units.normalize import fold
 
-    names = ["Lò Văn Thành", "ĐIÊU THỊ ÁNH", "Quàng Thị Ín", "Vừ A Dế", "Lường Thị Diêm",
-             "Nguyễn Ngọc Hưởng", "Cầm Bá Thước"]
+    names = [
+        "Lò Văn Thành",
+        "ĐIÊU THỊ ÁNH",
+        "Quàng Thị Ín",
+        "Vừ A Dế",
+        "Lường Thị Diêm",
+        "Nguyễn Ngọc Hưởng",
+        "Cầm Bá Thước",
+    ]
     for name in names:
         ResidentFactory(full_name=name)
     folded = dict(Resident.objects.annotate(k=Folded("full_name")).values_list("full_name", "k"))
@@ -55,11 +63,18 @@ def test_residents_keep_their_folded_name_on_every_write(tmp_path):
     insert_objects([Resident(id_number="014195000999", full_name="Tòng Thị Ín")])
     assert Resident.objects.get(id_number="014195000999").search_name == "tong thi in"
     guide = MemberFactory(id_number="014095000001")
-    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [
-        RESIDENT_HEADERS,
-        resident_row("Điêu Văn Ánh", "014195000999", guide.id_number),   # renamed by the import
-        resident_row("Hà Thị Lả", "014195000998", guide.id_number),     # new
-    ]})
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {
+            "Người dân": [
+                RESIDENT_HEADERS,
+                resident_row(
+                    "Điêu Văn Ánh", "014195000999", guide.id_number
+                ),  # renamed by the import
+                resident_row("Hà Thị Lả", "014195000998", guide.id_number),  # new
+            ]
+        },
+    )
     call_command("import_xlsx", str(path))
     folded = dict(Resident.objects.values_list("id_number", "search_name"))
     assert folded["014195000999"] == "dieu van anh" and folded["014195000998"] == "ha thi la"

@@ -25,20 +25,34 @@ def user_with(role, unit):
 def units():
     top = UnitFactory(code="HD")
     a, b = UnitFactory(code="XA", parent=top), UnitFactory(code="XB", parent=top)
-    return {"a": a, "b": b, "secretary": user_with(UnitRole.Role.SECRETARY, a),
-            "viewer": user_with(UnitRole.Role.VIEWER, a)}
+    return {
+        "a": a,
+        "b": b,
+        "secretary": user_with(UnitRole.Role.SECRETARY, a),
+        "viewer": user_with(UnitRole.Role.VIEWER, a),
+    }
 
 
 def member_post(unit, **extra):
-    data = {"unit": unit.pk, "full_name": " Lò  Văn Thành ", "id_number": "14090123234",
-            "category": "cadre", "phone": "+84912345678", "has_level2_account": "on",
-            "own_procedures_online": 1, "own_procedures_total": 2,
-            "family_procedures_online": 0, "family_procedures_total": 0}
+    data = {
+        "unit": unit.pk,
+        "full_name": " Lò  Văn Thành ",
+        "id_number": "14090123234",
+        "category": "cadre",
+        "phone": "+84912345678",
+        "has_level2_account": "on",
+        "own_procedures_online": 1,
+        "own_procedures_total": 2,
+        "family_procedures_online": 0,
+        "family_procedures_total": 0,
+    }
     data.update(extra)
     return data
 
 
-def test_member_list_is_scoped_masked_filtered_and_paginated(client, units, django_assert_max_num_queries):
+def test_member_list_is_scoped_masked_filtered_and_paginated(
+    client, units, django_assert_max_num_queries
+):
     for n in range(55):
         MemberFactory(unit=units["a"], full_name=f"Thành viên {n:02d}")
     MemberFactory(unit=units["a"], full_name="Đã nghỉ", active=False)
@@ -81,8 +95,10 @@ def test_member_edit_of_id_number_refreshes_both_residents(client, units):
         CaseFactory(resident=resident, member=MemberFactory(unit=units["a"]))
     refresh_rule_inputs(resident_ids=[old.pk, new.pk])
     client.force_login(units["secretary"])
-    response = client.post(reverse("units:member_edit", args=[member.pk]),
-                           member_post(units["a"], id_number="014090123299"))
+    response = client.post(
+        reverse("units:member_edit", args=[member.pk]),
+        member_post(units["a"], id_number="014090123299"),
+    )
     assert response.status_code == 302
     old.refresh_from_db()
     new.refresh_from_db()
@@ -153,13 +169,18 @@ def test_the_unit_in_the_add_link_is_chosen_only_among_the_users_units(client, u
         assert client.get(url, {"unit": other}).context["form"]["unit"].value() is None
 
 
-@pytest.mark.parametrize("name, message", [
-    ("Lò Văn\x00 Thành", "ký tự điều khiển"),  # PostgreSQL cannot store a NUL byte
-    ("Lò Văn \x01Thành", "ký tự điều khiển"),
-    ("\u200b\ufeff", "bắt buộc"),
-    ("Lò Văn Thành 😀", "biểu tượng cảm xúc"),
-])
-def test_a_name_nobody_could_type_is_refused_in_vietnamese_and_nothing_is_saved(client, units, name, message):
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("Lò Văn\x00 Thành", "ký tự điều khiển"),  # PostgreSQL cannot store a NUL byte
+        ("Lò Văn \x01Thành", "ký tự điều khiển"),
+        ("\u200b\ufeff", "bắt buộc"),
+        ("Lò Văn Thành 😀", "biểu tượng cảm xúc"),
+    ],
+)
+def test_a_name_nobody_could_type_is_refused_in_vietnamese_and_nothing_is_saved(
+    client, units, name, message
+):
     client.force_login(units["secretary"])
     response = client.post(reverse("units:member_create"), member_post(units["a"], full_name=name))
     assert response.status_code == 200
@@ -171,8 +192,11 @@ def test_a_name_nobody_could_type_is_refused_in_vietnamese_and_nothing_is_saved(
 def test_a_status_other_than_active_or_former_changes_nothing(client, units, posted):
     member = MemberFactory(unit=units["a"])
     client.force_login(units["secretary"])
-    response = client.post(reverse("units:member_deactivate", args=[member.pk]), posted, follow=True)
+    response = client.post(
+        reverse("units:member_deactivate", args=[member.pk]), posted, follow=True
+    )
     member.refresh_from_db()
     assert member.active
     assert [str(m) for m in response.context["messages"]] == [
-        "Hãy chọn thành viên đang hoạt động hay đã nghỉ."]
+        "Hãy chọn thành viên đang hoạt động hay đã nghỉ."
+    ]

@@ -1,4 +1,5 @@
 """Print a campaign's results as the JSON of interfaces.md §3 (and nothing else on stdout)."""
+
 import datetime
 import json
 
@@ -17,8 +18,10 @@ def campaign_from_option(slug):
             return Campaign.objects.get(slug=slug)
         except Campaign.DoesNotExist:
             known = ", ".join(Campaign.objects.values_list("slug", flat=True)) or "-"
-            raise CommandError(_("No campaign has the short name %(slug)s (known: %(known)s).")
-                               % {"slug": slug, "known": known}) from None
+            raise CommandError(
+                _("No campaign has the short name %(slug)s (known: %(known)s).")
+                % {"slug": slug, "known": known}
+            ) from None
     campaigns = list(Campaign.objects.all()[:2])
     if len(campaigns) == 1:
         return campaigns[0]
@@ -31,8 +34,10 @@ def date_from_option(text, option="--as-of"):
     try:
         return datetime.date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise CommandError(_("%(option)s must be a date written YYYY-MM-DD, not “%(text)s”.")
-                           % {"option": option, "text": text}) from None
+        raise CommandError(
+            _("%(option)s must be a date written YYYY-MM-DD, not “%(text)s”.")
+            % {"option": option, "text": text}
+        ) from None
 
 
 class Command(BaseCommand):
@@ -41,23 +46,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--campaign", metavar="SLUG", help="the campaign's short name")
         when = parser.add_mutually_exclusive_group()
-        when.add_argument("--as-of", metavar="YYYY-MM-DD",
-                          help="count e-ID accounts activated up to this day (default: today)")
-        when.add_argument("--period", metavar="SLUG",
-                          help="a reporting period (e.g. dot-1, thang-05-2023, tong-ket): figures "
-                               "as of its last day, plus period_eid/period_full within it")
+        when.add_argument(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="count e-ID accounts activated up to this day (default: today)",
+        )
+        when.add_argument(
+            "--period",
+            metavar="SLUG",
+            help="a reporting period (e.g. dot-1, thang-05-2023, tong-ket): figures "
+            "as of its last day, plus period_eid/period_full within it",
+        )
 
     def handle(self, *args, **options):
-        as_of = (date_from_option(options["as_of"]) if options["as_of"] is not None
-                 else timezone.localdate())
+        as_of = (
+            date_from_option(options["as_of"])
+            if options["as_of"] is not None
+            else timezone.localdate()
+        )
         campaign = campaign_from_option(options["campaign"])
         period = None
         if options["period"]:
             period = campaign.periods.filter(slug=options["period"]).first()
             if period is None:
                 known = ", ".join(campaign.periods.values_list("slug", flat=True)) or "-"
-                raise CommandError(_("No reporting period has the short name %(slug)s "
-                                     "(known: %(known)s).") % {"slug": options["period"], "known": known})
+                raise CommandError(
+                    _("No reporting period has the short name %(slug)s (known: %(known)s).")
+                    % {"slug": options["period"], "known": known}
+                )
             as_of = period.ends_on
         results = build_results(campaign, as_of=as_of, since=period.starts_on if period else None)
         self.stdout.write(json.dumps(results.as_json(period), ensure_ascii=False, indent=2))

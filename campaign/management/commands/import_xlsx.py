@@ -1,4 +1,5 @@
 """`python manage.py import_xlsx FILE [--campaign SLUG] [--dry-run] [--user USERNAME]`."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -15,8 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--campaign", help="campaign slug (optional when there is one campaign)")
-        parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        parser.add_argument(
+            "--campaign", help="campaign slug (optional when there is one campaign)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and report, write nothing"
+        )
         parser.add_argument("--user", help="import with this user's scope (default: all units)")
 
     def handle(self, *args, file, campaign=None, dry_run=False, user=None, **options):
@@ -31,11 +36,15 @@ class Command(BaseCommand):
         except FileNotFoundError:
             raise CommandError(_("There is no file %(file)s.") % {"file": file}) from None
         except IsADirectoryError:
-            raise CommandError(_("%(file)s is a folder, not a workbook.") % {"file": file}) from None
+            raise CommandError(
+                _("%(file)s is a folder, not a workbook.") % {"file": file}
+            ) from None
         except PermissionError:
             raise CommandError(_("You may not read %(file)s.") % {"file": file}) from None
         except OSError as exc:
-            raise CommandError(_("Cannot open %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}) from None
+            raise CommandError(
+                _("Cannot open %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}
+            ) from None
         plan = import_workbook(file, campaign=campaign, user=user, dry_run=dry_run)
         for warning in plan.warnings:
             self.stderr.write(_("Warning: %(problem)s") % {"problem": warning})
@@ -51,18 +60,24 @@ class Command(BaseCommand):
         for claim in plan.double_claims:
             self.stdout.write(
                 _("Double claim: %(name)s (rows %(rows)s) is listed by %(guides)s.")
-                % {"name": claim.full_name, "rows": ", ".join(map(str, claim.rows)),
-                   "guides": "; ".join(f"{name} ({code})" for name, code in claim.guides)}
+                % {
+                    "name": claim.full_name,
+                    "rows": ", ".join(map(str, claim.rows)),
+                    "guides": "; ".join(f"{name} ({code})" for name, code in claim.guides),
+                }
             )
-        self.stdout.write(_("Checked only (--dry-run): nothing was written.") if dry_run
-                          else _("Imported."))
+        self.stdout.write(
+            _("Checked only (--dry-run): nothing was written.") if dry_run else _("Imported.")
+        )
 
     def _campaign(self, slug):
         if slug:
             try:
                 return Campaign.objects.get(slug=slug)
             except Campaign.DoesNotExist:
-                raise CommandError(_("No campaign has the short name %(slug)s.") % {"slug": slug}) from None
+                raise CommandError(
+                    _("No campaign has the short name %(slug)s.") % {"slug": slug}
+                ) from None
         campaigns = list(Campaign.objects.all()[:2])
         if len(campaigns) != 1:
             raise CommandError(_("Give the campaign with --campaign SLUG."))

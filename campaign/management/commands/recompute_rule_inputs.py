@@ -1,4 +1,5 @@
 """Recompute every case's stored rule inputs from scratch, or only check them."""
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,13 +8,16 @@ from campaign.claims import drift, refresh_rule_inputs
 
 
 class Command(BaseCommand):
-    help = ("Recompute the rule inputs stored on every case (claimants, resident excluded, "
-            "claim awarded) and on every resident (on a roster). With --check, write nothing "
-            "and exit 1 if any stored value differs from a recomputation.")
+    help = (
+        "Recompute the rule inputs stored on every case (claimants, resident excluded, "
+        "claim awarded) and on every resident (on a roster). With --check, write nothing "
+        "and exit 1 if any stored value differs from a recomputation."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true",
-                            help="only report the differences, write nothing")
+        parser.add_argument(
+            "--check", action="store_true", help="only report the differences, write nothing"
+        )
 
     def handle(self, *args, **options):
         started = time.perf_counter()

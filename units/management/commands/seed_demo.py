@@ -12,7 +12,8 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=10_000, help="About how many cases.")
         parser.add_argument("--members", type=int, default=400, help="About how many members.")
         parser.add_argument(
-            "--if-empty", action="store_true",
+            "--if-empty",
+            action="store_true",
             help="Do nothing (but print the sign-in accounts) when units already exist.",
         )
 
@@ -28,10 +29,12 @@ class Command(BaseCommand):
         if cases < 0 or members < 1:
             raise CommandError("--cases phải ≥ 0 và --members phải ≥ 1.")
         summary = seed_demo(seed=seed, cases=cases, members=members)
-        self.stdout.write(self.style.SUCCESS(
-            f"Đã nạp huyện mẫu: {summary.units} đơn vị, {summary.members} thành viên, "
-            f"{summary.residents} người dân, {summary.cases} trường hợp."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Đã nạp huyện mẫu: {summary.units} đơn vị, {summary.members} thành viên, "
+                f"{summary.residents} người dân, {summary.cases} trường hợp."
+            )
+        )
         self._print_accounts()
 
     def _print_accounts(self):
