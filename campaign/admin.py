@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from units.admin import ScopedAdmin
 from units.models import Unit
 
-from .claims import refresh_rule_inputs
+from . import services
 from .models import Campaign, Case, DoubleClaimResolution, Resident
 
 
@@ -52,13 +52,7 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"double_claims_across_kinds", "roster_excludes_residents"} & set(
-            form.changed_data
-        ):
-            refresh_rule_inputs(
-                resident_ids=obj.cases.values_list("resident_id", flat=True).distinct()
-            )
+        services.campaign_save(campaign=obj)
 
 
 @admin.register(Resident)
@@ -84,8 +78,7 @@ class ResidentAdmin(ScopedAdmin):
         return queryset.filter(cases__member__unit__in=units).distinct()
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        refresh_rule_inputs(resident_ids=[obj.pk])
+        services.resident_save(resident=obj, user=request.user)
 
 
 @admin.register(Case)
@@ -129,18 +122,14 @@ class CaseAdmin(ScopedAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        old_resident = form.initial.get("resident") if change else None
-        super().save_model(request, obj, form, change)
-        refresh_rule_inputs(resident_ids={obj.resident_id, old_resident} - {None})
+        previous = form.initial.get("resident") if change else None
+        services.case_save(case=obj, user=request.user, previous_resident_id=previous)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        refresh_rule_inputs(resident_ids=[obj.resident_id])
+        services.case_delete(case=obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
-        resident_ids = list(queryset.values_list("resident_id", flat=True))
-        super().delete_queryset(request, queryset)
-        refresh_rule_inputs(resident_ids=resident_ids)
+        services.cases_delete(cases=queryset, user=request.user)
 
 
 @admin.register(DoubleClaimResolution)
@@ -155,7 +144,4 @@ class DoubleClaimResolutionAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.resolved_by = request.user
-        super().save_model(request, obj, form, change)
-        refresh_rule_inputs(resident_ids=[obj.resident_id])
+        services.resolution_save(resolution=obj, user=request.user)

@@ -311,18 +311,19 @@ def double_claim_register(campaign, residents):
     ]
 
 
-def may_resolve(user, claim_units):
-    """Only an administrator of every claimant's unit (or a superuser) decides a double claim."""
+def may_resolve(user, claim_units, *, administered=None):
+    """Only an administrator of every claimant's unit (or a superuser) decides a double claim.
+    `administered`: the ids of the units `user` administers, when already read (a page of
+    the register reads them once for all its rows)."""
     if getattr(user, "is_superuser", False):
         return getattr(user, "is_active", False)
     unit_ids = {unit.pk for unit in claim_units}
-    return (
-        bool(unit_ids)
-        and set(
-            Unit.objects.administered_by(user).filter(pk__in=unit_ids).values_list("pk", flat=True)
-        )
-        == unit_ids
-    )
+    if not unit_ids:
+        return False
+    if administered is None:
+        administered = Unit.objects.administered_by(user).filter(pk__in=unit_ids)
+        administered = set(administered.values_list("pk", flat=True))
+    return unit_ids <= set(administered)
 
 
 @transaction.atomic

@@ -18,6 +18,23 @@ class CampaignQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def latest_first(self):
+        """Started last first (of two that started the same day, the one recorded last)."""
+        return self.order_by("-starts_on", "-pk")
+
+    def current(self):
+        """The campaign people work on when none is named: of these, the active one that
+        started last, or with none active the one that started last; None when there is
+        none. Pages choose through `campaign.current.campaign_for_request`, commands
+        through `campaign_for_command`."""
+        return current_of(self.latest_first())
+
+
+def current_of(campaigns):
+    """`Campaign.objects.current()` over campaigns already read, latest first (a handful:
+    one query reads them all for the campaign selector too)."""
+    return next((c for c in campaigns if c.is_active), None) or next(iter(campaigns), None)
+
 
 class Campaign(models.Model):
     """A signed plan: its dates and every number its rules use, editable by the district

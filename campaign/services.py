@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from units.models import Member
+from units.models import Member, Unit
 
 from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
-from .models import Case, Resident, ResidentCategory
+from .models import Campaign, Case, Resident, ResidentCategory
 
 RESIDENT_FIELDS = (
     "full_name",
@@ -106,9 +106,11 @@ def _user_edits_every_case(user):
     return check
 
 
-def _delete_if_orphaned(resident_id):
-    """A resident nobody guides any more is not kept (personal data without a purpose)."""
-    Resident.objects.filter(pk=resident_id, cases__isnull=True, resolutions__isnull=True).delete()
+def _delete_if_orphaned(resident_ids):
+    """Residents nobody guides any more are not kept (personal data without a purpose)."""
+    Resident.objects.filter(
+        pk__in=list(resident_ids), cases__isnull=True, resolutions__isnull=True
+    ).delete()
 
 
 def _check_not_listed(*, campaign, member, resident, exclude_pk=None):
@@ -193,7 +195,7 @@ def case_update(*, case, member, resident_data, case_data, user):
     case.stamp(user)
     _save_checked(case, validate_unique=False)
     if old_resident_id != resident.pk:
-        _delete_if_orphaned(old_resident_id)
+        _delete_if_orphaned([old_resident_id])
     refresh_rule_inputs(resident_ids={old_resident_id, resident.pk})
     case.resident_details_kept = kept
     return case
@@ -202,10 +204,38 @@ def case_update(*, case, member, resident_data, case_data, user):
 @transaction.atomic
 def case_delete(*, case, user):
     """Delete a case; its resident goes too if nobody else guides them."""
-    resident_id = case.resident_id
-    case.delete()
-    _delete_if_orphaned(resident_id)
-    refresh_rule_inputs(resident_ids=[resident_id])
+    cases_delete(cases=Case.objects.filter(pk=case.pk), user=user)
+
+
+@transaction.atomic
+def cases_delete(*, cases, user):
+    """Delete `cases` (a queryset); each resident goes too if nobody else guides them."""
+    resident_ids = set(cases.values_list("resident_id", flat=True))
+    cases.delete()
+    _delete_if_orphaned(resident_ids)
+    refresh_rule_inputs(resident_ids=resident_ids)
+
+
+@transaction.atomic
+def case_save(*, case, user, previous_resident_id=None):
+    """Save a case changed in the admin site, where the resident is chosen as it is
+    recorded: a resident the case was moved away from goes if nobody else guides them."""
+    case.stamp(user)
+    case.save()
+    touched = {case.resident_id, previous_resident_id} - {None}
+    if previous_resident_id not in (None, case.resident_id):
+        _delete_if_orphaned([previous_resident_id])
+    refresh_rule_inputs(resident_ids=touched)
+    return case
+
+
+@transaction.atomic
+def resident_save(*, resident, user):
+    """Save a resident changed in the admin site (a new category changes their exclusion)."""
+    resident.stamp(user)
+    resident.save()
+    refresh_rule_inputs(resident_ids=[resident.pk])
+    return resident
 
 
 # --- The roster ---------------------------------------------------------------------------
@@ -231,24 +261,28 @@ MEMBER_FIELDS = (
 def member_create(*, user, **fields):
     """Put a person on a unit's roster (which excludes their ID number as a resident)."""
     member = Member(**{key: value for key, value in fields.items() if key in MEMBER_FIELDS})
-    member.stamp(user)
-    _save_checked(member)
-    refresh_rule_inputs(resident_ids=residents_with_id_numbers([member.id_number]))
-    return member
+    return member_save(member=member, user=user)
 
 
 @transaction.atomic
 def member_update(*, member, user, **fields):
     """Change a member; a corrected ID number changes which residents the roster excludes."""
-    old_id_number, old_unit_id = (
-        Member.objects.filter(pk=member.pk).values_list("id_number", "unit_id").get()
-    )
     for key, value in fields.items():
         if key in MEMBER_FIELDS + ("active",):
             setattr(member, key, value)
+    return member_save(member=member, user=user)
+
+
+@transaction.atomic
+def member_save(*, member, user):
+    """Save a member, new or changed (the forms, the admin site). The roster excludes its ID
+    numbers as residents, the old and the new one; a move to another unit changes, when
+    double claims count within a unit kind, who competes for the residents they guide."""
+    before = Member.objects.filter(pk=member.pk).values_list("id_number", "unit_id").first()
     member.stamp(user)
     _save_checked(member)
-    touched = set(residents_with_id_numbers({old_id_number, member.id_number}))
+    old_id_number, old_unit_id = before or (None, member.unit_id)
+    touched = set(residents_with_id_numbers({old_id_number, member.id_number} - {None}))
     if member.unit_id != old_unit_id:
         touched.update(residents_guided_in(members=[member]))
     refresh_rule_inputs(resident_ids=touched)
@@ -278,6 +312,50 @@ def member_delete(*, member, user):
             % {"member": member},
             code="member_has_cases",
         )
-    id_number = member.id_number
-    member.delete()
-    refresh_rule_inputs(resident_ids=residents_with_id_numbers([id_number]))
+    members_delete(members=Member.objects.filter(pk=member.pk), user=user)
+
+
+@transaction.atomic
+def members_delete(*, members, user):
+    """Delete `members` (a queryset): their ID numbers no longer exclude any resident."""
+    id_numbers = list(members.values_list("id_number", flat=True))
+    members.delete()
+    refresh_rule_inputs(resident_ids=residents_with_id_numbers(id_numbers))
+
+
+# --- The admin site: the tables as they are, the rule inputs kept right -------------------
+
+
+@transaction.atomic
+def unit_save(*, unit, user):
+    """Save a unit. A new kind changes who competes for a resident when double claims count
+    within a kind; a move changes nothing stored, but costs little to refresh."""
+    before = Unit.objects.filter(pk=unit.pk).values_list("kind", "parent_id").first()
+    unit.save()
+    if before is not None and before != (unit.kind, unit.parent_id):
+        refresh_rule_inputs(resident_ids=residents_guided_in(units=Unit.objects.subtree(unit)))
+    return unit
+
+
+@transaction.atomic
+def campaign_save(*, campaign):
+    """Save a campaign's settings; a change to what makes a double claim or an excluded
+    resident recomputes the rule inputs of its cases."""
+    settings = ("double_claims_across_kinds", "roster_excludes_residents")
+    before = Campaign.objects.filter(pk=campaign.pk).values_list(*settings).first()
+    campaign.save()
+    if before is not None and before != tuple(getattr(campaign, name) for name in settings):
+        refresh_rule_inputs(
+            resident_ids=campaign.cases.values_list("resident_id", flat=True).distinct()
+        )
+    return campaign
+
+
+@transaction.atomic
+def resolution_save(*, resolution, user):
+    """Save a double claim's resolution as the admin site edits it."""
+    if resolution.pk is None and getattr(user, "is_authenticated", False):
+        resolution.resolved_by = user
+    resolution.save()
+    refresh_rule_inputs(resident_ids=[resolution.resident_id])
+    return resolution

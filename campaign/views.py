@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -24,9 +25,10 @@ from units import normalize
 from units.forms import named_in
 from units.models import Member
 
-from . import services
+from . import rules, services
+from .current import campaign_for_request
 from .forms import BatchFormSet, BatchHeaderForm, CaseForm, QuickCaseForm, ResidentFilterForm
-from .models import Campaign, Case, Resident
+from .models import Case, Resident
 
 PAGE_SIZE = 50
 
@@ -35,18 +37,11 @@ PAGE_SIZE = 50
 
 
 def current_campaign(request):
-    """The campaign the user works on: one of the active campaigns, chosen with
-    ?campaign=slug (remembered in the session), the first active one by default."""
-    campaigns = list(Campaign.objects.active())
-    if not campaigns:
+    """The active campaign the user works on (campaign.current): 404 when none is active."""
+    campaign = campaign_for_request(request)
+    if campaign is None:
         raise Http404(_("No campaign is active."))
-    asked = request.GET.get("campaign")
-    slug = asked or request.session.get("campaign")
-    chosen = next((c for c in campaigns if c.slug == slug), campaigns[0])
-    if asked and chosen.slug == asked:
-        request.session["campaign"] = chosen.slug
-    request.campaigns = campaigns
-    return chosen
+    return campaign
 
 
 def visible_residents(user):
@@ -109,7 +104,11 @@ def resident_list(request):
     page.object_list = page.object_list.prefetch_related(
         Prefetch(
             "cases",
-            queryset=cases.select_related("member__unit").order_by("pk"),
+            queryset=rules.with_verdict(
+                cases.select_related("member__unit").order_by("pk"),
+                campaign,
+                timezone.localdate(),
+            ),
             to_attr="visible_cases",
         )
     )

@@ -16,12 +16,14 @@ from campaign import rules
 from campaign.claims import (
     double_claim_register,
     double_claimed_residents,
+    may_resolve,
     resolve_double_claim,
     undo_resolution,
 )
+from campaign.current import campaign_for_request
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
-from units.forms import PlainTextField, named_in
+from units.forms import PlainTextField
 from units.models import Member, Unit, UnitKind
 from units.privacy import mask_id_number
 
@@ -52,21 +54,15 @@ class ResultsFilter(forms.Form):
         empty_label=gettext_lazy("(cumulative)"),
     )
 
-    def __init__(self, data):
-        campaign = self._chosen_campaign(data.get("campaign"))
-        if campaign and not data.get("campaign"):
+    def __init__(self, request):
+        data = request.GET
+        campaign = campaign_for_request(request, Campaign.objects.all())
+        if campaign and data.get("campaign") != campaign.slug:
             data = data.copy()
             data["campaign"] = campaign.slug  # show the campaign the figures are of
         super().__init__(data)
         self.campaign = campaign
         self.fields["period"].queryset = ReportingPeriod.objects.filter(campaign=self.campaign)
-
-    @staticmethod
-    def _chosen_campaign(slug):
-        campaigns = Campaign.objects.all()
-        if slug:
-            return named_in(campaigns, slug, field="slug")
-        return campaigns.active().order_by("-starts_on").first() or campaigns.first()
 
     def window(self):
         """(campaign, as_of, since): since is None for cumulative figures."""
@@ -84,7 +80,7 @@ class ResultsFilter(forms.Form):
 @login_required
 def results_index(request):
     """The results of every top unit the user may see, and the campaign's figures over them."""
-    form = ResultsFilter(request.GET)
+    form = ResultsFilter(request)
     campaign, as_of, since = form.window()
     visible = Unit.objects.visible_to(request.user)
     results = build_results(campaign, as_of=as_of, since=since, units=visible)
@@ -109,7 +105,7 @@ def results_index(request):
 def unit_results(request, code):
     """One unit's figures (its sub-units included), its sub-units, and its own members."""
     unit = get_object_or_404(Unit.objects.visible_to(request.user), code=code)
-    form = ResultsFilter(request.GET)
+    form = ResultsFilter(request)
     campaign, as_of, since = form.window()
     results = build_results(campaign, as_of=as_of, since=since, units=Unit.objects.subtree(unit))
     figures = results.unit(unit.code)
@@ -146,7 +142,7 @@ def member_cases(request, pk):
     member = get_object_or_404(
         Member.objects.visible_to(request.user).select_related("unit"), pk=pk
     )
-    form = ResultsFilter(request.GET)
+    form = ResultsFilter(request)
     campaign, as_of, since = form.window()
     verdicts = rules.explain(
         Case.objects.filter(member=member).order_by("resident__full_name", "pk"),
@@ -202,7 +198,7 @@ class ResolutionForm(forms.Form):
 @login_required
 def double_claims(request):
     """The register of residents claimed by two or more members of the units the user sees."""
-    form = ResultsFilter(request.GET)
+    form = ResultsFilter(request)
     campaign, _as_of, _since = form.window()
     residents = double_claimed_residents(campaign, Unit.objects.visible_to(request.user))
     page = Paginator(residents, 25).get_page(request.GET.get("page"))
@@ -210,7 +206,7 @@ def double_claims(request):
     administered = set(Unit.objects.administered_by(request.user).values_list("pk", flat=True))
     rows = []
     for entry in entries:
-        may = request.user.is_superuser or {u.pk for u in entry.units} <= administered
+        may = may_resolve(request.user, entry.units, administered=administered)
         rows.append(
             {
                 "entry": entry,
@@ -236,7 +232,7 @@ def double_claims(request):
 @login_required
 @require_POST
 def resolve(request, resident_pk):
-    form = ResultsFilter(request.GET)
+    form = ResultsFilter(request)
     campaign, _as_of, _since = form.window()
     resident = get_object_or_404(
         double_claimed_residents(campaign, Unit.objects.visible_to(request.user)), pk=resident_pk

@@ -45,13 +45,9 @@ class UnitAdmin(ScopedAdmin):
         return queryset.filter(pk__in=Unit.objects.administered_by(request.user))
 
     def save_model(self, request, obj, form, change):
-        from campaign.claims import refresh_rule_inputs, residents_guided_in
+        from campaign import services
 
-        super().save_model(request, obj, form, change)
-        if change and {"kind", "parent"} & set(form.changed_data):
-            # A new kind changes who competes for a resident when double claims are
-            # counted within a kind; a move changes nothing stored, but costs little.
-            refresh_rule_inputs(resident_ids=residents_guided_in(units=Unit.objects.subtree(obj)))
+        services.unit_save(unit=obj, user=request.user)
 
 
 @admin.register(Member)
@@ -100,29 +96,19 @@ class MemberAdmin(ScopedAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        from campaign.claims import refresh_rule_inputs, residents_with_id_numbers
+        from campaign import services
 
-        from campaign.claims import residents_guided_in
-
-        old = form.initial.get("id_number") if change else None
-        super().save_model(request, obj, form, change)
-        touched = set(residents_with_id_numbers({obj.id_number, old} - {None}))
-        if change and "unit" in form.changed_data:
-            touched.update(residents_guided_in(members=[obj]))
-        refresh_rule_inputs(resident_ids=touched)
+        services.member_save(member=obj, user=request.user)
 
     def delete_model(self, request, obj):
-        from campaign.claims import refresh_rule_inputs, residents_with_id_numbers
+        from campaign import services
 
-        super().delete_model(request, obj)
-        refresh_rule_inputs(resident_ids=residents_with_id_numbers([obj.id_number]))
+        services.members_delete(members=Member.objects.filter(pk=obj.pk), user=request.user)
 
     def delete_queryset(self, request, queryset):
-        from campaign.claims import refresh_rule_inputs, residents_with_id_numbers
+        from campaign import services
 
-        id_numbers = list(queryset.values_list("id_number", flat=True))
-        super().delete_queryset(request, queryset)
-        refresh_rule_inputs(resident_ids=residents_with_id_numbers(id_numbers))
+        services.members_delete(members=queryset, user=request.user)
 
 
 @admin.register(UnitRole)

@@ -67,15 +67,15 @@ def _member_or_error(user, pk, *, edit=False):
     return member
 
 
-def _current_campaign():
-    from campaign.models import Campaign
+def _current_campaign(request):
+    from campaign.current import campaign_for_request
 
-    return Campaign.objects.active().first()
+    return campaign_for_request(request)
 
 
 @login_required
 def member_list(request):
-    campaign = _current_campaign()
+    campaign = _current_campaign(request)
     filters = MemberFilterForm(request.GET or None, user=request.user)
     members = filters.filter(Member.objects.visible_to(request.user)).select_related("unit")
     members = members.annotate(
@@ -100,7 +100,7 @@ def member_list(request):
 @login_required
 def member_detail(request, pk):
     member = _member_or_error(request.user, pk)
-    campaign = _current_campaign()
+    campaign = _current_campaign(request)
     cases = member.cases.filter(campaign=campaign).select_related("resident").order_by("-pk")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     PersonalDataAccess.record(

@@ -383,3 +383,25 @@ def test_the_fast_and_the_portable_refresh_store_the_same_values(generated, scop
     assert _stored() == portable
     if scope == "all":
         assert drift() == []
+
+
+def test_a_case_deleted_in_the_admin_takes_its_resident_when_nobody_else_guides_them(client):
+    from campaign.models import Resident
+    from campaign.tests.factories import CaseFactory
+
+    alone = CaseFactory()
+    shared = CaseFactory()
+    other = CaseFactory(resident=shared.resident)
+    refresh_rule_inputs()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(f"/admin/campaign/case/{alone.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Resident.objects.filter(pk=alone.resident_id).exists()
+    response = client.post(
+        "/admin/campaign/case/",
+        {"action": "delete_selected", "_selected_action": [shared.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert Resident.objects.filter(pk=shared.resident_id).exists()
+    assert Case.objects.get(resident=shared.resident) == other
+    assert drift() == []

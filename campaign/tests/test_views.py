@@ -457,3 +457,36 @@ def test_a_row_count_changed_by_hand_is_refused_in_vietnamese(client, district, 
     assert message in " ".join(response.context["rows"].non_form_errors())
     assert len(response.context["rows"].forms) <= 50
     assert not Case.objects.exists()
+
+
+def test_resident_list_counts_a_roster_resident_when_the_campaign_does_not_exclude_them(client):
+    from campaign.tests.factories import CaseFactory
+
+    on_roster = CaseFactory()
+    MemberFactory(id_number=on_roster.resident.id_number)
+    declared = CaseFactory(member=on_roster.member, resident__category="cadre")
+    campaign = plan_campaign()
+    campaign.roster_excludes_residents = False
+    campaign.save()
+    refresh_rule_inputs()
+    client.force_login(user_with(UnitRole.Role.VIEWER, on_roster.member.unit))
+    page = client.get(reverse("campaign:resident_list")).content.decode()
+    rows = {
+        name: row
+        for name in (on_roster.resident.full_name, declared.resident.full_name)
+        for row in page.split("<tr>")
+        if name in row
+    }
+    assert "không tính: cán bộ" not in rows[on_roster.resident.full_name]
+    assert "không tính: cán bộ" in rows[declared.resident.full_name]
+
+
+def test_the_member_list_and_the_resident_list_show_the_same_chosen_campaign(client, district):
+    other = CampaignFactory(slug="vneid-2024", name="Chiến dịch 2024")
+    CaseFactory(member=district["guide_a"], campaign=other)
+    client.force_login(district["secretary"])
+    residents = client.get(reverse("campaign:resident_list"), {"campaign": "vneid-2024"})
+    assert residents.context["campaign"] == other
+    members = client.get(reverse("units:member_list"))
+    assert members.context["campaign"] == other
+    assert [m.case_count for m in members.context["page"] if m == district["guide_a"]] == [1]

@@ -7,27 +7,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaign.models import Campaign
+from campaign.current import campaign_for_command
 from campaign.results import build_results
 
 
-def campaign_from_option(slug):
-    """The campaign named by `slug`, or the only one when no slug is given."""
-    if slug:
-        try:
-            return Campaign.objects.get(slug=slug)
-        except Campaign.DoesNotExist:
-            known = ", ".join(Campaign.objects.values_list("slug", flat=True)) or "-"
-            raise CommandError(
-                _("No campaign has the short name %(slug)s (known: %(known)s).")
-                % {"slug": slug, "known": known}
-            ) from None
-    campaigns = list(Campaign.objects.all()[:2])
-    if len(campaigns) == 1:
-        return campaigns[0]
-    if not campaigns:
-        raise CommandError(_("There is no campaign in the database."))
-    raise CommandError(_("There are several campaigns: choose one with --campaign SLUG."))
+# Kept under this name for the commands that import it from here.
+campaign_from_option = campaign_for_command
 
 
 def date_from_option(text, option="--as-of"):
@@ -64,7 +49,7 @@ class Command(BaseCommand):
             if options["as_of"] is not None
             else timezone.localdate()
         )
-        campaign = campaign_from_option(options["campaign"])
+        campaign = campaign_for_command(options["campaign"])
         period = None
         if options["period"]:
             period = campaign.periods.filter(slug=options["period"]).first()

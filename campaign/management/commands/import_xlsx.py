@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from campaign.importing import import_workbook
-from campaign.models import Campaign
+from campaign.current import campaign_for_command
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="import with this user's scope (default: all units)")
 
     def handle(self, *args, file, campaign=None, dry_run=False, user=None, **options):
-        campaign = self._campaign(campaign)
+        campaign = campaign_for_command(campaign)
         if user is not None:
             try:
                 user = get_user_model().objects.get(username=user)
@@ -69,16 +69,3 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Checked only (--dry-run): nothing was written.") if dry_run else _("Imported.")
         )
-
-    def _campaign(self, slug):
-        if slug:
-            try:
-                return Campaign.objects.get(slug=slug)
-            except Campaign.DoesNotExist:
-                raise CommandError(
-                    _("No campaign has the short name %(slug)s.") % {"slug": slug}
-                ) from None
-        campaigns = list(Campaign.objects.all()[:2])
-        if len(campaigns) != 1:
-            raise CommandError(_("Give the campaign with --campaign SLUG."))
-        return campaigns[0]
