@@ -20,6 +20,7 @@ from units.forms import (
 )
 from units.models import Member, Unit
 
+from . import rules
 from .models import Case, Place, ResidentCategory, Sex
 
 LEVEL_CHOICES = [("", _("Not activated yet")), *Case.Level.choices]
@@ -69,7 +70,7 @@ class CaseDetailsMixin(WarningsMixin):
         if (
             activated
             and self.campaign
-            and activated < self.campaign.activation_starts_on
+            and rules.is_before_start(self.campaign, activated)
             and "activated_on" not in self.errors
         ):
             self.warnings.append(

@@ -50,7 +50,7 @@ from units.normalize import (
 from . import workbook as wb
 from .bulk import insert_objects, reserve_ids
 from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
-from .models import Case, Place, Resident, ResidentCategory
+from .models import Case, Place, Resident, ResidentCategory, merge_resident_details
 
 logger = logging.getLogger(__name__)
 BATCH = 5000
@@ -1403,9 +1403,9 @@ def _plan_residents(plan, scope, workbook_members):
     plan.guide_kinds = {guide: found[0] for guide, found in guides.items() if found}
 
     # The residents and this campaign's cases already recorded.
-    existing = {}  # id number -> (pk, *RESIDENT_DETAILS, category)
+    existing = {}  # id number -> (pk, *Resident.DETAILS)
     for row in _select_where_in(
-        f"SELECT id, id_number, {', '.join(RESIDENT_DETAILS)}, category FROM {resident_table} WHERE {{where}}",
+        f"SELECT id, id_number, {', '.join(Resident.DETAILS)} FROM {resident_table} WHERE {{where}}",
         "id_number",
         parsed.residents,
     ):
@@ -1492,59 +1492,28 @@ def _plan_residents(plan, scope, workbook_members):
                 resident.category = ResidentCategory.RESIDENT
             plan.resident_writes.append(resident)
             continue
-        if current[0] in foreign:
-            # The recorded details, or the file's where those are blank.
-            merged = (
-                current[1] or resident.full_name,
-                resident.birth_date if current[2] is None else current[2],
-                current[3] or resident.sex,
-                current[4] or resident.phone,
-                current[5] or resident.address,
-                current[6] or resident.village,
-                current[7] or resident.commune,
-                current[8] or resident.category,
-            )
-            given = (
-                resident.full_name,
-                resident.birth_date,
-                resident.sex,
-                resident.phone,
-                resident.address,
-                resident.village,
-                resident.commune,
-                resident.category,
-            )
-            if any(value not in (None, "") and value != kept for value, kept in zip(given, merged)):
-                plan.warnings.append(
-                    _problem(
-                        parsed,
-                        "residents",
-                        resident.rows[0],
-                        "id_number",
-                        _(
-                            "This resident is also guided in units you cannot edit: the details recorded "
-                            "there are kept, only blank ones are filled in from this file."
-                        ),
-                        "details_kept",
-                    )
+        stored = dict(zip(Resident.DETAILS, current[1:]))
+        given = {key: getattr(resident, key) for key in Resident.DETAILS}
+        merged, kept = merge_resident_details(stored, given, overwrite=current[0] not in foreign)
+        if kept:
+            plan.warnings.append(
+                _problem(
+                    parsed,
+                    "residents",
+                    resident.rows[0],
+                    "id_number",
+                    _(
+                        "This resident is also guided in units you cannot edit: the details recorded "
+                        "there are kept, only blank ones are filled in from this file."
+                    ),
+                    "details_kept",
                 )
-        else:
-            # The file's details, or the recorded ones where the file leaves them blank.
-            merged = (
-                resident.full_name,
-                current[2] if resident.birth_date is None else resident.birth_date,
-                resident.sex or current[3],
-                resident.phone or current[4],
-                resident.address or current[5],
-                resident.village or current[6],
-                resident.commune or current[7],
-                resident.category or current[8],
             )
-        if merged == current[1:]:
+        if merged == stored:
             resident_counts.unchanged += 1
         else:
             resident_counts.changed += 1
-            plan.resident_writes.append(ResidentRow(resident.rows, id_number, *merged))
+            plan.resident_writes.append(ResidentRow(resident.rows, id_number, **merged))
 
     # Cases: new, changed or unchanged; and the double claims the file creates.
     gaining = set()  # residents the file gives a new guide: the only new double claims

@@ -185,11 +185,42 @@ class Resident(Recorded):
             ),
         ]
 
+    # A resident's details as a form or a workbook gives them (besides the ID number, which
+    # names the resident): what the services write, the importer reads and merges.
+    DETAILS = (
+        "full_name",
+        "birth_date",
+        "sex",
+        "phone",
+        "address",
+        "village",
+        "commune",
+        "category",
+    )
+
     def __str__(self):
         return self.full_name
 
     def get_absolute_url(self):
         return reverse("campaign:resident_detail", args=[self.pk])
+
+
+def merge_resident_details(recorded, given, *, overwrite):
+    """A resident's details once `given` (typed in a form, or read from a workbook) meets
+    `recorded` (both dicts of `Resident.DETAILS`). With `overwrite` (the writer may edit every
+    case of the resident) each given detail that is not blank replaces the recorded one;
+    otherwise only blank recorded details are filled in, so that a user of one unit cannot
+    rewrite a person recorded by another unit. Returns (the merged details, whether a given
+    detail differs from the one kept). The one policy of the forms and the importer."""
+    merged, kept = dict(recorded), False
+    for key, value in given.items():
+        if value in (None, "") or recorded.get(key) == value:
+            continue
+        if overwrite or recorded.get(key) in (None, ""):
+            merged[key] = value
+        else:
+            kept = True
+    return merged, kept
 
 
 class Place(models.TextChoices):

@@ -13,8 +13,12 @@ The numbers the rules use (the activation start, the quotas, the award threshold
 campaign's settings; nothing here holds a number of its own.
 """
 
+import datetime
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
 
 from django.db.models import BooleanField, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models import Case as CaseWhen
@@ -23,7 +27,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from units.models import Member, MemberCategory, UnitKind
 
-from .models import Case, DoubleClaimResolution, ResidentCategory
+from .models import Campaign, Case, DoubleClaimResolution, ResidentCategory
 
 # --- The conditions a case must meet --------------------------------------------------------
 
@@ -77,17 +81,65 @@ def has_portal_account():
     return Q(portal_used=True)
 
 
-def credited_eid(campaign, as_of):
-    """A credited e-ID case."""
-    return in_activation_window(campaign, as_of) & not_double_claimed() & resident_not_cadre()
+def is_before_start(campaign, day: datetime.date) -> bool:
+    """`activated_before_start` for one typed day, before any case is saved (a form's
+    warning): the same comparison with the campaign's activation start."""
+    return day < campaign.activation_starts_on
 
 
-def credited_full(campaign, as_of):
-    """A credited full case: the measure that quotas and awards count."""
-    return credited_eid(campaign, as_of) & has_portal_account()
+# --- The rules, each with the reason shown when a case fails it -----------------------------
 
 
-# --- Why a case is not credited -------------------------------------------------------------
+@dataclass(frozen=True)
+class Facts:
+    """What a reason names beyond the case itself, read once for a list of cases: the
+    campaign, who claims each double-claimed resident, and how a resolution decided."""
+
+    campaign: Campaign
+    claimants: dict  # resident id -> [(member id, name, unit name)]
+    decisions: dict  # resident id -> the name of the member credited, or "nobody"
+
+
+def _why_before_start(case, facts):
+    return gettext("activated on %(day)s, before the campaign start %(start)s") % {
+        "day": f"{case.activated_on:%d/%m/%Y}",
+        "start": f"{facts.campaign.activation_starts_on:%d/%m/%Y}",
+    }
+
+
+def _why_after_as_of(case, facts):
+    return gettext("activated on %(day)s, after the reporting date") % {
+        "day": f"{case.activated_on:%d/%m/%Y}"
+    }
+
+
+def _why_double_claim(case, facts):
+    names = ", ".join(
+        f"{name} ({unit})"
+        for member_id, name, unit in facts.claimants.get(case.resident_id, [])
+        if member_id != case.member_id
+    )
+    text = gettext("claimed by another member: %(names)s") % {"names": names}
+    if case.resident_id in facts.decisions:
+        return (
+            text
+            + " · "
+            + gettext("resolved: credited to %(name)s")
+            % {"name": facts.decisions[case.resident_id]}
+        )
+    return text + " · " + gettext("not resolved yet: credited to nobody")
+
+
+def _why_resident_cadre(case, facts):
+    if case.resident.category != ResidentCategory.RESIDENT:
+        return gettext("the resident is declared: %(category)s") % {
+            "category": case.resident.get_category_display()
+        }
+    if case.roster_name:
+        return gettext("the resident's ID number is on a member roster (%(name)s)") % {
+            "name": case.roster_name
+        }
+    return None
 
 
 @dataclass(frozen=True)
@@ -95,9 +147,15 @@ class Rule:
     """One condition of rules.md, with the reason shown when a case fails it."""
 
     code: str
-    reason: str
-    condition: object  # callable(campaign, as_of) -> Q the case must meet
+    reason: str  # the short reason, for a tally of reasons
+    condition: Callable[[Campaign, datetime.date], Q]  # what a credited case meets
     full_only: bool = False  # fails the full case only, not the e-ID case
+    # The reason with this case's facts (None: the short reason says it all).
+    explained: Callable[[Case, Facts], str | None] | None = None
+
+    def why(self, case, facts: Facts) -> str:
+        """Why `case` fails this rule, in the words shown beside it."""
+        return (self.explained and self.explained(case, facts)) or str(self.reason)
 
 
 RULES = [
@@ -106,13 +164,25 @@ RULES = [
         "before_start",
         _("activated before the campaign start"),
         lambda c, d: ~activated_before_start(c),
+        explained=_why_before_start,
     ),
-    Rule("after_as_of", _("activated after the reporting date"), lambda c, d: ~activated_after(d)),
-    Rule("double_claim", _("claimed by another member"), lambda c, d: not_double_claimed()),
+    Rule(
+        "after_as_of",
+        _("activated after the reporting date"),
+        lambda c, d: ~activated_after(d),
+        explained=_why_after_as_of,
+    ),
+    Rule(
+        "double_claim",
+        _("claimed by another member"),
+        lambda c, d: not_double_claimed(),
+        explained=_why_double_claim,
+    ),
     Rule(
         "resident_cadre",
         _("the resident is a cadre, union member, civil servant or armed forces"),
         lambda c, d: resident_not_cadre(),
+        explained=_why_resident_cadre,
     ),
     Rule(
         "no_portal",
@@ -123,13 +193,28 @@ RULES = [
 ]
 
 
+def _all_of(rules, campaign, as_of):
+    return reduce(operator.and_, (rule.condition(campaign, as_of) for rule in rules))
+
+
+def credited_eid(campaign, as_of: datetime.date) -> Q:
+    """A credited e-ID case: it meets every rule but those of the full case only."""
+    return _all_of([rule for rule in RULES if not rule.full_only], campaign, as_of)
+
+
+def credited_full(campaign, as_of: datetime.date) -> Q:
+    """A credited full case, meeting every rule: the measure that quotas and awards count."""
+    return _all_of(RULES, campaign, as_of)
+
+
 def _flag(q):
     return CaseWhen(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
-def with_verdict(cases, campaign, as_of, since=None):
+def with_verdict(cases, campaign, as_of: datetime.date, since: datetime.date | None = None):
     """Annotate `cases` with `is_credited_eid`, `is_credited_full`, `in_period` and one
-    `fails_<code>` flag per rule, all computed by the database from the rules above."""
+    `fails_<code>` flag per rule, all computed by the database from the rules above. Pages
+    and templates read these flags rather than restating a condition."""
     flags = {f"fails_{rule.code}": _flag(~rule.condition(campaign, as_of)) for rule in RULES}
     flags["is_credited_eid"] = _flag(credited_eid(campaign, as_of))
     flags["is_credited_full"] = _flag(credited_full(campaign, as_of))
@@ -152,7 +237,7 @@ class Verdict:
         return [code for code, _text in self.reasons]
 
 
-def explain(cases, campaign, as_of, since=None):
+def explain(cases, campaign, as_of: datetime.date, since: datetime.date | None = None):
     """The verdict on each of `cases` (a queryset of one campaign's cases), reasons named:
     who else claims the resident and how a resolution decided, why the resident is excluded.
     A constant number of queries, whatever the number of cases."""
@@ -167,63 +252,36 @@ def explain(cases, campaign, as_of, since=None):
             )
         )
     )
-    claimed = {case.resident_id for case in cases if case.fails_double_claim}
-    others, decisions = {}, {}
+    facts = _facts(campaign, {case.resident_id for case in cases if case.fails_double_claim})
+    return [
+        Verdict(
+            case,
+            case.is_credited_eid,
+            case.is_credited_full,
+            case.in_period,
+            [
+                (rule.code, rule.why(case, facts))
+                for rule in RULES
+                if getattr(case, f"fails_{rule.code}")
+            ],
+        )
+        for case in cases
+    ]
+
+
+def _facts(campaign, claimed):
+    """The claimants and standing decisions of the double-claimed residents `claimed`."""
+    claimants, decisions = {}, {}
     if claimed:
         for rid, mid, name, unit in Case.objects.filter(
             campaign=campaign, resident_id__in=claimed
         ).values_list("resident_id", "member_id", "member__full_name", "member__unit__name"):
-            others.setdefault(rid, []).append((mid, name, unit))
+            claimants.setdefault(rid, []).append((mid, name, unit))
         for rid, awarded in DoubleClaimResolution.objects.filter(
             campaign=campaign, resident_id__in=claimed, undone_at__isnull=True
         ).values_list("resident_id", "awarded_to__full_name"):
             decisions[rid] = awarded or gettext("nobody")
-    verdicts = []
-    for case in cases:
-        reasons = []
-        for rule in RULES:
-            if getattr(case, f"fails_{rule.code}"):
-                reasons.append((rule.code, _reason_text(rule, case, campaign, others, decisions)))
-        verdicts.append(
-            Verdict(case, case.is_credited_eid, case.is_credited_full, case.in_period, reasons)
-        )
-    return verdicts
-
-
-def _reason_text(rule, case, campaign, others, decisions):
-    text = str(rule.reason)
-    if rule.code == "double_claim":
-        names = ", ".join(
-            f"{name} ({unit})"
-            for mid, name, unit in others.get(case.resident_id, [])
-            if mid != case.member_id
-        )
-        text = gettext("claimed by another member: %(names)s") % {"names": names}
-        if case.resident_id in decisions:
-            text += " · " + gettext("resolved: credited to %(name)s") % {
-                "name": decisions[case.resident_id]
-            }
-        else:
-            text += " · " + gettext("not resolved yet: credited to nobody")
-    elif rule.code == "resident_cadre":
-        if case.resident.category != ResidentCategory.RESIDENT:
-            text = gettext("the resident is declared: %(category)s") % {
-                "category": case.resident.get_category_display()
-            }
-        elif case.roster_name:
-            text = gettext("the resident's ID number is on a member roster (%(name)s)") % {
-                "name": case.roster_name
-            }
-    elif rule.code == "before_start":
-        text = gettext("activated on %(day)s, before the campaign start %(start)s") % {
-            "day": f"{case.activated_on:%d/%m/%Y}",
-            "start": f"{campaign.activation_starts_on:%d/%m/%Y}",
-        }
-    elif rule.code == "after_as_of":
-        text = gettext("activated on %(day)s, after the reporting date") % {
-            "day": f"{case.activated_on:%d/%m/%Y}"
-        }
-    return text
+    return Facts(campaign, claimants, decisions)
 
 
 # --- Figures --------------------------------------------------------------------------------

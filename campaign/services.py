@@ -12,18 +12,8 @@ from django.utils.translation import gettext as _
 from units.models import Member, Unit
 
 from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
-from .models import Campaign, Case, Resident, ResidentCategory
+from .models import Campaign, Case, Resident, ResidentCategory, merge_resident_details
 
-RESIDENT_FIELDS = (
-    "full_name",
-    "birth_date",
-    "sex",
-    "phone",
-    "address",
-    "village",
-    "commune",
-    "category",
-)
 CASE_FIELDS = (
     "eid_level",
     "activated_on",
@@ -55,15 +45,15 @@ def _resident_for(*, resident_data, user, may_overwrite, retry=True):
 
     An existing resident's details are overwritten only when `may_overwrite(resident)`
     (the user may edit every case of that resident); otherwise only blank details are filled
-    in, so that a user of one unit cannot rewrite a person recorded by another unit.
+    in (models.merge_resident_details).
     """
-    data = {key: value for key, value in resident_data.items() if key in RESIDENT_FIELDS}
+    given = {key: value for key, value in resident_data.items() if key in Resident.DETAILS}
     resident = (
         Resident.objects.select_for_update().filter(id_number=resident_data["id_number"]).first()
     )
     if resident is None:
         resident = Resident(id_number=resident_data["id_number"])
-        for key, value in data.items():
+        for key, value in given.items():
             setattr(resident, key, value)
         if not resident.category:
             resident.category = ResidentCategory.RESIDENT
@@ -79,21 +69,13 @@ def _resident_for(*, resident_data, user, may_overwrite, retry=True):
             )
         return resident, False
     overwrite = may_overwrite(resident)
-    changed = kept = False
-    for key, value in data.items():
-        if value in (None, "") or (
-            key == "category" and value == ResidentCategory.RESIDENT and not overwrite
-        ):
-            continue
-        current = getattr(resident, key)
-        if current == value:
-            continue
-        if overwrite or current in (None, ""):
+    if not overwrite and given.get("category") == ResidentCategory.RESIDENT:
+        del given["category"]  # the forms' default, not a claim against a recorded category
+    recorded = {key: getattr(resident, key) for key in Resident.DETAILS}
+    merged, kept = merge_resident_details(recorded, given, overwrite=overwrite)
+    if merged != recorded:
+        for key, value in merged.items():
             setattr(resident, key, value)
-            changed = True
-        else:
-            kept = True
-    if changed:
         resident.stamp(user)
         _save_checked(resident)
     return resident, kept
