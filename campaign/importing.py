@@ -210,7 +210,6 @@ class ParsedWorkbook:
         return sheet.header(column) if sheet else wb.SHEETS_BY_KEY[key].column(column).header
 
 
-wb.SHEETS_BY_KEY = {spec.key: spec for spec in wb.SHEETS}
 
 
 @dataclass

@@ -7,6 +7,8 @@ Viewers read; a write by a viewer is refused (403); an object outside the user's
 not found (404).
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -74,6 +76,24 @@ def query_without_page(request):
 
 def context(request, campaign, **extra):
     return {"campaign": campaign, "campaigns": request.campaigns, **extra}
+
+
+def save_case(request, form, write):
+    """A case form sent and valid, written by `write` (a service function given the guide,
+    the resident's and the case's details, and the user). Returns the case, or None when
+    nothing was written (the form then carries the reason)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return write(
+            member=form.cleaned_data["member"],
+            resident_data=form.resident_data(),
+            case_data=form.case_data(),
+            user=request.user,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
 
 
 def announce_saved(request, form, case, verb):
@@ -173,22 +193,12 @@ def case_create(request):
     if resident:
         initial = {"id_number": resident.id_number, "full_name": resident.full_name}
     form = CaseForm(request.POST or None, user=request.user, campaign=campaign, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.case_create(
-                campaign=campaign,
-                member=form.cleaned_data["member"],
-                resident_data=form.resident_data(),
-                case_data=form.case_data(),
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            announce_saved(request, form, case, _("Saved: %(name)s."))
-            if "another" in request.POST:
-                return redirect("campaign:case_create")
-            return redirect(case.resident)
+    case = save_case(request, form, partial(services.case_create, campaign=campaign))
+    if case:
+        announce_saved(request, form, case, _("Saved: %(name)s."))
+        if "another" in request.POST:
+            return redirect("campaign:case_create")
+        return redirect(case.resident)
     return render(request, "campaign/case_form.html", context(request, campaign, form=form))
 
 
@@ -198,20 +208,10 @@ def case_edit(request, pk):
     campaign = case.campaign
     current_campaign(request)
     form = CaseForm(request.POST or None, user=request.user, campaign=campaign, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.case_update(
-                case=case,
-                member=form.cleaned_data["member"],
-                resident_data=form.resident_data(),
-                case_data=form.case_data(),
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            announce_saved(request, form, case, _("Changes saved: %(name)s."))
-            return redirect(case.resident)
+    saved = save_case(request, form, partial(services.case_update, case=case))
+    if saved:
+        announce_saved(request, form, saved, _("Changes saved: %(name)s."))
+        return redirect(saved.resident)
     return render(
         request, "campaign/case_form.html", context(request, campaign, form=form, case=case)
     )
@@ -245,21 +245,11 @@ def quick_entry(request):
         campaign=campaign,
         initial={"member": request.session.get("quick_member")},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.case_create(
-                campaign=campaign,
-                member=form.cleaned_data["member"],
-                resident_data=form.resident_data(),
-                case_data=form.case_data(),
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            request.session["quick_member"] = case.member_id
-            announce_saved(request, form, case, _("Saved: %(name)s. Ready for the next resident."))
-            return redirect("campaign:quick_entry")
+    case = save_case(request, form, partial(services.case_create, campaign=campaign))
+    if case:
+        request.session["quick_member"] = case.member_id
+        announce_saved(request, form, case, _("Saved: %(name)s. Ready for the next resident."))
+        return redirect("campaign:quick_entry")
     return render(request, "campaign/quick_entry.html", context(request, campaign, form=form))
 
 

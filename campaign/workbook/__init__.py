@@ -1,0 +1,130 @@
+"""The workbook unit secretaries fill in (docs/workbook.md), as a package whose file list is
+its parts:
+
+- `spec`: the three sheets and their columns, declared once;
+- `read`: sniffing a file and reading its sheets (`sniff`, `read_workbook`);
+- `headers`: recognising a header row; `layout`: a sheet as found, rows that are not data;
+- `errors`: what a whole file can have wrong; `template`: the template and the error workbook.
+
+Everything other modules use is importable from here.
+"""
+
+from .spec import (
+    Column,
+    SheetSpec,
+    YES,
+    NO,
+    YES_NO,
+    UNIT_KINDS,
+    UNIT_KIND_ALIASES,
+    MEMBER_CATEGORIES,
+    MEMBER_CATEGORY_ALIASES,
+    RESIDENT_LABEL,
+    RESIDENT_LABEL_ALIASES,
+    SEXES,
+    PLACES,
+    LEVELS,
+    ERROR_HEADER,
+    BIRTH_DATE_ALIASES,
+    PHONE_ALIASES,
+    ROW_NUMBER_HEADERS,
+    UNITS,
+    MEMBERS,
+    RESIDENTS,
+    SHEETS,
+    SHEETS_BY_KEY,
+    HEADER_SEARCH_ROWS,
+)
+from .errors import (
+    WorkbookError,
+    too_large,
+    too_many_rows,
+    damaged,
+    password_protected,
+)
+from .read import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    sniff,
+    read_workbook,
+    spec_for,
+)
+from .headers import (
+    IGNORED,
+    lookup_for,
+    header_key,
+    find_header,
+)
+from .layout import (
+    Sheet,
+    Workbook,
+    sheet_from_rows,
+    SKIP_HEADER,
+    SKIP_NUMBERS,
+    SKIP_HEADING,
+    SKIP_TOTALS,
+    SKIP_SIGNATURES,
+    SIGNATURE_CELLS,
+)
+from .template import (
+    NOTES,
+    write_template,
+    example_rows,
+    write_error_workbook,
+    template_bytes,
+)
+
+__all__ = [
+    "Column",
+    "SheetSpec",
+    "YES",
+    "NO",
+    "YES_NO",
+    "UNIT_KINDS",
+    "UNIT_KIND_ALIASES",
+    "MEMBER_CATEGORIES",
+    "MEMBER_CATEGORY_ALIASES",
+    "RESIDENT_LABEL",
+    "RESIDENT_LABEL_ALIASES",
+    "SEXES",
+    "PLACES",
+    "LEVELS",
+    "ERROR_HEADER",
+    "BIRTH_DATE_ALIASES",
+    "PHONE_ALIASES",
+    "ROW_NUMBER_HEADERS",
+    "UNITS",
+    "MEMBERS",
+    "RESIDENTS",
+    "SHEETS",
+    "SHEETS_BY_KEY",
+    "HEADER_SEARCH_ROWS",
+    "WorkbookError",
+    "too_large",
+    "too_many_rows",
+    "damaged",
+    "password_protected",
+    "OLE_MAGIC",
+    "ZIP_MAGIC",
+    "sniff",
+    "read_workbook",
+    "spec_for",
+    "IGNORED",
+    "lookup_for",
+    "header_key",
+    "find_header",
+    "Sheet",
+    "Workbook",
+    "sheet_from_rows",
+    "SKIP_HEADER",
+    "SKIP_NUMBERS",
+    "SKIP_HEADING",
+    "SKIP_TOTALS",
+    "SKIP_SIGNATURES",
+    "SIGNATURE_CELLS",
+    "NOTES",
+    "write_template",
+    "example_rows",
+    "write_error_workbook",
+    "template_bytes",
+]
