@@ -25,22 +25,15 @@ from django.utils.translation import gettext as _
 
 from units.models import Member, Unit, UnitKind
 
+from .bulk import in_batches
 from .models import Campaign, Case, DoubleClaimResolution, Resident, ResidentCategory
-
-BATCH = 5000
-
-
-def _batches(ids):
-    ids = list(ids)
-    for start in range(0, len(ids), BATCH):
-        yield ids[start : start + BATCH]
 
 
 def residents_with_id_numbers(id_numbers):
     """Primary keys of the residents whose ID number is among `id_numbers` (for roster
     changes: a member added, renumbered or removed changes those residents' exclusion)."""
     found = []
-    for batch in _batches(set(id_numbers)):
+    for batch in in_batches(set(id_numbers)):
         found += Resident.objects.filter(id_number__in=batch).values_list("pk", flat=True)
     return found
 
@@ -75,7 +68,7 @@ def _refresh_generic(resident_ids):
     if resident_ids is None:
         _refresh(Resident.objects.all(), Case.objects.all())
         return
-    for batch in _batches(resident_ids):
+    for batch in in_batches(resident_ids):
         _refresh(Resident.objects.filter(pk__in=batch), Case.objects.filter(resident_id__in=batch))
 
 

@@ -18,12 +18,9 @@ a resident this one planned as new).
 """
 
 import contextlib
-import csv
 import re
 import datetime
 import gc
-import io
-import itertools
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,12 +45,11 @@ from units.normalize import (
 )
 
 from . import workbook as wb
-from .bulk import insert_objects, reserve_ids
+from .bulk import copy_rows, in_batches, insert_objects, reserve_ids
 from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import Case, Place, Resident, ResidentCategory, merge_resident_details
 
 logger = logging.getLogger(__name__)
-BATCH = 5000
 
 
 # --- What an import reports ------------------------------------------------------------------
@@ -208,8 +204,6 @@ class ParsedWorkbook:
     def header(self, key, column):
         sheet = self.sheets.get(key)
         return sheet.header(column) if sheet else wb.SHEETS_BY_KEY[key].column(column).header
-
-
 
 
 @dataclass
@@ -393,10 +387,10 @@ class _Row:
             return None
         return self.cells[index]
 
-    def has(self, key):
-        return key in self.sheet.columns
-
-    def read(self, key, convert, *, required=False):
+    def read(self, key, convert, *, required=False, detail=False):
+        """The cell of column `key` converted, or None when blank or wrong. Wrong is an error
+        of the row; for a `detail` (which counts for nothing) or a SoftDetail, a warning,
+        the cell left blank."""
         value = self.raw(key)
         if is_blank(value):
             if required:
@@ -404,25 +398,10 @@ class _Row:
             return None
         try:
             return convert(value)
-        except SoftDetail as exc:
-            self.warn(
-                key,
-                f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
-                "detail_ignored",
-            )
-            return None
         except ValueError as exc:
-            self.error(key, str(exc), "invalid")
-            return None
-
-    def read_detail(self, key, convert):
-        """Like read, for a detail that counts for nothing: unreadable is a warning."""
-        value = self.raw(key)
-        if is_blank(value):
-            return None
-        try:
-            return convert(value)
-        except ValueError as exc:
+            if not (detail or isinstance(exc, SoftDetail)):
+                self.error(key, str(exc), "invalid")
+                return None
             self.warn(
                 key,
                 f"{exc} {_('The cell is left blank; the rest of the row is imported.')}",
@@ -717,7 +696,7 @@ def _parse_members(parsed, sheet, rows):
             "category", lambda v: _choice(MEMBER_CATEGORIES, v, categories), required=True
         )
         birth_date = row.read("birth_date", _birth_date)
-        phone = row.read_detail("phone", normalize_phone) or ""
+        phone = row.read("phone", normalize_phone, detail=True) or ""
         flags = {key: row.read(key, normalize_yes_no) or False for key in flag_keys}
         if row.failed:
             continue
@@ -1078,12 +1057,6 @@ def _merge_resident(row, resident, full_name, values, category):
 # --- Step 2: plan -------------------------------------------------------------------------
 
 
-def _batched(values):
-    values = list(values)
-    for start in range(0, len(values), BATCH):
-        yield values[start : start + BATCH]
-
-
 class _Scope:
     """The units a user may import into: all of them for the command without --user."""
 
@@ -1146,7 +1119,7 @@ def _plan_units(plan, scope):
     codes = set(parsed.units) | {u.parent_code for u in parsed.units.values() if u.parent_code}
     codes |= {m.unit_code for m in parsed.members.values()}
     existing = {}
-    for batch in _batched(codes):
+    for batch in in_batches(codes):
         for unit in Unit.objects.filter(code__in=batch).values(
             "pk", "code", "name", "kind", "parent__code", "path"
         ):
@@ -1235,14 +1208,12 @@ def _plan_units(plan, scope):
             new[code] = record
             usable[code] = (record.kind, True)
     # New units, parents first (a parent in the file may itself be new).
-    placed = set()
     while new:
-        ready = [r for c, r in new.items() if r.parent_code not in new]
+        ready = [r for r in new.values() if r.parent_code not in new]
         if not ready:
             break  # a loop, reported by the parse step
         for record in ready:
             plan.new_units.append(record)
-            placed.add(record.code)
             del new[record.code]
     return usable
 
@@ -1258,7 +1229,7 @@ def _plan_members(plan, scope, units):
     ids = list(parsed.members)
     existing = {}
     fields = ("pk", "id_number", "unit_id", "unit__code", *MEMBER_FIELDS, *FLAG_KEYS)
-    for batch in _batched(ids):
+    for batch in in_batches(ids):
         for member in Member.objects.filter(id_number__in=batch).values(*fields):
             existing[member["id_number"]] = member
     plan.member_pks.update({i: m["pk"] for i, m in existing.items()})
@@ -1359,7 +1330,7 @@ def _select_where_in(sql, column, values, *, numeric=False):
                 [literal],
             )
             return cursor.fetchall()
-        for batch in _batched(values):
+        for batch in in_batches(values):
             cursor.execute(
                 sql.format(where=f"{column} IN ({', '.join(['%s'] * len(batch))})"), batch
             )
@@ -1659,7 +1630,7 @@ def _write_import(plan):
             )
 
     missing = {c.guide_id_number for c in plan.case_writes} - set(member_pks)
-    for batch in _batched(missing):
+    for batch in in_batches(missing):
         member_pks.update(Member.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
 
     writer = _PostgresWriter if connection.vendor == "postgresql" else _OrmWriter
@@ -1767,7 +1738,7 @@ class _OrmWriter:
             update_fields=[*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_by", "updated_at"],
         )
         found = {}
-        for batch in _batched(r.id_number for r in records):
+        for batch in in_batches(r.id_number for r in records):
             found.update(
                 Resident.objects.filter(id_number__in=batch).values_list("id_number", "pk")
             )
@@ -1803,41 +1774,6 @@ class _OrmWriter:
             update_conflicts=True,
             unique_fields=["campaign", "resident", "member"],
             update_fields=[*CASE_FIELDS, "updated_by", "updated_at"],
-        )
-
-
-class _CsvStream:
-    """What COPY reads: the rows formatted as CSV a chunk at a time, as the server asks for
-    them, so that the database inserts one chunk while Python formats the next (instead of
-    waiting for the whole file to be formatted first). An empty unquoted field is NULL."""
-
-    CHUNK = 2000  # rows
-
-    def __init__(self, rows):
-        self.rows = iter(rows)
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\n")
-
-    def read(self, size=-1):
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        self.writer.writerows(itertools.islice(self.rows, self.CHUNK))
-        return self.buffer.getvalue()
-
-    readline = read
-
-
-def _copy(cursor, table, columns, rows, *, texts=()):
-    """COPY `rows` into `table` as CSV. An empty unquoted field is NULL, except in the `texts`
-    columns, where it is the empty string."""
-    options = "FORMAT csv"
-    if texts:
-        options += f", FORCE_NOT_NULL ({', '.join(texts)})"
-    # copy_expert is not among the methods Django wraps: a unique violation must still be an
-    # IntegrityError (import_workbook retries it).
-    with connection.wrap_database_errors:
-        cursor.copy_expert(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", _CsvStream(rows)
         )
 
 
@@ -1921,7 +1857,7 @@ class _PostgresWriter:
             if new:
                 ids = reserve_ids(table, len(new))
                 stamps = _stamps(now, user_id)
-                _copy(
+                copy_rows(
                     cursor,
                     table,
                     (
@@ -1955,7 +1891,7 @@ class _PostgresWriter:
             " village varchar(100), commune varchar(100), category varchar(20),"
             " search_name varchar(255)) ON COMMIT DROP"
         )
-        _copy(
+        copy_rows(
             cursor,
             "import_resident",
             (*RESIDENT_COLUMNS, FOLDED_NAME),
@@ -1991,7 +1927,7 @@ class _PostgresWriter:
         with connection.cursor() as cursor:
             if new:
                 head, tail = (campaign.pk,), _stamps(now, user_id)
-                _copy(
+                copy_rows(
                     cursor,
                     table,
                     (
@@ -2022,7 +1958,7 @@ class _PostgresWriter:
             " id_card_application boolean, guided_on date, place varchar(20), note text)"
             " ON COMMIT DROP"
         )
-        _copy(cursor, "import_case", columns, _case_values(rows), texts=("place", "note"))
+        copy_rows(cursor, "import_case", columns, _case_values(rows), texts=("place", "note"))
         names = ", ".join(columns)
         updates = ", ".join(
             f"{c} = EXCLUDED.{c}" for c in (*CASE_FIELDS, "updated_at", "updated_by_id")
