@@ -22,6 +22,7 @@ import re
 import datetime
 import gc
 import logging
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -45,7 +46,7 @@ from units.normalize import (
 )
 
 from . import workbook as wb
-from .bulk import copy_rows, in_batches, insert_objects, reserve_ids
+from .bulk import copy_rows, in_batches, insert_objects, reserve_ids, text_columns
 from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import Case, Place, Resident, ResidentCategory, merge_resident_details
 
@@ -1218,7 +1219,8 @@ def _plan_units(plan, scope):
     return usable
 
 
-MEMBER_FIELDS = ("full_name", "category", "birth_date", "phone")
+# A member's details a workbook gives, besides their unit, ID number and flags.
+MEMBER_DETAILS = ("full_name", "category", "birth_date", "phone")
 
 
 def _plan_members(plan, scope, units):
@@ -1228,7 +1230,7 @@ def _plan_members(plan, scope, units):
     counts = plan.counts.setdefault("members", Counts()) if "members" in parsed.sheets else Counts()
     ids = list(parsed.members)
     existing = {}
-    fields = ("pk", "id_number", "unit_id", "unit__code", *MEMBER_FIELDS, *FLAG_KEYS)
+    fields = ("pk", "id_number", "unit_id", "unit__code", *MEMBER_DETAILS, *FLAG_KEYS)
     for batch in in_batches(ids):
         for member in Member.objects.filter(id_number__in=batch).values(*fields):
             existing[member["id_number"]] = member
@@ -1289,7 +1291,7 @@ def _plan_members(plan, scope, units):
         )
         same = (
             member["unit__code"] == merged.unit_code
-            and all(member[k] == getattr(merged, k) for k in MEMBER_FIELDS)
+            and all(member[k] == getattr(merged, k) for k in MEMBER_DETAILS)
             and all(member[k] == merged.flags[k] for k in FLAG_KEYS)
         )
         if same:
@@ -1300,17 +1302,6 @@ def _plan_members(plan, scope, units):
             if member["unit__code"] != merged.unit_code:
                 plan.moved_members.append(member["pk"])
     return found
-
-
-CASE_FIELDS = (
-    "eid_level",
-    "activated_on",
-    "portal_used",
-    "id_card_application",
-    "guided_on",
-    "place",
-    "note",
-)
 
 
 def _select_where_in(sql, column, values, *, numeric=False):
@@ -1396,16 +1387,16 @@ def _plan_residents(plan, scope, workbook_members):
                 numeric=True,
             )
         }
-    recorded = {}  # resident pk -> {member id number: (kind, name, unit code, *CASE_FIELDS)}
+    recorded = {}  # resident pk -> {member id number: (kind, name, unit code, *Case.DETAILS)}
     for row in _select_where_in(
-        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {', '.join('c.' + f for f in CASE_FIELDS)}"
+        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {', '.join('c.' + f for f in Case.DETAILS)}"
         f" FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id JOIN {unit_table} u ON u.id = m.unit_id"
         f" WHERE c.campaign_id = {int(campaign.pk)} AND {{where}}",
         "c.resident_id",
         plan.resident_pks.values(),
         numeric=True,
     ):
-        recorded.setdefault(row[0], {})[row[1]] = row[2:]  # (kind, name, code, *CASE_FIELDS)
+        recorded.setdefault(row[0], {})[row[1]] = row[2:]  # (kind, name, code, *Case.DETAILS)
 
     bad_rows = set()
     for (id_number, guide), case in cases.items():
@@ -1618,7 +1609,7 @@ def _write_import(plan):
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["id_number"],
-            update_fields=["unit", *MEMBER_FIELDS, *flag_fields, "updated_by", "updated_at"],
+            update_fields=["unit", *MEMBER_DETAILS, *flag_fields, "updated_by", "updated_at"],
         )
         member_pks.update((m.id_number, m.pk) for m in new)
         touched.update(residents_with_id_numbers([m.id_number for m in new]))
@@ -1695,20 +1686,12 @@ class _NewResidentInputs:
         )
 
 
-RESIDENT_COLUMNS = (
-    "id_number",
-    "full_name",
-    "birth_date",
-    "sex",
-    "phone",
-    "address",
-    "village",
-    "commune",
-    "category",
-)
+RESIDENT_COLUMNS = ("id_number", *Resident.DETAILS)
 # Written beside them: the folded name for search (Resident.search_name).
 FOLDED_NAME = "search_name"
 RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
+# Blank in a workbook, NULL in the table (the other details are text: blank is "").
+NULLABLE_DETAILS = {name for name in RESIDENT_COLUMNS if Resident._meta.get_field(name).null}
 
 
 class _OrmWriter:
@@ -1722,7 +1705,7 @@ class _OrmWriter:
             [
                 Resident(
                     **{
-                        k: getattr(r, k) or ("" if k not in ("birth_date",) else None)
+                        k: getattr(r, k) or (None if k in NULLABLE_DETAILS else "")
                         for k in RESIDENT_COLUMNS
                     },
                     on_roster=inputs.on_roster(r.id_number),
@@ -1773,42 +1756,27 @@ class _OrmWriter:
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["campaign", "resident", "member"],
-            update_fields=[*CASE_FIELDS, "updated_by", "updated_at"],
+            update_fields=[*Case.DETAILS, "updated_by", "updated_at"],
         )
 
 
 RESIDENT_TEXTS = (
-    "id_number",
-    "full_name",
-    "sex",
-    "phone",
-    "address",
-    "village",
-    "commune",
-    "category",
+    *text_columns(Resident._meta.get_field(name) for name in RESIDENT_COLUMNS),
     FOLDED_NAME,
 )
+_resident_columns = operator.attrgetter(*RESIDENT_COLUMNS)
 
 
 def _resident_values(records):
+    """Each record's RESIDENT_COLUMNS and its folded name, for COPY (None in a text column
+    is written as the empty string: see RESIDENT_TEXTS)."""
     folded = {}  # names repeat a lot: fold each once
     for r in records:
         name = r.full_name
         search = folded.get(name)
         if search is None:
             search = folded[name] = fold(name)
-        yield (
-            r.id_number,
-            name,
-            r.birth_date,
-            r.sex or "",
-            r.phone or "",
-            r.address or "",
-            r.village or "",
-            r.commune or "",
-            r.category,
-            search,
-        )
+        yield (*_resident_columns(r), search)
 
 
 def _stamps(now, user_id):
@@ -1831,6 +1799,15 @@ def _case_values(rows):
             c.place,
             c.note,
         )
+
+
+def _temporary_table(cursor, name, table, columns):
+    """A temporary table `name` with `columns` of `table`, their types taken from it (none
+    restated here), dropped at the end of the transaction."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS"
+        f" SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
+    )
 
 
 class _PostgresWriter:
@@ -1885,12 +1862,7 @@ class _PostgresWriter:
 
     @staticmethod
     def _upsert_residents(cursor, table, records, user_id, now):
-        cursor.execute(
-            "CREATE TEMPORARY TABLE import_resident (id_number varchar(12), full_name varchar(255),"
-            " birth_date date, sex varchar(1), phone varchar(11), address varchar(255),"
-            " village varchar(100), commune varchar(100), category varchar(20),"
-            " search_name varchar(255)) ON COMMIT DROP"
-        )
+        _temporary_table(cursor, "import_resident", table, (*RESIDENT_COLUMNS, FOLDED_NAME))
         copy_rows(
             cursor,
             "import_resident",
@@ -1919,7 +1891,7 @@ class _PostgresWriter:
             return
         table = Case._meta.db_table
         user_id = user.pk if user else None
-        columns = ("resident_id", "member_id", *CASE_FIELDS)
+        columns = ("resident_id", "member_id", *Case.DETAILS)
         new = sorted(
             (row for row in rows if inputs.is_new(row[2].id_number)), key=lambda row: row[:2]
         )
@@ -1952,16 +1924,11 @@ class _PostgresWriter:
 
     @staticmethod
     def _upsert_cases(cursor, table, campaign, columns, rows, user_id, now):
-        cursor.execute(
-            "CREATE TEMPORARY TABLE import_case (resident_id bigint, member_id bigint,"
-            " eid_level smallint, activated_on date, portal_used boolean,"
-            " id_card_application boolean, guided_on date, place varchar(20), note text)"
-            " ON COMMIT DROP"
-        )
+        _temporary_table(cursor, "import_case", table, columns)
         copy_rows(cursor, "import_case", columns, _case_values(rows), texts=("place", "note"))
         names = ", ".join(columns)
         updates = ", ".join(
-            f"{c} = EXCLUDED.{c}" for c in (*CASE_FIELDS, "updated_at", "updated_by_id")
+            f"{c} = EXCLUDED.{c}" for c in (*Case.DETAILS, "updated_at", "updated_by_id")
         )
         cursor.execute(
             f"INSERT INTO {table} (campaign_id, {names}, claimants, resident_excluded, claim_awarded,"

@@ -307,6 +307,18 @@ class Case(Recorded):
 
     objects = CaseQuerySet.as_manager()
 
+    # A case's details as a form or a workbook gives them (besides its campaign, resident and
+    # guide): what the services write and the importer compares, merges and writes.
+    DETAILS = (
+        "eid_level",
+        "activated_on",
+        "portal_used",
+        "id_card_application",
+        "guided_on",
+        "place",
+        "note",
+    )
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -14,16 +14,6 @@ from units.models import Member, Unit
 from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import Campaign, Case, Resident, ResidentCategory, merge_resident_details
 
-CASE_FIELDS = (
-    "eid_level",
-    "activated_on",
-    "portal_used",
-    "id_card_application",
-    "guided_on",
-    "place",
-    "note",
-)
-
 
 def _save_checked(instance, **checks):
     """`full_clean(**checks)` then save. The same form sent twice at once (a double tap on a
@@ -116,7 +106,7 @@ def case_create(*, campaign, member, resident_data, case_data, user):
     )
     _check_not_listed(campaign=campaign, member=member, resident=resident)
     case = Case(campaign=campaign, member=member, resident=resident)
-    for key in CASE_FIELDS:
+    for key in Case.DETAILS:
         if key in case_data:
             setattr(case, key, case_data[key])
     case.stamp(user)
@@ -140,7 +130,7 @@ def cases_create(*, campaign, rows, user):
             )
             _check_not_listed(campaign=campaign, member=row["member"], resident=resident)
             case = Case(campaign=campaign, member=row["member"], resident=resident)
-            for key in CASE_FIELDS:
+            for key in Case.DETAILS:
                 if key in row["case_data"]:
                     setattr(case, key, row["case_data"][key])
             case.stamp(user)
@@ -171,7 +161,7 @@ def case_update(*, case, member, resident_data, case_data, user):
     _check_not_listed(campaign=case.campaign, member=member, resident=resident, exclude_pk=case.pk)
     case.member = member
     case.resident = resident
-    for key in CASE_FIELDS:
+    for key in Case.DETAILS:
         if key in case_data:
             setattr(case, key, case_data[key])
     case.stamp(user)
