@@ -25,6 +25,7 @@ import logging
 import operator
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -1113,9 +1114,17 @@ def _problem(parsed, key, row, column, message, code):
     return Problem(sheet.title, row, sheet.header(column), message, code)
 
 
+class UsableUnit(NamedTuple):
+    """A unit code the members sheet may use: the unit's kind, and whether the user may
+    import into it."""
+
+    kind: str
+    allowed: bool
+
+
 def _plan_units(plan, scope):
-    """Check the unit rows against the database; returns {code: (kind, allowed)} for every
-    unit code the members may use (existing ones looked up on demand)."""
+    """Check the unit rows against the database; returns {code: UsableUnit} for every unit
+    code the members may use."""
     parsed = plan.parsed
     codes = set(parsed.units) | {u.parent_code for u in parsed.units.values() if u.parent_code}
     codes |= {m.unit_code for m in parsed.members.values()}
@@ -1127,7 +1136,9 @@ def _plan_units(plan, scope):
             existing[unit["code"]] = unit
     plan.unit_pks = {code: unit["pk"] for code, unit in existing.items()}
     counts = plan.counts.setdefault("units", Counts()) if "units" in parsed.sheets else Counts()
-    usable = {code: (unit["kind"], scope.allows(unit["pk"])) for code, unit in existing.items()}
+    usable = {
+        code: UsableUnit(unit["kind"], scope.allows(unit["pk"])) for code, unit in existing.items()
+    }
     new = {}
     for code, record in parsed.units.items():
         unit = existing.get(code)
@@ -1194,7 +1205,7 @@ def _plan_units(plan, scope):
                 plan.changed_units.append(
                     (unit["pk"], UnitRow(record.row, code, record.name, record.kind, new_parent))
                 )
-            usable[code] = (record.kind, True)
+            usable[code] = UsableUnit(record.kind, True)
         else:
             if not parent_allowed:
                 if parent:
@@ -1207,7 +1218,7 @@ def _plan_units(plan, scope):
                 continue
             counts.new += 1
             new[code] = record
-            usable[code] = (record.kind, True)
+            usable[code] = UsableUnit(record.kind, True)
     # New units, parents first (a parent in the file may itself be new).
     while new:
         ready = [r for r in new.values() if r.parent_code not in new]
@@ -1224,8 +1235,8 @@ MEMBER_DETAILS = ("full_name", "category", "birth_date", "phone")
 
 
 def _plan_members(plan, scope, units):
-    """Check the member rows; returns {id number: (unit kind, name, unit code, allowed)} for
-    the workbook's members, for the residents sheet."""
+    """Check the member rows; returns {id number: Guide} for the workbook's members, for the
+    residents sheet."""
     parsed = plan.parsed
     counts = plan.counts.setdefault("members", Counts()) if "members" in parsed.sheets else Counts()
     ids = list(parsed.members)
@@ -1252,7 +1263,7 @@ def _plan_members(plan, scope, units):
                     "unknown_unit",
                 )
             continue
-        if not unit[1]:
+        if not unit.allowed:
             _error(
                 plan,
                 "members",
@@ -1274,7 +1285,7 @@ def _plan_members(plan, scope, units):
                 "out_of_scope",
             )
             continue
-        found[id_number] = (unit[0], record.full_name, record.unit_code)
+        found[id_number] = Guide(unit.kind, record.full_name, record.unit_code)
         if member is None:
             counts.new += 1
             plan.member_writes.append(record)
@@ -1304,6 +1315,10 @@ def _plan_members(plan, scope, units):
     return found
 
 
+MEMBER_TABLE, UNIT_TABLE = Member._meta.db_table, Unit._meta.db_table
+RESIDENT_TABLE, CASE_TABLE = Resident._meta.db_table, Case._meta.db_table
+
+
 def _select_where_in(sql, column, values, *, numeric=False):
     """Rows of `sql` (with a `{where}` placeholder) where `column` is one of `values`. On
     PostgreSQL one statement with one array parameter, however many values (an IN list of
@@ -1329,77 +1344,143 @@ def _select_where_in(sql, column, values, *, numeric=False):
     return rows
 
 
-def _plan_residents(plan, scope, workbook_members):
-    parsed = plan.parsed
-    if "residents" not in parsed.sheets:
-        return
-    campaign = plan.campaign
-    resident_counts = plan.counts.setdefault("residents", Counts())
-    case_counts = plan.counts.setdefault("cases", Counts())
-    cases = parsed.cases
-    member_table, unit_table = Member._meta.db_table, Unit._meta.db_table
-    resident_table, case_table = Resident._meta.db_table, Case._meta.db_table
+class RosterMember(NamedTuple):
+    """A member on a unit's roster, as the residents sheet's checks need them."""
 
-    # Guides: in the file's member sheet, or on the roster (within the user's units).
-    guide_ids = {guide for _id, guide in cases}
-    roster = {}  # id number -> (pk, unit pk, unit code, unit kind, full name)
-    for pk, id_number, unit_id, code, kind, name in _select_where_in(
-        f"SELECT m.id, m.id_number, m.unit_id, u.code, u.kind, m.full_name FROM {member_table} m"
-        f" JOIN {unit_table} u ON u.id = m.unit_id WHERE {{where}}",
-        "m.id_number",
-        guide_ids | set(parsed.residents),
-    ):
-        roster[id_number] = (pk, unit_id, code, kind, name)
+    pk: int
+    unit_pk: int
+    unit_code: str
+    unit_kind: str
+    full_name: str
+
+
+class Guide(NamedTuple):
+    """A guide the residents sheet names: the kind of their unit (as the file leaves it),
+    their name and their unit's code."""
+
+    unit_kind: str
+    full_name: str
+    unit_code: str
+
+
+class RecordedCase(NamedTuple):
+    """A case of this campaign already recorded: its guide and its Case.DETAILS."""
+
+    guide: Guide
+    details: dict
+
+
+class Recorded(NamedTuple):
+    """What the database holds of the file's residents."""
+
+    residents: dict  # id number -> (pk, {Resident.DETAILS})
+    foreign: set  # pks of residents also guided in units the user may not edit
+    cases: dict  # resident pk -> {guide id number: RecordedCase}
+
+
+def _plan_residents(plan, scope, workbook_members):
+    """The residents sheet against the database, step by step: who the guides are, what is
+    recorded of the residents, the residents and the cases to write, and the double claims
+    the file creates."""
+    if "residents" not in plan.parsed.sheets:
+        return
+    roster = _roster(plan)
+    guides = _guides(plan, scope, roster, workbook_members)
+    recorded = _recorded(plan, scope)
+    unknown = _check_guides(plan, guides, roster)
+    _plan_resident_rows(plan, roster, recorded)
+    gaining = _plan_cases(plan, recorded)
+    _find_double_claims(plan, guides, recorded, gaining - unknown)
+
+
+def _roster(plan):
+    """The members among the file's guides and residents: {id number: RosterMember}."""
+    parsed = plan.parsed
+    ids = {guide for _id, guide in parsed.cases} | set(parsed.residents)
+    roster = {
+        row[1]: RosterMember(row[0], *row[2:])
+        for row in _select_where_in(
+            f"SELECT m.id, m.id_number, m.unit_id, u.code, u.kind, m.full_name"
+            f" FROM {MEMBER_TABLE} m JOIN {UNIT_TABLE} u ON u.id = m.unit_id WHERE {{where}}",
+            "m.id_number",
+            ids,
+        )
+    }
     for id_number, member in roster.items():
-        plan.member_pks.setdefault(id_number, member[0])
-    guides = {}  # guide id number -> (kind, name, unit code)
-    for guide in guide_ids:
+        plan.member_pks.setdefault(id_number, member.pk)
+    return roster
+
+
+def _guides(plan, scope, roster, workbook_members):
+    """{guide id number: Guide} for the guides in the file's member sheet or on the roster;
+    None for a roster member outside the user's units. Unknown guides are not listed."""
+    units = plan.parsed.units
+    guides = {}
+    for guide in {guide for _id, guide in plan.parsed.cases}:
         if guide in workbook_members:
             guides[guide] = workbook_members[guide]
         elif guide in roster:
-            pk, unit_id, code, kind, name = roster[guide]
-            if code in parsed.units:
-                kind = parsed.units[code].kind  # the file changes the unit's kind
-            guides[guide] = (kind, name, code) if scope.allows(unit_id) else None
-    plan.guide_kinds = {guide: found[0] for guide, found in guides.items() if found}
+            member = roster[guide]
+            kind = units[member.unit_code].kind if member.unit_code in units else member.unit_kind
+            allowed = scope.allows(member.unit_pk)
+            guides[guide] = Guide(kind, member.full_name, member.unit_code) if allowed else None
+    plan.guide_kinds = {guide: found.unit_kind for guide, found in guides.items() if found}
+    return guides
 
-    # The residents and this campaign's cases already recorded.
-    existing = {}  # id number -> (pk, *Resident.DETAILS)
-    for row in _select_where_in(
-        f"SELECT id, id_number, {', '.join(Resident.DETAILS)} FROM {resident_table} WHERE {{where}}",
-        "id_number",
-        parsed.residents,
-    ):
-        existing[row[1]] = (row[0], *row[2:])
-    plan.resident_pks = {i: r[0] for i, r in existing.items()}
+
+def _recorded(plan, scope):
+    """The file's residents as recorded, those the user may not rewrite, and this campaign's
+    cases of them."""
+    residents = {
+        row[1]: (row[0], dict(zip(Resident.DETAILS, row[2:])))
+        for row in _select_where_in(
+            f"SELECT id, id_number, {', '.join(Resident.DETAILS)} FROM {RESIDENT_TABLE}"
+            " WHERE {where}",
+            "id_number",
+            plan.parsed.residents,
+        )
+    }
+    plan.resident_pks = {id_number: pk for id_number, (pk, _details) in residents.items()}
+    pks = plan.resident_pks.values()
     # Residents also guided in units this user may not edit (in any campaign): their recorded
-    # details are kept and only blank ones filled in, as the forms do (services._resident_for).
+    # details are kept and only blank ones filled in, as the forms do.
     foreign = set()
-    if not scope.everything and existing:
+    if not scope.everything and residents:
         mine = ",".join(str(int(pk)) for pk in scope.pks) or "0"
         foreign = {
             row[0]
             for row in _select_where_in(
-                f"SELECT DISTINCT c.resident_id FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id"
+                f"SELECT DISTINCT c.resident_id FROM {CASE_TABLE} c"
+                f" JOIN {MEMBER_TABLE} m ON m.id = c.member_id"
                 f" WHERE m.unit_id NOT IN ({mine}) AND {{where}}",
                 "c.resident_id",
-                plan.resident_pks.values(),
+                pks,
                 numeric=True,
             )
         }
-    recorded = {}  # resident pk -> {member id number: (kind, name, unit code, *Case.DETAILS)}
+    cases = {}
+    details = ", ".join("c." + name for name in Case.DETAILS)
     for row in _select_where_in(
-        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {', '.join('c.' + f for f in Case.DETAILS)}"
-        f" FROM {case_table} c JOIN {member_table} m ON m.id = c.member_id JOIN {unit_table} u ON u.id = m.unit_id"
-        f" WHERE c.campaign_id = {int(campaign.pk)} AND {{where}}",
+        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {details}"
+        f" FROM {CASE_TABLE} c JOIN {MEMBER_TABLE} m ON m.id = c.member_id"
+        f" JOIN {UNIT_TABLE} u ON u.id = m.unit_id"
+        f" WHERE c.campaign_id = {int(plan.campaign.pk)} AND {{where}}",
         "c.resident_id",
-        plan.resident_pks.values(),
+        pks,
         numeric=True,
     ):
-        recorded.setdefault(row[0], {})[row[1]] = row[2:]  # (kind, name, code, *Case.DETAILS)
+        cases.setdefault(row[0], {})[row[1]] = RecordedCase(
+            Guide(*row[2:5]), dict(zip(Case.DETAILS, row[5:]))
+        )
+    return Recorded(residents, foreign, cases)
 
-    bad_rows = set()
-    for (id_number, guide), case in cases.items():
+
+def _check_guides(plan, guides, roster):
+    """An error for each case whose guide is unknown or outside the user's units; returns
+    the ID numbers of the residents of those cases."""
+    parsed = plan.parsed
+    unknown = set()
+    for (id_number, guide), case in parsed.cases.items():
         if guide in guides:
             if guides[guide] is None:
                 _error(
@@ -1408,12 +1489,13 @@ def _plan_residents(plan, scope, workbook_members):
                     case.row,
                     "guide_id_number",
                     _(
-                        "The guide %(id)s is a member of unit %(code)s, which is not one of your units."
+                        "The guide %(id)s is a member of unit %(code)s, which is not one of "
+                        "your units."
                     )
-                    % {"id": guide, "code": roster[guide][2]},
+                    % {"id": guide, "code": roster[guide].unit_code},
                     "out_of_scope",
                 )
-                bad_rows.add(id_number)
+                unknown.add(id_number)
             continue
         if guide not in parsed.member_ids_seen:
             _error(
@@ -1422,18 +1504,24 @@ def _plan_residents(plan, scope, workbook_members):
                 case.row,
                 "guide_id_number",
                 _(
-                    "No member has the ID number %(id)s: add them to the “%(sheet)s” sheet or to "
-                    "their unit's roster."
+                    "No member has the ID number %(id)s: add them to the “%(sheet)s” sheet or "
+                    "to their unit's roster."
                 )
                 % {"id": guide, "sheet": wb.MEMBERS.title},
                 "unknown_guide",
             )
-        bad_rows.add(id_number)
+        unknown.add(id_number)
+    return unknown
 
-    on_roster = plan.roster_ids = set(roster) | set(parsed.members)
+
+def _plan_resident_rows(plan, roster, recorded):
+    """New, changed or unchanged: each resident of the file against the one recorded, their
+    details merged as the forms merge them (models.merge_resident_details)."""
+    parsed = plan.parsed
+    counts = plan.counts.setdefault("residents", Counts())
+    plan.roster_ids = set(roster) | set(parsed.members)
     for id_number, resident in parsed.residents.items():
-        current = existing.get(id_number)
-        if id_number in on_roster:
+        if id_number in plan.roster_ids:
             plan.warnings.append(
                 _problem(
                     parsed,
@@ -1441,21 +1529,22 @@ def _plan_residents(plan, scope, workbook_members):
                     resident.rows[0],
                     "id_number",
                     _(
-                        "ID number %(id)s is on a member roster: this person is not counted as a resident."
+                        "ID number %(id)s is on a member roster: this person is not counted as "
+                        "a resident."
                     )
                     % {"id": id_number},
                     "on_roster",
                 )
             )
-        if current is None:
-            resident_counts.new += 1
+        if id_number not in recorded.residents:
+            counts.new += 1
             if resident.category is None:
                 resident.category = ResidentCategory.RESIDENT
             plan.resident_writes.append(resident)
             continue
-        stored = dict(zip(Resident.DETAILS, current[1:]))
+        pk, stored = recorded.residents[id_number]
         given = {key: getattr(resident, key) for key in Resident.DETAILS}
-        merged, kept = merge_resident_details(stored, given, overwrite=current[0] not in foreign)
+        merged, kept = merge_resident_details(stored, given, overwrite=pk not in recorded.foreign)
         if kept:
             plan.warnings.append(
                 _problem(
@@ -1464,71 +1553,75 @@ def _plan_residents(plan, scope, workbook_members):
                     resident.rows[0],
                     "id_number",
                     _(
-                        "This resident is also guided in units you cannot edit: the details recorded "
-                        "there are kept, only blank ones are filled in from this file."
+                        "This resident is also guided in units you cannot edit: the details "
+                        "recorded there are kept, only blank ones are filled in from this file."
                     ),
                     "details_kept",
                 )
             )
         if merged == stored:
-            resident_counts.unchanged += 1
+            counts.unchanged += 1
         else:
-            resident_counts.changed += 1
+            counts.changed += 1
             plan.resident_writes.append(ResidentRow(resident.rows, id_number, **merged))
 
-    # Cases: new, changed or unchanged; and the double claims the file creates.
-    gaining = set()  # residents the file gives a new guide: the only new double claims
-    resident_pks = plan.resident_pks
-    nothing = {}
-    for (id_number, guide), case in cases.items():
-        pk = resident_pks.get(id_number)
-        before = recorded.get(pk, nothing).get(guide) if pk else None
+
+# A recorded case's details a row leaves blank are kept; the level, the activation date and
+# the portal are as the row says (blank there: not activated, no portal account).
+KEPT_WHEN_BLANK = ("id_card_application", "guided_on", "place", "note")
+
+
+def _plan_cases(plan, recorded):
+    """New, changed or unchanged: each case of the file against the one recorded. Returns
+    the ID numbers of the residents the file gives a new guide (the only new double claims)."""
+    counts = plan.counts.setdefault("cases", Counts())
+    gaining = set()
+    for (id_number, guide), case in plan.parsed.cases.items():
+        pk = plan.resident_pks.get(id_number)
+        before = recorded.cases.get(pk, {}).get(guide) if pk else None
         if before is None:
-            case_counts.new += 1
+            counts.new += 1
             plan.case_writes.append(case)
             gaining.add(id_number)
             continue
-        merged = (
-            case.eid_level,
-            case.activated_on,
-            case.portal_used,
-            before[6] if case.id_card_application is None else case.id_card_application,
-            case.guided_on or before[7],
-            case.place or before[8],
-            case.note or before[9],
-        )
-        if before[3:] == merged:
-            case_counts.unchanged += 1
+        merged = {key: getattr(case, key) for key in Case.DETAILS}
+        for key in KEPT_WHEN_BLANK:
+            if merged[key] is None or merged[key] == "":
+                merged[key] = before.details[key]
+        if merged == before.details:
+            counts.unchanged += 1
         else:
-            case_counts.changed += 1
-            plan.case_writes.append(CaseRow(case.row, id_number, guide, *merged))
-    by_resident = {}
-    if gaining:
-        for (id_number, _guide), case in cases.items():
-            if id_number in gaining:
-                by_resident.setdefault(id_number, []).append(case)
+            counts.changed += 1
+            plan.case_writes.append(CaseRow(case.row, id_number, guide, **merged))
+    return gaining
 
-    across = campaign.double_claims_across_kinds
+
+def _find_double_claims(plan, guides, recorded, gaining):
+    """The residents of `gaining` whom, once the file is imported, two or more members
+    claim (within a unit kind, when the campaign counts double claims only within one)."""
+    parsed = plan.parsed
+    by_resident = {}
+    for (id_number, _guide), case in parsed.cases.items():
+        if id_number in gaining:
+            by_resident.setdefault(id_number, []).append(case)
+    across = plan.campaign.double_claims_across_kinds
     for id_number, listed in by_resident.items():
-        if id_number in bad_rows:
-            continue
-        pk = resident_pks.get(id_number)
-        before = recorded.get(pk, {}) if pk else {}
+        pk = plan.resident_pks.get(id_number)
+        before = recorded.cases.get(pk, {}) if pk else {}
         if len(listed) == 1 and not before:
             continue  # one guide, nobody else: no double claim
-        added = [c.guide_id_number for c in listed if c.guide_id_number not in before]
+        added = {case.guide_id_number for case in listed} - set(before)
         if not added:
             continue
-        claimants = {g: c[:3] for g, c in before.items()}
+        claimants = {guide: case.guide for guide, case in before.items()}
         for case in listed:
             claimants[case.guide_id_number] = guides[case.guide_id_number]
-        kinds = {}
-        for guide, (kind, _name, _code) in claimants.items():
-            kinds.setdefault(kind if not across else "", []).append(guide)
-        doubled = [group for group in kinds.values() if len(group) > 1 and set(group) & set(added)]
+        groups = {}
+        for guide, claimant in claimants.items():
+            groups.setdefault("" if across else claimant.unit_kind, []).append(guide)
+        doubled = [group for group in groups.values() if len(group) > 1 and set(group) & added]
         if doubled:
-            resident = parsed.residents[id_number]
-            rows = [c.row for c in listed]
+            rows = [case.row for case in listed]
             if any(isinstance(row, RowNumber) for row in rows):  # on several sheets: name each
                 first = parsed.sheets["residents"]
                 rows = [
@@ -1537,9 +1630,13 @@ def _plan_residents(plan, scope, workbook_members):
             plan.double_claims.append(
                 DoubleClaim(
                     id_number,
-                    resident.full_name,
+                    parsed.residents[id_number].full_name,
                     rows,
-                    [claimants[g][1:] for group in doubled for g in group],
+                    [
+                        (claimants[guide].full_name, claimants[guide].unit_code)
+                        for group in doubled
+                        for guide in group
+                    ],
                 )
             )
 
