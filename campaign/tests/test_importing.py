@@ -1016,14 +1016,14 @@ def test_two_imports_adding_guides_to_recorded_residents_at_once_count_every_cla
     "written, level", [("Mức 2", 2), ("mức độ 1", 1), ("MỨC ĐỘ 2", 2), ("2.0", 2), (1, 1)]
 )
 def test_level_written_in_words_is_read(written, level):
-    from campaign.importing import _level
+    from campaign.importing.cells import read_level as _level
 
     assert _level(written) == level
 
 
 @pytest.mark.parametrize("written", ["3", "mức độ 3", "cao", 0])
 def test_a_level_other_than_1_or_2_is_an_error(written):
-    from campaign.importing import _level
+    from campaign.importing.cells import read_level as _level
 
     with pytest.raises(ValueError):
         _level(written)

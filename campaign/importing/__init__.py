@@ -1,0 +1,94 @@
+"""Importing the workbook unit secretaries fill in (docs/workbook.md), as a pipeline whose
+file list is its steps:
+
+1. `parse_workbook(path)` (parse, parse_residents, cells) reads the file and checks every row
+   on its own and against the other rows of the file (no database): typed values, required
+   values, duplicates.
+2. `plan_import(parsed, campaign=, user=)` (plan, plan_residents) checks the rows against the
+   database (unit codes, guides, the user's scope) and works out what would change: new /
+   changed / unchanged rows per sheet and the double claims the file creates. It writes
+   nothing: it is the preview.
+3. `write_import(plan)` (write, write_postgres) writes a plan without errors (the caller holds
+   the transaction) and refreshes the rule inputs of the residents it touched.
+
+The records passed from step to step are in records, what an import reports in problems.
+`import_workbook(path, campaign=, user=, dry_run=)` runs the three in one transaction,
+all or nothing, planning again inside the transaction so the checks hold against the
+database as it is when the rows are written; concurrent imports of overlapping lists are
+safe (ON CONFLICT on the unique keys; retried on a deadlock, or when another import created
+a resident this one planned as new).
+"""
+
+import logging
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+
+from ..claims import refresh_rule_inputs
+from .parse import parse_workbook, without_gc
+from .plan import plan_import
+from .problems import Problem, RowNumber
+from .records import Counts, DoubleClaim, ImportPlan, ParsedWorkbook
+from .write import OrmWriter, write_plan
+from .write_postgres import PostgresWriter
+
+__all__ = [
+    "Counts",
+    "DoubleClaim",
+    "ImportPlan",
+    "ParsedWorkbook",
+    "Problem",
+    "RowNumber",
+    "import_workbook",
+    "parse_workbook",
+    "plan_import",
+    "write_import",
+]
+
+# The writers write_import chooses between, looked up here on each call (so that the
+# portable one can be run on PostgreSQL too).
+_OrmWriter, _PostgresWriter = OrmWriter, PostgresWriter
+
+logger = logging.getLogger(__name__)
+
+RETRIES = 3
+
+
+def import_workbook(path, *, campaign, user=None, dry_run=False):
+    """Import the workbook at `path`: all or nothing. Returns the plan (errors, warnings,
+    counts, double claims); `plan.written` tells whether anything was written."""
+    parsed = parse_workbook(path)
+    if parsed.errors or dry_run:
+        return plan_import(parsed, campaign=campaign, user=user)
+    for attempt in range(1, RETRIES + 1):
+        try:
+            with transaction.atomic():
+                plan = plan_import(parsed, campaign=campaign, user=user)
+                if plan.ok:
+                    write_import(plan)
+            return plan
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent import created the same unit or member, or the two deadlocked:
+            # plan again against what it wrote.
+            if attempt == RETRIES or not _retryable(exc):
+                raise
+            logger.info("import retried after %s", exc.__class__.__name__)
+    raise AssertionError("unreachable")
+
+
+def write_import(plan):
+    """Write a plan without errors (inside the caller's transaction) and refresh the rule
+    inputs of every resident it touched. Returns the primary keys of those residents."""
+    writer = _PostgresWriter if connection.vendor == "postgresql" else _OrmWriter
+    with without_gc():
+        touched = write_plan(plan, writer)
+    if touched:
+        refresh_rule_inputs(resident_ids=touched)
+    plan.written = True
+    return touched
+
+
+def _retryable(exc):
+    if isinstance(exc, IntegrityError):
+        return True
+    text = str(exc).lower()
+    return "deadlock" in text or "could not serialize" in text or "locked" in text

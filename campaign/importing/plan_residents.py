@@ -1,0 +1,341 @@
+"""Step 2 for the residents sheet, in named steps: the guides, the residents and cases
+already recorded, the residents and cases to write, and the double claims the file creates.
+"""
+
+from typing import NamedTuple
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from units.models import Member, Unit
+
+from .. import workbook as wb
+from ..bulk import in_batches
+from ..models import Case, Resident, ResidentCategory, merge_resident_details
+from .problems import RowNumber, plan_error, plan_problem
+from .records import CaseRow, Counts, DoubleClaim, ResidentRow
+
+MEMBER_TABLE, UNIT_TABLE = Member._meta.db_table, Unit._meta.db_table
+RESIDENT_TABLE, CASE_TABLE = Resident._meta.db_table, Case._meta.db_table
+
+
+class RosterMember(NamedTuple):
+    """A member on a unit's roster, as the residents sheet's checks need them."""
+
+    pk: int
+    unit_pk: int
+    unit_code: str
+    unit_kind: str
+    full_name: str
+
+
+class Guide(NamedTuple):
+    """A guide the residents sheet names: the kind of their unit (as the file leaves it),
+    their name and their unit's code."""
+
+    unit_kind: str
+    full_name: str
+    unit_code: str
+
+
+class RecordedCase(NamedTuple):
+    """A case of this campaign already recorded: its guide and its Case.DETAILS."""
+
+    guide: Guide
+    details: dict
+
+
+class Recorded(NamedTuple):
+    """What the database holds of the file's residents."""
+
+    residents: dict  # id number -> (pk, {Resident.DETAILS})
+    foreign: set  # pks of residents also guided in units the user may not edit
+    cases: dict  # resident pk -> {guide id number: RecordedCase}
+
+
+def plan_residents_sheet(plan, scope, workbook_members):
+    """The residents sheet against the database, step by step: who the guides are, what is
+    recorded of the residents, the residents and the cases to write, and the double claims
+    the file creates."""
+    if "residents" not in plan.parsed.sheets:
+        return
+    roster = _roster(plan)
+    guides = _guides(plan, scope, roster, workbook_members)
+    recorded = _recorded(plan, scope)
+    unknown = _check_guides(plan, guides, roster)
+    _plan_resident_rows(plan, roster, recorded)
+    gaining = _plan_cases(plan, recorded)
+    _find_double_claims(plan, guides, recorded, gaining - unknown)
+
+
+def _roster(plan):
+    """The members among the file's guides and residents: {id number: RosterMember}."""
+    parsed = plan.parsed
+    ids = {guide for _id, guide in parsed.cases} | set(parsed.residents)
+    roster = {
+        row[1]: RosterMember(row[0], *row[2:])
+        for row in select_where_in(
+            f"SELECT m.id, m.id_number, m.unit_id, u.code, u.kind, m.full_name"
+            f" FROM {MEMBER_TABLE} m JOIN {UNIT_TABLE} u ON u.id = m.unit_id WHERE {{where}}",
+            "m.id_number",
+            ids,
+        )
+    }
+    for id_number, member in roster.items():
+        plan.member_pks.setdefault(id_number, member.pk)
+    return roster
+
+
+def _guides(plan, scope, roster, workbook_members):
+    """{guide id number: Guide} for the guides in the file's member sheet or on the roster;
+    None for a roster member outside the user's units. Unknown guides are not listed."""
+    units = plan.parsed.units
+    guides = {}
+    for guide in {guide for _id, guide in plan.parsed.cases}:
+        if guide in workbook_members:
+            guides[guide] = workbook_members[guide]
+        elif guide in roster:
+            member = roster[guide]
+            kind = units[member.unit_code].kind if member.unit_code in units else member.unit_kind
+            allowed = scope.allows(member.unit_pk)
+            guides[guide] = Guide(kind, member.full_name, member.unit_code) if allowed else None
+    plan.guide_kinds = {guide: found.unit_kind for guide, found in guides.items() if found}
+    return guides
+
+
+def _recorded(plan, scope):
+    """The file's residents as recorded, those the user may not rewrite, and this campaign's
+    cases of them."""
+    residents = {
+        row[1]: (row[0], dict(zip(Resident.DETAILS, row[2:])))
+        for row in select_where_in(
+            f"SELECT id, id_number, {', '.join(Resident.DETAILS)} FROM {RESIDENT_TABLE}"
+            " WHERE {where}",
+            "id_number",
+            plan.parsed.residents,
+        )
+    }
+    plan.resident_pks = {id_number: pk for id_number, (pk, _details) in residents.items()}
+    pks = plan.resident_pks.values()
+    # Residents also guided in units this user may not edit (in any campaign): their recorded
+    # details are kept and only blank ones filled in, as the forms do.
+    foreign = set()
+    if not scope.everything and residents:
+        mine = ",".join(str(int(pk)) for pk in scope.pks) or "0"
+        foreign = {
+            row[0]
+            for row in select_where_in(
+                f"SELECT DISTINCT c.resident_id FROM {CASE_TABLE} c"
+                f" JOIN {MEMBER_TABLE} m ON m.id = c.member_id"
+                f" WHERE m.unit_id NOT IN ({mine}) AND {{where}}",
+                "c.resident_id",
+                pks,
+                numeric=True,
+            )
+        }
+    cases = {}
+    details = ", ".join("c." + name for name in Case.DETAILS)
+    for row in select_where_in(
+        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {details}"
+        f" FROM {CASE_TABLE} c JOIN {MEMBER_TABLE} m ON m.id = c.member_id"
+        f" JOIN {UNIT_TABLE} u ON u.id = m.unit_id"
+        f" WHERE c.campaign_id = {int(plan.campaign.pk)} AND {{where}}",
+        "c.resident_id",
+        pks,
+        numeric=True,
+    ):
+        cases.setdefault(row[0], {})[row[1]] = RecordedCase(
+            Guide(*row[2:5]), dict(zip(Case.DETAILS, row[5:]))
+        )
+    return Recorded(residents, foreign, cases)
+
+
+def _check_guides(plan, guides, roster):
+    """An error for each case whose guide is unknown or outside the user's units; returns
+    the ID numbers of the residents of those cases."""
+    parsed = plan.parsed
+    unknown = set()
+    for (id_number, guide), case in parsed.cases.items():
+        if guide in guides:
+            if guides[guide] is None:
+                plan_error(
+                    plan,
+                    "residents",
+                    case.row,
+                    "guide_id_number",
+                    _(
+                        "The guide %(id)s is a member of unit %(code)s, which is not one of "
+                        "your units."
+                    )
+                    % {"id": guide, "code": roster[guide].unit_code},
+                    "out_of_scope",
+                )
+                unknown.add(id_number)
+            continue
+        if guide not in parsed.member_ids_seen:
+            plan_error(
+                plan,
+                "residents",
+                case.row,
+                "guide_id_number",
+                _(
+                    "No member has the ID number %(id)s: add them to the “%(sheet)s” sheet or "
+                    "to their unit's roster."
+                )
+                % {"id": guide, "sheet": wb.MEMBERS.title},
+                "unknown_guide",
+            )
+        unknown.add(id_number)
+    return unknown
+
+
+def _plan_resident_rows(plan, roster, recorded):
+    """New, changed or unchanged: each resident of the file against the one recorded, their
+    details merged as the forms merge them (models.merge_resident_details)."""
+    parsed = plan.parsed
+    counts = plan.counts.setdefault("residents", Counts())
+    plan.roster_ids = set(roster) | set(parsed.members)
+    for id_number, resident in parsed.residents.items():
+        if id_number in plan.roster_ids:
+            plan.warnings.append(
+                plan_problem(
+                    parsed,
+                    "residents",
+                    resident.rows[0],
+                    "id_number",
+                    _(
+                        "ID number %(id)s is on a member roster: this person is not counted as "
+                        "a resident."
+                    )
+                    % {"id": id_number},
+                    "on_roster",
+                )
+            )
+        if id_number not in recorded.residents:
+            counts.new += 1
+            if resident.category is None:
+                resident.category = ResidentCategory.RESIDENT
+            plan.resident_writes.append(resident)
+            continue
+        pk, stored = recorded.residents[id_number]
+        given = {key: getattr(resident, key) for key in Resident.DETAILS}
+        merged, kept = merge_resident_details(stored, given, overwrite=pk not in recorded.foreign)
+        if kept:
+            plan.warnings.append(
+                plan_problem(
+                    parsed,
+                    "residents",
+                    resident.rows[0],
+                    "id_number",
+                    _(
+                        "This resident is also guided in units you cannot edit: the details "
+                        "recorded there are kept, only blank ones are filled in from this file."
+                    ),
+                    "details_kept",
+                )
+            )
+        if merged == stored:
+            counts.unchanged += 1
+        else:
+            counts.changed += 1
+            plan.resident_writes.append(ResidentRow(resident.rows, id_number, **merged))
+
+
+# A recorded case's details a row leaves blank are kept; the level, the activation date and
+# the portal are as the row says (blank there: not activated, no portal account).
+KEPT_WHEN_BLANK = ("id_card_application", "guided_on", "place", "note")
+
+
+def _plan_cases(plan, recorded):
+    """New, changed or unchanged: each case of the file against the one recorded. Returns
+    the ID numbers of the residents the file gives a new guide (the only new double claims)."""
+    counts = plan.counts.setdefault("cases", Counts())
+    gaining = set()
+    for (id_number, guide), case in plan.parsed.cases.items():
+        pk = plan.resident_pks.get(id_number)
+        before = recorded.cases.get(pk, {}).get(guide) if pk else None
+        if before is None:
+            counts.new += 1
+            plan.case_writes.append(case)
+            gaining.add(id_number)
+            continue
+        merged = {key: getattr(case, key) for key in Case.DETAILS}
+        for key in KEPT_WHEN_BLANK:
+            if merged[key] is None or merged[key] == "":
+                merged[key] = before.details[key]
+        if merged == before.details:
+            counts.unchanged += 1
+        else:
+            counts.changed += 1
+            plan.case_writes.append(CaseRow(case.row, id_number, guide, **merged))
+    return gaining
+
+
+def _find_double_claims(plan, guides, recorded, gaining):
+    """The residents of `gaining` whom, once the file is imported, two or more members
+    claim (within a unit kind, when the campaign counts double claims only within one)."""
+    parsed = plan.parsed
+    by_resident = {}
+    for (id_number, _guide), case in parsed.cases.items():
+        if id_number in gaining:
+            by_resident.setdefault(id_number, []).append(case)
+    across = plan.campaign.double_claims_across_kinds
+    for id_number, listed in by_resident.items():
+        pk = plan.resident_pks.get(id_number)
+        before = recorded.cases.get(pk, {}) if pk else {}
+        if len(listed) == 1 and not before:
+            continue  # one guide, nobody else: no double claim
+        added = {case.guide_id_number for case in listed} - set(before)
+        if not added:
+            continue
+        claimants = {guide: case.guide for guide, case in before.items()}
+        for case in listed:
+            claimants[case.guide_id_number] = guides[case.guide_id_number]
+        groups = {}
+        for guide, claimant in claimants.items():
+            groups.setdefault("" if across else claimant.unit_kind, []).append(guide)
+        doubled = [group for group in groups.values() if len(group) > 1 and set(group) & added]
+        if doubled:
+            rows = [case.row for case in listed]
+            if any(isinstance(row, RowNumber) for row in rows):  # on several sheets: name each
+                first = parsed.sheets["residents"]
+                rows = [
+                    row if isinstance(row, RowNumber) else RowNumber(row, first) for row in rows
+                ]
+            plan.double_claims.append(
+                DoubleClaim(
+                    id_number,
+                    parsed.residents[id_number].full_name,
+                    rows,
+                    [
+                        (claimants[guide].full_name, claimants[guide].unit_code)
+                        for group in doubled
+                        for guide in group
+                    ],
+                )
+            )
+
+
+def select_where_in(sql, column, values, *, numeric=False):
+    """Rows of `sql` (with a `{where}` placeholder) where `column` is one of `values`. On
+    PostgreSQL one statement with one array parameter, however many values (an IN list of
+    100,000 parameters costs more to build than to run); elsewhere in batches."""
+    values = list(values)
+    if not values:
+        return []
+    rows = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # ID numbers are 12 digits and keys are integers: nothing to quote.
+            literal = "{" + ",".join(str(v) for v in values) + "}"
+            cursor.execute(
+                sql.format(where=f"{column} = ANY(%s::{'bigint' if numeric else 'text'}[])"),
+                [literal],
+            )
+            return cursor.fetchall()
+        for batch in in_batches(values):
+            cursor.execute(
+                sql.format(where=f"{column} IN ({', '.join(['%s'] * len(batch))})"), batch
+            )
+            rows += cursor.fetchall()
+    return rows

@@ -1,0 +1,221 @@
+"""Step 3, writing a plan without errors: units and members through the ORM, residents and
+cases through a writer (this module's, portable; write_postgres's, fast), the rule inputs of
+new residents worked out from the plan.
+"""
+
+from collections import Counter
+
+from django.utils import timezone
+
+from units.models import Member, Unit
+
+from ..bulk import in_batches, insert_objects
+from ..claims import residents_guided_in, residents_with_id_numbers
+from ..models import Case, Resident, ResidentCategory
+from .plan import MEMBER_DETAILS
+
+
+def write_plan(plan, writer):
+    """Write a plan without errors (inside the caller's transaction), the residents and cases
+    through `writer` (OrmWriter or write_postgres.PostgresWriter). Returns the primary keys
+    of the residents whose rule inputs the caller must refresh (new residents' are written
+    with them)."""
+    if not plan.ok:
+        raise ValueError("cannot write an import plan with errors")
+    user = plan.user if getattr(plan.user, "is_authenticated", False) else None
+    now = timezone.now()
+    touched = set()
+
+    unit_pks = dict(plan.unit_pks)
+    for record in plan.new_units:
+        unit = Unit(
+            code=record.code,
+            name=record.name,
+            kind=record.kind,
+            parent_id=unit_pks.get(record.parent_code) if record.parent_code else None,
+        )
+        unit.save()
+        unit_pks[record.code] = unit.pk
+    for pk, record in plan.changed_units:
+        unit = Unit.objects.get(pk=pk)
+        if unit.kind != record.kind:
+            # Where double claims count within a unit kind, its members' residents compete
+            # with other guides now.
+            touched.update(residents_guided_in(units=[pk]))
+        unit.name, unit.kind = record.name, record.kind
+        unit.parent_id = unit_pks.get(record.parent_code) if record.parent_code else unit.parent_id
+        unit.save()
+
+    member_pks = dict(plan.member_pks)
+    if plan.member_writes:
+        members = [
+            Member(
+                unit_id=unit_pks[record.unit_code],
+                full_name=record.full_name,
+                id_number=record.id_number,
+                category=record.category,
+                birth_date=record.birth_date,
+                phone=record.phone,
+                **record.flags,
+                created_by=user,
+                updated_by=user,
+                created_at=now,
+            )
+            for record in plan.member_writes
+        ]
+        # Members new at plan time go straight in (a concurrent import that added one meanwhile
+        # makes this an IntegrityError, and import_workbook plans again); the others update.
+        new = [m for m in members if m.id_number not in plan.member_pks]
+        insert_objects(new, with_pks=True)
+        changed = [m for m in members if m.id_number in plan.member_pks]
+        flag_fields = sorted({k for r in plan.member_writes for k in r.flags})
+        Member.objects.bulk_create(
+            changed,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["id_number"],
+            update_fields=["unit", *MEMBER_DETAILS, *flag_fields, "updated_by", "updated_at"],
+        )
+        member_pks.update((m.id_number, m.pk) for m in new)
+        touched.update(residents_with_id_numbers([m.id_number for m in new]))
+        if plan.moved_members:
+            touched.update(
+                Case.objects.filter(member_id__in=plan.moved_members).values_list(
+                    "resident_id", flat=True
+                )
+            )
+
+    missing = {c.guide_id_number for c in plan.case_writes} - set(member_pks)
+    for batch in in_batches(missing):
+        member_pks.update(Member.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
+
+    inputs = _NewResidentInputs(plan)
+    resident_pks = dict(plan.resident_pks)
+    resident_pks.update(writer.residents(plan.resident_writes, user, now, inputs))
+    rows = [(resident_pks[c.id_number], member_pks[c.guide_id_number], c) for c in plan.case_writes]
+    writer.cases(plan.campaign, rows, user, now, inputs)
+    # Residents new at plan time went in with their rule inputs; the others are refreshed.
+    touched.update(
+        resident_pks[r.id_number] for r in plan.resident_writes if not inputs.is_new(r.id_number)
+    )
+    touched.update(pk for pk, _m, c in rows if not inputs.is_new(c.id_number))
+    return touched
+
+
+class _NewResidentInputs:
+    """The stored rule inputs (see campaign.claims) of the residents that are new at plan
+    time, worked out from the plan instead of refreshed after the write: all their cases are
+    in this file, nobody else can list them before this transaction commits, and no
+    resolution can name them. The definitions are claims' own; the import tests check that
+    an import leaves no drift."""
+
+    def __init__(self, plan):
+        campaign = plan.campaign
+        self.known = plan.resident_pks
+        self.roster = plan.roster_ids
+        self.excluded = {
+            r.id_number
+            for r in plan.resident_writes
+            if r.id_number not in self.known
+            and (
+                r.category != ResidentCategory.RESIDENT
+                or (campaign.roster_excludes_residents and r.id_number in self.roster)
+            )
+        }
+        kinds = plan.guide_kinds
+        self.group = (
+            (lambda guide: "") if campaign.double_claims_across_kinds else kinds.__getitem__
+        )
+        self.claims = Counter(
+            (c.id_number, self.group(c.guide_id_number))
+            for c in plan.case_writes
+            if c.id_number not in self.known
+        )
+
+    def is_new(self, id_number):
+        return id_number not in self.known
+
+    def on_roster(self, id_number):
+        return id_number in self.roster
+
+    def case(self, case):
+        """claimants, resident_excluded, claim_awarded of a new resident's case."""
+        return (
+            self.claims[case.id_number, self.group(case.guide_id_number)],
+            case.id_number in self.excluded,
+            False,
+        )
+
+
+RESIDENT_COLUMNS = ("id_number", *Resident.DETAILS)
+# Written beside them: the folded name for search (Resident.search_name).
+FOLDED_NAME = "search_name"
+RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
+# Blank in a workbook, NULL in the table (the other details are text: blank is "").
+NULLABLE_DETAILS = {name for name in RESIDENT_COLUMNS if Resident._meta.get_field(name).null}
+
+
+class OrmWriter:
+    """The portable path (SQLite): bulk_create with ON CONFLICT DO UPDATE."""
+
+    @staticmethod
+    def residents(records, user, now, inputs):
+        if not records:
+            return {}
+        Resident.objects.bulk_create(
+            [
+                Resident(
+                    **{
+                        k: getattr(r, k) or (None if k in NULLABLE_DETAILS else "")
+                        for k in RESIDENT_COLUMNS
+                    },
+                    on_roster=inputs.on_roster(r.id_number),
+                    created_by=user,
+                    updated_by=user,
+                    created_at=now,
+                )
+                for r in records
+            ],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["id_number"],
+            update_fields=[*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_by", "updated_at"],
+        )
+        found = {}
+        for batch in in_batches(r.id_number for r in records):
+            found.update(
+                Resident.objects.filter(id_number__in=batch).values_list("id_number", "pk")
+            )
+        return found
+
+    @staticmethod
+    def cases(campaign, rows, user, now, inputs):
+        if not rows:
+            return
+        Case.objects.bulk_create(
+            [
+                Case(
+                    campaign=campaign,
+                    resident_id=resident,
+                    member_id=member,
+                    eid_level=c.eid_level,
+                    activated_on=c.activated_on,
+                    portal_used=c.portal_used,
+                    id_card_application=bool(c.id_card_application),
+                    guided_on=c.guided_on,
+                    place=c.place,
+                    note=c.note,
+                    created_by=user,
+                    updated_by=user,
+                    created_at=now,
+                    **(
+                        dict(zip(RULE_INPUTS, inputs.case(c))) if inputs.is_new(c.id_number) else {}
+                    ),
+                )
+                for resident, member, c in rows
+            ],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["campaign", "resident", "member"],
+            update_fields=[*Case.DETAILS, "updated_by", "updated_at"],
+        )
