@@ -195,21 +195,22 @@ def _plan_resident_rows(plan, roster, recorded):
     parsed = plan.parsed
     counts = plan.counts.setdefault("residents", Counts())
     plan.roster_ids = set(roster) | set(parsed.members)
+
+    def warn(resident, message, code):
+        plan.warnings.append(
+            plan_problem(parsed, "residents", resident.rows[0], "id_number", message, code)
+        )
+
     for id_number, resident in parsed.residents.items():
         if id_number in plan.roster_ids:
-            plan.warnings.append(
-                plan_problem(
-                    parsed,
-                    "residents",
-                    resident.rows[0],
-                    "id_number",
-                    _(
-                        "ID number %(id)s is on a member roster: this person is not counted as "
-                        "a resident."
-                    )
-                    % {"id": id_number},
-                    "on_roster",
+            warn(
+                resident,
+                _(
+                    "ID number %(id)s is on a member roster: this person is not counted as "
+                    "a resident."
                 )
+                % {"id": id_number},
+                "on_roster",
             )
         if id_number not in recorded.residents:
             counts.new += 1
@@ -221,18 +222,13 @@ def _plan_resident_rows(plan, roster, recorded):
         given = {key: getattr(resident, key) for key in Resident.DETAILS}
         merged, kept = merge_resident_details(stored, given, overwrite=pk not in recorded.foreign)
         if kept:
-            plan.warnings.append(
-                plan_problem(
-                    parsed,
-                    "residents",
-                    resident.rows[0],
-                    "id_number",
-                    _(
-                        "This resident is also guided in units you cannot edit: the details "
-                        "recorded there are kept, only blank ones are filled in from this file."
-                    ),
-                    "details_kept",
-                )
+            warn(
+                resident,
+                _(
+                    "This resident is also guided in units you cannot edit: the details "
+                    "recorded there are kept, only blank ones are filled in from this file."
+                ),
+                "details_kept",
             )
         if merged == stored:
             counts.unchanged += 1

@@ -51,11 +51,8 @@ def write_plan(plan, writer):
         members = [
             Member(
                 unit_id=unit_pks[record.unit_code],
-                full_name=record.full_name,
                 id_number=record.id_number,
-                category=record.category,
-                birth_date=record.birth_date,
-                phone=record.phone,
+                **{key: getattr(record, key) for key in MEMBER_DETAILS},
                 **record.flags,
                 created_by=user,
                 updated_by=user,
@@ -155,6 +152,13 @@ RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
 NULLABLE_DETAILS = {name for name in RESIDENT_COLUMNS if Resident._meta.get_field(name).null}
 
 
+def case_details(row):
+    """A CaseRow's Case.DETAILS as written (the card column absent from the file: no)."""
+    details = {key: getattr(row, key) for key in Case.DETAILS}
+    details["id_card_application"] = bool(details["id_card_application"])
+    return details
+
+
 class OrmWriter:
     """The portable path (SQLite): bulk_create with ON CONFLICT DO UPDATE."""
 
@@ -198,13 +202,7 @@ class OrmWriter:
                     campaign=campaign,
                     resident_id=resident,
                     member_id=member,
-                    eid_level=c.eid_level,
-                    activated_on=c.activated_on,
-                    portal_used=c.portal_used,
-                    id_card_application=bool(c.id_card_application),
-                    guided_on=c.guided_on,
-                    place=c.place,
-                    note=c.note,
+                    **case_details(c),
                     created_by=user,
                     updated_by=user,
                     created_at=now,

@@ -111,6 +111,16 @@ LEVELS = ("1", "2")
 ERROR_HEADER = "Lỗi"
 
 BIRTH_DATE_ALIASES = ("Ngày, tháng, năm sinh", "Ngày tháng năm sinh", "Ngày/tháng/năm sinh")
+ID_NUMBER_ALIASES = (
+    "Số CCCD",
+    "Số định danh cá nhân",
+    "CCCD",
+    "Số căn cước",
+    "Số căn cước công dân",
+    "Số CCCD/ĐDCN",
+    "Số ĐDCN",
+    "Số CCCD/Số định danh",
+)
 PHONE_ALIASES = ("Điện thoại", "SĐT", "Số ĐT")
 # Headers of columns secretaries add that are not read (unknown columns are ignored anyway):
 # named so that a repeated header row is known as one, and so that "Họ và tên" under a
@@ -148,16 +158,7 @@ MEMBERS = SheetSpec(
             text=True,
             width=16,
             example="014095000001",
-            aliases=(
-                "Số CCCD",
-                "Số định danh cá nhân",
-                "CCCD",
-                "Số căn cước",
-                "Số căn cước công dân",
-                "Số CCCD/ĐDCN",
-                "Số ĐDCN",
-                "Số CCCD/Số định danh",
-            ),
+            aliases=ID_NUMBER_ALIASES,
         ),
         Column(
             "category",
@@ -204,16 +205,7 @@ RESIDENTS = SheetSpec(
             text=True,
             width=16,
             example="014195000002",
-            aliases=(
-                "Số CCCD",
-                "Số định danh cá nhân",
-                "CCCD",
-                "Số căn cước",
-                "Số căn cước công dân",
-                "Số CCCD/ĐDCN",
-                "Số ĐDCN",
-                "Số CCCD/Số định danh",
-            ),
+            aliases=ID_NUMBER_ALIASES,
         ),
         Column(
             "guide_id_number",
