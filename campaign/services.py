@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from units.models import Member, Unit
 
-from .claims import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
+from .rule_inputs import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import Campaign, Case, Resident, ResidentCategory, merge_resident_details
 
 

@@ -23,7 +23,7 @@ import logging
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from ..claims import refresh_rule_inputs
+from ..rule_inputs import refresh_rule_inputs
 from .parse import parse_workbook, without_gc
 from .plan import plan_import
 from .problems import Problem, RowNumber

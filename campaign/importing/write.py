@@ -3,15 +3,13 @@ cases through a writer (this module's, portable; write_postgres's, fast), the ru
 new residents worked out from the plan.
 """
 
-from collections import Counter
-
 from django.utils import timezone
 
 from units.models import Member, Unit
 
 from ..bulk import in_batches, insert_objects
-from ..claims import residents_guided_in, residents_with_id_numbers
-from ..models import Case, Resident, ResidentCategory
+from ..rule_inputs import NewResidentInputs, residents_guided_in, residents_with_id_numbers
+from ..models import Case, Resident
 from .plan import MEMBER_DETAILS
 
 
@@ -86,7 +84,7 @@ def write_plan(plan, writer):
     for batch in in_batches(missing):
         member_pks.update(Member.objects.filter(id_number__in=batch).values_list("id_number", "pk"))
 
-    inputs = _NewResidentInputs(plan)
+    inputs = NewResidentInputs(plan)
     resident_pks = dict(plan.resident_pks)
     resident_pks.update(writer.residents(plan.resident_writes, user, now, inputs))
     rows = [(resident_pks[c.id_number], member_pks[c.guide_id_number], c) for c in plan.case_writes]
@@ -97,51 +95,6 @@ def write_plan(plan, writer):
     )
     touched.update(pk for pk, _m, c in rows if not inputs.is_new(c.id_number))
     return touched
-
-
-class _NewResidentInputs:
-    """The stored rule inputs (see campaign.claims) of the residents that are new at plan
-    time, worked out from the plan instead of refreshed after the write: all their cases are
-    in this file, nobody else can list them before this transaction commits, and no
-    resolution can name them. The definitions are claims' own; the import tests check that
-    an import leaves no drift."""
-
-    def __init__(self, plan):
-        campaign = plan.campaign
-        self.known = plan.resident_pks
-        self.roster = plan.roster_ids
-        self.excluded = {
-            r.id_number
-            for r in plan.resident_writes
-            if r.id_number not in self.known
-            and (
-                r.category != ResidentCategory.RESIDENT
-                or (campaign.roster_excludes_residents and r.id_number in self.roster)
-            )
-        }
-        kinds = plan.guide_kinds
-        self.group = (
-            (lambda guide: "") if campaign.double_claims_across_kinds else kinds.__getitem__
-        )
-        self.claims = Counter(
-            (c.id_number, self.group(c.guide_id_number))
-            for c in plan.case_writes
-            if c.id_number not in self.known
-        )
-
-    def is_new(self, id_number):
-        return id_number not in self.known
-
-    def on_roster(self, id_number):
-        return id_number in self.roster
-
-    def case(self, case):
-        """claimants, resident_excluded, claim_awarded of a new resident's case."""
-        return (
-            self.claims[case.id_number, self.group(case.guide_id_number)],
-            case.id_number in self.excluded,
-            False,
-        )
 
 
 RESIDENT_COLUMNS = ("id_number", *Resident.DETAILS)

@@ -31,7 +31,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
 
 class CaseFactory(factory.django.DjangoModelFactory):
     """A full case activated on 2023-05-02; the caller refreshes rule inputs
-    (campaign.claims.refresh_rule_inputs) after creating cases directly."""
+    (campaign.rule_inputs.refresh_rule_inputs) after creating cases directly."""
 
     class Meta:
         model = Case

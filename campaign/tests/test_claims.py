@@ -364,7 +364,7 @@ def _scramble():
 
 @pytest.mark.parametrize("scope", ["some", "all"])
 def test_the_fast_and_the_portable_refresh_store_the_same_values(generated, scope):
-    from campaign import claims
+    from campaign import claims, rule_inputs
 
     ids = [r.pk for r in generated["residents"]]
     ids = ids[::2] if scope == "some" else ids
@@ -376,7 +376,7 @@ def test_the_fast_and_the_portable_refresh_store_the_same_values(generated, scop
     assert Case.objects.filter(claim_awarded=True).exists()
 
     _scramble()
-    claims._refresh_generic(resident_ids)
+    rule_inputs.refresh_with_orm(resident_ids)
     portable = _stored()
     _scramble()
     claims.refresh_rule_inputs(resident_ids=resident_ids)  # the set-based path on PostgreSQL

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaign.claims import drift, refresh_rule_inputs
+from campaign.rule_inputs import drift, refresh_rule_inputs
 
 
 class Command(BaseCommand):
