@@ -9,16 +9,17 @@ members are few; cases never leave the database).
 `campaign_results` command, the results pages and the reports read it.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from units.models import Member, Unit, UnitKind
 
 from . import rules
-from .models import Case
+from .models import Campaign, Case
 
 KINDS = (UnitKind.POLICE, UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION, UnitKind.YOUTH_FEDERATION)
 
@@ -142,10 +143,10 @@ class Results:
         credited e-ID cases by level, the portal's share, progress toward the targets."""
         return _summary(self.campaign, self.as_of, self.cases, self.totals, self.units)
 
-    def unit(self, code):
+    def unit(self, code: str) -> "UnitResult | None":
         return next((u for u in self.units if u.code == code), None)
 
-    def as_json(self, period=None):
+    def as_json(self, period=None) -> dict:
         """The JSON of interfaces.md §3. For a reporting `period`, extended (never changed):
         a top-level "period", and each member's and unit's figures within the period
         ("period_eid", "period_full") beside the cumulative ones."""
@@ -169,7 +170,13 @@ class Results:
         return data
 
 
-def build_results(campaign, *, as_of, since=None, units=None):
+def build_results(
+    campaign: Campaign,
+    *,
+    as_of: datetime.date,
+    since: datetime.date | None = None,
+    units: QuerySet | None = None,
+) -> Results:
     """Every figure of rules.md for `campaign` on `as_of` (and, with `since`, within the
     period since..as_of as well as cumulative), for `units` (a Unit queryset closed under
     sub-units, such as `Unit.objects.visible_to(user)` or `.subtree(unit)`; all by default)."""

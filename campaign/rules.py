@@ -20,7 +20,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 
-from django.db.models import BooleanField, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import Case as CaseWhen
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.translation import gettext, gettext_lazy as _
@@ -32,56 +42,56 @@ from .models import Campaign, Case, DoubleClaimResolution, ResidentCategory
 # --- The conditions a case must meet --------------------------------------------------------
 
 
-def is_activated():
+def is_activated() -> Q:
     """The resident's e-ID account (level 1 or 2) is activated."""
     return Q(eid_level__isnull=False, activated_on__isnull=False)
 
 
-def activated_before_start(campaign):
+def activated_before_start(campaign: Campaign) -> Q:
     """Activated before the campaign's activation start: accounts that existed before the
     plan was signed never count."""
     return Q(activated_on__lt=campaign.activation_starts_on)
 
 
-def activated_after(as_of):
+def activated_after(as_of: datetime.date) -> Q:
     """Activated after the day the figures are taken on (a report's last day)."""
     return Q(activated_on__gt=as_of)
 
 
-def in_activation_window(campaign, as_of):
+def in_activation_window(campaign: Campaign, as_of: datetime.date) -> Q:
     """Activated on or after the campaign's activation start and on or before `as_of`."""
     return is_activated() & ~activated_before_start(campaign) & ~activated_after(as_of)
 
 
-def activated_since(since):
+def activated_since(since: datetime.date) -> Q:
     """Activated on or after `since`: the part of a window that falls in a period."""
     return Q(activated_on__gte=since)
 
 
-def is_double_claim():
+def is_double_claim() -> Q:
     """Another member (of the same unit kind, when the campaign counts double claims only
     within a kind) lists the same resident in the same campaign."""
     return Q(claimants__gt=1)
 
 
-def not_double_claimed():
+def not_double_claimed() -> Q:
     """Nobody else claims the resident, or a district administrator's standing resolution
     awards the case to this case's member. An unresolved double claim credits nobody."""
     return ~is_double_claim() | Q(claim_awarded=True)
 
 
-def resident_not_cadre():
+def resident_not_cadre() -> Q:
     """The resident is not a cadre, union member, civil servant or in the armed forces:
     neither declared so, nor (if the campaign says so) on any member roster."""
     return Q(resident_excluded=False)
 
 
-def has_portal_account():
+def has_portal_account() -> Q:
     """The resident also activated and used the public service portal account."""
     return Q(portal_used=True)
 
 
-def is_before_start(campaign, day: datetime.date) -> bool:
+def is_before_start(campaign: Campaign, day: datetime.date) -> bool:
     """`activated_before_start` for one typed day, before any case is saved (a form's
     warning): the same comparison with the campaign's activation start."""
     return day < campaign.activation_starts_on
@@ -197,12 +207,12 @@ def _all_of(rules, campaign, as_of):
     return reduce(operator.and_, (rule.condition(campaign, as_of) for rule in rules))
 
 
-def credited_eid(campaign, as_of: datetime.date) -> Q:
+def credited_eid(campaign: Campaign, as_of: datetime.date) -> Q:
     """A credited e-ID case: it meets every rule but those of the full case only."""
     return _all_of([rule for rule in RULES if not rule.full_only], campaign, as_of)
 
 
-def credited_full(campaign, as_of: datetime.date) -> Q:
+def credited_full(campaign: Campaign, as_of: datetime.date) -> Q:
     """A credited full case, meeting every rule: the measure that quotas and awards count."""
     return _all_of(RULES, campaign, as_of)
 
@@ -211,7 +221,9 @@ def _flag(q):
     return CaseWhen(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
-def with_verdict(cases, campaign, as_of: datetime.date, since: datetime.date | None = None):
+def with_verdict(
+    cases: QuerySet, campaign: Campaign, as_of: datetime.date, since: datetime.date | None = None
+) -> QuerySet:
     """Annotate `cases` with `is_credited_eid`, `is_credited_full`, `in_period` and one
     `fails_<code>` flag per rule, all computed by the database from the rules above. Pages
     and templates read these flags rather than restating a condition."""
@@ -237,7 +249,9 @@ class Verdict:
         return [code for code, _text in self.reasons]
 
 
-def explain(cases, campaign, as_of: datetime.date, since: datetime.date | None = None):
+def explain(
+    cases: QuerySet, campaign: Campaign, as_of: datetime.date, since: datetime.date | None = None
+) -> list["Verdict"]:
     """The verdict on each of `cases` (a queryset of one campaign's cases), reasons named:
     who else claims the resident and how a resolution decided, why the resident is excluded.
     A constant number of queries, whatever the number of cases."""
@@ -287,7 +301,9 @@ def _facts(campaign, claimed):
 # --- Figures --------------------------------------------------------------------------------
 
 
-def member_case_counts(cases, campaign, as_of, since=None):
+def member_case_counts(
+    cases: QuerySet, campaign: Campaign, as_of: datetime.date, since: datetime.date | None = None
+) -> QuerySet:
     """For `cases` (one campaign's), one row per member: `cases` (distinct residents listed;
     a member lists a resident at most once), `double_claims`, `credited_eid`,
     `credited_full`, and with `since` the same credited counts activated within the period
@@ -305,15 +321,15 @@ def member_case_counts(cases, campaign, as_of, since=None):
     return cases.filter(campaign=campaign).order_by().values("member_id").annotate(**counts)
 
 
-def meets_quota(campaign, category, credited_full_count):
+def meets_quota(campaign: Campaign, category: str, credited_full_count: int) -> bool:
     return credited_full_count >= campaign.quota_for(category)
 
 
-def earns_individual_award(campaign, credited_full_count):
+def earns_individual_award(campaign: Campaign, credited_full_count: int) -> bool:
     return credited_full_count >= campaign.individual_award_threshold
 
 
-def earns_collective_award(campaign, credited_full_count, members):
+def earns_collective_award(campaign: Campaign, credited_full_count: int, members: int) -> bool:
     """Compared exactly, never on the rounded average: full cases >= threshold x members."""
     return (
         members > 0
@@ -321,7 +337,7 @@ def earns_collective_award(campaign, credited_full_count, members):
     )
 
 
-def average(credited_full_count, members):
+def average(credited_full_count: int, members: int) -> Decimal:
     """Credited full cases per member, rounded half up to 2 decimals (0 with no members)."""
     if not members:
         return Decimal("0.00")
@@ -335,19 +351,19 @@ def average(credited_full_count, members):
 COMPLIANCE_UNIT_KINDS = (UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION)
 
 
-def bound_by_own_compliance():
+def bound_by_own_compliance() -> Q:
     """Plan II.1 binds the active cadres of the Youth Union and the Women's Union, all levels."""
     return Q(active=True, category=MemberCategory.CADRE, unit__kind__in=COMPLIANCE_UNIT_KINDS)
 
 
-def own_procedures_on_target(campaign):
+def own_procedures_on_target(campaign: Campaign) -> Q:
     """Files online at least the campaign's share (100%) of their own procedures."""
     return Q(own_procedures_total__gt=0) & _share_reached(
         "own_procedures_online", "own_procedures_total", campaign.own_procedures_target
     )
 
 
-def family_procedures_on_target(campaign):
+def family_procedures_on_target(campaign: Campaign) -> Q:
     """Files online at least the campaign's share (70%) of their family's procedures."""
     return Q(family_procedures_total__gt=0) & _share_reached(
         "family_procedures_online", "family_procedures_total", campaign.family_procedures_target
@@ -359,7 +375,7 @@ def _share_reached(online, total, percent):
     return GreaterThanOrEqual(F(online) * 100, F(total) * percent)
 
 
-def own_compliance_counts(members, campaign):
+def own_compliance_counts(members: QuerySet, campaign: Campaign) -> QuerySet:
     """For `members`, one row per unit: how many are bound by plan II.1 and how many of them
     hold a level-2 account, activated VNeID, use the portal, and meet the own and family
     procedure targets. One aggregate query over the members table."""

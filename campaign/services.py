@@ -7,12 +7,20 @@ read afterwards is right. Views validate with a form, then call one of these.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from units.models import Member, Unit
 
 from .rule_inputs import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
-from .models import Campaign, Case, Resident, ResidentCategory, merge_resident_details
+from .models import (
+    Campaign,
+    Case,
+    DoubleClaimResolution,
+    Resident,
+    ResidentCategory,
+    merge_resident_details,
+)
 
 
 def _save_checked(instance, **checks):
@@ -97,7 +105,9 @@ def _check_not_listed(*, campaign, member, resident, exclude_pk=None):
 
 
 @transaction.atomic
-def case_create(*, campaign, member, resident_data, case_data, user):
+def case_create(
+    *, campaign: Campaign, member: Member, resident_data: dict, case_data: dict, user
+) -> Case:
     """Record that `member` guided the resident `resident_data` (an ID number and details)
     in `campaign`. Returns the case; `case.resident_details_kept` says whether typed details
     differing from an existing resident's were left as they were."""
@@ -117,7 +127,7 @@ def case_create(*, campaign, member, resident_data, case_data, user):
 
 
 @transaction.atomic
-def cases_create(*, campaign, rows, user):
+def cases_create(*, campaign: Campaign, rows: list[dict], user) -> list[Case]:
     """Several cases at once, all or none: `rows` is a list of dicts with `member`,
     `resident_data` and `case_data`. Raises ValidationError (with the row's index in
     `error.params["row"]`) and writes nothing if one row cannot be saved."""
@@ -146,7 +156,7 @@ def cases_create(*, campaign, rows, user):
 
 
 @transaction.atomic
-def case_update(*, case, member, resident_data, case_data, user):
+def case_update(*, case: Case, member: Member, resident_data: dict, case_data: dict, user) -> Case:
     """Change a case: its guide, its details, or the resident it is about (a corrected ID
     number moves the case to that resident; the old one is removed if nobody guides them)."""
     if not Case.objects.select_for_update().filter(pk=case.pk).exists():
@@ -174,13 +184,13 @@ def case_update(*, case, member, resident_data, case_data, user):
 
 
 @transaction.atomic
-def case_delete(*, case, user):
+def case_delete(*, case: Case, user) -> None:
     """Delete a case; its resident goes too if nobody else guides them."""
     cases_delete(cases=Case.objects.filter(pk=case.pk), user=user)
 
 
 @transaction.atomic
-def cases_delete(*, cases, user):
+def cases_delete(*, cases: QuerySet, user) -> None:
     """Delete `cases` (a queryset); each resident goes too if nobody else guides them."""
     resident_ids = set(cases.values_list("resident_id", flat=True))
     cases.delete()
@@ -189,7 +199,7 @@ def cases_delete(*, cases, user):
 
 
 @transaction.atomic
-def case_save(*, case, user, previous_resident_id=None):
+def case_save(*, case: Case, user, previous_resident_id: int | None = None) -> Case:
     """Save a case changed in the admin site, where the resident is chosen as it is
     recorded: a resident the case was moved away from goes if nobody else guides them."""
     case.stamp(user)
@@ -202,7 +212,7 @@ def case_save(*, case, user, previous_resident_id=None):
 
 
 @transaction.atomic
-def resident_save(*, resident, user):
+def resident_save(*, resident: Resident, user) -> Resident:
     """Save a resident changed in the admin site (a new category changes their exclusion)."""
     resident.stamp(user)
     resident.save()
@@ -230,14 +240,14 @@ MEMBER_FIELDS = (
 
 
 @transaction.atomic
-def member_create(*, user, **fields):
+def member_create(*, user, **fields) -> Member:
     """Put a person on a unit's roster (which excludes their ID number as a resident)."""
     member = Member(**{key: value for key, value in fields.items() if key in MEMBER_FIELDS})
     return member_save(member=member, user=user)
 
 
 @transaction.atomic
-def member_update(*, member, user, **fields):
+def member_update(*, member: Member, user, **fields) -> Member:
     """Change a member; a corrected ID number changes which residents the roster excludes."""
     for key, value in fields.items():
         if key in MEMBER_FIELDS + ("active",):
@@ -246,7 +256,7 @@ def member_update(*, member, user, **fields):
 
 
 @transaction.atomic
-def member_save(*, member, user):
+def member_save(*, member: Member, user) -> Member:
     """Save a member, new or changed (the forms, the admin site). The roster excludes its ID
     numbers as residents, the old and the new one; a move to another unit changes, when
     double claims count within a unit kind, who competes for the residents they guide."""
@@ -262,7 +272,7 @@ def member_save(*, member, user):
 
 
 @transaction.atomic
-def member_deactivate(*, member, user, active=False):
+def member_deactivate(*, member: Member, user, active: bool = False) -> Member:
     """A member who left (or, with active=True, came back): their cases still count for them
     and their unit, but a former member is not counted in the unit's size."""
     member.active = active
@@ -275,7 +285,7 @@ def member_deactivate(*, member, user, active=False):
 
 
 @transaction.atomic
-def member_delete(*, member, user):
+def member_delete(*, member: Member, user) -> None:
     """Remove a member entered by mistake. A member who guides anyone cannot be deleted
     (their cases are the campaign's record): deactivate them instead."""
     if member.cases.exists():
@@ -288,7 +298,7 @@ def member_delete(*, member, user):
 
 
 @transaction.atomic
-def members_delete(*, members, user):
+def members_delete(*, members: QuerySet, user) -> None:
     """Delete `members` (a queryset): their ID numbers no longer exclude any resident."""
     id_numbers = list(members.values_list("id_number", flat=True))
     members.delete()
@@ -299,7 +309,7 @@ def members_delete(*, members, user):
 
 
 @transaction.atomic
-def unit_save(*, unit, user):
+def unit_save(*, unit: Unit, user) -> Unit:
     """Save a unit. A new kind changes who competes for a resident when double claims count
     within a kind; a move changes nothing stored, but costs little to refresh."""
     before = Unit.objects.filter(pk=unit.pk).values_list("kind", "parent_id").first()
@@ -310,7 +320,7 @@ def unit_save(*, unit, user):
 
 
 @transaction.atomic
-def campaign_save(*, campaign):
+def campaign_save(*, campaign: Campaign) -> Campaign:
     """Save a campaign's settings; a change to what makes a double claim or an excluded
     resident recomputes the rule inputs of its cases."""
     settings = ("double_claims_across_kinds", "roster_excludes_residents")
@@ -324,7 +334,7 @@ def campaign_save(*, campaign):
 
 
 @transaction.atomic
-def resolution_save(*, resolution, user):
+def resolution_save(*, resolution: DoubleClaimResolution, user) -> DoubleClaimResolution:
     """Save a double claim's resolution as the admin site edits it."""
     if resolution.pk is None and getattr(user, "is_authenticated", False):
         resolution.resolved_by = user

@@ -23,6 +23,7 @@ import logging
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
+from ..models import Campaign
 from ..rule_inputs import refresh_rule_inputs
 from .parse import parse_workbook, without_gc
 from .plan import plan_import
@@ -53,7 +54,7 @@ logger = logging.getLogger(__name__)
 RETRIES = 3
 
 
-def import_workbook(path, *, campaign, user=None, dry_run=False):
+def import_workbook(path, *, campaign: Campaign, user=None, dry_run: bool = False) -> ImportPlan:
     """Import the workbook at `path`: all or nothing. Returns the plan (errors, warnings,
     counts, double claims); `plan.written` tells whether anything was written."""
     parsed = parse_workbook(path)
@@ -75,7 +76,7 @@ def import_workbook(path, *, campaign, user=None, dry_run=False):
     raise AssertionError("unreachable")
 
 
-def write_import(plan):
+def write_import(plan: ImportPlan) -> set[int]:
     """Write a plan without errors (inside the caller's transaction) and refresh the rule
     inputs of every resident it touched. Returns the primary keys of those residents."""
     writer = _PostgresWriter if connection.vendor == "postgresql" else _OrmWriter

@@ -46,7 +46,7 @@ def without_gc():
             gc.enable()
 
 
-def parse_workbook(path):
+def parse_workbook(path) -> ParsedWorkbook:
     """Read and check the workbook at `path` on its own (see module docstring)."""
     with without_gc():
         return _parse_workbook(path)

@@ -14,10 +14,11 @@ from units.normalize import (
 
 from .. import workbook as wb
 from ..bulk import in_batches
+from ..models import Campaign
 from .parse import FLAG_KEYS, without_gc
 from .plan_residents import Guide, plan_residents_sheet
 from .problems import plan_error
-from .records import Counts, ImportPlan, MemberRow, UnitRow
+from .records import Counts, ImportPlan, MemberRow, ParsedWorkbook, UnitRow
 
 
 class _Scope:
@@ -35,7 +36,7 @@ class _Scope:
         return self.everything or pk in self.pks
 
 
-def plan_import(parsed, *, campaign, user=None):
+def plan_import(parsed: ParsedWorkbook, *, campaign: Campaign, user=None) -> ImportPlan:
     """What importing `parsed` into `campaign` as `user` would do; writes nothing."""
     with without_gc():
         return _plan_import(parsed, campaign=campaign, user=user)
