@@ -3,7 +3,7 @@
 A page shows the campaign named by `?campaign=SLUG` (remembered in the session, so that the
 member list, the resident list and the results stay on the same campaign), else the one
 remembered, else `Campaign.objects.current()`. A command takes `--campaign SLUG`, which may
-be left out when the database holds one campaign (interfaces.md §2).
+be left out when the database holds one campaign (docs/commands.md).
 """
 
 from django.core.management.base import CommandError

@@ -147,7 +147,7 @@ class Results:
         return next((u for u in self.units if u.code == code), None)
 
     def as_json(self, period=None) -> dict:
-        """The JSON of interfaces.md §3. For a reporting `period`, extended (never changed):
+        """The JSON of docs/results-json.md. For a reporting `period`, extended (never changed):
         a top-level "period", and each member's and unit's figures within the period
         ("period_eid", "period_full") beside the cumulative ones."""
         data = {

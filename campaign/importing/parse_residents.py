@@ -61,7 +61,7 @@ TEXT_LIMITS = tuple(
     if convert is read_text and key in Resident.DETAILS
 )
 # A resident's or member's own details that count for nothing: an unreadable value there is a
-# warning and the cell is left blank, not a reason to refuse the whole file (interfaces.md
+# warning and the cell is left blank, not a reason to refuse the whole file (docs/workbook.md
 # lists what is wrong; these are not on that list).
 SOFT_DETAILS = {"phone", "sex"}
 

@@ -1,4 +1,4 @@
-"""Print a campaign's results as the JSON of interfaces.md §3 (and nothing else on stdout)."""
+"""Print a campaign's results as the JSON of docs/results-json.md (and nothing else on stdout)."""
 
 import datetime
 import json
