@@ -34,7 +34,7 @@ from .models import Campaign, Case, DoubleClaimResolution, Resident, ResidentCat
 
 RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
 
-# --- Each input, as an ORM expression ---------------------------------------------------------
+# --- Each input, as an ORM expression -------------------------------------------------------
 
 
 def on_roster():
@@ -74,7 +74,7 @@ def claim_awarded():
     )
 
 
-# --- The same inputs, as SQL (PostgreSQL) ------------------------------------------------------
+# --- The same inputs, as SQL (PostgreSQL) ---------------------------------------------------
 # Over `r` (the resident), and for a case over `c` (the case), `p` (its campaign), `u` (its
 # member's unit); the one parameter, %s, is ResidentCategory.RESIDENT.
 
@@ -88,7 +88,7 @@ SQL_CASE_INPUTS = {
     " AND d.awarded_to_id = c.member_id AND d.undone_at IS NULL)",
 }
 
-# --- Which residents a write touches ------------------------------------------------------------
+# --- Which residents a write touches --------------------------------------------------------
 
 
 def residents_with_id_numbers(id_numbers: Iterable[str]) -> list[int]:
@@ -112,7 +112,7 @@ def residents_guided_in(units=None, members=None) -> list[int]:
     return list(cases.values_list("resident_id", flat=True).distinct())
 
 
-# --- Refreshing them ------------------------------------------------------------------------------
+# --- Refreshing them ------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -276,7 +276,7 @@ class NewResidentInputs:
         )
 
 
-# --- Checking them ----------------------------------------------------------------------------------
+# --- Checking them --------------------------------------------------------------------------
 
 
 def drift() -> list[tuple]:

@@ -47,7 +47,8 @@ _SLASH = re.compile(r"\s*/\s*")
 
 
 def choice_key(value):
-    """A choice as looked up: folded, and "Đoàn viên / Hội viên" the same as "Đoàn viên/Hội viên"."""
+    """A choice as looked up: folded, and "Đoàn viên / Hội viên" the same as
+    "Đoàn viên/Hội viên"."""
     return _SLASH.sub("/", fold(value))
 
 

@@ -92,7 +92,8 @@ def _parse_workbook(path):
                 0,
                 "",
                 _(
-                    "Read as a “%(sheet)s” list too: its rows are imported with those of “%(first)s”."
+                    "Read as a “%(sheet)s” list too: its rows are imported with those of "
+                    "“%(first)s”."
                 )
                 % {"sheet": titles[sheet.spec.key], "first": book.sheets[sheet.spec.key].title},
                 "sheet_also_read",

@@ -237,8 +237,8 @@ def parse_residents_sheet(parsed, sheet, rows):
                 number,
                 header("id_number"),
                 _(
-                    "The same guide lists this resident on row %(other)s too, with a different level, "
-                    "activation date or portal account; keep one row."
+                    "The same guide lists this resident on row %(other)s too, with a different "
+                    "level, activation date or portal account; keep one row."
                 )
                 % {"other": other_row(other.row, sheet, parsed.sheets)},
                 "conflicting_duplicate",

@@ -161,7 +161,8 @@ def _plan_units(plan, scope):
                     message = _("Unit %(code)s is not one of your units.") % {"code": parent}
                 else:
                     message = _(
-                        "A new unit must be placed under one of your units: give its parent unit's code."
+                        "A new unit must be placed under one of your units: give its parent "
+                        "unit's code."
                     )
                 plan_error(plan, "units", record.row, "parent_code", message, "out_of_scope")
                 continue
@@ -206,7 +207,8 @@ def _plan_members(plan, scope, units):
                     record.row,
                     "unit_code",
                     _(
-                        "No unit has the code %(code)s (neither in the system nor on the “%(sheet)s” sheet)."
+                        "No unit has the code %(code)s (neither in the system nor on the "
+                        "“%(sheet)s” sheet)."
                     )
                     % {"code": record.unit_code, "sheet": wb.UNITS.title},
                     "unknown_unit",

@@ -128,7 +128,8 @@ class PostgresWriter:
             for c in (*RESIDENT_COLUMNS[1:], FOLDED_NAME, "updated_at", "updated_by_id")
         )
         cursor.execute(
-            f"INSERT INTO {table} ({columns}, on_roster, created_at, updated_at, created_by_id, updated_by_id)"
+            f"INSERT INTO {table} ({columns}, on_roster,"
+            " created_at, updated_at, created_by_id, updated_by_id)"
             f" SELECT {columns}, false, %s, %s, %s, %s FROM import_resident ORDER BY id_number"
             f" ON CONFLICT (id_number) DO UPDATE SET {updates} RETURNING id_number, id",
             [now, now, user_id, user_id],
@@ -181,7 +182,8 @@ class PostgresWriter:
             f"{c} = EXCLUDED.{c}" for c in (*Case.DETAILS, "updated_at", "updated_by_id")
         )
         cursor.execute(
-            f"INSERT INTO {table} (campaign_id, {names}, claimants, resident_excluded, claim_awarded,"
+            f"INSERT INTO {table} (campaign_id, {names},"
+            " claimants, resident_excluded, claim_awarded,"
             f" created_at, updated_at, created_by_id, updated_by_id)"
             f" SELECT %s, {names}, 1, false, false, %s, %s, %s, %s FROM import_case"
             f" ORDER BY resident_id, member_id"

@@ -831,3 +831,15 @@ def test_more_header_spellings_for_the_level_date_and_portal(tmp_path):
     parsed = parse_sheet(tmp_path, fill)
     assert not parsed.errors
     assert read_back(parsed) == {("014195000301", GUIDE): (2, 2, "2023-05-02", True)}
+
+
+def test_the_residents_sheet_declares_a_column_for_each_detail_the_models_declare():
+    from campaign.importing.parse_residents import RESIDENT_CELLS
+    from campaign.models import Case, Resident
+
+    declared = {column.key for column in wb.RESIDENTS.columns}
+    keys = {"id_number", "guide_id_number"}  # who the resident is, and who guided them
+    assert declared == {*Resident.DETAILS, *Case.DETAILS, *keys}
+    # The importer reads each declared column ("place" on its own: unknown places go to
+    # the note).
+    assert {key for key, *_rest in RESIDENT_CELLS} | {"place"} == declared
