@@ -4,6 +4,9 @@ For the demo district at a province's scale (a million cases) and the benchmarks
 `bulk_create` spends most of its time building one statement per batch in Python.
 Rows go in exactly as `save()` would write them (field defaults, auto_now, database
 preparation of each value); primary keys are set on the objects only when asked for.
+
+Every large write shares the helpers below: `copy_rows` (the one COPY writer, for this module
+and the importer) and `in_batches` (IN look-ups within the databases' parameter limits).
 """
 
 import csv
