@@ -134,3 +134,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# --- Reports ----------------------------------------------------------------------------
+# Workbooks kept for the submissions (sent again to the province on request) and built by
+# jobs; private to the server, served only through views that check who asks.
+MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media"))
