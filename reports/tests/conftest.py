@@ -1,0 +1,7 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Stored workbooks go to a folder of the test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
