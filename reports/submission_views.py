@@ -3,7 +3,6 @@ buttons, a submission's page (frozen figures, versions, late corrections) and it
 reopening."""
 
 import os
-import tempfile
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +17,7 @@ from units.forms import PlainTextField
 from units.models import Unit
 
 from .completeness import completeness
-from .exports import export_report
+from .jobs import start_report_job
 from .models import PersonalDataAccess, ReportingPeriod, Submission
 from .submissions import late_corrections, may_reopen, reopen_submission, submit_report
 from .views import ResultsFilter
@@ -45,35 +44,23 @@ class ExportForm(ResultsFilter):
 
 @login_required
 def export_page(request):
-    """The report workbook of the user's units: the form, and the file when asked."""
-    form = ExportForm(request.GET, user=request.user)
+    """The report workbook of the user's units: the form; sent, a job that builds it."""
     scope = Unit.objects.editable_by(request.user)
     if not scope.exists():
         raise PermissionDenied(_("Only secretaries and administrators export reports."))
-    if "download" not in request.GET or not form.is_valid():
+    form = ExportForm(request.POST if request.method == "POST" else request.GET, user=request.user)
+    if request.method != "POST" or not form.is_valid():
         return render(request, "reports/export.html", {"form": form})
     campaign, as_of, _since = form.window()
-    unit = form.cleaned_data["unit"] or _single_top(scope)
-    period = form.cleaned_data["period"]
-    handle, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(handle)
-    try:
-        export_report(
-            path,
-            campaign=campaign,
-            user=request.user,
-            unit=unit,
-            units=scope,
-            period=period,
-            as_of=as_of,
-            live=form.cleaned_data["live"],
-        )
-        response = FileResponse(
-            open(path, "rb"), as_attachment=True, filename=_filename(campaign, unit, period, as_of)
-        )
-    finally:
-        os.unlink(path)  # the open file stays readable until the response is sent
-    return response
+    job = start_report_job(
+        user=request.user,
+        campaign=campaign,
+        unit=form.cleaned_data["unit"] or _single_top(scope),
+        period=form.cleaned_data["period"],
+        as_of=as_of,
+        live=form.cleaned_data["live"],
+    )
+    return redirect(job)
 
 
 def _single_top(scope):
@@ -81,11 +68,6 @@ def _single_top(scope):
     units = list(scope.order_by("path").only("pk", "path", "parent_id")[:500])
     tops = [u for u in units if not any(u.path.startswith(o.path) and o != u for o in units)]
     return Unit.objects.get(pk=tops[0].pk) if len(tops) == 1 else None
-
-
-def _filename(campaign, unit, period, as_of):
-    what = period.slug if period else as_of.isoformat()
-    return f"bao-cao-{campaign.slug}-{unit.code if unit else 'toan-huyen'}-{what}.xlsx"
 
 
 @login_required

@@ -149,9 +149,11 @@ def scope_name(campaign, unit):
     return unit.name if unit is not None else ReportHeading.for_report(campaign).issuing_body
 
 
-def write_report(target, report, named_rows, *, heading, issued_on, name):
+def write_report(target, report, named_rows, *, heading, issued_on, name, progress=None):
     """Write the workbook to `target`; returns the number of rows of the named list."""
-    writer = ReportWriter(target, heading=heading, issued_on=issued_on, scope_name=name)
+    writer = ReportWriter(
+        target, heading=heading, issued_on=issued_on, scope_name=name, progress=progress
+    )
     return writer.write(report, named_rows)
 
 
@@ -166,6 +168,7 @@ def export_report(
     as_of=None,
     live=False,
     channel="web",
+    progress=None,
 ):
     """Build the report, write it to `target`, and record the export of its named list
     (who, when, which report, how many rows). Returns (report, named rows written)."""
@@ -181,6 +184,7 @@ def export_report(
         heading=heading,
         issued_on=timezone.localdate(),
         name=scope_name(campaign, unit),
+        progress=progress,
     )
     PersonalDataAccess.record(
         user=user,

@@ -127,7 +127,7 @@ def period_line(report):
 class ReportWriter:
     """Writes one report to `target` (a path or a binary file object)."""
 
-    def __init__(self, target, *, heading, issued_on, scope_name):
+    def __init__(self, target, *, heading, issued_on, scope_name, progress=None):
         self.book = xlsxwriter.Workbook(
             target,
             {
@@ -142,6 +142,7 @@ class ReportWriter:
         self.issued_on = issued_on
         self.scope_name = scope_name
         self.formats = {}
+        self.progress = progress  # progress(rows done) while the named list is written
 
     # --- Formats ---------------------------------------------------------------------------
 
@@ -383,6 +384,8 @@ class ReportWriter:
             ws.write_string(row, 10, unit, text)
             ws.write_string(row, 11, YES if in_period else "", center)
             row += 1
+            if self.progress is not None and count % 1000 == 0:
+                self.progress(count)
         return count
 
     def duplicates(self):

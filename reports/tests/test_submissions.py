@@ -68,7 +68,8 @@ def district():
     }
 
 
-def submit(district, now=local(2023, 6, 21, 9, 0), unit=None):
+def submit(district, now=None, unit=None):
+    now = now or local(2023, 6, 21, 9, 0)
     return submit_report(
         period=district["period"],
         unit=unit or district["youth"],
@@ -282,16 +283,51 @@ def test_a_secretary_sees_their_row_and_an_administrator_their_tree(client, dist
     assert [unit.code for unit, _cells, _e in page.context["table"]] == ["HD", "HPN"]
 
 
-def test_the_web_download_is_the_users_units_and_is_recorded(client, district):
+def test_the_web_builds_the_workbook_as_a_job_for_the_users_units_and_records_it(
+    client, district, django_capture_on_commit_callbacks
+):
+    from jobs.models import Job
     from reports.models import PersonalDataAccess
 
     client.force_login(district["secretary"])
-    response = client.get(reverse("reports:export"), {"download": "1", "as_of": "2023-06-20"})
-    book = open_report(b"".join(response.streaming_content))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:export"), {"as_of": "2023-06-20"})
+    job = Job.objects.get()
+    assert response.url == job.get_absolute_url()
+    assert (job.status, job.done, job.total) == (Job.Status.DONE, 25, 25)
+    assert job.unit == district["youth"] and job.owner == district["secretary"]
+    page = client.get(job.get_absolute_url())
+    assert reverse("jobs:file", args=[job.pk]) in page.content.decode()
+    download = client.get(reverse("jobs:file", args=[job.pk]))
+    book = open_report(b"".join(download.streaming_content))
     names = [r[0] for r in values(table(book["Tổng hợp"], "Đơn vị"))]
     assert names == ["Huyện Đoàn", "Đoàn xã 1", "Đoàn xã 2", "Tổng cộng"]
-    record = PersonalDataAccess.objects.get()
-    assert record.user == district["secretary"] and record.rows == 20 + 5
+    records = list(PersonalDataAccess.objects.order_by("at"))
+    assert [(r.user, r.rows) for r in records] == [(district["secretary"], 25)] * 2
     viewer = UnitRoleFactory(unit=district["youth"], role=UnitRole.Role.VIEWER).user
     client.force_login(viewer)
-    assert client.get(reverse("reports:export"), {"download": "1"}).status_code == 403
+    assert client.post(reverse("reports:export"), {}).status_code == 403
+    assert client.get(job.get_absolute_url()).status_code == 404
+
+
+def test_a_report_job_that_cannot_run_says_why_and_keeps_nothing(
+    client, district, django_capture_on_commit_callbacks
+):
+    from jobs.models import Job
+
+    client.force_login(district["secretary"])
+    UnitRole.objects.filter(user=district["secretary"]).delete()
+    from reports.jobs import start_report_job
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_report_job(
+            user=district["secretary"],
+            campaign=plan_campaign(),
+            unit=district["youth"],
+            period=None,
+            as_of=datetime.date(2023, 6, 20),
+            live=False,
+        )
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and not job.file
+    assert job.error == "Bạn không còn phụ trách đơn vị này."
