@@ -20,8 +20,11 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py seed_demo --if-empty
 
+# The task worker (long work: report workbooks) runs beside the server and stops with it.
 run: demo
 	@echo "Mở http://127.0.0.1:8000/ trong trình duyệt (Ctrl+C để dừng)."
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker & worker=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: setup
