@@ -250,8 +250,20 @@ class ReportWriter:
             ws.write_string(row, col, str(value), self.fmt(style))
 
     def table_row(self, ws, row, columns, values, style="cell"):
+        self.fit_height(ws, row, columns, values)
         for col, (column, value) in enumerate(zip(columns, values)):
             self.cell(ws, row, col, value, column.kind, style)
+
+    @staticmethod
+    def fit_height(ws, row, columns, values):
+        """Give a row holding long wrapped text the height of its lines (a streamed sheet
+        cannot measure it; LibreOffice and Excel keep the height written)."""
+        lines = 1
+        for column, value in zip(columns, values):
+            if column.kind == "wrap" and value:
+                lines = max(lines, -(-len(str(value)) // max(1, int(column.width * 1.1))))
+        if lines > 1:
+            ws.set_row(row, 16 * lines)
 
     # --- The sheets ------------------------------------------------------------------------
 
@@ -278,6 +290,7 @@ class ReportWriter:
         for unit in report["units"]:
             indent = min(unit["depth"], 7)
             values = self._summary_values(unit, has_period)
+            self.fit_height(ws, row, SUMMARY, values)
             for col, (column, value) in enumerate(zip(SUMMARY, values)):
                 extra = {"indent": indent} if col == 0 and indent else {}
                 style = "cell_bold" if unit["depth"] == 0 else "cell"
@@ -336,6 +349,9 @@ class ReportWriter:
         )
         self._merge(ws, row, 0, len(PROPOSALS) - 1, "I. CÁ NHÂN", "cell_bold")
         row += 1
+        if not individuals:
+            self._merge(ws, row, 0, len(PROPOSALS) - 1, "Không có cá nhân đạt mức.", "cell")
+            row += 1
         for number, m in enumerate(individuals, start=1):
             note = "Số trường hợp đủ 02 tài khoản; kèm danh sách người dân"
             values = (number, m["name"], m["unit_name"], m["credited_full"], individual, note)
@@ -343,6 +359,9 @@ class ReportWriter:
             row += 1
         self._merge(ws, row, 0, len(PROPOSALS) - 1, "II. TẬP THỂ", "cell_bold")
         row += 1
+        if not units:
+            self._merge(ws, row, 0, len(PROPOSALS) - 1, "Không có tập thể đạt mức.", "cell")
+            row += 1
         parents = {u["path"]: u["name"] for u in self.report["units"]}
         for number, u in enumerate(units, start=1):
             parent_path = u["path"].rstrip("/").rsplit("/", 1)[0] + "/"
