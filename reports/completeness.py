@@ -82,7 +82,9 @@ def completeness(campaign, units, now=None):
     }
     standing = {
         (s.unit_id, s.period_id): s
-        for s in Submission.objects.standing().filter(unit__in=rows, period__in=periods)
+        for s in Submission.objects.standing()
+        .filter(unit__in=rows, period__in=periods)
+        .defer("report")
     }
     matrix = {}
     summaries = {p.pk: PeriodSummary(p) for p in periods}

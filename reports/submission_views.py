@@ -133,9 +133,11 @@ class ReopenForm(forms.Form):
 def submission_detail(request, pk):
     """A submitted report as it was sent, every version, and what changed since."""
     submission = _visible_submission(request.user, pk)
-    versions = Submission.objects.filter(
-        period=submission.period, unit=submission.unit
-    ).select_related("submitted_by", "reopened_by")
+    versions = (
+        Submission.objects.filter(period=submission.period, unit=submission.unit)
+        .select_related("submitted_by", "reopened_by")
+        .defer("report")
+    )
     return render(
         request,
         "reports/submission.html",

@@ -6,7 +6,7 @@ import io
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,7 +79,12 @@ def submit_report(*, period, unit, user, now=None):
             f"{unit.code}-{period.slug}-v{version}.xlsx", ContentFile(buffer.getvalue()), save=False
         )
         try:
-            submission.save()
+            with transaction.atomic():
+                submission.save()
+        except IntegrityError:
+            # The same report sent twice at once (a double tap): the second is refused.
+            submission.workbook.delete(save=False)
+            raise ValidationError(_("This unit's report for the period is already sent.")) from None
         except Exception:
             submission.workbook.delete(save=False)  # nothing half-written stays
             raise

@@ -331,3 +331,44 @@ def test_a_report_job_that_cannot_run_says_why_and_keeps_nothing(
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and not job.file
     assert job.error == "Bạn không còn phụ trách đơn vị này."
+
+
+def test_the_completeness_and_submission_pages_take_a_few_queries(
+    client, district, django_assert_max_num_queries
+):
+    submission = submit(district)
+    client.force_login(district["admin"])
+    with django_assert_max_num_queries(15):
+        client.get(reverse("reports:completeness"))
+    with django_assert_max_num_queries(25):
+        client.get(reverse("reports:submission", args=[submission.pk]))
+
+
+def test_a_secretary_cannot_reopen_from_the_web_and_is_told_why(client, district):
+    submission = submit(district)
+    client.force_login(district["secretary"])
+    response = client.post(
+        reverse("reports:reopen", args=[submission.pk]), {"reason": "Sửa"}, follow=True
+    )
+    submission.refresh_from_db()
+    assert submission.reopened_at is None
+    assert "Chỉ quản trị của đơn vị hoặc đơn vị cấp trên" in response.content.decode()
+
+
+def test_a_submission_sent_twice_at_once_is_refused_in_words(district, monkeypatch):
+    from reports import submissions
+
+    first = submit(district)
+    # The check before writing saw no standing report (as a concurrent request would).
+    real = Submission.objects.standing
+
+    def unseen(*args, **kwargs):
+        return real().filter(pk__in=[])
+
+    monkeypatch.setattr(submissions.Submission.objects, "standing", unseen)
+    with pytest.raises(ValidationError, match="đã được gửi"):
+        submit(district)
+    assert Submission.objects.filter(unit=district["youth"]).count() == 1
+    assert first.workbook.storage.listdir("submissions/vneid-2023/dot-2")[1] == [
+        first.workbook.name.rsplit("/", 1)[1]
+    ]
