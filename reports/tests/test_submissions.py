@@ -372,3 +372,23 @@ def test_a_submission_sent_twice_at_once_is_refused_in_words(district, monkeypat
     assert first.workbook.storage.listdir("submissions/vneid-2023/dot-2")[1] == [
         first.workbook.name.rsplit("/", 1)[1]
     ]
+
+
+def test_a_submitted_sub_unit_counts_as_sent_in_the_figures_of_the_units_above(district, tmp_path):
+    ExpectedUnit.objects.create(campaign=plan_campaign(), unit=district["commune"])
+    submit_report(period=district["period"], unit=district["commune"], user=district["admin"])
+    add_full_cases(district["guide"], 7)  # after the submission
+    add_full_cases(MemberFactory(unit=district["other"]), 2)  # live, not expected
+    out = tmp_path / "r.xlsx"
+    call_command("export_report", out=str(out), period="dot-2")
+    rows = {r[0]: r for r in values(table(open_report(out)["Tổng hợp"], "Đơn vị"))}
+    assert rows["Đoàn xã 1"][5] == 25 and rows["Đoàn xã 1"][8].startswith("Đã gửi")
+    assert rows["Đoàn xã 2"][5] == 2
+    assert rows["Huyện Đoàn"][5] == 27 and rows["Huyện Đoàn"][1] == 3
+    assert rows["Tổng cộng"][5] == 27
+    members = values(table(open_report(out)["Thành viên"], "STT"))
+    assert [m[2] for m in members if m[1] == "Đoàn xã 1"] == ["Hà Văn Khánh", "Lò Thị Én"]
+    assert next(m for m in members if m[2] == "Hà Văn Khánh")[7] == 20
+    named = values(table(open_report(out)["Danh sách kèm theo"], "STT"))
+    assert len(named) == 27
+    assert [r[10] for r in named] == ["Đoàn xã 1"] * 25 + ["Đoàn xã 2"] * 2
