@@ -1,8 +1,6 @@
 """The report workbook: what it holds (`data`), how it is written (`workbook`), and the one
 function the command, the web download and the submissions call to build and record it."""
 
-import datetime
-
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -203,7 +201,3 @@ def describe(campaign, unit, period, report, *, live=False, channel="web"):
     if live:
         what += ", số liệu trực tiếp"
     return f"{what} ({channel}): danh sách kèm theo"
-
-
-def parse_day(text):
-    return datetime.date.fromisoformat(text)

@@ -9,7 +9,6 @@ iterable of rows beside it, streamed from the database for a live report.
 """
 
 import datetime
-from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
@@ -202,7 +201,3 @@ def thaw_named_row(row):
         if row[index]:
             row[index] = datetime.date.fromisoformat(row[index])
     return tuple(row)
-
-
-def as_decimal(text):
-    return Decimal(text)
