@@ -67,6 +67,7 @@ class Job(models.Model):
     error = models.TextField(_("why it failed"), blank=True)
     file = models.FileField(_("file"), upload_to="jobs/", blank=True)
     filename = models.CharField(_("file name"), max_length=255, blank=True)
+    result_url = models.CharField(_("result"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("asked at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, db_index=True)

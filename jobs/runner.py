@@ -1,17 +1,18 @@
 """Running jobs with the task framework (django-tasks, its database backend: no other
 server, SQLite or PostgreSQL alike), and what a job's work may call.
 
-A kind of job is a function `work(job, progress) -> (path, filename)` registered with
-`@job_kind("name")`: it reports progress through `progress(done, total)` and writes its
-result to a temporary file; the runner keeps the file with the job, or, when the work fails,
-removes it and tells why in Vietnamese. Nothing half-written stays.
+A kind of job is a function `work(job, progress)` registered with `@job_kind("name")`: it
+reports progress through `progress(done, total)` and returns either (path, filename), a
+temporary file the runner keeps with the job, or the address of what it made (a page).
+When the work fails, the runner removes the file and tells why in Vietnamese; the work runs
+in its own transactions, so nothing half-written stays.
 """
 
 import logging
 import os
 import time
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -71,13 +72,17 @@ def run_job(job_id):
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
     path = None
     try:
-        path, filename = KINDS[job.kind](job, Progress(job))
-        with open(path, "rb") as handle:
-            job.file.save(f"{job.pk}.xlsx", File(handle), save=False)
-        job.filename = filename
+        result = KINDS[job.kind](job, Progress(job))
+        if isinstance(result, str):
+            job.result_url = result
+        else:
+            path, filename = result
+            with open(path, "rb") as handle:
+                job.file.save(f"{job.pk}{os.path.splitext(filename)[1]}", File(handle), save=False)
+            job.filename = filename
         job.status = Job.Status.DONE
         job.done = job.total = max(job.total, job.done)
-    except (JobError, ValidationError) as error:
+    except (JobError, ValidationError, PermissionDenied) as error:
         job.status, job.error = (
             Job.Status.FAILED,
             " ".join(getattr(error, "messages", [str(error)])),

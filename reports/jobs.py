@@ -15,7 +15,8 @@ from units.models import Unit
 
 from .exports import export_report, figures_day
 from .exports.data import named_list_count, scope_units
-from .models import PersonalDataAccess
+from .models import PersonalDataAccess, ReportingPeriod
+from .submissions import submit_report
 
 KIND = "report_export"
 
@@ -84,3 +85,33 @@ def record_download(user, job):
 
 
 job_views.RECORDED[KIND] = record_download
+
+
+SUBMIT = "report_submit"
+
+
+def start_submission_job(*, user, period, unit):
+    """Queue the submission of `unit`'s report for `period` (its time: now)."""
+    label = _("Submitting the report of %(unit)s: %(period)s") % {
+        "unit": unit.name,
+        "period": period.name,
+    }
+    return start_job(
+        kind=SUBMIT,
+        label=label,
+        params={"period": period.pk, "unit": unit.pk},
+        owner=user,
+        unit=unit,
+    )
+
+
+@job_kind(SUBMIT)
+def submit(job, progress):
+    period = ReportingPeriod.objects.filter(pk=job.params["period"]).first()
+    unit = Unit.objects.filter(pk=job.params["unit"]).first()
+    if period is None or unit is None:
+        raise JobError(_("The period or the unit of this report no longer exists."))
+    submission = submit_report(
+        period=period, unit=unit, user=job.owner, now=job.created_at, progress=progress
+    )
+    return submission.get_absolute_url()

@@ -17,9 +17,9 @@ from units.forms import PlainTextField
 from units.models import Unit
 
 from .completeness import completeness
-from .jobs import start_report_job
+from .jobs import start_report_job, start_submission_job
 from .models import PersonalDataAccess, ReportingPeriod, Submission
-from .submissions import late_corrections, may_reopen, reopen_submission, submit_report
+from .submissions import late_corrections, may_reopen, may_submit, reopen_submission
 from .views import ResultsFilter
 
 
@@ -95,21 +95,19 @@ def completeness_page(request):
 @login_required
 @require_POST
 def submit(request):
+    """Submit a unit's report for a period: the freezing runs as a job (a large named list
+    takes a while); the job's page leads to the submission."""
     period = get_object_or_404(ReportingPeriod, pk=request.POST.get("period", "").strip() or 0)
     unit = Unit.objects.visible_to(request.user).filter(code=request.POST.get("unit", "")).first()
     if unit is None:
         raise Http404
-    try:
-        submission = submit_report(period=period, unit=unit, user=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    if not may_submit(request.user, unit, period.campaign):
+        messages.error(request, _("Only a secretary or administrator of this unit may submit."))
         return redirect("reports:completeness")
-    messages.success(
-        request,
-        _("The report of %(unit)s for %(period)s is sent.")
-        % {"unit": unit.name, "period": period.name},
-    )
-    return redirect(submission)
+    if Submission.objects.standing().filter(period=period, unit=unit).exists():
+        messages.error(request, _("This unit's report for the period is already sent."))
+        return redirect("reports:completeness")
+    return redirect(start_submission_job(user=request.user, period=period, unit=unit))
 
 
 def _visible_submission(user, pk):

@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 from units.models import Unit
 
 from .exports import expected_units, figures_day, write_report
-from .exports.data import ADDITIVE, freeze_named_row, live_report, named_list, thaw_named_row
+from .exports.data import (
+    ADDITIVE,
+    freeze_named_row,
+    live_report,
+    named_list,
+    named_list_count,
+    thaw_named_row,
+)
 from .models import ReportHeading, Submission
 
 
@@ -31,7 +38,7 @@ def may_reopen(user, submission):
     return Unit.objects.administered_by(user).filter(pk=submission.unit_id).exists()
 
 
-def submit_report(*, period, unit, user, now=None):
+def submit_report(*, period, unit, user, now=None, progress=None):
     """Freeze `unit`'s report for `period` as it stands now: its subtree's figures as of the
     period's last day (or today, if earlier) and within the period, its members, award
     proposals and named list, and the workbook produced from them; a new version after a
@@ -48,10 +55,13 @@ def submit_report(*, period, unit, user, now=None):
             raise ValidationError(_("This unit's report for the period is already sent."))
         scope = Unit.objects.subtree(unit)
         report = live_report(campaign, units=scope, as_of=as_of, period=period)
-        report["named"] = [
-            freeze_named_row(row)
-            for row in named_list(campaign, units=scope, as_of=as_of, period=period)
-        ]
+        if progress is not None:
+            progress(0, named_list_count(campaign, units=scope, as_of=as_of))
+        report["named"] = []
+        for row in named_list(campaign, units=scope, as_of=as_of, period=period):
+            report["named"].append(freeze_named_row(row))
+            if progress is not None and len(report["named"]) % 1000 == 0:
+                progress(len(report["named"]))
         version = (
             Submission.objects.filter(period=period, unit=unit).aggregate(v=Max("version"))["v"]
             or 0

@@ -207,14 +207,25 @@ def test_the_consolidated_report_uses_submissions_and_marks_the_others(district,
     assert rows["Huyện Đoàn"][5] == 29 and rows["Tổng cộng"][5] == 29
 
 
-def test_the_web_submits_shows_and_reopens(client, district):
+def test_the_web_submits_as_a_job_shows_and_reopens(
+    client, district, django_capture_on_commit_callbacks
+):
+    from jobs.models import Job
+
     client.force_login(district["secretary"])
-    response = client.post(
-        reverse("reports:submit"), {"period": district["period"].pk, "unit": "HD"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reports:submit"), {"period": district["period"].pk, "unit": "HD"}
+        )
+    job = Job.objects.get()
+    assert response.url == job.get_absolute_url()
     submission = Submission.objects.get()
-    assert response.url == reverse("reports:submission", args=[submission.pk])
-    page = client.get(response.url)
+    assert submission.submitted_at == job.created_at
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (Job.Status.DONE, 25, 25)
+    assert job.result_url == reverse("reports:submission", args=[submission.pk])
+    assert job.result_url in client.get(job.get_absolute_url()).content.decode()
+    page = client.get(job.result_url)
     assert page.context["units"][0]["credited_full"] == 25 and not page.context["may_reopen"]
     download = client.get(reverse("reports:submission_download", args=[submission.pk]))
     assert b"".join(download.streaming_content)[:2] == b"PK"
