@@ -121,15 +121,22 @@ def main():
     as_of = datetime.date.today()
     out = Path(tempfile.mkdtemp(prefix="vneid-bench-export-"))
 
-    engine_times, rows = [], 0
+    # Alternated, best of each: on a shared machine a slow moment hits both alike.
+    # CPU time of this process too: the wall clock of a shared machine varies by 2-3x from
+    # one minute to the next, while the CPU each side spends does not.
+    engine_times, engine_cpu, floors, floor_cpu, rows, engine_rss = [], [], [], [], 0, 0
     for _ in range(args.runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         _report, rows = export_report(
             out / "report.xlsx", campaign=campaign, user=None, as_of=as_of, channel="benchmark"
         )
         engine_times.append(time.perf_counter() - started)
-    engine_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    floors = [floor(campaign, as_of, out / "floor.xlsx") for _ in range(args.runs)]
+        engine_cpu.append(time.process_time() - cpu)
+        if not floors:  # the report's peak, before the floor holds its rows in memory
+            engine_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        cpu = time.process_time()
+        floors.append(floor(campaign, as_of, out / "floor.xlsx"))
+        floor_cpu.append(time.process_time() - cpu)
     floor_rows = floors[0][0]
     best_floor = min(q + w for _n, q, w in floors)
     query = min(q for _n, q, _w in floors)
@@ -144,8 +151,12 @@ def main():
         f"floor (query {query:.2f} s + constant-memory write): {best_floor:.2f} s, "
         f"{floor_rows / best_floor:,.0f} rows/s"
     )
-    print(f"ratio: {best / best_floor:.2f}x the floor (target <= 1.3x)")
-    print(f"peak memory (max RSS after the report runs): {engine_rss:.0f} MB (target < 300 MB)")
+    print(f"ratio: {best / best_floor:.2f}x the floor (target <= 1.3x), wall clock")
+    print(
+        f"ratio of this process's CPU time: {min(engine_cpu) / min(floor_cpu):.2f}x "
+        f"({min(engine_cpu):.2f} s vs {min(floor_cpu):.2f} s)"
+    )
+    print(f"peak memory (max RSS after a report run): {engine_rss:.0f} MB (target < 300 MB)")
     if rows != floor_rows:
         sys.exit("the report's named list and the floor's rows differ")
 
