@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup migrate demo bench bench-rules bench-import messages clean
+.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,11 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py seed_demo --if-empty
 
+# The task worker (long work: report workbooks) runs beside the server and stops with it.
 run: demo
 	@echo "Mở http://127.0.0.1:8000/ trong trình duyệt (Ctrl+C để dừng)."
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: setup
@@ -35,7 +38,7 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-rules bench-import
+bench: bench-rules bench-import bench-export
 
 # Benchmarks write to their own databases (names containing "bench"), never to db.sqlite3.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
@@ -46,6 +49,9 @@ bench-rules: setup  ## every member's and unit's figures over 1M cases vs the ba
 bench-import: setup  ## a 100,000-row workbook vs calamine read + one COPY, as the command and as the web
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_import_bench $(PY) benchmarks/bench_import.py
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_import_bench $(PY) benchmarks/bench_import.py --user
+
+bench-export: setup  ## the district's report with a 100,000-row named list vs query + XlsxWriter
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_export_bench $(PY) benchmarks/bench_export.py
 
 messages: setup
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks

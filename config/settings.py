@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "units",
     "campaign",
     "reports",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -134,3 +137,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# --- Reports ----------------------------------------------------------------------------
+# Workbooks kept for the submissions (sent again to the province on request) and built by
+# jobs; private to the server, served only through views that check who asks.
+MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media"))
+
+# --- Background jobs --------------------------------------------------------------------
+# Long work (a report with a large named list) runs in the task worker, `manage.py
+# db_worker`, which reads its queue from the database: no other server to run.
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# A finished job's file (a report workbook holds whole ID numbers) is removed after this.
+JOBS_KEEP_DAYS = env.int("JOBS_KEEP_DAYS", default=7)

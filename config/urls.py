@@ -20,5 +20,6 @@ urlpatterns = [
     path("don-vi/", include("units.urls")),
     path("chien-dich/", include("campaign.urls")),
     path("bao-cao/", include("reports.urls")),
+    path("cong-viec/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]

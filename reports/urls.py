@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import submission_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -10,4 +10,18 @@ urlpatterns = [
     path("trung-lap/", views.double_claims, name="double_claims"),
     path("trung-lap/<int:resident_pk>/giai-quyet/", views.resolve, name="resolve"),
     path("trung-lap/huy/<int:pk>/", views.undo, name="undo"),
+]
+
+# The report workbook, the units' submissions and the completeness of reporting.
+urlpatterns += [
+    path("xuat-bao-cao/", submission_views.export_page, name="export"),
+    path("tinh-hinh-bao-cao/", submission_views.completeness_page, name="completeness"),
+    path("bao-cao-da-gui/gui/", submission_views.submit, name="submit"),
+    path("bao-cao-da-gui/<int:pk>/", submission_views.submission_detail, name="submission"),
+    path(
+        "bao-cao-da-gui/<int:pk>/tai-ve/",
+        submission_views.submission_download,
+        name="submission_download",
+    ),
+    path("bao-cao-da-gui/<int:pk>/mo-lai/", submission_views.reopen, name="reopen"),
 ]

@@ -1,0 +1,28 @@
+"""A job's page: its progress (polled while it runs), why it failed, its file."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+
+from .models import Job
+
+
+@login_required
+def job_page(request, pk):
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    template = "jobs/_status.html" if request.GET.get("partial") else "jobs/job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def job_file(request, pk):
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    if job.status != Job.Status.DONE or not job.file:
+        raise Http404
+    if job.kind in RECORDED:
+        RECORDED[job.kind](request.user, job)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+
+
+# Kinds whose file holds personal data: each download is recorded by the app that made it.
+RECORDED = {}

@@ -1,0 +1,109 @@
+"""Which expected units have reported, like DHIS2's reporting rate summary: a matrix of
+expected units × periods, each cell on time, late (by whole days), missing or not yet due;
+and per period the expected, submitted and on-time counts and rates, also per kind of unit.
+
+rules.md: on time when submitted no later than the end of the due day (Asia/Ho_Chi_Minh),
+otherwise late; missing once the due day has passed without one.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Min
+from django.utils import timezone
+
+from units.models import UnitKind
+
+from .exports import expected_units
+from .models import Submission
+
+
+class State:
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+    NOT_DUE = "not_due"
+
+
+@dataclass
+class Cell:
+    state: str
+    days_late: int = 0
+    submission: Submission | None = None  # the standing one
+
+
+def cell_state(period, first_sent_at, standing, now):
+    """The state of one unit's report for `period` at `now`: judged by the first version's
+    time (a report reopened for a correction was still sent when it was)."""
+    due = period.due_on
+    if standing is not None and first_sent_at is not None:
+        sent_on = timezone.localtime(first_sent_at).date()
+        if sent_on <= due:
+            return Cell(State.ON_TIME, submission=standing)
+        return Cell(State.LATE, (sent_on - due).days, standing)
+    if timezone.localtime(now).date() > due:
+        return Cell(State.MISSING)
+    return Cell(State.NOT_DUE)
+
+
+@dataclass
+class Rate:
+    expected: int = 0
+    submitted: int = 0
+    on_time: int = 0
+
+    @property
+    def submitted_rate(self):
+        return _percent(self.submitted, self.expected)
+
+    @property
+    def on_time_rate(self):
+        return _percent(self.on_time, self.expected)
+
+
+@dataclass
+class PeriodSummary:
+    period: object
+    total: Rate = field(default_factory=Rate)
+    by_kind: dict = field(default_factory=dict)  # kind label -> Rate
+
+
+def completeness(campaign, units, now=None):
+    """(units, periods, matrix, summaries) for the expected units among `units` (the user's
+    scope): matrix[unit.pk][period.pk] is a Cell. Three queries."""
+    now = now or timezone.now()
+    rows = list(expected_units(campaign).filter(pk__in=units.values("pk")).order_by("path"))
+    periods = list(campaign.periods.order_by("ends_on", "slug"))
+    first = {
+        (r["unit_id"], r["period_id"]): r["first"]
+        for r in Submission.objects.filter(unit__in=rows, period__in=periods)
+        .values("unit_id", "period_id")
+        .annotate(first=Min("submitted_at"))
+    }
+    standing = {
+        (s.unit_id, s.period_id): s
+        for s in Submission.objects.standing()
+        .filter(unit__in=rows, period__in=periods)
+        .defer("report")
+    }
+    matrix = {}
+    summaries = {p.pk: PeriodSummary(p) for p in periods}
+    for unit in rows:
+        kind = UnitKind(unit.kind).label
+        for period in periods:
+            key = (unit.pk, period.pk)
+            cell = cell_state(period, first.get(key), standing.get(key), now)
+            matrix.setdefault(unit.pk, {})[period.pk] = cell
+            summary = summaries[period.pk]
+            for rate in (summary.total, summary.by_kind.setdefault(kind, Rate())):
+                rate.expected += 1
+                rate.submitted += cell.state in (State.ON_TIME, State.LATE)
+                rate.on_time += cell.state == State.ON_TIME
+    table = [(unit, [matrix[unit.pk][p.pk] for p in periods]) for unit in rows]
+    return table, periods, [summaries[p.pk] for p in periods]
+
+
+def _percent(part, whole):
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -1,0 +1,203 @@
+"""What a report holds, as plain data: the units' figures (sub-units indented under their
+parent, a totals row), the members', the award proposals, the double claims still open and
+the named list of credited full cases. Every figure comes from `campaign.results`; the
+named list from `campaign.rules.credited_full`, so the workbook and the results pages can
+never disagree.
+
+A report is a dict that survives JSON (a submission stores it frozen); the named list is an
+iterable of rows beside it, streamed from the database for a live report.
+"""
+
+import datetime
+
+from django.db.models import Exists, OuterRef
+
+from campaign import rules
+from campaign.models import Case, DoubleClaimResolution
+from campaign.results import build_results
+from units.models import Unit
+
+# Figures that add up over units (the rest is derived from them).
+ADDITIVE = ("members", "period_eid", "credited_eid", "period_full", "credited_full")
+
+NAMED_LIST_FIELDS = (
+    "resident__full_name",
+    "resident__birth_date",
+    "resident__id_number",
+    "resident__phone",
+    "resident__address",
+    "eid_level",
+    "activated_on",
+    "portal_used",
+    "member__full_name",
+    "member__unit__name",
+    "member__unit__path",
+)
+
+
+def scope_units(unit=None, units=None):
+    """The units a report covers: `unit`'s subtree within `units` (all units by default)."""
+    units = Unit.objects.all() if units is None else units
+    return units.subtree(unit) if unit is not None else units
+
+
+def period_json(period):
+    if period is None:
+        return None
+    return {
+        "slug": period.slug,
+        "name": period.name,
+        "starts_on": period.starts_on.isoformat(),
+        "ends_on": period.ends_on.isoformat(),
+        "due_on": period.due_on.isoformat(),
+    }
+
+
+def live_report(campaign, *, units, as_of, period=None):
+    """The report over `units` (a Unit queryset closed under sub-units) as the data stands:
+    cumulative figures as of `as_of`, and within `period` when one is given."""
+    since = period.starts_on if period is not None else None
+    results = build_results(campaign, as_of=as_of, since=since, units=units)
+    shown = {u.pk for u in results.units}
+    depth_of, unit_rows = {}, []
+    for u in results.units:
+        depth_of[u.pk] = depth_of.get(u.parent_id, -1) + 1 if u.parent_id in shown else 0
+        unit_rows.append(
+            {
+                "code": u.code,
+                "name": u.name,
+                "kind": u.kind,
+                "path": u.path,
+                "depth": depth_of[u.pk],
+                "members": u.tally.members,
+                "period_eid": u.tally.period_eid,
+                "credited_eid": u.tally.credited_eid,
+                "period_full": u.tally.period_full,
+                "credited_full": u.tally.credited_full,
+                "average": str(u.average),
+                "collective_award": u.collective_award,
+                "status": "",
+            }
+        )
+    names = {u.code: u.name for u in results.units}
+    members = [
+        {
+            "unit": m.unit_code,
+            "unit_name": names[m.unit_code],
+            "name": m.name,
+            "category": m.category,
+            "active": m.active,
+            "quota": m.quota,
+            "cases": m.cases,
+            "credited_eid": m.credited_eid,
+            "credited_full": m.credited_full,
+            "period_eid": m.period_eid,
+            "period_full": m.period_full,
+            "double_claims": m.double_claims,
+            "meets_quota": m.meets_quota,
+            "individual_award": m.individual_award,
+        }
+        for m in results.members
+    ]
+    return {
+        "campaign": campaign.slug,
+        "as_of": as_of.isoformat(),
+        "period": period_json(period),
+        "individual_threshold": campaign.individual_award_threshold,
+        "collective_threshold": str(campaign.collective_award_threshold),
+        "units": unit_rows,
+        "totals": totals_of(unit_rows, campaign),
+        "members": members,
+        "duplicates": open_double_claims(campaign, units),
+    }
+
+
+def totals_of(unit_rows, campaign):
+    """The totals row: the sum of the top rows (each already holds its sub-units)."""
+    totals = dict.fromkeys(ADDITIVE, 0)
+    for row in unit_rows:
+        if row["depth"] == 0:
+            for name in ADDITIVE:
+                totals[name] += row[name]
+    derive(totals, campaign)
+    return totals
+
+
+def derive(row, campaign):
+    """A row's average and collective award, from its additive figures, by the rules."""
+    row["average"] = str(rules.average(row["credited_full"], row["members"]))
+    row["collective_award"] = rules.earns_collective_award(
+        campaign, row["credited_full"], row["members"]
+    )
+
+
+def proposals(report):
+    """(individuals, units) proposed for an award: members whose credited full cases reach
+    the individual threshold, then units whose average reaches the collective one."""
+    individuals = [m for m in report["members"] if m["individual_award"]]
+    units = [u for u in report["units"] if u["collective_award"]]
+    return individuals, units
+
+
+def open_double_claims(campaign, units):
+    """Residents claimed by two or more members of `units` with no standing resolution:
+    [{name, id_number, claimants: [[guide, unit], ...]}], in name order."""
+    standing = DoubleClaimResolution.objects.filter(
+        campaign=campaign, resident_id=OuterRef("resident_id"), undone_at__isnull=True
+    )
+    rows = (
+        Case.objects.filter(campaign=campaign, claimants__gt=1, member__unit__in=units)
+        .exclude(Exists(standing))
+        .order_by("resident__full_name", "resident_id", "member__full_name", "pk")
+        .values_list(
+            "resident_id",
+            "resident__full_name",
+            "resident__id_number",
+            "member__full_name",
+            "member__unit__name",
+        )
+    )
+    found = {}
+    for resident_id, name, id_number, guide, unit in rows:
+        entry = found.setdefault(resident_id, {"name": name, "id_number": id_number})
+        entry.setdefault("claimants", []).append([guide, unit])
+    return list(found.values())
+
+
+def named_list(campaign, *, units, as_of, period=None, exclude_paths=()):
+    """The named list: every credited full case of `units` as of `as_of`, in the order of
+    the units, then guide, then resident; each row (name, birth date, ID number, phone,
+    address, level, activation date, portal, guide, guide's unit, within the period, unit
+    path). Streamed from the database; `exclude_paths` leaves out subtrees (submitted ones)."""
+    cases = Case.objects.filter(campaign=campaign, member__unit__in=units).filter(
+        rules.credited_full(campaign, as_of)
+    )
+    for path in exclude_paths:
+        cases = cases.exclude(member__unit__path__startswith=path)
+    since = period.starts_on if period is not None else None
+    rows = cases.order_by(
+        "member__unit__path", "member__full_name", "member_id", "resident__full_name", "pk"
+    ).values_list(*NAMED_LIST_FIELDS)
+    for row in rows.iterator(chunk_size=5000):
+        yield (*row[:10], since is not None and row[6] >= since, row[10])
+
+
+def named_list_count(campaign, *, units, as_of):
+    return (
+        Case.objects.filter(campaign=campaign, member__unit__in=units)
+        .filter(rules.credited_full(campaign, as_of))
+        .count()
+    )
+
+
+def freeze_named_row(row):
+    """A named-list row as JSON keeps it (dates as ISO text)."""
+    return [value.isoformat() if isinstance(value, datetime.date) else value for value in row]
+
+
+def thaw_named_row(row):
+    row = list(row)
+    for index in (1, 6):
+        if row[index]:
+            row[index] = datetime.date.fromisoformat(row[index])
+    return tuple(row)

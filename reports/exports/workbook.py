@@ -1,0 +1,442 @@
+"""The report workbook (interfaces.md §4) written with XlsxWriter, in the form of a
+Vietnamese administrative document (Nghị định 30/2020/NĐ-CP, Phụ lục I) as a sheet can
+hold it: the issuing body and the national motto, "Số: …/BC-…", place and date, the title
+with the period, "Kính gửi", the table, then "Nơi nhận" and the signature block.
+
+Made to print: A4 landscape, the decree's margins, the table's header repeated on every
+page, fit to width, page numbers, frozen panes. Safe: every text is written with
+`write_string` (and `strings_to_formulas` is off), so a name starting with "=" stays text;
+ID and phone numbers are text; totals are numbers computed here, never formulas.
+
+The workbook is written in constant-memory mode, row after row: a 100,000-row named list
+never sits in memory.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+import xlsxwriter
+
+from units.models import MemberCategory
+
+from .data import proposals
+
+SHEETS = ("Tổng hợp", "Thành viên", "Đề nghị khen thưởng", "Danh sách kèm theo", "Trùng lặp")
+
+CATEGORY_LABELS = {
+    MemberCategory.CADRE: "Cán bộ",
+    MemberCategory.MEMBER: "Đoàn viên/Hội viên",
+    MemberCategory.CIVIL_SERVANT: "Công chức/Viên chức",
+    MemberCategory.ARMED_FORCES: "Lực lượng vũ trang",
+}
+YES, NO = "Có", "Không"
+NOT_SUBMITTED = "chưa gửi báo cáo"
+FONT = "Times New Roman"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its header, its width, and the kind of its cells."""
+
+    header: str
+    width: float
+    kind: str = "text"  # text, wrap, number, decimal, date, flag
+
+
+SUMMARY = (
+    Column("Đơn vị", 46),
+    Column("Số thành viên", 11, "number"),
+    Column("Định danh điện tử được tính - trong kỳ", 14, "number"),
+    Column("Định danh điện tử được tính - lũy kế", 14, "number"),
+    Column("Đủ 02 tài khoản (ĐDĐT và DVC) - trong kỳ", 14, "number"),
+    Column("Đủ 02 tài khoản (ĐDĐT và DVC) - lũy kế", 14, "number"),
+    Column("Bình quân/thành viên", 12, "decimal"),
+    Column("Khen thưởng tập thể", 11, "flag"),
+    Column("Báo cáo của đơn vị", 34, "wrap"),
+)
+MEMBERS = (
+    Column("STT", 6, "number"),
+    Column("Đơn vị", 30),
+    Column("Họ và tên", 26),
+    Column("Đối tượng", 18),
+    Column("Chỉ tiêu", 8, "number"),
+    Column("Số người đã hướng dẫn", 11, "number"),
+    Column("Định danh điện tử được tính", 11, "number"),
+    Column("Đủ 02 tài khoản", 11, "number"),
+    Column("Trong kỳ: định danh điện tử", 11, "number"),
+    Column("Trong kỳ: đủ 02 tài khoản", 11, "number"),
+    Column("Đạt chỉ tiêu", 9, "flag"),
+    Column("Khen thưởng cá nhân", 11, "flag"),
+    Column("Bị kê khai trùng", 9, "number"),
+)
+PROPOSALS = (
+    Column("STT", 6, "number"),
+    Column("Cá nhân, tập thể", 36),
+    Column("Đơn vị", 36),
+    Column("Kết quả đạt được", 16, "decimal"),
+    Column("Mức xét khen thưởng", 16, "decimal"),
+    Column("Ghi chú", 30),
+)
+NAMED = (
+    Column("STT", 7, "number"),
+    Column("Họ và tên", 24),
+    Column("Ngày sinh", 11, "date"),
+    Column("Số định danh cá nhân", 15),
+    Column("Số điện thoại", 12),
+    Column("Địa chỉ", 34),
+    Column("Mức định danh", 8, "number"),
+    Column("Ngày kích hoạt", 11, "date"),
+    Column("Tài khoản DVC", 8, "flag"),
+    Column("Người hướng dẫn", 22),
+    Column("Đơn vị người hướng dẫn", 26),
+    Column("Trong kỳ báo cáo", 9, "flag"),
+)
+DUPLICATES = (
+    Column("STT", 6, "number"),
+    Column("Họ và tên", 26),
+    Column("Số định danh cá nhân", 16),
+    Column("Số người kê khai", 10, "number"),
+    Column("Người hướng dẫn và đơn vị", 90, "wrap"),
+)
+
+
+def vietnamese_date(day):
+    """ "ngày 05 tháng 07 năm 2023": a leading zero for days under 10 and months 1 and 2
+    (Nghị định 30/2020/NĐ-CP), not for the other months."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def dmy(day):
+    return f"{day:%d/%m/%Y}"
+
+
+def period_line(report):
+    """The line under the title: the period it covers, or the day the figures are of."""
+    period, as_of = report["period"], datetime.date.fromisoformat(report["as_of"])
+    if period is None:
+        return f"(Số liệu tính đến hết {vietnamese_date(as_of)})"
+    starts, ends = (datetime.date.fromisoformat(period[k]) for k in ("starts_on", "ends_on"))
+    line = f"{period['name']} (từ {dmy(starts)} đến {dmy(ends)})"
+    if as_of < ends:
+        line += f"; số liệu tính đến hết ngày {dmy(as_of)}, ngày gửi báo cáo"
+    return line
+
+
+class ReportWriter:
+    """Writes one report to `target` (a path or a binary file object)."""
+
+    def __init__(self, target, *, heading, issued_on, scope_name, progress=None):
+        self.book = xlsxwriter.Workbook(
+            target,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "default_date_format": "dd/mm/yyyy",
+            },
+        )
+        self.heading = heading
+        self.issued_on = issued_on
+        self.scope_name = scope_name
+        self.formats = {}
+        self.progress = progress  # progress(rows done) while the named list is written
+
+    # --- Formats ---------------------------------------------------------------------------
+
+    def fmt(self, name, **extra):
+        key = (name, tuple(sorted(extra.items())))
+        if key not in self.formats:
+            base = {"font_name": FONT, "font_size": 12, "font_color": "#000000"}
+            base.update(STYLES[name])
+            base.update(extra)
+            self.formats[key] = self.book.add_format(base)
+        return self.formats[key]
+
+    # --- The document around a table ---------------------------------------------------------
+
+    def sheet(self, name, columns, title):
+        """A sheet with its page set-up, the document's heading and the table's header;
+        returns (sheet, first data row)."""
+        ws = self.book.add_worksheet(name)
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        # Nghị định 30/2020: top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
+        ws.set_margins(left=1.18, right=0.59, top=0.79, bottom=0.79)
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_footer(f'&C&"{FONT},Regular"&11Trang &P/&N')
+        for index, column in enumerate(columns):
+            ws.set_column(index, index, column.width)
+        last = len(columns) - 1
+        split = max(1, (last + 1) * 2 // 5 - 1)
+        h = self.heading
+        row = 0
+        ws.set_row(row, 18)
+        self._merge(ws, row, 0, split, (h.parent_body or "").upper(), "head")
+        self._merge(ws, row, split + 1, last, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "head_bold")
+        row += 1
+        ws.set_row(row, 18)
+        self._merge(ws, row, 0, split, h.issuing_body.upper(), "head_bold")
+        self._merge(ws, row, split + 1, last, "Độc lập - Tự do - Hạnh phúc", "motto")
+        row += 1
+        ws.set_row(row, 18)
+        number = "Số:        /BC-" + (h.number_code or "")
+        self._merge(ws, row, 0, split, number, "head")
+        place = f"{h.place}, " if h.place else ""
+        self._merge(
+            ws, row, split + 1, last, place + vietnamese_date(self.issued_on), "head_italic"
+        )
+        row += 2
+        ws.set_row(row, 20)
+        self._merge(ws, row, 0, last, title.upper(), "title")
+        row += 1
+        self._merge(ws, row, 0, last, self.subtitle, "subtitle")
+        row += 1
+        if h.recipient:
+            self._merge(ws, row, 0, last, f"Kính gửi: {h.recipient}", "subtitle_plain")
+            row += 1
+        row += 1
+        ws.set_row(row, 48)
+        for index, column in enumerate(columns):
+            ws.write_string(row, index, column.header, self.fmt("header"))
+        ws.repeat_rows(row)
+        ws.freeze_panes(row + 1, 0)
+        return ws, row + 1
+
+    def _merge(self, ws, row, first, last, text, style):
+        if last > first:
+            ws.merge_range(row, first, row, last, "", self.fmt(style))
+        ws.write_string(row, first, text, self.fmt(style))
+
+    def signature(self, ws, row, width):
+        """ "Nơi nhận:" on the left, the signature block on the right."""
+        h = self.heading
+        split = max(1, width * 2 // 5 - 1)
+        lines = [line.strip(" -") for line in (h.recipients or "").splitlines() if line.strip()]
+        signer = [
+            ((h.signer_prefix + " " if h.signer_prefix else "") + h.signer_body_title).strip(),
+            h.signer_title if h.signer_prefix else "",
+        ]
+        signer = [line.upper() for line in signer if line]
+        left = ["Nơi nhận:"] + [f"- {line}" for line in lines]
+        right = signer + ["", "", "", h.signer_name]
+        for offset in range(max(len(left), len(right))):
+            if offset < len(left):
+                style = "recipients_title" if offset == 0 else "recipients"
+                self._merge(ws, row + offset, 0, split, left[offset], style)
+            if offset < len(right) and right[offset]:
+                self._merge(ws, row + offset, split + 1, width - 1, right[offset], "sign")
+        return row + max(len(left), len(right))
+
+    # --- Cells -----------------------------------------------------------------------------
+
+    def cell(self, ws, row, col, value, kind, style="cell"):
+        if value is None or value == "" or value is False:
+            ws.write_blank(row, col, None, self.fmt(style))
+        elif kind == "number":
+            ws.write_number(row, col, value, self.fmt(style, num_format="#,##0"))
+        elif kind == "decimal":
+            ws.write_number(row, col, float(Decimal(value)), self.fmt(style, num_format="#,##0.00"))
+        elif kind == "date":
+            ws.write_datetime(row, col, value, self.fmt(style, num_format="dd/mm/yyyy"))
+        elif kind == "wrap":
+            ws.write_string(row, col, str(value), self.fmt(style, text_wrap=True))
+        elif kind == "flag":
+            ws.write_string(row, col, YES if value else "", self.fmt(style, align="center"))
+        else:
+            ws.write_string(row, col, str(value), self.fmt(style))
+
+    def table_row(self, ws, row, columns, values, style="cell"):
+        self.fit_height(ws, row, columns, values)
+        for col, (column, value) in enumerate(zip(columns, values)):
+            self.cell(ws, row, col, value, column.kind, style)
+
+    @staticmethod
+    def fit_height(ws, row, columns, values):
+        """Give a row holding long wrapped text the height of its lines (a streamed sheet
+        cannot measure it; LibreOffice and Excel keep the height written)."""
+        lines = 1
+        for column, value in zip(columns, values):
+            if column.kind == "wrap" and value:
+                lines = max(lines, -(-len(str(value)) // max(1, int(column.width * 1.1))))
+        if lines > 1:
+            ws.set_row(row, 16 * lines)
+
+    # --- The sheets ------------------------------------------------------------------------
+
+    def write(self, report, named_rows):
+        """Every sheet, in order; returns the number of rows of the named list."""
+        self.subtitle = period_line(report)
+        self.report = report
+        self.summary()
+        self.members()
+        self.proposals()
+        count = self.named(named_rows)
+        self.duplicates()
+        self.book.close()
+        return count
+
+    def summary(self):
+        report, has_period = self.report, self.report["period"] is not None
+        ws, row = self.sheet(
+            SHEETS[0],
+            SUMMARY,
+            "Báo cáo kết quả hướng dẫn kích hoạt tài khoản định danh điện tử "
+            "và sử dụng Cổng Dịch vụ công Quốc gia",
+        )
+        for unit in report["units"]:
+            indent = min(unit["depth"], 7)
+            values = self._summary_values(unit, has_period)
+            self.fit_height(ws, row, SUMMARY, values)
+            for col, (column, value) in enumerate(zip(SUMMARY, values)):
+                extra = {"indent": indent} if col == 0 and indent else {}
+                style = "cell_bold" if unit["depth"] == 0 else "cell"
+                if col == 0 and extra:
+                    ws.write_string(row, 0, value, self.fmt(style, **extra))
+                else:
+                    self.cell(ws, row, col, value, column.kind, style)
+            row += 1
+        totals = dict(report["totals"], name="Tổng cộng", status="")
+        self.table_row(ws, row, SUMMARY, self._summary_values(totals, has_period), "total")
+        row += 2
+        self.signature(ws, row, len(SUMMARY))
+
+    @staticmethod
+    def _summary_values(unit, has_period):
+        return (
+            unit["name"],
+            unit["members"],
+            unit["period_eid"] if has_period else None,
+            unit["credited_eid"],
+            unit["period_full"] if has_period else None,
+            unit["credited_full"],
+            unit["average"],
+            unit["collective_award"],
+            unit["status"],
+        )
+
+    def members(self):
+        has_period = self.report["period"] is not None
+        ws, row = self.sheet(SHEETS[1], MEMBERS, f"Kết quả của từng thành viên - {self.scope_name}")
+        for number, m in enumerate(self.report["members"], start=1):
+            values = (
+                number,
+                m["unit_name"],
+                m["name"],
+                CATEGORY_LABELS.get(m["category"], m["category"]),
+                m["quota"],
+                m["cases"],
+                m["credited_eid"],
+                m["credited_full"],
+                m["period_eid"] if has_period else None,
+                m["period_full"] if has_period else None,
+                m["meets_quota"],
+                m["individual_award"],
+                m["double_claims"],
+            )
+            self.table_row(ws, row, MEMBERS, values)
+            row += 1
+
+    def proposals(self):
+        individuals, units = proposals(self.report)
+        ws, row = self.sheet(SHEETS[2], PROPOSALS, "Danh sách đề nghị khen thưởng")
+        individual, collective = (
+            self.report["individual_threshold"],
+            self.report["collective_threshold"],
+        )
+        self._merge(ws, row, 0, len(PROPOSALS) - 1, "I. CÁ NHÂN", "cell_bold")
+        row += 1
+        if not individuals:
+            self._merge(ws, row, 0, len(PROPOSALS) - 1, "Không có cá nhân đạt mức.", "cell")
+            row += 1
+        for number, m in enumerate(individuals, start=1):
+            note = "Số trường hợp đủ 02 tài khoản; kèm danh sách người dân"
+            values = (number, m["name"], m["unit_name"], m["credited_full"], individual, note)
+            self.table_row(ws, row, PROPOSALS, values)
+            row += 1
+        self._merge(ws, row, 0, len(PROPOSALS) - 1, "II. TẬP THỂ", "cell_bold")
+        row += 1
+        if not units:
+            self._merge(ws, row, 0, len(PROPOSALS) - 1, "Không có tập thể đạt mức.", "cell")
+            row += 1
+        parents = {u["path"]: u["name"] for u in self.report["units"]}
+        for number, u in enumerate(units, start=1):
+            parent_path = u["path"].rstrip("/").rsplit("/", 1)[0] + "/"
+            note = f"{u['credited_full']:,} trường hợp / {u['members']:,} thành viên".replace(
+                ",", "."
+            )
+            values = (number, u["name"], parents.get(parent_path, ""), u["average"], collective)
+            self.table_row(ws, row, PROPOSALS, values + (note,))
+            row += 1
+
+    def named(self, named_rows):
+        ws, row = self.sheet(
+            SHEETS[3],
+            NAMED,
+            "Danh sách người dân được hướng dẫn kích hoạt đủ 02 tài khoản (kèm theo báo cáo)",
+        )
+        text, date, center = self.fmt("cell"), self.fmt("cell_date"), self.fmt("cell_center")
+        number = self.fmt("cell_number")
+        count = 0
+        for values in named_rows:
+            count += 1
+            (name, birth, id_number, phone, address, level, activated, portal, guide, unit) = (
+                values[:10]
+            )
+            in_period = values[10]
+            ws.write_number(row, 0, count, number)
+            ws.write_string(row, 1, name, text)
+            if birth:
+                ws.write_datetime(row, 2, birth, date)
+            else:
+                ws.write_blank(row, 2, None, text)
+            ws.write_string(row, 3, id_number, text)
+            ws.write_string(row, 4, phone or "", text)
+            ws.write_string(row, 5, address or "", text)
+            ws.write_number(row, 6, level, center)
+            ws.write_datetime(row, 7, activated, date)
+            ws.write_string(row, 8, YES if portal else NO, center)
+            ws.write_string(row, 9, guide, text)
+            ws.write_string(row, 10, unit, text)
+            ws.write_string(row, 11, YES if in_period else "", center)
+            row += 1
+            if self.progress is not None and count % 1000 == 0:
+                self.progress(count)
+        return count
+
+    def duplicates(self):
+        ws, row = self.sheet(
+            SHEETS[4],
+            DUPLICATES,
+            "Danh sách người dân bị kê khai trùng, chưa được giải quyết (không tính cho ai)",
+        )
+        for number, entry in enumerate(self.report["duplicates"], start=1):
+            claimants = "; ".join(f"{guide} ({unit})" for guide, unit in entry["claimants"])
+            values = (number, entry["name"], entry["id_number"], len(entry["claimants"]), claimants)
+            self.table_row(ws, row, DUPLICATES, values)
+            row += 1
+
+
+_BORDER = {"border": 1, "valign": "vcenter"}
+STYLES = {
+    "head": {"font_size": 13, "align": "center"},
+    "head_bold": {"font_size": 13, "align": "center", "bold": True},
+    "head_italic": {"font_size": 13, "align": "center", "italic": True},
+    "motto": {"font_size": 13, "align": "center", "bold": True, "underline": 1},
+    "title": {"font_size": 13, "align": "center", "bold": True, "text_wrap": True},
+    "subtitle": {"font_size": 13, "align": "center", "italic": True},
+    "subtitle_plain": {"font_size": 13, "align": "center"},
+    "header": {**_BORDER, "bold": True, "align": "center", "text_wrap": True},
+    "cell": dict(_BORDER),
+    "cell_bold": {**_BORDER, "bold": True},
+    "cell_center": {**_BORDER, "align": "center"},
+    "cell_number": {**_BORDER, "num_format": "#,##0"},
+    "cell_date": {**_BORDER, "num_format": "dd/mm/yyyy", "align": "center"},
+    "total": {**_BORDER, "bold": True},
+    "recipients_title": {"bold": True, "italic": True},
+    "recipients": {"font_size": 11},
+    "sign": {"font_size": 13, "align": "center", "bold": True},
+}

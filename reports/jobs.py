@@ -1,0 +1,117 @@
+"""Building the report workbook as a background job: the page shows the named list's rows
+done of rows in all, and the file waits with the job for its owner (and the administrators
+above them)."""
+
+import datetime
+import os
+import tempfile
+
+from django.utils.translation import gettext as _
+
+from campaign.models import Campaign
+from jobs import views as job_views
+from jobs.runner import JobError, job_kind, start_job
+from units.models import Unit
+
+from .exports import export_report, figures_day
+from .exports.data import named_list_count, scope_units
+from .models import PersonalDataAccess, ReportingPeriod
+from .submissions import submit_report
+
+KIND = "report_export"
+
+
+def start_report_job(*, user, campaign, unit, period, as_of, live):
+    """Queue the building of a report workbook for `user`; returns the job."""
+    what = period.name if period else _("as of %(day)s") % {"day": f"{as_of:%d/%m/%Y}"}
+    label = _("Report workbook: %(unit)s, %(what)s") % {
+        "unit": unit.name if unit else _("all my units"),
+        "what": what,
+    }
+    params = {
+        "campaign": campaign.pk,
+        "unit": unit.pk if unit else None,
+        "period": period.pk if period else None,
+        "as_of": as_of.isoformat(),
+        "live": live,
+    }
+    return start_job(kind=KIND, label=label, params=params, owner=user, unit=unit)
+
+
+@job_kind(KIND)
+def build_report(job, progress):
+    params = job.params
+    campaign = Campaign.objects.filter(pk=params["campaign"]).first()
+    if campaign is None:
+        raise JobError(_("The campaign of this report no longer exists."))
+    scope = Unit.objects.editable_by(job.owner)
+    unit = scope.filter(pk=params["unit"]).first() if params["unit"] else None
+    if params["unit"] and unit is None:
+        raise JobError(_("You are no longer responsible for this unit."))
+    if not scope.exists():
+        raise JobError(_("You are no longer responsible for any unit."))
+    period = campaign.periods.filter(pk=params["period"]).first() if params["period"] else None
+    as_of = datetime.date.fromisoformat(params["as_of"])
+    day = figures_day(period) if period else as_of
+    progress(0, named_list_count(campaign, units=scope_units(unit, scope), as_of=day))
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        export_report(
+            path,
+            campaign=campaign,
+            user=job.owner,
+            unit=unit,
+            units=scope,
+            period=period,
+            as_of=as_of,
+            live=params["live"],
+            progress=progress,
+        )
+    except BaseException:
+        os.unlink(path)
+        raise
+    what = period.slug if period else as_of.isoformat()
+    return path, f"bao-cao-{campaign.slug}-{unit.code if unit else 'don-vi'}-{what}.xlsx"
+
+
+def record_download(user, job):
+    PersonalDataAccess.record(
+        user=user,
+        action=PersonalDataAccess.Action.EXPORT,
+        what=f"Tải về {job.label}: danh sách kèm theo",
+        rows=job.total,
+    )
+
+
+job_views.RECORDED[KIND] = record_download
+
+
+SUBMIT = "report_submit"
+
+
+def start_submission_job(*, user, period, unit):
+    """Queue the submission of `unit`'s report for `period` (its time: now)."""
+    label = _("Submitting the report of %(unit)s: %(period)s") % {
+        "unit": unit.name,
+        "period": period.name,
+    }
+    return start_job(
+        kind=SUBMIT,
+        label=label,
+        params={"period": period.pk, "unit": unit.pk},
+        owner=user,
+        unit=unit,
+    )
+
+
+@job_kind(SUBMIT)
+def submit(job, progress):
+    period = ReportingPeriod.objects.filter(pk=job.params["period"]).first()
+    unit = Unit.objects.filter(pk=job.params["unit"]).first()
+    if period is None or unit is None:
+        raise JobError(_("The period or the unit of this report no longer exists."))
+    submission = submit_report(
+        period=period, unit=unit, user=job.owner, now=job.created_at, progress=progress
+    )
+    return submission.get_absolute_url()

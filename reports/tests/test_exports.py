@@ -1,0 +1,301 @@
+"""The report workbook: every figure the results' own, the document's form, safe cells,
+the record of each export, and a clean conversion to PDF."""
+
+import datetime
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from campaign.models import Resident
+from campaign.results import build_results
+from campaign.tests.factories import ResidentFactory, plan_campaign
+from campaign.tests.helpers import add_case, add_full_cases
+from reports.exports import SHEETS, expected_units, export_report
+from reports.exports.workbook import vietnamese_date
+from reports.models import PersonalDataAccess, ReportHeading, ReportingPeriod
+from units.models import MemberCategory, UnitKind
+from units.tests.factories import MemberFactory, UnitFactory
+
+from .workbook_helpers import open_report, table, values
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = datetime.date(2023, 6, 20)
+
+
+@pytest.fixture
+def district():
+    """Police, a Youth Union with two communes, a Women's Union; cases inside and outside a
+    period, a double claim, a member above the individual threshold, a resident on a roster."""
+    police = UnitFactory(code="CA", name="Công an huyện", kind=UnitKind.POLICE)
+    youth = UnitFactory(code="HD", name="Huyện Đoàn", kind=UnitKind.YOUTH_UNION)
+    communes = [
+        UnitFactory(code=f"DX{i}", name=f"Đoàn xã {i}", parent=youth, kind=UnitKind.YOUTH_UNION)
+        for i in (1, 2)
+    ]
+    women = UnitFactory(code="HPN", name="Hội LHPN huyện", kind=UnitKind.WOMENS_UNION)
+    star = MemberFactory(unit=communes[0], full_name="Hà Văn Khánh", category=MemberCategory.CADRE)
+    other = MemberFactory(unit=communes[1], full_name="Lò Thị Én")
+    officer = MemberFactory(
+        unit=police, full_name="Lò Văn Công", category=MemberCategory.ARMED_FORCES
+    )
+    woman = MemberFactory(unit=women, full_name="Quàng Thị Dung")
+    MemberFactory(unit=women, full_name="Cầm Thị Nga", active=False)
+    add_full_cases(star, 51)
+    add_full_cases(other, 3)
+    add_full_cases(woman, 21)
+    add_case(other, activated_on=datetime.date(2023, 6, 3))
+    add_case(other, activated_on=datetime.date(2023, 6, 25))  # after the as-of day
+    add_case(officer, portal=False)
+    shared = ResidentFactory(full_name="Điêu Thị Hoa")
+    add_case(star, shared)
+    add_case(officer, shared)
+    return {"police": police, "youth": youth, "communes": communes, "women": women}
+
+
+def export(tmp_path, **options):
+    out = tmp_path / "bao-cao.xlsx"
+    call_command("export_report", out=str(out), **options)
+    return open_report(out)
+
+
+def test_sheets_are_named_and_ordered_as_the_interface_says(tmp_path, district):
+    book = export(tmp_path, as_of="2023-06-20")
+    assert (
+        book.sheetnames
+        == list(SHEETS)
+        == [
+            "Tổng hợp",
+            "Thành viên",
+            "Đề nghị khen thưởng",
+            "Danh sách kèm theo",
+            "Trùng lặp",
+        ]
+    )
+
+
+@pytest.mark.parametrize("options", [{"as_of": "2023-06-20"}, {"period": "thang-06-2023"}])
+def test_every_figure_equals_the_results_of_the_same_day_or_period(tmp_path, district, options):
+    campaign = plan_campaign()
+    period = ReportingPeriod.objects.filter(slug=options.get("period")).first()
+    as_of = period.ends_on if period else AS_OF
+    results = build_results(campaign, as_of=as_of, since=period.starts_on if period else None)
+    book = export(tmp_path, **options)
+
+    summary = values(table(book["Tổng hợp"], "Đơn vị"))
+    *unit_rows, totals = summary
+    assert [row[0] for row in unit_rows] == [u.name for u in results.units]
+    for row, unit in zip(unit_rows, results.units):
+        t = unit.tally
+        period_figures = [t.period_eid, t.period_full] if period else [None, None]
+        assert row[1:8] == [
+            t.members,
+            period_figures[0],
+            t.credited_eid,
+            period_figures[1],
+            t.credited_full,
+            float(unit.average),
+            "Có" if unit.collective_award else None,
+        ]
+    assert totals[0] == "Tổng cộng"
+    assert totals[1] == results.totals.members
+    assert totals[3] == results.totals.credited_eid
+    assert totals[5] == results.totals.credited_full
+
+    members = values(table(book["Thành viên"], "STT"))
+    assert len(members) == len(results.members)
+    for row, m in zip(members, results.members):
+        assert row[2] == m.name
+        assert row[4:8] == [m.quota, m.cases, m.credited_eid, m.credited_full]
+        if period:
+            assert row[8:10] == [m.period_eid, m.period_full]
+        assert row[10] == ("Có" if m.meets_quota else None)
+        assert row[11] == ("Có" if m.individual_award else None)
+        assert row[12] == m.double_claims
+
+    named = values(table(book["Danh sách kèm theo"], "STT"))
+    assert len(named) == results.totals.credited_full
+    assert [row[0] for row in named] == list(range(1, len(named) + 1))
+
+    proposed = values(table(book["Đề nghị khen thưởng"], "STT"))
+    individuals = [m for m in results.members if m.individual_award]
+    collective = [u for u in results.units if u.collective_award]
+    names = [row[1] for row in proposed if isinstance(row[0], int)]
+    assert names == [m.name for m in individuals] + [u.name for u in collective]
+    figures = [row[3] for row in proposed if isinstance(row[0], int)]
+    assert figures == [m.credited_full for m in individuals] + [
+        float(u.average) for u in collective
+    ]
+
+
+def test_the_named_list_holds_exactly_the_credited_full_cases(tmp_path, district):
+    book = export(tmp_path, as_of="2023-06-20")
+    named = values(table(book["Danh sách kèm theo"], "STT"))
+    listed = {row[3] for row in named}
+    assert "Điêu Thị Hoa" not in {row[1] for row in named}  # double claim: nobody's
+    assert len(listed) == 51 + 3 + 21 + 1
+    assert all(row[8] == "Có" and row[6] == 2 for row in named)
+    assert all(isinstance(row[7], datetime.datetime) for row in named)
+    assert book["Danh sách kèm theo"].cell(row=10, column=8).number_format == "dd/mm/yyyy"
+
+
+def test_the_double_claims_sheet_names_every_claimant_until_resolved(tmp_path, district):
+    rows = values(table(export(tmp_path, as_of="2023-06-20")["Trùng lặp"], "STT"))
+    assert len(rows) == 1
+    assert rows[0][1] == "Điêu Thị Hoa"
+    assert rows[0][3] == 2
+    assert "Hà Văn Khánh (Đoàn xã 1)" in rows[0][4] and "Lò Văn Công (Công an huyện)" in rows[0][4]
+
+
+def test_id_and_phone_numbers_are_text_with_their_leading_zero(tmp_path, district):
+    member = district["women"].members.get(full_name="Quàng Thị Dung")
+    add_case(
+        member, ResidentFactory(id_number="001190000123", phone="0912345678", full_name="Lê Thị A")
+    )
+    sheet = export(tmp_path, as_of="2023-06-20")["Danh sách kèm theo"]
+    row = next(r for r in table(sheet, "STT") if r[1].value == "Lê Thị A")
+    assert (row[3].value, row[3].data_type) == ("001190000123", "s")
+    assert (row[4].value, row[4].data_type) == ("0912345678", "s")
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+84 912", "-HYPERLINK(1)", "@SUM(A1)"])
+def test_a_value_that_looks_like_a_formula_stays_text(tmp_path, district, text):
+    member = district["women"].members.get(full_name="Quàng Thị Dung")
+    add_case(member, ResidentFactory(full_name="Lò Thị B", address=text))
+    sheet = export(tmp_path, as_of="2023-06-20")["Danh sách kèm theo"]
+    row = next(r for r in table(sheet, "STT") if r[1].value == "Lò Thị B")
+    assert (row[5].value, row[5].data_type) == (text, "s")
+
+
+def test_the_document_has_the_decree_heading_and_signature(tmp_path, district):
+    sheet = export(tmp_path, as_of="2023-06-20")["Tổng hợp"]
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    heading = ReportHeading.for_report(plan_campaign())
+    assert "CÔNG AN TỈNH SƠN LA" in texts and "CÔNG AN HUYỆN SỐP CỘP" in texts
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in texts
+    assert "Độc lập - Tự do - Hạnh phúc" in texts
+    assert "Số:        /BC-CAH" in texts
+    assert any(t.startswith("Sốp Cộp, ngày ") for t in texts)
+    assert "Kính gửi: Công an tỉnh Sơn La" in texts
+    assert "Nơi nhận:" in texts
+    assert "KT. TRƯỞNG CÔNG AN HUYỆN" in texts and heading.signer_title in texts
+    assert sheet["A1"].font.name == "Times New Roman" and sheet["A1"].font.sz == 13
+    place = next(c for row in sheet.iter_rows() for c in row if str(c.value).startswith("Sốp"))
+    assert place.font.i
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert sheet.print_title_rows and sheet.freeze_panes
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_the_heading_is_a_setting_not_a_literal(tmp_path, district):
+    ReportHeading.objects.filter(campaign=plan_campaign()).update(
+        issuing_body="Công an huyện Mường La", place="Mường La", recipient="Giám đốc Công an tỉnh"
+    )
+    texts = [
+        c.value
+        for row in export(tmp_path, as_of="2023-06-20")["Thành viên"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert "CÔNG AN HUYỆN MƯỜNG LA" in texts
+    assert any(t.startswith("Mường La, ngày ") for t in texts)
+    assert "Kính gửi: Giám đốc Công an tỉnh" in texts
+
+
+def test_a_unit_report_covers_its_subtree_under_its_own_heading(tmp_path, district):
+    book = export(tmp_path, as_of="2023-06-20", unit="HD")
+    names = [row[0] for row in values(table(book["Tổng hợp"], "Đơn vị"))]
+    assert names == ["Huyện Đoàn", "Đoàn xã 1", "Đoàn xã 2", "Tổng cộng"]
+    texts = [c.value for row in book["Tổng hợp"].iter_rows() for c in row if c.value]
+    assert "HUYỆN ĐOÀN" in texts
+
+
+@pytest.mark.parametrize(
+    "day, text",
+    [
+        (datetime.date(2023, 7, 5), "ngày 05 tháng 7 năm 2023"),
+        (datetime.date(2023, 2, 14), "ngày 14 tháng 02 năm 2023"),
+        (datetime.date(2023, 1, 9), "ngày 09 tháng 01 năm 2023"),
+        (datetime.date(2023, 11, 28), "ngày 28 tháng 11 năm 2023"),
+    ],
+)
+def test_dates_in_words_follow_the_decree(day, text):
+    assert vietnamese_date(day) == text
+
+
+def test_every_export_of_the_named_list_is_recorded_with_its_rows(tmp_path, district):
+    export(tmp_path, period="dot-2")
+    record = PersonalDataAccess.objects.get()
+    assert record.action == PersonalDataAccess.Action.EXPORT
+    assert "dot-2" in record.what and "dòng lệnh" in record.what
+    assert record.rows == 51 + 3 + 21 + 1
+
+
+def test_a_web_export_records_the_user(tmp_path, district):
+    from units.tests.factories import UserFactory
+
+    user = UserFactory()
+    export_report(tmp_path / "r.xlsx", campaign=plan_campaign(), user=user, as_of=AS_OF)
+    assert PersonalDataAccess.objects.get().user == user
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"period": "khong-co"}, "khong-co"),
+        ({"unit": "KHONG"}, "KHONG"),
+        ({"as_of": "20/06/2023"}, "YYYY-MM-DD"),
+    ],
+)
+def test_bad_options_are_refused_with_the_reason_and_write_nothing(
+    tmp_path, district, options, message
+):
+    out = tmp_path / "r.xlsx"
+    with pytest.raises(CommandError, match=message):
+        call_command("export_report", out=str(out), **options)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_default_expected_units_are_the_tops_of_the_union_trees(district):
+    assert set(expected_units(plan_campaign()).values_list("code", flat=True)) == {"HD", "HPN"}
+
+
+def test_a_cumulative_average_is_a_number_rounded_to_two_decimals(tmp_path, district):
+    rows = values(table(export(tmp_path, as_of="2023-06-20")["Tổng hợp"], "Đơn vị"))
+    women = next(r for r in rows if r[0] == "Hội LHPN huyện")
+    assert women[6] == float(Decimal("21.00")) and women[7] == "Có"
+    assert Resident.objects.exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_the_workbook_converts_to_pdf_with_libreoffice(tmp_path, district):
+    out = tmp_path / "bao-cao.xlsx"
+    call_command("export_report", out=str(out), period="dot-2")
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = tmp_path / "bao-cao.pdf"
+    assert pdf.stat().st_size > 10_000
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+        assert "Danh sách người dân".upper() in text
+        assert "Trang 1/" in text
