@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "units",
     "campaign",
     "reports",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
