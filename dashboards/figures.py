@@ -11,13 +11,14 @@ import hashlib
 import json
 import pickle
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncWeek
 
 from campaign import rules
+from campaign.models import Case
 from campaign.results import build_results
 
 from .models import FiguresWrite, KeptFigures
@@ -80,14 +81,16 @@ def kept(parts, compute, version=None):
 
 @dataclass
 class Figures:
-    """Everything the overview, the rankings and the outreach page show for one scope."""
+    """What the overview, the rankings and the member lists show for one scope."""
 
     results: object  # campaign.results.Results, its queryset dropped
     summary: dict
-    weekly: list  # [(monday, credited_eid, credited_full)] by activation week, not cumulative
-    outreach_places: list  # [(place, cases, credited_full)]
-    outreach_weeks: list  # [(monday, place, cases)] by guidance week
-    fix_counts: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outreach:
+    places: list  # [(place, cases, credited_full)]
+    weeks: list  # [(monday, place, cases)] by guidance week
 
 
 def scope_parts(units):
@@ -106,43 +109,60 @@ def figures_for(campaign, *, as_of, since=None, units=None, scope=None, version=
 def compute_figures(campaign, as_of, since, units):
     results = build_results(campaign, as_of=as_of, since=since, units=units)
     summary = results.summary
-    cases = results.cases.filter(campaign=campaign).order_by()
     results.cases = None  # a queryset is not kept: it would be evaluated
-    eid, full = rules.credited_eid(campaign, as_of), rules.credited_full(campaign, as_of)
-    weekly = [
-        (row["week"], row["eid"], row["full"])
-        for row in cases.filter(eid)
-        .annotate(week=TruncWeek("activated_on"))
-        .values("week")
-        .annotate(eid=Count("pk"), full=Count("pk", filter=full))
-        .order_by("week")
-    ]
-    places = [
-        (row["place"], row["n"], row["full"])
-        for row in cases.values("place")
-        .annotate(n=Count("pk"), full=Count("pk", filter=full))
-        .order_by("-n", "place")
-    ]
-    weeks = [
-        (row["week"], row["place"], row["n"])
-        for row in cases.filter(guided_on__isnull=False, guided_on__lte=as_of)
-        .annotate(week=TruncWeek("guided_on"))
-        .values("week", "place")
-        .annotate(n=Count("pk"))
-        .order_by("week", "place")
-    ]
-    fix = cases.aggregate(
-        not_activated=Count("pk", filter=Q(eid_level__isnull=True)),
-        no_guidance_day=Count("pk", filter=Q(guided_on__isnull=True)),
-    )
-    return Figures(
-        results=results,
-        summary=summary,
-        weekly=[(_day(w), e, f) for w, e, f in weekly],
-        outreach_places=places,
-        outreach_weeks=[(_day(w), p, n) for w, p, n in weeks],
-        fix_counts=fix,
-    )
+    return Figures(results=results, summary=summary)
+
+
+def _cases(campaign, units):
+    cases = Case.objects.filter(campaign=campaign).order_by()
+    return cases.filter(member__unit__in=units) if units is not None else cases
+
+
+def weekly_for(campaign, *, as_of, units=None, scope=None, version=None):
+    """Credited e-ID and full cases by week of activation (Monday), up to `as_of`:
+    [(monday, credited_eid, credited_full)], not cumulated."""
+    scope = scope if scope is not None else scope_parts(units)
+
+    def compute():
+        eid = rules.credited_eid(campaign, as_of)
+        full = rules.credited_full(campaign, as_of)
+        rows = (
+            _cases(campaign, units)
+            .filter(eid)
+            .annotate(week=TruncWeek("activated_on"))
+            .values("week")
+            .annotate(eid=Count("pk"), full=Count("pk", filter=full))
+            .order_by("week")
+        )
+        return [(_day(row["week"]), row["eid"], row["full"]) for row in rows]
+
+    return kept(["weekly", campaign.pk, as_of, scope], compute, version)
+
+
+def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
+    """Cases by place (with their credited full cases), and by guidance week and place."""
+    scope = scope if scope is not None else scope_parts(units)
+
+    def compute():
+        cases = _cases(campaign, units)
+        full = rules.credited_full(campaign, as_of)
+        places = [
+            (row["place"], row["n"], row["full"])
+            for row in cases.values("place")
+            .annotate(n=Count("pk"), full=Count("pk", filter=full))
+            .order_by("-n", "place")
+        ]
+        weeks = [
+            (_day(row["week"]), row["place"], row["n"])
+            for row in cases.filter(guided_on__isnull=False, guided_on__lte=as_of)
+            .annotate(week=TruncWeek("guided_on"))
+            .values("week", "place")
+            .annotate(n=Count("pk"))
+            .order_by("week", "place")
+        ]
+        return Outreach(places=places, weeks=weeks)
+
+    return kept(["outreach", campaign.pk, as_of, scope], compute, version)
 
 
 def _day(value):

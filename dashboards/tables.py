@@ -33,6 +33,34 @@ FORMATTERS = {
 EXCEL_FORMATS = {"int": "#,##0", "dec": "#,##0.00", "pct": "0.0%", "day": "dd/mm/yyyy"}
 
 
+class KeptRows:
+    """Rows known by their primary keys in their default order (kept with the figures): a page
+    fetches only its own rows. Sorting by a column falls back to `queryset`."""
+
+    def __init__(self, pks, queryset):
+        self.pks = pks
+        self.queryset = queryset
+
+    def __len__(self):
+        return len(self.pks)
+
+    def count(self):
+        return len(self.pks)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._fetch(self.pks[index])
+        return self._fetch([self.pks[index]])[0]
+
+    def _fetch(self, pks):
+        found = self.queryset.in_bulk(pks)
+        return [found[pk] for pk in pks if pk in found]
+
+    def __iter__(self):
+        for start in range(0, len(self.pks), 2000):
+            yield from self._fetch(self.pks[start : start + 2000])
+
+
 @dataclass
 class Column:
     key: str
@@ -72,6 +100,8 @@ class Table:
     def _sorted(self, rows, column):
         if column is None:
             return rows
+        if isinstance(rows, KeptRows):
+            rows = rows.queryset
         if isinstance(rows, QuerySet):
             field = column.order or column.key
             return rows.order_by(("-" if self.descending else "") + field, "pk")

@@ -22,9 +22,9 @@ from units.normalize import MOBILE_PREFIXES, PROVINCE_CODES
 from units.privacy import mask_id_number, mask_phone
 
 from . import charts, formats
-from .figures import current_version, figures_for, kept, scope_parts
+from .figures import current_version, figures_for, kept, outreach_for, scope_parts, weekly_for
 from .forms import DashboardFilter, previous_period
-from .tables import Column, Table
+from .tables import Column, KeptRows, Table
 
 CATEGORY_LABELS = {
     MemberCategory.CADRE: "Cán bộ",
@@ -147,15 +147,18 @@ def overview(request):
     figures = page.figures
     results, summary = figures.results, figures.summary
     totals = results.totals
+    weekly = weekly_for(
+        page.campaign, as_of=page.as_of, units=page.units, scope=page.scope, version=page.version
+    )
     target = sum(m.quota for m in results.members if m.active)
     chart = charts.cumulative_chart(
         "Số trường hợp được tính, cộng dồn theo tuần",
         {
             "Đủ điều kiện (định danh và cổng DVC)": (
                 "full",
-                [(day, full) for day, _eid, full in figures.weekly if day],
+                [(day, full) for day, _eid, full in weekly if day],
             ),
-            "Định danh điện tử": ("eid", [(day, eid) for day, eid, _full in figures.weekly if day]),
+            "Định danh điện tử": ("eid", [(day, eid) for day, eid, _full in weekly if day]),
         },
         start=page.campaign.activation_starts_on,
         end=page.as_of,
@@ -165,7 +168,7 @@ def overview(request):
     )
     running_eid = running_full = 0
     weeks = []
-    for day, eid, full in figures.weekly:
+    for day, eid, full in weekly:
         running_eid += eid
         running_full += full
         weeks.append((day, eid, full, running_eid, running_full))
@@ -228,7 +231,6 @@ def overview(request):
                 (label, count, formats.share(count, totals.bound), goal)
                 for label, count, goal in compliance
             ],
-            fix=figures.fix_counts,
             nav_current="overview",
         ),
     )
@@ -343,6 +345,7 @@ def unit_page(request, code):
     )
     results = figures.results
     own = results.unit(unit.code)
+    weekly = weekly_for(page.campaign, as_of=page.as_of, units=subtree, version=page.version)
     children = [u for u in results.units if u.parent_id == unit.pk]
     previous_period_, previous = page.previous
     sub_table = Table(
@@ -359,7 +362,7 @@ def unit_page(request, code):
     target = sum(m.quota for m in results.members if m.active)
     chart = charts.cumulative_chart(
         f"{unit.name}: số trường hợp được tính, cộng dồn",
-        {"Đủ điều kiện": ("full", [(d, f) for d, _e, f in figures.weekly if d])},
+        {"Đủ điều kiện": ("full", [(d, f) for d, _e, f in weekly if d])},
         start=page.campaign.activation_starts_on,
         end=page.as_of,
         target=target,
@@ -367,7 +370,7 @@ def unit_page(request, code):
         band_label="Đợt cao điểm 120 ngày",
     )
     running, weeks = 0, []
-    for day, _eid, full in figures.weekly:
+    for day, _eid, full in weekly:
         running += full
         weeks.append((day, full, running))
     return render(
@@ -511,10 +514,11 @@ def outreach(request):
     page = Page(request)
     if _member_only(page):
         return redirect(_with_window(reverse("dashboards:member", args=[page.own_member.pk]), page))
-    figures = page.figures
+    figures = outreach_for(
+        page.campaign, as_of=page.as_of, units=page.units, scope=page.scope, version=page.version
+    )
     places = [
-        (PLACE_LABELS.get(place, place), cases, full)
-        for place, cases, full in figures.outreach_places
+        (PLACE_LABELS.get(place, place), cases, full) for place, cases, full in figures.places
     ]
     place_table = Table(
         request,
@@ -530,9 +534,9 @@ def outreach(request):
     )
     if place_table.wants_xlsx:
         return place_table.xlsx_response("tuyen-truyen-hinh-thuc", "Theo hình thức")
-    order = [place for place, _c, _f in figures.outreach_places]
+    order = [place for place, _c, _f in figures.places]
     by_week = {}
-    for week, place, count in figures.outreach_weeks:
+    for week, place, count in figures.weeks:
         by_week.setdefault(week, {})[place] = count
     week_rows = [(week, counts) for week, counts in sorted(by_week.items())]
     week_columns = (
@@ -705,10 +709,13 @@ def data_to_fix(request):
     if section not in sections:
         section = "claims"
     title, columns, rows = sections[section]
-    table = Table(request, columns, rows)
-    table._page = CountedPaginator(table.rows, 50, count=counted[section]).get_page(
-        request.GET.get("page")
+    pks = kept(
+        ["fix-rows", campaign.pk, scope_key, search, section],
+        lambda: list(rows.values_list("pk", flat=True)),
+        version=page.version,
     )
+    table = Table(request, columns, KeptRows(pks, rows))
+    table._page = CountedPaginator(table.rows, 50, count=len(pks)).get_page(request.GET.get("page"))
     if table.wants_xlsx:
         return table.xlsx_response(f"can-sua-{section}", title, user=request.user, personal=True)
     return render(
