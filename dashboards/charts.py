@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from . import formats
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 36
+# Drawn at a phone's width so that text keeps its size there; wider screens scale it up.
+WIDTH, HEIGHT = 360, 220
+LEFT, RIGHT, TOP, BOTTOM = 46, 8, 14, 26
 
 
 @dataclass
@@ -24,6 +25,12 @@ class LineChart:
     left: int = LEFT
     right_edge: int = WIDTH - RIGHT
     bottom_edge: int = HEIGHT - BOTTOM
+
+
+def _n(value):
+    """A coordinate as SVG reads it: a dot for the decimal point, whatever the language (the
+    templates would write 12,5, which SVG reads as two coordinates)."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 def _nice_max(value):
@@ -57,10 +64,10 @@ def cumulative_chart(title, series, *, start, end, target=None, band=None, band_
     top = _nice_max(top)
 
     def x_of(day):
-        return round(LEFT + plot_w * (day - start).days / span, 1)
+        return LEFT + plot_w * (day - start).days / span
 
     def y_of(value):
-        return round(TOP + plot_h * (1 - value / top), 1)
+        return TOP + plot_h * (1 - value / top)
 
     for name, (css, rows) in cumulated.items():
         coords = [(x_of(start), y_of(0))]
@@ -69,23 +76,23 @@ def cumulative_chart(title, series, *, start, end, target=None, band=None, band_
             coords.append((x_of(day), y_of(value)))
         coords.append((x_of(end), coords[-1][1]))
         chart.lines.append(
-            {"name": name, "css": css, "points": " ".join(f"{x},{y}" for x, y in coords)}
+            {"name": name, "css": css, "points": " ".join(f"{_n(x)},{_n(y)}" for x, y in coords)}
         )
-    chart.y_ticks = [(y_of(top * i / 4), formats.whole(top * i / 4)) for i in range(5)]
+    chart.y_ticks = [(_n(y_of(top * i / 4)), formats.whole(top * i / 4)) for i in range(5)]
     months, day = [], datetime.date(start.year, start.month, 1)
     while day <= end:
         if day >= start:
-            months.append((x_of(day), f"{day:%m/%Y}"))
+            months.append((_n(x_of(day)), f"{day:%m/%y}" if day.month != 1 else f"{day:%Y}"))
         day = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    step = max(1, len(months) // 6)
+    step = max(1, -(-len(months) // 4))
     chart.x_ticks = months[::step]
     if target:
-        chart.target = {"y": y_of(target), "label": formats.whole(target)}
+        chart.target = {"y": _n(y_of(target)), "label": formats.whole(target)}
     if band and band[0] and band[1] and band[0] <= end and band[1] >= start:
         first, last = max(band[0], start), min(band[1], end)
         chart.band = {
-            "x": x_of(first),
-            "width": max(1, round(x_of(last) - x_of(first), 1)),
+            "x": _n(x_of(first)),
+            "width": _n(max(1, x_of(last) - x_of(first))),
             "label": band_label,
         }
     return chart
@@ -104,7 +111,7 @@ def bar_chart(title, items, *, row=28):
     """Horizontal bars, one per (label, value): labels on a line above each bar so that a
     long unit name is never cut at 390 px."""
     top = max([value for _label, value in items] + [1])
-    plot_w = WIDTH - 80
+    plot_w = WIDTH - 64
     bars = []
     for index, (label, value) in enumerate(items):
         y = index * (row + 16)
@@ -116,8 +123,8 @@ def bar_chart(title, items, *, row=28):
                 "label_y": y + 12,
                 "y": y + 16,
                 "height": row - 10,
-                "width": round(plot_w * value / top, 1) if value else 0,
-                "text_x": round(plot_w * value / top, 1) + 6 if value else 6,
+                "width": _n(plot_w * value / top if value else 0),
+                "text_x": _n(plot_w * value / top + 4 if value else 4),
                 "text_y": y + 28,
             }
         )

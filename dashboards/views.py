@@ -5,6 +5,8 @@ at a province's scale no page recomputes them from the cases table while nothing
 
 The pages speak Vietnamese directly (as the demo district and the commands do)."""
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
@@ -121,6 +123,16 @@ class Page:
         }
 
 
+def _chart_end(page, weekly):
+    """The last day a progress chart shows: the window's day, but no further than the
+    campaign's end, or than a week after its last activation and the drive's end."""
+    campaign, end = page.campaign, page.as_of
+    if campaign.ends_on:
+        return min(end, campaign.ends_on)
+    last = max([day for day, *_counts in weekly if day] + [campaign.drive_ends_on or end])
+    return min(end, last + datetime.timedelta(days=7))
+
+
 def _tops(results):
     shown = {unit.pk for unit in results.units}
     return [unit for unit in results.units if unit.parent_id not in shown]
@@ -161,7 +173,7 @@ def overview(request):
             "Định danh điện tử": ("eid", [(day, eid) for day, eid, _full in weekly if day]),
         },
         start=page.campaign.activation_starts_on,
-        end=page.as_of,
+        end=_chart_end(page, weekly),
         target=target,
         band=(page.campaign.drive_starts_on, page.campaign.drive_ends_on),
         band_label="Đợt cao điểm 120 ngày",
@@ -364,7 +376,7 @@ def unit_page(request, code):
         f"{unit.name}: số trường hợp được tính, cộng dồn",
         {"Đủ điều kiện": ("full", [(d, f) for d, _e, f in weekly if d])},
         start=page.campaign.activation_starts_on,
-        end=page.as_of,
+        end=_chart_end(page, weekly),
         target=target,
         band=(page.campaign.drive_starts_on, page.campaign.drive_ends_on),
         band_label="Đợt cao điểm 120 ngày",
