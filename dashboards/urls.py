@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import guides, views
 
 app_name = "dashboards"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("thanh-vien/<int:pk>/", views.member_page, name="member"),
     path("tuyen-truyen/", views.outreach, name="outreach"),
     path("can-sua/", views.data_to_fix, name="fix"),
+    path("nguoi-huong-dan/", guides.guide_search, name="guide_search"),
 ]
