@@ -10,12 +10,15 @@ import datetime
 import hashlib
 import json
 import pickle
+import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from campaign import rules
 from campaign.models import Case
@@ -57,23 +60,57 @@ def key_of(parts):
     return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
 
 
+# The last figures this process read, by (key, version, computed at): a warm page skips
+# unpickling (about 0.1 s for a district of 5,000 members). The kept row is still looked up
+# on every request (its version and time, not its payload), so a memory entry is used only
+# while the database holds that very computation. Read-only for the pages.
+_MEMORY = OrderedDict()
+MEMORY_ENTRIES = 24
+_memory_lock = threading.Lock()
+
+
+def _remember(entry, value):
+    with _memory_lock:
+        _MEMORY[entry] = value
+        _MEMORY.move_to_end(entry)
+        while len(_MEMORY) > MEMORY_ENTRIES:
+            _MEMORY.popitem(last=False)
+    return value
+
+
 def kept(parts, compute, version=None):
     """`compute()`, kept under `parts` (a JSON-able description) and the figures version."""
     version = current_version() if version is None else version
     key = key_of(parts)
-    row = KeptFigures.objects.filter(key=key).values_list("version", "payload").first()
+    row = KeptFigures.objects.filter(key=key).values_list("version", "computed_at").first()
     if row is not None and row[0] == version:
-        return pickle.loads(zlib.decompress(bytes(row[1])))
+        entry = (key, version, row[1])
+        with _memory_lock:
+            if entry in _MEMORY:
+                _MEMORY.move_to_end(entry)
+                return _MEMORY[entry]
+        payload = (
+            KeptFigures.objects.filter(key=key, version=version, computed_at=row[1])
+            .values_list("payload", flat=True)
+            .first()
+        )
+        if payload is not None:
+            return _remember(entry, pickle.loads(zlib.decompress(bytes(payload))))
     value = compute()
     payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    computed_at = timezone.now()
     try:
         with transaction.atomic():
-            updated = KeptFigures.objects.filter(key=key).update(version=version, payload=payload)
+            updated = KeptFigures.objects.filter(key=key).update(
+                version=version, payload=payload, computed_at=computed_at
+            )
             if not updated:
-                KeptFigures.objects.create(key=key, version=version, payload=payload)
+                KeptFigures.objects.create(
+                    key=key, version=version, payload=payload, computed_at=computed_at
+                )
     except IntegrityError:  # another request kept the same figures at the same moment
-        pass
-    return value
+        return value
+    return _remember((key, version, computed_at), value)
 
 
 # --- What the pages read ------------------------------------------------------------------
