@@ -156,6 +156,8 @@ def overview(request):
     page = Page(request)
     if _member_only(page):
         return redirect(_with_window(reverse("dashboards:member", args=[page.own_member.pk]), page))
+    if not page.scope:  # no unit role and no member record: nothing to sum up
+        return redirect("home")
     figures = page.figures
     results, summary = figures.results, figures.summary
     totals = results.totals

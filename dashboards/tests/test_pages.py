@@ -89,6 +89,7 @@ def test_overview_shows_the_figures_in_vietnamese_formats(client):
 
 
 def test_a_day_in_another_format_is_refused_in_vietnamese(client):
+    UnitFactory(code="HUYEN")
     client.force_login(UserFactory(is_superuser=True))
     html = client.get("/tong-quan/?as_of=2023-13-45").content.decode()
     assert "Nhập ngày theo dạng ngày/tháng/năm" in html
@@ -126,6 +127,16 @@ def test_members_behind_lists_the_gap_and_filters_by_category(client):
     cadres = client.get("/tong-quan/thanh-vien/?category=cadre").content.decode()
     assert "Cầm Thị Cán" in cadres.split("Dẫn đầu")[0]
     assert "Lò Văn Chậm" not in cadres.split("Dẫn đầu")[0]
+
+
+def test_signing_in_lands_an_official_on_the_overview_and_others_at_home(client):
+    unit = UnitFactory(code="HUYEN")
+    official = UserFactory(username="canbo")
+    UnitRoleFactory(user=official, unit=unit, role=UnitRole.Role.VIEWER)
+    response = client.post("/dang-nhap/", {"username": "canbo", "password": "mat-khau-123"})
+    assert response.status_code == 302 and response.url == "/tong-quan/"
+    client.force_login(UserFactory())  # no role, no member record
+    assert client.get("/tong-quan/").url == "/"
 
 
 def test_a_member_with_their_own_login_sees_only_their_own_progress(client):
