@@ -186,6 +186,21 @@ def overview(request):
         running_eid += eid
         running_full += full
         weeks.append((day, eid, full, running_eid, running_full))
+    weeks_table = Table(
+        request,
+        [
+            Column("week", "Tuần từ", lambda r: r[0], "day"),
+            Column("eid", "Định danh", lambda r: r[1], "int"),
+            Column("full", "Đủ điều kiện", lambda r: r[2], "int"),
+            Column("eid_total", "Cộng dồn định danh", lambda r: r[3], "int"),
+            Column("full_total", "Cộng dồn đủ điều kiện", lambda r: r[4], "int"),
+        ],
+        weeks,
+        prefix="w",
+        per_page=60,
+    )
+    if weeks_table.wants_xlsx:
+        return weeks_table.xlsx_response("tien-do-theo-tuan", "Tiến độ theo tuần")
     kinds = [
         (KIND_LABELS.get(kind, kind), tally)
         for kind in KINDS
@@ -229,6 +244,19 @@ def overview(request):
             page.campaign.family_procedures_target,
         ),
     ]
+    compliance_table = Table(
+        request,
+        [
+            Column("item", "Nội dung", lambda r: r[0]),
+            Column("count", "Số cán bộ đạt", lambda r: r[1], "int"),
+            Column("share", "Tỷ lệ", lambda r: formats.share(r[1], totals.bound), "pct"),
+            Column("goal", "Yêu cầu", lambda r: r[2], "pct"),
+        ],
+        compliance,
+        prefix="c",
+    )
+    if compliance_table.wants_xlsx:
+        return compliance_table.xlsx_response("can-bo-tu-thuc-hien", "Cán bộ tự thực hiện")
     return render(
         request,
         "dashboards/overview.html",
@@ -238,13 +266,10 @@ def overview(request):
             totals=totals,
             target=target,
             chart=chart,
-            weeks=weeks,
             kinds_table=kinds_table,
             kind_chart=kind_chart,
-            compliance=[
-                (label, count, formats.share(count, totals.bound), goal)
-                for label, count, goal in compliance
-            ],
+            weeks_table=weeks_table,
+            compliance_table=compliance_table,
             nav_current="overview",
         ),
     )
