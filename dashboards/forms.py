@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 from campaign.models import Campaign
 from reports.models import ReportingPeriod
 from units.forms import named_in
+from units.normalize import clean_text
 
 DAY_PATTERN = r"\d{1,2}/\d{1,2}/\d{4}"
 
@@ -83,6 +84,15 @@ class DashboardFilter(forms.Form):
         if period:
             return self.campaign, period.ends_on, period.starts_on, period
         return self.campaign, self.cleaned_data.get("as_of") or today, None, None
+
+
+def search_text(value, limit=100):
+    """A search typed in the address bar, its invisible characters dropped; a control
+    character (a NUL byte, which PostgreSQL cannot compare) makes it no search at all."""
+    try:
+        return clean_text(value or "").strip()[:limit]
+    except ValueError:
+        return ""
 
 
 def previous_period(campaign, before):

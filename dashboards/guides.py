@@ -16,6 +16,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 
 from units.forms import search_condition
+from units.normalize import clean_text
 from units.models import Member
 
 SEARCH_FROM = 60
@@ -33,7 +34,7 @@ class GuideSearchSelect(forms.Select):
         chosen = data.get(name)
         if chosen:
             return chosen
-        text = (data.get(f"{name}_search") or "").strip()
+        text = (data.get(f"{name}_search") or "").strip()[:100]
         return {"search": text} if text else None
 
     def get_context(self, name, value, attrs):
@@ -81,6 +82,10 @@ class GuideSearchMixin:
         return super().to_python(value)
 
     def _member_named(self, text):
+        try:
+            text = clean_text(text)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid_choice") from error
         found = list(self.queryset.filter(search_condition(text, "full_name", "id_number"))[:2])
         if not found:
             raise ValidationError(
@@ -102,7 +107,10 @@ class GuideSearchMixin:
 def guide_search(request):
     """Up to RESULTS members the user may record cases for, matching ?q= (a name without
     diacritics, or digits of an ID number): [{"id", "label"}]."""
-    text = (request.GET.get("q") or "").strip()[:100]
+    try:
+        text = clean_text(request.GET.get("q") or "").strip()[:100]
+    except ValueError:  # a control character (a NUL byte): no search
+        text = ""
     if len(text) < 2:
         return JsonResponse({"results": []})
     guides = (

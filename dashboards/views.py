@@ -25,7 +25,7 @@ from units.privacy import mask_id_number, mask_phone
 
 from . import charts, formats
 from .figures import current_version, figures_for, kept, outreach_for, scope_parts, weekly_for
-from .forms import DashboardFilter, previous_period
+from .forms import DashboardFilter, previous_period, search_text
 from .tables import Column, KeptRows, Table
 
 CATEGORY_LABELS = {
@@ -647,7 +647,7 @@ def data_to_fix(request):
     )
     scope = Unit.objects.subtree(unit) if unit else units
     scope_key = scope_parts(scope) if unit else page.scope
-    search = (request.GET.get("q") or "").strip()[:100]
+    search = search_text(request.GET.get("q"))
 
     standing = DoubleClaimResolution.objects.filter(
         campaign=campaign, resident=OuterRef("pk"), undone_at__isnull=True

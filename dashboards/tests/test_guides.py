@@ -77,3 +77,13 @@ def test_without_script_an_ambiguous_or_unknown_text_is_explained(crowded):
     with pytest.raises(ValidationError) as unknown:
         field.clean({"search": "Giàng A Sáng"})  # of another unit
     assert "Không tìm thấy thành viên" in unknown.value.messages[0]
+
+
+def test_a_control_character_in_a_search_is_no_search_and_no_error(client, crowded):
+    client.force_login(crowded["secretary"])
+    assert client.get("/tong-quan/nguoi-huong-dan/", {"q": "Gi\x00ang"}).json() == {"results": []}
+    field = GuideChoiceField(queryset=Member.objects.filter(unit=crowded["unit"]))
+    with pytest.raises(ValidationError):
+        field.clean({"search": "Gi\x00ang"})
+    fix = client.get("/tong-quan/can-sua/", {"q": "Gi\x00ang", "section": "warnings"})
+    assert fix.status_code == 200
