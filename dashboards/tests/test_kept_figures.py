@@ -309,3 +309,27 @@ def test_unit_kind_changed(district):
         police.save()
 
     check_write(campaign, change)
+
+
+def test_quick_entry_form_sent_by_a_secretary(district, client):
+    campaign = plan_campaign()
+    secretary = UserFactory()
+    UnitRoleFactory(user=secretary, unit=district["top"], role=UnitRole.Role.SECRETARY)
+    client.force_login(secretary)
+
+    def send():
+        response = client.post(
+            "/chien-dich/nhap-nhanh/",
+            {
+                "member": district["guide"].pk,
+                "id_number": "014196000501",
+                "full_name": "Lường Thị Mai",
+                "eid_level": "2",
+                "activated_on": "03/05/2023",
+                "portal_used": "on",
+                "place": "market",
+            },
+        )
+        assert response.status_code == 302
+
+    check_write(campaign, send)
