@@ -333,3 +333,17 @@ def test_quick_entry_form_sent_by_a_secretary(district, client):
         assert response.status_code == 302
 
     check_write(campaign, send)
+
+
+def test_folding_the_write_log_keeps_the_version(district):
+    from dashboards.figures import fold_writes
+    from dashboards.models import FiguresWrite
+
+    for name in ("Một", "Hai", "Ba"):
+        Unit.objects.filter(pk=district["top"].pk).update(name=name)
+    version = current_version()
+    fold_writes()
+    assert FiguresWrite.objects.count() == 1
+    assert current_version() == version
+    Unit.objects.filter(pk=district["top"].pk).update(name="Bốn")
+    assert current_version() > version
