@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export messages clean
+.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-rules bench-import bench-export
+bench: bench-rules bench-import bench-export bench-pages
 
 # Benchmarks write to their own databases (names containing "bench"), never to db.sqlite3.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
@@ -52,6 +52,9 @@ bench-import: setup  ## a 100,000-row workbook vs calamine read + one COPY, as t
 
 bench-export: setup  ## the district's report with a 100,000-row named list vs query + XlsxWriter
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_export_bench $(PY) benchmarks/bench_export.py
+bench-pages: setup  ## every page a district administrator reaches, 1M and 100k cases, real server
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench_100k $(PY) benchmarks/bench_pages.py --cases 100000
 
 messages: setup
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks

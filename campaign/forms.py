@@ -18,6 +18,7 @@ from units.forms import (
     WarningsMixin,
     search_condition,
 )
+from dashboards.guides import GuideSearchMixin
 from units.models import Member, Unit
 
 from . import rules
@@ -26,7 +27,7 @@ from .models import Case, Place, ResidentCategory, Sex
 LEVEL_CHOICES = [("", _("Not activated yet")), *Case.Level.choices]
 
 
-class GuideChoiceField(forms.ModelChoiceField):
+class GuideChoiceField(GuideSearchMixin, forms.ModelChoiceField):
     def label_from_instance(self, member):
         return f"{member.full_name} · {member.unit.name}"
 

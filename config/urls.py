@@ -21,5 +21,6 @@ urlpatterns = [
     path("chien-dich/", include("campaign.urls")),
     path("bao-cao/", include("reports.urls")),
     path("cong-viec/", include("jobs.urls")),
+    path("tong-quan/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -37,8 +37,8 @@ class ExportForm(ResultsFilter):
         required=False, label=gettext_lazy("Ignore submissions (the data as it stands)")
     )
 
-    def __init__(self, data, *, user):
-        super().__init__(data)
+    def __init__(self, request, data=None, *, user):
+        super().__init__(request, data)
         self.fields["unit"].queryset = Unit.objects.editable_by(user)
 
 
@@ -48,7 +48,9 @@ def export_page(request):
     scope = Unit.objects.editable_by(request.user)
     if not scope.exists():
         raise PermissionDenied(_("Only secretaries and administrators export reports."))
-    form = ExportForm(request.POST if request.method == "POST" else request.GET, user=request.user)
+    form = ExportForm(
+        request, request.POST if request.method == "POST" else None, user=request.user
+    )
     if request.method != "POST" or not form.is_valid():
         return render(request, "reports/export.html", {"form": form})
     campaign, as_of, _since = form.window()
@@ -73,7 +75,7 @@ def _single_top(scope):
 @login_required
 def completeness_page(request):
     """Expected units × periods: who reported, on time or late, and the rates."""
-    form = ResultsFilter(request.GET)
+    form = ResultsFilter(request)
     campaign, _as_of, _since = form.window()
     table, periods, summaries = completeness(campaign, Unit.objects.visible_to(request.user))
     editable = set(Unit.objects.editable_by(request.user).values_list("pk", flat=True))

@@ -54,9 +54,12 @@ class ResultsFilter(forms.Form):
         empty_label=gettext_lazy("(cumulative)"),
     )
 
-    def __init__(self, request):
-        data = request.GET
+    def __init__(self, request, data=None):
+        data = request.GET if data is None else data
         campaign = campaign_for_request(request, Campaign.objects.all())
+        asked = data.get("campaign")  # a form sent by POST names its campaign in its data
+        if campaign and asked and asked != campaign.slug:
+            campaign = next((c for c in request.campaigns if c.slug == asked), campaign)
         if campaign and data.get("campaign") != campaign.slug:
             data = data.copy()
             data["campaign"] = campaign.slug  # show the campaign the figures are of

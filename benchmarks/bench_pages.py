@@ -1,0 +1,316 @@
+"""How fast is every page a district administrator reaches, at a province's scale?
+
+Seeds a demo district (`seed_demo --cases N --members M`) into a PostgreSQL database of its
+own (reused when it already holds that many cases), serves it with a real server
+(`runserver --noreload`, debug off), signs in as the district administrator and times each
+page: the median, the fastest and the slowest of `--requests` requests, the response size,
+and against two floors measured in the same run: the sign-in page (the framework alone) and
+the bare GROUP BY over the cases table that every figure needs. Also times the first
+request after a write (the figures recomputed once for the new version).
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/vneid_pages_bench \\
+        .venv/bin/python benchmarks/bench_pages.py --cases 1000000
+
+The database's name must contain "bench": its data may be replaced.
+"""
+
+import argparse
+import datetime
+import http.cookiejar
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vneid_pages_bench"
+PASSWORD = "vneid-demo-2023"
+
+
+def log(*parts):
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def database_url():
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    name = urllib.parse.urlparse(url).path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"refusing to use {name!r}: the benchmark database's name must contain 'bench'")
+    return url, name
+
+
+def psql_admin(url, sql):
+    import psycopg2
+
+    parts = urllib.parse.urlparse(url)
+    conn = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(sql[0], sql[1:] or None)
+        rows = cursor.fetchall() if cursor.description else None
+    conn.close()
+    return rows
+
+
+def manage(url, *args, quiet=True):
+    env = {**os.environ, "DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        capture_output=quiet,
+        text=True,
+    )
+    if result.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def ensure_seeded(url, name, cases, members):
+    if not psql_admin(url, ("SELECT 1 FROM pg_database WHERE datname = %s", name)):
+        psql_admin(url, (f'CREATE DATABASE "{name}"',))
+    manage(url, "migrate", "--noinput")
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+    from campaign.models import Case
+
+    found = Case.objects.count()
+    if found == cases:
+        log(f"{name}: {found:,} cases already seeded, reused")
+        return
+    if found:
+        log(f"{name}: holds {found:,} cases, not {cases:,}: dropping and seeding again")
+        from django.db import connections
+
+        connections.close_all()
+        psql_admin(url, (f'DROP DATABASE "{name}" WITH (FORCE)',))
+        psql_admin(url, (f'CREATE DATABASE "{name}"',))
+        manage(url, "migrate", "--noinput")
+    log(f"{name}: seeding {cases:,} cases, {members:,} members (this takes a while)")
+    started = time.perf_counter()
+    manage(url, "seed_demo", "--cases", str(cases), "--members", str(members), quiet=False)
+    log(f"seeded in {time.perf_counter() - started:.0f} s")
+
+
+class Browser:
+    def __init__(self, base):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path):
+        started = time.perf_counter()
+        with self.opener.open(self.base + path, timeout=120) as response:
+            body = response.read()
+            status = response.status
+        return status, body, time.perf_counter() - started
+
+    def login(self, username):
+        _status, body, _t = self.get("/dang-nhap/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        data = urllib.parse.urlencode(
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+        ).encode()
+        request = urllib.request.Request(
+            self.base + "/dang-nhap/", data=data, headers={"Referer": self.base + "/dang-nhap/"}
+        )
+        with self.opener.open(request, timeout=60) as response:
+            response.read()
+        if not any(cookie.name == "sessionid" for cookie in self.jar):
+            sys.exit(f"could not sign in as {username}")
+
+
+def wait_for(base, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(base + "/dang-nhap/", timeout=5).read()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.5)
+    sys.exit("the server did not start")
+
+
+def pages():
+    """Every page a district administrator reaches from the menu and the dashboards."""
+    from campaign.models import Case, Campaign
+    from reports.models import ReportingPeriod
+    from units.models import Member, Unit
+
+    campaign = Campaign.objects.active().order_by("-starts_on").first()
+    top = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    leaf = Unit.objects.filter(children__isnull=True, members__isnull=False).order_by("path")[0]
+    member = Member.objects.filter(cases__isnull=False).order_by("pk").first()
+    case = Case.objects.order_by("pk").first()
+    listed = [
+        ("home", "/"),
+        ("overview", "/tong-quan/"),
+        ("overview, as of 20/06/2023", "/tong-quan/?as_of=20%2F06%2F2023"),
+        ("unit ranking", "/tong-quan/don-vi/"),
+        (f"unit page {top.code} (whole tree)", f"/tong-quan/don-vi/{top.code}/"),
+        (f"unit page {leaf.code}", f"/tong-quan/don-vi/{leaf.code}/"),
+        ("members behind", "/tong-quan/thanh-vien/"),
+        ("member page", f"/tong-quan/thanh-vien/{member.pk}/"),
+        ("outreach", "/tong-quan/tuyen-truyen/"),
+        ("data to fix: double claims", "/tong-quan/can-sua/?section=claims"),
+        ("data to fix: not activated", "/tong-quan/can-sua/?section=follow_up"),
+        ("data to fix: no guidance day", "/tong-quan/can-sua/?section=no_day"),
+        ("data to fix: ID/phone", "/tong-quan/can-sua/?section=warnings"),
+        ("unit ranking, Excel", "/tong-quan/don-vi/?xlsx=1"),
+    ]
+    for period in ReportingPeriod.objects.filter(campaign=campaign).order_by("ends_on"):
+        listed.append((f"overview, period {period.slug}", f"/tong-quan/?period={period.slug}"))
+        listed.append((f"units, period {period.slug}", f"/tong-quan/don-vi/?period={period.slug}"))
+    listed += [
+        ("results (reports)", "/bao-cao/ket-qua/"),
+        ("double-claim register", "/bao-cao/trung-lap/"),
+        ("member list", "/don-vi/thanh-vien/"),
+        ("resident list", "/chien-dich/nguoi-dan/"),
+        ("quick entry", "/chien-dich/nhap-nhanh/"),
+        ("paper-list entry", "/chien-dich/nhap-theo-danh-sach/"),
+        (f"unit detail {top.code}", f"/don-vi/{top.code}/"),
+        ("member detail", f"/don-vi/thanh-vien/{member.pk}/"),
+        ("case edit", f"/chien-dich/truong-hop/{case.pk}/sua/"),
+    ]
+    return listed
+
+
+def floor_group_by():
+    from django.db import connection
+
+    from campaign.models import Campaign
+
+    campaign = Campaign.objects.active().order_by("-starts_on").first()
+    sql = """SELECT member_id, COUNT(*),
+        SUM(CASE WHEN eid_level IS NOT NULL AND activated_on >= %s AND activated_on <= %s
+                  AND (claimants <= 1 OR claim_awarded) AND NOT resident_excluded
+                  AND portal_used THEN 1 ELSE 0 END)
+        FROM campaign_case WHERE campaign_id = %s GROUP BY member_id"""
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(5):
+            started = time.perf_counter()
+            cursor.execute(sql, [campaign.activation_starts_on, datetime.date.today(), campaign.pk])
+            cursor.fetchall()
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bump_version():
+    """A write that changes nothing a page shows but moves the figures version."""
+    from units.models import Unit
+
+    unit = Unit.objects.order_by("pk").first()
+    Unit.objects.filter(pk=unit.pk).update(name=unit.name)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--members", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8110)
+    args = parser.parse_args()
+    url, name = database_url()
+    ensure_seeded(url, name, args.cases, args.members)
+
+    base = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "runserver",
+            f"127.0.0.1:{args.port}",
+            "--noreload",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(base)
+        browser = Browser(base)
+        browser.login("quantri")
+        floor_sql = floor_group_by()
+        login_times = [Browser(base).get("/dang-nhap/")[2] for _ in range(args.requests)]
+        floor_page = statistics.median(login_times)
+        listed = pages()
+
+        bump_version()
+        _s, _b, cold = browser.get("/tong-quan/")
+        print(
+            f"\n{name}: {args.cases:,} cases, {args.members:,} members; "
+            f"median of {args.requests} requests per page (ms)"
+        )
+        print(
+            f"floors: sign-in page {floor_page * 1000:.0f} ms; "
+            f"bare GROUP BY over the cases {floor_sql * 1000:.0f} ms"
+        )
+        print(f"overview, first request after a write (figures recomputed): {cold * 1000:.0f} ms")
+        print(f"{'page':<42}{'median':>8}{'min':>7}{'max':>7}{'KB':>7}{'x floor':>9}")
+        worst = []
+        for label, path in listed:
+            try:
+                browser.get(path)  # warm: figures kept for this version
+                times, size = [], 0
+                for _ in range(args.requests):
+                    status, body, elapsed = browser.get(path)
+                    times.append(elapsed)
+                    size = len(body)
+            except urllib.error.HTTPError as error:
+                print(f"{label:<42} HTTP {error.code}")
+                continue
+            median = statistics.median(times)
+            worst.append((median, label))
+            print(
+                f"{label:<42}{median * 1000:>8.0f}{min(times) * 1000:>7.0f}"
+                f"{max(times) * 1000:>7.0f}{size / 1024:>7.0f}{median / floor_page:>9.1f}"
+            )
+        dashboards = [
+            (m, label)
+            for m, label in worst
+            if not label.startswith(
+                (
+                    "results (",
+                    "double-",
+                    "member list",
+                    "resident",
+                    "quick",
+                    "paper",
+                    "unit detail",
+                    "member detail",
+                    "case edit",
+                    "home",
+                )
+            )
+        ]
+        if dashboards:
+            slowest = max(dashboards)
+            print(
+                f"slowest dashboard page: {slowest[1]} {slowest[0] * 1000:.0f} ms "
+                f"({slowest[0] / floor_sql:.2f} x the bare GROUP BY)"
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
