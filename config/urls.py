@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 from django.views.i18n import set_language
 
+from config.health import healthz
 from units import views as unit_views
 from units.converters import UnitCodeConverter
 
@@ -21,4 +22,10 @@ urlpatterns = [
     path("chien-dich/", include("campaign.urls")),
     path("bao-cao/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    # --- Production and sign-in ---
+    path("healthz", healthz, name="healthz"),
+    path("mat-khau/doi/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "mat-khau/da-doi/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
 ]
