@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format setup migrate demo bench bench-rules bench-import messages clean
+.PHONY: serve worker backup restore backup-test bench-load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +47,20 @@ bench-rules: setup  ## every member's and unit's figures over 1M cases vs the ba
 bench-import: setup  ## a 100,000-row workbook vs calamine read + one COPY, as the command and as the web
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_import_bench $(PY) benchmarks/bench_import.py
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_import_bench $(PY) benchmarks/bench_import.py --user
+
+# --- Production: gunicorn and the job worker, backups ---------------------------------------
+# `make serve` runs the app as production does (scripts/serve.sh): PostgreSQL, debug off,
+# migrate, collectstatic, the job worker in its own process, gunicorn (deploy/gunicorn.conf.py)
+# on GUNICORN_BIND (default 127.0.0.1:8000). Settings come from the environment or .env.
+# The job worker: empty until the job runner is installed; then this one line becomes
+#   WORKER_CMD ?= $(PY) manage.py db_worker
+WORKER_CMD ?=
+serve: setup  ## gunicorn + the job worker on PostgreSQL ($$DATABASE_URL), as production runs
+	WORKER_CMD="$(WORKER_CMD)" PY=$(PY) scripts/serve.sh
+
+worker: setup  ## the job worker alone (deploy/vneid-worker.service runs the same command)
+	@if [ -z "$(WORKER_CMD)" ]; then echo "Chưa có bộ chạy tác vụ nền (WORKER_CMD trống)."; \
+	else $(WORKER_CMD); fi
 
 messages: setup
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks
