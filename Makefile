@@ -62,6 +62,19 @@ worker: setup  ## the job worker alone (deploy/vneid-worker.service runs the sam
 	@if [ -z "$(WORKER_CMD)" ]; then echo "Chưa có bộ chạy tác vụ nền (WORKER_CMD trống)."; \
 	else $(WORKER_CMD); fi
 
+# Backups of the PostgreSQL database at $$DATABASE_URL: pg_dump's custom format in
+# BACKUP_DIR; `make restore FILE=...` replaces the tables in one transaction. `make
+# backup-test` proves it: backs up, drops, restores and compares (vneid_backup_test).
+BACKUP_DIR ?= backups
+backup:  ## pg_dump -Fc of $$DATABASE_URL into $(BACKUP_DIR)/
+	scripts/backup.sh "$(BACKUP_DIR)"
+
+restore:  ## pg_restore FILE=... into $$DATABASE_URL (asks first on a terminal)
+	scripts/restore.sh "$(FILE)"
+
+backup-test: setup  ## back up, drop, restore, compare row counts and campaign_results
+	PY=$(PY) scripts/backup_test.sh
+
 messages: setup
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks
 	$(PY) manage.py compilemessages -l vi --ignore=.venv
