@@ -62,6 +62,10 @@ worker: setup  ## the job worker alone (deploy/vneid-worker.service runs the sam
 	@if [ -z "$(WORKER_CMD)" ]; then echo "Chưa có bộ chạy tác vụ nền (WORKER_CMD trống)."; \
 	else $(WORKER_CMD); fi
 
+bench-load: setup  ## 1M cases on PostgreSQL, gunicorn (2 workers), locust: 50 users of every role, 60 s
+	@test -x $(VENV)/bin/locust || $(PY) -m pip install --quiet -r requirements-bench.txt
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_load_bench $(PY) -u benchmarks/bench_load.py
+
 # Backups of the PostgreSQL database at $$DATABASE_URL: pg_dump's custom format in
 # BACKUP_DIR; `make restore FILE=...` replaces the tables in one transaction. `make
 # backup-test` proves it: backs up, drops, restores and compares (vneid_backup_test).
