@@ -216,8 +216,8 @@ def main():
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
-    if "bench" not in url.rsplit("/", 1)[1]:
-        raise SystemExit("the benchmark's database name must contain 'bench'")
+    if not any(word in url.rsplit("/", 1)[1] for word in ("bench", "test")):
+        raise SystemExit("the benchmark's database name must contain 'bench' or 'test'")
     port = os.environ.get("BENCH_PORT", "8121")
     folder = tempfile.mkdtemp(prefix="vneid-load-")
     env = {

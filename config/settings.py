@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     # --- Production and sign-in (see the sections below) ---
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "config.apps.ProductionConfig",
 ]
 
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "config.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # --- Sign-in and personal data (see the sections below) ---
+    "django_otp.middleware.OTPMiddleware",
+    "config.otp.RequireSecondFactorMiddleware",
     "config.security.SessionIdleTimeoutMiddleware",
     "config.security.NoStoreForSignedInMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -211,6 +215,10 @@ AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 # and when the browser closes.
 SESSION_COOKIE_AGE = 60 * env.int("DJANGO_SESSION_IDLE_MINUTES", default=30)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# A second factor (TOTP, django-otp) after the password for these roles: any of admin,
+# secretary, viewer (unit roles) and staff (the admin site). See config/otp.py.
+OTP_REQUIRED_ROLES = env.list("DJANGO_OTP_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = "VNeID"
 
 # --- Workbook import limits -------------------------------------------------------------
 # An upload larger than this, or a sheet with more data rows, is refused with a clear message.
