@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 #: Pages a user who still owes a code may open.
@@ -81,6 +80,12 @@ class TokenForm(forms.Form):
     )
 
 
+WRONG_CODE = _("This code is wrong or has expired. Type the code the app shows now.")
+# django-otp makes a device wait after each wrong code (1 s, 2 s, 4 s…): a guesser of the
+# million codes gets nowhere; a person who mistyped waits a moment.
+THROTTLED = _("Too many wrong codes in a row: wait a few seconds, then type the code again.")
+
+
 def _next(request):
     target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
     if target and url_has_allowed_host_and_scheme(
@@ -93,17 +98,16 @@ def _next(request):
 @login_required
 def verify(request):
     """Type the code of the authenticator set up earlier."""
-    if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).order_by("pk").first()
+    if device is None:
         return redirect("otp_setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"].strip())
-        if device is not None:
+        throttled = not device.verify_is_allowed()[0]
+        if device.verify_token(form.cleaned_data["token"].strip()):
             otp_login(request, device)
             return redirect(_next(request))
-        form.add_error(
-            "token", _("This code is wrong or has expired. Type the code the app shows now.")
-        )
+        form.add_error("token", THROTTLED if throttled else WRONG_CODE)
     return render(request, "registration/otp_verify.html", {"form": form, "next": _next(request)})
 
 
@@ -112,6 +116,7 @@ def setup(request):
     """Set up an authenticator: scan the QR code, then type its first code."""
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect("otp_verify")
+    # One authenticator per user: verify() checks the codes against it (and its throttle).
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="VNeID", confirmed=False)

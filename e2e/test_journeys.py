@@ -182,3 +182,33 @@ def test_the_district_administrator_resolves_a_double_claim(desktop, live_server
     resolution = DoubleClaimResolution.objects.get()
     assert resolution.awarded_to == thanh and resolution.resolved_by.username == "quantri"
     assert page.csp_violations == []
+
+
+def test_an_administrator_sets_up_the_sign_in_code_on_a_phone(phone, live_server, settings):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.OTP_REQUIRED_ROLES = ["admin"]
+    district = UnitFactory(code="HD", name="Huyện Đoàn Sốp Cộp")
+    UnitRoleFactory(unit=district, role=UnitRole.Role.ADMIN, user__username="quantri")
+    page = phone
+    sign_in(page, live_server, "quantri", next_path="/chien-dich/nguoi-dan/")
+    page.wait_for_url("**/xac-thuc/thiet-lap/**")
+    assert "Thiết lập mã đăng nhập" in page.inner_text("main h1")
+    assert page.is_visible(".qr svg")
+    shot(page, "second-factor-setup")
+    device = TOTPDevice.objects.get(user__username="quantri")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    page.fill("input[name=token]", "000000")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("main .error")
+    assert "Mã không đúng hoặc đã hết hạn" in page.inner_text("main")
+    page.wait_for_timeout(1100)  # a person retyping; a wrong code makes the device wait 1 s
+    page.fill("input[name=token]", f"{totp.token():06d}")
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/xac-thuc/" not in url)
+    assert page.url.endswith("/chien-dich/nguoi-dan/")
+    assert "Người dân" in page.inner_text("main h1")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"
+    assert page.csp_violations == []

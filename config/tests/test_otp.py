@@ -104,3 +104,12 @@ def test_a_next_address_of_another_site_is_not_followed(client, admin):
         reverse("otp_verify"), {"token": code(device), "next": "https://evil.example/"}
     )
     assert response.url == reverse("home")
+
+
+def test_a_right_code_right_after_a_wrong_one_is_asked_to_wait(client, admin):
+    device = TOTPDevice.objects.create(user=admin, name="VNeID", confirmed=True)
+    sign_in(client, admin)
+    client.post(reverse("otp_verify"), {"token": "000000"})
+    response = client.post(reverse("otp_verify"), {"token": code(device)})
+    assert "Nhập sai mã quá nhiều lần liên tiếp" in response.content.decode()
+    assert client.get(reverse("home")).status_code == 302
