@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages messages clean
+.PHONY: serve worker backup restore backup-test bench-load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +56,35 @@ bench-export: setup  ## the district's report with a 100,000-row named list vs q
 bench-pages: setup  ## every page a district administrator reaches, 1M and 100k cases, real server
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench_100k $(PY) benchmarks/bench_pages.py --cases 100000
+# --- Production: gunicorn and the job worker, backups ---------------------------------------
+# `make serve` runs the app as production does (scripts/serve.sh): PostgreSQL, debug off,
+# migrate, collectstatic, the job worker in its own process, gunicorn (deploy/gunicorn.conf.py)
+# on GUNICORN_BIND (default 127.0.0.1:8000). Settings come from the environment or .env.
+# The job worker: django-tasks-db's queue in the database, read by db_worker.
+WORKER_CMD ?= $(PY) manage.py db_worker
+serve: setup  ## gunicorn + the job worker on PostgreSQL ($$DATABASE_URL), as production runs
+	WORKER_CMD="$(WORKER_CMD)" PY=$(PY) scripts/serve.sh
+
+worker: setup  ## the job worker alone (deploy/vneid-worker.service runs the same command)
+	@if [ -z "$(WORKER_CMD)" ]; then echo "Chưa có bộ chạy tác vụ nền (WORKER_CMD trống)."; \
+	else $(WORKER_CMD); fi
+
+bench-load: setup  ## 1M cases on PostgreSQL, gunicorn (2 workers), locust: 50 users of every role, 60 s
+	@test -x $(VENV)/bin/locust || $(PY) -m pip install --quiet -r requirements-bench.txt
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_load_bench $(PY) -u benchmarks/bench_load.py
+
+# Backups of the PostgreSQL database at $$DATABASE_URL: pg_dump's custom format in
+# BACKUP_DIR; `make restore FILE=...` replaces the tables in one transaction. `make
+# backup-test` proves it: backs up, drops, restores and compares (vneid_backup_test).
+BACKUP_DIR ?= backups
+backup:  ## pg_dump -Fc of $$DATABASE_URL into $(BACKUP_DIR)/
+	scripts/backup.sh "$(BACKUP_DIR)"
+
+restore:  ## pg_restore FILE=... into $$DATABASE_URL (asks first on a terminal)
+	scripts/restore.sh "$(FILE)"
+
+backup-test: setup  ## back up, drop, restore, compare row counts and campaign_results
+	PY=$(PY) scripts/backup_test.sh
 
 messages: setup
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks

@@ -4,9 +4,12 @@ Every setting has a default that works on a fresh machine: SQLite in the project
 debug on, Vietnamese UI. `.env.example` lists them all.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,10 +19,18 @@ if (BASE_DIR / ".env").exists():
 
 # --- Core -------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="insecure-development-key-change-me-in-production-0123456789",
-)
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-in-production-0123456789"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+if not DEBUG and (
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    # Sessions, password-reset tokens and signed values all rest on this key: production
+    # must never run on the development key that is published in this repository.
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off but DJANGO_SECRET_KEY is not set to a key of this server's own "
+        '(at least 50 random characters). Generate one with: python -c "import secrets; '
+        'print(secrets.token_urlsafe(50))" and set it in the environment or in .env.'
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
@@ -39,10 +50,21 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jobs",
     "dashboards",
+    # --- Production and sign-in (see the sections below) ---
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "config.apps.ProductionConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # --- Production: static files (whitenoise, with debug off; runserver and the tests'
+    # live server serve static/ themselves), request log, CSP (see the sections below) ---
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "config.requestlog.RequestLogMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.DefaultLanguageMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -52,6 +74,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # --- Sign-in and personal data (see the sections below) ---
+    "django_otp.middleware.OTPMiddleware",
+    "config.otp.RequireSecondFactorMiddleware",
+    "config.security.SessionIdleTimeoutMiddleware",
+    "config.security.NoStoreForSignedInMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,6 +118,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # and then wanted to write (the same form sent twice) is refused at once, timeout or not.
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Production: keep each worker's connection open this many seconds (checked before reuse)
+# rather than connecting for every request; one connection per gunicorn worker at most.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # --- Authentication ---------------------------------------------------------------------
 LOGIN_URL = "login"
@@ -116,12 +148,83 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# Production: whitenoise serves the collected files compressed, with a hash in each name so
+# browsers may keep them for a year. Development and tests read static/ as it is.
+if not DEBUG:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 # --- Security (production turns these on through the environment) -----------------------
+# .env.example lists each with its production value; `check --deploy` passes with them.
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only: browsers remember it for HSTS_SECONDS (a year in production, once HTTPS works).
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# The load balancer probes the health page over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a proxy that ends TLS: trust its X-Forwarded-Proto header, and only then (a client
+# could send the header itself if nothing in front of the app overwrote it).
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp 4) ---------------------------------------------
+# Scripts and styles come only from our own static files: no inline script, no inline
+# style, no handler attribute, nothing from another site. A page that needs behaviour gets
+# it from a file in static/js/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# --- Sign-in: lockout, sessions ---------------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one user name, that user name is refused,
+# the right password included, for AXES_COOLOFF_MINUTES; a successful sign-in resets the
+# count. Locking on the user name (not the address) protects an account against guessing
+# from many addresses, and a whole office behind one address is not locked out by one
+# person's typing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# django-axes warns when the address is not among the lockout parameters, for setups that
+# lock on the user agent or a cookie, which a guesser can change; a user name lock holds
+# whatever the guesser changes, so the warning does not apply here.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_VERBOSE = False
+# Failed sign-ins are recorded with the client's address: behind a proxy (the same
+# setting that trusts its X-Forwarded-Proto), the address the proxy appended last.
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+# A session ends after SESSION_IDLE_MINUTES without a request (the session row's expiry is
+# moved on at most once a minute while the user is active: SessionIdleTimeoutMiddleware),
+# and when the browser closes.
+SESSION_COOKIE_AGE = 60 * env.int("DJANGO_SESSION_IDLE_MINUTES", default=30)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# A second factor (TOTP, django-otp) after the password for these roles: any of admin,
+# secretary, viewer (unit roles) and staff (the admin site). See config/otp.py.
+OTP_REQUIRED_ROLES = env.list("DJANGO_OTP_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = "VNeID"
 
 # --- Workbook import limits -------------------------------------------------------------
 # An upload larger than this, or a sheet with more data rows, is refused with a clear message.
@@ -134,11 +237,25 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Logging ----------------------------------------------------------------------------
+# Requests are logged by config.requestlog as one JSON object a line (user id, method,
+# path, status, duration), with ID and phone numbers scrubbed from paths and query strings;
+# DJANGO_REQUEST_LOG=false turns them off.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.requestlog.JsonLineFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "vneid.request": {
+            "handlers": ["requests"],
+            "level": "INFO" if env.bool("DJANGO_REQUEST_LOG", default=True) else "WARNING",
+            "propagate": False,
+        },
+    },
 }
 
 # --- Reports ----------------------------------------------------------------------------

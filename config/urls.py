@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 from django.views.i18n import set_language
 
+from config import otp
+from config.health import healthz
 from units import views as unit_views
 from units.converters import UnitCodeConverter
 
@@ -23,4 +25,12 @@ urlpatterns = [
     path("cong-viec/", include("jobs.urls")),
     path("tong-quan/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
+    # --- Production and sign-in ---
+    path("healthz", healthz, name="healthz"),
+    path("mat-khau/doi/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("xac-thuc/", otp.verify, name="otp_verify"),
+    path("xac-thuc/thiet-lap/", otp.setup, name="otp_setup"),
+    path(
+        "mat-khau/da-doi/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
 ]

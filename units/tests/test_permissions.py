@@ -12,7 +12,7 @@ from units.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login", "set_language", "logout"}
+PUBLIC = {"login", "set_language", "logout", "healthz"}
 
 
 def walk(patterns, prefix="", namespace=None):
