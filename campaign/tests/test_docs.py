@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import get_commands, load_command_class
 from django.core.management.base import BaseCommand
@@ -35,7 +36,12 @@ def test_every_sheet_column_and_choice_the_workbook_declares_is_in_the_workbook_
 
 def project_commands():
     """(name, app) of the commands the project's own apps define."""
-    apps = {"campaign", "units", "reports"}
+    apps = {
+        config.name
+        for config in django_apps.get_app_configs()
+        if Path(config.path).is_relative_to(settings.BASE_DIR)
+        and "site-packages" not in config.path
+    }
     return sorted((name, app) for name, app in get_commands().items() if app in apps)
 
 
