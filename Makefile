@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup migrate demo bench bench-rules bench-import messages clean
+.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-upload messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-rules: setup  ## every member's and unit's figures over 1M cases vs the ba
 bench-import: setup  ## a 100,000-row workbook vs calamine read + one COPY, as the command and as the web
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_import_bench $(PY) benchmarks/bench_import.py
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_import_bench $(PY) benchmarks/bench_import.py --user
+
+bench-upload: setup  ## hostile workbooks (a 300 MB cell, entity bombs, ...) through the command and the web
+	$(PY) benchmarks/bench_upload_limits.py
 
 messages: setup
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks

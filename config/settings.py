@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "units",
     "campaign",
     "reports",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +122,14 @@ X_FRAME_OPTIONS = "DENY"
 # An upload larger than this, or a sheet with more data rows, is refused with a clear message.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# What a workbook may unpack to, checked while it is unpacked, before anything else reads it
+# (campaign/upload_limits.py): characters in one cell (Excel's own limit), bytes of one part
+# and of all parts, cells spanned by the sheets, and seconds the check may take.
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=32_767)
+IMPORT_MAX_PART_BYTES = env.int("IMPORT_MAX_PART_BYTES", default=160 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=320 * 1024 * 1024)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=6_000_000)
+IMPORT_CHECK_SECONDS = env.int("IMPORT_CHECK_SECONDS", default=60)
 # Where an uploaded workbook waits between preview and confirm (private to the server);
 # blank: a "vneid-import" folder in the system's temporary directory.
 IMPORT_TEMP_DIR = env("IMPORT_TEMP_DIR", default="")
