@@ -1297,8 +1297,8 @@ def _plan_members(plan, scope, units):
                 "members",
                 record.row,
                 "id_number",
-                _("ID number %(id)s is a member of unit %(code)s, which is not one of your units.")
-                % {"id": id_number, "code": member["unit__code"]},
+                _("ID number %(id)s belongs to another unit, which is not one of your units.")
+                % {"id": id_number},
                 "out_of_scope",
             )
             continue
@@ -1446,10 +1446,8 @@ def _plan_residents(plan, scope, workbook_members):
                     "residents",
                     case.row,
                     "guide_id_number",
-                    _(
-                        "The guide %(id)s is a member of unit %(code)s, which is not one of your units."
-                    )
-                    % {"id": guide, "code": roster[guide][2]},
+                    _("The guide %(id)s belongs to another unit, which is not one of your units.")
+                    % {"id": guide},
                     "out_of_scope",
                 )
                 bad_rows.add(id_number)

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from privacy.ratelimit import lookups_left
+from privacy.scope import as_seen_by, case_initial_as_seen_by
 from reports.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
@@ -82,7 +84,7 @@ def context(request, campaign, **extra):
 
 
 def announce_saved(request, form, case, verb):
-    messages.success(request, verb % {"name": case.resident.full_name})
+    messages.success(request, verb % {"name": form.cleaned_data.get("full_name") or case.resident})
     for warning in form.warnings:
         messages.warning(request, warning)
     if case.resident_details_kept:
@@ -142,11 +144,14 @@ def resident_detail(request, pk):
         .values_list("pk", flat=True)
     )
     others = resident.cases.of_campaign(campaign).exclude(pk__in=[c.pk for c in cases]).count()
+    id_number, resident = resident.id_number, as_seen_by(request.user, resident)
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.REVEAL,
         what=f"resident {resident.pk}",
-        rows=1,
+        rows=0 if resident.details_hidden else 1,
+        request=request,
+        id_number=id_number,
     )
     return render(
         request,
@@ -172,7 +177,11 @@ def case_create(request):
     initial = {}
     resident = named_in(visible_residents(request.user), request.GET.get("resident"))
     if resident:
-        initial = {"id_number": resident.id_number, "full_name": resident.full_name}
+        shown = as_seen_by(request.user, resident)
+        initial = {
+            "id_number": resident.id_number,
+            "full_name": "" if shown.details_hidden else resident.full_name,
+        }
     form = CaseForm(request.POST or None, user=request.user, campaign=campaign, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,7 +207,10 @@ def case_edit(request, pk):
     case = editable_case_or_error(request.user, pk)
     campaign = case.campaign
     current_campaign(request)
-    form = CaseForm(request.POST or None, user=request.user, campaign=campaign, case=case)
+    initial = case_initial_as_seen_by(request.user, case)
+    form = CaseForm(
+        request.POST or None, user=request.user, campaign=campaign, case=case, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_update(
@@ -332,10 +344,22 @@ def resident_lookup(request):
     """
     require_editor(request.user)
     campaign = current_campaign(request)
+    if lookups_left(request.user) <= 0:
+        return JsonResponse(
+            {"valid": False, "error": _("Too many look-ups in a minute: wait a moment.")}
+        )
     try:
         id_number = normalize.normalize_id_number(request.POST.get("id_number", ""))
     except ValueError as error:
         return JsonResponse({"valid": False, "error": str(error)})
+    PersonalDataAccess.record(
+        user=request.user,
+        action=PersonalDataAccess.Action.LOOKUP,
+        what="ID-number look-up",
+        rows=Resident.objects.filter(id_number=id_number).count(),
+        request=request,
+        id_number=id_number,
+    )
     answer = {
         "valid": True,
         "id_number": id_number,
@@ -355,7 +379,7 @@ def resident_lookup(request):
     answer["other_guides"] = cases.count() - len(visible)
     if visible:
         answer["resident"] = {
-            "full_name": resident_name(resident.pk),
+            "full_name": as_seen_by(request.user, Resident.objects.get(pk=resident.pk)).full_name,
             "url": reverse("campaign:resident_detail", args=[resident.pk]),
         }
         answer["guides"] = [

@@ -136,6 +136,10 @@ IMPORT_TEMP_DIR = env("IMPORT_TEMP_DIR", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Personal data -----------------------------------------------------------------------
+# How many times a minute one user may look an ID number up on the case form.
+ID_LOOKUPS_PER_MINUTE = env.int("ID_LOOKUPS_PER_MINUTE", default=20)
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -23,6 +23,7 @@ from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
 from units.forms import PlainTextField, named_in
 from units.models import Member, Unit, UnitKind
+from privacy.scope import counted_not_named
 from units.privacy import mask_id_number
 
 from .models import ReportingPeriod
@@ -154,6 +155,7 @@ def member_cases(request, pk):
         as_of,
         since,
     )
+    verdicts = counted_not_named(request.user, verdicts, campaign)  # other trees: counted
     failing = {}
     for verdict in verdicts:
         for code, _text in verdict.reasons:
