@@ -20,7 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from privacy.ratelimit import lookups_left
+from privacy.reveal import masked_initial, restore_masked
 from privacy.scope import as_seen_by, case_initial_as_seen_by
+from privacy.search import search_query, search_redirect
 from reports.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
@@ -102,9 +104,11 @@ def announce_saved(request, form, case, verb):
 
 @login_required
 def resident_list(request):
+    if request.method == "POST":  # the search: no ID number in the address
+        return search_redirect(request, ResidentFilterForm.base_fields)
     campaign = current_campaign(request)
     cases = Case.objects.visible_to(request.user).of_campaign(campaign)
-    filters = ResidentFilterForm(request.GET or None, user=request.user)
+    filters = ResidentFilterForm(search_query(request), user=request.user)
     residents, cases = filters.filter(Resident.objects.all(), cases)
     residents = residents.filter(pk__in=cases.values("resident_id")).order_by("full_name", "pk")
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -207,10 +211,11 @@ def case_edit(request, pk):
     case = editable_case_or_error(request.user, pk)
     campaign = case.campaign
     current_campaign(request)
-    initial = case_initial_as_seen_by(request.user, case)
-    form = CaseForm(
-        request.POST or None, user=request.user, campaign=campaign, case=case, initial=initial
+    initial = masked_initial(
+        request, f"case:{case.pk}", case_initial_as_seen_by(request.user, case)
     )
+    data = restore_masked(request.POST or None, case.resident.id_number)
+    form = CaseForm(data, user=request.user, campaign=campaign, case=case, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_update(

@@ -20,5 +20,6 @@ urlpatterns = [
     path("don-vi/", include("units.urls")),
     path("chien-dich/", include("campaign.urls")),
     path("bao-cao/", include("reports.urls")),
+    path("du-lieu-ca-nhan/", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import access_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("trung-lap/", views.double_claims, name="double_claims"),
     path("trung-lap/<int:resident_pk>/giai-quyet/", views.resolve, name="resolve"),
     path("trung-lap/huy/<int:pk>/", views.undo, name="undo"),
+    path("truy-cap-du-lieu/", access_views.access_list, name="access_list"),
 ]

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 from campaign import services
 from reports.models import PersonalDataAccess
 
+from privacy.search import search_query, search_redirect
+
 from .forms import MemberFilterForm, MemberForm, MemberStatusForm, named_in
 from .models import Member, Unit
 
@@ -75,8 +77,10 @@ def _current_campaign():
 
 @login_required
 def member_list(request):
+    if request.method == "POST":  # the search: no ID number in the address
+        return search_redirect(request, MemberFilterForm.base_fields)
     campaign = _current_campaign()
-    filters = MemberFilterForm(request.GET or None, user=request.user)
+    filters = MemberFilterForm(search_query(request), user=request.user)
     members = filters.filter(Member.objects.visible_to(request.user)).select_related("unit")
     members = members.annotate(
         case_count=Count("cases", filter=Q(cases__campaign=campaign))
