@@ -2076,6 +2076,8 @@ RETRIES = 3
 def import_workbook(path, *, campaign, user=None, dry_run=False):
     """Import the workbook at `path`: all or nothing. Returns the plan (errors, warnings,
     counts, double claims); `plan.written` tells whether anything was written."""
+    from privacy.imports import record_import  # one event per import (who, file, counts)
+
     parsed = parse_workbook(path)
     if parsed.errors or dry_run:
         return plan_import(parsed, campaign=campaign, user=user)
@@ -2084,7 +2086,7 @@ def import_workbook(path, *, campaign, user=None, dry_run=False):
             with transaction.atomic():
                 plan = plan_import(parsed, campaign=campaign, user=user)
                 if plan.ok:
-                    write_import(plan)
+                    record_import(plan=plan, path=path, resident_ids=write_import(plan))
             return plan
         except (IntegrityError, OperationalError) as exc:
             # A concurrent import created the same unit or member, or the two deadlocked:

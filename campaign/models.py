@@ -9,6 +9,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from privacy.authors import history_author
 
 from units.models import ID_NUMBER_VALIDATOR, MemberCategory, Recorded, Unit
 from units.search import FoldedNameField
@@ -156,6 +159,8 @@ class Resident(Recorded):
     # (any unit's, active or not). Read, with the category, by the rule `resident_not_cadre`.
     on_roster = models.BooleanField(_("on a member roster"), default=False, editable=False)
 
+    history = HistoricalRecords(excluded_fields=["search_name"], get_user=history_author)
+
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
@@ -259,6 +264,8 @@ class Case(Recorded):
 
     objects = CaseQuerySet.as_manager()
 
+    history = HistoricalRecords(get_user=history_author)
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -337,6 +344,8 @@ class DoubleClaimResolution(models.Model):
         related_name="+",
     )
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_author)
 
     class Meta:
         verbose_name = _("double claim resolution")

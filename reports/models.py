@@ -58,6 +58,8 @@ class PersonalDataAccess(models.Model):
         EXPORT = "export", _("Export")
         REVEAL = "reveal", _("Reveal")
         LOOKUP = "lookup", _("ID-number look-up")
+        CORRECT = "correct", _("Correction at the person's request")
+        ERASE = "erase", _("Deletion at the person's request")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
