@@ -38,7 +38,6 @@ from .models import Campaign
 
 SESSION_KEY = "campaign_imports"
 SHOWN = 500  # errors shown on the page; all are in the error workbook
-KEEP_SECONDS = 24 * 3600
 
 
 def storage_root():
@@ -50,7 +49,7 @@ def storage_root():
 
 
 def _purge_old(root):
-    cutoff = time.time() - KEEP_SECONDS
+    cutoff = time.time() - settings.IMPORT_KEEP_HOURS * 3600
     for folder in root.iterdir():
         try:
             if folder.is_dir() and folder.stat().st_mtime < cutoff:

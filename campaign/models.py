@@ -36,6 +36,11 @@ class Campaign(models.Model):
         help_text=_("Blank: the campaign runs until its targets are met."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Retention (Law 91/2025): past this day, `anonymise_residents` removes the residents'
+    # personal data that only this campaign needs; every figure stays.
+    personal_data_kept_until = models.DateField(
+        _("personal data kept until"), null=True, blank=True
+    )
 
     # What counts (plan IV.1).
     activation_starts_on = models.DateField(

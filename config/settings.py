@@ -135,6 +135,8 @@ IMPORT_CHECK_SECONDS = env.int("IMPORT_CHECK_SECONDS", default=60)
 # Where an uploaded workbook waits between preview and confirm (private to the server);
 # blank: a "vneid-import" folder in the system's temporary directory.
 IMPORT_TEMP_DIR = env("IMPORT_TEMP_DIR", default="")
+# Hours an upload and its preview are kept before `purge_uploads` removes them.
+IMPORT_KEEP_HOURS = env.int("IMPORT_KEEP_HOURS", default=24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
