@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from privacy.ratelimit import lookups_left
 from privacy.reveal import masked_initial, restore_masked
-from privacy.scope import as_seen_by, case_initial_as_seen_by
+from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope
 from privacy.search import search_query, search_redirect
 from reports.models import PersonalDataAccess
 from units import normalize
@@ -119,6 +119,7 @@ def resident_list(request):
             to_attr="visible_cases",
         )
     )
+    page.object_list = hide_outside_scope(request.user, page.object_list)
     return render(
         request,
         "campaign/resident_list.html",
@@ -238,17 +239,19 @@ def case_edit(request, pk):
 @login_required
 def case_delete(request, pk):
     case = editable_case_or_error(request.user, pk)
+    shown = as_seen_by(request.user, case.resident)  # not another unit's typing
     if request.method == "POST":
         resident = case.resident
         services.case_delete(case=case, user=request.user)
         messages.success(
             request,
             _("Deleted: %(name)s guided by %(member)s.")
-            % {"name": resident.full_name, "member": case.member.full_name},
+            % {"name": shown.full_name, "member": case.member.full_name},
         )
         if visible_residents(request.user).filter(pk=resident.pk).exists():
             return redirect(resident)
         return redirect("campaign:resident_list")
+    case.resident = shown
     return render(request, "campaign/case_confirm_delete.html", {"case": case})
 
 

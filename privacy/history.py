@@ -94,3 +94,12 @@ def _shown(field, row):
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     return str(value)
+
+
+def label(row):
+    """The record's name as of `row`, or its number when what it names is gone (a case whose
+    resident was deleted at their request)."""
+    try:
+        return str(row.instance)
+    except Exception:  # noqa: BLE001 - a related row deleted since: any lookup error
+        return f"#{row.id}"

@@ -134,3 +134,92 @@ def counted_not_named(user, verdicts, campaign):
             reasons.append((code, text))
         verdict.reasons = reasons
     return verdicts
+
+
+def hide_outside_scope(user, residents):
+    """`residents` (a page of them) with those another unit typed replaced by their
+    as-seen-by-`user` copies: one query, and one more per distinct author of such a person."""
+    from campaign.models import Case
+
+    residents = list(residents)
+    shared = set(
+        Case.objects.filter(resident_id__in=[r.pk for r in residents])
+        .exclude(pk__in=Case.objects.visible_to(user).values("pk"))
+        .values_list("resident_id", flat=True)
+    )
+    if not shared:
+        return residents
+    in_scope = {}
+    shown = []
+    for resident in residents:
+        author = resident.updated_by_id or resident.created_by_id
+        if resident.pk in shared and author is not None:
+            if author not in in_scope:
+                in_scope[author] = _edits_a_unit_seen_by(author, user)
+            if not in_scope[author]:
+                copy_ = copy.copy(resident)
+                for name in PERSONAL_FIELDS:
+                    setattr(copy_, name, None if name == "birth_date" else "")
+                copy_.full_name = _("(recorded by another unit)")
+                copy_.id_number = mask_id_number(resident.id_number)
+                copy_.details_hidden = True
+                shown.append(copy_)
+                continue
+        shown.append(resident)
+    return shown
+
+
+def _edits_a_unit_seen_by(author_id, user):
+    """Whether the user `author_id` edits a unit `user` sees (one query): a superuser, or a
+    secretary or administrator of a unit with a unit `user` sees at or below it."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef, Q
+
+    from units.models import UnitRole
+
+    seen = Unit.objects.visible_to(user).filter(path__startswith=OuterRef("unit__path"))
+    roles = UnitRole.objects.filter(
+        user_id=OuterRef("pk"),
+        role__in=[UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY],
+    ).filter(Exists(seen))
+    return (
+        get_user_model()
+        .objects.filter(pk=author_id)
+        .filter(Q(is_superuser=True) | Q(Exists(roles)))
+        .exists()
+    )
+
+
+def hide_residents_of(user, cases):
+    """`cases` (a list) with each resident replaced as `hide_outside_scope` says."""
+    cases = list(cases)
+    for case, resident in zip(cases, hide_outside_scope(user, [c.resident for c in cases])):
+        case.resident = resident
+    return cases
+
+
+def register_rows_as_seen_by(user, rows):
+    """The double-claim register's rows (reports.views.double_claims) with the claimants of
+    units `user` cannot see counted, not named, the resident as the user's units typed
+    them, and a decision's reason and earlier decisions kept to those who see every
+    claimant. For the administrator who resolves it, each claim shows who recorded it and
+    when."""
+    from django.utils.translation import gettext
+
+    seen = set(Unit.objects.visible_to(user).values_list("pk", flat=True))
+    residents = hide_outside_scope(user, [row["entry"].resident for row in rows])
+    for row, resident in zip(rows, residents):
+        entry = row["entry"]
+        row["resident"] = resident
+        row["claims"] = [c for c in entry.claims if c.member.unit_id in seen]
+        row["hidden_claims"] = len(entry.claims) - len(row["claims"])
+        row["sees_all"] = row["hidden_claims"] == 0
+        awarded = entry.resolution.awarded_to if entry.resolution else None
+        row["awarded_name"] = (
+            awarded.full_name
+            if awarded is not None and awarded.unit_id in seen
+            else gettext("a member of another unit")
+            if awarded is not None
+            else ""
+        )
+    return rows

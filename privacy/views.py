@@ -54,6 +54,7 @@ def record_history(request, kind, pk):
             "model": history.model_of(kind)._meta,
             "entries": list(reversed(history.changes(rows))),
             "current": rows[-1],
+            "label": history.label(rows[-1]),
         },
     )
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from campaign import services
 from reports.models import PersonalDataAccess
 
+from privacy.scope import hide_residents_of
 from privacy.search import search_query, search_redirect
 
 from .forms import MemberFilterForm, MemberForm, MemberStatusForm, named_in
@@ -107,6 +108,7 @@ def member_detail(request, pk):
     campaign = _current_campaign()
     cases = member.cases.filter(campaign=campaign).select_related("resident").order_by("-pk")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = hide_residents_of(request.user, page.object_list)
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.REVEAL,
