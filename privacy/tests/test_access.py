@@ -153,3 +153,28 @@ def test_the_record_is_for_administrators(client, accesses):
     _admin, inside, _outside = accesses
     client.force_login(inside)
     assert client.get(reverse("reports:access_list")).status_code == 403
+
+
+def test_the_error_workbook_is_recorded_with_every_person_it_holds(client, settings, tmp_path):
+    import io as io_
+
+    from campaign.tests.factories import plan_campaign
+    from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
+
+    settings.IMPORT_TEMP_DIR = str(tmp_path / "store")
+    unit = UnitFactory(code="DX9")
+    user = UnitRoleFactory(unit=unit, role=UnitRole.Role.SECRETARY).user
+    MemberFactory(unit=unit, id_number="014095000001")
+    client.force_login(user)
+    rows = [resident_row(f"Người {n}", f"01419500{n:04d}", "014095000001") for n in range(5)]
+    rows.append(resident_row("Sai", "12345", "014095000001"))
+    path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS, *rows]})
+    data = io_.BytesIO(path.read_bytes())
+    data.name = "a.xlsx"
+    location = client.post(
+        reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data}
+    )["Location"]
+    token = location.rstrip("/").split("/")[-1]
+    client.get(reverse("campaign:import_errors", args=[token]))
+    record = PersonalDataAccess.objects.get(action="export")
+    assert record.rows == 6 and record.where == "127.0.0.1"

@@ -64,8 +64,9 @@ def test_a_unit_page_shows_its_figures_with_sub_units(
 
 def test_the_member_page_answers_why_48_and_not_50(client, district, django_assert_max_num_queries):
     login(client, district["communes"][0])
-    # + 3: which other claimants, awarded members and rosters the user may see (named, or counted)
-    with django_assert_max_num_queries(17):
+    # + 5: which other claimants, awarded members and rosters the user may see (named, or
+    # counted), and which residents other trees also guide (shown as the user's units typed them)
+    with django_assert_max_num_queries(19):
         response = client.get(
             reverse("reports:member_cases", args=[district["member"].pk]), {"as_of": "2023-06-20"}
         )
