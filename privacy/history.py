@@ -31,17 +31,25 @@ def model_of(kind):
 
 
 def history_of(user, kind, pk):
-    """The history rows of record `pk` of `kind`, oldest first, or None when `user` does not
-    administer its units (a deleted record is judged by its last copy)."""
+    """(the record's label, its history rows oldest first), or None when `user` does not
+    administer its units (a deleted record is judged by its last copy). A record written
+    before the history began, or only by the bulk import, has no rows yet."""
     model = model_of(kind)
     rows = list(
         model.history.filter(id=pk)
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
-    if not rows or not _administers(user, kind, rows[-1]):
+    current = rows[-1] if rows else model.objects.filter(pk=pk).first()
+    if current is None:
         return None
-    return rows
+    if rows:
+        current.id = pk
+    elif not hasattr(current, "id"):
+        current.id = current.pk
+    if not _administers(user, kind, current):
+        return None
+    return label(current), rows
 
 
 def _administers(user, kind, row):
@@ -97,9 +105,9 @@ def _shown(field, row):
 
 
 def label(row):
-    """The record's name as of `row`, or its number when what it names is gone (a case whose
-    resident was deleted at their request)."""
+    """The record's name as of `row` (a history copy or the record), or its number when what
+    it names is gone (a case whose resident was deleted at their request)."""
     try:
-        return str(row.instance)
+        return str(row.instance if hasattr(row, "instance") else row)
     except Exception:  # noqa: BLE001 - a related row deleted since: any lookup error
         return f"#{row.id}"

@@ -44,17 +44,17 @@ def record_history(request, kind, pk):
     """Every version of one record, who made it and when, for its units' administrators."""
     if kind not in history.KINDS:
         raise Http404
-    rows = history.history_of(request.user, kind, pk)
-    if rows is None:
+    found = history.history_of(request.user, kind, pk)
+    if found is None:
         raise Http404
+    label, rows = found
     return render(
         request,
         "privacy/history.html",
         {
             "model": history.model_of(kind)._meta,
             "entries": list(reversed(history.changes(rows))),
-            "current": rows[-1],
-            "label": history.label(rows[-1]),
+            "label": label,
         },
     )
 
@@ -70,6 +70,13 @@ class PersonForm(forms.Form):
 
 
 class CorrectionForm(forms.ModelForm):
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}),
+    )
+
     class Meta:
         model = Resident
         fields = rights.CORRECTABLE

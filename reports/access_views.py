@@ -23,6 +23,7 @@ from units.models import Member, Unit, UnitRole
 from .models import PersonalDataAccess
 
 PAGE_SIZE = 100
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]  # Vietnamese day first; ISO as links may carry it
 
 
 class AccessFilter(forms.Form):
@@ -32,8 +33,8 @@ class AccessFilter(forms.Form):
         required=False,
         choices=[("", _("Any action")), *PersonalDataAccess.Action.choices],
     )
-    since = forms.DateField(label=_("From"), required=False)
-    until = forms.DateField(label=_("Until"), required=False)
+    since = forms.DateField(label=_("From"), required=False, input_formats=DATE_FORMATS)
+    until = forms.DateField(label=_("Until"), required=False, input_formats=DATE_FORMATS)
     what = forms.CharField(label=_("What"), required=False, max_length=100)
     subject = forms.RegexField(regex=r"^[0-9a-f]{64}$", required=False, widget=forms.HiddenInput)
 

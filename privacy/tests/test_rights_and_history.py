@@ -164,3 +164,29 @@ def test_an_import_is_recorded_as_one_event_naming_its_file_and_rows(tmp_path, t
     )
     import_workbook(path, campaign=plan_campaign(), user=tree["secretary"], dry_run=True)
     assert ImportEvent.objects.count() == 1  # a preview writes no event
+
+
+def test_a_record_written_before_the_history_began_has_an_empty_history_page(client, tree):
+    from campaign.tests.factories import CaseFactory
+
+    case = CaseFactory(member=tree["guide"])
+    Case.history.filter(id=case.pk).delete()
+    client.force_login(tree["admin"])
+    page = client.get(reverse("privacy:history", args=["truong-hop", case.pk]))
+    assert page.status_code == 200 and page.context["entries"] == []
+    client.force_login(tree["secretary"])  # not an administrator
+    assert client.get(reverse("privacy:history", args=["truong-hop", case.pk])).status_code == 404
+
+
+def test_the_correction_form_reads_and_shows_dates_day_first(client, tree):
+    client.force_login(tree["admin"])
+    resident = tree["case"].resident
+    client.post(
+        reverse("privacy:person", args=[resident.pk]),
+        {"full_name": "Quàng Thị Mai", "birth_date": "04/03/1960", "sex": ""},
+    )
+    resident.refresh_from_db()
+    assert resident.birth_date == datetime.date(1960, 3, 4)
+    assert (
+        "04/03/1960" in client.get(reverse("privacy:person", args=[resident.pk])).content.decode()
+    )
