@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages messages clean
+.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages bench-upload messages clean
 .PHONY: serve worker backup restore backup-test bench-load
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -56,6 +56,7 @@ bench-export: setup  ## the district's report with a 100,000-row named list vs q
 bench-pages: setup  ## every page a district administrator reaches, 1M and 100k cases, real server
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench_100k $(PY) benchmarks/bench_pages.py --cases 100000
+
 # --- Production: gunicorn and the job worker, backups ---------------------------------------
 # `make serve` runs the app as production does (scripts/serve.sh): PostgreSQL, debug off,
 # migrate, collectstatic, the job worker in its own process, gunicorn (deploy/gunicorn.conf.py)
@@ -85,6 +86,9 @@ restore:  ## pg_restore FILE=... into $$DATABASE_URL (asks first on a terminal)
 
 backup-test: setup  ## back up, drop, restore, compare row counts and campaign_results
 	PY=$(PY) scripts/backup_test.sh
+
+bench-upload: setup  ## hostile workbooks (a 300 MB cell, entity bombs, ...) through the command and the web
+	$(PY) benchmarks/bench_upload_limits.py
 
 messages: setup
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=.venv --ignore=benchmarks

@@ -138,6 +138,8 @@ def setup_django(url):
 
     settings.IMPORT_MAX_ROWS = max(settings.IMPORT_MAX_ROWS, 1_000_000)
     settings.IMPORT_MAX_BYTES = max(settings.IMPORT_MAX_BYTES, 500 * 1024 * 1024)
+    settings.IMPORT_MAX_PART_BYTES = settings.IMPORT_MAX_UNPACKED_BYTES = 1 << 40
+    settings.IMPORT_MAX_CELLS = settings.IMPORT_CHECK_SECONDS = 1 << 40
     call_command("migrate", verbosity=0)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from privacy.admin import RecordedAccessAdmin, masked_id_number
 from units.admin import ScopedAdmin
 from units.models import Unit
 
@@ -56,10 +57,10 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(ScopedAdmin):
+class ResidentAdmin(RecordedAccessAdmin, ScopedAdmin):
     list_display = [
         "full_name",
-        "id_number",
+        masked_id_number,
         "birth_date",
         "sex",
         "commune",
@@ -67,7 +68,7 @@ class ResidentAdmin(ScopedAdmin):
         "on_roster",
     ]
     list_filter = ["category", "sex", "on_roster"]
-    search_fields = ["full_name", "id_number", "phone", "village", "commune"]
+    search_fields = ["full_name", "village", "commune"]  # not by ID or phone: in the address
     readonly_fields = ["on_roster", "created_at", "created_by", "updated_at", "updated_by"]
 
     def get_queryset(self, request):
@@ -102,12 +103,7 @@ class CaseAdmin(ScopedAdmin):
         "member__unit__kind",
         "resident_excluded",
     ]
-    search_fields = [
-        "resident__full_name",
-        "resident__id_number",
-        "member__full_name",
-        "member__id_number",
-    ]
+    search_fields = ["resident__full_name", "member__full_name"]  # no ID numbers in the address
     autocomplete_fields = ["resident", "member"]
     date_hierarchy = "activated_on"
     list_select_related = ["resident", "member", "campaign"]
@@ -136,7 +132,7 @@ class CaseAdmin(ScopedAdmin):
 class DoubleClaimResolutionAdmin(admin.ModelAdmin):
     list_display = ["resident", "campaign", "awarded_to", "resolved_by", "resolved_at", "undone_at"]
     list_filter = ["campaign", ("undone_at", admin.EmptyFieldListFilter)]
-    search_fields = ["resident__full_name", "resident__id_number", "reason"]
+    search_fields = ["resident__full_name", "reason"]
     autocomplete_fields = ["resident", "awarded_to"]
     readonly_fields = ["resolved_by", "resolved_at", "undone_by", "undone_at"]
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from privacy.exports import rows_held
 from reports.models import PersonalDataAccess
 from units.models import Unit
 
@@ -38,7 +39,6 @@ from .models import Campaign
 
 SESSION_KEY = "campaign_imports"
 SHOWN = 500  # errors shown on the page; all are in the error workbook
-KEEP_SECONDS = 24 * 3600
 
 
 def storage_root():
@@ -50,7 +50,7 @@ def storage_root():
 
 
 def _purge_old(root):
-    cutoff = time.time() - KEEP_SECONDS
+    cutoff = time.time() - settings.IMPORT_KEEP_HOURS * 3600
     for folder in root.iterdir():
         try:
             if folder.is_dir() and folder.stat().st_mtime < cutoff:
@@ -327,7 +327,8 @@ def error_workbook(request, token):
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,
         what=_("Import error workbook: %(name)s") % {"name": meta["name"]},
-        rows=sum(len(rows) for rows in problems.values()),
+        rows=rows_held(out),  # every person the file holds, not only the wrong rows
+        request=request,
     )
     stem = Path(meta["name"]).stem or "tep"
     return FileResponse(

@@ -9,6 +9,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from privacy.authors import history_author
 
 from units.models import ID_NUMBER_VALIDATOR, MemberCategory, Recorded, Unit
 from units.search import FoldedNameField
@@ -50,6 +53,11 @@ class Campaign(models.Model):
         help_text=_("Blank: the campaign runs until its targets are met."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Retention (Law 91/2025): past this day, `anonymise_residents` removes the residents'
+    # personal data that only this campaign needs; every figure stays.
+    personal_data_kept_until = models.DateField(
+        _("personal data kept until"), null=True, blank=True
+    )
 
     # What counts (plan IV.1).
     activation_starts_on = models.DateField(
@@ -172,6 +180,8 @@ class Resident(Recorded):
     # Kept ready at write time by campaign.claims: the ID number is on a member roster
     # (any unit's, active or not). Read, with the category, by the rule `resident_not_cadre`.
     on_roster = models.BooleanField(_("on a member roster"), default=False, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_name"], get_user=history_author)
 
     class Meta:
         verbose_name = _("resident")
@@ -319,6 +329,8 @@ class Case(Recorded):
         "note",
     )
 
+    history = HistoricalRecords(get_user=history_author)
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -397,6 +409,8 @@ class DoubleClaimResolution(models.Model):
         related_name="+",
     )
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_author)
 
     class Meta:
         verbose_name = _("double claim resolution")

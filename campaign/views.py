@@ -22,6 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from privacy.ratelimit import lookups_left
+from privacy.reveal import masked_initial, restore_masked
+from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope
+from privacy.search import search_query, search_redirect
 from reports.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
@@ -97,7 +101,7 @@ def save_case(request, form, write):
 
 
 def announce_saved(request, form, case, verb):
-    messages.success(request, verb % {"name": case.resident.full_name})
+    messages.success(request, verb % {"name": form.cleaned_data.get("full_name") or case.resident})
     for warning in form.warnings:
         messages.warning(request, warning)
     if case.resident_details_kept:
@@ -115,9 +119,11 @@ def announce_saved(request, form, case, verb):
 
 @login_required
 def resident_list(request):
+    if request.method == "POST":  # the search: no ID number in the address
+        return search_redirect(request, ResidentFilterForm.base_fields)
     campaign = current_campaign(request)
     cases = Case.objects.visible_to(request.user).of_campaign(campaign)
-    filters = ResidentFilterForm(request.GET or None, user=request.user)
+    filters = ResidentFilterForm(search_query(request), user=request.user)
     residents, cases = filters.filter(Resident.objects.all(), cases)
     residents = residents.filter(pk__in=cases.values("resident_id")).order_by("full_name", "pk")
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -132,6 +138,7 @@ def resident_list(request):
             to_attr="visible_cases",
         )
     )
+    page.object_list = hide_outside_scope(request.user, page.object_list)
     return render(
         request,
         "campaign/resident_list.html",
@@ -161,11 +168,14 @@ def resident_detail(request, pk):
         .values_list("pk", flat=True)
     )
     others = resident.cases.of_campaign(campaign).exclude(pk__in=[c.pk for c in cases]).count()
+    id_number, resident = resident.id_number, as_seen_by(request.user, resident)
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.REVEAL,
         what=f"resident {resident.pk}",
-        rows=1,
+        rows=0 if resident.details_hidden else 1,
+        request=request,
+        id_number=id_number,
     )
     return render(
         request,
@@ -191,7 +201,11 @@ def case_create(request):
     initial = {}
     resident = named_in(visible_residents(request.user), request.GET.get("resident"))
     if resident:
-        initial = {"id_number": resident.id_number, "full_name": resident.full_name}
+        shown = as_seen_by(request.user, resident)
+        initial = {
+            "id_number": resident.id_number,
+            "full_name": "" if shown.details_hidden else resident.full_name,
+        }
     form = CaseForm(request.POST or None, user=request.user, campaign=campaign, initial=initial)
     case = save_case(request, form, partial(services.case_create, campaign=campaign))
     if case:
@@ -207,7 +221,11 @@ def case_edit(request, pk):
     case = editable_case_or_error(request.user, pk)
     campaign = case.campaign
     current_campaign(request)
-    form = CaseForm(request.POST or None, user=request.user, campaign=campaign, case=case)
+    initial = masked_initial(
+        request, f"case:{case.pk}", case_initial_as_seen_by(request.user, case)
+    )
+    data = restore_masked(request.POST or None, case.resident.id_number)
+    form = CaseForm(data, user=request.user, campaign=campaign, case=case, initial=initial)
     saved = save_case(request, form, partial(services.case_update, case=case))
     if saved:
         announce_saved(request, form, saved, _("Changes saved: %(name)s."))
@@ -220,17 +238,19 @@ def case_edit(request, pk):
 @login_required
 def case_delete(request, pk):
     case = editable_case_or_error(request.user, pk)
+    shown = as_seen_by(request.user, case.resident)  # not another unit's typing
     if request.method == "POST":
         resident = case.resident
         services.case_delete(case=case, user=request.user)
         messages.success(
             request,
             _("Deleted: %(name)s guided by %(member)s.")
-            % {"name": resident.full_name, "member": case.member.full_name},
+            % {"name": shown.full_name, "member": case.member.full_name},
         )
         if visible_residents(request.user).filter(pk=resident.pk).exists():
             return redirect(resident)
         return redirect("campaign:resident_list")
+    case.resident = shown
     return render(request, "campaign/case_confirm_delete.html", {"case": case})
 
 
@@ -321,10 +341,22 @@ def resident_lookup(request):
     """
     require_editor(request.user)
     campaign = current_campaign(request)
+    if lookups_left(request.user) <= 0:
+        return JsonResponse(
+            {"valid": False, "error": _("Too many look-ups in a minute: wait a moment.")}
+        )
     try:
         id_number = normalize.normalize_id_number(request.POST.get("id_number", ""))
     except ValueError as error:
         return JsonResponse({"valid": False, "error": str(error)})
+    PersonalDataAccess.record(
+        user=request.user,
+        action=PersonalDataAccess.Action.LOOKUP,
+        what="ID-number look-up",
+        rows=Resident.objects.filter(id_number=id_number).count(),
+        request=request,
+        id_number=id_number,
+    )
     answer = {
         "valid": True,
         "id_number": id_number,
@@ -344,7 +376,7 @@ def resident_lookup(request):
     answer["other_guides"] = cases.count() - len(visible)
     if visible:
         answer["resident"] = {
-            "full_name": resident_name(resident.pk),
+            "full_name": as_seen_by(request.user, Resident.objects.get(pk=resident.pk)).full_name,
             "url": reverse("campaign:resident_detail", args=[resident.pk]),
         }
         answer["guides"] = [

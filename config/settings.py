@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "simple_history",
     "units",
     "campaign",
     "reports",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "config.apps.ProductionConfig",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "config.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # --- Sign-in and personal data (see the sections below) ---
@@ -230,11 +233,25 @@ OTP_TOTP_ISSUER = "VNeID"
 # An upload larger than this, or a sheet with more data rows, is refused with a clear message.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# What a workbook may unpack to, checked while it is unpacked, before anything else reads it
+# (campaign/upload_limits.py): characters in one cell (Excel's own limit), bytes of one part
+# and of all parts, cells spanned by the sheets, and seconds the check may take.
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=32_767)
+IMPORT_MAX_PART_BYTES = env.int("IMPORT_MAX_PART_BYTES", default=160 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=320 * 1024 * 1024)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=6_000_000)
+IMPORT_CHECK_SECONDS = env.int("IMPORT_CHECK_SECONDS", default=60)
 # Where an uploaded workbook waits between preview and confirm (private to the server);
 # blank: a "vneid-import" folder in the system's temporary directory.
 IMPORT_TEMP_DIR = env("IMPORT_TEMP_DIR", default="")
+# Hours an upload and its preview are kept before `purge_uploads` removes them.
+IMPORT_KEEP_HOURS = env.int("IMPORT_KEEP_HOURS", default=24)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Personal data -----------------------------------------------------------------------
+# How many times a minute one user may look an ID number up on the case form.
+ID_LOOKUPS_PER_MINUTE = env.int("ID_LOOKUPS_PER_MINUTE", default=20)
 
 # --- Logging ----------------------------------------------------------------------------
 # Requests are logged by config.requestlog as one JSON object a line (user id, method,

@@ -24,6 +24,7 @@ urlpatterns = [
     path("bao-cao/", include("reports.urls")),
     path("cong-viec/", include("jobs.urls")),
     path("tong-quan/", include("dashboards.urls")),
+    path("du-lieu-ca-nhan/", include("privacy.urls")),
     path("admin/", admin.site.urls),
     # --- Production and sign-in ---
     path("healthz", healthz, name="healthz"),

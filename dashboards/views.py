@@ -18,6 +18,7 @@ from django.utils.functional import cached_property
 from campaign import rules
 from campaign.models import Case, DoubleClaimResolution, Place, Resident
 from campaign.results import KINDS
+from privacy.scope import counted_not_named, hide_residents_of
 from units.forms import named_in, search_condition
 from units.models import Member, MemberCategory, Unit, UnitKind
 from units.normalize import MOBILE_PREFIXES, PROVINCE_CODES
@@ -492,6 +493,8 @@ def member_page(request, pk):
         page.as_of,
         page.since,
     )
+    verdicts = counted_not_named(request.user, verdicts, page.campaign)  # other trees: counted
+    hide_residents_of(request.user, [v.case for v in verdicts])  # as the user's units typed them
     table = Table(
         request,
         [

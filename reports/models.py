@@ -51,12 +51,15 @@ class ReportingPeriod(models.Model):
 
 
 class PersonalDataAccess(models.Model):
-    """A record that someone exported or revealed personal data (Decree 13/2023/NĐ-CP):
-    who, when, what."""
+    """A record that someone exported, revealed or looked up personal data (Law 91/2025/QH15):
+    who, when, what, how many rows, from where."""
 
     class Action(models.TextChoices):
         EXPORT = "export", _("Export")
         REVEAL = "reveal", _("Reveal")
+        LOOKUP = "lookup", _("ID-number look-up")
+        CORRECT = "correct", _("Correction at the person's request")
+        ERASE = "erase", _("Deletion at the person's request")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -70,6 +73,10 @@ class PersonalDataAccess(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     what = models.CharField(_("what"), max_length=255)
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    where = models.CharField(_("from where"), max_length=100, blank=True)
+    # A keyed digest of the ID number concerned (privacy.subjects.subject_key), so that the
+    # person's-rights page finds every access to one person without the log holding numbers.
+    subject = models.CharField(_("person concerned"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("personal data access")
@@ -80,9 +87,19 @@ class PersonalDataAccess(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what}"
 
     @classmethod
-    def record(cls, *, user, action, what, rows=0):
+    def record(cls, *, user, action, what, rows=0, request=None, id_number=""):
+        """Record one access; `request` gives where from, `id_number` the person concerned."""
+        from privacy.subjects import client_address, subject_key
+
         user = user if getattr(user, "is_authenticated", False) else None
-        return cls.objects.create(user=user, action=action, what=what[:255], rows=rows)
+        return cls.objects.create(
+            user=user,
+            action=action,
+            what=what[:255],
+            rows=rows,
+            where=client_address(request),
+            subject=subject_key(id_number) if id_number else "",
+        )
 
 
 class ReportHeading(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import submission_views, views
+from . import access_views, submission_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("trung-lap/", views.double_claims, name="double_claims"),
     path("trung-lap/<int:resident_pk>/giai-quyet/", views.resolve, name="resolve"),
     path("trung-lap/huy/<int:pk>/", views.undo, name="undo"),
+    path("truy-cap-du-lieu/", access_views.access_list, name="access_list"),
 ]
 
 # The report workbook, the units' submissions and the completeness of reporting.

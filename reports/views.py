@@ -25,6 +25,7 @@ from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
 from units.forms import PlainTextField
 from units.models import Member, Unit, UnitKind
+from privacy.scope import counted_not_named, hide_residents_of, register_rows_as_seen_by
 from units.privacy import mask_id_number
 
 from .models import ReportingPeriod
@@ -153,6 +154,8 @@ def member_cases(request, pk):
         as_of,
         since,
     )
+    verdicts = counted_not_named(request.user, verdicts, campaign)  # other trees: counted
+    hide_residents_of(request.user, [v.case for v in verdicts])  # as the user's units typed them
     failing = {}
     for verdict in verdicts:
         for code, _text in verdict.reasons:
@@ -220,6 +223,7 @@ def double_claims(request):
                 else None,
             }
         )
+    rows = register_rows_as_seen_by(request.user, rows)  # other trees counted, not named
     return render(
         request,
         "reports/double_claims.html",

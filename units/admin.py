@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from privacy.admin import RecordedAccessAdmin, masked_id_number
+
 from .models import Member, Unit, UnitRole
 
 
@@ -51,8 +53,8 @@ class UnitAdmin(ScopedAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(ScopedAdmin):
-    list_display = ["full_name", "id_number", "unit", "category", "active"]
+class MemberAdmin(RecordedAccessAdmin, ScopedAdmin):
+    list_display = ["full_name", masked_id_number, "unit", "category", "active"]
     list_filter = [
         "category",
         "active",
@@ -61,7 +63,7 @@ class MemberAdmin(ScopedAdmin):
         "vneid_activated",
         "portal_used",
     ]
-    search_fields = ["full_name", "id_number", "phone", "unit__code", "unit__name"]
+    search_fields = ["full_name", "unit__code", "unit__name"]  # not by ID or phone: in the address
     autocomplete_fields = ["unit", "user"]
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     fieldsets = [

@@ -25,6 +25,10 @@ class Navigation:
     def edits_units(self):
         return bool(self._roles & {UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY})
 
+    @property
+    def administers(self):
+        return UnitRole.Role.ADMIN in self._roles
+
     @cached_property
     def records_cases(self):
         return self.edits_units or Member.objects.filter(user=self.user, active=True).exists()

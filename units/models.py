@@ -8,6 +8,9 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from privacy.authors import history_author
 
 ID_NUMBER_VALIDATOR = RegexValidator(r"^\d{12}$", _("The ID number must have 12 digits."))
 # A unit code: unaccented letters, digits, dots, dashes and underscores (also the pattern of
@@ -130,6 +133,8 @@ class Unit(models.Model):
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     objects = UnitQuerySet.as_manager()
+
+    history = HistoricalRecords(get_user=history_author)
 
     class Meta:
         verbose_name = _("unit")
@@ -284,6 +289,8 @@ class Member(Recorded):
 
     objects = MemberQuerySet.as_manager()
 
+    history = HistoricalRecords(get_user=history_author)
+
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
@@ -326,6 +333,8 @@ class UnitRole(models.Model):
         Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="roles"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    history = HistoricalRecords(get_user=history_author)
 
     class Meta:
         verbose_name = _("user role")

@@ -10,6 +10,9 @@ from django.views.decorators.http import require_POST
 from campaign import services
 from reports.models import PersonalDataAccess
 
+from privacy.scope import hide_residents_of
+from privacy.search import search_query, search_redirect
+
 from .forms import MemberFilterForm, MemberForm, MemberStatusForm, named_in
 from .models import Member, Unit
 
@@ -75,8 +78,10 @@ def _current_campaign(request):
 
 @login_required
 def member_list(request):
+    if request.method == "POST":  # the search: no ID number in the address
+        return search_redirect(request, MemberFilterForm.base_fields)
     campaign = _current_campaign(request)
-    filters = MemberFilterForm(request.GET or None, user=request.user)
+    filters = MemberFilterForm(search_query(request), user=request.user)
     members = filters.filter(Member.objects.visible_to(request.user)).select_related("unit")
     members = members.annotate(
         case_count=Count("cases", filter=Q(cases__campaign=campaign))
@@ -103,6 +108,7 @@ def member_detail(request, pk):
     campaign = _current_campaign(request)
     cases = member.cases.filter(campaign=campaign).select_related("resident").order_by("-pk")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = hide_residents_of(request.user, page.object_list)
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.REVEAL,

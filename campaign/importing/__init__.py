@@ -57,6 +57,8 @@ RETRIES = 3
 def import_workbook(path, *, campaign: Campaign, user=None, dry_run: bool = False) -> ImportPlan:
     """Import the workbook at `path`: all or nothing. Returns the plan (errors, warnings,
     counts, double claims); `plan.written` tells whether anything was written."""
+    from privacy.imports import record_import  # one event per import (who, file, counts)
+
     parsed = parse_workbook(path)
     if parsed.errors or dry_run:
         return plan_import(parsed, campaign=campaign, user=user)
@@ -64,8 +66,8 @@ def import_workbook(path, *, campaign: Campaign, user=None, dry_run: bool = Fals
         try:
             with transaction.atomic():
                 plan = plan_import(parsed, campaign=campaign, user=user)
-                if plan.ok:
-                    write_import(plan)
+                if plan.ok:  # the import recorded as one event, in the same transaction
+                    record_import(plan=plan, path=path, resident_ids=write_import(plan))
             return plan
         except (IntegrityError, OperationalError) as exc:
             # A concurrent import created the same unit or member, or the two deadlocked:

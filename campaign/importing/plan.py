@@ -231,8 +231,8 @@ def _plan_members(plan, scope, units):
                 "members",
                 record.row,
                 "id_number",
-                _("ID number %(id)s is a member of unit %(code)s, which is not one of your units.")
-                % {"id": id_number, "code": member["unit__code"]},
+                _("ID number %(id)s belongs to another unit, which is not one of your units.")
+                % {"id": id_number},
                 "out_of_scope",
             )
             continue

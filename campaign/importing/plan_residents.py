@@ -169,11 +169,8 @@ def _check_guides(plan, guides, roster):
                     "residents",
                     case.row,
                     "guide_id_number",
-                    _(
-                        "The guide %(id)s is a member of unit %(code)s, which is not one of "
-                        "your units."
-                    )
-                    % {"id": guide, "code": roster[guide].unit_code},
+                    _("The guide %(id)s belongs to another unit, which is not one of your units.")
+                    % {"id": guide},
                     "out_of_scope",
                 )
                 unknown.add(id_number)

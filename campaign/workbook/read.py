@@ -201,6 +201,9 @@ def _xlsx_declared_rows(path):
 
 def read_workbook(path):
     """Read the three sheets (those present) of the workbook at `path`."""
+    from ..upload_limits import check_upload  # bounds first: before any reader trusts the file
+
+    check_upload(path)
     fmt = sniff(path)
     max_rows = settings.IMPORT_MAX_ROWS
     if fmt == "xlsx":

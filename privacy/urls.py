@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "privacy"
+urlpatterns = [
+    path("truong-hop/<int:pk>/hien-so/", views.reveal_case_id, name="reveal_case_id"),
+    path("lich-su/<slug:kind>/<int:pk>/", views.record_history, name="history"),
+    path("nguoi/", views.person_search, name="person_search"),
+    path("nguoi/<int:pk>/", views.person, name="person"),
+    path("nguoi/<int:pk>/xoa/", views.person_erase, name="person_erase"),
+]

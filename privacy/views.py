@@ -1,0 +1,143 @@
+"""Pages of the personal-data protections: the recorded reveal of an ID number on a form,
+the history of a record, and the person's rights (see, correct, delete)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campaign.models import Case, Resident
+from reports.models import PersonalDataAccess
+from units import normalize
+from units.models import Unit
+
+from . import history, rights
+from .reveal import allow_once
+
+
+@login_required
+@require_POST
+def reveal_case_id(request, pk):
+    """Record that the user asked to see the whole ID number of the case's resident, then
+    open the case form once with it."""
+    case = get_object_or_404(
+        Case.objects.editable_by(request.user).select_related("resident"), pk=pk
+    )
+    PersonalDataAccess.record(
+        user=request.user,
+        action=PersonalDataAccess.Action.REVEAL,
+        what=f"case {case.pk}: ID number on the form",
+        rows=1,
+        request=request,
+        id_number=case.resident.id_number,
+    )
+    allow_once(request, f"case:{case.pk}")
+    return redirect("campaign:case_edit", pk=case.pk)
+
+
+@login_required
+def record_history(request, kind, pk):
+    """Every version of one record, who made it and when, for its units' administrators."""
+    if kind not in history.KINDS:
+        raise Http404
+    found = history.history_of(request.user, kind, pk)
+    if found is None:
+        raise Http404
+    label, rows = found
+    return render(
+        request,
+        "privacy/history.html",
+        {
+            "model": history.model_of(kind)._meta,
+            "entries": list(reversed(history.changes(rows))),
+            "label": label,
+        },
+    )
+
+
+class PersonForm(forms.Form):
+    id_number = forms.CharField(label=_("ID number"), max_length=40)
+
+    def clean_id_number(self):
+        try:
+            return normalize.normalize_id_number(self.cleaned_data["id_number"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class CorrectionForm(forms.ModelForm):
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}),
+    )
+
+    class Meta:
+        model = Resident
+        fields = rights.CORRECTABLE
+
+
+def _require_administrator(user):
+    if not Unit.objects.administered_by(user).exists():
+        raise PermissionDenied
+
+
+@login_required
+def person_search(request):
+    """Find a person by ID number (sent by POST, so the number is in no address)."""
+    _require_administrator(request.user)
+    form = PersonForm(request.POST or None)
+    elsewhere = False
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["id_number"]
+        resident = rights.residents_administered_by(request.user).filter(id_number=number).first()
+        if resident is not None:
+            return redirect("privacy:person", pk=resident.pk)
+        elsewhere = Resident.objects.filter(id_number=number).exists()
+        form.add_error(None, _("No resident with this ID number in the units you administer."))
+    return render(request, "privacy/person_search.html", {"form": form, "elsewhere": elsewhere})
+
+
+@login_required
+def person(request, pk):
+    """Everything held about one resident, with the forms to correct and to delete it."""
+    _require_administrator(request.user)
+    resident = get_object_or_404(rights.residents_administered_by(request.user), pk=pk)
+    form = CorrectionForm(request.POST or None, instance=resident)
+    if request.method == "POST" and form.is_valid():
+        rights.correct_person(
+            resident=resident, data=form.cleaned_data, user=request.user, request=request
+        )
+        messages.success(request, _("Corrected at the person's request."))
+        return redirect("privacy:person", pk=resident.pk)
+    held = rights.everything_held(request.user, resident)
+    PersonalDataAccess.record(
+        user=request.user,
+        action=PersonalDataAccess.Action.REVEAL,
+        what=f"resident {resident.pk}: everything held",
+        rows=1 + len(held["cases"]),
+        request=request,
+        id_number=resident.id_number,
+    )
+    return render(request, "privacy/person.html", {**held, "form": form})
+
+
+@login_required
+@require_POST
+def person_erase(request, pk):
+    _require_administrator(request.user)
+    resident = get_object_or_404(rights.residents_administered_by(request.user), pk=pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm the deletion."))
+        return redirect("privacy:person", pk=pk)
+    count = rights.erase_person(resident=resident, user=request.user, request=request)
+    messages.success(
+        request,
+        _("Deleted at the person's request: their record and %(count)s cases.") % {"count": count},
+    )
+    return redirect("privacy:person_search")
