@@ -57,8 +57,8 @@ SUMMARY = (
 )
 MEMBERS = (
     Column("STT", 6, "number"),
-    Column("Đơn vị", 30),
-    Column("Họ và tên", 26),
+    Column("Đơn vị", 30, "wrap"),
+    Column("Họ và tên", 26, "wrap"),
     Column("Đối tượng", 18),
     Column("Chỉ tiêu", 8, "number"),
     Column("Số người đã hướng dẫn", 11, "number"),
@@ -72,29 +72,29 @@ MEMBERS = (
 )
 PROPOSALS = (
     Column("STT", 6, "number"),
-    Column("Cá nhân, tập thể", 36),
-    Column("Đơn vị", 36),
+    Column("Cá nhân, tập thể", 36, "wrap"),
+    Column("Đơn vị", 36, "wrap"),
     Column("Kết quả đạt được", 16, "decimal"),
     Column("Mức xét khen thưởng", 16, "decimal"),
-    Column("Ghi chú", 30),
+    Column("Ghi chú", 30, "wrap"),
 )
 NAMED = (
     Column("STT", 7, "number"),
-    Column("Họ và tên", 24),
+    Column("Họ và tên", 24, "wrap"),
     Column("Ngày sinh", 11, "date"),
     Column("Số định danh cá nhân", 15),
     Column("Số điện thoại", 12),
-    Column("Địa chỉ", 34),
+    Column("Địa chỉ", 34, "wrap"),
     Column("Mức định danh", 8, "number"),
     Column("Ngày kích hoạt", 11, "date"),
     Column("Tài khoản DVC", 8, "flag"),
-    Column("Người hướng dẫn", 22),
-    Column("Đơn vị người hướng dẫn", 26),
+    Column("Người hướng dẫn", 22, "wrap"),
+    Column("Đơn vị người hướng dẫn", 26, "wrap"),
     Column("Trong kỳ báo cáo", 9, "flag"),
 )
 DUPLICATES = (
     Column("STT", 6, "number"),
-    Column("Họ và tên", 26),
+    Column("Họ và tên", 26, "wrap"),
     Column("Số định danh cá nhân", 16),
     Column("Số người kê khai", 10, "number"),
     Column("Người hướng dẫn và đơn vị", 90, "wrap"),
@@ -379,7 +379,7 @@ class ReportWriter:
             "Danh sách người dân được hướng dẫn kích hoạt đủ 02 tài khoản (kèm theo báo cáo)",
         )
         text, date, center = self.fmt("cell"), self.fmt("cell_date"), self.fmt("cell_center")
-        number = self.fmt("cell_number")
+        number, wrap = self.fmt("cell_number"), self.fmt("cell", text_wrap=True)
         count = 0
         for values in named_rows:
             count += 1
@@ -387,20 +387,21 @@ class ReportWriter:
                 values[:10]
             )
             in_period = values[10]
+            self.fit_height(ws, row, NAMED, (count,) + tuple(values[:11]))
             ws.write_number(row, 0, count, number)
-            ws.write_string(row, 1, name, text)
+            ws.write_string(row, 1, name, wrap)
             if birth:
                 ws.write_datetime(row, 2, birth, date)
             else:
                 ws.write_blank(row, 2, None, text)
             ws.write_string(row, 3, id_number, text)
             ws.write_string(row, 4, phone or "", text)
-            ws.write_string(row, 5, address or "", text)
+            ws.write_string(row, 5, address or "", wrap)
             ws.write_number(row, 6, level, center)
             ws.write_datetime(row, 7, activated, date)
             ws.write_string(row, 8, YES if portal else NO, center)
-            ws.write_string(row, 9, guide, text)
-            ws.write_string(row, 10, unit, text)
+            ws.write_string(row, 9, guide, wrap)
+            ws.write_string(row, 10, unit, wrap)
             ws.write_string(row, 11, YES if in_period else "", center)
             row += 1
             if self.progress is not None and count % 1000 == 0:

@@ -1,0 +1,100 @@
+"""What a person sees of the reports and jobs: figures written the Vietnamese way (1.234)
+on the pages, and a report workbook whose long texts wrap instead of being cut in print."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from campaign.tests.factories import ResidentFactory
+from campaign.tests.helpers import add_case, add_full_cases
+from jobs.models import Job
+from reports.exports.workbook import MEMBERS, NAMED
+from units.models import UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+
+from .test_exports import export
+from .workbook_helpers import table
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_unit_and_kind_tables_group_thousands_with_a_dot():
+    tally = SimpleNamespace(members=1234, credited_full=56789, period_full=1000)
+    row = SimpleNamespace(code="HD", name="Huyện Đoàn", closed=False, tally=tally, average="2,5")
+    rows = render_to_string("reports/_unit_rows.html", {"rows": [row], "since": True})
+    assert ">1.234<" in rows and ">56.789<" in rows and ">1.000<" in rows
+    kinds = render_to_string("reports/_kinds.html", {"kinds": [("Đoàn", tally, "2,5")]})
+    assert ">1.234<" in kinds and ">56.789<" in kinds
+
+
+def test_the_job_page_counts_rows_with_a_thousands_dot(client):
+    district = UnitFactory(code="HD")
+    user = UnitRoleFactory(unit=district, role=UnitRole.Role.ADMIN).user
+    running = Job.objects.create(
+        kind="report_export", label="Tệp báo cáo", owner=user, status=Job.Status.RUNNING
+    )
+    Job.objects.filter(pk=running.pk).update(done=1500, total=12345)
+    client.force_login(user)
+    text = client.get(reverse("jobs:job", args=[running.pk])).content.decode()
+    assert "Đã xong 1.500/12.345 dòng" in text
+    Job.objects.filter(pk=running.pk).update(status=Job.Status.DONE, done=12345)
+    text = client.get(reverse("jobs:job", args=[running.pk]) + "?partial=1").content.decode()
+    assert "12.345 dòng" in text and "12345" not in text
+
+
+@pytest.fixture
+def district_with_long_texts():
+    top = UnitFactory(code="CA", name="Công an huyện")
+    team = UnitFactory(
+        code="CA-HS", name="Đội Cảnh sát hình sự - kinh tế - ma túy - môi trường", parent=top
+    )
+    guide = MemberFactory(unit=team, full_name="Lò Văn Công")
+    add_full_cases(guide, 2)
+    add_case(
+        guide,
+        ResidentFactory(
+            full_name="Quàng Thị Mai",
+            address="Bản Phiêng Piềng, xã Púng Bánh, huyện Sốp Cộp, tỉnh Sơn La, tổ dân cư số 4",
+        ),
+        activated_on=datetime.date(2023, 5, 5),
+    )
+    return top
+
+
+def test_long_addresses_and_unit_names_wrap_in_taller_rows_of_the_named_list(
+    tmp_path, district_with_long_texts
+):
+    sheet = export(tmp_path, as_of="2023-06-20")["Danh sách kèm theo"]
+    headers = [column.header for column in NAMED]
+    row = next(r for r in table(sheet, "STT") if r[1].value == "Quàng Thị Mai")
+    for header in ("Họ và tên", "Địa chỉ", "Người hướng dẫn", "Đơn vị người hướng dẫn"):
+        assert row[headers.index(header)].alignment.wrap_text, header
+    assert sheet.row_dimensions[row[0].row].height >= 32  # two lines at least
+    assert row[headers.index("Số định danh cá nhân")].alignment.wrap_text is not True
+
+
+def test_a_long_unit_name_wraps_on_the_members_sheet(tmp_path, district_with_long_texts):
+    sheet = export(tmp_path, as_of="2023-06-20")["Thành viên"]
+    headers = [column.header for column in MEMBERS]
+    row = next(r for r in table(sheet, "STT") if r[2].value == "Lò Văn Công")
+    assert row[headers.index("Đơn vị")].alignment.wrap_text
+    assert sheet.row_dimensions[row[0].row].height >= 32
+
+
+def test_figures_are_numbers_with_a_thousands_format_and_every_sheet_fits_a4_width(
+    tmp_path, district_with_long_texts
+):
+    book = export(tmp_path, as_of="2023-06-20")
+    members = book["Thành viên"]
+    row = next(r for r in table(members, "STT") if r[2].value == "Lò Văn Công")
+    cases = row[[c.header for c in MEMBERS].index("Số người đã hướng dẫn")]
+    assert (cases.value, cases.number_format) == (3, "#,##0")
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.paperSize, setup.orientation) == (9, "landscape"), sheet.title
+        # One page wide (1 is the default, left unwritten), as many pages down as it takes.
+        assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
