@@ -101,6 +101,11 @@ DUPLICATES = (
 )
 
 
+# Every sheet of the workbook, in order, with its table's columns: the exporter writes these
+# and docs/report-workbook.md names them (its test reads this declaration).
+TABLES = dict(zip(SHEETS, (SUMMARY, MEMBERS, PROPOSALS, NAMED, DUPLICATES), strict=True))
+
+
 def vietnamese_date(day):
     """ "ngày 05 tháng 07 năm 2023": a leading zero for days under 10 and months 1 and 2
     (Nghị định 30/2020/NĐ-CP), not for the other months."""
@@ -157,9 +162,10 @@ class ReportWriter:
 
     # --- The document around a table ---------------------------------------------------------
 
-    def sheet(self, name, columns, title):
-        """A sheet with its page set-up, the document's heading and the table's header;
-        returns (sheet, first data row)."""
+    def sheet(self, name, title):
+        """The sheet `name` (of TABLES) with its page set-up, the document's heading and its
+        table's header; returns (sheet, first data row)."""
+        columns = TABLES[name]
         ws = self.book.add_worksheet(name)
         ws.set_paper(9)  # A4
         ws.set_landscape()
@@ -283,7 +289,6 @@ class ReportWriter:
         report, has_period = self.report, self.report["period"] is not None
         ws, row = self.sheet(
             SHEETS[0],
-            SUMMARY,
             "Báo cáo kết quả hướng dẫn kích hoạt tài khoản định danh điện tử "
             "và sử dụng Cổng Dịch vụ công Quốc gia",
         )
@@ -320,7 +325,7 @@ class ReportWriter:
 
     def members(self):
         has_period = self.report["period"] is not None
-        ws, row = self.sheet(SHEETS[1], MEMBERS, f"Kết quả của từng thành viên - {self.scope_name}")
+        ws, row = self.sheet(SHEETS[1], f"Kết quả của từng thành viên - {self.scope_name}")
         for number, m in enumerate(self.report["members"], start=1):
             values = (
                 number,
@@ -342,7 +347,7 @@ class ReportWriter:
 
     def proposals(self):
         individuals, units = proposals(self.report)
-        ws, row = self.sheet(SHEETS[2], PROPOSALS, "Danh sách đề nghị khen thưởng")
+        ws, row = self.sheet(SHEETS[2], "Danh sách đề nghị khen thưởng")
         individual, collective = (
             self.report["individual_threshold"],
             self.report["collective_threshold"],
@@ -375,7 +380,6 @@ class ReportWriter:
     def named(self, named_rows):
         ws, row = self.sheet(
             SHEETS[3],
-            NAMED,
             "Danh sách người dân được hướng dẫn kích hoạt đủ 02 tài khoản (kèm theo báo cáo)",
         )
         text, date, center = self.fmt("cell"), self.fmt("cell_date"), self.fmt("cell_center")
@@ -411,7 +415,6 @@ class ReportWriter:
     def duplicates(self):
         ws, row = self.sheet(
             SHEETS[4],
-            DUPLICATES,
             "Danh sách người dân bị kê khai trùng, chưa được giải quyết (không tính cho ai)",
         )
         for number, entry in enumerate(self.report["duplicates"], start=1):
