@@ -7,12 +7,13 @@ from types import SimpleNamespace
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.tests.factories import ResidentFactory
 from campaign.tests.helpers import add_case, add_full_cases
 from jobs.models import Job
 from reports.exports.workbook import MEMBERS, NAMED
-from units.models import UnitRole
+from units.models import UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 
 from .test_exports import export
@@ -98,3 +99,21 @@ def test_figures_are_numbers_with_a_thousands_format_and_every_sheet_fits_a4_wid
         # One page wide (1 is the default, left unwritten), as many pages down as it takes.
         assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), sheet.title
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+
+
+def test_the_completeness_page_counts_days_late_and_units_with_a_thousands_dot(client):
+    from reports.submissions import submit_report
+    from reports.tests.factories import PeriodFactory
+
+    youth = UnitFactory(code="HD", name="Huyện Đoàn", kind=UnitKind.YOUTH_UNION)
+    secretary = UnitRoleFactory(unit=youth, role=UnitRole.Role.SECRETARY).user
+    due = datetime.date(2019, 12, 10)
+    period = PeriodFactory(
+        starts_on=datetime.date(2019, 11, 1), ends_on=datetime.date(2019, 11, 30), due_on=due
+    )
+    sent = timezone.make_aware(datetime.datetime.combine(due, datetime.time(12)))
+    submit_report(period=period, unit=youth, user=secretary, now=sent + datetime.timedelta(1302))
+    client.force_login(secretary)
+    text = client.get(reverse("reports:completeness")).content.decode()
+    assert "muộn 1.302 ngày" in text and "1302" not in text
+    assert 'data-label="Đã gửi"' in text  # the rates stack into labelled cards on a phone
