@@ -33,6 +33,11 @@ CATEGORY_LABELS = {
 YES, NO = "Có", "Không"
 NOT_SUBMITTED = "chưa gửi báo cáo"
 FONT = "Times New Roman"
+# Figures in the Vietnamese way, 1.234 and 12,50, wherever the file is opened or printed:
+# the language tag (Vietnamese, 0x42A) makes LibreOffice use its separators whatever the
+# machine's own language; Excel reads the same format with the reader's separators.
+NUMBER = "[$-42A]#,##0"
+DECIMAL = "[$-42A]#,##0.00"
 
 
 @dataclass(frozen=True)
@@ -243,9 +248,9 @@ class ReportWriter:
         if value is None or value == "" or value is False:
             ws.write_blank(row, col, None, self.fmt(style))
         elif kind == "number":
-            ws.write_number(row, col, value, self.fmt(style, num_format="#,##0"))
+            ws.write_number(row, col, value, self.fmt(style, num_format=NUMBER))
         elif kind == "decimal":
-            ws.write_number(row, col, float(Decimal(value)), self.fmt(style, num_format="#,##0.00"))
+            ws.write_number(row, col, float(Decimal(value)), self.fmt(style, num_format=DECIMAL))
         elif kind == "date":
             ws.write_datetime(row, col, value, self.fmt(style, num_format="dd/mm/yyyy"))
         elif kind == "wrap":
@@ -437,7 +442,7 @@ STYLES = {
     "cell": dict(_BORDER),
     "cell_bold": {**_BORDER, "bold": True},
     "cell_center": {**_BORDER, "align": "center"},
-    "cell_number": {**_BORDER, "num_format": "#,##0"},
+    "cell_number": {**_BORDER, "num_format": NUMBER},
     "cell_date": {**_BORDER, "num_format": "dd/mm/yyyy", "align": "center"},
     "total": {**_BORDER, "bold": True},
     "recipients_title": {"bold": True, "italic": True},

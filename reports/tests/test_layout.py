@@ -2,9 +2,13 @@
 on the pages, and a report workbook whose long texts wrap instead of being cut in print."""
 
 import datetime
+import os
+import shutil
+import subprocess
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -92,7 +96,11 @@ def test_figures_are_numbers_with_a_thousands_format_and_every_sheet_fits_a4_wid
     members = book["Thành viên"]
     row = next(r for r in table(members, "STT") if r[2].value == "Lò Văn Công")
     cases = row[[c.header for c in MEMBERS].index("Số người đã hướng dẫn")]
-    assert (cases.value, cases.number_format) == (3, "#,##0")
+    assert (cases.value, cases.number_format) == (3, "[$-42A]#,##0")
+    average = table(book["Tổng hợp"], "Đơn vị")[0][6]
+    assert average.number_format == "[$-42A]#,##0.00"
+    named = table(book["Danh sách kèm theo"], "STT")[0][0]
+    assert named.number_format == "[$-42A]#,##0"
     for sheet in book.worksheets:
         setup = sheet.page_setup
         assert (setup.paperSize, setup.orientation) == (9, "landscape"), sheet.title
@@ -117,3 +125,30 @@ def test_the_completeness_page_counts_days_late_and_units_with_a_thousands_dot(c
     text = client.get(reverse("reports:completeness")).content.decode()
     assert "muộn 1.302 ngày" in text and "1302" not in text
     assert 'data-label="Đã gửi"' in text  # the rates stack into labelled cards on a phone
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice or pdftotext is not installed",
+)
+def test_the_printed_workbook_writes_decimals_with_a_comma_whatever_the_machine_language(
+    tmp_path, district_with_long_texts
+):
+    out = tmp_path / "bao-cao.xlsx"
+    call_command("export_report", out=str(out), as_of="2023-06-20")
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo"]
+        + ["--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8"},
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "bao-cao.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    total = next(line for line in text.splitlines() if "Tổng cộng" in line)
+    assert "3,00" in total and "3.00" not in total  # 3 full cases for 1 member
