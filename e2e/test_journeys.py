@@ -1,8 +1,5 @@
-"""What people do, from start to end, in a real browser.
-
-Left out until their pages exist: an official opening the overview and a unit (dashboards),
-a secretary submitting a period report and the district police downloading the report
-workbook (report submissions).
+"""What people do, from start to end, in a real browser. The dashboards' and the reports'
+journeys (the overview, a submission, the report workbook) are in test_report_journeys.py.
 """
 
 import openpyxl

@@ -33,6 +33,11 @@ CATEGORY_LABELS = {
 YES, NO = "Có", "Không"
 NOT_SUBMITTED = "chưa gửi báo cáo"
 FONT = "Times New Roman"
+# Figures in the Vietnamese way, 1.234 and 12,50, wherever the file is opened or printed:
+# the language tag (Vietnamese, 0x42A) makes LibreOffice use its separators whatever the
+# machine's own language; Excel reads the same format with the reader's separators.
+NUMBER = "[$-42A]#,##0"
+DECIMAL = "[$-42A]#,##0.00"
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,8 @@ SUMMARY = (
 )
 MEMBERS = (
     Column("STT", 6, "number"),
-    Column("Đơn vị", 30),
-    Column("Họ và tên", 26),
+    Column("Đơn vị", 30, "wrap"),
+    Column("Họ và tên", 26, "wrap"),
     Column("Đối tượng", 18),
     Column("Chỉ tiêu", 8, "number"),
     Column("Số người đã hướng dẫn", 11, "number"),
@@ -72,33 +77,38 @@ MEMBERS = (
 )
 PROPOSALS = (
     Column("STT", 6, "number"),
-    Column("Cá nhân, tập thể", 36),
-    Column("Đơn vị", 36),
+    Column("Cá nhân, tập thể", 36, "wrap"),
+    Column("Đơn vị", 36, "wrap"),
     Column("Kết quả đạt được", 16, "decimal"),
     Column("Mức xét khen thưởng", 16, "decimal"),
-    Column("Ghi chú", 30),
+    Column("Ghi chú", 30, "wrap"),
 )
 NAMED = (
     Column("STT", 7, "number"),
-    Column("Họ và tên", 24),
+    Column("Họ và tên", 24, "wrap"),
     Column("Ngày sinh", 11, "date"),
     Column("Số định danh cá nhân", 15),
     Column("Số điện thoại", 12),
-    Column("Địa chỉ", 34),
+    Column("Địa chỉ", 34, "wrap"),
     Column("Mức định danh", 8, "number"),
     Column("Ngày kích hoạt", 11, "date"),
     Column("Tài khoản DVC", 8, "flag"),
-    Column("Người hướng dẫn", 22),
-    Column("Đơn vị người hướng dẫn", 26),
+    Column("Người hướng dẫn", 22, "wrap"),
+    Column("Đơn vị người hướng dẫn", 26, "wrap"),
     Column("Trong kỳ báo cáo", 9, "flag"),
 )
 DUPLICATES = (
     Column("STT", 6, "number"),
-    Column("Họ và tên", 26),
+    Column("Họ và tên", 26, "wrap"),
     Column("Số định danh cá nhân", 16),
     Column("Số người kê khai", 10, "number"),
     Column("Người hướng dẫn và đơn vị", 90, "wrap"),
 )
+
+
+# Every sheet of the workbook, in order, with its table's columns: the exporter writes these
+# and docs/report-workbook.md names them (its test reads this declaration).
+TABLES = dict(zip(SHEETS, (SUMMARY, MEMBERS, PROPOSALS, NAMED, DUPLICATES), strict=True))
 
 
 def vietnamese_date(day):
@@ -157,9 +167,10 @@ class ReportWriter:
 
     # --- The document around a table ---------------------------------------------------------
 
-    def sheet(self, name, columns, title):
-        """A sheet with its page set-up, the document's heading and the table's header;
-        returns (sheet, first data row)."""
+    def sheet(self, name, title):
+        """The sheet `name` (of TABLES) with its page set-up, the document's heading and its
+        table's header; returns (sheet, first data row)."""
+        columns = TABLES[name]
         ws = self.book.add_worksheet(name)
         ws.set_paper(9)  # A4
         ws.set_landscape()
@@ -237,9 +248,9 @@ class ReportWriter:
         if value is None or value == "" or value is False:
             ws.write_blank(row, col, None, self.fmt(style))
         elif kind == "number":
-            ws.write_number(row, col, value, self.fmt(style, num_format="#,##0"))
+            ws.write_number(row, col, value, self.fmt(style, num_format=NUMBER))
         elif kind == "decimal":
-            ws.write_number(row, col, float(Decimal(value)), self.fmt(style, num_format="#,##0.00"))
+            ws.write_number(row, col, float(Decimal(value)), self.fmt(style, num_format=DECIMAL))
         elif kind == "date":
             ws.write_datetime(row, col, value, self.fmt(style, num_format="dd/mm/yyyy"))
         elif kind == "wrap":
@@ -283,7 +294,6 @@ class ReportWriter:
         report, has_period = self.report, self.report["period"] is not None
         ws, row = self.sheet(
             SHEETS[0],
-            SUMMARY,
             "Báo cáo kết quả hướng dẫn kích hoạt tài khoản định danh điện tử "
             "và sử dụng Cổng Dịch vụ công Quốc gia",
         )
@@ -320,7 +330,7 @@ class ReportWriter:
 
     def members(self):
         has_period = self.report["period"] is not None
-        ws, row = self.sheet(SHEETS[1], MEMBERS, f"Kết quả của từng thành viên - {self.scope_name}")
+        ws, row = self.sheet(SHEETS[1], f"Kết quả của từng thành viên - {self.scope_name}")
         for number, m in enumerate(self.report["members"], start=1):
             values = (
                 number,
@@ -342,7 +352,7 @@ class ReportWriter:
 
     def proposals(self):
         individuals, units = proposals(self.report)
-        ws, row = self.sheet(SHEETS[2], PROPOSALS, "Danh sách đề nghị khen thưởng")
+        ws, row = self.sheet(SHEETS[2], "Danh sách đề nghị khen thưởng")
         individual, collective = (
             self.report["individual_threshold"],
             self.report["collective_threshold"],
@@ -375,11 +385,10 @@ class ReportWriter:
     def named(self, named_rows):
         ws, row = self.sheet(
             SHEETS[3],
-            NAMED,
             "Danh sách người dân được hướng dẫn kích hoạt đủ 02 tài khoản (kèm theo báo cáo)",
         )
         text, date, center = self.fmt("cell"), self.fmt("cell_date"), self.fmt("cell_center")
-        number = self.fmt("cell_number")
+        number, wrap = self.fmt("cell_number"), self.fmt("cell", text_wrap=True)
         count = 0
         for values in named_rows:
             count += 1
@@ -387,20 +396,21 @@ class ReportWriter:
                 values[:10]
             )
             in_period = values[10]
+            self.fit_height(ws, row, NAMED, (count,) + tuple(values[:11]))
             ws.write_number(row, 0, count, number)
-            ws.write_string(row, 1, name, text)
+            ws.write_string(row, 1, name, wrap)
             if birth:
                 ws.write_datetime(row, 2, birth, date)
             else:
                 ws.write_blank(row, 2, None, text)
             ws.write_string(row, 3, id_number, text)
             ws.write_string(row, 4, phone or "", text)
-            ws.write_string(row, 5, address or "", text)
+            ws.write_string(row, 5, address or "", wrap)
             ws.write_number(row, 6, level, center)
             ws.write_datetime(row, 7, activated, date)
             ws.write_string(row, 8, YES if portal else NO, center)
-            ws.write_string(row, 9, guide, text)
-            ws.write_string(row, 10, unit, text)
+            ws.write_string(row, 9, guide, wrap)
+            ws.write_string(row, 10, unit, wrap)
             ws.write_string(row, 11, YES if in_period else "", center)
             row += 1
             if self.progress is not None and count % 1000 == 0:
@@ -410,7 +420,6 @@ class ReportWriter:
     def duplicates(self):
         ws, row = self.sheet(
             SHEETS[4],
-            DUPLICATES,
             "Danh sách người dân bị kê khai trùng, chưa được giải quyết (không tính cho ai)",
         )
         for number, entry in enumerate(self.report["duplicates"], start=1):
@@ -433,7 +442,7 @@ STYLES = {
     "cell": dict(_BORDER),
     "cell_bold": {**_BORDER, "bold": True},
     "cell_center": {**_BORDER, "align": "center"},
-    "cell_number": {**_BORDER, "num_format": "#,##0"},
+    "cell_number": {**_BORDER, "num_format": NUMBER},
     "cell_date": {**_BORDER, "num_format": "dd/mm/yyyy", "align": "center"},
     "total": {**_BORDER, "bold": True},
     "recipients_title": {"bold": True, "italic": True},
