@@ -23,7 +23,7 @@ from campaign.claims import (
 from campaign.current import campaign_for_request
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
-from units.forms import PlainTextField
+from units.forms import DayFirstDateField, PlainTextField
 from units.models import Member, Unit, UnitKind
 from privacy.scope import counted_not_named, hide_residents_of, register_rows_as_seen_by
 from units.privacy import mask_id_number
@@ -41,12 +41,9 @@ class ResultsFilter(forms.Form):
         empty_label=None,
         label=gettext_lazy("Campaign"),
     )
-    as_of = forms.DateField(
-        label=gettext_lazy("As of"),
-        required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    # Typed and shown dd/mm/yyyy whatever the browser's language (its own date field follows
+    # its locale); 2023-06-20 in an address is read too.
+    as_of = DayFirstDateField(label=gettext_lazy("As of"), required=False)
     period = forms.ModelChoiceField(
         ReportingPeriod.objects.none(),
         to_field_name="slug",

@@ -208,3 +208,17 @@ def test_a_reason_of_invisible_or_control_characters_records_no_decision(client,
     assert [str(m) for m in response.context["messages"]] == [
         "Hãy chọn người được tính và nêu lý do."
     ]
+
+
+def test_the_results_day_is_typed_and_shown_day_first_whatever_the_browsers_language(
+    client, district
+):
+    client.force_login(UnitRoleFactory(unit=district["top"], role=UnitRole.Role.VIEWER).user)
+    url = reverse("reports:unit_results", args=[district["communes"][0].code])
+    typed = client.get(url, {"as_of": "20/06/2023"}).content.decode()
+    # A text field holding 20/06/2023, not the browser's own date field (mm/dd/yyyy in English).
+    assert 'value="20/06/2023"' in typed and 'type="date"' not in typed
+    # The case activated on 21/06/2023 is not yet counted on the 20th, and is on the 21st.
+    on_the_20th = client.get(url, {"as_of": "2023-06-20"}).context["figures"]
+    on_the_21st = client.get(url, {"as_of": "21/06/2023"}).context["figures"]
+    assert (on_the_20th.tally.credited_eid, on_the_21st.tally.credited_eid) == (48, 49)
