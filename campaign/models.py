@@ -312,8 +312,12 @@ class Case(Recorded):
     # how many members claim this resident in this campaign, whether the resident is excluded
     # as a cadre, and whether a resolved double claim awards this case.
     claimants = models.PositiveSmallIntegerField(_("claimants"), default=1, editable=False)
-    resident_excluded = models.BooleanField(default=False, editable=False)
-    claim_awarded = models.BooleanField(default=False, editable=False)
+    resident_excluded = models.BooleanField(
+        _("resident excluded (a cadre)"), default=False, editable=False
+    )
+    claim_awarded = models.BooleanField(
+        _("awarded by a double-claim resolution"), default=False, editable=False
+    )
 
     objects = CaseQuerySet.as_manager()
 
