@@ -19,6 +19,7 @@ import datetime
 import http.cookiejar
 import os
 import re
+import secrets
 import signal
 import statistics
 import subprocess
@@ -178,6 +179,9 @@ def pages():
         listed.append((f"units, period {period.slug}", f"/tong-quan/don-vi/?period={period.slug}"))
     listed += [
         ("results (reports)", "/bao-cao/ket-qua/"),
+        (f"unit results {top.code} (whole tree)", f"/bao-cao/ket-qua/don-vi/{top.code}/"),
+        (f"unit results {leaf.code}", f"/bao-cao/ket-qua/don-vi/{leaf.code}/"),
+        ("member results", f"/bao-cao/ket-qua/thanh-vien/{member.pk}/"),
         ("double-claim register", "/bao-cao/trung-lap/"),
         ("member list", "/don-vi/thanh-vien/"),
         ("resident list", "/chien-dich/nguoi-dan/"),
@@ -230,7 +234,13 @@ def main():
     ensure_seeded(url, name, args.cases, args.members)
 
     base = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false"}
+    # Debug off, as in production, which wants a secret key of the server's own.
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    }
     server = subprocess.Popen(
         [
             sys.executable,
@@ -289,6 +299,8 @@ def main():
             if not label.startswith(
                 (
                     "results (",
+                    "unit results",
+                    "member results",
                     "double-",
                     "member list",
                     "resident",

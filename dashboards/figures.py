@@ -16,13 +16,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from campaign import rules
 from campaign.models import Case
-from campaign.results import build_results
+from campaign.results import _percent, build_results
+from units.models import Unit
 
 from .models import FiguresWrite, KeptFigures
 
@@ -139,15 +140,66 @@ def figures_for(campaign, *, as_of, since=None, units=None, scope=None, version=
     """The kept `Figures` of `campaign` on `as_of` (for the period since..as_of, if given),
     over `units` (a Unit queryset closed under sub-units)."""
     scope = scope if scope is not None else scope_parts(units)
+    version = current_version() if version is None else version
     parts = ["figures", campaign.pk, as_of, since, scope]
-    return kept(parts, lambda: compute_figures(campaign, as_of, since, units), version)
+
+    def compute():
+        return compute_figures(campaign, as_of, since, units, scope=scope, version=version)
+
+    return kept(parts, compute, version)
 
 
-def compute_figures(campaign, as_of, since, units):
+def whole_or(units, scope):
+    """`units`, or None when they are every unit: the same figures, read without joining
+    each case to its member and unit (a district administrator's scope is the whole tree)."""
+    if units is None or (scope != "all" and len(scope) == Unit.objects.count()):
+        return None
+    return units
+
+
+def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
+    """build_results and the campaign summary: the summary's counts of credited e-ID cases by
+    level are the sums of the weekly rows (kept too, for the progress chart), so the cases
+    table is read three times (members, weeks, residents), not five."""
+    scope = scope if scope is not None else scope_parts(units)
+    units = whole_or(units, scope)
     results = build_results(campaign, as_of=as_of, since=since, units=units)
-    summary = results.summary
+    weekly = _weekly_rows(campaign, as_of, units, scope, version)
+    summary = _summary(campaign, as_of, _cases(campaign, units), results, weekly)
     results.cases = None  # a queryset is not kept: it would be evaluated
+    results.__dict__["summary"] = summary  # what Results.summary would compute
     return Figures(results=results, summary=summary)
+
+
+def _summary(campaign, as_of, cases, results, weekly):
+    """campaign.results' summary, its credited cases by level read from the weekly rows."""
+    totals, units = results.totals, results.units
+    figures = {
+        "level1": sum(row[3] for row in weekly),
+        "level2": sum(row[4] for row in weekly),
+        "residents": _distinct_residents(cases),
+        "double_claimed_residents": _distinct_residents(cases.filter(rules.is_double_claim())),
+    }
+    sized = [unit for unit in units if unit.tally.members and not unit.closed]
+    figures.update(
+        credited_eid=totals.credited_eid,
+        credited_full=totals.credited_full,
+        portal_share=_percent(totals.credited_full, totals.credited_eid),
+        members=totals.members,
+        members_meeting_quota=totals.meeting_quota,
+        members_meeting_quota_share=_percent(totals.meeting_quota, totals.members),
+        individual_awards=totals.individual_awards,
+        units_with_members=len(sized),
+        units_at_collective_threshold=sum(1 for unit in sized if unit.collective_award),
+    )
+    figures["units_at_collective_threshold_share"] = _percent(
+        figures["units_at_collective_threshold"], figures["units_with_members"]
+    )
+    return figures
+
+
+def _distinct_residents(cases):
+    return cases.values("resident_id").distinct().count()
 
 
 def _cases(campaign, units):
@@ -155,25 +207,40 @@ def _cases(campaign, units):
     return cases.filter(member__unit__in=units) if units is not None else cases
 
 
-def weekly_for(campaign, *, as_of, units=None, scope=None, version=None):
-    """Credited e-ID and full cases by week of activation (Monday), up to `as_of`:
-    [(monday, credited_eid, credited_full)], not cumulated."""
-    scope = scope if scope is not None else scope_parts(units)
+def _weekly_rows(campaign, as_of, units, scope, version):
+    """[(monday, credited_eid, credited_full, of them level 1, level 2)] by activation week."""
 
     def compute():
         eid = rules.credited_eid(campaign, as_of)
         full = rules.credited_full(campaign, as_of)
         rows = (
-            _cases(campaign, units)
+            _cases(campaign, whole_or(units, scope))
             .filter(eid)
             .annotate(week=TruncWeek("activated_on"))
             .values("week")
-            .annotate(eid=Count("pk"), full=Count("pk", filter=full))
+            .annotate(
+                eid=Count("pk"),
+                full=Count("pk", filter=full),
+                level1=Count("pk", filter=Q(eid_level=1)),
+                level2=Count("pk", filter=Q(eid_level=2)),
+            )
             .order_by("week")
         )
-        return [(_day(row["week"]), row["eid"], row["full"]) for row in rows]
+        return [
+            (_day(row["week"]), row["eid"], row["full"], row["level1"], row["level2"])
+            for row in rows
+        ]
 
-    return kept(["weekly", campaign.pk, as_of, scope], compute, version)
+    return kept(["weekly by level", campaign.pk, as_of, scope], compute, version)
+
+
+def weekly_for(campaign, *, as_of, units=None, scope=None, version=None):
+    """Credited e-ID and full cases by week of activation (Monday), up to `as_of`:
+    [(monday, credited_eid, credited_full)], not cumulated."""
+    scope = scope if scope is not None else scope_parts(units)
+    version = current_version() if version is None else version
+    rows = _weekly_rows(campaign, as_of, units, scope, version)
+    return [(day, eid, full) for day, eid, full, _level1, _level2 in rows]
 
 
 def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
@@ -181,7 +248,7 @@ def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
     scope = scope if scope is not None else scope_parts(units)
 
     def compute():
-        cases = _cases(campaign, units)
+        cases = _cases(campaign, whole_or(units, scope))
         full = rules.credited_full(campaign, as_of)
         places = [
             (row["place"], row["n"], row["full"])
