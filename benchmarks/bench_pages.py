@@ -24,6 +24,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -240,7 +241,15 @@ def main():
         "DATABASE_URL": url,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        # whitenoise serves the collected files by their manifest, debug off
+        "DJANGO_STATIC_ROOT": tempfile.mkdtemp(prefix="vneid-bench-static-"),
     }
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     server = subprocess.Popen(
         [
             sys.executable,

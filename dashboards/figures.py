@@ -25,7 +25,7 @@ from campaign.models import Case
 from campaign.results import _percent, build_results
 from units.models import Unit
 
-from .models import FiguresWrite, KeptFigures
+from .models import FiguresWrite, KeptCount, KeptFigures
 
 # Folding the write log into one row once it holds this many rows keeps the version's SUM cheap.
 FOLD_AFTER = 1000
@@ -79,10 +79,8 @@ def _remember(entry, value):
     return value
 
 
-def kept(parts, compute, version=None):
-    """`compute()`, kept under `parts` (a JSON-able description) and the figures version."""
-    version = current_version() if version is None else version
-    key = key_of(parts)
+def _read_kept(key, version):
+    """What is kept under `key` for `version`, or None."""
     row = KeptFigures.objects.filter(key=key).values_list("version", "computed_at").first()
     if row is not None and row[0] == version:
         entry = (key, version, row[1])
@@ -97,6 +95,16 @@ def kept(parts, compute, version=None):
         )
         if payload is not None:
             return _remember(entry, pickle.loads(zlib.decompress(bytes(payload))))
+    return None
+
+
+def kept(parts, compute, version=None):
+    """`compute()`, kept under `parts` (a JSON-able description) and the figures version."""
+    version = current_version() if version is None else version
+    key = key_of(parts)
+    found = _read_kept(key, version)
+    if found is not None:
+        return found
     value = compute()
     payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
     computed_at = timezone.now()
@@ -165,13 +173,13 @@ def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
     units = whole_or(units, scope)
     results = build_results(campaign, as_of=as_of, since=since, units=units)
     weekly = _weekly_rows(campaign, as_of, units, scope, version)
-    summary = _summary(campaign, as_of, _cases(campaign, units), results, weekly)
+    summary = _summary(campaign, _cases(campaign, units), results, weekly, scope, version)
     results.cases = None  # a queryset is not kept: it would be evaluated
     results.__dict__["summary"] = summary  # what Results.summary would compute
     return Figures(results=results, summary=summary)
 
 
-def _summary(campaign, as_of, cases, results, weekly):
+def _summary(campaign, cases, results, weekly, scope, version):
     """campaign.results' summary, its credited cases by level read from the weekly rows."""
     totals, units = results.totals, results.units
     figures = {
@@ -205,6 +213,34 @@ def _distinct_residents(cases):
 def _cases(campaign, units):
     cases = Case.objects.filter(campaign=campaign).order_by()
     return cases.filter(member__unit__in=units) if units is not None else cases
+
+
+def kept_count(queryset):
+    """`queryset.count()`, kept under the figures version: on PostgreSQL one statement reads
+    the version, returns the kept count while it holds, and otherwise counts and keeps the
+    count (version and count read in the same snapshot). Elsewhere (SQLite, development
+    sizes) the rows are counted."""
+    if connection.vendor != "postgresql":
+        return queryset.count()
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    key = key_of(["count", sql, params])
+    table = KeptCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH v AS (SELECT COALESCE(SUM(n), 0) AS version
+                           FROM {FiguresWrite._meta.db_table}),
+                hit AS (SELECT kept.n FROM {table} kept JOIN v ON kept.version = v.version
+                        WHERE kept.key = %s),
+                counted AS (
+                    INSERT INTO {table} (key, version, n)
+                    SELECT %s, v.version, (SELECT COUNT(*) FROM ({sql}) rows) FROM v
+                    WHERE NOT EXISTS (SELECT 1 FROM hit)
+                    ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, n = EXCLUDED.n
+                    RETURNING n)
+            SELECT n FROM hit UNION ALL SELECT n FROM counted""",
+            [key, key, *params],
+        )
+        return cursor.fetchone()[0]
 
 
 def _weekly_rows(campaign, as_of, units, scope, version):

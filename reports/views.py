@@ -23,6 +23,7 @@ from campaign.claims import (
 from campaign.current import campaign_for_request
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
+from dashboards.figures import figures_for, kept_count
 from units.forms import PlainTextField
 from units.models import Member, Unit, UnitKind
 from units.privacy import mask_id_number
@@ -86,7 +87,8 @@ def results_index(request):
     form = ResultsFilter(request)
     campaign, as_of, since = form.window()
     visible = Unit.objects.visible_to(request.user)
-    results = build_results(campaign, as_of=as_of, since=since, units=visible)
+    # The overview's kept figures (one computation per figures version, shared with it).
+    results = figures_for(campaign, as_of=as_of, since=since, units=visible).results
     shown = {unit.pk for unit in results.units}
     tops = [unit for unit in results.units if unit.parent_id not in shown]
     return render(
@@ -204,7 +206,9 @@ def double_claims(request):
     form = ResultsFilter(request)
     campaign, _as_of, _since = form.window()
     residents = double_claimed_residents(campaign, Unit.objects.visible_to(request.user))
-    page = Paginator(residents, 25).get_page(request.GET.get("page"))
+    paginator = Paginator(residents, 25)
+    paginator.count = kept_count(residents)  # counted once per figures version
+    page = paginator.get_page(request.GET.get("page"))
     entries = double_claim_register(campaign, page.object_list)
     administered = set(Unit.objects.administered_by(request.user).values_list("pk", flat=True))
     rows = []
