@@ -195,6 +195,15 @@ def pages():
     return listed
 
 
+COLD_PAGES = [
+    ("units ranking", "/tong-quan/don-vi/"),
+    ("results (reports)", "/bao-cao/ket-qua/"),
+    ("resident list", "/chien-dich/nguoi-dan/"),
+    ("double-claim register", "/bao-cao/trung-lap/"),
+    ("member list", "/don-vi/thanh-vien/"),
+]
+
+
 def floor_group_by():
     from django.db import connection
 
@@ -274,6 +283,12 @@ def main():
 
         bump_version()
         _s, _b, cold = browser.get("/tong-quan/")
+        # The first request after a write, page by page (each after a write of its own):
+        # what a page costs while its kept figures or counts are computed again.
+        colds = []
+        for label, path in COLD_PAGES:
+            bump_version()
+            colds.append((label, browser.get(path)[2]))
         print(
             f"\n{name}: {args.cases:,} cases, {args.members:,} members; "
             f"median of {args.requests} requests per page (ms)"
@@ -283,6 +298,8 @@ def main():
             f"bare GROUP BY over the cases {floor_sql * 1000:.0f} ms"
         )
         print(f"overview, first request after a write (figures recomputed): {cold * 1000:.0f} ms")
+        for label, elapsed in colds:
+            print(f"{label}, first request after a write: {elapsed * 1000:.0f} ms")
         print(f"{'page':<42}{'median':>8}{'min':>7}{'max':>7}{'KB':>7}{'x floor':>9}")
         worst = []
         for label, path in listed:
