@@ -17,7 +17,7 @@ from units.tests.factories import MemberFactory, UnitFactory
 AS_OF = datetime.date(2023, 6, 20)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_figures_computed_outside_a_transaction_equal_build_results():
     campaign = plan_campaign()
     top = UnitFactory(code="HUYEN", kind=UnitKind.YOUTH_UNION)
@@ -37,7 +37,7 @@ def test_figures_computed_outside_a_transaction_equal_build_results():
         assert kept.results.summary is kept.summary
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_calls_run_in_parallel_return_each_result_by_name():
     found = in_parallel({"a": lambda: 1, "b": lambda: Unit.objects.count(), "c": lambda: "c"})
     assert found == {"a": 1, "b": 0, "c": "c"}
