@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
@@ -255,7 +256,10 @@ def kept_count(queryset):
     sizes) the rows are counted."""
     if connection.vendor != "postgresql":
         return queryset.count()
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. a user with no unit: nothing to count
+        return 0
     key = key_of(["count", sql, params])
     table = KeptCount._meta.db_table
     with connection.cursor() as cursor:

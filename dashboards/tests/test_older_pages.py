@@ -90,3 +90,4 @@ def test_a_kept_count_is_the_querysets_count_and_is_read_back(django_assert_num_
         assert kept_count(cases) == 2
     Case.objects.filter(pk=cases.first().pk).update(claimants=1)
     assert kept_count(Case.objects.filter(claimants__gt=1)) == 1
+    assert kept_count(Case.objects.none()) == 0
