@@ -19,10 +19,12 @@ import datetime
 import http.cookiejar
 import os
 import re
+import secrets
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -178,6 +180,9 @@ def pages():
         listed.append((f"units, period {period.slug}", f"/tong-quan/don-vi/?period={period.slug}"))
     listed += [
         ("results (reports)", "/bao-cao/ket-qua/"),
+        (f"unit results {top.code} (whole tree)", f"/bao-cao/ket-qua/don-vi/{top.code}/"),
+        (f"unit results {leaf.code}", f"/bao-cao/ket-qua/don-vi/{leaf.code}/"),
+        ("member results", f"/bao-cao/ket-qua/thanh-vien/{member.pk}/"),
         ("double-claim register", "/bao-cao/trung-lap/"),
         ("member list", "/don-vi/thanh-vien/"),
         ("resident list", "/chien-dich/nguoi-dan/"),
@@ -188,6 +193,15 @@ def pages():
         ("case edit", f"/chien-dich/truong-hop/{case.pk}/sua/"),
     ]
     return listed
+
+
+COLD_PAGES = [
+    ("units ranking", "/tong-quan/don-vi/"),
+    ("results (reports)", "/bao-cao/ket-qua/"),
+    ("resident list", "/chien-dich/nguoi-dan/"),
+    ("double-claim register", "/bao-cao/trung-lap/"),
+    ("member list", "/don-vi/thanh-vien/"),
+]
 
 
 def floor_group_by():
@@ -230,7 +244,21 @@ def main():
     ensure_seeded(url, name, args.cases, args.members)
 
     base = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false"}
+    # Debug off, as in production, which wants a secret key of the server's own.
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        # whitenoise serves the collected files by their manifest, debug off
+        "DJANGO_STATIC_ROOT": tempfile.mkdtemp(prefix="vneid-bench-static-"),
+    }
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     server = subprocess.Popen(
         [
             sys.executable,
@@ -255,6 +283,12 @@ def main():
 
         bump_version()
         _s, _b, cold = browser.get("/tong-quan/")
+        # The first request after a write, page by page (each after a write of its own):
+        # what a page costs while its kept figures or counts are computed again.
+        colds = []
+        for label, path in COLD_PAGES:
+            bump_version()
+            colds.append((label, browser.get(path)[2]))
         print(
             f"\n{name}: {args.cases:,} cases, {args.members:,} members; "
             f"median of {args.requests} requests per page (ms)"
@@ -264,6 +298,8 @@ def main():
             f"bare GROUP BY over the cases {floor_sql * 1000:.0f} ms"
         )
         print(f"overview, first request after a write (figures recomputed): {cold * 1000:.0f} ms")
+        for label, elapsed in colds:
+            print(f"{label}, first request after a write: {elapsed * 1000:.0f} ms")
         print(f"{'page':<42}{'median':>8}{'min':>7}{'max':>7}{'KB':>7}{'x floor':>9}")
         worst = []
         for label, path in listed:
@@ -289,6 +325,8 @@ def main():
             if not label.startswith(
                 (
                     "results (",
+                    "unit results",
+                    "member results",
                     "double-",
                     "member list",
                     "resident",

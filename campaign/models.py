@@ -187,6 +187,8 @@ class Resident(Recorded):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["full_name", "id_number"]
+        # The resident list and the double-claim register page through residents by name.
+        indexes = [models.Index(fields=["full_name", "id"], name="resident_name_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["id_number"],

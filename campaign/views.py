@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from privacy.ratelimit import lookups_left
 from privacy.reveal import masked_initial, restore_masked
 from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope
 from privacy.search import search_query, search_redirect
+from dashboards.figures import kept_count
 from reports.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
@@ -125,8 +126,14 @@ def resident_list(request):
     cases = Case.objects.visible_to(request.user).of_campaign(campaign)
     filters = ResidentFilterForm(search_query(request), user=request.user)
     residents, cases = filters.filter(Resident.objects.all(), cases)
-    residents = residents.filter(pk__in=cases.values("resident_id")).order_by("full_name", "pk")
-    page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Residents in name order (an index) that have a visible case, probed case by case.
+    residents = residents.filter(Exists(cases.filter(resident_id=OuterRef("pk")))).order_by(
+        "full_name", "pk"
+    )
+    paginator = Paginator(residents, PAGE_SIZE)
+    if not (filters.is_valid() and filters.cleaned_data["q"]):  # a few lists, kept counts
+        paginator.count = kept_count(residents)  # not a million residents every request
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = page.object_list.prefetch_related(
         Prefetch(
             "cases",

@@ -12,19 +12,22 @@ import json
 import pickle
 import threading
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from campaign import rules
 from campaign.models import Case
-from campaign.results import build_results
+from campaign.results import _percent, build_results
+from units.models import Unit
 
-from .models import FiguresWrite, KeptFigures
+from .models import FiguresWrite, KeptCount, KeptFigures
 
 # Folding the write log into one row once it holds this many rows keeps the version's SUM cheap.
 FOLD_AFTER = 1000
@@ -78,10 +81,8 @@ def _remember(entry, value):
     return value
 
 
-def kept(parts, compute, version=None):
-    """`compute()`, kept under `parts` (a JSON-able description) and the figures version."""
-    version = current_version() if version is None else version
-    key = key_of(parts)
+def _read_kept(key, version):
+    """What is kept under `key` for `version`, or None."""
     row = KeptFigures.objects.filter(key=key).values_list("version", "computed_at").first()
     if row is not None and row[0] == version:
         entry = (key, version, row[1])
@@ -96,6 +97,16 @@ def kept(parts, compute, version=None):
         )
         if payload is not None:
             return _remember(entry, pickle.loads(zlib.decompress(bytes(payload))))
+    return None
+
+
+def kept(parts, compute, version=None):
+    """`compute()`, kept under `parts` (a JSON-able description) and the figures version."""
+    version = current_version() if version is None else version
+    key = key_of(parts)
+    found = _read_kept(key, version)
+    if found is not None:
+        return found
     value = compute()
     payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
     computed_at = timezone.now()
@@ -139,15 +150,98 @@ def figures_for(campaign, *, as_of, since=None, units=None, scope=None, version=
     """The kept `Figures` of `campaign` on `as_of` (for the period since..as_of, if given),
     over `units` (a Unit queryset closed under sub-units)."""
     scope = scope if scope is not None else scope_parts(units)
+    version = current_version() if version is None else version
     parts = ["figures", campaign.pk, as_of, since, scope]
-    return kept(parts, lambda: compute_figures(campaign, as_of, since, units), version)
+
+    def compute():
+        return compute_figures(campaign, as_of, since, units, scope=scope, version=version)
+
+    return kept(parts, compute, version)
 
 
-def compute_figures(campaign, as_of, since, units):
-    results = build_results(campaign, as_of=as_of, since=since, units=units)
-    summary = results.summary
+def whole_or(units, scope):
+    """`units`, or None when they are every unit: the same figures, read without joining
+    each case to its member and unit (a district administrator's scope is the whole tree)."""
+    if units is None or (scope != "all" and len(scope) == Unit.objects.count()):
+        return None
+    return units
+
+
+def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
+    """build_results and the campaign summary: the summary's counts of credited e-ID cases by
+    level are the sums of the weekly rows (kept too, for the progress chart), so the cases
+    table is read three times (members, weeks, residents), not five; on PostgreSQL the three
+    run at the same time."""
+    scope = scope if scope is not None else scope_parts(units)
+    units = whole_or(units, scope)
+    cases = _cases(campaign, units)
+    found = in_parallel(
+        {
+            "results": lambda: build_results(campaign, as_of=as_of, since=since, units=units),
+            "weekly": lambda: _weekly_rows(campaign, as_of, units, scope, version),
+            "residents": lambda: (
+                _distinct_residents(cases),
+                _distinct_residents(cases.filter(rules.is_double_claim())),
+            ),
+        }
+    )
+    results = found["results"]
+    summary = _summary(results, found["weekly"], *found["residents"])
     results.cases = None  # a queryset is not kept: it would be evaluated
+    results.__dict__["summary"] = summary  # what Results.summary would compute
     return Figures(results=results, summary=summary)
+
+
+def in_parallel(calls):
+    """{name: call()} for `calls` ({name: function}). On PostgreSQL and outside a transaction
+    (where every connection reads the same committed data), the calls but the first run on
+    connections of their own at the same time; otherwise one after the other."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return {name: call() for name, call in calls.items()}
+
+    def run(call):
+        try:
+            return call()
+        finally:
+            connection.close()  # this thread's own connection
+
+    first, *others = calls
+    with ThreadPoolExecutor(max_workers=len(others) or 1) as pool:
+        started = {name: pool.submit(run, calls[name]) for name in others}
+        found = {first: calls[first]()}
+        found.update((name, future.result()) for name, future in started.items())
+    return found
+
+
+def _summary(results, weekly, residents, double_claimed_residents):
+    """campaign.results' summary, its credited cases by level read from the weekly rows."""
+    totals, units = results.totals, results.units
+    figures = {
+        "level1": sum(row[3] for row in weekly),
+        "level2": sum(row[4] for row in weekly),
+        "residents": residents,
+        "double_claimed_residents": double_claimed_residents,
+    }
+    sized = [unit for unit in units if unit.tally.members and not unit.closed]
+    figures.update(
+        credited_eid=totals.credited_eid,
+        credited_full=totals.credited_full,
+        portal_share=_percent(totals.credited_full, totals.credited_eid),
+        members=totals.members,
+        members_meeting_quota=totals.meeting_quota,
+        members_meeting_quota_share=_percent(totals.meeting_quota, totals.members),
+        individual_awards=totals.individual_awards,
+        units_with_members=len(sized),
+        units_at_collective_threshold=sum(1 for unit in sized if unit.collective_award),
+    )
+    figures["units_at_collective_threshold_share"] = _percent(
+        figures["units_at_collective_threshold"], figures["units_with_members"]
+    )
+    return figures
+
+
+def _distinct_residents(cases):
+    return cases.values("resident_id").distinct().count()
 
 
 def _cases(campaign, units):
@@ -155,25 +249,71 @@ def _cases(campaign, units):
     return cases.filter(member__unit__in=units) if units is not None else cases
 
 
-def weekly_for(campaign, *, as_of, units=None, scope=None, version=None):
-    """Credited e-ID and full cases by week of activation (Monday), up to `as_of`:
-    [(monday, credited_eid, credited_full)], not cumulated."""
-    scope = scope if scope is not None else scope_parts(units)
+def kept_count(queryset):
+    """`queryset.count()`, kept under the figures version: on PostgreSQL one statement reads
+    the version, returns the kept count while it holds, and otherwise counts and keeps the
+    count (version and count read in the same snapshot). Elsewhere (SQLite, development
+    sizes) the rows are counted."""
+    if connection.vendor != "postgresql":
+        return queryset.count()
+    try:
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. a user with no unit: nothing to count
+        return 0
+    key = key_of(["count", sql, params])
+    table = KeptCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH v AS (SELECT COALESCE(SUM(n), 0) AS version
+                           FROM {FiguresWrite._meta.db_table}),
+                hit AS (SELECT kept.n FROM {table} kept JOIN v ON kept.version = v.version
+                        WHERE kept.key = %s),
+                counted AS (
+                    INSERT INTO {table} (key, version, n)
+                    SELECT %s, v.version, (SELECT COUNT(*) FROM ({sql}) rows) FROM v
+                    WHERE NOT EXISTS (SELECT 1 FROM hit)
+                    ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, n = EXCLUDED.n
+                    RETURNING n)
+            SELECT n FROM hit UNION ALL SELECT n FROM counted""",
+            [key, key, *params],
+        )
+        return cursor.fetchone()[0]
+
+
+def _weekly_rows(campaign, as_of, units, scope, version):
+    """[(monday, credited_eid, credited_full, of them level 1, level 2)] by activation week."""
 
     def compute():
         eid = rules.credited_eid(campaign, as_of)
         full = rules.credited_full(campaign, as_of)
         rows = (
-            _cases(campaign, units)
+            _cases(campaign, whole_or(units, scope))
             .filter(eid)
             .annotate(week=TruncWeek("activated_on"))
             .values("week")
-            .annotate(eid=Count("pk"), full=Count("pk", filter=full))
+            .annotate(
+                eid=Count("pk"),
+                full=Count("pk", filter=full),
+                level1=Count("pk", filter=Q(eid_level=1)),
+                level2=Count("pk", filter=Q(eid_level=2)),
+            )
             .order_by("week")
         )
-        return [(_day(row["week"]), row["eid"], row["full"]) for row in rows]
+        return [
+            (_day(row["week"]), row["eid"], row["full"], row["level1"], row["level2"])
+            for row in rows
+        ]
 
-    return kept(["weekly", campaign.pk, as_of, scope], compute, version)
+    return kept(["weekly by level", campaign.pk, as_of, scope], compute, version)
+
+
+def weekly_for(campaign, *, as_of, units=None, scope=None, version=None):
+    """Credited e-ID and full cases by week of activation (Monday), up to `as_of`:
+    [(monday, credited_eid, credited_full)], not cumulated."""
+    scope = scope if scope is not None else scope_parts(units)
+    version = current_version() if version is None else version
+    rows = _weekly_rows(campaign, as_of, units, scope, version)
+    return [(day, eid, full) for day, eid, full, _level1, _level2 in rows]
 
 
 def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
@@ -181,7 +321,7 @@ def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
     scope = scope if scope is not None else scope_parts(units)
 
     def compute():
-        cases = _cases(campaign, units)
+        cases = _cases(campaign, whole_or(units, scope))
         full = rules.credited_full(campaign, as_of)
         places = [
             (row["place"], row["n"], row["full"])

@@ -38,3 +38,15 @@ class KeptFigures(models.Model):
 
     class Meta:
         verbose_name = "kept figures"
+
+
+class KeptCount(models.Model):
+    """A count of rows (the length of a long list) kept under the figures version it was
+    counted at, under a key naming the query counted (see `dashboards.figures.kept_count`)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    version = models.BigIntegerField()
+    n = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "kept count"

@@ -24,6 +24,8 @@ from campaign.current import campaign_for_request
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS, build_results
 from units.forms import DayFirstDateField, PlainTextField
+from dashboards.figures import figures_for, kept_count
+
 from units.models import Member, Unit, UnitKind
 from privacy.scope import counted_not_named, hide_residents_of, register_rows_as_seen_by
 from units.privacy import mask_id_number
@@ -84,7 +86,8 @@ def results_index(request):
     form = ResultsFilter(request)
     campaign, as_of, since = form.window()
     visible = Unit.objects.visible_to(request.user)
-    results = build_results(campaign, as_of=as_of, since=since, units=visible)
+    # The overview's kept figures (one computation per figures version, shared with it).
+    results = figures_for(campaign, as_of=as_of, since=since, units=visible).results
     shown = {unit.pk for unit in results.units}
     tops = [unit for unit in results.units if unit.parent_id not in shown]
     return render(
@@ -204,7 +207,9 @@ def double_claims(request):
     form = ResultsFilter(request)
     campaign, _as_of, _since = form.window()
     residents = double_claimed_residents(campaign, Unit.objects.visible_to(request.user))
-    page = Paginator(residents, 25).get_page(request.GET.get("page"))
+    paginator = Paginator(residents, 25)
+    paginator.count = kept_count(residents)  # counted once per figures version
+    page = paginator.get_page(request.GET.get("page"))
     entries = double_claim_register(campaign, page.object_list)
     administered = set(Unit.objects.administered_by(request.user).values_list("pk", flat=True))
     rows = []
