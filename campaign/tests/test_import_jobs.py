@@ -61,9 +61,7 @@ def post_upload(client, path, run=True):
     return post_and_run_jobs(client, url, payload) if run else client.post(url, payload)
 
 
-def test_the_upload_answers_at_once_and_the_preview_waits_for_the_check_job(
-    client, unit, tmp_path
-):
+def test_the_upload_answers_at_once_and_the_preview_waits_for_the_check_job(client, unit, tmp_path):
     response = post_upload(client, workbook(tmp_path), run=False)  # no worker yet
     job = Job.objects.get(kind="import_check")
     assert job.status == Job.Status.QUEUED and job.owner == unit.secretary
@@ -84,9 +82,7 @@ def test_the_upload_answers_at_once_and_the_preview_waits_for_the_check_job(
     assert Resident.objects.count() == 0
 
 
-def test_the_confirm_job_writes_the_workbook_and_leads_to_what_was_imported(
-    client, unit, tmp_path
-):
+def test_the_confirm_job_writes_the_workbook_and_leads_to_what_was_imported(client, unit, tmp_path):
     token = client.get(post_upload(client, workbook(tmp_path))["Location"]).context["token"]
     response = post_and_run_jobs(client, reverse("campaign:import_confirm", args=[token]))
     job = Job.objects.get(kind="import_confirm")
@@ -149,9 +145,7 @@ def test_the_import_jobs_are_seen_by_their_owner_and_the_administrators_above_on
     assert client.get(job.result_url).status_code == 404  # the preview is the owner's
 
 
-def test_confirming_twice_while_the_first_job_waits_starts_no_second_import(
-    client, unit, tmp_path
-):
+def test_confirming_twice_while_the_first_job_waits_starts_no_second_import(client, unit, tmp_path):
     token = client.get(post_upload(client, workbook(tmp_path))["Location"]).context["token"]
     url = reverse("campaign:import_confirm", args=[token])
     first = client.post(url)  # queued, not run
