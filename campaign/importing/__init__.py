@@ -72,7 +72,8 @@ def import_workbook(
             with transaction.atomic():
                 plan = plan_import(parsed, campaign=campaign, user=user, progress=steps.step(1))
                 if plan.ok:  # the import recorded as one event, in the same transaction
-                    record_import(plan=plan, path=path, resident_ids=write_import(plan))
+                    written = write_import(plan, progress=steps.step(2))
+                    record_import(plan=plan, path=path, resident_ids=written)
             steps.step(2)(1, 1)
             return plan
         except (IntegrityError, OperationalError) as exc:
@@ -103,14 +104,19 @@ class _Steps:
         return report
 
 
-def write_import(plan: ImportPlan) -> set[int]:
+def write_import(plan: ImportPlan, progress=None) -> set[int]:
     """Write a plan without errors (inside the caller's transaction) and refresh the rule
-    inputs of every resident it touched. Returns the primary keys of those residents."""
+    inputs of every resident it touched. Returns the primary keys of those residents.
+    `progress(done, total)`, if given, is told the two steps done (the rows, the inputs)."""
+    progress = progress or (lambda done, total: None)
     writer = _PostgresWriter if connection.vendor == "postgresql" else _OrmWriter
+    progress(0, 2)
     with without_gc():
         touched = write_plan(plan, writer)
+    progress(1, 2)
     if touched:
         refresh_rule_inputs(resident_ids=touched)
+    progress(2, 2)
     plan.written = True
     return touched
 

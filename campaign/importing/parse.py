@@ -125,13 +125,22 @@ def _read_sheets(parsed, book, examples, progress=None):
         progress(0, total)
     for spec, sheet in order:
         rows = len(sheet.rows)
-        _read_sheet(parsed, spec, sheet, examples)
+        tell = (lambda read, before=done: progress(before + read, total)) if progress else None
+        _read_sheet(parsed, spec, sheet, examples, tell)
         done += rows
         if progress:
             progress(done, total)
 
 
-def _read_sheet(parsed, spec, sheet, examples):
+def _told(rows, tell, every=2000):
+    """The rows as they are, telling `tell` how many were read every `every` rows."""
+    for read, row in enumerate(rows):
+        if not read % every:
+            tell(read)
+        yield row
+
+
+def _read_sheet(parsed, spec, sheet, examples, tell=None):
     if sheet.empty:
         parsed.warnings.append(
             Problem(sheet.title, 0, "", _("This sheet is empty: not read."), "empty_sheet")
@@ -190,6 +199,8 @@ def _read_sheet(parsed, spec, sheet, examples):
         rows = rows[1:]
     if renumber:
         rows = [(RowNumber(number, sheet), cells) for number, cells in rows]
+    if tell:
+        rows = _told(rows, tell)
     {"units": _parse_units, "members": _parse_members, "residents": parse_residents_sheet}[
         spec.key
     ](parsed, sheet, rows)

@@ -100,7 +100,7 @@ def test_a_failing_confirm_says_why_in_vietnamese_and_writes_nothing(
 ):
     token = client.get(post_upload(client, workbook(tmp_path))["Location"]).context["token"]
 
-    def broken(plan):
+    def broken(plan, progress=None):
         Resident.objects.create(id_number="014195099999", full_name="Nửa chừng")
         raise RuntimeError("disk full")
 
@@ -167,3 +167,14 @@ def test_import_workbook_tells_its_progress_in_rows_of_the_file(unit, tmp_path):
     dones = [done for done, _total in told]
     assert dones == sorted(dones) and dones[0] == 0 and dones[-1] == 5
     assert len(set(dones)) >= 4  # the parse, the plan's sheets and the write each tell
+
+
+def test_the_parse_tells_the_rows_read_within_a_sheet(tmp_path, monkeypatch):
+    import functools
+
+    from campaign.importing import parse, parse_workbook
+
+    monkeypatch.setattr(parse, "_told", functools.partial(parse._told, every=2))
+    told = []
+    parse_workbook(workbook(tmp_path, rows=5), progress=lambda done, total: told.append(done))
+    assert told == [0, 0, 2, 4, 5]
