@@ -346,7 +346,8 @@ def error_workbook(request, token):
     }
     out = folder / "errors.xlsx"
     with open(out, "wb") as stream:
-        wb.write_error_workbook(folder / "upload", preview["format"], problems, stream)
+        fmt = preview.get("format") or meta.get("format")  # an older upload: in meta
+        wb.write_error_workbook(folder / "upload", fmt, problems, stream)
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,
