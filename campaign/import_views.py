@@ -1,12 +1,13 @@
-"""The workbook import on the web: template download, upload → preview → confirm, and the
-error workbook.
+"""The workbook import on the web: template download, upload → check → preview → confirm,
+and the error workbook.
 
 The uploaded file is kept server-side in a private temporary folder named by a random token
-held in the session (nothing goes into the domain tables before the confirm). The confirm
-reads and checks the file again, against the database as it is then, and writes it in one
-transaction. Processing is synchronous: a 100,000-row workbook takes seconds, not minutes,
-so the page shows an honest "processing" indicator while the request runs (static/js/
-import.js) rather than a background worker the deployment would have to supervise.
+held in the session (nothing goes into the domain tables before the confirm). No request waits
+for the import's work: the check (parse and plan) and the confirm run as jobs of the task
+worker (import_jobs), whose pages show the rows done and then lead to the preview, or to the
+upload page with what was imported. The check stores the preview beside the upload; the
+confirm reads and checks the file again, against the database as it is then, and writes it
+in one transaction.
 """
 
 import json
@@ -29,12 +30,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from jobs.models import Job
 from privacy.exports import rows_held
 from reports.models import PersonalDataAccess
 from units.models import Unit
 
+from . import import_jobs
 from . import workbook as wb
-from .importing import Problem, import_workbook
+from .importing import Problem
 from .models import Campaign
 
 SESSION_KEY = "campaign_imports"
@@ -144,18 +147,10 @@ def _upload(request):
         for chunk in upload.chunks():
             out.write(chunk)
     campaign = form.cleaned_data["campaign"]
-    plan = import_workbook(path, campaign=campaign, user=request.user, dry_run=True)
-    _save_meta(
-        folder,
-        {
-            "user": request.user.pk,
-            "campaign": campaign.pk,
-            "name": Path(upload.name).name[:200],
-            "format": plan.parsed.format,
-        },
-    )
-    _save_preview(folder, plan, request.user)
+    name = Path(upload.name).name[:200]
+    _save_meta(folder, {"user": request.user.pk, "campaign": campaign.pk, "name": name})
     request.session[SESSION_KEY] = ([token] + request.session.get(SESSION_KEY, []))[:5]
+    import_jobs.start_check(user=request.user, token=token, campaign=campaign, name=name)
     return redirect("campaign:import_preview", token=token)
 
 
@@ -194,8 +189,10 @@ def _claims_shown_to(user, plan):
     ]
 
 
-def _save_preview(folder, plan, user):
+def save_preview(folder, plan, user):
+    """Keep what the preview shows (and the error workbook needs) beside the upload."""
     preview = {
+        "format": plan.parsed.format,
         "ok": plan.ok,
         "written": plan.written,
         "error_count": len(plan.errors),
@@ -249,6 +246,9 @@ COUNT_LABELS = {
 @login_required
 def preview(request, token):
     folder, meta = _folder(request, token)
+    check = _job(request, import_jobs.CHECK, token)
+    if check is not None and check.status != Job.Status.DONE:
+        return redirect(check)  # the check is running, or says why it failed
     preview = _read_json(folder / "preview.json")
     campaign = get_object_or_404(Campaign, pk=meta["campaign"])
     counts = [
@@ -277,22 +277,46 @@ def preview(request, token):
 @require_POST
 @login_required
 def confirm(request, token):
-    """Check the stored file again against the database as it is now, and write it."""
+    """Queue the import of the stored file: the job checks it again against the database as
+    it is then, and writes it; its page shows the progress."""
     _require_editor(request.user)
     folder, meta = _folder(request, token)
     campaign = get_object_or_404(Campaign, pk=meta["campaign"])
-    plan = import_workbook(folder / "upload", campaign=campaign, user=request.user)
-    if not plan.ok:
-        _save_preview(folder, plan, request.user)
-        messages.error(
-            request,
-            _("The data changed since the preview: the file now has errors. Nothing was imported."),
-        )
-        return redirect("campaign:import_preview", token=token)
-    shutil.rmtree(folder, ignore_errors=True)
+    running = _job(request, import_jobs.CONFIRM, token)
+    if running is not None and not running.finished:
+        return redirect(running)  # confirmed twice: the first import goes on
+    job = import_jobs.start_confirm(
+        user=request.user, token=token, campaign=campaign, name=meta["name"]
+    )
+    return redirect(job)
+
+
+def _job(request, kind, token):
+    """The latest job of `kind` this user may see for the upload `token`, or None."""
+    return (
+        Job.objects.visible_to(request.user)
+        .filter(kind=kind, owner=request.user, params__token=token)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@require_GET
+@login_required
+def done(request, pk):
+    """Where a finished import leads: the upload page, saying what was imported."""
+    job = get_object_or_404(
+        Job.objects.visible_to(request.user),
+        pk=pk,
+        kind=import_jobs.CONFIRM,
+        status=Job.Status.DONE,
+    )
+    token = job.params["token"]
     request.session[SESSION_KEY] = [t for t in request.session.get(SESSION_KEY, []) if t != token]
-    messages.success(request, _("The workbook “%(name)s” was imported.") % {"name": meta["name"]})
-    for line in plan.summary():
+    messages.success(
+        request, _("The workbook “%(name)s” was imported.") % {"name": job.params["name"]}
+    )
+    for line in job.params.get("summary", []):
         messages.info(request, line)
     return redirect("campaign:import_upload")
 
@@ -322,7 +346,8 @@ def error_workbook(request, token):
     }
     out = folder / "errors.xlsx"
     with open(out, "wb") as stream:
-        wb.write_error_workbook(folder / "upload", meta["format"], problems, stream)
+        fmt = preview.get("format") or meta.get("format")  # an older upload: in meta
+        wb.write_error_workbook(folder / "upload", fmt, problems, stream)
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,

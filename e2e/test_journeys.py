@@ -56,8 +56,10 @@ def test_signing_in_after_a_wrong_password_lands_on_my_units(desktop, live_serve
 
 
 def test_a_secretary_imports_the_template_fixes_a_wrong_row_and_confirms(
-    desktop, live_server, secretary, guide, tmp_path
+    desktop, live_server, secretary, guide, tmp_path, settings
 ):
+    # The check and the confirm are jobs: here they run as soon as they are queued.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     page = desktop
     sign_in(page, live_server, "bithu", next_path="/chien-dich/nhap-excel/")
     page.wait_for_url("**/chien-dich/nhap-excel/")

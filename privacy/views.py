@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from campaign.models import Case, Resident
 from reports.models import PersonalDataAccess
 from units import normalize
-from units.models import Unit
+from units.models import Member, Unit
 
 from . import history, rights
 from .reveal import allow_once
@@ -37,6 +37,24 @@ def reveal_case_id(request, pk):
     )
     allow_once(request, f"case:{case.pk}")
     return redirect("campaign:case_edit", pk=case.pk)
+
+
+@login_required
+@require_POST
+def reveal_member_id(request, pk):
+    """Record that the user asked to see a member's whole ID number, then open the member
+    form once with it."""
+    member = get_object_or_404(Member.objects.editable_by(request.user), pk=pk)
+    PersonalDataAccess.record(
+        user=request.user,
+        action=PersonalDataAccess.Action.REVEAL,
+        what=f"member {member.pk}: ID number on the form",
+        rows=1,
+        request=request,
+        id_number=member.id_number,
+    )
+    allow_once(request, f"member:{member.pk}")
+    return redirect("units:member_edit", pk=member.pk)
 
 
 @login_required

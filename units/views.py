@@ -165,7 +165,16 @@ def member_create(request):
 @login_required
 def member_edit(request, pk):
     member = _member_or_error(request.user, pk, edit=True)
-    form = MemberForm(request.POST or None, user=request.user, instance=member)
+    from privacy.reveal import masked_initial  # the whole number only after a recorded reveal
+
+    initial = masked_initial(request, f"member:{member.pk}", {"id_number": member.id_number})
+    form = MemberForm(
+        request.POST or None,
+        user=request.user,
+        instance=member,
+        initial=initial,
+        masked_id=member.id_number,
+    )
     # The form must not write on the instance before the service does (it stamps and
     # refreshes); ModelForm validation sets attributes, so the service gets a fresh copy.
     return _member_form_page(request, form, Member.objects.get(pk=pk) if form.is_bound else member)

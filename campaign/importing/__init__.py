@@ -54,20 +54,27 @@ logger = logging.getLogger(__name__)
 RETRIES = 3
 
 
-def import_workbook(path, *, campaign: Campaign, user=None, dry_run: bool = False) -> ImportPlan:
+def import_workbook(
+    path, *, campaign: Campaign, user=None, dry_run: bool = False, progress=None
+) -> ImportPlan:
     """Import the workbook at `path`: all or nothing. Returns the plan (errors, warnings,
-    counts, double claims); `plan.written` tells whether anything was written."""
+    counts, double claims); `plan.written` tells whether anything was written.
+    `progress(done, total)`, if given, is told the work done in rows of the file's rows
+    (the parse, the plan and, unless `dry_run`, the write, each an equal share)."""
     from privacy.imports import record_import  # one event per import (who, file, counts)
 
-    parsed = parse_workbook(path)
+    steps = _Steps(progress, 2 if dry_run else 3)
+    parsed = parse_workbook(path, progress=steps.step(0))
     if parsed.errors or dry_run:
-        return plan_import(parsed, campaign=campaign, user=user)
+        return plan_import(parsed, campaign=campaign, user=user, progress=steps.step(1))
     for attempt in range(1, RETRIES + 1):
         try:
             with transaction.atomic():
-                plan = plan_import(parsed, campaign=campaign, user=user)
+                plan = plan_import(parsed, campaign=campaign, user=user, progress=steps.step(1))
                 if plan.ok:  # the import recorded as one event, in the same transaction
-                    record_import(plan=plan, path=path, resident_ids=write_import(plan))
+                    written = write_import(plan, progress=steps.step(2))
+                    record_import(plan=plan, path=path, resident_ids=written)
+            steps.step(2)(1, 1)
             return plan
         except (IntegrityError, OperationalError) as exc:
             # A concurrent import created the same unit or member, or the two deadlocked:
@@ -78,14 +85,38 @@ def import_workbook(path, *, campaign: Campaign, user=None, dry_run: bool = Fals
     raise AssertionError("unreachable")
 
 
-def write_import(plan: ImportPlan) -> set[int]:
+class _Steps:
+    """The steps of an import told as one figure: rows done of the file's rows, each step an
+    equal share (the parse counts the rows; the later steps tell their own part done)."""
+
+    def __init__(self, progress, steps):
+        self.progress, self.steps, self.rows = progress, steps, 0
+
+    def step(self, index):
+        def report(done, total):
+            if self.progress is None:
+                return
+            if index == 0:
+                self.rows = total
+            share = min(done / total, 1) if total else 1
+            self.progress(int(self.rows * (index + share) / self.steps), self.rows)
+
+        return report
+
+
+def write_import(plan: ImportPlan, progress=None) -> set[int]:
     """Write a plan without errors (inside the caller's transaction) and refresh the rule
-    inputs of every resident it touched. Returns the primary keys of those residents."""
+    inputs of every resident it touched. Returns the primary keys of those residents.
+    `progress(done, total)`, if given, is told the two steps done (the rows, the inputs)."""
+    progress = progress or (lambda done, total: None)
     writer = _PostgresWriter if connection.vendor == "postgresql" else _OrmWriter
+    progress(0, 2)
     with without_gc():
         touched = write_plan(plan, writer)
+    progress(1, 2)
     if touched:
         refresh_rule_inputs(resident_ids=touched)
+    progress(2, 2)
     plan.written = True
     return touched
 

@@ -36,13 +36,18 @@ class _Scope:
         return self.everything or pk in self.pks
 
 
-def plan_import(parsed: ParsedWorkbook, *, campaign: Campaign, user=None) -> ImportPlan:
-    """What importing `parsed` into `campaign` as `user` would do; writes nothing."""
+def plan_import(
+    parsed: ParsedWorkbook, *, campaign: Campaign, user=None, progress=None
+) -> ImportPlan:
+    """What importing `parsed` into `campaign` as `user` would do; writes nothing.
+    `progress(done, total)`, if given, is told the rows planned of the file's rows (the
+    units', the members', then the residents' step by step)."""
     with without_gc():
-        return _plan_import(parsed, campaign=campaign, user=user)
+        return _plan_import(parsed, campaign=campaign, user=user, progress=progress)
 
 
-def _plan_import(parsed, *, campaign, user=None):
+def _plan_import(parsed, *, campaign, user=None, progress=None):
+    progress = progress or (lambda done, total: None)
     plan = ImportPlan(
         parsed=parsed,
         campaign=campaign,
@@ -53,9 +58,20 @@ def _plan_import(parsed, *, campaign, user=None):
     if parsed.errors and not parsed.sheets:
         return plan
     scope = _Scope(user)
+    units, members = len(parsed.units), len(parsed.members)
+    total = units + members + len(parsed.cases)
+    progress(0, total)
     unit_ok = _plan_units(plan, scope)
+    progress(units, total)
     member_units = _plan_members(plan, scope, unit_ok)
-    plan_residents_sheet(plan, scope, member_units)
+    progress(units + members, total)
+    plan_residents_sheet(
+        plan,
+        scope,
+        member_units,
+        tell=lambda share: progress(units + members + int(share * len(parsed.cases)), total),
+    )
+    progress(total, total)
     # Sheet by sheet as they were read (units, members, residents), row by row.
     order = {normalize_name(title): index for index, title in enumerate(parsed.read_titles)}
     plan.errors.sort(key=lambda p: (order.get(p.sheet, -1), p.row))

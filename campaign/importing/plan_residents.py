@@ -60,18 +60,24 @@ class Recorded(NamedTuple):
     cases: dict  # resident pk -> {guide id number: RecordedCase}
 
 
-def plan_residents_sheet(plan, scope, workbook_members):
+def plan_residents_sheet(plan, scope, workbook_members, tell=None):
     """The residents sheet against the database, step by step: who the guides are, what is
     recorded of the residents, the residents and the cases to write, and the double claims
-    the file creates."""
+    the file creates. `tell(share)`, if given, is told the share of the steps done."""
     if "residents" not in plan.parsed.sheets:
         return
+    tell = tell or (lambda share: None)
     roster = _roster(plan)
     guides = _guides(plan, scope, roster, workbook_members)
+    tell(1 / 6)
     recorded = _recorded(plan, scope)
+    tell(2 / 6)
     unknown = _check_guides(plan, guides, roster)
+    tell(3 / 6)
     _plan_resident_rows(plan, roster, recorded)
+    tell(4 / 6)
     gaining = _plan_cases(plan, recorded)
+    tell(5 / 6)
     _find_double_claims(plan, guides, recorded, gaining - unknown)
 
 

@@ -200,3 +200,19 @@ def build_encrypted_ole(path):
     with open(path, "wb") as f:
         f.write(bytes(header) + bytes(directory) + b"\x00" * 4096)
     return path
+
+
+def post_and_run_jobs(client, url, data=None):
+    """POST to `url`, then run the jobs the request queued (as the task worker would)."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url, data or {})
+
+
+def job_result(response):
+    """Where the job a response leads to sent its user (the preview, or what was imported)."""
+    from jobs.models import Job
+
+    job = Job.objects.get(pk=response["Location"].rstrip("/").split("/")[-1])
+    return job.result_url

@@ -6,7 +6,13 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Case, Resident
-from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
+from campaign.tests.import_helpers import (
+    RESIDENT_HEADERS,
+    build_xlsx,
+    job_result,
+    post_and_run_jobs,
+    resident_row,
+)
 from reports.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
@@ -35,8 +41,8 @@ def upload(client, path, name="danh-sach.xlsx"):
     with open(path, "rb") as f:
         data = io.BytesIO(f.read())
     data.name = name
-    return client.post(
-        reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data}
+    return post_and_run_jobs(
+        client, reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data}
     )
 
 
@@ -79,12 +85,15 @@ def test_preview_shows_counts_and_writes_nothing_then_confirm_writes(client, sec
     assert preview.context["counts"][0]["new"] == 2
     assert Resident.objects.count() == 0
     token = preview.context["token"]
-    done = client.post(reverse("campaign:import_confirm", args=[token]))
+    done = post_and_run_jobs(client, reverse("campaign:import_confirm", args=[token]))
     assert done.status_code == 302
     assert Case.objects.count() == 2
     assert set(Case.objects.values_list("created_by", flat=True)) == {secretary.pk}
     # The stored upload is gone: confirming twice is not possible.
-    assert client.post(reverse("campaign:import_confirm", args=[token])).status_code == 404
+    assert (
+        post_and_run_jobs(client, reverse("campaign:import_confirm", args=[token])).status_code
+        == 404
+    )
 
 
 def test_confirm_checks_again_against_the_database(client, secretary, tmp_path):
@@ -96,9 +105,9 @@ def test_confirm_checks_again_against_the_database(client, secretary, tmp_path):
     )
     token = client.get(upload(client, path)["Location"]).context["token"]
     Member.objects.filter(id_number="014095000001").delete()
-    response = client.post(reverse("campaign:import_confirm", args=[token]))
+    response = post_and_run_jobs(client, reverse("campaign:import_confirm", args=[token]))
     assert response.status_code == 302
-    assert client.get(response["Location"]).context["preview"]["error_count"] == 1
+    assert client.get(job_result(response)).context["preview"]["error_count"] == 1
     assert Resident.objects.count() == 0
 
 
@@ -112,7 +121,10 @@ def test_another_users_upload_is_not_found(client, secretary, tmp_path):
     other.save()
     client.force_login(other)
     assert client.get(reverse("campaign:import_preview", args=[token])).status_code == 404
-    assert client.post(reverse("campaign:import_confirm", args=[token])).status_code == 404
+    assert (
+        post_and_run_jobs(client, reverse("campaign:import_confirm", args=[token])).status_code
+        == 404
+    )
 
 
 def test_not_a_workbook_gets_one_sentence_not_a_server_error(client, secretary, tmp_path):
@@ -158,7 +170,7 @@ def test_error_workbook_round_trip(client, secretary, tmp_path):
     book.save(fixed)
     again = client.get(upload(client, fixed)["Location"])
     assert again.context["preview"]["ok"] is True
-    client.post(reverse("campaign:import_confirm", args=[again.context["token"]]))
+    post_and_run_jobs(client, reverse("campaign:import_confirm", args=[again.context["token"]]))
     assert set(Resident.objects.values_list("id_number", flat=True)) == {
         "014195000002",
         "014195000003",
@@ -212,7 +224,9 @@ def test_an_upload_gone_or_damaged_on_the_server_is_not_found_not_a_server_error
     assert client.get(reverse("campaign:import_preview", args=[token])).status_code == 404
     assert client.get(reverse("campaign:import_errors", args=[token])).status_code == 404
     # The confirm reads the workbook again, not the preview: it finds the wrong row again.
-    assert client.post(reverse("campaign:import_confirm", args=[token])).status_code in (302, 404)
+    assert post_and_run_jobs(
+        client, reverse("campaign:import_confirm", args=[token])
+    ).status_code in (302, 404)
     assert Resident.objects.count() == 0
 
 

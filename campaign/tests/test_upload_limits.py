@@ -14,7 +14,12 @@ from campaign import upload_limits
 from campaign import workbook as wb
 from campaign.models import Case, Resident
 from campaign.tests import hostile_workbooks as hostile
-from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
+from campaign.tests.import_helpers import (
+    RESIDENT_HEADERS,
+    build_xlsx,
+    post_and_run_jobs,
+    resident_row,
+)
 from units.models import Member, Unit, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 
@@ -187,12 +192,12 @@ def test_the_web_upload_refuses_a_hostile_file_in_one_sentence_and_writes_nothin
     data = io.BytesIO(path.read_bytes())
     data.name = path.name
     before = _counts()
-    response = client.post(
-        reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data}
+    response = post_and_run_jobs(
+        client, reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data}
     )
     preview = client.get(response["Location"])
     assert [p.code for p in preview.context["errors"]] == [code]
     assert _counts() == before
     token = response["Location"].rstrip("/").split("/")[-1]
-    client.post(reverse("campaign:import_confirm", args=[token]))
+    post_and_run_jobs(client, reverse("campaign:import_confirm", args=[token]))
     assert _counts() == before and Case.objects.count() == 0

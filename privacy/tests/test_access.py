@@ -159,9 +159,15 @@ def test_the_error_workbook_is_recorded_with_every_person_it_holds(client, setti
     import io as io_
 
     from campaign.tests.factories import plan_campaign
-    from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
+    from campaign.tests.import_helpers import (
+        RESIDENT_HEADERS,
+        build_xlsx,
+        post_and_run_jobs,
+        resident_row,
+    )
 
     settings.IMPORT_TEMP_DIR = str(tmp_path / "store")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     unit = UnitFactory(code="DX9")
     user = UnitRoleFactory(unit=unit, role=UnitRole.Role.SECRETARY).user
     MemberFactory(unit=unit, id_number="014095000001")
@@ -171,10 +177,82 @@ def test_the_error_workbook_is_recorded_with_every_person_it_holds(client, setti
     path = build_xlsx(tmp_path / "a.xlsx", {"Người dân": [RESIDENT_HEADERS, *rows]})
     data = io_.BytesIO(path.read_bytes())
     data.name = "a.xlsx"
-    location = client.post(
-        reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data}
+    location = post_and_run_jobs(
+        client, reverse("campaign:import_upload"), {"campaign": plan_campaign().pk, "file": data}
     )["Location"]
     token = location.rstrip("/").split("/")[-1]
     client.get(reverse("campaign:import_errors", args=[token]))
     record = PersonalDataAccess.objects.get(action="export")
     assert record.rows == 6 and record.where == "127.0.0.1"
+
+
+@pytest.fixture
+def member_secretary():
+    unit = UnitFactory(code="DX9")
+    user = UnitRoleFactory(unit=unit, role=UnitRole.Role.SECRETARY).user
+    return user, MemberFactory(unit=unit, id_number=ID, full_name="Lò Văn Thành")
+
+
+def test_the_member_form_shows_the_number_masked_until_a_recorded_reveal(client, member_secretary):
+    user, member = member_secretary
+    client.force_login(user)
+    url = reverse("units:member_edit", args=[member.pk])
+    page = client.get(url).content.decode()
+    assert ID not in page and "0141•••••777" in page
+    assert reverse("privacy:reveal_member_id", args=[member.pk]) in page
+    assert not PersonalDataAccess.objects.exists()
+    response = client.post(reverse("privacy:reveal_member_id", args=[member.pk]))
+    assert response["Location"] == url
+    assert ID in client.get(url).content.decode()
+    assert ID not in client.get(url).content.decode()  # once
+    record = PersonalDataAccess.objects.get()
+    assert (record.user, record.action, record.rows, record.subject, record.what) == (
+        user,
+        PersonalDataAccess.Action.REVEAL,
+        1,
+        subject_key(ID),
+        f"member {member.pk}: ID number on the form",
+    )
+
+
+def _member_post(member, **changes):
+    return {
+        "unit": member.unit_id,
+        "full_name": member.full_name,
+        "id_number": "0141•••••777",
+        "category": member.category,
+        "own_procedures_online": 0,
+        "own_procedures_total": 0,
+        "family_procedures_online": 0,
+        "family_procedures_total": 0,
+        **changes,
+    }
+
+
+def test_saving_the_member_form_with_the_masked_number_keeps_the_number(client, member_secretary):
+    user, member = member_secretary
+    client.force_login(user)
+    url = reverse("units:member_edit", args=[member.pk])
+    response = client.post(url, _member_post(member, full_name="Lò Văn Thanh"))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.id_number, member.full_name) == (ID, "Lò Văn Thanh")
+
+
+def test_a_member_form_sent_back_with_errors_keeps_the_number_masked(client, member_secretary):
+    user, member = member_secretary
+    client.force_login(user)
+    url = reverse("units:member_edit", args=[member.pk])
+    response = client.post(url, _member_post(member, own_procedures_online=5))
+    assert response.status_code == 200 and response.context["form"].errors
+    page = response.content.decode()
+    assert ID not in page and "0141•••••777" in page
+
+
+def test_a_reveal_of_another_units_member_is_not_found_and_not_recorded(client, member_secretary):
+    user, _member = member_secretary
+    other = MemberFactory(unit=UnitFactory(code="DX8"))
+    client.force_login(user)
+    assert client.post(reverse("privacy:reveal_member_id", args=[other.pk])).status_code == 404
+    assert client.get(reverse("privacy:reveal_member_id", args=[other.pk])).status_code == 405
+    assert not PersonalDataAccess.objects.exists()

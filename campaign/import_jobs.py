@@ -1,0 +1,93 @@
+"""The workbook import's check and confirm as jobs of the task worker, so that no web request
+waits for them: the check (parse and plan) stores the preview beside the upload, the confirm
+writes the workbook all or nothing (import_workbook's transaction). Each job's page shows the
+rows done of the file's rows."""
+
+import shutil
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from jobs.runner import JobError, job_kind, start_job
+from units.models import Unit, UnitRole
+
+from .importing import import_workbook
+from .models import Campaign
+
+CHECK = "import_check"
+CONFIRM = "import_confirm"
+
+
+def start_check(*, user, token, campaign, name):
+    return start_job(
+        kind=CHECK,
+        label=_("Checking the workbook “%(name)s”") % {"name": name},
+        params={"token": token, "campaign": campaign.pk, "name": name, "forward": True},
+        owner=user,
+        unit=_top_unit(user),
+    )
+
+
+def start_confirm(*, user, token, campaign, name):
+    return start_job(
+        kind=CONFIRM,
+        label=_("Importing the workbook “%(name)s”") % {"name": name},
+        params={"token": token, "campaign": campaign.pk, "name": name, "forward": True},
+        owner=user,
+        unit=_top_unit(user),
+    )
+
+
+def _top_unit(user):
+    """The unit the job is filed under, so that the administrators above the user see it:
+    the unit of the user's first role that may import."""
+    role = (
+        UnitRole.objects.filter(user=user, role__in=[UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY])
+        .select_related("unit")
+        .order_by("pk")
+        .first()
+    )
+    return role.unit if role else None
+
+
+def _upload(job):
+    from .import_views import storage_root
+
+    folder = storage_root() / job.params["token"]
+    campaign = Campaign.objects.filter(pk=job.params["campaign"]).first()
+    if not (folder / "upload").is_file():
+        raise JobError(_("The uploaded file is gone (discarded or removed): upload it again."))
+    if campaign is None:
+        raise JobError(_("The campaign of this import no longer exists."))
+    if not Unit.objects.editable_by(job.owner).exists():
+        raise JobError(_("You are no longer responsible for any unit."))
+    return folder, campaign
+
+
+@job_kind(CHECK)
+def check(job, progress):
+    from .import_views import save_preview
+
+    folder, campaign = _upload(job)
+    plan = import_workbook(
+        folder / "upload", campaign=campaign, user=job.owner, dry_run=True, progress=progress
+    )
+    save_preview(folder, plan, job.owner)
+    return reverse("campaign:import_preview", args=[job.params["token"]])
+
+
+@job_kind(CONFIRM)
+def confirm(job, progress):
+    from .import_views import save_preview
+
+    folder, campaign = _upload(job)
+    plan = import_workbook(folder / "upload", campaign=campaign, user=job.owner, progress=progress)
+    if not plan.ok:
+        save_preview(folder, plan, job.owner)
+        job.result_url = reverse("campaign:import_preview", args=[job.params["token"]])
+        raise JobError(
+            _("The data changed since the preview: the file now has errors. Nothing was imported.")
+        )
+    shutil.rmtree(folder, ignore_errors=True)
+    job.params = {**job.params, "summary": plan.summary()}
+    return reverse("campaign:import_done", args=[job.pk])
