@@ -139,9 +139,12 @@ def _tops(results):
     return [unit for unit in results.units if unit.parent_id not in shown]
 
 
-def _member_only(page):
-    """A member with their own account and no unit role sees only their own page."""
-    return not page.scope and page.own_member is not None
+def _own_page_instead(page):
+    """A member with their own account and no unit role sees only their own page: the
+    redirect to it (keeping the chosen day or period), or None for everyone else."""
+    if page.scope or page.own_member is None:
+        return None
+    return redirect(_with_window(reverse("dashboards:member", args=[page.own_member.pk]), page))
 
 
 def _with_window(url, page):
@@ -155,8 +158,8 @@ def _with_window(url, page):
 @login_required
 def overview(request):
     page = Page(request)
-    if _member_only(page):
-        return redirect(_with_window(reverse("dashboards:member", args=[page.own_member.pk]), page))
+    if own := _own_page_instead(page):
+        return own
     if not page.scope:  # no unit role and no member record: nothing to sum up
         return redirect("home")
     figures = page.figures
@@ -311,8 +314,8 @@ def _unit_columns(page, previous):
 @login_required
 def unit_ranking(request):
     page = Page(request)
-    if _member_only(page):
-        return redirect(_with_window(reverse("dashboards:member", args=[page.own_member.pk]), page))
+    if own := _own_page_instead(page):
+        return own
     results = page.figures.results
     level = request.GET.get("level", "")
     rows = [u for u in results.units if u.tally.members_listed and not u.closed]
@@ -436,8 +439,8 @@ def unit_page(request, code):
 @login_required
 def members_behind(request):
     page = Page(request)
-    if _member_only(page):
-        return redirect(_with_window(reverse("dashboards:member", args=[page.own_member.pk]), page))
+    if own := _own_page_instead(page):
+        return own
     results = page.figures.results
     members = _name_units([m for m in results.members if m.active], results)
     units = [u for u in results.units if u.tally.members_listed]
@@ -554,8 +557,8 @@ def member_page(request, pk):
 @login_required
 def outreach(request):
     page = Page(request)
-    if _member_only(page):
-        return redirect(_with_window(reverse("dashboards:member", args=[page.own_member.pk]), page))
+    if own := _own_page_instead(page):
+        return own
     figures = outreach_for(
         page.campaign, as_of=page.as_of, units=page.units, scope=page.scope, version=page.version
     )
@@ -641,8 +644,8 @@ def _warning_condition():
 @login_required
 def data_to_fix(request):
     page = Page(request)
-    if _member_only(page):
-        return redirect(_with_window(reverse("dashboards:member", args=[page.own_member.pk]), page))
+    if own := _own_page_instead(page):
+        return own
     campaign, units = page.campaign, page.units
     section = request.GET.get("section", "claims")
     unit = (
