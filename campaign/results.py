@@ -176,10 +176,15 @@ def build_results(
     as_of: datetime.date,
     since: datetime.date | None = None,
     units: QuerySet | None = None,
+    counts: dict | None = None,
 ) -> Results:
     """Every figure of rules.md for `campaign` on `as_of` (and, with `since`, within the
     period since..as_of as well as cumulative), for `units` (a Unit queryset closed under
-    sub-units, such as `Unit.objects.visible_to(user)` or `.subtree(unit)`; all by default)."""
+    sub-units, such as `Unit.objects.visible_to(user)` or `.subtree(unit)`; all by default).
+
+    `counts`, when given, are the members' case counts as `rules.member_case_counts` gives
+    them, by member id, read elsewhere (the dashboards read them from the tallies kept at
+    write time); otherwise they are counted from the cases."""
     scoped = units is not None
     unit_rows = list(
         (units if scoped else Unit.objects.all())
@@ -193,9 +198,11 @@ def build_results(
         members_qs = members_qs.filter(unit__in=units)
         cases_qs = cases_qs.filter(member__unit__in=units)
 
-    counts = {
-        row["member_id"]: row for row in rules.member_case_counts(cases_qs, campaign, as_of, since)
-    }
+    if counts is None:
+        counts = {
+            row["member_id"]: row
+            for row in rules.member_case_counts(cases_qs, campaign, as_of, since)
+        }
     compliance = {row["unit_id"]: row for row in rules.own_compliance_counts(members_qs, campaign)}
 
     member_results, own = [], {}  # own: unit pk -> {kind: Tally} of its own members

@@ -30,7 +30,7 @@ from dashboards.figures import kept_count
 from reports.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
-from units.models import Member
+from units.models import Member, Unit
 
 from . import rules, services
 from .current import campaign_for_request
@@ -132,7 +132,15 @@ def resident_list(request):
     )
     paginator = Paginator(residents, PAGE_SIZE)
     if not (filters.is_valid() and filters.cleaned_data["q"]):  # a few lists, kept counts
-        paginator.count = kept_count(residents)  # not a million residents every request
+        # Not a million residents probed every request: without a name search, the residents
+        # listed are those of the visible cases, counted from the cases; for a user who sees
+        # every unit, every case of the campaign is visible, counted without joining units.
+        counted = cases
+        if Unit.objects.sees_every_unit(request.user):
+            _all, counted = filters.filter(
+                Resident.objects.none(), Case.objects.of_campaign(campaign)
+            )
+        paginator.count = kept_count(counted.order_by().values("resident_id").distinct())
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = page.object_list.prefetch_related(
         Prefetch(

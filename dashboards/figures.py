@@ -18,15 +18,16 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from campaign import rules
 from campaign.models import Case
 from campaign.results import _percent, build_results
-from units.models import Unit
+from units.models import Member, Unit
 
+from . import tallies
 from .models import FiguresWrite, KeptCount, KeptFigures
 
 # Folding the write log into one row once it holds this many rows keeps the version's SUM cheap.
@@ -175,9 +176,16 @@ def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
     scope = scope if scope is not None else scope_parts(units)
     units = whole_or(units, scope)
     cases = _cases(campaign, units)
+    tallies.fold_if_due()
     found = in_parallel(
         {
-            "results": lambda: build_results(campaign, as_of=as_of, since=since, units=units),
+            "results": lambda: build_results(
+                campaign,
+                as_of=as_of,
+                since=since,
+                units=units,
+                counts=tallies.member_counts(campaign, as_of, since, _members(units)),
+            ),
             "weekly": lambda: _weekly_rows(campaign, as_of, units, scope, version),
             "residents": lambda: (
                 _distinct_residents(cases),
@@ -244,6 +252,11 @@ def _distinct_residents(cases):
     return cases.values("resident_id").distinct().count()
 
 
+def _members(units):
+    """The ids of the members of `units` (None: every member), for the tallies."""
+    return Member.objects.filter(unit__in=units).values("pk") if units is not None else None
+
+
 def _cases(campaign, units):
     cases = Case.objects.filter(campaign=campaign).order_by()
     return cases.filter(member__unit__in=units) if units is not None else cases
@@ -257,7 +270,10 @@ def kept_count(queryset):
     if connection.vendor != "postgresql":
         return queryset.count()
     try:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        rows = queryset.order_by()
+        if not rows.query.values_select:  # rows named by their keys; else as the caller chose
+            rows = rows.values("pk")
+        sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # e.g. a user with no unit: nothing to count
         return 0
     key = key_of(["count", sql, params])
@@ -284,25 +300,7 @@ def _weekly_rows(campaign, as_of, units, scope, version):
     """[(monday, credited_eid, credited_full, of them level 1, level 2)] by activation week."""
 
     def compute():
-        eid = rules.credited_eid(campaign, as_of)
-        full = rules.credited_full(campaign, as_of)
-        rows = (
-            _cases(campaign, whole_or(units, scope))
-            .filter(eid)
-            .annotate(week=TruncWeek("activated_on"))
-            .values("week")
-            .annotate(
-                eid=Count("pk"),
-                full=Count("pk", filter=full),
-                level1=Count("pk", filter=Q(eid_level=1)),
-                level2=Count("pk", filter=Q(eid_level=2)),
-            )
-            .order_by("week")
-        )
-        return [
-            (_day(row["week"]), row["eid"], row["full"], row["level1"], row["level2"])
-            for row in rows
-        ]
+        return tallies.weekly_rows(campaign, as_of, _members(whole_or(units, scope)))
 
     return kept(["weekly by level", campaign.pk, as_of, scope], compute, version)
 

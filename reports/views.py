@@ -22,7 +22,7 @@ from campaign.claims import (
 )
 from campaign.current import campaign_for_request
 from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
-from campaign.results import KINDS, build_results
+from campaign.results import KINDS
 from units.forms import DayFirstDateField, PlainTextField
 from dashboards.figures import figures_for, kept_count
 
@@ -111,7 +111,10 @@ def unit_results(request, code):
     unit = get_object_or_404(Unit.objects.visible_to(request.user), code=code)
     form = ResultsFilter(request)
     campaign, as_of, since = form.window()
-    results = build_results(campaign, as_of=as_of, since=since, units=Unit.objects.subtree(unit))
+    # The kept figures of the unit's subtree (one computation per figures version).
+    results = figures_for(
+        campaign, as_of=as_of, since=since, units=Unit.objects.subtree(unit)
+    ).results
     figures = results.unit(unit.code)
     return render(
         request,
@@ -206,9 +209,15 @@ def double_claims(request):
     """The register of residents claimed by two or more members of the units the user sees."""
     form = ResultsFilter(request)
     campaign, _as_of, _since = form.window()
-    residents = double_claimed_residents(campaign, Unit.objects.visible_to(request.user))
+    visible = Unit.objects.visible_to(request.user)
+    residents = double_claimed_residents(campaign, visible)
     paginator = Paginator(residents, 25)
-    paginator.count = kept_count(residents)  # counted once per figures version
+    # Counted once per figures version, from the double-claimed cases' own index.
+    paginator.count = kept_count(
+        Case.objects.filter(campaign=campaign, claimants__gt=1, member__unit__in=visible)
+        .values("resident_id")
+        .distinct()
+    )
     page = paginator.get_page(request.GET.get("page"))
     entries = double_claim_register(campaign, page.object_list)
     administered = set(Unit.objects.administered_by(request.user).values_list("pk", flat=True))

@@ -81,6 +81,10 @@ class UnitQuerySet(models.QuerySet):
         """The units `user` may see: every unit under a unit they hold a role in."""
         return self._under_roles(user, UnitRole.Role.values)
 
+    def sees_every_unit(self, user):
+        """Whether `user` may see every unit (a district administrator, say): one query."""
+        return not self.exclude(pk__in=self.visible_to(user)).exists()
+
     def editable_by(self, user):
         """The units whose data `user` may enter and change (administrators, secretaries)."""
         return self._under_roles(user, [UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY])

@@ -17,6 +17,7 @@ from campaign.results import build_results
 from campaign.tests.factories import plan_campaign
 from campaign.tests.helpers import add_case, add_full_cases
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
+from dashboards import tallies
 from dashboards.figures import current_version, figures_for
 from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
@@ -26,9 +27,15 @@ pytestmark = pytest.mark.django_db
 AS_OF = datetime.date(2023, 6, 20)
 
 
+# Besides AS_OF: a day in mid-week with a period starting in mid-week, so that the figures
+# read from the tallies count whole weeks and edge days both.
+WINDOWS = [(AS_OF, None), (datetime.date(2023, 5, 3), datetime.date(2023, 4, 27))]
+
+
 def snapshot(results, summary):
     return (
         results.as_json(),
+        [(m.pk, m.period_eid, m.period_full) for m in results.members],
         {key: str(value) for key, value in summary.items()},
         {kind: vars(tally) for kind, tally in sorted(results.by_kind.items())},
         [(unit.code, vars(unit.tally), unit.closed) for unit in results.units],
@@ -36,13 +43,19 @@ def snapshot(results, summary):
 
 
 def fresh(campaign, units=None):
-    results = build_results(campaign, as_of=AS_OF, units=units)
-    return snapshot(results, results.summary)
+    found = []
+    for as_of, since in WINDOWS:
+        results = build_results(campaign, as_of=as_of, since=since, units=units)
+        found.append(snapshot(results, results.summary))
+    return found
 
 
 def kept(campaign, units=None):
-    figures = figures_for(campaign, as_of=AS_OF, units=units)
-    return snapshot(figures.results, figures.summary)
+    found = []
+    for as_of, since in WINDOWS:
+        figures = figures_for(campaign, as_of=as_of, since=since, units=units)
+        found.append(snapshot(figures.results, figures.summary))
+    return found
 
 
 @pytest.fixture
@@ -62,6 +75,7 @@ def check_write(campaign, write, *, changes=True, units=None):
     before = kept(campaign, units)
     assert before == fresh(campaign, units)
     write()
+    assert tallies.drift() == []
     after = kept(campaign, units)
     assert after == fresh(campaign, units)
     if changes:
@@ -73,7 +87,7 @@ def test_unchanged_figures_are_read_back_without_recomputing(district):
     kept(campaign)
     with CaptureQueriesContext(connection) as queries:
         kept(campaign)
-    assert len(queries) == 2  # the version, the kept row
+    assert len(queries) == 2 * len(WINDOWS)  # for each: the version, the kept row
 
 
 def test_every_committed_write_moves_the_version(district):
