@@ -253,11 +253,27 @@ class CaseQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Cases whose guide belongs to a unit `user` may see, and the user's own cases."""
-        return self.filter(Q(member__unit__in=Unit.objects.visible_to(user)) | _own_cases(user))
+        return self.filter(_visible(user))
+
+    def hidden_from(self, user):
+        """The other cases: `visible_to`'s condition negated, row by row (not an anti-join
+        against every visible case, a million of them for a district)."""
+        return self.exclude(_visible(user))
 
     def editable_by(self, user):
         """Cases of the units `user` may edit, and the user's own cases."""
-        return self.filter(Q(member__unit__in=Unit.objects.editable_by(user)) | _own_cases(user))
+        return self.filter(_editable(user))
+
+    def not_editable_by(self, user):
+        return self.exclude(_editable(user))
+
+
+def _visible(user):
+    return Q(member__unit__in=Unit.objects.visible_to(user)) | _own_cases(user)
+
+
+def _editable(user):
+    return Q(member__unit__in=Unit.objects.editable_by(user)) | _own_cases(user)
 
 
 def _own_cases(user):

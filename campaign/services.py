@@ -81,7 +81,7 @@ def _resident_for(*, resident_data, user, may_overwrite, retry=True):
 
 def _user_edits_every_case(user):
     def check(resident):
-        return not resident.cases.exclude(pk__in=Case.objects.editable_by(user)).exists()
+        return not resident.cases.not_editable_by(user).exists()
 
     return check
 

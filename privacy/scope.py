@@ -20,9 +20,8 @@ PERSONAL_FIELDS = ("birth_date", "sex", "phone", "address", "village", "commune"
 def typed_outside_scope(user, resident):
     """True when `resident` is also guided in units `user` cannot see and the details held
     were last written by someone who edits none of the units `user` sees."""
-    from campaign.models import Case
 
-    if not resident.cases.exclude(pk__in=Case.objects.visible_to(user).values("pk")).exists():
+    if not resident.cases.hidden_from(user).exists():
         return False
     author = resident.updated_by or resident.created_by
     if author is None:  # written by a command, which acts for the district
@@ -144,7 +143,7 @@ def hide_outside_scope(user, residents):
     residents = list(residents)
     shared = set(
         Case.objects.filter(resident_id__in=[r.pk for r in residents])
-        .exclude(pk__in=Case.objects.visible_to(user).values("pk"))
+        .hidden_from(user)
         .values_list("resident_id", flat=True)
     )
     if not shared:

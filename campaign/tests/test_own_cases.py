@@ -7,7 +7,8 @@ from django.urls import reverse
 from campaign.models import Case
 from campaign.tests.factories import CaseFactory
 from units.models import Member
-from units.tests.factories import MemberFactory, UnitFactory, UserFactory
+from units.models import UnitRole
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,21 @@ def test_a_former_member_loses_the_right_to_record(client, member_user):
 def test_an_account_without_member_or_role_records_nothing(client):
     client.force_login(UserFactory())
     assert client.get(reverse("campaign:quick_entry")).status_code == 403
+
+
+def test_the_cases_hidden_from_a_user_are_exactly_those_not_visible_to_them(member_user):
+    """`hidden_from` negates `visible_to` row by row: a guide with no account (a NULL user)
+    outside the user's units is hidden, the user's own case and their units' cases are not."""
+    me, colleague = member_user
+    secretary = UserFactory()
+    other_unit = UnitFactory(code="CD-2")
+    UnitRoleFactory(user=secretary, unit=colleague.unit, role=UnitRole.Role.SECRETARY)
+    outsider = MemberFactory(unit=other_unit)  # no sign-in account
+    cases = [CaseFactory(member=guide) for guide in (me, colleague, outsider)]
+    for user in (me.user, secretary):
+        visible = set(Case.objects.visible_to(user))
+        hidden = set(Case.objects.hidden_from(user))
+        assert visible | hidden == set(cases) and not visible & hidden
+    assert set(Case.objects.hidden_from(me.user)) == {cases[1], cases[2]}
+    assert set(Case.objects.hidden_from(secretary)) == {cases[2]}
+    assert set(Case.objects.not_editable_by(secretary)) == {cases[2]}
