@@ -205,3 +205,18 @@ def test_a_statement_that_writes_no_row_moves_neither_the_tallies_nor_the_versio
     assert (WeekTally.objects.count(), DayTally.objects.count()) == rows
     if connection.vendor == "postgresql":  # SQLite's row triggers never fire for no row
         assert FiguresWrite.objects.count() == version + 1  # the note's UPDATE wrote a row
+
+
+def test_the_recompute_command_checks_and_repairs_the_tallies(guides):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    campaign = plan_campaign()
+    write(campaign, guides, [(0, 1, START, 2, True), (1, 2, START, 1, False)])
+    call_command("recompute_rule_inputs", "--check")
+    WeekTally.objects.filter(member_id=guides[0].pk).delete()  # a tally lost
+    with pytest.raises(CommandError, match="tallies differ"):
+        call_command("recompute_rule_inputs", "--check")
+    call_command("recompute_rule_inputs")
+    call_command("recompute_rule_inputs", "--check")
+    assert tallies.member_counts(campaign, START)[guides[0].pk]["credited_full"] == 1
