@@ -106,6 +106,8 @@ class TallyFold(models.Model):
 
     table = models.CharField(max_length=40, unique=True)
     folded_to = models.BigIntegerField(default=0)
+    # When a fold was last asked of the job worker (one request asks, the others read on).
+    requested_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = "tally fold"

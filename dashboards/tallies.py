@@ -28,6 +28,7 @@ import datetime
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from campaign import rules
 from campaign.models import Case, Campaign
@@ -48,8 +49,11 @@ WATCHED_COLUMNS = (
     "resident_excluded",
     "claim_awarded",
 )
-# Fold a table once it holds this many rows not folded yet.
+# Fold a table once it holds this many rows not folded yet (by the job worker), or this
+# many more (at once, by the reader: no worker is folding).
 FOLD_AFTER = 5000
+FOLD_INLINE_AFTER = 100_000
+FOLD_ASK_AGAIN = datetime.timedelta(minutes=5)
 
 
 def meets_rules():
@@ -189,9 +193,15 @@ def rebuild():
         cursor.execute(f"DELETE FROM {DAYS}")
         for statement in delta_statements(connection.vendor, ALL_CASES):
             cursor.execute(statement)
-    TallyFold.objects.all().delete()
-    for table in (WEEKS, DAYS):
-        TallyFold.objects.create(table=table, folded_to=_last_id(table))
+        # (in SQL: the first migration of the tallies runs this before later ones change
+        # the model)
+        marks = TallyFold._meta.db_table
+        cursor.execute(f"DELETE FROM {marks}")
+        for table in (WEEKS, DAYS):
+            cursor.execute(
+                f'INSERT INTO {marks} ("table", folded_to) VALUES (%s, %s)',
+                [table, _last_id(table)],
+            )
 
 
 # --- Folding ------------------------------------------------------------------------------
@@ -204,20 +214,38 @@ def _last_id(table):
 
 
 def fold_if_due():
-    """Fold each tally that holds `FOLD_AFTER` rows not folded yet (one query when none
-    does). Called by the readers of many figures, before they read."""
+    """Have each tally folded that holds `FOLD_AFTER` rows not folded yet (one query when
+    none does): by the job worker, asked once per `FOLD_ASK_AGAIN`, while the caller reads
+    on (the sums are right folded or not); here and now if it holds `FOLD_INLINE_AFTER`,
+    when no worker seems to be folding. Called by the readers of many figures."""
     marks = f'SELECT folded_to FROM {TallyFold._meta.db_table} WHERE "table" = %s'
     due = ", ".join(
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE id > COALESCE(({marks}), 0)"
-        f" LIMIT {FOLD_AFTER}) n)"
+        f" LIMIT {FOLD_INLINE_AFTER}) n)"
         for table in (WEEKS, DAYS)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {due}", [WEEKS, DAYS])
         counts = cursor.fetchone()
     for table, count in zip((WEEKS, DAYS), counts):
-        if count >= FOLD_AFTER:
+        if count >= FOLD_INLINE_AFTER:
             fold(table)
+        elif count >= FOLD_AFTER:
+            _ask_worker_to_fold(table)
+
+
+def _ask_worker_to_fold(table):
+    from .tasks import fold_tallies
+
+    now = timezone.now()
+    TallyFold.objects.get_or_create(table=table)
+    asked = (
+        TallyFold.objects.filter(table=table)
+        .filter(Q(requested_at__isnull=True) | Q(requested_at__lt=now - FOLD_ASK_AGAIN))
+        .update(requested_at=now)
+    )
+    if asked:
+        transaction.on_commit(lambda: fold_tallies.enqueue(table))
 
 
 def fold(table):

@@ -184,6 +184,7 @@ def test_folding_merges_the_rows_and_keeps_the_sums(guides, monkeypatch):
     rows = WeekTally.objects.count(), DayTally.objects.count()
     before = tallies.member_counts(campaign, START + datetime.timedelta(30))
     monkeypatch.setattr(tallies, "FOLD_AFTER", 1)
+    monkeypatch.setattr(tallies, "FOLD_INLINE_AFTER", 1)  # no worker: the reader folds
     tallies.fold_if_due()
     assert WeekTally.objects.count() < rows[0] and DayTally.objects.count() < rows[1]
     assert tallies.member_counts(campaign, START + datetime.timedelta(30)) == before
@@ -220,3 +221,34 @@ def test_the_recompute_command_checks_and_repairs_the_tallies(guides):
     call_command("recompute_rule_inputs")
     call_command("recompute_rule_inputs", "--check")
     assert tallies.member_counts(campaign, START)[guides[0].pk]["credited_full"] == 1
+
+
+def test_a_fold_due_is_asked_of_the_job_worker_once_and_the_worker_folds(
+    guides, monkeypatch, django_capture_on_commit_callbacks
+):
+    from dashboards import tasks
+
+    campaign = plan_campaign()
+    write(
+        campaign,
+        guides,
+        [(g, r, START + datetime.timedelta(r), 2, True) for g in range(3) for r in range(6)],
+    )
+    monkeypatch.setattr(tallies, "FOLD_AFTER", 1)
+    asked, real = [], tasks.fold_tallies
+
+    class Queue:
+        enqueue = staticmethod(asked.append)
+
+    monkeypatch.setattr(tasks, "fold_tallies", Queue)
+    rows = WeekTally.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        tallies.fold_if_due()
+        tallies.fold_if_due()  # asked already: not again
+    assert sorted(asked) == sorted([tallies.WEEKS, tallies.DAYS])
+    assert WeekTally.objects.count() == rows  # the reader did not fold
+    before = tallies.member_counts(campaign, START + datetime.timedelta(30))
+    for table in asked:
+        real.call(table)
+    assert WeekTally.objects.count() < rows
+    assert tallies.member_counts(campaign, START + datetime.timedelta(30)) == before
