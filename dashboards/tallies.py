@@ -218,10 +218,10 @@ def fold_if_due():
     none does): by the job worker, asked once per `FOLD_ASK_AGAIN`, while the caller reads
     on (the sums are right folded or not); here and now if it holds `FOLD_INLINE_AFTER`,
     when no worker seems to be folding. Called by the readers of many figures."""
+    # The ids past the mark: an upper bound of the rows not folded, read from the index.
     marks = f'SELECT folded_to FROM {TallyFold._meta.db_table} WHERE "table" = %s'
     due = ", ".join(
-        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE id > COALESCE(({marks}), 0)"
-        f" LIMIT {FOLD_INLINE_AFTER}) n)"
+        f"(SELECT COALESCE(MAX(id), 0) - COALESCE(({marks}), 0) FROM {table})"
         for table in (WEEKS, DAYS)
     )
     with connection.cursor() as cursor:
