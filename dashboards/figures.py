@@ -160,6 +160,29 @@ def figures_for(campaign, *, as_of, since=None, units=None, scope=None, version=
     return kept(parts, compute, version)
 
 
+def results_for(campaign, *, as_of, since=None, units=None, scope=None, version=None):
+    """The kept `build_results` alone, without the campaign summary (no distinct residents,
+    no weekly rows): what a comparison with an earlier day needs (the units ranking's change
+    since the last period)."""
+    scope = scope if scope is not None else scope_parts(units)
+    version = current_version() if version is None else version
+
+    def compute():
+        tallies.fold_if_due()
+        whole = whole_or(units, scope)
+        results = build_results(
+            campaign,
+            as_of=as_of,
+            since=since,
+            units=whole,
+            counts=tallies.member_counts(campaign, as_of, since, _members(whole)),
+        )
+        results.cases = None  # a queryset is not kept: it would be evaluated
+        return results
+
+    return kept(["results", campaign.pk, as_of, since, scope], compute, version)
+
+
 def whole_or(units, scope):
     """`units`, or None when they are every unit: the same figures, read without joining
     each case to its member and unit (a district administrator's scope is the whole tree)."""

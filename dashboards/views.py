@@ -25,7 +25,15 @@ from units.normalize import MOBILE_PREFIXES, PROVINCE_CODES
 from units.privacy import mask_id_number, mask_phone
 
 from . import charts, formats
-from .figures import current_version, figures_for, kept, outreach_for, scope_parts, weekly_for
+from .figures import (
+    current_version,
+    figures_for,
+    kept,
+    outreach_for,
+    results_for,
+    scope_parts,
+    weekly_for,
+)
 from .forms import DashboardFilter, previous_period, search_text
 from .tables import Column, KeptRows, Table
 
@@ -94,14 +102,14 @@ class Page:
         period = previous_period(self.campaign, self.since or self.as_of)
         if period is None:
             return None, None
-        figures = figures_for(
+        results = results_for(
             self.campaign,
             as_of=period.ends_on,
             units=self.units,
             scope=self.scope,
             version=self.version,
         )
-        return period, figures
+        return period, results
 
     @cached_property
     def own_member(self):
@@ -283,7 +291,7 @@ def overview(request):
 
 
 def _unit_columns(page, previous):
-    before = {u.pk: u.tally.credited_full for u in previous.results.units} if previous else {}
+    before = {u.pk: u.tally.credited_full for u in previous.units} if previous else {}
     columns = [
         Column(
             "name",
