@@ -394,7 +394,8 @@ class ReportWriter:
         )
         text, date, center = self.fmt("cell"), self.fmt("cell_date"), self.fmt("cell_center")
         number, wrap = self.fmt("cell_number"), self.fmt("cell", text_wrap=True)
-        write_string, write_number, write_datetime, write_blank = _row_col_writers(ws)
+        write_string, write_number = ws.write_string, ws.write_number
+        write_datetime, write_blank = ws.write_datetime, ws.write_blank
         set_row = ws.set_row
         # How many characters a line of each wrapped column holds, as fit_height counts them.
         name_fits, address_fits, guide_fits, unit_fits = (
@@ -460,18 +461,6 @@ class ReportWriter:
             values = (number, entry["name"], entry["id_number"], len(entry["claimants"]), claimants)
             self.table_row(ws, row, DUPLICATES, values)
             row += 1
-
-
-def _row_col_writers(ws):
-    """The worksheet's write_string, write_number, write_datetime and write_blank as they
-    are once their arguments are numbers: each public method first tries to read "A1"
-    notation in its row, a cost the named list's 1.2 million cells pay for nothing. The
-    undecorated methods (XlsxWriter's own, with the same arguments, pinned in
-    requirements.txt) are used when present, the public ones otherwise."""
-    return tuple(
-        getattr(ws, f"_{name}", getattr(ws, name))
-        for name in ("write_string", "write_number", "write_datetime", "write_blank")
-    )
 
 
 _BORDER = {"border": 1, "valign": "vcenter"}
