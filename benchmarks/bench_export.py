@@ -149,12 +149,14 @@ def main():
     )
     print(
         f"floor (query {query:.2f} s + constant-memory write): {best_floor:.2f} s, "
-        f"{floor_rows / best_floor:,.0f} rows/s"
+        f"{floor_rows / best_floor:,.0f} rows/s "
+        f"(runs: {', '.join(f'{q + w:.2f}' for _n, q, w in floors)})"
     )
     print(f"ratio: {best / best_floor:.2f}x the floor (target <= 1.3x), wall clock")
     print(
         f"ratio of this process's CPU time: {min(engine_cpu) / min(floor_cpu):.2f}x "
-        f"({min(engine_cpu):.2f} s vs {min(floor_cpu):.2f} s)"
+        f"({min(engine_cpu):.2f} s vs {min(floor_cpu):.2f} s; runs: "
+        f"{', '.join(f'{e:.2f}/{f:.2f}' for e, f in zip(engine_cpu, floor_cpu, strict=True))})"
     )
     print(f"peak memory (max RSS after a report run): {engine_rss:.0f} MB (target < 300 MB)")
     if rows != floor_rows:

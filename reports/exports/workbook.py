@@ -383,38 +383,72 @@ class ReportWriter:
             row += 1
 
     def named(self, named_rows):
+        """The named list: 100,000 rows and more, so the loop is written for speed (see
+        benchmarks/bench_export.py): the formats and the worksheet's methods looked up once,
+        a row's height worked out only when one of its wrapped texts is longer than its
+        column holds, and an empty value written as a bordered blank cell (what a reader
+        shows for an empty string) rather than as text."""
         ws, row = self.sheet(
             SHEETS[3],
             "Danh sách người dân được hướng dẫn kích hoạt đủ 02 tài khoản (kèm theo báo cáo)",
         )
         text, date, center = self.fmt("cell"), self.fmt("cell_date"), self.fmt("cell_center")
         number, wrap = self.fmt("cell_number"), self.fmt("cell", text_wrap=True)
+        write_string, write_number = ws.write_string, ws.write_number
+        write_datetime, write_blank = ws.write_datetime, ws.write_blank
+        set_row = ws.set_row
+        # How many characters a line of each wrapped column holds, as fit_height counts them.
+        name_fits, address_fits, guide_fits, unit_fits = (
+            max(1, int(column.width * 1.1)) for column in NAMED if column.kind == "wrap"
+        )
+        progress = self.progress
         count = 0
         for values in named_rows:
             count += 1
             (name, birth, id_number, phone, address, level, activated, portal, guide, unit) = (
                 values[:10]
             )
-            in_period = values[10]
-            self.fit_height(ws, row, NAMED, (count,) + tuple(values[:11]))
-            ws.write_number(row, 0, count, number)
-            ws.write_string(row, 1, name, wrap)
+            address = address or ""
+            if (
+                len(name) > name_fits
+                or len(address) > address_fits
+                or len(guide) > guide_fits
+                or len(unit) > unit_fits
+            ):
+                lines = max(
+                    -(-len(name) // name_fits),
+                    -(-len(address) // address_fits),
+                    -(-len(guide) // guide_fits),
+                    -(-len(unit) // unit_fits),
+                )
+                set_row(row, 16 * lines)
+            write_number(row, 0, count, number)
+            write_string(row, 1, name, wrap)
             if birth:
-                ws.write_datetime(row, 2, birth, date)
+                write_datetime(row, 2, birth, date)
             else:
-                ws.write_blank(row, 2, None, text)
-            ws.write_string(row, 3, id_number, text)
-            ws.write_string(row, 4, phone or "", text)
-            ws.write_string(row, 5, address or "", wrap)
-            ws.write_number(row, 6, level, center)
-            ws.write_datetime(row, 7, activated, date)
-            ws.write_string(row, 8, YES if portal else NO, center)
-            ws.write_string(row, 9, guide, wrap)
-            ws.write_string(row, 10, unit, wrap)
-            ws.write_string(row, 11, YES if in_period else "", center)
+                write_blank(row, 2, None, text)
+            write_string(row, 3, id_number, text)
+            if phone:
+                write_string(row, 4, phone, text)
+            else:
+                write_blank(row, 4, None, text)
+            if address:
+                write_string(row, 5, address, wrap)
+            else:
+                write_blank(row, 5, None, wrap)
+            write_number(row, 6, level, center)
+            write_datetime(row, 7, activated, date)
+            write_string(row, 8, YES if portal else NO, center)
+            write_string(row, 9, guide, wrap)
+            write_string(row, 10, unit, wrap)
+            if values[10]:
+                write_string(row, 11, YES, center)
+            else:
+                write_blank(row, 11, None, center)
             row += 1
-            if self.progress is not None and count % 1000 == 0:
-                self.progress(count)
+            if progress is not None and count % 1000 == 0:
+                progress(count)
         return count
 
     def duplicates(self):
