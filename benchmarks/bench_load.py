@@ -189,6 +189,23 @@ def import_jobs(url, since):
     )
 
 
+def figures_version(url):
+    """The dashboards' figures version (dashboards.figures.current_version, read here
+    without Django): moved by every write statement on a table that a figure reads; None
+    where the database has no such version."""
+    import psycopg2
+
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(SUM(n), 0) FROM dashboards_figureswrite")
+            return cursor.fetchone()[0]
+    except psycopg2.errors.UndefinedTable:
+        return None
+    finally:
+        connection.close()
+
+
 def wait_until_up(url, seconds=60):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -355,6 +372,7 @@ def main():
         alone = pages_alone(host)
         for label, status, elapsed in alone:
             print(f"   {label:<36} {status}  {elapsed:>8.0f} ms")
+        version = figures_version(url)
         sampler = ConnectionSampler(url)
         sampler.start()
         run_started = time.time()
@@ -397,6 +415,7 @@ def main():
         )
         sampler.stop()
         jobs = import_jobs(url, run_started)
+        moves = None if version is None else figures_version(url) - version
     finally:
         server.terminate()
         worker.terminate()
@@ -421,6 +440,12 @@ def main():
     if steady:
         print(f"   once signed in: {steady}")
     print(f"   import jobs of the run: {jobs}")
+    if moves is not None:
+        print(
+            f"   the figures version moved {moves} times during the run (each write statement "
+            "on the cases, residents, members or units: the kept figures and list lengths are "
+            "computed again after it)"
+        )
     bound = args.workers * args.threads
     print(
         f"   PostgreSQL connections: peak {sampler.peak} (bound: {args.workers} workers x "
