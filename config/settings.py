@@ -122,7 +122,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Production: keep each worker's connection open this many seconds (checked before reuse)
-# rather than connecting for every request; one connection per gunicorn worker at most.
+# rather than connecting for every request; one connection per gunicorn thread (workers x
+# threads for the server: deploy/gunicorn.conf.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
