@@ -1,18 +1,23 @@
 """Load benchmark (a benchmark, not a test): `make bench-load`.
 
     .venv/bin/python benchmarks/bench_load.py [--cases 1000000] [--users 50] [--seconds 60]
+        [--workers 2] [--threads 4]
 
 1. Prepares its own PostgreSQL database (BENCH_DATABASE_URL, default
    postgres://postgres@127.0.0.1:5432/vneid_load_bench): migrates it and, when it holds no
    unit yet, loads the demo district with `seed_demo --cases CASES` (1,000,000 take about
    8 minutes here; later runs reuse them).
-2. Serves it as production does: gunicorn with 2 sync workers (deploy/gunicorn.conf.py),
-   debug off, whitenoise, on 127.0.0.1:8121 (BENCH_PORT).
+2. Serves it as production does (`make serve`): gunicorn with 2 workers of THREADS threads
+   each (deploy/gunicorn.conf.py; --threads 1: sync workers), debug off, whitenoise, on
+   127.0.0.1:8121 (BENCH_PORT), and the job worker (db_worker) that runs the imports'
+   check and confirm. Prints what one sign-in's password check costs with the hasher the
+   settings use first, against Django's former default (PBKDF2).
 3. Runs locust headless on loopback for SECONDS with USERS signed-in users spread evenly
    over every role (benchmarks/locustfile.py: lists, entry forms, results, an import).
 4. Prints requests per second, the 50th/95th/99th percentiles, the errors, per page and in
-   all, and the peak number of PostgreSQL connections to the database during the run
-   (sampled every 0.2 s), against the bound that gunicorn's workers set.
+   all, the import jobs of the run (done, failed, from asked to finished), and the peak
+   number of PostgreSQL connections to the database during the run (sampled every 0.2 s),
+   against the bound: workers x threads, plus the job worker's.
 The target of the issue: 0 errors, p95 under 1 s, connections bounded.
 """
 
@@ -138,6 +143,69 @@ class ConnectionSampler(threading.Thread):
         self.connection.close()
 
 
+def hasher_cost(env):
+    """The median time of 5 password checks with the first of PASSWORD_HASHERS, and with
+    PBKDF2 (Django's default, which hashes made before still use)."""
+    code = (
+        "import statistics, time; from django.conf import settings; "
+        "from django.contrib.auth.hashers import check_password, get_hasher, make_password\n"
+        "def cost(name):\n"
+        "    encoded = make_password('vneid-demo-2023', hasher=name); times = []\n"
+        "    for _ in range(5):\n"
+        "        started = time.perf_counter(); check_password('vneid-demo-2023', encoded)\n"
+        "        times.append(time.perf_counter() - started)\n"
+        "    return f'{name} {statistics.median(times) * 1000:.0f} ms'\n"
+        "print(cost(get_hasher().algorithm), '(was', cost('pbkdf2_sha256') + ')')"
+    )
+    out = manage(env, "shell", "-v", "0", "-c", code, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def import_jobs(url, since):
+    """The imports' check and confirm jobs asked for since `since`: how many ended how, and
+    the median and longest time from asked to finished."""
+    import psycopg2
+
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT kind, count(*), count(*) FILTER (WHERE status = 'done'), "
+            "count(*) FILTER (WHERE status = 'failed'), "
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY finished_at - created_at), "
+            "max(finished_at - created_at) "
+            "FROM jobs_job WHERE kind LIKE 'import%%' AND created_at >= to_timestamp(%s) "
+            "GROUP BY kind ORDER BY kind",
+            [since],
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    return (
+        "; ".join(
+            f"{kind} {asked} asked, {done} done, {failed} failed, "
+            f"asked to finished p50 {median.total_seconds() if median else 0:.1f} s, "
+            f"max {longest.total_seconds() if longest else 0:.1f} s"
+            for kind, asked, done, failed, median, longest in rows
+        )
+        or "none"
+    )
+
+
+def figures_version(url):
+    """The dashboards' figures version (dashboards.figures.current_version, read here
+    without Django): moved by every write statement on a table that a figure reads; None
+    where the database has no such version."""
+    import psycopg2
+
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(SUM(n), 0) FROM dashboards_figureswrite")
+            return cursor.fetchone()[0]
+    except psycopg2.errors.UndefinedTable:
+        return None
+    finally:
+        connection.close()
+
+
 def wait_until_up(url, seconds=60):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -192,6 +260,45 @@ def pages_alone(host, password="vneid-demo-2023"):
     return times
 
 
+def percentile(times, share):
+    """The nearest-rank percentile of `times` (sorted), as locust's table rounds it: ms."""
+    return times[max(0, -(-len(times) * share // 100) - 1)] if times else 0
+
+
+def signed_in_stats(path, seconds):
+    """The same table for the requests begun once the last user had signed in: the pages
+    under the load of 50 signed-in users, without the sign-ins' own burst at the start
+    (each a password hash, memory- and CPU-hard on purpose)."""
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = [(float(a), float(b), name, float(ms), f == "1") for a, b, name, ms, f in rows]
+    if not rows:
+        return None
+    began = min(row[0] for row in rows)
+    signed_in = max((row[1] for row in rows if row[2] == "sign in"), default=began)
+    after = [row for row in rows if row[0] >= signed_in]
+    print(
+        f"\n   after every user signed in ({signed_in - began:.0f} s after the start, "
+        f"{began + seconds - signed_in:.0f} s of load):"
+    )
+    print(f"   {'page':<28} {'requests':>8} {'errors':>6} {'p50':>7} {'p95':>7} {'p99':>7}  (ms)")
+    names = sorted({row[2] for row in after})
+    for name in [*names, "ALL"]:
+        chosen = [row for row in after if name in ("ALL", row[2])]
+        times = sorted(row[3] for row in chosen)
+        print(
+            f"   {name[:28]:<28} {len(chosen):>8} {sum(row[4] for row in chosen):>6} "
+            f"{percentile(times, 50):>7.0f} {percentile(times, 95):>7.0f} "
+            f"{percentile(times, 99):>7.0f}"
+        )
+    times = sorted(row[3] for row in after)
+    span = max(row[1] for row in after) - signed_in if after else 0
+    return (
+        f"requests/s {len(after) / span if span else 0:.1f}   p50 {percentile(times, 50):.0f} ms   "
+        f"p95 {percentile(times, 95):.0f} ms   p99 {percentile(times, 99):.0f} ms   "
+        f"errors {sum(row[4] for row in after)} of {len(after)}"
+    )
+
+
 def print_stats(path, seconds):
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -213,6 +320,7 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
@@ -232,6 +340,7 @@ def main():
         "IMPORT_TEMP_DIR": str(Path(folder) / "uploads"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
     }
     ensure_database(url)
     print(f"== 1. database {url.rsplit('/', 1)[1]}")
@@ -239,7 +348,16 @@ def main():
     workbook, facts = import_inputs(env, folder)
     print(f"   {facts['cases']:,} cases".replace(",", "."))
 
-    print(f"== 2. gunicorn, {args.workers} workers, on 127.0.0.1:{port}")
+    print(f"   one sign-in's password check: {hasher_cost(env)}")
+
+    print(f"== 2. gunicorn, {args.workers} workers x {args.threads} threads, on 127.0.0.1:{port}")
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--no-reload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(Path(folder) / "worker.log", "w"),
+    )
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
         cwd=ROOT,
@@ -254,8 +372,10 @@ def main():
         alone = pages_alone(host)
         for label, status, elapsed in alone:
             print(f"   {label:<36} {status}  {elapsed:>8.0f} ms")
+        version = figures_version(url)
         sampler = ConnectionSampler(url)
         sampler.start()
+        run_started = time.time()
         print(f"== 3b. locust: {args.users} users, {args.seconds} s")
         locust_env = {
             **env,
@@ -263,6 +383,7 @@ def main():
             "LOAD_CAMPAIGN": str(facts["campaign"]),
             "LOAD_SECRETARY_UNIT": "DX-MLA",
             "LOAD_VIEWER_UNIT": "HPN",
+            "LOAD_REQUEST_LOG": str(Path(folder) / "requests.tsv"),
         }
         prefix = Path(folder) / "load"
         subprocess.run(
@@ -293,9 +414,13 @@ def main():
             stdout=subprocess.DEVNULL,
         )
         sampler.stop()
+        jobs = import_jobs(url, run_started)
+        moves = None if version is None else figures_version(url) - version
     finally:
         server.terminate()
+        worker.terminate()
         server.wait(timeout=60)
+        worker.wait(timeout=60)
 
     print(
         f"== 4. results ({facts['cases']:,} cases, {args.users} users, {args.seconds} s)".replace(
@@ -306,14 +431,27 @@ def main():
     failures = Path(f"{prefix}_failures.csv").read_text(encoding="utf-8").splitlines()[1:6]
     for line in failures:
         print(f"   failure: {line}")
+    steady = signed_in_stats(Path(folder) / "requests.tsv", args.seconds)
     print(
-        f"\n   requests/s {float(total['Requests/s']):.1f}   p50 {total['50%']} ms   "
+        f"\n   whole run: requests/s {float(total['Requests/s']):.1f}   p50 {total['50%']} ms   "
         f"p95 {total['95%']} ms   p99 {total['99%']} ms   errors {total['Failure Count']} "
         f"of {total['Request Count']}"
     )
+    if steady:
+        print(f"   once signed in: {steady}")
+    print(f"   import jobs of the run: {jobs}")
+    if moves is not None:
+        print(
+            f"   the figures version moved {moves} times during the run (each write statement "
+            "on the cases, residents, members or units: the kept figures and list lengths are "
+            "computed again after it)"
+        )
+    bound = args.workers * args.threads
     print(
-        f"   PostgreSQL connections: peak {sampler.peak} (bound: {args.workers} gunicorn workers, "
-        f"one connection each), plus at most {sampler.peak_parallel} parallel query workers"
+        f"   PostgreSQL connections: peak {sampler.peak} (bound: {args.workers} workers x "
+        f"{args.threads} threads = {bound} kept, one a thread, each with 2 more while it "
+        f"computes cold figures, + 1 job worker = {bound * 3 + 1}), "
+        f"plus at most {sampler.peak_parallel} parallel query workers"
     )
     print(f"   target: 0 errors, p95 < 1000 ms   (gunicorn log: {folder}/gunicorn.log)")
 

@@ -122,7 +122,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Production: keep each worker's connection open this many seconds (checked before reuse)
-# rather than connecting for every request; one connection per gunicorn worker at most.
+# rather than connecting for every request; one connection per gunicorn thread (workers x
+# threads for the server: deploy/gunicorn.conf.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -130,6 +131,17 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboards:overview"  # officials land on the overview
 LOGOUT_REDIRECT_URL = "login"
+# Passwords are hashed with Argon2id (Django's recommended hasher, its default parameters:
+# 100 MiB of memory, so a guesser's GPU gains little). The others stay after it so that a
+# hash made before (PBKDF2, Django's default) still verifies and is re-hashed with Argon2 at
+# that user's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

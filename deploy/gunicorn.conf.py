@@ -7,11 +7,17 @@ import os
 
 # Behind nginx on the same machine: listen on loopback only.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers, one request at a time each: the number of workers bounds both the
-# requests served at once and the database connections this server opens (one a worker).
-# About 2 per core; a worker is one Python process (~100 MB).
+# Worker processes, each serving GUNICORN_THREADS requests at once in threads (gthread).
+# A request spends most of its time waiting on PostgreSQL or in the password hasher, both
+# of which release Python's lock, so threads let one process serve a sign-in and a list
+# while another request's query runs. Each thread keeps its own database connection
+# (CONN_MAX_AGE), so this server opens at most workers x threads connections; the job
+# worker (db_worker) adds its own. About 2 processes per core; one is ~100 MB, and a
+# sign-in's Argon2 hash takes 100 MiB more while it runs. GUNICORN_THREADS=1 gives the
+# former sync workers, one request at a time each.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1))))
-worker_class = "sync"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread" if threads > 1 else "sync"
 # A request that takes longer is ended and its worker replaced (the worker's transaction is
 # rolled back). Workbook imports of 200,000 rows are the longest requests.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))

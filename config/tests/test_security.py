@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password, make_password
 from django.contrib.sessions.models import Session
 from django.db.models import F
 from django.urls import reverse
@@ -121,6 +122,42 @@ def test_the_session_cookie_ends_when_the_browser_closes(client):
     response = sign_in(client, role.user.username, "mat-khau-123")
     cookie = response.cookies["sessionid"]
     assert cookie["expires"] == "" and cookie["max-age"] == ""
+
+
+# --- Password hashing --------------------------------------------------------------------
+# The tests hash with MD5 for speed (conftest.py); these use the project's own hashers.
+
+
+@pytest.fixture
+def project_hashers(settings):
+    from config import settings as project_settings
+
+    settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
+    return project_settings.PASSWORD_HASHERS
+
+
+def test_passwords_are_hashed_with_argon2id_and_the_older_hashers_still_verify(project_hashers):
+    assert project_hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in project_hashers[1:]
+    encoded = make_password("mat-khau-123")
+    assert encoded.startswith("argon2$argon2id$")
+    assert check_password("mat-khau-123", encoded) and not check_password("sai", encoded)
+
+
+def test_a_password_hashed_with_pbkdf2_before_signs_in_and_is_rehashed_with_argon2(
+    client, project_hashers
+):
+    # A hash of an older release (PBKDF2, fewer iterations to keep the test fast).
+    old = PBKDF2PasswordHasher().encode("mat-khau-123", "muoi-cu-2023", iterations=1000)
+    user = UserFactory(username="bithu")
+    type(user).objects.filter(pk=user.pk).update(password=old)
+    assert sign_in(client, "bithu", "doan-sai").status_code == 200  # wrong: refused, kept
+    user.refresh_from_db()
+    assert user.password == old
+    assert sign_in(client, "bithu", "mat-khau-123").status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$") and user.check_password("mat-khau-123")
 
 
 # --- Password change ---------------------------------------------------------------------
