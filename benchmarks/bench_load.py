@@ -71,9 +71,11 @@ def prepare(env, cases):
     manage(env, "collectstatic", "--noinput", "-v", "0")
 
 
-def import_inputs(env, folder):
-    """The workbook the secretaries import (20 residents guided by a member of their unit),
-    the campaign's id, and the figures of the data (for the report)."""
+def import_inputs(env, folder, workbooks=40):
+    """The workbooks the secretaries import, one after the other (each 20 residents new to
+    the database, guided by a member of their unit: every import writes, so the figures are
+    computed again after it, as during real data entry), the campaign's id, and the figures
+    of the data (for the report)."""
     code = (
         "import json; from campaign.models import Campaign, Case; "
         "from django.contrib.auth import get_user_model; from units.models import Member, Unit; "
@@ -89,24 +91,37 @@ def import_inputs(env, folder):
     facts = json.loads(out.stdout.strip().splitlines()[-1])
     from openpyxl import Workbook
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Người dân"
-    sheet.append(
-        [
-            "Họ và tên",
-            "Số định danh",
-            "Số định danh người hướng dẫn",
-            "Mức định danh",
-            "Ngày kích hoạt",
-            "Tài khoản DVC",
-        ]
-    )
-    for n in range(20):
-        sheet.append([f"Người dân tải {n}", f"0381{n:08d}", facts["guide"], 2, "05/05/2023", "Có"])
-    path = Path(folder) / "load.xlsx"
-    book.save(path)
-    return path, facts
+    run = secrets.randbelow(90) + 10  # ID numbers this run's imports are the first to write
+    paths = []
+    for k in range(workbooks):
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Người dân"
+        sheet.append(
+            [
+                "Họ và tên",
+                "Số định danh",
+                "Số định danh người hướng dẫn",
+                "Mức định danh",
+                "Ngày kích hoạt",
+                "Tài khoản DVC",
+            ]
+        )
+        for n in range(20):
+            sheet.append(
+                [
+                    f"Người dân tải {k} {n}",
+                    f"0381{run:02d}{k:02d}{n:04d}",
+                    facts["guide"],
+                    2,
+                    "05/05/2023",
+                    "Có",
+                ]
+            )
+        path = Path(folder) / f"load-{k:02d}.xlsx"
+        book.save(path)
+        paths.append(str(path))
+    return os.pathsep.join(paths), facts
 
 
 class ConnectionSampler(threading.Thread):

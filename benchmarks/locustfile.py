@@ -5,13 +5,14 @@ Each simulated user signs in once with a demo account (seed_demo) and then, with
 1-3 s between pages as a person reading would, opens what their role opens: the district
 administrator the lists and results of every unit and the double-claim register; a unit's
 secretary their lists, the entry forms and, now and then, a workbook import (upload,
-preview, confirm: the same 20 rows each time, so after the first it changes nothing); a
+preview, confirm: each import 20 residents new to the database, so it writes); a
 viewer the results and lists of their union; a member with an account quick entry and
 their own cases. Settings come from the environment bench_load.py sets:
-LOAD_WORKBOOK (the workbook to import), LOAD_CAMPAIGN (its campaign's id), LOAD_SECRETARY_UNIT
+LOAD_WORKBOOK (the workbooks to import, one after the other, separated by os.pathsep), LOAD_CAMPAIGN (its campaign's id), LOAD_SECRETARY_UNIT
 and LOAD_VIEWER_UNIT (unit codes), LOAD_PASSWORD.
 """
 
+import itertools
 import os
 import re
 import time
@@ -19,7 +20,8 @@ import time
 from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "vneid-demo-2023")
-WORKBOOK = os.environ.get("LOAD_WORKBOOK", "")
+WORKBOOKS = [path for path in os.environ.get("LOAD_WORKBOOK", "").split(os.pathsep) if path]
+_next_workbook = itertools.count()  # each import takes the next workbook (new residents)
 CAMPAIGN = os.environ.get("LOAD_CAMPAIGN", "1")
 SECRETARY_UNIT = os.environ.get("LOAD_SECRETARY_UNIT", "DX-MLA")
 VIEWER_UNIT = os.environ.get("LOAD_VIEWER_UNIT", "HPN")
@@ -150,10 +152,10 @@ class UnitSecretary(SignedIn):
         """Upload → the check job → preview → confirm → the import job → done, as a
         secretary's browser goes (following the job's page every second); a step that does
         not lead to the next counts as a failure of that step."""
-        if not WORKBOOK:
+        if not WORKBOOKS:
             return
         self.page("/chien-dich/nhap-excel/", "import form")
-        with open(WORKBOOK, "rb") as handle:
+        with open(WORKBOOKS[next(_next_workbook) % len(WORKBOOKS)], "rb") as handle:
             with self.client.post(
                 "/chien-dich/nhap-excel/",
                 {"campaign": CAMPAIGN, "csrfmiddlewaretoken": self.csrf()},
