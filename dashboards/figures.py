@@ -14,6 +14,7 @@ import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
@@ -101,6 +102,25 @@ def _read_kept(key, version):
     return None
 
 
+@contextmanager
+def one_at_a_time(key):
+    """On PostgreSQL, outside a transaction: while the block runs, no other process or
+    thread runs a block for the same `key` (a session advisory lock; they wait). After a
+    write, the requests that find the same figures missing wait for the first to compute
+    and keep them, instead of computing them all at once on the same cores."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield False
+        return
+    lock = int(key[:15], 16)  # 60 bits of the key: a bigint
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [lock])
+    try:
+        yield True
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [lock])
+
+
 def kept(parts, compute, version=None):
     """`compute()`, kept under `parts` (a JSON-able description) and the figures version."""
     version = current_version() if version is None else version
@@ -108,6 +128,14 @@ def kept(parts, compute, version=None):
     found = _read_kept(key, version)
     if found is not None:
         return found
+    with one_at_a_time(key) as waited:
+        found = _read_kept(key, version) if waited else None  # kept by who held the lock
+        if found is not None:
+            return found
+        return _compute_and_keep(key, version, compute)
+
+
+def _compute_and_keep(key, version, compute):
     value = compute()
     payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
     computed_at = timezone.now()
@@ -301,7 +329,7 @@ def kept_count(queryset):
         return 0
     key = key_of(["count", sql, params])
     table = KeptCount._meta.db_table
-    with connection.cursor() as cursor:
+    with one_at_a_time(key), connection.cursor() as cursor:
         cursor.execute(
             f"""WITH v AS (SELECT COALESCE(SUM(n), 0) AS version
                            FROM {FiguresWrite._meta.db_table}),

@@ -41,3 +41,40 @@ def test_figures_computed_outside_a_transaction_equal_build_results():
 def test_calls_run_in_parallel_return_each_result_by_name():
     found = in_parallel({"a": lambda: 1, "b": lambda: Unit.objects.count(), "c": lambda: "c"})
     assert found == {"a": 1, "b": 0, "c": "c"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_that_find_the_same_figures_missing_wait_for_the_first_to_keep_them():
+    """While one request computes a key (here: another connection holds its lock and then
+    keeps the figures), another waits, then reads what was kept instead of computing."""
+    import threading
+
+    from django.db import connections
+
+    from dashboards.figures import _compute_and_keep, current_version, kept, key_of
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the wait is PostgreSQL's advisory lock; SQLite has one writer anyway")
+    parts, version = ["test figures"], current_version()
+    key = key_of(parts)
+    computed, found = [], []
+    holder = connections.create_connection("default")
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [int(key[:15], 16)])
+
+    def request():
+        try:
+            found.append(kept(parts, lambda: computed.append("again") or "computed again"))
+        finally:
+            connections["default"].close()
+
+    waiting = threading.Thread(target=request)
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive() and not found  # it waits for the lock
+    _compute_and_keep(key, version, lambda: "computed first")  # the first request keeps them
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [int(key[:15], 16)])
+    waiting.join(10)
+    holder.close()
+    assert found == ["computed first"] and computed == []
