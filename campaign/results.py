@@ -84,8 +84,10 @@ class Tally:
     family_procedures: int = 0
 
     def add(self, other):
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        # (through the instances' dictionaries: run for every member and unit of a district)
+        mine, theirs = self.__dict__, other.__dict__
+        for name in mine:
+            mine[name] += theirs[name]
 
     def average(self):
         return rules.average(self.credited_full, self.members)
