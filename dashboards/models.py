@@ -52,25 +52,31 @@ class KeptCount(models.Model):
         verbose_name = "kept count"
 
 
-class WeekTally(models.Model):
-    """A change to one member's case counts in one campaign, by week of e-ID activation
-    (Monday; none for a case not activated), written by the cases table's triggers in the
-    writing transaction (see `dashboards.tallies`). A member's counts are the sums of their
-    rows; rows are folded together from time to time, their sums unchanged.
-
-    `cases` and `double_claims` count every case; `eid`, `eid_full`, `level1` and `level2`
-    count the cases that meet every rule of the e-ID (full) case except the activation window,
-    which depends on the day the figures are taken and is applied when they are read."""
+class RuleMeetingCounts(models.Model):
+    """A change to one member's counts in one campaign, of the cases that meet every rule of
+    the e-ID case but the activation window (which depends on the day the figures are taken
+    and is applied when they are read): `eid`; of the full case, `eid_full`; by level."""
 
     campaign_id = models.BigIntegerField()
     member_id = models.BigIntegerField()
-    week = models.DateField(null=True)
-    cases = models.IntegerField(default=0)
-    double_claims = models.IntegerField(default=0)
     eid = models.IntegerField(default=0)
     eid_full = models.IntegerField(default=0)
     level1 = models.IntegerField(default=0)
     level2 = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class WeekTally(RuleMeetingCounts):
+    """Those counts by week of e-ID activation (Monday; none for a case not activated), and
+    every case and double claim, written by the cases table's triggers in the writing
+    transaction (see `dashboards.tallies`). A member's counts are the sums of their rows;
+    rows are folded together from time to time, their sums unchanged."""
+
+    week = models.DateField(null=True)
+    cases = models.IntegerField(default=0)
+    double_claims = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = "week tally"
@@ -79,18 +85,11 @@ class WeekTally(models.Model):
         ]
 
 
-class DayTally(models.Model):
-    """The same counts as `WeekTally` for the cases that meet those rules, by day of
-    activation: read only for the days at the edges of a window that do not make a whole
-    week."""
+class DayTally(RuleMeetingCounts):
+    """Those counts by day of activation: read only for the days at the edges of a window
+    that do not make a whole week."""
 
-    campaign_id = models.BigIntegerField()
-    member_id = models.BigIntegerField()
     day = models.DateField()
-    eid = models.IntegerField(default=0)
-    eid_full = models.IntegerField(default=0)
-    level1 = models.IntegerField(default=0)
-    level2 = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = "day tally"
