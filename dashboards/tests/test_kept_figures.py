@@ -229,6 +229,30 @@ def test_campaign_settings_changed(district):
     check_write(campaign, change)
 
 
+def test_double_claims_counted_within_a_kind_only_then_across_again(district):
+    """The residents reached are read without counting them when double claims count across
+    kinds; within a kind only, a resident guided by a police officer and a Youth Union
+    member is two single claims, one resident: counted from the cases then."""
+    campaign = plan_campaign()
+    resident = Case.objects.filter(member=district["guide"]).first().resident
+    add_case(district["other"], resident, campaign=campaign)  # police and Youth Union
+
+    def within_a_kind():
+        campaign.double_claims_across_kinds = False
+        campaign.save()
+        refresh_rule_inputs()
+
+    def across_again():
+        campaign.double_claims_across_kinds = True
+        campaign.save()
+        refresh_rule_inputs()
+
+    check_write(campaign, within_a_kind)
+    assert kept(campaign)[0][2]["residents"] == "5"  # 6 cases, one resident twice
+    check_write(campaign, across_again)
+    assert kept(campaign)[0][2]["residents"] == "5"
+
+
 def test_copy_insert_and_raw_update(district):
     campaign = plan_campaign()
 
