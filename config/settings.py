@@ -131,12 +131,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboards:overview"  # officials land on the overview
 LOGOUT_REDIRECT_URL = "login"
-# Passwords are hashed with Argon2id (Django's recommended hasher, its default parameters:
-# 100 MiB of memory, so a guesser's GPU gains little). The others stay after it so that a
-# hash made before (PBKDF2, Django's default) still verifies and is re-hashed with Argon2 at
-# that user's next sign-in.
+# Passwords are hashed with Argon2id (Django's recommended hasher) with OWASP's parameters
+# (config/hashers.py). The others stay after it so that a hash made before (PBKDF2,
+# Django's default) still verifies and is re-hashed with Argon2 at that user's next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "config.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",

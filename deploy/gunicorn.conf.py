@@ -13,7 +13,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # while another request's query runs. Each thread keeps its own database connection
 # (CONN_MAX_AGE), so this server opens at most workers x threads connections; the job
 # worker (db_worker) adds its own. About 2 processes per core; one is ~100 MB, and a
-# sign-in's Argon2 hash takes 100 MiB more while it runs. GUNICORN_THREADS=1 gives the
+# sign-in's Argon2 hash takes 19 MiB more while it runs. GUNICORN_THREADS=1 gives the
 # former sync workers, one request at a time each.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1))))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))

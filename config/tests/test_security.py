@@ -137,11 +137,26 @@ def project_hashers(settings):
 
 
 def test_passwords_are_hashed_with_argon2id_and_the_older_hashers_still_verify(project_hashers):
-    assert project_hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert project_hashers[0] == "config.hashers.Argon2idPasswordHasher"
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in project_hashers[1:]
     encoded = make_password("mat-khau-123")
-    assert encoded.startswith("argon2$argon2id$")
+    # OWASP's parameters: 19 MiB, 2 passes, 1 lane
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert check_password("mat-khau-123", encoded) and not check_password("sai", encoded)
+
+
+def test_a_hash_with_djangos_own_argon2_parameters_verifies_and_is_rehashed(
+    client, project_hashers
+):
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    heavy = Argon2PasswordHasher().encode("mat-khau-123", "muoi-argon-2023")
+    assert "m=102400,t=2,p=8" in heavy
+    user = UserFactory(username="xem")
+    type(user).objects.filter(pk=user.pk).update(password=heavy)
+    assert sign_in(client, "xem", "mat-khau-123").status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 def test_a_password_hashed_with_pbkdf2_before_signs_in_and_is_rehashed_with_argon2(
