@@ -197,18 +197,22 @@ def results_for(campaign, *, as_of, since=None, units=None, scope=None, version=
 
     def compute():
         tallies.fold_if_due()
-        whole = whole_or(units, scope)
-        results = build_results(
-            campaign,
-            as_of=as_of,
-            since=since,
-            units=whole,
-            counts=tallies.member_counts(campaign, as_of, since, _members(whole)),
-        )
+        results = _results(campaign, as_of, since, whole_or(units, scope))
         results.cases = None  # a queryset is not kept: it would be evaluated
         return results
 
     return kept(["results", campaign.pk, as_of, since, scope], compute, version)
+
+
+def _results(campaign, as_of, since, units):
+    """`build_results` for `units` (None: all), the members' counts read from the tallies."""
+    return build_results(
+        campaign,
+        as_of=as_of,
+        since=since,
+        units=units,
+        counts=tallies.member_counts(campaign, as_of, since, _members(units)),
+    )
 
 
 def whole_or(units, scope):
@@ -231,13 +235,7 @@ def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
     tallies.fold_if_due()
     found = in_parallel(
         {
-            "results": lambda: build_results(
-                campaign,
-                as_of=as_of,
-                since=since,
-                units=units,
-                counts=tallies.member_counts(campaign, as_of, since, _members(units)),
-            ),
+            "results": lambda: _results(campaign, as_of, since, units),
             "weekly": lambda: _weekly_rows(campaign, as_of, units, scope, version),
             "double_claimed": lambda: _distinct_residents(cases.filter(rules.is_double_claim())),
             "residents": lambda: (
