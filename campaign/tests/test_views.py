@@ -492,3 +492,14 @@ def test_the_member_list_and_the_resident_list_show_the_same_chosen_campaign(cli
     members = client.get(reverse("units:member_list"))
     assert members.context["campaign"] == other
     assert [m.case_count for m in members.context["page"] if m == district["guide_a"]] == [1]
+
+
+def test_the_resident_list_counts_with_a_thousands_separator(client, district):
+    from campaign.tests.helpers import add_full_cases
+
+    add_full_cases(district["guide_a"], 1000)
+    client.force_login(district["secretary"])
+    page = client.get(reverse("campaign:resident_list")).content.decode()
+    listed = Case.objects.visible_to(district["secretary"]).values("resident_id").distinct().count()
+    assert listed >= 1000
+    assert f"{listed:,} người dân".replace(",", ".") in page
