@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from units.models import Unit
 
+from . import rules
 from .models import Case, DoubleClaimResolution, Resident
 from .rule_inputs import (
     RULE_INPUTS,
@@ -57,13 +58,17 @@ class DoubleClaim:
         return {case.member.unit for case in self.claims}
 
 
+def double_claimed_cases(campaign, units):
+    """The cases of `campaign` whose resident another member also claims, guided by members
+    of `units` (a Unit queryset): a partial index holds them."""
+    return Case.objects.filter(rules.is_double_claim(), campaign=campaign, member__unit__in=units)
+
+
 def double_claimed_residents(campaign, units):
     """Residents claimed twice or more in `campaign` by members of `units` (a Unit queryset),
     in name order: the register's rows, to paginate."""
     return Resident.objects.filter(
-        pk__in=Case.objects.filter(
-            campaign=campaign, claimants__gt=1, member__unit__in=units
-        ).values("resident_id")
+        pk__in=double_claimed_cases(campaign, units).values("resident_id")
     ).order_by("full_name", "pk")
 
 

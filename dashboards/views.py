@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from campaign import rules
+from campaign.claims import double_claimed_residents
 from campaign.models import Case, DoubleClaimResolution, Place, Resident
 from campaign.results import KINDS
 from privacy.scope import counted_not_named, hide_residents_of
@@ -667,14 +668,9 @@ def data_to_fix(request):
         campaign=campaign, resident=OuterRef("pk"), undone_at__isnull=True
     )
     claims = (
-        Resident.objects.filter(
-            pk__in=Case.objects.filter(
-                campaign=campaign, claimants__gt=1, member__unit__in=scope
-            ).values("resident_id")
-        )
+        double_claimed_residents(campaign, scope)
         .annotate(resolved=Exists(standing))
         .filter(resolved=False)
-        .order_by("full_name", "pk")
     )
     cases = Case.objects.filter(campaign=campaign, member__unit__in=scope).select_related(
         "resident", "member__unit"

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from campaign import rules
 from campaign.claims import (
+    double_claimed_cases,
     double_claim_register,
     double_claimed_residents,
     may_resolve,
@@ -214,9 +215,7 @@ def double_claims(request):
     paginator = Paginator(residents, 25)
     # Counted once per figures version, from the double-claimed cases' own index.
     paginator.count = kept_count(
-        Case.objects.filter(campaign=campaign, claimants__gt=1, member__unit__in=visible)
-        .values("resident_id")
-        .distinct()
+        double_claimed_cases(campaign, visible).values("resident_id").distinct()
     )
     page = paginator.get_page(request.GET.get("page"))
     entries = double_claim_register(campaign, page.object_list)

@@ -13,6 +13,7 @@ import datetime
 from django.db.models import Exists, OuterRef
 
 from campaign import rules
+from campaign.claims import double_claimed_cases
 from campaign.models import Case, DoubleClaimResolution
 from campaign.results import build_results
 from units.models import Unit
@@ -146,7 +147,7 @@ def open_double_claims(campaign, units):
         campaign=campaign, resident_id=OuterRef("resident_id"), undone_at__isnull=True
     )
     rows = (
-        Case.objects.filter(campaign=campaign, claimants__gt=1, member__unit__in=units)
+        double_claimed_cases(campaign, units)
         .exclude(Exists(standing))
         .order_by("resident__full_name", "resident_id", "member__full_name", "pk")
         .values_list(
