@@ -2,6 +2,7 @@
 the record of each export, and a clean conversion to PDF."""
 
 import datetime
+import io
 import shutil
 import subprocess
 from decimal import Decimal
@@ -299,3 +300,13 @@ def test_the_workbook_converts_to_pdf_with_libreoffice(tmp_path, district):
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
         assert "Danh sách người dân".upper() in text
         assert "Trang 1/" in text
+
+
+def test_the_command_says_what_it_wrote_with_thousands_dots(tmp_path, district):
+    add_full_cases(district["women"].members.get(full_name="Quàng Thị Dung"), 1200)
+    said = io.StringIO()
+    call_command("export_report", out=str(tmp_path / "r.xlsx"), as_of="2023-06-20", stderr=said)
+    rows = len(table(open_report(tmp_path / "r.xlsx")["Danh sách kèm theo"], "STT"))
+    assert rows > 1200
+    shown = f"{rows:,}".replace(",", ".")
+    assert f"5 thành viên, {shown} dòng danh sách kèm theo" in said.getvalue()

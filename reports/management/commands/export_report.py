@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from campaign.management.commands.campaign_results import campaign_from_option, date_from_option
+from dashboards.formats import whole
 from reports.exports import export_report
 from units.models import Unit
 
@@ -74,12 +75,12 @@ class Command(BaseCommand):
             if os.path.exists(temporary):
                 os.unlink(temporary)
         self.stderr.write(
-            _("Wrote %(out)s: %(units)d units, %(members)d members, %(rows)d named rows.")
+            _("Wrote %(out)s: %(units)s units, %(members)s members, %(rows)s named rows.")
             % {
                 "out": out,
-                "units": len(report["units"]),
-                "members": len(report["members"]),
-                "rows": rows,
+                "units": whole(len(report["units"])),
+                "members": whole(len(report["members"])),
+                "rows": whole(rows),
             }
         )
 
