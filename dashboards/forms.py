@@ -1,6 +1,7 @@
-"""The filter every dashboard page shares: campaign, and a day or a reporting period."""
+"""The filter every page of figures shares: campaign, and a day or a reporting period."""
 
 import datetime
+from typing import NamedTuple
 
 from django import forms
 from django.http import Http404
@@ -10,32 +11,24 @@ from django.utils.translation import gettext as _, gettext_lazy
 from campaign.current import campaign_for_request
 from campaign.models import Campaign
 from reports.models import ReportingPeriod
+from units.forms import DayFirstDateField
 from units.normalize import clean_text
 
-DAY_PATTERN = r"\d{1,2}/\d{1,2}/\d{4}"
+
+class Timeframe(NamedTuple):
+    """What figures a page shows: the campaign's, as of a day, and within a period (`since`
+    its first day) or cumulative (`since` and `period` None)."""
+
+    campaign: Campaign
+    as_of: datetime.date
+    since: datetime.date | None
+    period: ReportingPeriod | None
 
 
-class VietnameseDateInput(forms.TextInput):
-    """A day typed and shown as dd/mm/yyyy whatever the browser's language (a browser's own
-    date field follows its locale and showed mm/dd/yyyy in an English browser)."""
+class FiguresFilter(forms.Form):
+    """The one filter of every page of figures (the dashboards, the results, the report's
+    export): which campaign, and figures as of a day or for a reporting period."""
 
-    def __init__(self, attrs=None):
-        defaults = {
-            "inputmode": "numeric",
-            "pattern": DAY_PATTERN,
-            "placeholder": "dd/mm/yyyy",
-            "autocomplete": "off",
-            "class": "day",
-        }
-        super().__init__({**defaults, **(attrs or {})})
-
-    def format_value(self, value):
-        if isinstance(value, datetime.date):
-            return f"{value:%d/%m/%Y}"
-        return value
-
-
-class DashboardFilter(forms.Form):
     campaign = forms.ModelChoiceField(
         Campaign.objects.all(),
         to_field_name="slug",
@@ -43,13 +36,10 @@ class DashboardFilter(forms.Form):
         empty_label=None,
         label=gettext_lazy("Campaign"),
     )
-    as_of = forms.DateField(
-        label=gettext_lazy("As of"),
-        required=False,
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=VietnameseDateInput(),
-        error_messages={"invalid": "Nhập ngày theo dạng ngày/tháng/năm, ví dụ 21/04/2023."},
-    )
+    # Typed and shown dd/mm/yyyy whatever the browser's language (a browser's own date field
+    # follows its locale and showed mm/dd/yyyy in an English browser); 2023-06-20 in an
+    # address is read too.
+    as_of = DayFirstDateField(label=gettext_lazy("As of"), required=False)
     period = forms.ModelChoiceField(
         ReportingPeriod.objects.none(),
         to_field_name="slug",
@@ -58,28 +48,33 @@ class DashboardFilter(forms.Form):
         empty_label=gettext_lazy("(cumulative)"),
     )
 
-    def __init__(self, request):
-        # The one way a page chooses its campaign (campaign/current.py), as the results do.
-        data = request.GET
+    def __init__(self, request, data=None):
+        # The one way a page chooses its campaign (campaign/current.py); a form sent by POST
+        # names its campaign in its data.
+        data = request.GET if data is None else data
         campaign = campaign_for_request(request, Campaign.objects.all())
+        asked = data.get("campaign")
+        if campaign and asked and asked != campaign.slug:
+            campaign = next((c for c in request.campaigns if c.slug == asked), campaign)
         if campaign and data.get("campaign") != campaign.slug:
             data = data.copy()
-            data["campaign"] = campaign.slug
+            data["campaign"] = campaign.slug  # show the campaign the figures are of
         super().__init__(data)
         self.campaign = campaign
         self.fields["period"].queryset = ReportingPeriod.objects.filter(campaign=campaign)
 
     def window(self):
-        """(campaign, as_of, since, period): since and period are None for cumulative figures."""
+        """The Timeframe asked for: a period's days, or cumulative up to the day asked (today by
+        default, and when the day typed cannot be read: the form shows why)."""
         if self.campaign is None:
             raise Http404(_("There is no campaign yet."))
         today = timezone.localdate()
         if not self.is_valid():
-            return self.campaign, today, None, None
+            return Timeframe(self.campaign, today, None, None)
         period = self.cleaned_data.get("period")
         if period:
-            return self.campaign, period.ends_on, period.starts_on, period
-        return self.campaign, self.cleaned_data.get("as_of") or today, None, None
+            return Timeframe(self.campaign, period.ends_on, period.starts_on, period)
+        return Timeframe(self.campaign, self.cleaned_data.get("as_of") or today, None, None)
 
 
 def search_text(value, limit=100):

@@ -35,7 +35,7 @@ from .figures import (
     scope_parts,
     weekly_for,
 )
-from .forms import DashboardFilter, previous_period, search_text
+from .forms import FiguresFilter, previous_period, search_text
 from .tables import Column, KeptRows, Table
 
 CATEGORY_LABELS = {
@@ -74,7 +74,7 @@ class Page:
 
     def __init__(self, request):
         self.request = request
-        self.form = DashboardFilter(request)
+        self.form = FiguresFilter(request)
         self.campaign, self.as_of, self.since, self.period = self.form.window()
         self.units = Unit.objects.visible_to(request.user)
 

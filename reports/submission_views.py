@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dashboards.forms import FiguresFilter
 from units.forms import PlainTextField
 from units.models import Unit
 
@@ -20,10 +21,9 @@ from .completeness import completeness
 from .jobs import start_report_job, start_submission_job
 from .models import PersonalDataAccess, ReportingPeriod, Submission
 from .submissions import late_corrections, may_reopen, may_submit, reopen_submission
-from .views import ResultsFilter
 
 
-class ExportForm(ResultsFilter):
+class ExportForm(FiguresFilter):
     """Which report: the campaign, a period or a day, a unit of the user's, live or not."""
 
     unit = forms.ModelChoiceField(
@@ -53,7 +53,7 @@ def export_page(request):
     )
     if request.method != "POST" or not form.is_valid():
         return render(request, "reports/export.html", {"form": form})
-    campaign, as_of, _since = form.window()
+    campaign, as_of, _since, _period = form.window()
     job = start_report_job(
         user=request.user,
         campaign=campaign,
@@ -75,8 +75,8 @@ def _single_top(scope):
 @login_required
 def completeness_page(request):
     """Expected units × periods: who reported, on time or late, and the rates."""
-    form = ResultsFilter(request)
-    campaign, _as_of, _since = form.window()
+    form = FiguresFilter(request)
+    campaign = form.window().campaign
     table, periods, summaries = completeness(campaign, Unit.objects.visible_to(request.user))
     editable = set(Unit.objects.editable_by(request.user).values_list("pk", flat=True))
     return render(

@@ -6,9 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -21,71 +19,22 @@ from campaign.claims import (
     resolve_double_claim,
     undo_resolution,
 )
-from campaign.current import campaign_for_request
-from campaign.models import Campaign, Case, DoubleClaimResolution, Resident
+from campaign.models import Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS
-from units.forms import DayFirstDateField, PlainTextField
+from units.forms import PlainTextField
 from dashboards.figures import figures_for, kept_count
+from dashboards.forms import FiguresFilter
 
 from units.models import Member, Unit, UnitKind
 from privacy.scope import counted_not_named, hide_residents_of, register_rows_as_seen_by
 from units.privacy import mask_id_number
 
-from .models import ReportingPeriod
-
-
-class ResultsFilter(forms.Form):
-    """Which campaign, and figures as of a day or for a reporting period."""
-
-    campaign = forms.ModelChoiceField(
-        Campaign.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=None,
-        label=gettext_lazy("Campaign"),
-    )
-    # Typed and shown dd/mm/yyyy whatever the browser's language (its own date field follows
-    # its locale); 2023-06-20 in an address is read too.
-    as_of = DayFirstDateField(label=gettext_lazy("As of"), required=False)
-    period = forms.ModelChoiceField(
-        ReportingPeriod.objects.none(),
-        to_field_name="slug",
-        required=False,
-        label=gettext_lazy("Reporting period"),
-        empty_label=gettext_lazy("(cumulative)"),
-    )
-
-    def __init__(self, request, data=None):
-        data = request.GET if data is None else data
-        campaign = campaign_for_request(request, Campaign.objects.all())
-        asked = data.get("campaign")  # a form sent by POST names its campaign in its data
-        if campaign and asked and asked != campaign.slug:
-            campaign = next((c for c in request.campaigns if c.slug == asked), campaign)
-        if campaign and data.get("campaign") != campaign.slug:
-            data = data.copy()
-            data["campaign"] = campaign.slug  # show the campaign the figures are of
-        super().__init__(data)
-        self.campaign = campaign
-        self.fields["period"].queryset = ReportingPeriod.objects.filter(campaign=self.campaign)
-
-    def window(self):
-        """(campaign, as_of, since): since is None for cumulative figures."""
-        if self.campaign is None:
-            raise Http404(_("There is no campaign yet."))
-        today = timezone.localdate()
-        if not self.is_valid():
-            return self.campaign, today, None
-        period = self.cleaned_data.get("period")
-        if period:
-            return self.campaign, period.ends_on, period.starts_on
-        return self.campaign, self.cleaned_data.get("as_of") or today, None
-
 
 @login_required
 def results_index(request):
     """The results of every top unit the user may see, and the campaign's figures over them."""
-    form = ResultsFilter(request)
-    campaign, as_of, since = form.window()
+    form = FiguresFilter(request)
+    campaign, as_of, since, _period = form.window()
     visible = Unit.objects.visible_to(request.user)
     # The overview's kept figures (one computation per figures version, shared with it).
     results = figures_for(campaign, as_of=as_of, since=since, units=visible).results
@@ -110,8 +59,8 @@ def results_index(request):
 def unit_results(request, code):
     """One unit's figures (its sub-units included), its sub-units, and its own members."""
     unit = get_object_or_404(Unit.objects.visible_to(request.user), code=code)
-    form = ResultsFilter(request)
-    campaign, as_of, since = form.window()
+    form = FiguresFilter(request)
+    campaign, as_of, since, _period = form.window()
     # The kept figures of the unit's subtree (one computation per figures version).
     results = figures_for(
         campaign, as_of=as_of, since=since, units=Unit.objects.subtree(unit)
@@ -150,8 +99,8 @@ def member_cases(request, pk):
     member = get_object_or_404(
         Member.objects.visible_to(request.user).select_related("unit"), pk=pk
     )
-    form = ResultsFilter(request)
-    campaign, as_of, since = form.window()
+    form = FiguresFilter(request)
+    campaign, as_of, since, _period = form.window()
     verdicts = rules.explain(
         Case.objects.filter(member=member).order_by("resident__full_name", "pk"),
         campaign,
@@ -208,8 +157,8 @@ class ResolutionForm(forms.Form):
 @login_required
 def double_claims(request):
     """The register of residents claimed by two or more members of the units the user sees."""
-    form = ResultsFilter(request)
-    campaign, _as_of, _since = form.window()
+    form = FiguresFilter(request)
+    campaign = form.window().campaign
     visible = Unit.objects.visible_to(request.user)
     residents = double_claimed_residents(campaign, visible)
     paginator = Paginator(residents, 25)
@@ -249,8 +198,8 @@ def double_claims(request):
 @login_required
 @require_POST
 def resolve(request, resident_pk):
-    form = ResultsFilter(request)
-    campaign, _as_of, _since = form.window()
+    form = FiguresFilter(request)
+    campaign = form.window().campaign
     resident = get_object_or_404(
         double_claimed_residents(campaign, Unit.objects.visible_to(request.user)), pk=resident_pk
     )

@@ -92,7 +92,9 @@ def test_a_day_in_another_format_is_refused_in_vietnamese(client):
     UnitFactory(code="HUYEN")
     client.force_login(UserFactory(is_superuser=True))
     html = client.get("/tong-quan/?as_of=2023-13-45").content.decode()
-    assert "Nhập ngày theo dạng ngày/tháng/năm" in html
+    assert "2023-13-45 không phải ngày có thật (ngày/tháng/năm)." in html
+    html = client.get("/bao-cao/ket-qua/?as_of=abc").content.decode()
+    assert "Không đọc được ngày abc; hãy ghi theo ngày/tháng/năm" in html
 
 
 def test_scope_a_secretary_never_sees_another_units_figures(client):
