@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from jobs.runner import JobError, job_kind, start_job
-from units.models import Unit, UnitRole
+from units.models import UnitRole
 
 from .importing import import_workbook
+from .importing.plan import may_import
 from .models import Campaign
 
 CHECK = "import_check"
@@ -59,7 +60,7 @@ def _upload(job):
         raise JobError(_("The uploaded file is gone (discarded or removed): upload it again."))
     if campaign is None:
         raise JobError(_("The campaign of this import no longer exists."))
-    if not Unit.objects.editable_by(job.owner).exists():
+    if not may_import(job.owner):
         raise JobError(_("You are no longer responsible for any unit."))
     return folder, campaign
 

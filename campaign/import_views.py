@@ -38,6 +38,7 @@ from units.models import Unit
 from . import import_jobs
 from . import workbook as wb
 from .importing import Problem
+from .importing.plan import may_import
 from .models import Campaign
 
 SESSION_KEY = "campaign_imports"
@@ -112,7 +113,7 @@ class SizeLimitHandler(FileUploadHandler):
 
 
 def _require_editor(user):
-    if not Unit.objects.editable_by(user).exists():
+    if not may_import(user):
         raise PermissionDenied
 
 

@@ -122,9 +122,11 @@ MOBILE_PREFIXES = {
     "099",
 }
 
-# Inside a number: spaces (also non-breaking and zero-width), dots, dashes, slashes,
-# brackets, and the apostrophe Excel users type to keep a number as text.
-_SEPARATORS = re.compile(r"[\s.\-_/()'’`\u200b\u200c\u200d\ufeff]+")
+# Inside a number: spaces (also non-breaking and zero-width), dots, dashes (also the en and
+# em dashes and non-breaking hyphen a word processor's autocorrect puts in, the minus sign and
+# the soft hyphen), slashes, brackets, and the apostrophe Excel users type to keep a number
+# as text.
+_SEPARATORS = re.compile(r"[\s.\-\u00ad\u2010-\u2015\u2212_/()'’`\u200b\u200c\u200d\ufeff]+")
 _SPACES = re.compile(r"\s+")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
@@ -295,7 +297,9 @@ def normalize_phone(value):
             raise ValueError(_("Only Vietnamese phone numbers (+84) are accepted."))
     if not (text.isascii() and text.isdigit()):
         raise ValueError(_("A phone number may contain only digits."))
-    if text.startswith("84") and len(text) in (11, 12):
+    if text.startswith("840") and len(text) in (12, 13):  # +84 0912...: its 0 kept as well
+        text = text[2:]
+    elif text.startswith("84") and len(text) in (11, 12):
         text = "0" + text[2:]
     elif not text.startswith("0") and len(text) in (9, 10):
         text = "0" + text

@@ -279,21 +279,21 @@ def merge_resident_rows(row, resident, full_name, values, category):
             },
             "resident_details_differ",
         )
-    if category is not None and category != resident.category:
-        if (
-            resident.category not in (None, ResidentCategory.RESIDENT)
-            or category != ResidentCategory.RESIDENT
-        ):
-            excluded = category if category != ResidentCategory.RESIDENT else resident.category
-            if resident.category is not None:
-                row.warn(
-                    "category",
-                    _(
-                        "This resident's category differs from row %(other)s; as a "
-                        "category of cadres or members is given, they are not counted."
-                    )
-                    % {"other": other_row(resident.rows[-1], row.sheet, row.parsed.sheets)},
-                    "category_differs",
-                )
-            resident.category = excluded
+    # A blank category is the default, "Người dân": a blank row and a row giving a member
+    # category differ too.
+    given = category or ResidentCategory.RESIDENT
+    current = resident.category or ResidentCategory.RESIDENT
+    if given != current:  # so one of them is a member category: the resident is excluded
+        row.warn(
+            "category",
+            _(
+                "This resident's category differs from row %(other)s; as a "
+                "category of cadres or members is given, they are not counted."
+            )
+            % {"other": other_row(resident.rows[-1], row.sheet, row.parsed.sheets)},
+            "category_differs",
+        )
+        resident.category = given if given != ResidentCategory.RESIDENT else current
+    elif category is not None:
+        resident.category = category
     resident.rows.append(row.number)

@@ -36,6 +36,14 @@ class _Scope:
         return self.everything or pk in self.pks
 
 
+def may_import(user):
+    """Whether `user` may import at all: a secretary or administrator of some unit, or a
+    superuser, also before there is any unit (a new district's first workbook)."""
+    if not getattr(user, "is_active", False):
+        return False
+    return user.is_superuser or Unit.objects.editable_by(user).exists()
+
+
 def plan_import(
     parsed: ParsedWorkbook, *, campaign: Campaign, user=None, progress=None
 ) -> ImportPlan:

@@ -66,6 +66,35 @@ def test_a_user_without_units_cannot_import(client):
     assert client.get(reverse("campaign:import_upload")).status_code == 403
 
 
+def test_a_new_district_starts_from_the_web_with_its_first_workbook(client, tmp_path):
+    from campaign.tests.import_helpers import MEMBER_HEADERS, UNIT_HEADERS
+    from units.models import Member, Unit
+    from units.tests.factories import UserFactory
+
+    admin = UserFactory(is_superuser=True)
+    admin.save()
+    client.force_login(admin)
+    assert client.get(reverse("campaign:import_upload")).status_code == 200
+    path = build_xlsx(
+        tmp_path / "first.xlsx",
+        {
+            "Đơn vị": [UNIT_HEADERS, ["HD", "Huyện Đoàn", "Đoàn", ""]],
+            "Thành viên": [
+                MEMBER_HEADERS,
+                ["HD", "Lò Văn Công", "014095000001", "Cán bộ"] + [None] * 5,
+            ],
+            "Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")],
+        },
+    )
+    preview = client.get(upload(client, path)["Location"])
+    token = preview.context["token"]
+    assert (
+        post_and_run_jobs(client, reverse("campaign:import_confirm", args=[token])).status_code
+        == 302
+    )
+    assert (Unit.objects.count(), Member.objects.count(), Case.objects.count()) == (1, 1, 1)
+
+
 def test_preview_shows_counts_and_writes_nothing_then_confirm_writes(client, secretary, tmp_path):
     path = build_xlsx(
         tmp_path / "a.xlsx",

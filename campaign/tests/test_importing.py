@@ -266,6 +266,37 @@ def test_a_member_category_on_any_row_excludes_the_resident_with_a_warning(tmp_p
     assert set(Case.objects.values_list("resident_excluded", flat=True)) == {True}
 
 
+@pytest.mark.parametrize("first, second", [("", "Công an"), ("Viên chức", "")])
+def test_a_blank_category_is_a_resident_so_a_member_category_beside_it_differs(
+    tmp_path, guide, first, second
+):
+    other = MemberFactory(unit=guide.unit, id_number="014095000009")
+    plan = run(
+        residents_book(
+            tmp_path,
+            resident_row("A", "014195000002", GUIDE, category=first),
+            resident_row("A", "014195000002", other.id_number, category=second),
+        )
+    )
+    assert plan.ok
+    assert "category_differs" in [w.code for w in plan.warnings]
+    assert Resident.objects.get().category != ResidentCategory.RESIDENT
+    assert set(Case.objects.values_list("resident_excluded", flat=True)) == {True}
+
+
+def test_blank_and_resident_categories_are_the_same_and_no_warning(tmp_path, guide):
+    other = MemberFactory(unit=guide.unit, id_number="014095000009")
+    plan = run(
+        residents_book(
+            tmp_path,
+            resident_row("A", "014195000002", GUIDE, category=""),
+            resident_row("A", "014195000002", other.id_number, category="Người dân"),
+        )
+    )
+    assert plan.ok and "category_differs" not in [w.code for w in plan.warnings]
+    assert Resident.objects.get().category == ResidentCategory.RESIDENT
+
+
 def test_id_structure_and_phone_prefix_are_warnings(tmp_path, guide):
     plan = run(
         residents_book(tmp_path, resident_row("A", "999195000002", GUIDE, phone="0112345678"))
