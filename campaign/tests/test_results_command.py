@@ -128,6 +128,31 @@ def test_a_bad_slug_or_date_is_a_clear_error(args):
     assert args[1] in str(error.value)
 
 
+def test_an_impossible_day_and_both_day_and_period_are_refused_in_vietnamese():
+    with pytest.raises(CommandError, match="“2023-02-30” không phải ngày có thật"):
+        run("--as-of", "2023-02-30")
+    with pytest.raises(CommandError, match="Chỉ ghi --as-of hoặc --period, không ghi cả hai"):
+        run("--as-of", "2023-06-20", "--period", "dot-1")
+
+
+def test_the_commands_help_is_in_vietnamese():
+    import subprocess
+    import sys
+
+    for command, text in (
+        ("campaign_results", "In kết quả của chiến dịch"),
+        ("export_report", "Ghi tệp báo cáo"),
+        ("import_xlsx", "nhập tất cả hoặc không nhập gì"),
+    ):
+        shown = subprocess.run(
+            [sys.executable, "manage.py", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert text in " ".join(shown.split()), command
+
+
 def test_a_bad_date_exits_non_zero_with_nothing_on_stdout():
     import subprocess
     import sys

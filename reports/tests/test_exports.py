@@ -214,6 +214,29 @@ def test_a_unit_report_covers_its_subtree_under_its_own_heading(tmp_path, distri
     assert "HUYỆN ĐOÀN" in texts
 
 
+def test_a_unit_without_a_heading_of_its_own_gets_a_whole_document_form(tmp_path, district):
+    texts = [
+        c.value
+        for row in export(tmp_path, as_of="2023-06-20", unit="HD")["Tổng hợp"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert "Số:        /BC-HD" in texts  # numbered with the unit's code
+    assert "Kính gửi: Công an huyện" in texts  # the district police unit, as it is written
+    assert ["Nơi nhận:", "- Như trên;", "- Lưu: VT."] == [
+        t for t in texts if t.startswith(("Nơi nhận", "- "))
+    ]
+    assert "TM. BAN THƯỜNG VỤ" in texts and "BÍ THƯ" in texts
+    assert any(t.startswith("Sốp Cộp, ngày ") for t in texts)  # the district's place
+
+
+def test_an_individual_proposal_is_a_count_and_a_unit_proposal_an_average(tmp_path, district):
+    rows = table(export(tmp_path, as_of="2023-06-20")["Đề nghị khen thưởng"], "STT")
+    star = next(r for r in rows if r[1].value == "Hà Văn Khánh")
+    assert (star[3].value, star[4].value) == (51, 50)
+    assert star[3].number_format == star[4].number_format == "[$-42A]#,##0"
+
+
 @pytest.mark.parametrize(
     "day, text",
     [
@@ -249,6 +272,8 @@ def test_a_web_export_records_the_user(tmp_path, district):
         ({"period": "khong-co"}, "khong-co"),
         ({"unit": "KHONG"}, "KHONG"),
         ({"as_of": "20/06/2023"}, "YYYY-MM-DD"),
+        ({"as_of": "2023-02-30"}, "không phải ngày có thật"),
+        ({"as_of": "2023-06-20", "period": "dot-1"}, "không ghi cả hai"),
     ],
 )
 def test_bad_options_are_refused_with_the_reason_and_write_nothing(
@@ -259,6 +284,20 @@ def test_bad_options_are_refused_with_the_reason_and_write_nothing(
         call_command("export_report", out=str(out), **options)
     assert not out.exists() and list(tmp_path.iterdir()) == []
     assert not PersonalDataAccess.objects.exists()
+
+
+def test_an_out_under_a_file_or_where_no_file_can_be_made_is_refused_in_vietnamese(tmp_path):
+    (tmp_path / "f.txt").write_text("")
+    with pytest.raises(CommandError, match="là một tệp, không phải thư mục"):
+        call_command("export_report", out=str(tmp_path / "f.txt" / "r.xlsx"))
+    with pytest.raises(CommandError, match="Không ghi được /proc/r.xlsx: không"):
+        call_command("export_report", out="/proc/r.xlsx", as_of="2023-06-20")
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_missing_out_is_said_in_vietnamese():
+    with pytest.raises(CommandError, match="--out TỆP.xlsx"):
+        call_command("export_report", as_of="2023-06-20")
 
 
 def test_the_default_expected_units_are_the_tops_of_the_union_trees(district):

@@ -2,10 +2,13 @@
 
 import datetime
 import json
+import re
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
+
+from config.commands import Command as TranslatedCommand
 
 from campaign.current import campaign_for_command
 from campaign.results import build_results
@@ -19,31 +22,45 @@ def date_from_option(text, option="--as-of"):
     try:
         return datetime.date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise CommandError(
-            _("%(option)s must be a date written YYYY-MM-DD, not “%(text)s”.")
-            % {"option": option, "text": text}
-        ) from None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
+            message = _("%(option)s: “%(text)s” is not a real day.")
+        else:
+            message = _("%(option)s must be a date written YYYY-MM-DD, not “%(text)s”.")
+        raise CommandError(message % {"option": option, "text": text}) from None
 
 
-class Command(BaseCommand):
-    help = "Print the campaign's results (every member and every unit) as JSON."
+def add_day_or_period(parser, *, as_of_help, period_help):
+    """--as-of and --period, which exclude each other (checked in `day_or_period`, so that
+    the refusal is in the user's language, not argparse's)."""
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help=as_of_help)
+    parser.add_argument("--period", metavar="SLUG", help=period_help)
+
+
+def day_or_period(options):
+    if options["as_of"] and options["period"]:
+        raise CommandError(_("Give --as-of or --period, not both."))
+
+
+class Command(TranslatedCommand):
+    help = gettext_lazy("Print the campaign's results (every member and every unit) as JSON.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--campaign", metavar="SLUG", help="the campaign's short name")
-        when = parser.add_mutually_exclusive_group()
-        when.add_argument(
-            "--as-of",
-            metavar="YYYY-MM-DD",
-            help="count e-ID accounts activated up to this day (default: today)",
+        parser.add_argument(
+            "--campaign", metavar="SLUG", help=gettext_lazy("the campaign's short name")
         )
-        when.add_argument(
-            "--period",
-            metavar="SLUG",
-            help="a reporting period (e.g. dot-1, thang-05-2023, tong-ket): figures "
-            "as of its last day, plus period_eid/period_full within it",
+        add_day_or_period(
+            parser,
+            as_of_help=gettext_lazy(
+                "count e-ID accounts activated up to this day (default: today)"
+            ),
+            period_help=gettext_lazy(
+                "a reporting period (e.g. dot-1, thang-05-2023, tong-ket): figures "
+                "as of its last day, plus period_eid/period_full within it"
+            ),
         )
 
     def handle(self, *args, **options):
+        day_or_period(options)
         as_of = (
             date_from_option(options["as_of"])
             if options["as_of"] is not None

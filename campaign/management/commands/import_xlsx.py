@@ -1,15 +1,17 @@
 """`python manage.py import_xlsx FILE [--campaign SLUG] [--dry-run] [--user USERNAME]`."""
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _, gettext_lazy
+
+from config.commands import Command as TranslatedCommand
 
 from campaign.importing import import_workbook
 from campaign.current import campaign_for_command
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Import a workbook (sheets Đơn vị, Thành viên, Người dân): all or nothing. Exit 0 and "
         "a summary on success; exit 1 and one error a line (sheet, row, column, reason)."
     )
@@ -17,12 +19,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument(
-            "--campaign", help="campaign slug (optional when there is one campaign)"
+            "--campaign", help=gettext_lazy("campaign slug (optional when there is one campaign)")
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="check and report, write nothing"
+            "--dry-run", action="store_true", help=gettext_lazy("check and report, write nothing")
         )
-        parser.add_argument("--user", help="import with this user's scope (default: all units)")
+        parser.add_argument(
+            "--user", help=gettext_lazy("import with this user's scope (default: all units)")
+        )
 
     def handle(self, *args, file, campaign=None, dry_run=False, user=None, **options):
         campaign = campaign_for_command(campaign)

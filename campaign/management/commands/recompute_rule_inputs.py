@@ -3,13 +3,16 @@ members' tallies that the dashboards read (dashboards.tallies), which follow the
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _, gettext_lazy
+
+from config.commands import Command as TranslatedCommand
 
 from campaign.rule_inputs import drift, refresh_rule_inputs
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Recompute the rule inputs stored on every case (claimants, resident excluded, "
         "claim awarded) and on every resident (on a roster). With --check, write nothing "
         "and exit 1 if any stored value differs from a recomputation. The members' tallies "
@@ -18,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--check", action="store_true", help="only report the differences, write nothing"
+            "--check",
+            action="store_true",
+            help=gettext_lazy("only report the differences, write nothing"),
         )
 
     def handle(self, *args, **options):
@@ -27,27 +32,51 @@ class Command(BaseCommand):
         started = time.perf_counter()
         differences = drift()
         for pk, name, stored, fresh in differences[:50]:
-            self.stderr.write(f"{name} of #{pk}: stored {stored}, recomputed {fresh}")
+            self.stderr.write(
+                _("%(name)s of case #%(pk)s: stored %(stored)s, recomputed %(fresh)s")
+                % {"name": name, "pk": pk, "stored": stored, "fresh": fresh}
+            )
         if len(differences) > 50:
-            self.stderr.write(f"... and {len(differences) - 50} more")
+            self.stderr.write(_("... and %(n)s more") % {"n": len(differences) - 50})
         if options["check"]:
             tallied = tallies.drift()
             for table, campaign, member, day, name, kept, counted in tallied[:50]:
                 self.stderr.write(
-                    f"{table} {name} of member #{member} (campaign #{campaign}, {day}): "
-                    f"kept {kept}, counted {counted}"
+                    _(
+                        "%(table)s %(name)s of member #%(member)s (campaign #%(campaign)s, "
+                        "%(day)s): kept %(kept)s, counted %(counted)s"
+                    )
+                    % {
+                        "table": table,
+                        "name": name,
+                        "member": member,
+                        "campaign": campaign,
+                        "day": day,
+                        "kept": kept,
+                        "counted": counted,
+                    }
                 )
             if differences or tallied:
                 raise CommandError(
-                    f"{len(differences)} stored rule inputs and {len(tallied)} tallies differ."
+                    _("%(inputs)s stored rule inputs and %(tallies)s tallies differ.")
+                    % {"inputs": len(differences), "tallies": len(tallied)}
                 )
-            self.stdout.write(f"No drift ({time.perf_counter() - started:.1f} s).")
+            self.stdout.write(
+                _("No drift (%(seconds).1f s).") % {"seconds": time.perf_counter() - started}
+            )
             return
         refresh_rule_inputs()
         tallied = tallies.drift()  # after the refresh, whose writes the tallies follow
         if tallied:
             tallies.rebuild()
         self.stdout.write(
-            f"Recomputed every rule input; {len(differences)} had drifted, and "
-            f"{len(tallied)} tallies ({time.perf_counter() - started:.1f} s)."
+            _(
+                "Recomputed every rule input; %(inputs)s had drifted, and %(tallies)s "
+                "tallies (%(seconds).1f s)."
+            )
+            % {
+                "inputs": len(differences),
+                "tallies": len(tallied),
+                "seconds": time.perf_counter() - started,
+            }
         )

@@ -1,10 +1,12 @@
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _, gettext_lazy
+
+from config.commands import Command as TranslatedCommand
 
 from jobs.runner import purge_expired_jobs
 
 
-class Command(BaseCommand):
-    help = "Remove the files of jobs finished more than JOBS_KEEP_DAYS days ago."
+class Command(TranslatedCommand):
+    help = gettext_lazy("Remove the files of jobs finished more than JOBS_KEEP_DAYS days ago.")
 
     def handle(self, *args, **options):
-        self.stderr.write(f"{purge_expired_jobs()} job(s) removed.")
+        self.stderr.write(_("%(n)s finished jobs removed.") % {"n": purge_expired_jobs()})

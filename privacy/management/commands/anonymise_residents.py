@@ -2,21 +2,26 @@
 
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy
+
+from config.commands import Command as TranslatedCommand
 
 from privacy import retention
 from reports.models import PersonalDataAccess
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedCommand):
+    help = gettext_lazy(
         "Anonymise residents guided only in campaigns whose 'personal data kept until' date "
         "has passed; every figure stays."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", help="YYYY-MM-DD (default: today)")
-        parser.add_argument("--dry-run", action="store_true", help="count, change nothing")
+        parser.add_argument("--today", help=gettext_lazy("YYYY-MM-DD (default: today)"))
+        parser.add_argument(
+            "--dry-run", action="store_true", help=gettext_lazy("count, change nothing")
+        )
 
     def handle(self, *args, today=None, dry_run=False, **options):
         try:

@@ -4,11 +4,13 @@ import shutil
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy
+
+from config.commands import Command as TranslatedCommand
 
 
-class Command(BaseCommand):
-    help = "Remove uploads and previews waiting longer than IMPORT_KEEP_HOURS."
+class Command(TranslatedCommand):
+    help = gettext_lazy("Remove uploads and previews waiting longer than IMPORT_KEEP_HOURS.")
 
     def handle(self, *args, **options):
         from campaign.import_views import storage_root

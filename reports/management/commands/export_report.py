@@ -1,42 +1,72 @@
 """Write the report workbook (interfaces.md §2 and §4) for the district police to send to
 the provincial police. Acts as the district administrator: every unit."""
 
+import errno
 import getpass
 import os
 import tempfile
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _, gettext_lazy
 
-from campaign.management.commands.campaign_results import campaign_from_option, date_from_option
+from config.commands import Command as TranslatedCommand
+
+from campaign.management.commands.campaign_results import (
+    add_day_or_period,
+    campaign_from_option,
+    date_from_option,
+    day_or_period,
+)
 from dashboards.formats import whole
 from reports.exports import export_report
 from units.models import Unit
 
 
-class Command(BaseCommand):
-    help = "Write the report workbook (.xlsx) of a period or a day, for a unit or the district."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Write the report workbook (.xlsx) of a period or a day, for a unit or the district."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--out", metavar="FILE.xlsx", required=True, help="the workbook")
-        parser.add_argument("--campaign", metavar="SLUG", help="the campaign's short name")
-        when = parser.add_mutually_exclusive_group()
-        when.add_argument("--period", metavar="SLUG", help="a reporting period (e.g. dot-1)")
-        when.add_argument("--as-of", metavar="YYYY-MM-DD", help="figures as of this day")
-        parser.add_argument("--unit", metavar="CODE", help="a unit's code (default: all)")
+        # Checked in handle(), so that a missing --out is said in Vietnamese, not by argparse.
+        parser.add_argument("--out", metavar="FILE.xlsx", help=gettext_lazy("the workbook"))
         parser.add_argument(
-            "--live", action="store_true", help="for a period: the data as it stands now"
+            "--campaign", metavar="SLUG", help=gettext_lazy("the campaign's short name")
+        )
+        add_day_or_period(
+            parser,
+            as_of_help=gettext_lazy("figures as of this day"),
+            period_help=gettext_lazy("a reporting period (e.g. dot-1)"),
+        )
+        parser.add_argument(
+            "--unit", metavar="CODE", help=gettext_lazy("a unit's code (default: all)")
+        )
+        parser.add_argument(
+            "--live",
+            action="store_true",
+            help=gettext_lazy("for a period: the data as it stands now"),
         )
 
     def handle(self, *args, **options):
+        if not options["out"]:
+            raise CommandError(_("Name the workbook to write: --out FILE.xlsx."))
+        day_or_period(options)
         out = Path(options["out"])
         if out.suffix.lower() != ".xlsx":
             raise CommandError(_("--out must name an .xlsx file, not “%s”.") % out)
         if out.is_dir():
             raise CommandError(_("--out names a folder: %s") % out)
+        if out.parent.exists() and not out.parent.is_dir():
+            raise CommandError(_("%s is a file, not a folder.") % out.parent)
         if not out.parent.is_dir():
             raise CommandError(_("The folder %s does not exist.") % out.parent)
+        if options["live"] and not options["period"]:
+            self.stderr.write(
+                _(
+                    "--live only changes a period's report (it ignores the submissions); a day's report is always live."
+                )
+            )
         campaign = campaign_from_option(options["campaign"])
         as_of = date_from_option(options["as_of"]) if options["as_of"] else None
         period = None
@@ -54,7 +84,11 @@ class Command(BaseCommand):
             if unit is None:
                 raise CommandError(_("No unit has the code %s.") % options["unit"])
         # Written beside the target and moved in place: a failure leaves no half-written file.
-        handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
+        # It holds whole ID numbers (the named list), so only its owner may read it (0600).
+        try:
+            handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=out.parent)
+        except OSError as error:
+            raise CommandError(_cannot_write(out, error)) from None
         os.close(handle)
         try:
             report, rows = export_report(
@@ -69,8 +103,7 @@ class Command(BaseCommand):
             )
             os.replace(temporary, out)
         except OSError as error:
-            message = _("Cannot write %(out)s: %(error)s") % {"out": out, "error": error}
-            raise CommandError(message) from None
+            raise CommandError(_cannot_write(out, error)) from None
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
@@ -83,6 +116,18 @@ class Command(BaseCommand):
                 "rows": whole(rows),
             }
         )
+
+
+def _cannot_write(out, error):
+    reasons = {
+        errno.EACCES: _("no permission to write in its folder"),
+        errno.EPERM: _("no permission to write in its folder"),
+        errno.EROFS: _("its folder is read-only"),
+        errno.ENOSPC: _("the disk is full"),
+        errno.ENOENT: _("no file can be made in its folder"),
+    }
+    reason = reasons.get(error.errno) or error.strerror or str(error)
+    return _("Cannot write %(out)s: %(error)s") % {"out": out, "error": reason}
 
 
 def _os_user():

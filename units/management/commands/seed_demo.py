@@ -1,20 +1,33 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext_lazy
+
+from config.commands import Command as TranslatedCommand
 
 from units.demo import seed_demo
 from units.models import Unit
 
 
-class Command(BaseCommand):
-    help = "Loads a realistic demo district (units, members, residents, cases) and prints how to sign in."
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "Loads a realistic demo district (units, members, residents, cases) and prints how to sign in."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=2023, help="Same seed, same district.")
-        parser.add_argument("--cases", type=int, default=10_000, help="About how many cases.")
-        parser.add_argument("--members", type=int, default=400, help="About how many members.")
+        parser.add_argument(
+            "--seed", type=int, default=2023, help=gettext_lazy("Same seed, same district.")
+        )
+        parser.add_argument(
+            "--cases", type=int, default=10_000, help=gettext_lazy("About how many cases.")
+        )
+        parser.add_argument(
+            "--members", type=int, default=400, help=gettext_lazy("About how many members.")
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Do nothing (but print the sign-in accounts) when units already exist.",
+            help=gettext_lazy(
+                "Do nothing (but print the sign-in accounts) when units already exist."
+            ),
         )
 
     def handle(self, *args, seed, cases, members, if_empty, **options):
