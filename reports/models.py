@@ -190,16 +190,45 @@ class ReportHeading(models.Model):
         district = headings.get(None)
         if unit is None:
             return district or cls(campaign=campaign, issuing_body=campaign.name)
-        # A unit with no heading of its own reports to the district's issuer, from its place.
+        return cls.fallback(campaign, unit, district)
+
+    @classmethod
+    def fallback(cls, campaign, unit, district):
+        """The heading of a unit that has none of its own: issued by the unit, numbered with
+        its code, addressed from the district's place to the district police (who consolidate
+        the units' reports, rules.md), "Như trên" and the archive as recipients, signed as
+        such a unit signs (TM. BAN THƯỜNG VỤ, BÍ THƯ...). Unsaved; an administrator sets the
+        unit's own in the admin."""
+        from units.models import Unit, UnitKind
+
+        police = (
+            Unit.objects.filter(kind=UnitKind.POLICE, parent__isnull=True).order_by("pk").first()
+        )
+        recipient = police.name if police else (district.issuing_body if district else "")
+        prefix, body_title, title = UNIT_SIGNERS.get(unit.kind, ("", "THỦ TRƯỞNG ĐƠN VỊ", ""))
         return cls(
             campaign=campaign,
             unit=unit,
             parent_body=unit.parent.name if unit.parent_id else "",
             issuing_body=unit.name,
+            number_code=unit.code,
             place=district.place if district else "",
-            recipient=district.issuing_body.title() if district else "",
-            signer_prefix="",
+            recipient=recipient,
+            recipients="Như trên;\nLưu: VT.",
+            signer_prefix=prefix,
+            signer_body_title=body_title,
+            signer_title=title,
         )
+
+
+# How a unit with no heading of its own signs, by kind: (prefix, the collective or head signed
+# for, the signer's title). The unions' committees sign "TM. BAN THƯỜNG VỤ" (their Bí thư or
+# Chủ tịch); the Youth Federation's, "TM. ỦY BAN HỘI".
+UNIT_SIGNERS = {
+    "youth_union": ("TM.", "BAN THƯỜNG VỤ", "BÍ THƯ"),
+    "womens_union": ("TM.", "BAN THƯỜNG VỤ", "CHỦ TỊCH"),
+    "youth_federation": ("TM.", "ỦY BAN HỘI", "CHỦ TỊCH"),
+}
 
 
 class ExpectedUnit(models.Model):

@@ -249,6 +249,7 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
         unit.save()
         by_code[code] = unit
     summary.units = len(by_code)
+    _seed_headings(campaign, by_code)
 
     roster = []
     for unit, size in _member_plan(list(by_code.values()), members, rng):
@@ -293,6 +294,49 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
             )
     summary.accounts = _seed_accounts(by_code)
     return summary
+
+
+def _seed_headings(campaign, by_code):
+    """The report headings of the three unions the district police expect reports from, as
+    their own documents carry them (the provincial body above, the signer's title)."""
+    from reports.models import ReportHeading
+
+    heads = (
+        ("HD", "TỈNH ĐOÀN SƠN LA", "HĐ", "TM.", "BAN THƯỜNG VỤ", "BÍ THƯ", "Lò Văn Thành"),
+        (
+            "HPN",
+            "HỘI LHPN TỈNH SƠN LA",
+            "HPN",
+            "TM.",
+            "BAN THƯỜNG VỤ",
+            "CHỦ TỊCH",
+            "Quàng Thị Xuân",
+        ),
+        (
+            "HLHTN",
+            "HỘI LHTN VIỆT NAM TỈNH SƠN LA",
+            "HLHTN",
+            "TM.",
+            "ỦY BAN HỘI",
+            "CHỦ TỊCH",
+            "Cầm Văn Dũng",
+        ),
+    )
+    for code, parent_body, number_code, prefix, body_title, title, name in heads:
+        ReportHeading.objects.create(
+            campaign=campaign,
+            unit=by_code[code],
+            parent_body=parent_body,
+            issuing_body=by_code[code].name,
+            number_code=number_code,
+            place=DISTRICT,
+            recipient=f"Công an huyện {DISTRICT}",
+            recipients="Như trên;\nLưu: VT.",
+            signer_prefix=prefix,
+            signer_body_title=body_title,
+            signer_title=title,
+            signer_name=name,
+        )
 
 
 def _productivity(roster, rng):

@@ -4,6 +4,7 @@ case a row, a resident listed on several rows merged.
 
 import contextlib
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from units.normalize import (
@@ -79,6 +80,7 @@ def parse_residents_sheet(parsed, sheet, rows):
     title = sheet.title
     errors, warnings = parsed.errors, parsed.warnings
     residents, cases = parsed.residents, parsed.cases
+    today = timezone.localdate()
     readers = []
     for key, convert, memo, required, default in RESIDENT_CELLS:
         if key not in columns:
@@ -188,6 +190,12 @@ def parse_residents_sheet(parsed, sheet, rows):
         if phone:
             for message in check_phone(phone):
                 warnings.append(Problem(title, number, header("phone"), message, "phone_prefix"))
+        if values["activated_on"] is not None and values["activated_on"] > today:
+            message = _(
+                "The activation date %(day)s is after today: check it (a case counts from its "
+                "activation day on)."
+            ) % {"day": f"{values['activated_on']:%d/%m/%Y}"}
+            warnings.append(Problem(title, number, header("activated_on"), message, "future"))
         category = values["category"]
         resident = residents.get(id_number)
         if resident is None:

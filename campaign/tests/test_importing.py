@@ -297,6 +297,16 @@ def test_blank_and_resident_categories_are_the_same_and_no_warning(tmp_path, gui
     assert Resident.objects.get().category == ResidentCategory.RESIDENT
 
 
+def test_an_activation_after_today_is_a_warning_and_the_case_is_kept(tmp_path, guide):
+    plan = run(
+        residents_book(tmp_path, resident_row("A", "014195000002", GUIDE, activated="15/01/2099"))
+    )
+    assert plan.ok
+    [warning] = [w for w in plan.warnings if w.code == "future"]
+    assert "15/01/2099 sau ngày hôm nay" in warning.message
+    assert Case.objects.get().activated_on == datetime.date(2099, 1, 15)
+
+
 def test_id_structure_and_phone_prefix_are_warnings(tmp_path, guide):
     plan = run(
         residents_book(tmp_path, resident_row("A", "999195000002", GUIDE, phone="0112345678"))

@@ -60,6 +60,12 @@ def build_report(campaign, *, unit=None, units=None, period=None, as_of=None, li
         .filter(period=period, unit__in=expected)
         .select_related("submitted_by", "unit")
     }
+    reopened = {
+        s.unit_id: s
+        for s in Submission.objects.filter(
+            period=period, unit__in=expected, reopened_at__isnull=False
+        ).order_by("version")
+    }  # the last reopened version of each unit, for the ones with none standing
     frozen = []  # (path, submission) whose subtree the submission replaces
     for expected_unit in expected:
         if any(expected_unit.path.startswith(path) for path, _s in frozen):
@@ -70,6 +76,12 @@ def build_report(campaign, *, unit=None, units=None, period=None, as_of=None, li
             continue
         if submission is None:
             row["status"] = f"{NOT_SUBMITTED}: số liệu trực tiếp ngày {dmy(as_of)}"
+            if expected_unit.pk in reopened:
+                at = timezone.localtime(reopened[expected_unit.pk].reopened_at)
+                row["status"] = (
+                    f"chưa gửi lại báo cáo (bản đã gửi được mở lại ngày {at:%d/%m/%Y}): "
+                    f"số liệu trực tiếp ngày {dmy(as_of)}"
+                )
             continue
         _replace_subtree(report, campaign, expected_unit.path, submission)
         frozen.append((expected_unit.path, submission))

@@ -86,6 +86,10 @@ PROPOSALS = (
     Column("Mức xét khen thưởng", 16, "decimal"),
     Column("Ghi chú", 30, "wrap"),
 )
+# An individual qualifies by a count of cases (1.234), a unit by an average (20,50).
+INDIVIDUAL_PROPOSALS = tuple(
+    Column(c.header, c.width, "number") if c.kind == "decimal" else c for c in PROPOSALS
+)
 NAMED = (
     Column("STT", 7, "number"),
     Column("Họ và tên", 24, "wrap"),
@@ -216,12 +220,28 @@ class ReportWriter:
             self._merge(ws, row, 0, last, f"Kính gửi: {h.recipient}", "subtitle_plain")
             row += 1
         row += 1
-        ws.set_row(row, 48)
+        ws.set_row(row, self.header_height(columns))
         for index, column in enumerate(columns):
             ws.write_string(row, index, column.header, self.fmt("header"))
         ws.repeat_rows(row)
         ws.freeze_panes(row + 1, 0)
         return ws, row + 1
+
+    @staticmethod
+    def header_height(columns):
+        """The table header's height: its longest header in lines of its column's width (at
+        least three lines, so the headers of a sheet line up)."""
+        lines = 3
+        for column in columns:
+            words, line, count = column.header.split(), 0, 1
+            fits = max(1, int(column.width * 1.1) - 1)  # bold text is wider
+            for word in words:
+                if line and line + 1 + len(word) > fits:
+                    count, line = count + 1, len(word)
+                else:
+                    line += len(word) + (1 if line else 0)
+            lines = max(lines, count)
+        return 16 * lines
 
     def _merge(self, ws, row, first, last, text, style):
         if last > first:
@@ -379,7 +399,7 @@ class ReportWriter:
         for number, m in enumerate(individuals, start=1):
             note = "Số trường hợp đủ 02 tài khoản; kèm danh sách người dân"
             values = (number, m["name"], m["unit_name"], m["credited_full"], individual, note)
-            self.table_row(ws, row, PROPOSALS, values)
+            self.table_row(ws, row, INDIVIDUAL_PROPOSALS, values)  # counts, not averages
             row += 1
         self._merge(ws, row, 0, len(PROPOSALS) - 1, "II. TẬP THỂ", "cell_bold")
         row += 1

@@ -207,6 +207,37 @@ def test_the_consolidated_report_uses_submissions_and_marks_the_others(district,
     assert rows["Huyện Đoàn"][5] == 29 and rows["Tổng cộng"][5] == 29
 
 
+def test_a_report_reopened_and_not_sent_again_is_live_and_says_so(district, tmp_path):
+    first = submit(district)
+    reopen_submission(submission=first, user=district["admin"], reason="Bổ sung danh sách")
+    add_full_cases(district["guide"], 4)  # the correction, not sent yet
+    out = tmp_path / "r.xlsx"
+    call_command("export_report", out=str(out), period="dot-2")
+    rows = {r[0]: r for r in values(table(open_report(out)["Tổng hợp"], "Đơn vị"))}
+    assert rows["Huyện Đoàn"][5] == 29  # live, as for a unit that has not sent
+    assert rows["Huyện Đoàn"][8].startswith("chưa gửi lại báo cáo (bản đã gửi được mở lại ngày")
+    [(unit, cells)] = [
+        row
+        for row in completeness(plan_campaign(), Unit.objects.all())[0]
+        if row[0] == district["youth"]
+    ]
+    cell = next(c for c in cells if c.reopened is not None)
+    assert cell.state == State.REOPENED and cell.reopened == first and cell.submission is None
+    summary = next(
+        s
+        for s in completeness(plan_campaign(), Unit.objects.all())[2]
+        if s.period == district["period"]
+    )
+    assert summary.total.submitted == 0  # counted again once sent again
+
+
+def test_the_completeness_page_shows_a_reopened_report_to_send_again(client, district):
+    reopen_submission(submission=submit(district), user=district["admin"], reason="Sai số")
+    client.force_login(district["admin"])
+    html = client.get(reverse("reports:completeness")).content.decode()
+    assert "đã mở lại, chờ gửi lại" in html
+
+
 def test_the_web_submits_as_a_job_shows_and_reopens(
     client, district, django_capture_on_commit_callbacks
 ):
@@ -227,6 +258,11 @@ def test_the_web_submits_as_a_job_shows_and_reopens(
     assert job.result_url in client.get(job.get_absolute_url()).content.decode()
     page = client.get(job.result_url)
     assert page.context["units"][0]["credited_full"] == 25 and not page.context["may_reopen"]
+    type(submission.submitted_by).objects.filter(pk=submission.submitted_by_id).update(
+        first_name="Lò Thị", last_name="Mai"
+    )
+    html = client.get(job.result_url).content.decode()
+    assert "do Lò Thị Mai gửi lúc" in html  # named as people are, not by a sign-in name
     download = client.get(reverse("reports:submission_download", args=[submission.pk]))
     assert b"".join(download.streaming_content)[:2] == b"PK"
     client.force_login(district["admin"])

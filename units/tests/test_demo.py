@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from campaign.claims import drift
-from campaign.models import Case, Resident
+from campaign.models import Campaign, Case, Resident
 from units.demo import seed_demo
 from units.models import Member, Unit, UnitKind, UnitRole
 
@@ -89,3 +89,14 @@ def test_seed_demo_refuses_a_database_that_has_units(capsys):
     call_command("seed_demo", "--if-empty")  # make run: a second start keeps the data
     assert Case.objects.count() > 0
     assert "quantri" in capsys.readouterr().out
+
+
+def test_the_three_unions_report_under_headings_of_their_own():
+    from reports.models import ReportHeading
+
+    seed_demo(seed=1, cases=50, members=30)
+    campaign = Campaign.objects.get(slug="vneid-2023")
+    units = Unit.objects.filter(code__in=["HD", "HPN", "HLHTN"])
+    headings = [ReportHeading.for_report(campaign, unit) for unit in units]
+    assert all(h.pk and h.parent_body.endswith("SƠN LA") and h.signer_name for h in headings)
+    assert {h.signer_prefix for h in headings} == {"TM."}
