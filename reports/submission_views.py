@@ -79,6 +79,9 @@ def completeness_page(request):
     campaign = form.window().campaign
     table, periods, summaries = completeness(campaign, Unit.objects.visible_to(request.user))
     editable = set(Unit.objects.editable_by(request.user).values_list("pk", flat=True))
+    # Any unit may submit for its own subtree (rules.md), not only the expected ones.
+    expected = {unit.pk for unit, _cells in table}
+    others = Unit.objects.editable_by(request.user).exclude(pk__in=expected).order_by("path")
     return render(
         request,
         "reports/completeness.html",
@@ -90,6 +93,11 @@ def completeness_page(request):
             ],
             "periods": periods,
             "summaries": summaries,
+            "other_units": others[:500],
+            "other_submissions": Submission.objects.standing()
+            .filter(period__campaign=campaign, unit__in=others)
+            .select_related("unit", "period", "submitted_by")
+            .order_by("-submitted_at")[:50],
         },
     )
 
