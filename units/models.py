@@ -67,6 +67,19 @@ class UnitKind(models.TextChoices):
     YOUTH_FEDERATION = "youth_federation", _("Youth Federation")
 
 
+PATH_DIGITS = 9
+
+
+def path_segment(pk):
+    """A unit's part of the materialised paths: its primary key padded to PATH_DIGITS."""
+    return f"{pk:0{PATH_DIGITS}d}/"
+
+
+def padded_path(path):
+    """An unpadded path ("/1/11/", as stored before) in today's form."""
+    return "/" + "".join(path_segment(int(pk)) for pk in path.strip("/").split("/") if pk)
+
+
 class UnitQuerySet(models.QuerySet):
     def open(self, on=None):
         """Units not closed on the day `on` (today by default)."""
@@ -124,7 +137,9 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    # Materialised path of primary keys, "/1/7/42/": a subtree is one indexed prefix match.
+    # Materialised path of primary keys, each of PATH_DIGITS digits ("/000000001/000000007/"):
+    # a subtree is one indexed prefix match, and ordering by path lists each unit's sub-units
+    # under it in the order they were made (unpadded, "/1/11/" came before "/1/2/").
     path = models.CharField(max_length=1000, db_index=True, editable=False, default="")
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(
@@ -175,7 +190,7 @@ class Unit(models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             old_path = self.path
-            new_path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+            new_path = (self.parent.path if self.parent_id else "/") + path_segment(self.pk)
             if old_path != new_path:
                 Unit.objects.filter(pk=self.pk).update(path=new_path)
                 self.path = new_path
@@ -201,7 +216,7 @@ class Unit(models.Model):
                 parent = units[pk].parent_id
                 if parent in seen:
                     raise ValueError("unit tree has a cycle")
-                paths[pk] = (path_of(parent, seen + (pk,)) if parent else "/") + f"{pk}/"
+                paths[pk] = (path_of(parent, seen + (pk,)) if parent else "/") + path_segment(pk)
             return paths[pk]
 
         changed = []

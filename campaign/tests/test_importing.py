@@ -15,7 +15,7 @@ from campaign.tests.import_helpers import (
     build_xlsx,
     resident_row,
 )
-from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
+from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole, padded_path
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -359,7 +359,9 @@ def test_units_members_and_residents_from_one_workbook(tmp_path):
     }
     district = Unit.objects.get(code="HD")
     commune = Unit.objects.get(code="DX9")
-    assert commune.parent == district and commune.path == f"/{district.pk}/{commune.pk}/"
+    assert commune.parent == district and commune.path == padded_path(
+        f"/{district.pk}/{commune.pk}/"
+    )
     assert Member.objects.get(id_number="014195000102").category == MemberCategory.CADRE
     assert Case.objects.filter(member__unit=commune).count() == 2
     assert drift() == []

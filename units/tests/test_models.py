@@ -3,10 +3,11 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
-from units.models import Member, Unit, UnitKind, UnitRole
+from units.models import Member, Unit, UnitKind, UnitRole, padded_path
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def tree():
 def test_path_records_every_ancestor_of_any_depth():
     district, commune, branch, *_ = tree()
     branch.refresh_from_db()
-    assert branch.path == f"/{district.pk}/{commune.pk}/{branch.pk}/"
+    assert branch.path == padded_path(f"/{district.pk}/{commune.pk}/{branch.pk}/")
     assert branch.depth == 3
     assert set(Unit.objects.subtree(district)) >= {district, commune, branch}
     assert list(Unit.objects.subtree(branch)) == [branch]
@@ -36,7 +37,7 @@ def test_moving_a_unit_moves_its_subtree():
     commune.parent = police
     commune.save()
     branch.refresh_from_db()
-    assert branch.path == f"/{police.pk}/{commune.pk}/{branch.pk}/"
+    assert branch.path == padded_path(f"/{police.pk}/{commune.pk}/{branch.pk}/")
     assert branch in Unit.objects.subtree(police)
     assert branch not in Unit.objects.subtree(district)
 
@@ -46,9 +47,8 @@ def test_rebuild_paths_repairs_bulk_inserted_units():
     Unit.objects.bulk_create([Unit(code="CHILD", name="x", kind=UnitKind.POLICE, parent=district)])
     assert Unit.objects.get(code="CHILD").path == ""
     assert Unit.rebuild_paths() == 1
-    assert (
-        Unit.objects.get(code="CHILD").path
-        == f"/{district.pk}/{Unit.objects.get(code='CHILD').pk}/"
+    assert Unit.objects.get(code="CHILD").path == padded_path(
+        f"/{district.pk}/{Unit.objects.get(code='CHILD').pk}/"
     )
 
 
@@ -160,3 +160,44 @@ def test_member_querysets_follow_unit_scope():
     role = UnitRoleFactory(unit=commune, role=UnitRole.Role.VIEWER)
     assert list(Member.objects.visible_to(role.user)) == [mine]
     assert not Member.objects.editable_by(role.user).exists()
+
+
+def test_sub_units_are_listed_in_the_order_they_were_made_whatever_their_keys():
+    top = UnitFactory(code="TOP", pk=98)
+    UnitFactory(code="NINE", parent=top, pk=999)
+    UnitFactory(code="TEN", parent=top, pk=1000)
+    # As text, "/98/1000/" would sort before "/98/999/".
+    assert [u.code for u in Unit.objects.subtree(top)] == ["TOP", "NINE", "TEN"]
+    assert padded_path("/1/11/") == "/000000001/000000011/"
+    assert Unit.objects.get(code="TEN").path == "/000000098/000001000/"
+
+
+def test_the_migration_pads_the_units_and_the_paths_frozen_in_submissions():
+    import importlib
+
+    from django.apps import apps
+
+    from reports.models import ReportingPeriod, Submission
+
+    migration = importlib.import_module("units.migrations.0006_padded_paths")
+    top = UnitFactory(code="TOP", pk=7)
+    child = UnitFactory(code="CHILD", parent=top, pk=12)
+    Unit.objects.filter(pk=top.pk).update(path="/7/")  # as stored before
+    Unit.objects.filter(pk=child.pk).update(path="/7/12/")
+    period = ReportingPeriod.objects.order_by("pk").first()
+    named = ["A", None, "014195000002", "", "", 2, "2023-05-02", True, "B", "Con", False, "/7/12/"]
+    sent = Submission.objects.create(
+        period=period,
+        unit=top,
+        submitted_at=timezone.now(),
+        as_of=period.ends_on,
+        report={
+            "units": [{"code": "TOP", "path": "/7/"}, {"code": "CHILD", "path": "/7/12/"}],
+            "named": [named],
+        },
+    )
+    migration.forwards(apps, None)
+    assert Unit.objects.get(pk=child.pk).path == "/000000007/000000012/"
+    sent.refresh_from_db()
+    assert [u["path"] for u in sent.report["units"]] == ["/000000007/", "/000000007/000000012/"]
+    assert sent.report["named"][0][11] == "/000000007/000000012/"
