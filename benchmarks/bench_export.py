@@ -63,7 +63,7 @@ def floor(campaign, as_of, path):
     import xlsxwriter
     from django.db import connection
 
-    from reports.exports.data import NAMED_LIST_FIELDS
+    from reports.exports.data import NAMED_LIST_FIELDS, VIETNAMESE_NAME_ORDER
     from campaign import rules
     from campaign.models import Case
 
@@ -71,7 +71,12 @@ def floor(campaign, as_of, path):
     rows = list(
         Case.objects.filter(campaign=campaign)
         .filter(rules.credited_full(campaign, as_of))
-        .order_by("member__unit__path", "member__full_name", "member_id", "resident__full_name")
+        .order_by(
+            "member__unit__path",
+            *VIETNAMESE_NAME_ORDER["guide"],
+            "member_id",
+            *VIETNAMESE_NAME_ORDER["resident"],
+        )
         .values_list(*NAMED_LIST_FIELDS)
         .iterator(chunk_size=5000)
     )

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, QuerySet
 
 from units.models import Member, Unit, UnitKind
+from units.normalize import fold
 
 from . import rules
 from .models import Campaign, Case
@@ -235,7 +236,10 @@ def build_results(
         member_results.append(result)
         tally = own.setdefault(row["unit_id"], {}).setdefault(unit["kind"], Tally())
         tally.add(_member_tally(result))
-    member_results.sort(key=lambda m: (unit_by_pk[m.unit_id]["path"], m.name, m.id_number))
+    # Names as a Vietnamese reader looks for them: without diacritics first (Đ among the D).
+    member_results.sort(
+        key=lambda m: (unit_by_pk[m.unit_id]["path"], fold(m.name), m.name, m.id_number)
+    )
 
     for unit_pk, row in compliance.items():
         if unit_pk in unit_by_pk:

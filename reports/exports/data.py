@@ -17,6 +17,14 @@ from campaign.claims import double_claimed_cases
 from campaign.models import Case, DoubleClaimResolution
 from campaign.results import build_results
 from units.models import Unit
+from units.search import Folded
+
+# Names in the order a Vietnamese reader looks for them: without diacritics first (Đào among
+# the D, not after the Z as the characters' codes put it), then as written.
+VIETNAMESE_NAME_ORDER = {
+    "resident": ("resident__search_name", "resident__full_name"),
+    "guide": (Folded("member__full_name"), "member__full_name"),
+}
 
 # Figures that add up over units (the rest is derived from them).
 ADDITIVE = ("members", "period_eid", "credited_eid", "period_full", "credited_full")
@@ -149,7 +157,9 @@ def open_double_claims(campaign, units):
     rows = (
         double_claimed_cases(campaign, units)
         .exclude(Exists(standing))
-        .order_by("resident__full_name", "resident_id", "member__full_name", "pk")
+        .order_by(
+            *VIETNAMESE_NAME_ORDER["resident"], "resident_id", *VIETNAMESE_NAME_ORDER["guide"], "pk"
+        )
         .values_list(
             "resident_id",
             "resident__full_name",
@@ -177,7 +187,11 @@ def named_list(campaign, *, units, as_of, period=None, exclude_paths=()):
         cases = cases.exclude(member__unit__path__startswith=path)
     since = period.starts_on if period is not None else None
     rows = cases.order_by(
-        "member__unit__path", "member__full_name", "member_id", "resident__full_name", "pk"
+        "member__unit__path",
+        *VIETNAMESE_NAME_ORDER["guide"],
+        "member_id",
+        *VIETNAMESE_NAME_ORDER["resident"],
+        "pk",
     ).values_list(*NAMED_LIST_FIELDS)
     for row in rows.iterator(chunk_size=5000):
         yield (*row[:10], since is not None and row[6] >= since, row[10])

@@ -143,6 +143,15 @@ def test_the_named_list_holds_exactly_the_credited_full_cases(tmp_path, district
     assert book["Danh sách kèm theo"].cell(row=10, column=8).number_format == "dd/mm/yyyy"
 
 
+def test_names_are_in_the_order_a_vietnamese_reader_looks_for_them(tmp_path, district):
+    member = district["women"].members.get(full_name="Quàng Thị Dung")
+    for name in ("Vũ Thị Yến", "Đào Thị Mai", "Dương Văn An", "Ánh Thị Lan"):
+        add_case(member, ResidentFactory(full_name=name))
+    rows = table(export(tmp_path, as_of="2023-06-20")["Danh sách kèm theo"], "STT")
+    names = [r[1].value for r in rows if r[9].value == "Quàng Thị Dung" and r[1].value[0] != "L"]
+    assert names == ["Ánh Thị Lan", "Đào Thị Mai", "Dương Văn An", "Vũ Thị Yến"]
+
+
 def test_the_double_claims_sheet_names_every_claimant_until_resolved(tmp_path, district):
     rows = values(table(export(tmp_path, as_of="2023-06-20")["Trùng lặp"], "STT"))
     assert len(rows) == 1
