@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from privacy.ratelimit import lookups_left
-from privacy.reveal import masked_initial, restore_masked
+from privacy.reveal import keep_masked, masked_details, masked_initial, revealed_now
 from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope
 from privacy.search import search_query, search_redirect
 from dashboards.figures import kept_count
@@ -183,15 +183,9 @@ def resident_detail(request, pk):
         .values_list("pk", flat=True)
     )
     others = resident.cases.of_campaign(campaign).exclude(pk__in=[c.pk for c in cases]).count()
-    id_number, resident = resident.id_number, as_seen_by(request.user, resident)
-    PersonalDataAccess.record(
-        user=request.user,
-        action=PersonalDataAccess.Action.REVEAL,
-        what=f"resident {resident.pk}",
-        rows=0 if resident.details_hidden else 1,
-        request=request,
-        id_number=id_number,
-    )
+    resident = as_seen_by(request.user, resident)
+    # Masked for everyone; whole once after a reveal (recorded by privacy.views).
+    revealed = not resident.details_hidden and revealed_now(request, f"resident:{resident.pk}")
     return render(
         request,
         "campaign/resident_detail.html",
@@ -202,6 +196,7 @@ def resident_detail(request, pk):
             cases=cases,
             editable=editable,
             other_guides=others,
+            masked=None if revealed else masked_details(resident),
         ),
     )
 
@@ -239,8 +234,10 @@ def case_edit(request, pk):
     initial = masked_initial(
         request, f"case:{case.pk}", case_initial_as_seen_by(request.user, case)
     )
-    data = restore_masked(request.POST or None, case.resident.id_number)
-    form = CaseForm(data, user=request.user, campaign=campaign, case=case, initial=initial)
+    form = CaseForm(
+        request.POST or None, user=request.user, campaign=campaign, case=case, initial=initial
+    )
+    keep_masked(form, {"id_number": case.resident.id_number, "phone": case.resident.phone})
     saved = save_case(request, form, partial(services.case_update, case=case))
     if saved:
         announce_saved(request, form, saved, _("Changes saved: %(name)s."))
@@ -367,7 +364,7 @@ def resident_lookup(request):
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.LOOKUP,
-        what="ID-number look-up",
+        what=_("ID-number look-up while entering a case"),
         rows=Resident.objects.filter(id_number=id_number).count(),
         request=request,
         id_number=id_number,

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from reports.models import PersonalDataAccess
 
@@ -194,7 +195,11 @@ class Table:
             sheet.append(cells)
         if personal:
             PersonalDataAccess.record(
-                user=user, action=PersonalDataAccess.Action.EXPORT, what=str(title), rows=count
+                user=user,
+                action=PersonalDataAccess.Action.EXPORT,
+                what=_("Spreadsheet download: %(title)s") % {"title": title},
+                rows=count,
+                request=self.request,
             )
         out = io.BytesIO()
         book.save(out)

@@ -20,9 +20,10 @@ def job_file(request, pk):
     if job.status != Job.Status.DONE or not job.file:
         raise Http404
     if job.kind in RECORDED:
-        RECORDED[job.kind](request.user, job)
+        RECORDED[job.kind](request, job)
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
 
 
-# Kinds whose file holds personal data: each download is recorded by the app that made it.
+# Kinds whose file holds personal data: each download is recorded by the app that made it
+# (called with the request, so the record says where from).
 RECORDED = {}

@@ -22,7 +22,9 @@ class RecordedAccessAdmin:
         changelist = changelist.get("cl")
         if changelist is not None:
             self._record(
-                request, f"admin list: {self.opts.verbose_name_plural}", len(changelist.result_list)
+                request,
+                _("Administration site, list: %(list)s") % {"list": self.opts.verbose_name_plural},
+                len(changelist.result_list),
             )
         return response
 
@@ -33,7 +35,8 @@ class RecordedAccessAdmin:
             if obj is not None:
                 self._record(
                     request,
-                    f"admin record: {self.opts.verbose_name} {obj.pk}",
+                    _("Administration site, record: %(kind)s #%(pk)s")
+                    % {"kind": self.opts.verbose_name, "pk": obj.pk},
                     1,
                     getattr(obj, "id_number", ""),
                 )

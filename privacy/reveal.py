@@ -1,13 +1,27 @@
-"""Whole ID numbers on edit forms only after a recorded reveal.
+"""Whole ID and phone numbers only after a recorded reveal.
 
-The case form opens with the resident's ID number masked; "Hiện số đầy đủ" is a POST that
-records the reveal (who, when, which case, from where) and opens the form once with the
-whole number. Saving the form with the masked number left as it was keeps the number.
+A case or member form opens with the ID number and the phone masked, a resident's or
+member's page with its ID number, birth date, phone and address masked. The reveal button
+is a POST (privacy.views) that records the reveal (who, when, whose, what, from where) and
+opens the form or the page once with everything whole. A form sent back with a masked
+value left as it was keeps the value held, and stays masked if it comes back with errors.
 """
 
-from units.privacy import BULLET, mask_id_number
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from units.privacy import mask_birth_date, mask_hidden, mask_id_number, mask_phone
 
 SESSION_KEY = "privacy_revealed"
+
+# What a form masks (the fields a secretary may need to correct); a page masks all four.
+FORM_MASKS = {"id_number": mask_id_number, "phone": mask_phone}
+PAGE_MASKS = {  # in the page's order
+    "id_number": mask_id_number,
+    "birth_date": mask_birth_date,
+    "phone": mask_phone,
+    "address": mask_hidden,
+}
 
 
 def allow_once(request, key):
@@ -15,23 +29,66 @@ def allow_once(request, key):
     request.session[SESSION_KEY] = [*revealed[-19:], key]
 
 
-def masked_initial(request, key, initial):
-    """`initial` with its ID number masked, unless a reveal of `key` was just recorded."""
+def revealed_now(request, key):
+    """Whether a reveal of `key` was just recorded: true for the one page that follows."""
     revealed = request.session.get(SESSION_KEY, [])
     if key in revealed and request.method == "GET":
         revealed.remove(key)
         request.session[SESSION_KEY] = revealed
+        return True
+    return False
+
+
+def masked_initial(request, key, initial):
+    """`initial` with its ID number and phone masked, unless a reveal of `key` was just
+    recorded."""
+    if revealed_now(request, key):
         return initial
-    if initial.get("id_number"):
-        initial = {**initial, "id_number": mask_id_number(initial["id_number"])}
-    return initial
+    return {
+        **initial,
+        **{name: mask(initial[name]) for name, mask in FORM_MASKS.items() if initial.get(name)},
+    }
 
 
-def restore_masked(data, whole):
-    """The posted `data` with the masked ID number, sent back untouched, made whole again."""
-    if data is None or BULLET not in data.get("id_number", ""):
-        return data
-    data = data.copy()
-    if data["id_number"].strip() == mask_id_number(whole):
-        data["id_number"] = whole
-    return data
+def keep_masked(form, held):
+    """`form` showing the `held` values (by field name) masked: a masked value sent back
+    untouched means the value held; any other value is cleaned as typed."""
+    for name, whole in held.items():
+        if not whole or name not in form.fields:
+            continue
+        field, masked = form.fields[name], FORM_MASKS[name](whole)
+        field.clean = _unmasking(field.clean, masked, whole)
+    return form
+
+
+def _unmasking(clean, masked, whole):
+    return lambda value: clean(whole if (value or "").strip() == masked else value)
+
+
+def masked_details(person):
+    """The page's values of `person` (a resident or a member), masked, by field name."""
+    return {
+        name: mask(getattr(person, name, None)) if getattr(person, name, None) else ""
+        for name, mask in PAGE_MASKS.items()
+    }
+
+
+FIELD_NAMES = {
+    "id_number": lambda: pgettext("revealed", "ID number"),
+    "birth_date": lambda: pgettext("revealed", "birth date"),
+    "phone": lambda: pgettext("revealed", "phone number"),
+    "address": lambda: pgettext("revealed", "address"),
+}
+
+
+def what_revealed(subject, place, person, fields):
+    """What the record of the reveal says: whose record, where, which details held were shown
+    (`"Người dân #4758, trang chi tiết: số định danh, số điện thoại"`). Neither the name nor
+    any digit: the record outlives the person's deletion or anonymisation, and its keyed
+    subject already ties it to the person for the person's-rights page."""
+    shown = [FIELD_NAMES[name]() for name in fields if getattr(person, name, None)]
+    return _("%(subject)s, %(place)s: %(shown)s") % {
+        "subject": subject,
+        "place": place,
+        "shown": ", ".join(shown) or _("nothing held"),
+    }

@@ -8,6 +8,7 @@ did. Figures already submitted are records of their own and are not touched here
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from campaign.models import Case, DoubleClaimResolution, Resident
 from privacy.models import ImportEvent
@@ -68,7 +69,7 @@ def correct_person(*, resident, data, user, request=None):
     PersonalDataAccess.record(
         user=user,
         action=PersonalDataAccess.Action.CORRECT,
-        what=f"resident {resident.pk}",
+        what=_("Resident #%(pk)s: details corrected at the person's request") % {"pk": resident.pk},
         rows=1,
         request=request,
         id_number=resident.id_number,
@@ -90,7 +91,8 @@ def erase_person(*, resident, user, request=None):
     PersonalDataAccess.record(
         user=user,
         action=PersonalDataAccess.Action.ERASE,
-        what=f"resident {pk} and {len(case_ids)} cases",
+        what=_("Resident #%(pk)s and their %(count)s cases, deleted at the person's request")
+        % {"pk": pk, "count": len(case_ids)},
         rows=1 + len(case_ids),
         request=request,
         id_number=id_number,

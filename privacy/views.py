@@ -1,5 +1,5 @@
-"""Pages of the personal-data protections: the recorded reveal of an ID number on a form,
-the history of a record, and the person's rights (see, correct, delete)."""
+"""Pages of the personal-data protections: the recorded reveal of personal data on a form or
+a page, the history of a record, and the person's rights (see, correct, delete)."""
 
 from django import forms
 from django.contrib import messages
@@ -15,46 +15,81 @@ from reports.models import PersonalDataAccess
 from units import normalize
 from units.models import Member, Unit
 
-from . import history, rights
-from .reveal import allow_once
+from . import history, reveal, rights
+from .scope import as_seen_by
+
+
+def _record_reveal(request, *, subject, place, person, fields, key):
+    PersonalDataAccess.record(
+        user=request.user,
+        action=PersonalDataAccess.Action.REVEAL,
+        what=reveal.what_revealed(subject, place, person, fields),
+        rows=1,
+        request=request,
+        id_number=person.id_number,
+    )
+    reveal.allow_once(request, key)
 
 
 @login_required
 @require_POST
 def reveal_case_id(request, pk):
-    """Record that the user asked to see the whole ID number of the case's resident, then
-    open the case form once with it."""
+    """Record that the user asked to see the whole ID and phone numbers of the case's
+    resident, then open the case form once with them."""
     case = get_object_or_404(
         Case.objects.editable_by(request.user).select_related("resident"), pk=pk
     )
-    PersonalDataAccess.record(
-        user=request.user,
-        action=PersonalDataAccess.Action.REVEAL,
-        what=f"case {case.pk}: ID number on the form",
-        rows=1,
-        request=request,
-        id_number=case.resident.id_number,
+    _record_reveal(
+        request,
+        subject=_("Resident #%(pk)s") % {"pk": case.resident_id},
+        place=_("the edit form of case #%(pk)s") % {"pk": case.pk},
+        person=case.resident,
+        fields=reveal.FORM_MASKS,
+        key=f"case:{case.pk}",
     )
-    allow_once(request, f"case:{case.pk}")
     return redirect("campaign:case_edit", pk=case.pk)
 
 
 @login_required
 @require_POST
 def reveal_member_id(request, pk):
-    """Record that the user asked to see a member's whole ID number, then open the member
-    form once with it."""
+    """Record that the user asked to see a member's whole ID and phone numbers, then open the
+    member form once with them; from the member's page (`page` sent), the page once with
+    every detail whole."""
     member = get_object_or_404(Member.objects.editable_by(request.user), pk=pk)
-    PersonalDataAccess.record(
-        user=request.user,
-        action=PersonalDataAccess.Action.REVEAL,
-        what=f"member {member.pk}: ID number on the form",
-        rows=1,
-        request=request,
-        id_number=member.id_number,
+    on_page = "page" in request.POST
+    _record_reveal(
+        request,
+        subject=_("Member #%(pk)s") % {"pk": member.pk},
+        place=_("the detail page") if on_page else _("the edit form"),
+        person=member,
+        fields=reveal.PAGE_MASKS if on_page else reveal.FORM_MASKS,
+        key=f"member-page:{member.pk}" if on_page else f"member:{member.pk}",
     )
-    allow_once(request, f"member:{member.pk}")
-    return redirect("units:member_edit", pk=member.pk)
+    return redirect(member) if on_page else redirect("units:member_edit", pk=member.pk)
+
+
+@login_required
+@require_POST
+def reveal_resident(request, pk):
+    """Record that the user asked to see a resident's details whole on their page, then open
+    the page once with them. Only for a user who may edit one of the resident's cases, and
+    not when the details held were typed by a unit the user cannot see."""
+    resident = get_object_or_404(
+        Resident.objects.filter(pk__in=Case.objects.editable_by(request.user).values("resident")),
+        pk=pk,
+    )
+    if as_seen_by(request.user, resident).details_hidden:
+        raise PermissionDenied
+    _record_reveal(
+        request,
+        subject=_("Resident #%(pk)s") % {"pk": resident.pk},
+        place=_("the detail page"),
+        person=resident,
+        fields=reveal.PAGE_MASKS,
+        key=f"resident:{resident.pk}",
+    )
+    return redirect(resident)
 
 
 @login_required
@@ -137,7 +172,8 @@ def person(request, pk):
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.REVEAL,
-        what=f"resident {resident.pk}: everything held",
+        what=_("Resident #%(pk)s: everything held (the person's rights page)")
+        % {"pk": resident.pk},
         rows=1 + len(held["cases"]),
         request=request,
         id_number=resident.id_number,

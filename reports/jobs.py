@@ -75,12 +75,13 @@ def build_report(job, progress):
     return path, f"bao-cao-{campaign.slug}-{unit.code if unit else 'don-vi'}-{what}.xlsx"
 
 
-def record_download(user, job):
+def record_download(request, job):
     PersonalDataAccess.record(
-        user=user,
+        user=request.user,
         action=PersonalDataAccess.Action.EXPORT,
         what=f"Tải về {job.label}: danh sách kèm theo",
         rows=job.total,
+        request=request,
     )
 
 

@@ -175,6 +175,7 @@ def submission_download(request, pk):
         what=f"Báo cáo đã gửi {submission.unit.code}, {submission.period.slug}, "
         f"lần {submission.version} (web): danh sách kèm theo",
         rows=submission.named_rows,
+        request=request,
     )
     return FileResponse(
         submission.workbook.open("rb"),

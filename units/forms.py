@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from . import normalize
 from .models import Member, MemberCategory, Unit
-from .privacy import mask_id_number
 from .search import Folded
 
 
@@ -197,10 +196,8 @@ class MemberForm(WarningsMixin, forms.ModelForm):
             "family_procedures_total",
         ]
 
-    def __init__(self, *args, user, masked_id=None, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if masked_id:
-            self._keep_masked(masked_id)
         units = Unit.objects.editable_by(user)
         # Open units; a member of a unit closed since stays editable in that unit.
         open_units = units.open().values("pk")
@@ -219,13 +216,6 @@ class MemberForm(WarningsMixin, forms.ModelForm):
             self.fields[name].widget.attrs.update(
                 {"inputmode": "numeric", "min": 0, "max": PROCEDURES_LIMIT}
             )
-
-    def _keep_masked(self, whole):
-        """The form shows `whole` masked: sent back untouched, the masked number means the
-        number as it is (and stays masked when the form comes back with errors)."""
-        field, masked = self.fields["id_number"], mask_id_number(whole)
-        clean = field.clean
-        field.clean = lambda value: clean(whole if (value or "").strip() == masked else value)
 
     def clean(self):
         data = super().clean()

@@ -3,7 +3,9 @@ number or a phone number looks where it is not needed whole.
 
 Lists show `0140•••••234`: the first four digits (province and century/sex) help a secretary
 tell people apart and spot a typo, the last three find the paper row; the rest is hidden.
-The whole number appears only on a resident's or member's own page.
+A resident's or member's own page also masks the birth date (the year is kept: it tells
+people of one name apart) and the address; whole values appear only after a recorded reveal
+(privacy.reveal).
 """
 
 BULLET = "•"
@@ -27,3 +29,15 @@ def mask_id_number(value):
 def mask_phone(value):
     """`"0912345678"` → `"091••••678"`: the network prefix and the last 3 digits."""
     return _mask(value, head=3, tail=3)
+
+
+def mask_birth_date(value):
+    """`date(1990, 4, 21)` → `"••/••/1990"`: the year only."""
+    if not value:
+        return ""
+    return f"{BULLET * 2}/{BULLET * 2}/{value.year}"
+
+
+def mask_hidden(value):
+    """Any text (an address) → `"••••••"`: nothing of it shown, only that something is held."""
+    return BULLET * 6 if value else ""

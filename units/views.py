@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from campaign import services
 from campaign.models import Case
-from reports.models import PersonalDataAccess
 
+from privacy.reveal import keep_masked, masked_details, masked_initial, revealed_now
 from privacy.scope import hide_residents_of
 from privacy.search import search_query, search_redirect
 
@@ -114,12 +114,8 @@ def member_detail(request, pk):
     cases = member.cases.filter(campaign=campaign).select_related("resident").order_by("-pk")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = hide_residents_of(request.user, page.object_list)
-    PersonalDataAccess.record(
-        user=request.user,
-        action=PersonalDataAccess.Action.REVEAL,
-        what=f"member {member.pk}",
-        rows=1,
-    )
+    # Masked for everyone; whole once after a reveal (recorded by privacy.views).
+    revealed = revealed_now(request, f"member-page:{member.pk}")
     return render(
         request,
         "units/member_detail.html",
@@ -128,6 +124,7 @@ def member_detail(request, pk):
             "page": page,
             "campaign": campaign,
             "can_edit": Member.objects.editable_by(request.user).filter(pk=pk).exists(),
+            "masked": None if revealed else masked_details(member),
         },
     )
 
@@ -165,16 +162,11 @@ def member_create(request):
 @login_required
 def member_edit(request, pk):
     member = _member_or_error(request.user, pk, edit=True)
-    from privacy.reveal import masked_initial  # the whole number only after a recorded reveal
-
-    initial = masked_initial(request, f"member:{member.pk}", {"id_number": member.id_number})
-    form = MemberForm(
-        request.POST or None,
-        user=request.user,
-        instance=member,
-        initial=initial,
-        masked_id=member.id_number,
-    )
+    held = {"id_number": member.id_number, "phone": member.phone}
+    # The whole numbers only after a recorded reveal.
+    initial = masked_initial(request, f"member:{member.pk}", held)
+    form = MemberForm(request.POST or None, user=request.user, instance=member, initial=initial)
+    keep_masked(form, held)
     # The form must not write on the instance before the service does (it stamps and
     # refreshes); ModelForm validation sets attributes, so the service gets a fresh copy.
     return _member_form_page(request, form, Member.objects.get(pk=pk) if form.is_bound else member)

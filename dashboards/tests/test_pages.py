@@ -194,6 +194,8 @@ def test_downloading_members_is_recorded_as_personal_data(client):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     record = PersonalDataAccess.objects.get()
     assert record.user == user and record.rows == 1
+    assert record.what == "Tải bảng tính: Thành viên chưa đạt chỉ tiêu"
+    assert record.where == "127.0.0.1"
 
 
 def test_data_to_fix_counts_unresolved_double_claims_and_searches(client):

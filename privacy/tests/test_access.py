@@ -107,9 +107,11 @@ def test_the_admin_lists_mask_the_number_and_are_recorded(client, secretary):
     for name in ("admin:campaign_resident_changelist", "admin:units_member_changelist"):
         page = client.get(reverse(name)).content.decode()
         assert ID not in page and case.member.id_number not in page
-    assert PersonalDataAccess.objects.filter(what__startswith="admin list").count() == 2
+    listed = PersonalDataAccess.objects.filter(what__startswith="Trang quản trị, danh sách: ")
+    assert listed.count() == 2
     client.get(reverse("admin:campaign_resident_change", args=[case.resident_id]))
-    assert PersonalDataAccess.objects.filter(subject=subject_key(ID)).count() == 1
+    record = PersonalDataAccess.objects.get(subject=subject_key(ID))
+    assert record.what == f"Trang quản trị, bản ghi: người dân #{case.resident_id}"
 
 
 @pytest.fixture
@@ -211,7 +213,7 @@ def test_the_member_form_shows_the_number_masked_until_a_recorded_reveal(client,
         PersonalDataAccess.Action.REVEAL,
         1,
         subject_key(ID),
-        f"member {member.pk}: ID number on the form",
+        f"Thành viên #{member.pk}, biểu mẫu sửa: số định danh",
     )
 
 
@@ -256,3 +258,146 @@ def test_a_reveal_of_another_units_member_is_not_found_and_not_recorded(client, 
     assert client.post(reverse("privacy:reveal_member_id", args=[other.pk])).status_code == 404
     assert client.get(reverse("privacy:reveal_member_id", args=[other.pk])).status_code == 405
     assert not PersonalDataAccess.objects.exists()
+
+
+# --- The phone on the forms, the details on the pages ----------------------------------------
+
+PHONE = "0373639144"
+
+
+@pytest.fixture
+def case_with_phone(secretary):
+    user, case = secretary
+    resident = case.resident
+    resident.phone, resident.birth_date, resident.address = (
+        PHONE,
+        datetime.date(1995, 3, 4),
+        "Bản Hua Mường",
+    )
+    resident.save()
+    return user, case
+
+
+def _case_post(case, **changes):
+    return {
+        "id_number": "0141•••••777",
+        "full_name": "Quàng Thị Mai",
+        "member": case.member_id,
+        "category": "resident",
+        "eid_level": "2",
+        "activated_on": "02/05/2023",
+        "portal_used": "on",
+        "place": "home",
+        "phone": "037••••144",
+        **changes,
+    }
+
+
+def test_the_case_form_shows_the_phone_masked_until_the_recorded_reveal(client, case_with_phone):
+    user, case = case_with_phone
+    client.force_login(user)
+    url = reverse("campaign:case_edit", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert PHONE not in page and 'value="037••••144"' in page
+    assert "Hiện số định danh và số điện thoại đầy đủ" in page
+    client.post(reverse("privacy:reveal_case_id", args=[case.pk]))
+    page = client.get(url).content.decode()
+    assert f'value="{PHONE}"' in page and f'value="{ID}"' in page
+    record = PersonalDataAccess.objects.get()
+    assert (record.what, record.where) == (
+        f"Người dân #{case.resident_id}, biểu mẫu sửa trường hợp #{case.pk}: "
+        "số định danh, số điện thoại",
+        "127.0.0.1",
+    )
+    assert ID not in record.what and "Quàng" not in record.what
+
+
+def test_saving_the_case_form_with_the_masked_phone_keeps_the_phone(client, case_with_phone):
+    user, case = case_with_phone
+    client.force_login(user)
+    response = client.post(reverse("campaign:case_edit", args=[case.pk]), _case_post(case))
+    assert response.status_code == 302
+    case.resident.refresh_from_db()
+    assert (case.resident.phone, case.resident.id_number) == (PHONE, ID)
+
+
+def test_a_changed_phone_on_the_case_form_is_checked_and_saved(client, case_with_phone):
+    user, case = case_with_phone
+    client.force_login(user)
+    url = reverse("campaign:case_edit", args=[case.pk])
+    refused = client.post(url, _case_post(case, phone="12345"))
+    assert refused.status_code == 200 and refused.context["form"].errors["phone"]
+    client.post(url, _case_post(case, phone="0912 345 678"))
+    case.resident.refresh_from_db()
+    assert case.resident.phone == "0912345678"
+
+
+def test_a_case_form_sent_back_with_errors_keeps_the_numbers_masked(client, case_with_phone):
+    user, case = case_with_phone
+    client.force_login(user)
+    url = reverse("campaign:case_edit", args=[case.pk])
+    response = client.post(url, _case_post(case, full_name=""))
+    assert response.status_code == 200 and response.context["form"].errors
+    page = response.content.decode()
+    assert PHONE not in page and ID not in page and "037••••144" in page
+
+
+def test_the_member_form_masks_the_phone_and_keeps_it_or_saves_a_new_one(client, member_secretary):
+    user, member = member_secretary
+    member.phone = PHONE
+    member.save()
+    client.force_login(user)
+    url = reverse("units:member_edit", args=[member.pk])
+    page = client.get(url).content.decode()
+    assert PHONE not in page and 'value="037••••144"' in page
+    client.post(url, _member_post(member, phone="037••••144"))
+    member.refresh_from_db()
+    assert member.phone == PHONE
+    refused = client.post(url, _member_post(member, phone="037••••145"))
+    assert refused.context["form"].errors["phone"]
+    client.post(url, _member_post(member, phone="0912345678"))
+    member.refresh_from_db()
+    assert member.phone == "0912345678"
+    client.post(reverse("privacy:reveal_member_id", args=[member.pk]))
+    assert 'value="0912345678"' in client.get(url).content.decode()
+    assert PersonalDataAccess.objects.get().what == (
+        f"Thành viên #{member.pk}, biểu mẫu sửa: số định danh, số điện thoại"
+    )
+
+
+def test_a_viewer_sees_the_resident_page_masked_and_may_not_reveal(client, case_with_phone):
+    _user, case = case_with_phone
+    viewer = UnitRoleFactory(unit=case.member.unit, role=UnitRole.Role.VIEWER).user
+    client.force_login(viewer)
+    url = reverse("campaign:resident_detail", args=[case.resident_id])
+    page = client.get(url).content.decode()
+    assert "0141•••••777" in page and "037••••144" in page and "••/••/1995" in page
+    for whole in (ID, PHONE, "04/03/1995", "Bản Hua Mường"):
+        assert whole not in page
+    assert reverse("privacy:reveal_resident", args=[case.resident_id]) not in page
+    assert (
+        client.post(reverse("privacy:reveal_resident", args=[case.resident_id])).status_code == 404
+    )
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_secretary_reveals_the_resident_page_once_and_it_is_recorded(client, case_with_phone):
+    user, case = case_with_phone
+    client.force_login(user)
+    url = reverse("campaign:resident_detail", args=[case.resident_id])
+    assert PHONE not in client.get(url).content.decode()
+    assert not PersonalDataAccess.objects.exists()  # opening the page records nothing
+    response = client.post(reverse("privacy:reveal_resident", args=[case.resident_id]))
+    assert response["Location"] == url
+    page = client.get(url).content.decode()
+    for whole in (ID, PHONE, "04/03/1995", "Bản Hua Mường"):
+        assert whole in page
+    assert PHONE not in client.get(url).content.decode()  # once
+    record = PersonalDataAccess.objects.get()
+    assert (record.action, record.subject, record.where, record.what) == (
+        PersonalDataAccess.Action.REVEAL,
+        subject_key(ID),
+        "127.0.0.1",
+        f"Người dân #{case.resident_id}, trang chi tiết: "
+        "số định danh, ngày sinh, số điện thoại, địa chỉ",
+    )

@@ -62,6 +62,11 @@ def test_past_the_date_residents_are_anonymised_and_every_figure_stays(data):
     assert results() == before
     anonymised = Resident.objects.filter(full_name="Người dân (đã ẩn danh)")
     assert anonymised.count() == 7
+    from reports.models import PersonalDataAccess
+
+    assert PersonalDataAccess.objects.get(action="erase").what == (
+        "Hết thời hạn lưu giữ: 7 người dân được ẩn danh"
+    )
     assert not anonymised.exclude(phone="").exists()
     assert not anonymised.exclude(address="").exists()
     assert set(anonymised.filter(on_roster=False).values_list("id_number", flat=True)) == {

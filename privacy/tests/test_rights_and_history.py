@@ -53,7 +53,10 @@ def test_an_administrator_finds_everything_held_about_one_id_number(client, tree
     assert [r.history_user for r in held["resident_history"]] == [tree["secretary"]]
     text = page.content.decode()
     assert tree["secretary"].username in text and "Quàng Thị Mai" in text
-    assert PersonalDataAccess.objects.filter(subject=subject_key(ID)).exists()
+    record = PersonalDataAccess.objects.get(subject=subject_key(ID))
+    assert record.what == (
+        f"Người dân #{held['resident'].pk}: toàn bộ dữ liệu đang lưu (trang quyền của người dân)"
+    )
 
 
 def test_the_rights_page_is_for_the_administrators_of_the_persons_units(client, tree):
@@ -87,7 +90,8 @@ def test_a_correction_is_written_kept_in_the_history_and_recorded(client, tree):
         "0912345678",
         "0987654321",
     ]
-    assert PersonalDataAccess.objects.filter(action="correct", subject=subject_key(ID)).count() == 1
+    corrected = PersonalDataAccess.objects.get(action="correct", subject=subject_key(ID))
+    assert corrected.what == f"Người dân #{resident.pk}: sửa dữ liệu theo yêu cầu của người dân"
 
 
 def test_a_deletion_removes_the_person_their_cases_and_their_history(client, tree):
@@ -102,6 +106,9 @@ def test_a_deletion_removes_the_person_their_cases_and_their_history(client, tre
     assert not Case.history.filter(resident_id=resident.pk).exists()
     erased = PersonalDataAccess.objects.get(action="erase")
     assert erased.rows == 2 and erased.subject == subject_key(ID)
+    assert erased.what == (
+        f"Người dân #{resident.pk} và 1 trường hợp của họ: xóa theo yêu cầu của người dân"
+    )
 
 
 def test_a_case_history_shows_who_changed_what_masked(client, tree):

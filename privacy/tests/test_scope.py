@@ -69,8 +69,11 @@ def test_the_unit_that_typed_the_details_still_sees_them(client, two_trees):
     case = record(two_trees["a"], two_trees["guide_a"], phone="0912345678")
     record(two_trees["b"], two_trees["guide_b"])
     client.force_login(two_trees["a"])
-    page = client.get(reverse("campaign:resident_detail", args=[case.resident_id])).content.decode()
-    assert "0912345678" in page and "Quàng Thị Mai" in page
+    url = reverse("campaign:resident_detail", args=[case.resident_id])
+    page = client.get(url).content.decode()
+    assert "091••••678" in page and "0912345678" not in page and "Quàng Thị Mai" in page
+    client.post(reverse("privacy:reveal_resident", args=[case.resident_id]))
+    assert "0912345678" in client.get(url).content.decode()
 
 
 def test_the_saved_message_names_the_resident_as_the_user_typed_them(client, two_trees):
@@ -116,7 +119,9 @@ def test_the_look_up_is_limited_per_user_per_minute_and_each_use_recorded(
         user=two_trees["b"], action=PersonalDataAccess.Action.LOOKUP
     )
     assert uses.count() == 3
-    assert {(u.rows, u.subject, u.where) for u in uses} == {(1, subject_key(ID), "127.0.0.1")}
+    assert {(u.rows, u.subject, u.where, u.what) for u in uses} == {
+        (1, subject_key(ID), "127.0.0.1", "Tra cứu số định danh khi nhập trường hợp")
+    }
     client.force_login(two_trees["a"])  # another user has their own allowance
     assert json.loads(client.post(reverse("campaign:resident_lookup"), {"id_number": ID}).content)[
         "valid"

@@ -1,6 +1,8 @@
 """The report workbook: what it holds (`data`), how it is written (`workbook`), and the one
 function the command, the web download and the submissions call to build and record it."""
 
+from datetime import date
+
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -208,7 +210,11 @@ def export_report(
 def describe(campaign, unit, period, report, *, live=False, channel="web"):
     """Which report: what the record of personal-data access says was exported."""
     what = f"Báo cáo {campaign.slug}"
-    what += f", {period.slug}" if period is not None else f", đến {report['as_of']}"
+    what += (
+        f", {period.slug}"
+        if period is not None
+        else f", đến {dmy(date.fromisoformat(report['as_of']))}"
+    )
     what += f", đơn vị {unit.code}" if unit is not None else ", toàn huyện"
     if live:
         what += ", số liệu trực tiếp"

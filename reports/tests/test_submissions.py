@@ -268,6 +268,10 @@ def test_the_web_submits_as_a_job_shows_and_reopens(
     assert "do Lò Thị Mai gửi lúc" in html  # named as people are, not by a sign-in name
     download = client.get(reverse("reports:submission_download", args=[submission.pk]))
     assert b"".join(download.streaming_content)[:2] == b"PK"
+    from reports.models import PersonalDataAccess
+
+    record = PersonalDataAccess.objects.filter(action="export").latest("at")
+    assert "Báo cáo đã gửi" in record.what and record.where == "127.0.0.1"
     client.force_login(district["admin"])
     client.post(reverse("reports:reopen", args=[submission.pk]), {"reason": "Sửa số liệu"})
     submission.refresh_from_db()
@@ -357,6 +361,8 @@ def test_the_web_builds_the_workbook_as_a_job_for_the_users_units_and_records_it
     assert sorted(names[1:-1]) == ["Đoàn xã 1", "Đoàn xã 2"]
     records = list(PersonalDataAccess.objects.order_by("at"))
     assert [(r.user, r.rows) for r in records] == [(district["secretary"], 25)] * 2
+    assert ", đến 20/06/2023," in records[0].what and "2023-06-20" not in records[0].what
+    assert records[1].where == "127.0.0.1"  # the download says where from
     viewer = UnitRoleFactory(unit=district["youth"], role=UnitRole.Role.VIEWER).user
     client.force_login(viewer)
     assert client.post(reverse("reports:export"), {}).status_code == 403

@@ -23,3 +23,13 @@ def test_template_filters_use_the_same_masking():
         Context({"i": "014090123234", "p": "0912345678"})
     )
     assert rendered == "0140•••••234 091••••678"
+
+
+def test_a_birth_date_keeps_its_year_and_an_address_nothing():
+    import datetime
+
+    from units.privacy import mask_birth_date, mask_hidden
+
+    assert mask_birth_date(datetime.date(1990, 4, 21)) == "••/••/1990"
+    assert mask_birth_date(None) == "" and mask_hidden("") == ""
+    assert mask_hidden("Bản Hua Mường, xã Mường Và") == "••••••"

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -144,14 +146,44 @@ def test_viewer_gets_403_and_outsider_404(client, units):
     assert Member.objects.filter(pk=other.pk).exists()
 
 
-def test_member_page_shows_whole_id_and_is_audited(client, units):
+def test_member_page_shows_a_viewer_masked_details_and_records_nothing(client, units):
     from reports.models import PersonalDataAccess
 
-    member = MemberFactory(unit=units["a"], id_number="014090123234")
+    member = MemberFactory(
+        unit=units["a"],
+        id_number="014090123234",
+        phone="0912345678",
+        birth_date=datetime.date(1990, 4, 21),
+    )
     client.force_login(units["viewer"])
-    response = client.get(member.get_absolute_url())
-    assert "014090123234" in response.content.decode()
-    assert PersonalDataAccess.objects.get().what == f"member {member.pk}"
+    page = client.get(member.get_absolute_url()).content.decode()
+    assert "0140•••••234" in page and "091••••678" in page and "••/••/1990" in page
+    assert "014090123234" not in page and "0912345678" not in page and "21/04/1990" not in page
+    assert reverse("privacy:reveal_member_id", args=[member.pk]) not in page
+    assert client.post(reverse("privacy:reveal_member_id", args=[member.pk])).status_code == 404
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_member_page_shows_a_secretary_the_details_after_a_recorded_reveal(client, units):
+    from reports.models import PersonalDataAccess
+
+    member = MemberFactory(unit=units["a"], id_number="014090123234", phone="0912345678")
+    client.force_login(units["secretary"])
+    url = member.get_absolute_url()
+    page = client.get(url).content.decode()
+    assert "014090123234" not in page and "Hiện đầy đủ dữ liệu cá nhân" in page
+    assert not PersonalDataAccess.objects.exists()
+    response = client.post(reverse("privacy:reveal_member_id", args=[member.pk]), {"page": "1"})
+    assert response["Location"] == url
+    page = client.get(url).content.decode()
+    assert "014090123234" in page and "0912345678" in page
+    assert "014090123234" not in client.get(url).content.decode()  # once
+    record = PersonalDataAccess.objects.get()
+    assert (record.action, record.where, record.what) == (
+        PersonalDataAccess.Action.REVEAL,
+        "127.0.0.1",
+        f"Thành viên #{member.pk}, trang chi tiết: số định danh, số điện thoại",
+    )
 
 
 def test_unit_pages_still_work(client, units):

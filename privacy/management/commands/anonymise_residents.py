@@ -37,7 +37,7 @@ class Command(TranslatedCommand):
             PersonalDataAccess.record(
                 user=None,
                 action=PersonalDataAccess.Action.ERASE,
-                what=f"retention: {count} residents anonymised",
+                what=f"Hết thời hạn lưu giữ: {count} người dân được ẩn danh",
                 rows=count,
             )
         self.stdout.write(f"Đã ẩn danh {count} người dân.")
