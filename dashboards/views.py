@@ -728,14 +728,23 @@ def data_to_fix(request):
         Column("guide", "Người hướng dẫn", lambda c: c.member.full_name, order="member__full_name"),
         Column("unit", "Đơn vị", lambda c: c.member.unit.name, order="member__unit__name"),
         Column("guided", "Ngày hướng dẫn", lambda c: c.guided_on, "day", order="guided_on"),
-        Column(
-            "edit",
-            "Sửa",
-            lambda c: "Sửa",
-            link=lambda c: reverse("campaign:case_edit", args=[c.pk]),
-            sortable=False,
-        ),
     ]
+    # The edit link only on the cases the user may change (a viewer changes none).
+    editable = Case.objects.editable_by(request.user)
+    if editable.filter(campaign=campaign, member__unit__in=scope).exists():
+        case_columns.append(
+            Column(
+                "edit",
+                "Sửa",
+                lambda c: "Sửa" if c.may_edit else "",
+                link=lambda c: reverse("campaign:case_edit", args=[c.pk]) if c.may_edit else None,
+                sortable=False,
+                screen_only=True,
+            )
+        )
+        editable_here = Exists(editable.filter(pk=OuterRef("pk")))
+        follow_up = follow_up.annotate(may_edit=editable_here)
+        no_day = no_day.annotate(may_edit=editable_here)
     sections = {
         "claims": (
             "Trùng lặp chưa giải quyết",
@@ -747,6 +756,7 @@ def data_to_fix(request):
                     lambda r: "Mở sổ trùng lặp",
                     link=lambda r: f"{reverse('reports:double_claims')}?campaign={campaign.slug}",
                     sortable=False,
+                    screen_only=True,
                 )
             ],
             claims,

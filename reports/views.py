@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -33,9 +34,14 @@ from units.privacy import mask_id_number
 @login_required
 def results_index(request):
     """The results of every top unit the user may see, and the campaign's figures over them."""
+    visible = Unit.objects.visible_to(request.user)
+    if not visible.exists() and (own := Member.objects.filter(user=request.user).first()):
+        # A member's account with no unit role: their own results, not an empty district.
+        url = reverse("reports:member_cases", args=[own.pk])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
     form = FiguresFilter(request)
     campaign, as_of, since, _period = form.window()
-    visible = Unit.objects.visible_to(request.user)
     # The overview's kept figures (one computation per figures version, shared with it).
     results = figures_for(campaign, as_of=as_of, since=since, units=visible).results
     shown = {unit.pk for unit in results.units}
@@ -132,6 +138,9 @@ def member_cases(request, pk):
             "credited_eid": sum(v.credited_eid for v in verdicts),
             "quota": campaign.quota_for(member.category),
             "query": request.GET.urlencode(),
+            "unit_visible": Unit.objects.visible_to(request.user)
+            .filter(pk=member.unit_id)
+            .exists(),
         },
     )
 

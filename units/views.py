@@ -128,6 +128,10 @@ def member_detail(request, pk):
             "page": page,
             "campaign": campaign,
             "can_edit": Member.objects.editable_by(request.user).filter(pk=pk).exists(),
+            # A member sees their own page but not always their unit's.
+            "unit_visible": Unit.objects.visible_to(request.user)
+            .filter(pk=member.unit_id)
+            .exists(),
         },
     )
 

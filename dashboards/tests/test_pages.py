@@ -229,6 +229,47 @@ def test_follow_up_list_of_residents_not_yet_activated(client):
     assert Case.objects.count() == 2
 
 
+def test_data_to_fix_links_to_editing_only_the_cases_the_user_may_change(client):
+    district = UnitFactory(code="HUYEN")
+    mine, theirs = (
+        UnitFactory(code="XA1", parent=district),
+        UnitFactory(code="XA2", parent=district),
+    )
+    editable = add_case(MemberFactory(unit=mine), activated_on=None)
+    read_only = add_case(MemberFactory(unit=theirs), activated_on=None)
+    user = UserFactory()
+    UnitRoleFactory(user=user, unit=district, role=UnitRole.Role.VIEWER)
+    UnitRoleFactory(user=user, unit=mine, role=UnitRole.Role.SECRETARY)
+    client.force_login(user)
+    html = client.get("/tong-quan/can-sua/?section=follow_up").content.decode()
+    assert read_only.resident.full_name in html
+    assert f"/chien-dich/truong-hop/{editable.pk}/sua/" in html
+    assert f"/chien-dich/truong-hop/{read_only.pk}/sua/" not in html
+
+    viewer = UserFactory()
+    UnitRoleFactory(user=viewer, unit=district, role=UnitRole.Role.VIEWER)
+    client.force_login(viewer)
+    html = client.get("/tong-quan/can-sua/?section=follow_up").content.decode()
+    assert editable.resident.full_name in html and read_only.resident.full_name in html
+    assert "/sua/" not in html and ">Sửa<" not in html
+
+
+def test_data_to_fix_workbooks_leave_out_the_links_of_the_page(client):
+    unit = UnitFactory(code="XA1")
+    first, second = MemberFactory(unit=unit), MemberFactory(unit=unit)
+    add_case(second, add_case(first).resident)
+    add_case(first, activated_on=None)
+    client.force_login(UserFactory(is_superuser=True))
+    for section, link in (("claims", "Mở sổ trùng lặp"), ("follow_up", "Sửa")):
+        page = client.get(f"/tong-quan/can-sua/?section={section}").content.decode()
+        assert link in page
+        response = client.get(f"/tong-quan/can-sua/?section={section}&xlsx=1")
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+        assert "Người dân" in values and link not in values
+        assert "Giải quyết" not in values
+
+
 def test_outreach_counts_cases_by_place(client):
     unit = UnitFactory(code="XA1")
     member = MemberFactory(unit=unit)
