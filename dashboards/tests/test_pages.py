@@ -185,6 +185,20 @@ def test_unit_ranking_download_has_the_columns_of_the_screen(client):
     assert "1.234" in html and 1234 in rows[1]
 
 
+def test_a_units_member_workbook_names_the_category_as_the_member_pages_do(client):
+    unit = UnitFactory(code="XA1")
+    member = MemberFactory(unit=unit, category=MemberCategory.MEMBER)
+    add_full_cases(member, 1)
+    client.force_login(UserFactory(is_superuser=True))
+    response = client.get("/tong-quan/don-vi/XA1/?mxlsx=1")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "Đoàn viên/Hội viên" in values and "Đoàn viên, hội viên" not in values
+    assert "Đoàn viên/Hội viên" in client.get(member.get_absolute_url()).content.decode()
+    filter_page = client.get("/tong-quan/thanh-vien/").content.decode()
+    assert '<option value="member">Đoàn viên/Hội viên</option>' in filter_page
+
+
 def test_downloading_members_is_recorded_as_personal_data(client):
     unit = UnitFactory(code="XA1")
     add_full_cases(MemberFactory(unit=unit), 2)
