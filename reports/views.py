@@ -34,16 +34,16 @@ from units.privacy import mask_id_number
 @login_required
 def results_index(request):
     """The results of every top unit the user may see, and the campaign's figures over them."""
+    form = FiguresFilter(request)
+    campaign, as_of, since, _period = form.window()
     visible = Unit.objects.visible_to(request.user)
-    if not visible.exists() and (own := Member.objects.filter(user=request.user).first()):
+    # The overview's kept figures (one computation per figures version, shared with it).
+    results = figures_for(campaign, as_of=as_of, since=since, units=visible).results
+    if not results.units and (own := Member.objects.filter(user=request.user).first()):
         # A member's account with no unit role: their own results, not an empty district.
         url = reverse("reports:member_cases", args=[own.pk])
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}" if query else url)
-    form = FiguresFilter(request)
-    campaign, as_of, since, _period = form.window()
-    # The overview's kept figures (one computation per figures version, shared with it).
-    results = figures_for(campaign, as_of=as_of, since=since, units=visible).results
     shown = {unit.pk for unit in results.units}
     tops = [unit for unit in results.units if unit.parent_id not in shown]
     return render(
