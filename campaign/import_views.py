@@ -81,6 +81,9 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.too_large = too_large
         self.fields["campaign"].queryset = Campaign.objects.active()
+        if too_large:
+            # The file was sent but not kept (it was too large): say so, not that none came.
+            self.fields["file"].required = False
 
     def clean(self):
         if self.too_large:

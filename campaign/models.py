@@ -216,6 +216,14 @@ class Resident(Recorded):
     def get_absolute_url(self):
         return reverse("campaign:resident_detail", args=[self.pk])
 
+    @property
+    def declared_category(self):
+        """The category's label when the resident is declared other than a resident (a cadre,
+        a union member...), which no credited count includes; None for a resident."""
+        if self.category == ResidentCategory.RESIDENT:
+            return None
+        return self.get_category_display()
+
 
 def merge_resident_details(recorded, given, *, overwrite):
     """A resident's details once `given` (typed in a form, or read from a workbook) meets

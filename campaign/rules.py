@@ -37,7 +37,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from units.models import Member, MemberCategory, UnitKind
 
-from .models import Campaign, Case, DoubleClaimResolution, ResidentCategory
+from .models import Campaign, Case, DoubleClaimResolution
 
 # --- The conditions a case must meet --------------------------------------------------------
 
@@ -141,9 +141,9 @@ def _why_double_claim(case, facts):
 
 
 def _why_resident_cadre(case, facts):
-    if case.resident.category != ResidentCategory.RESIDENT:
+    if case.resident.declared_category:
         return gettext("the resident is declared: %(category)s") % {
-            "category": case.resident.get_category_display()
+            "category": case.resident.declared_category
         }
     if case.roster_name:
         return gettext("the resident's ID number is on a member roster (%(name)s)") % {

@@ -71,6 +71,8 @@ class Column:
     link: Callable | None = None  # row -> a URL on screen
     order: str | None = None  # for queryset rows: the field to sort by
     sortable: bool = True
+    # An action on screen ("Sửa"), not a figure: a workbook has nowhere to follow it to.
+    screen_only: bool = False
 
     def text(self, row):
         return FORMATTERS[self.kind](self.value(row))
@@ -166,8 +168,8 @@ class Table:
         return self._url(**{self.download_param: "1", self.page_param: None})
 
     def xlsx_response(self, name, title, *, user=None, personal=False):
-        """Every row (not one page), the same columns as on screen. A download of personal
-        data is recorded."""
+        """Every row (not one page), the same columns as on screen but the links that are
+        only actions. A download of personal data is recorded."""
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
@@ -175,8 +177,9 @@ class Table:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(str(title)[:31])
         bold = Font(bold=True)
+        columns = [column for column in self.columns if not column.screen_only]
         header = []
-        for column in self.columns:
+        for column in columns:
             cell = WriteOnlyCell(sheet, value=str(column.label))
             cell.font = bold
             header.append(cell)
@@ -186,7 +189,7 @@ class Table:
         for row in rows:
             count += 1
             cells = []
-            for column in self.columns:
+            for column in columns:
                 value = _excel_value(column, column.value(row))
                 cell = WriteOnlyCell(sheet, value=value)
                 if column.kind in EXCEL_FORMATS and value is not None:

@@ -38,12 +38,16 @@ from .figures import (
 from .forms import FiguresFilter, previous_period, search_text
 from .tables import Column, KeptRows, Table
 
-CATEGORY_LABELS = {
-    MemberCategory.CADRE: "Cán bộ",
-    MemberCategory.MEMBER: "Đoàn viên, hội viên",
-    MemberCategory.CIVIL_SERVANT: "Công chức, viên chức",
-    MemberCategory.ARMED_FORCES: "Lực lượng vũ trang",
-}
+
+def category_label(code):
+    """A member category's one label, the model's choice (as the member pages and forms say
+    it), for the pages and their workbooks alike."""
+    try:
+        return str(MemberCategory(code).label)
+    except ValueError:
+        return code
+
+
 KIND_LABELS = {
     UnitKind.POLICE: "Công an",
     UnitKind.YOUTH_UNION: "Đoàn Thanh niên",
@@ -363,7 +367,7 @@ def _member_columns(page, *, gap=True):
             link=lambda m: _with_window(reverse("dashboards:member", args=[m.pk]), page),
         ),
         Column("unit", "Đơn vị", lambda m: m.unit_name),
-        Column("category", "Đối tượng", lambda m: CATEGORY_LABELS.get(m.category, m.category)),
+        Column("category", "Đối tượng", lambda m: category_label(m.category)),
         Column("full", "Đủ điều kiện", lambda m: m.credited_full, "int"),
         Column("quota", "Chỉ tiêu", lambda m: m.quota, "int"),
     ]
@@ -462,7 +466,7 @@ def members_behind(request):
         inside = {u.pk for u in results.units if u.path.startswith(chosen.path)}
         members = [m for m in members if m.unit_id in inside]
     category = request.GET.get("category", "")
-    if category in CATEGORY_LABELS:
+    if category in MemberCategory.values:
         members = [m for m in members if m.category == category]
     behind = [m for m in members if not m.meets_quota]
     table = Table(request, _member_columns(page), behind, default_sort="-gap")
@@ -487,7 +491,7 @@ def members_behind(request):
             units=units,
             chosen=chosen,
             category=category,
-            categories=list(CATEGORY_LABELS.items()),
+            categories=[(value, str(label)) for value, label in MemberCategory.choices],
             nav_current="members",
         ),
     )
@@ -544,7 +548,7 @@ def member_page(request, pk):
         "dashboards/member.html",
         page.context(
             member=member,
-            category=CATEGORY_LABELS.get(member.category, member.category),
+            category=category_label(member.category),
             table=table,
             cases=len(verdicts),
             credited_full=full,
@@ -728,14 +732,23 @@ def data_to_fix(request):
         Column("guide", "Người hướng dẫn", lambda c: c.member.full_name, order="member__full_name"),
         Column("unit", "Đơn vị", lambda c: c.member.unit.name, order="member__unit__name"),
         Column("guided", "Ngày hướng dẫn", lambda c: c.guided_on, "day", order="guided_on"),
-        Column(
-            "edit",
-            "Sửa",
-            lambda c: "Sửa",
-            link=lambda c: reverse("campaign:case_edit", args=[c.pk]),
-            sortable=False,
-        ),
     ]
+    # The edit link only on the cases the user may change (a viewer changes none).
+    editable = Case.objects.editable_by(request.user)
+    if editable.filter(campaign=campaign, member__unit__in=scope).exists():
+        case_columns.append(
+            Column(
+                "edit",
+                "Sửa",
+                lambda c: "Sửa" if c.may_edit else "",
+                link=lambda c: reverse("campaign:case_edit", args=[c.pk]) if c.may_edit else None,
+                sortable=False,
+                screen_only=True,
+            )
+        )
+        editable_here = Exists(editable.filter(pk=OuterRef("pk")))
+        follow_up = follow_up.annotate(may_edit=editable_here)
+        no_day = no_day.annotate(may_edit=editable_here)
     sections = {
         "claims": (
             "Trùng lặp chưa giải quyết",
@@ -747,6 +760,7 @@ def data_to_fix(request):
                     lambda r: "Mở sổ trùng lặp",
                     link=lambda r: f"{reverse('reports:double_claims')}?campaign={campaign.slug}",
                     sortable=False,
+                    screen_only=True,
                 )
             ],
             claims,

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,11 @@ def results_index(request):
     visible = Unit.objects.visible_to(request.user)
     # The overview's kept figures (one computation per figures version, shared with it).
     results = figures_for(campaign, as_of=as_of, since=since, units=visible).results
+    if not results.units and (own := Member.objects.filter(user=request.user).first()):
+        # A member's account with no unit role: their own results, not an empty district.
+        url = reverse("reports:member_cases", args=[own.pk])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
     shown = {unit.pk for unit in results.units}
     tops = [unit for unit in results.units if unit.parent_id not in shown]
     return render(
@@ -132,6 +138,9 @@ def member_cases(request, pk):
             "credited_eid": sum(v.credited_eid for v in verdicts),
             "quota": campaign.quota_for(member.category),
             "query": request.GET.urlencode(),
+            "unit_visible": Unit.objects.visible_to(request.user)
+            .filter(pk=member.unit_id)
+            .exists(),
         },
     )
 

@@ -125,6 +125,10 @@ def member_detail(request, pk):
             "campaign": campaign,
             "can_edit": Member.objects.editable_by(request.user).filter(pk=pk).exists(),
             "masked": None if revealed else masked_details(member),
+            # A member sees their own page but not always their unit's.
+            "unit_visible": Unit.objects.visible_to(request.user)
+            .filter(pk=member.unit_id)
+            .exists(),
         },
     )
 

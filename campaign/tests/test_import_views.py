@@ -173,6 +173,20 @@ def test_an_upload_over_the_limit_is_refused(client, secretary, settings, tmp_pa
     assert response.context["form"].non_field_errors()
 
 
+def test_a_refused_size_is_said_in_vietnamese_numbers_and_alone(
+    client, secretary, settings, tmp_path
+):
+    settings.IMPORT_MAX_BYTES = 1048576 * 3 // 2
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * (3 * 1048576 - 4))
+    response = upload(client, path)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Tệp nặng 3,0 MB; giới hạn là 1,5 MB." in html
+    # The file was sent: no "this field is required" under the file field.
+    assert "Trường này là bắt buộc" not in html and not response.context["form"]["file"].errors
+
+
 def test_error_workbook_round_trip(client, secretary, tmp_path):
     path = build_xlsx(
         tmp_path / "a.xlsx",

@@ -478,8 +478,29 @@ def test_resident_list_counts_a_roster_resident_when_the_campaign_does_not_exclu
         for row in page.split("<tr>")
         if name in row
     }
-    assert "không tính: cán bộ" not in rows[on_roster.resident.full_name]
-    assert "không tính: cán bộ" in rows[declared.resident.full_name]
+    assert "không tính" not in rows[on_roster.resident.full_name]
+    assert "không tính: Cán bộ" in rows[declared.resident.full_name]
+
+
+def test_resident_list_names_the_category_a_resident_is_not_counted_for(client):
+    from campaign.tests.factories import CaseFactory
+
+    declared = CaseFactory(resident__category="member")
+    on_roster = CaseFactory(member=declared.member)
+    MemberFactory(id_number=on_roster.resident.id_number)
+    refresh_rule_inputs()
+    client.force_login(user_with(UnitRole.Role.VIEWER, declared.member.unit))
+    page = client.get(reverse("campaign:resident_list")).content.decode()
+    rows = {
+        name: row
+        for name in (on_roster.resident.full_name, declared.resident.full_name)
+        for row in page.split("<tr>")
+        if name in row
+    }
+    # The words of the member's page ("người dân được khai là: Đoàn viên/Hội viên").
+    assert "không tính: Đoàn viên/Hội viên" in rows[declared.resident.full_name]
+    assert "cán bộ" not in rows[declared.resident.full_name].lower()
+    assert "không tính: có trong danh sách thành viên" in rows[on_roster.resident.full_name]
 
 
 def test_the_member_list_and_the_resident_list_show_the_same_chosen_campaign(client, district):

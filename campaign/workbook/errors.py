@@ -1,6 +1,7 @@
 """What a whole file can have wrong, each said in one sentence for the secretary."""
 
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 
@@ -20,11 +21,16 @@ def too_large(size):
             "workbooks, or delete unused sheets and pictures."
         )
         % {
-            "size": round(size / 1048576, 1),
-            "limit": round(settings.IMPORT_MAX_BYTES / 1048576, 1),
+            "size": _megabytes(size),
+            "limit": _megabytes(settings.IMPORT_MAX_BYTES),
         },
         "too_large",
     )
+
+
+def _megabytes(size):
+    """Bytes as megabytes with one decimal, in the language's format (60,0 in Vietnamese)."""
+    return number_format(size / 1048576, decimal_pos=1, use_l10n=True)
 
 
 def too_many_rows(sheet_title, rows):

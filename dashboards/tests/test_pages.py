@@ -185,6 +185,20 @@ def test_unit_ranking_download_has_the_columns_of_the_screen(client):
     assert "1.234" in html and 1234 in rows[1]
 
 
+def test_a_units_member_workbook_names_the_category_as_the_member_pages_do(client):
+    unit = UnitFactory(code="XA1")
+    member = MemberFactory(unit=unit, category=MemberCategory.MEMBER)
+    add_full_cases(member, 1)
+    client.force_login(UserFactory(is_superuser=True))
+    response = client.get("/tong-quan/don-vi/XA1/?mxlsx=1")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "Đoàn viên/Hội viên" in values and "Đoàn viên, hội viên" not in values
+    assert "Đoàn viên/Hội viên" in client.get(member.get_absolute_url()).content.decode()
+    filter_page = client.get("/tong-quan/thanh-vien/").content.decode()
+    assert '<option value="member">Đoàn viên/Hội viên</option>' in filter_page
+
+
 def test_downloading_members_is_recorded_as_personal_data(client):
     unit = UnitFactory(code="XA1")
     add_full_cases(MemberFactory(unit=unit), 2)
@@ -229,6 +243,47 @@ def test_follow_up_list_of_residents_not_yet_activated(client):
     assert sheet.max_row == 2
     assert PersonalDataAccess.objects.filter(rows=1).exists()
     assert Case.objects.count() == 2
+
+
+def test_data_to_fix_links_to_editing_only_the_cases_the_user_may_change(client):
+    district = UnitFactory(code="HUYEN")
+    mine, theirs = (
+        UnitFactory(code="XA1", parent=district),
+        UnitFactory(code="XA2", parent=district),
+    )
+    editable = add_case(MemberFactory(unit=mine), activated_on=None)
+    read_only = add_case(MemberFactory(unit=theirs), activated_on=None)
+    user = UserFactory()
+    UnitRoleFactory(user=user, unit=district, role=UnitRole.Role.VIEWER)
+    UnitRoleFactory(user=user, unit=mine, role=UnitRole.Role.SECRETARY)
+    client.force_login(user)
+    html = client.get("/tong-quan/can-sua/?section=follow_up").content.decode()
+    assert read_only.resident.full_name in html
+    assert f"/chien-dich/truong-hop/{editable.pk}/sua/" in html
+    assert f"/chien-dich/truong-hop/{read_only.pk}/sua/" not in html
+
+    viewer = UserFactory()
+    UnitRoleFactory(user=viewer, unit=district, role=UnitRole.Role.VIEWER)
+    client.force_login(viewer)
+    html = client.get("/tong-quan/can-sua/?section=follow_up").content.decode()
+    assert editable.resident.full_name in html and read_only.resident.full_name in html
+    assert "/sua/" not in html and ">Sửa<" not in html
+
+
+def test_data_to_fix_workbooks_leave_out_the_links_of_the_page(client):
+    unit = UnitFactory(code="XA1")
+    first, second = MemberFactory(unit=unit), MemberFactory(unit=unit)
+    add_case(second, add_case(first).resident)
+    add_case(first, activated_on=None)
+    client.force_login(UserFactory(is_superuser=True))
+    for section, link in (("claims", "Mở sổ trùng lặp"), ("follow_up", "Sửa")):
+        page = client.get(f"/tong-quan/can-sua/?section={section}").content.decode()
+        assert link in page
+        response = client.get(f"/tong-quan/can-sua/?section={section}&xlsx=1")
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        values = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+        assert "Người dân" in values and link not in values
+        assert "Giải quyết" not in values
 
 
 def test_outreach_counts_cases_by_place(client):

@@ -68,8 +68,9 @@ def test_a_unit_page_shows_its_figures_with_sub_units(
 def test_the_member_page_answers_why_48_and_not_50(client, district, django_assert_max_num_queries):
     login(client, district["communes"][0])
     # + 5: which other claimants, awarded members and rosters the user may see (named, or
-    # counted), and which residents other trees also guide (shown as the user's units typed them)
-    with django_assert_max_num_queries(19):
+    # counted), and which residents other trees also guide (shown as the user's units typed them);
+    # + 2: whether the member's unit is one the user may open (the breadcrumb's link)
+    with django_assert_max_num_queries(21):
         response = client.get(
             reverse("reports:member_cases", args=[district["member"].pk]), {"as_of": "2023-06-20"}
         )
@@ -225,3 +226,27 @@ def test_the_results_day_is_typed_and_shown_day_first_whatever_the_browsers_lang
     on_the_20th = client.get(url, {"as_of": "2023-06-20"}).context["figures"]
     on_the_21st = client.get(url, {"as_of": "21/06/2023"}).context["figures"]
     assert (on_the_20th.tally.credited_eid, on_the_21st.tally.credited_eid) == (48, 49)
+
+
+def test_a_member_without_a_unit_role_gets_their_own_results_not_an_empty_district(
+    client, district
+):
+    member = district["member"]
+    member.user = UserFactory()
+    member.save()
+    client.force_login(member.user)
+    response = client.get(reverse("reports:results"), {"as_of": "2023-06-20"})
+    own = reverse("reports:member_cases", args=[member.pk])
+    assert response.status_code == 302 and response.url == f"{own}?as_of=2023-06-20"
+    html = client.get(response.url).content.decode()
+    assert response.wsgi_request.user == member.user
+    assert "Hà Văn Khánh" in html and district["communes"][0].name in html
+    # Their unit's results are not theirs to open: named, not linked.
+    unit_url = reverse("reports:unit_results", args=["XA1"])
+    assert unit_url not in html and client.get(unit_url).status_code == 404
+
+
+def test_a_user_with_a_unit_role_links_a_members_results_to_the_unit(client, district):
+    login(client, district["communes"][0])
+    html = client.get(reverse("reports:member_cases", args=[district["member"].pk])).content
+    assert reverse("reports:unit_results", args=["XA1"]) in html.decode()

@@ -7,7 +7,7 @@ from campaign.claims import refresh_rule_inputs
 from campaign.models import Resident
 from campaign.tests.factories import CaseFactory, ResidentFactory
 from units.models import Member, UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +232,15 @@ def test_a_status_other_than_active_or_former_changes_nothing(client, units, pos
     assert [str(m) for m in response.context["messages"]] == [
         "Hãy chọn thành viên đang hoạt động hay đã nghỉ."
     ]
+
+
+def test_a_member_reading_their_own_page_gets_no_link_to_a_unit_they_cannot_open(client, units):
+    me = MemberFactory(unit=units["a"], user=UserFactory(), full_name="Quàng Thị Lan")
+    client.force_login(me.user)
+    html = client.get(me.get_absolute_url()).content.decode()
+    assert units["a"].name in html
+    assert f'href="{units["a"].get_absolute_url()}"' not in html
+    assert client.get(units["a"].get_absolute_url()).status_code == 404
+    client.force_login(units["viewer"])
+    html = client.get(me.get_absolute_url()).content.decode()
+    assert f'href="{units["a"].get_absolute_url()}"' in html
