@@ -21,8 +21,9 @@ from .submissions import submit_report
 KIND = "report_export"
 
 
-def start_report_job(*, user, campaign, unit, period, as_of, live):
-    """Queue the building of a report workbook for `user`; returns the job."""
+def start_report_job(*, user, campaign, unit, period, as_of, live, where=""):
+    """Queue the building of a report workbook for `user` (asking from `where`, an address:
+    the record of the named list's export says it); returns the job."""
     what = period.name if period else _("as of %(day)s") % {"day": f"{as_of:%d/%m/%Y}"}
     label = _("Report workbook: %(unit)s, %(what)s") % {
         "unit": unit.name if unit else _("all my units"),
@@ -34,6 +35,7 @@ def start_report_job(*, user, campaign, unit, period, as_of, live):
         "period": period.pk if period else None,
         "as_of": as_of.isoformat(),
         "live": live,
+        "where": where,
     }
     return start_job(kind=KIND, label=label, params=params, owner=user, unit=unit)
 
@@ -67,6 +69,7 @@ def build_report(job, progress):
             as_of=as_of,
             live=params["live"],
             progress=progress,
+            where=params.get("where", ""),
         )
     except BaseException:
         os.unlink(path)

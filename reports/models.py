@@ -87,8 +87,9 @@ class PersonalDataAccess(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what}"
 
     @classmethod
-    def record(cls, *, user, action, what, rows=0, request=None, id_number=""):
-        """Record one access; `request` gives where from, `id_number` the person concerned."""
+    def record(cls, *, user, action, what, rows=0, request=None, where=None, id_number=""):
+        """Record one access; `request` gives where from (or `where`, kept from a request by
+        work done off it: a job), `id_number` the person concerned."""
         from privacy.subjects import client_address, subject_key
 
         user = user if getattr(user, "is_authenticated", False) else None
@@ -97,7 +98,7 @@ class PersonalDataAccess(models.Model):
             action=action,
             what=what[:255],
             rows=rows,
-            where=client_address(request),
+            where=client_address(request) if where is None else where[:100],
             subject=subject_key(id_number) if id_number else "",
         )
 

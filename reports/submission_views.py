@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dashboards.forms import FiguresFilter
+from privacy.subjects import client_address
 from units.forms import PlainTextField
 from units.models import Unit
 
@@ -61,6 +62,7 @@ def export_page(request):
         period=form.cleaned_data["period"],
         as_of=as_of,
         live=form.cleaned_data["live"],
+        where=client_address(request),
     )
     return redirect(job)
 

@@ -181,6 +181,7 @@ def export_report(
     live=False,
     channel="web",
     progress=None,
+    where=None,
 ):
     """Build the report, write it to `target`, and record the export of its named list
     (who, when, which report, how many rows). Returns (report, named rows written)."""
@@ -203,6 +204,7 @@ def export_report(
         action=PersonalDataAccess.Action.EXPORT,
         what=describe(campaign, unit, period, report, live=live, channel=channel),
         rows=count,
+        where=where,
     )
     return report, count
 
