@@ -88,6 +88,7 @@ def build_report(campaign, *, unit=None, units=None, period=None, as_of=None, li
         _replace_subtree(report, campaign, expected_unit.path, submission)
         frozen.append((expected_unit.path, submission))
     report["totals"] = totals_of(report["units"], campaign)
+    _note_credited_when_sent(report, frozen)
     live_rows = named_list(
         campaign,
         units=scope,
@@ -144,6 +145,22 @@ def _replace_subtree(report, campaign, path, submission):
         1 for m in report["members"][:position] if m["unit"] not in live_codes or m.get("frozen")
     )
     report["members"] = members[:kept_before] + sent_members + members[kept_before:]
+
+
+def _note_credited_when_sent(report, frozen):
+    """The double claims are today's, the submitted subtrees' figures as they were sent: a
+    resident claimed again after a unit sent a report that credits them says so, rather
+    than seem credited to nobody while that unit's named list holds them."""
+    sent_by = {}
+    for _path, submission in frozen:
+        for row in submission.report.get("named", []):
+            sent_by.setdefault(row[2], submission.unit.name)
+    for entry in report["duplicates"]:
+        if entry["id_number"] in sent_by:
+            entry["note"] = (
+                f"Đã được tính trong báo cáo đã gửi của {sent_by[entry['id_number']]}; "
+                "kê khai trùng phát sinh sau khi gửi"
+            )
 
 
 def _merged_named_list(live_rows, frozen):

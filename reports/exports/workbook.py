@@ -109,7 +109,8 @@ DUPLICATES = (
     Column("Họ và tên", 26, "wrap"),
     Column("Số định danh cá nhân", 16),
     Column("Số người kê khai", 10, "number"),
-    Column("Người hướng dẫn và đơn vị", 90, "wrap"),
+    Column("Người hướng dẫn và đơn vị", 70, "wrap"),
+    Column("Ghi chú", 30, "wrap"),
 )
 
 
@@ -488,7 +489,14 @@ class ReportWriter:
         )
         for number, entry in enumerate(self.report["duplicates"], start=1):
             claimants = "; ".join(f"{guide} ({unit})" for guide, unit in entry["claimants"])
-            values = (number, entry["name"], entry["id_number"], len(entry["claimants"]), claimants)
+            values = (
+                number,
+                entry["name"],
+                entry["id_number"],
+                len(entry["claimants"]),
+                claimants,
+                entry.get("note", ""),
+            )
             self.table_row(ws, row, DUPLICATES, values)
             row += 1
 

@@ -210,6 +210,23 @@ def test_the_consolidated_report_uses_submissions_and_marks_the_others(district,
     assert rows["Huyện Đoàn"][5] == 29 and rows["Tổng cộng"][5] == 29
 
 
+def test_a_claim_made_after_a_unit_sent_its_report_says_the_report_credits_the_resident(
+    district, tmp_path
+):
+    submit(district)
+    credited = Case.objects.filter(member=district["guide"]).order_by("pk").first().resident
+    add_case(district["officer"], credited)  # claimed again, after HD sent its report
+    out = tmp_path / "r.xlsx"
+    call_command("export_report", out=str(out), period="dot-2")
+    book = open_report(out)
+    named = {row[3] for row in values(table(book["Danh sách kèm theo"], "STT"))}
+    assert credited.id_number in named  # the sent report's list, as it was sent
+    [row] = [r for r in values(table(book["Trùng lặp"], "STT")) if r[2] == credited.id_number]
+    assert row[5].startswith("Đã được tính trong báo cáo đã gửi của Huyện Đoàn")
+    others = [r for r in values(table(book["Trùng lặp"], "STT")) if r[2] != credited.id_number]
+    assert others and all(not r[5] for r in others)  # the claim made before it: no note
+
+
 def test_a_report_reopened_and_not_sent_again_is_live_and_says_so(district, tmp_path):
     first = submit(district)
     reopen_submission(submission=first, user=district["admin"], reason="Bổ sung danh sách")
