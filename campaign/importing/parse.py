@@ -7,6 +7,7 @@ import contextlib
 import gc
 
 from django.utils.translation import gettext as _
+from xlsxwriter.utility import xl_col_to_name
 
 from units.normalize import (
     check_id_number,
@@ -180,6 +181,7 @@ def _read_sheet(parsed, spec, sheet, examples, tell=None):
     if sheet.missing:
         return
     _warn_set_aside(parsed, sheet)
+    _warn_repeated_headers(parsed, sheet)
     rows = sheet.rows
     sheet.rows = []  # the rows are read once; do not keep two copies
     if (
@@ -213,6 +215,28 @@ def _set_aside_reasons():
         wb.SKIP_HEADING: _("Not read: a heading merged across the columns, not a row of the list."),
         wb.SKIP_TOTALS: _("Not read: a totals row."),
     }
+
+
+def _warn_repeated_headers(parsed, sheet):
+    """Two columns with one header: the first is read; the secretary is told which."""
+    for index, text, key in sheet.repeated:
+        parsed.warnings.append(
+            Problem(
+                sheet.title,
+                sheet.header_row,
+                text,
+                _(
+                    "Column %(column)s has the same header as column %(first)s, “%(header)s”: "
+                    "only column %(first)s is read. Rename one if both are needed."
+                )
+                % {
+                    "column": xl_col_to_name(index),
+                    "first": xl_col_to_name(sheet.columns[key]),
+                    "header": sheet.header(key),
+                },
+                "repeated_header",
+            )
+        )
 
 
 def _warn_set_aside(parsed, sheet):

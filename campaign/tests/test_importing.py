@@ -297,6 +297,20 @@ def test_blank_and_resident_categories_are_the_same_and_no_warning(tmp_path, gui
     assert Resident.objects.get().category == ResidentCategory.RESIDENT
 
 
+def test_a_header_written_twice_is_read_once_and_said(tmp_path, guide):
+    headers = RESIDENT_HEADERS + ["SỐ ĐỊNH DANH"]  # column O repeats column B
+    row = resident_row("A", "014195000002", GUIDE) + ["999"]
+    plan = run(residents_book(tmp_path, row, headers=headers))
+    assert plan.ok
+    [warning] = [w for w in plan.warnings if w.code == "repeated_header"]
+    assert (warning.row, warning.column) == (1, "SỐ ĐỊNH DANH")
+    assert "Cột O có cùng tiêu đề với cột B" in warning.message
+    assert Resident.objects.get().id_number == "014195000002"
+    # The resident's and the guide's ID numbers are two columns, not one written twice.
+    plain = run(residents_book(tmp_path, resident_row("B", "014195000003", GUIDE), name="b.xlsx"))
+    assert "repeated_header" not in [w.code for w in plain.warnings]
+
+
 def test_an_activation_after_today_is_a_warning_and_the_case_is_kept(tmp_path, guide):
     plan = run(
         residents_book(tmp_path, resident_row("A", "014195000002", GUIDE, activated="15/01/2099"))

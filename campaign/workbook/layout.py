@@ -26,6 +26,9 @@ class Sheet:
     # Rows under the header that are not the list's: (first row, last row, reason code).
     skipped: list = field(default_factory=list)
     empty: bool = False  # no value at all in the rows where the header is looked for
+    # Columns whose header names a column already found to its left: (index, text as
+    # written, key); the first is read, these are not (a warning says so).
+    repeated: list = field(default_factory=list)
 
     @property
     def missing(self):
@@ -68,6 +71,7 @@ def sheet_from_rows(spec, title, rows, max_rows, merged=(), first_column=0):
         return sheet
     sheet.header_row, columns = found
     sheet.columns = {key: index for key, (index, _text) in columns.items()}
+    sheet.repeated = _repeated_headers(spec, buffered, sheet.header_row, sheet.columns)
     sheet.headers = {key: normalize_name(text) for key, (_index, text) in columns.items()}
     indexes = sorted(sheet.columns.values())
     data = sheet.rows
@@ -86,6 +90,19 @@ def sheet_from_rows(spec, title, rows, max_rows, merged=(), first_column=0):
         _fill_down(data, spans[0])
     sheet.rows, sheet.skipped = _set_aside(sheet, data, spans[1])
     return sheet
+
+
+def _repeated_headers(spec, buffered, header_row, columns):
+    """The header row's cells that name a column read from another cell of that row."""
+    lookup = lookup_for(spec)
+    cells = next((cells for number, cells in buffered if number == header_row), [])
+    repeated = []
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str) and cell.strip():
+            key = header_key(lookup, cell)
+            if key and key in columns and columns[key] != index:
+                repeated.append((index, normalize_name(cell), key))
+    return repeated
 
 
 def _blank_row(cells, indexes=None):
