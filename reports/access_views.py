@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from privacy.subjects import subject_key
 from units import normalize
+from units.forms import DayFirstDateField
 from units.models import Member, Unit, UnitRole
 
 from .models import PersonalDataAccess
 
 PAGE_SIZE = 100
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]  # Vietnamese day first; ISO as links may carry it
 
 
 class AccessFilter(forms.Form):
@@ -33,8 +33,9 @@ class AccessFilter(forms.Form):
         required=False,
         choices=[("", _("Any action")), *PersonalDataAccess.Action.choices],
     )
-    since = forms.DateField(label=_("From"), required=False, input_formats=DATE_FORMATS)
-    until = forms.DateField(label=_("Until"), required=False, input_formats=DATE_FORMATS)
+    # Day first (21/04/2023, 21-4-2023) as every date field of the product; ISO from links.
+    since = DayFirstDateField(label=_("From"), required=False)
+    until = DayFirstDateField(label=_("Until"), required=False)
     what = forms.CharField(label=_("What"), required=False, max_length=100)
     subject = forms.RegexField(regex=r"^[0-9a-f]{64}$", required=False, widget=forms.HiddenInput)
 

@@ -151,6 +151,23 @@ def test_the_record_is_filtered_by_person_without_the_number_in_the_address(clie
     assert client.get(reverse("reports:access_list"), {"since": today}).status_code == 200
 
 
+def test_the_record_is_filtered_by_days_written_day_first(client, accesses):
+    from django.utils import timezone
+
+    admin, _inside, _outside = accesses
+    client.force_login(admin)
+    today = timezone.localdate()
+    page = client.get(
+        reverse("reports:access_list"), {"since": f"{today.day}-{today.month}-{today.year}"}
+    )
+    assert page.context["form"].cleaned_data["since"] == today
+    assert len(page.context["page"]) == 2
+    later = today + datetime.timedelta(days=1)
+    page = client.get(reverse("reports:access_list"), {"since": f"{later:%d/%m/%Y}"})
+    assert len(page.context["page"]) == 0
+    assert 'placeholder="ngày/tháng/năm"' in page.content.decode()
+
+
 def test_the_record_is_for_administrators(client, accesses):
     _admin, inside, _outside = accesses
     client.force_login(inside)
