@@ -109,7 +109,10 @@ def completeness_page(request):
 def submit(request):
     """Submit a unit's report for a period: the freezing runs as a job (a large named list
     takes a while); the job's page leads to the submission."""
-    period = get_object_or_404(ReportingPeriod, pk=request.POST.get("period", "").strip() or 0)
+    asked = request.POST.get("period", "").strip()
+    if not (asked.isascii() and asked.isdigit()):
+        raise Http404  # not a period's number: a tampered form, not a server error
+    period = get_object_or_404(ReportingPeriod, pk=int(asked))
     unit = Unit.objects.visible_to(request.user).filter(code=request.POST.get("unit", "")).first()
     if unit is None:
         raise Http404
