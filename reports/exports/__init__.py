@@ -81,8 +81,8 @@ def build_report(campaign, *, unit=None, units=None, period=None, as_of=None, li
             if expected_unit.pk in reopened:
                 at = timezone.localtime(reopened[expected_unit.pk].reopened_at)
                 row["status"] = (
-                    f"chưa gửi lại báo cáo (bản đã gửi được mở lại ngày {at:%d/%m/%Y}): "
-                    f"số liệu trực tiếp ngày {dmy(as_of)}"
+                    f"{NOT_SUBMITTED} (bản đã gửi được mở lại ngày {at:%d/%m/%Y}, chờ gửi "
+                    f"lại): số liệu trực tiếp ngày {dmy(as_of)}"
                 )
             continue
         _replace_subtree(report, campaign, expected_unit.path, submission)

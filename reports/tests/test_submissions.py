@@ -227,6 +227,22 @@ def test_a_claim_made_after_a_unit_sent_its_report_says_the_report_credits_the_r
     assert others and all(not r[5] for r in others)  # the claim made before it: no note
 
 
+@pytest.mark.parametrize("period", ["abc", "", "99999", "1.5"])
+def test_a_submission_for_no_period_is_not_found_not_a_server_error(client, district, period):
+    client.force_login(district["secretary"])
+    response = client.post(reverse("reports:submit"), {"period": period, "unit": "HD"})
+    assert response.status_code == 404 and not Submission.objects.exists()
+
+
+def test_a_submission_for_a_unit_not_theirs_is_refused_and_writes_nothing(client, district):
+    client.force_login(district["secretary"])  # secretary of HD, not of the Women's Union
+    period = district["period"].pk
+    assert (
+        client.post(reverse("reports:submit"), {"period": period, "unit": "HPN"}).status_code == 404
+    )
+    assert not Submission.objects.exists()
+
+
 def test_a_report_reopened_and_not_sent_again_is_live_and_says_so(district, tmp_path):
     first = submit(district)
     reopen_submission(submission=first, user=district["admin"], reason="Bổ sung danh sách")
@@ -235,7 +251,7 @@ def test_a_report_reopened_and_not_sent_again_is_live_and_says_so(district, tmp_
     call_command("export_report", out=str(out), period="dot-2")
     rows = {r[0]: r for r in values(table(open_report(out)["Tổng hợp"], "Đơn vị"))}
     assert rows["Huyện Đoàn"][5] == 29  # live, as for a unit that has not sent
-    assert rows["Huyện Đoàn"][8].startswith("chưa gửi lại báo cáo (bản đã gửi được mở lại ngày")
+    assert rows["Huyện Đoàn"][8].startswith("chưa gửi báo cáo (bản đã gửi được mở lại ngày")
     [(unit, cells)] = [
         row
         for row in completeness(plan_campaign(), Unit.objects.all())[0]
