@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages bench-upload messages clean
-.PHONY: serve worker backup restore backup-test bench-load
+.PHONY: serve worker backup restore backup-test bench-load test-faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ run: demo
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Faults survived (README, Operations): workers killed, PostgreSQL stopped and started, the
+# disk full, two at once, time limits; real processes on a private PostgreSQL instance.
+test-faults: setup  ## the fault suite (jobs/faults); prints each fault and the table
+	PY=$(PY) scripts/test_faults.sh $(PYTEST_ARGS)
 
 lint: setup  ## ruff's checks and its formatting, as CI runs them
 	$(VENV)/bin/ruff check .

@@ -8,7 +8,9 @@ import shutil
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from jobs.runner import JobError, job_kind, start_job
+from django.utils.translation import gettext_lazy
+
+from jobs.runner import JobError, job_kind, record_committed, start_job
 from units.models import UnitRole
 
 from .importing import import_workbook
@@ -30,12 +32,15 @@ def start_check(*, user, token, campaign, name):
 
 
 def start_confirm(*, user, token, campaign, name):
+    """Queue the import of the upload `token`: one at a time per upload (a double click,
+    two tabs, two servers: the second gets the first's job)."""
     return start_job(
         kind=CONFIRM,
         label=_("Importing the workbook “%(name)s”") % {"name": name},
         params={"token": token, "campaign": campaign.pk, "name": name, "forward": True},
         owner=user,
         unit=_top_unit(user),
+        key=f"{CONFIRM}:{token}",
     )
 
 
@@ -65,7 +70,8 @@ def _upload(job):
     return folder, campaign
 
 
-@job_kind(CHECK)
+# The check writes nothing but the preview beside the upload: safe to run again.
+@job_kind(CHECK, rerun=True, time_limit=20 * 60)
 def check(job, progress):
     from .import_views import save_preview
 
@@ -77,12 +83,35 @@ def check(job, progress):
     return reverse("campaign:import_preview", args=[job.params["token"]])
 
 
-@job_kind(CONFIRM)
+# The confirm writes: not run again when its worker dies. It records in its own writing
+# transaction that it committed, so a worker that dies after the commit leaves it done.
+@job_kind(
+    CONFIRM,
+    time_limit=30 * 60,
+    stopped=gettext_lazy(
+        "The import stopped because the server running it stopped (a restart or a fault) "
+        "before it was written: nothing of the workbook was imported. Open the preview and "
+        "confirm the import again."
+    ),
+)
 def confirm(job, progress):
     from .import_views import save_preview
 
     folder, campaign = _upload(job)
-    plan = import_workbook(folder / "upload", campaign=campaign, user=job.owner, progress=progress)
+
+    def committed(plan):
+        params = {**job.params, "summary": plan.summary()}
+        record_committed(
+            job, result_url=reverse("campaign:import_done", args=[job.pk]), params=params
+        )
+
+    plan = import_workbook(
+        folder / "upload",
+        campaign=campaign,
+        user=job.owner,
+        progress=progress,
+        in_transaction=committed,
+    )
     if not plan.ok:
         save_preview(folder, plan, job.owner)
         job.result_url = reverse("campaign:import_preview", args=[job.params["token"]])

@@ -10,6 +10,7 @@ confirm reads and checks the file again, against the database as it is then, and
 in one transaction.
 """
 
+import errno
 import json
 import secrets
 import shutil
@@ -115,6 +116,13 @@ class SizeLimitHandler(FileUploadHandler):
         return None
 
 
+def disk_full_upload_message():
+    return _(
+        "The server's disk is full, so the file could not be stored; nothing was kept. "
+        "Tell the district administrator, then upload it again."
+    )
+
+
 def _require_editor(user):
     if not may_import(user):
         raise PermissionDenied
@@ -144,22 +152,29 @@ def _upload(request):
     _purge_old(root)
     token = secrets.token_hex(16)
     folder = root / token
-    folder.mkdir(mode=0o700)
     upload = form.cleaned_data["file"]
-    path = folder / "upload"
-    with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
     campaign = form.cleaned_data["campaign"]
     name = Path(upload.name).name[:200]
-    _save_meta(folder, {"user": request.user.pk, "campaign": campaign.pk, "name": name})
+    try:
+        folder.mkdir(mode=0o700)
+        with open(folder / "upload", "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        _save_meta(folder, {"user": request.user.pk, "campaign": campaign.pk, "name": name})
+    except OSError as error:
+        # The disk full: no part of the upload stays, and nothing says it exists.
+        shutil.rmtree(folder, ignore_errors=True)
+        if error.errno != errno.ENOSPC:
+            raise
+        form.add_error("file", disk_full_upload_message())
+        return render(request, "campaign/import_upload.html", {"form": form}, status=507)
     request.session[SESSION_KEY] = ([token] + request.session.get(SESSION_KEY, []))[:5]
     import_jobs.start_check(user=request.user, token=token, campaign=campaign, name=name)
     return redirect("campaign:import_preview", token=token)
 
 
 def _save_meta(folder, meta):
-    (folder / "meta.json").write_text(json.dumps(meta))
+    _write_whole(folder / "meta.json", json.dumps(meta))
 
 
 def _problem_dict(problem):
@@ -212,7 +227,19 @@ def save_preview(folder, plan, user):
         },
         "has_rows_to_fix": any(p.sheet for p in plan.errors),
     }
-    (folder / "preview.json").write_text(json.dumps(preview, ensure_ascii=False))
+    _write_whole(folder / "preview.json", json.dumps(preview, ensure_ascii=False))
+
+
+def _write_whole(path, text):
+    """Write `text` to `path` whole or not at all (a full disk leaves the former file, or
+    none): written beside it, then renamed over it."""
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_text(text)
+        part.replace(path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def _folder(request, token):
@@ -349,9 +376,13 @@ def error_workbook(request, token):
         for sheet, rows in preview["row_problems"].items()
     }
     out = folder / "errors.xlsx"
-    with open(out, "wb") as stream:
-        fmt = preview.get("format") or meta.get("format")  # an older upload: in meta
-        wb.write_error_workbook(folder / "upload", fmt, problems, stream)
+    try:
+        with open(out, "wb") as stream:
+            fmt = preview.get("format") or meta.get("format")  # an older upload: in meta
+            wb.write_error_workbook(folder / "upload", fmt, problems, stream)
+    except BaseException:
+        out.unlink(missing_ok=True)  # a full disk (the 507 page) leaves no part of it
+        raise
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,

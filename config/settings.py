@@ -48,8 +48,10 @@ INSTALLED_APPS = [
     "campaign",
     "reports",
     "django_tasks",
-    "django_tasks_db",
+    # Before django_tasks_db: its db_worker command (jobs/management) is the one run, with
+    # the jobs' leases, the database's outages and a stop on SIGTERM handled.
     "jobs",
+    "django_tasks_db",
     "dashboards",
     # --- Production and sign-in (see the sections below) ---
     "csp",
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     # live server serve static/ themselves), request log, CSP (see the sections below) ---
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "config.requestlog.RequestLogMiddleware",
+    "config.faults.FaultPagesMiddleware",  # 503 while the database is away, 507 disk full
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.DefaultLanguageMiddleware",
@@ -126,6 +129,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # threads for the server: deploy/gunicorn.conf.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Faults (README, Operations): a database that does not answer a new connection within
+# this many seconds is unavailable (the page says so: 503); a web request's statement
+# running longer than DJANGO_DB_STATEMENT_TIMEOUT seconds is cancelled (0: no limit; the
+# job worker and commands have none: their jobs have time limits of their own); /healthz
+# waits at most HEALTHZ_TIMEOUT_MS for the database.
+DB_CONNECT_TIMEOUT = env.int("DJANGO_DB_CONNECT_TIMEOUT", default=5)
+DB_STATEMENT_TIMEOUT = env.int("DJANGO_DB_STATEMENT_TIMEOUT", default=30)
+HEALTHZ_TIMEOUT_MS = env.int("HEALTHZ_TIMEOUT_MS", default=2000)
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
 
 # --- Authentication ---------------------------------------------------------------------
 LOGIN_URL = "login"
@@ -297,3 +310,14 @@ MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media"))
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 # A finished job's file (a report workbook holds whole ID numbers) is removed after this.
 JOBS_KEEP_DAYS = env.int("JOBS_KEEP_DAYS", default=7)
+# A running job's worker beats every few seconds; a job whose worker has not beaten for
+# this long is taken back (re-queued if its kind is safe to run again, else failed with a
+# reason), at most JOBS_MAX_ATTEMPTS runs in all. JOBS_TIME_LIMITS overrides the kinds' own
+# time limits in seconds, e.g. "report_export=3600,import_confirm=1800".
+JOBS_LEASE_SECONDS = env.int("JOBS_LEASE_SECONDS", default=120)
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+JOBS_TIME_LIMITS = {
+    kind: int(seconds)
+    for kind, seconds in env.dict("JOBS_TIME_LIMITS", default={}).items()
+    if kind and seconds
+}

@@ -35,3 +35,5 @@ urlpatterns = [
         "mat-khau/da-doi/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
 ]
+
+handler500 = "config.faults.server_error"

@@ -71,6 +71,16 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("asked at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, db_index=True)
+    # The lease: the worker running the job (host:pid:token) beats every few seconds; a job
+    # whose worker has not beaten for JOBS_LEASE_SECONDS is taken back (jobs.runner).
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Set inside the transaction that writes the work's result (runner.record_committed):
+    # a job whose worker died after that commit is done, not run again.
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    # At most one waiting or running job per key (the same preview confirmed twice).
+    key = models.CharField(_("key"), max_length=200, blank=True)
 
     objects = JobQuerySet.as_manager()
 
@@ -78,6 +88,14 @@ class Job(models.Model):
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(status__in=["queued", "running"]) & ~models.Q(key=""),
+                name="job_key_unique_while_active",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat")]
 
     def __str__(self):
         return self.label

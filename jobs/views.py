@@ -5,11 +5,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
 from .models import Job
+from .runner import reap_stale_jobs
 
 
 @login_required
 def job_page(request, pk):
     job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    if job.status == Job.Status.RUNNING and reap_stale_jobs(job_ids=[job.pk]):
+        job.refresh_from_db()  # its worker died: the page says what became of it
     template = "jobs/_status.html" if request.GET.get("partial") else "jobs/job.html"
     return render(request, template, {"job": job})
 

@@ -7,10 +7,11 @@ import os
 import tempfile
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaign.models import Campaign
 from jobs import views as job_views
-from jobs.runner import JobError, job_kind, start_job
+from jobs.runner import JobError, job_kind, record_committed, start_job
 from units.models import Unit
 
 from .exports import export_report, figures_day
@@ -40,7 +41,9 @@ def start_report_job(*, user, campaign, unit, period, as_of, live, where=""):
     return start_job(kind=KIND, label=label, params=params, owner=user, unit=unit)
 
 
-@job_kind(KIND)
+# Builds a file and writes nothing else (its record of the export is written with it): safe
+# to run again from the start when its worker dies.
+@job_kind(KIND, rerun=True, time_limit=30 * 60)
 def build_report(job, progress):
     params = job.params
     campaign = Campaign.objects.filter(pk=params["campaign"]).first()
@@ -106,16 +109,30 @@ def start_submission_job(*, user, period, unit):
         params={"period": period.pk, "unit": unit.pk},
         owner=user,
         unit=unit,
+        key=f"{SUBMIT}:{period.pk}:{unit.pk}",
     )
 
 
-@job_kind(SUBMIT)
+# A submission writes: not run again when its worker dies (done if it committed).
+@job_kind(
+    SUBMIT,
+    time_limit=20 * 60,
+    stopped=gettext_lazy(
+        "The report was not sent: the server sending it stopped (a restart or a fault) "
+        "before it was saved. Nothing was kept; send the report again."
+    ),
+)
 def submit(job, progress):
     period = ReportingPeriod.objects.filter(pk=job.params["period"]).first()
     unit = Unit.objects.filter(pk=job.params["unit"]).first()
     if period is None or unit is None:
         raise JobError(_("The period or the unit of this report no longer exists."))
     submission = submit_report(
-        period=period, unit=unit, user=job.owner, now=job.created_at, progress=progress
+        period=period,
+        unit=unit,
+        user=job.owner,
+        now=job.created_at,
+        progress=progress,
+        in_transaction=lambda sent: record_committed(job, result_url=sent.get_absolute_url()),
     )
     return submission.get_absolute_url()

@@ -36,11 +36,12 @@ def may_reopen(user, submission):
     return Unit.objects.administered_by(user).filter(pk=submission.unit_id).exists()
 
 
-def submit_report(*, period, unit, user, now=None, progress=None):
+def submit_report(*, period, unit, user, now=None, progress=None, in_transaction=None):
     """Freeze `unit`'s report for `period` as it stands now: its subtree's figures as of the
     period's last day (or today, if earlier) and within the period, its members, award
     proposals and named list, and the workbook produced from them; a new version after a
-    reopened one."""
+    reopened one. `in_transaction(submission)`, if given, is called inside the transaction
+    once the submission is saved (a job records there that it committed)."""
     now = now or timezone.now()
     campaign = period.campaign
     if not may_submit(user, unit, campaign):
@@ -89,6 +90,8 @@ def submit_report(*, period, unit, user, now=None, progress=None):
         try:
             with transaction.atomic():
                 submission.save()
+                if in_transaction is not None:
+                    in_transaction(submission)
         except IntegrityError:
             # The same report sent twice at once (a double tap): the second is refused.
             submission.workbook.delete(save=False)

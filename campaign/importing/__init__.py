@@ -55,12 +55,20 @@ RETRIES = 3
 
 
 def import_workbook(
-    path, *, campaign: Campaign, user=None, dry_run: bool = False, progress=None
+    path,
+    *,
+    campaign: Campaign,
+    user=None,
+    dry_run: bool = False,
+    progress=None,
+    in_transaction=None,
 ) -> ImportPlan:
     """Import the workbook at `path`: all or nothing. Returns the plan (errors, warnings,
     counts, double claims); `plan.written` tells whether anything was written.
     `progress(done, total)`, if given, is told the work done in rows of the file's rows
-    (the parse, the plan and, unless `dry_run`, the write, each an equal share)."""
+    (the parse, the plan and, unless `dry_run`, the write, each an equal share).
+    `in_transaction(plan)`, if given, is called inside the writing transaction once the
+    rows are written (a job records there that its import committed)."""
     from privacy.imports import record_import  # one event per import (who, file, counts)
 
     steps = _Steps(progress, 2 if dry_run else 3)
@@ -74,6 +82,8 @@ def import_workbook(
                 if plan.ok:  # the import recorded as one event, in the same transaction
                     written = write_import(plan, progress=steps.step(2))
                     record_import(plan=plan, path=path, resident_ids=written)
+                    if in_transaction is not None:
+                        in_transaction(plan)
             steps.step(2)(1, 1)
             return plan
         except (IntegrityError, OperationalError) as exc:
