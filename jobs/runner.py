@@ -39,7 +39,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import (
-    DatabaseError,
+    Error as DatabaseError,
     IntegrityError,
     InterfaceError,
     OperationalError,

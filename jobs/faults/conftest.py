@@ -235,6 +235,8 @@ def get(port, path, cookie=None, timeout=30):
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
+        if 300 <= response.status < 400:
+            body = f"redirected to {response.getheader('Location')}"
         return response.status, body, time.monotonic() - started
     except (ConnectionError, TimeoutError, http.client.HTTPException, OSError):
         return 0, "", time.monotonic() - started
@@ -248,11 +250,14 @@ def signed_in_cookie(user):
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
+    from django.test import override_settings
+
+    with override_settings(SECRET_KEY=SECRET):  # signed with the servers' key
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 

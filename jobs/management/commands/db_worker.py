@@ -14,7 +14,8 @@ import logging
 import threading
 import time
 
-from django.db import DatabaseError, connections
+from django.db import Error as DatabaseError
+from django.db import connections
 from django_tasks_db.management.commands import db_worker as base
 
 from jobs import runner
