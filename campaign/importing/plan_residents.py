@@ -14,6 +14,7 @@ from units.models import Member, Unit
 from .. import workbook as wb
 from ..bulk import in_batches
 from ..models import Case, Resident, ResidentCategory, merge_resident_details
+from .activities import find_activities
 from .problems import RowNumber, plan_error, plan_problem
 from .records import CaseRow, Counts, DoubleClaim, ResidentRow
 
@@ -75,6 +76,7 @@ def plan_residents_sheet(plan, scope, workbook_members, tell=None):
     unknown = _check_guides(plan, guides, roster)
     tell(3 / 6)
     _plan_resident_rows(plan, roster, recorded)
+    find_activities(plan, scope)
     tell(4 / 6)
     gaining = _plan_cases(plan, recorded)
     tell(5 / 6)
@@ -266,6 +268,7 @@ def merged_case(row, recorded):
         row.guided_on or recorded.guided_on,
         row.place or recorded.place,
         row.note or recorded.note,
+        row.activity_id or recorded.activity_id,
     )
 
 
@@ -290,7 +293,9 @@ def _plan_cases(plan, recorded):
             counts.unchanged += 1
         else:
             counts.changed += 1
-            plan.case_writes.append(CaseRow(case.row, id_number, guide, *merged))
+            plan.case_writes.append(
+                CaseRow(case.row, id_number, guide, *merged, activity=case.activity)
+            )
     return gaining
 
 
