@@ -23,7 +23,7 @@ pytestmark = [
 def plan_kinds(transactional_db):
     """The plan's kinds of activity, as the data migration creates them (a journey's
     database may start empty, as e2e.conftest.plan_campaign explains)."""
-    migration = importlib.import_module("campaign.migrations.0011_activities")
+    migration = importlib.import_module("campaign.migrations.0013_activities")
     migration.plan_kinds(apps, None)
 
 

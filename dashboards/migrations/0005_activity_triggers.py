@@ -44,7 +44,7 @@ def drop_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("dashboards", "0004_tally_fold_requested"),
-        ("campaign", "0011_activities"),
+        ("campaign", "0013_activities"),
     ]
 
     operations = [migrations.RunPython(create_triggers, drop_triggers)]

@@ -39,7 +39,7 @@ def plan_kinds(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaign', '0010_resident_name_order_index'),
+        ('campaign', '0012_resident_records_from_today'),
         ('units', '0006_padded_paths'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
