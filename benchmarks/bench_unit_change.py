@@ -1,7 +1,8 @@
 """How long does merging two communes take (rules.md, units that change)?
 
-Seeds a district with two communes' Youth Unions of 1,000 members each, 100,000 cases
-between them and sub-units under the merged one, into a database of its own; then times the
+Seeds a district with two communes' Youth Unions, the merged one holding 2,000 members and
+100,000 cases (a tenth of them in its 20 branches, which move under the other commune) and
+the other 200 members and 10,000 cases, into a database of its own; then times the
 preview (`plan_merge`), the merger (`apply_change`), the figures as of a day before and
 after it (cold, then warm as the dashboards keep them) and the undo.
 
@@ -23,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vneid_unitchange_bench")
 
 MEMBERS, CASES, BRANCHES = 2000, 100_000, 20
+OTHER_MEMBERS, OTHER_CASES = 200, 10_000
 DAY = datetime.date(2023, 7, 1)
 
 
@@ -66,18 +68,24 @@ def seed():
             )
             for n in range(BRANCHES)
         ]
-        homes = [east, west, *branches]
         members = Member.objects.bulk_create(
             [
                 Member(
-                    unit=east
-                    if n % 2 == 0 and n % 10
-                    else (west if n % 2 else homes[2 + n % BRANCHES]),
+                    unit=branches[n % BRANCHES] if n % 10 == 0 else east,
                     full_name=f"Thành viên {n}",
                     id_number=f"0970{n:08d}",
                     category="member",
                 )
                 for n in range(MEMBERS)
+            ]
+            + [
+                Member(
+                    unit=west,
+                    full_name=f"Thành viên xã B {n}",
+                    id_number=f"0971{n:08d}",
+                    category="member",
+                )
+                for n in range(OTHER_MEMBERS)
             ],
             batch_size=2000,
         )
@@ -88,15 +96,21 @@ def seed():
                     full_name=f"Người dân {n}",
                     search_name=f"nguoi dan {n}",
                 )
-                for n in range(CASES)
+                for n in range(CASES + OTHER_CASES)
             ],
             batch_size=5000,
         )
+
+        def guide(n):
+            if n < CASES:
+                return members[n % MEMBERS]
+            return members[MEMBERS + n % OTHER_MEMBERS]
+
         Case.objects.bulk_create(
             [
                 Case(
                     campaign=campaign,
-                    member=members[n % MEMBERS],
+                    member=guide(n),
                     resident=resident,
                     eid_level=2,
                     activated_on=datetime.date(2023, 5, 1) + datetime.timedelta(n % 120),
@@ -143,7 +157,8 @@ def main():
     assert plan.errors == [], plan.errors
     change, merge = timed("merge (apply_change)", lambda: apply_change(plan, user=admin))
     print(
-        f"  moved {plan.member_count} members, {len(plan.subunits)} sub-units, {plan.cases} cases"
+        f"  moved {plan.member_count} members with their {plan.cases} cases, and"
+        f" {len(plan.subunits)} sub-units with the rest ({moved} members in all)"
     )
     print(f"preview + merge: {preview + merge:.3f} s (the issue's bound: 5 s)")
     after = timed(

@@ -197,12 +197,16 @@ def build_results(
     scoped = units is not None
     if tree is UNSET:  # None: the units stood on `as_of` as they stand now
         tree = tree_on(as_of)
-    unit_of = "unit_id"
+    unit_on = None  # {member pk: unit pk} on `as_of`, when the units changed since
     if tree is not None:
-        unit_rows = tree.ordered(tree.scope(units))
-        members_qs = tree.members(row["pk"] for row in unit_rows)
-        cases_qs = Case.objects.filter(member__in=members_qs.values("pk"))
-        unit_of = "unit_on"
+        within = tree.scope(units)
+        unit_rows = tree.ordered(within)
+        unit_on = tree.member_units()
+        pks = tree.member_pks(within)
+        members_qs, cases_qs = Member.objects.all(), Case.objects.all()
+        if pks is not None:
+            members_qs = members_qs.filter(pk__in=pks)
+            cases_qs = cases_qs.filter(member_id__in=pks)
     else:
         unit_rows = list(
             (units if scoped else Unit.objects.all())
@@ -221,15 +225,23 @@ def build_results(
             row["member_id"]: row
             for row in rules.member_case_counts(cases_qs, campaign, as_of, since)
         }
-    compliance = {
-        row[unit_of]: row for row in rules.own_compliance_counts(members_qs, campaign, unit=unit_of)
-    }
+    if unit_on is None:
+        compliance = {
+            row["unit_id"]: row for row in rules.own_compliance_counts(members_qs, campaign)
+        }
+    else:  # per member, added up by their unit on `as_of`
+        compliance = {}
+        for row in rules.own_compliance_counts(members_qs, campaign, unit="pk"):
+            found = compliance.setdefault(unit_on[row.pop("pk")], dict.fromkeys(row, 0))
+            for name, value in row.items():
+                found[name] += value
 
     member_results, own = [], {}  # own: unit pk -> {kind: Tally} of its own members
     for row in members_qs.order_by().values(
-        "pk", "id_number", "full_name", "category", "active", unit_of
+        "pk", "id_number", "full_name", "unit_id", "category", "active"
     ):
-        row["unit_id"] = row[unit_of]
+        if unit_on is not None:
+            row["unit_id"] = unit_on[row["pk"]]
         unit = unit_by_pk.get(row["unit_id"])
         if unit is None:
             continue

@@ -322,14 +322,15 @@ def _members(units, tree):
     """The ids of the members of `units` (None: every member), for the tallies: on `tree`,
     the units as they stood on the figures' day when one changed since (units.history)."""
     if tree is not None:
-        return tree.members(tree.scope(units)).values("pk")
+        return tree.member_pks(tree.scope(units))
     return Member.objects.filter(unit__in=units).values("pk") if units is not None else None
 
 
 def _cases(campaign, units, tree):
     cases = Case.objects.filter(campaign=campaign).order_by()
     if tree is not None:
-        return cases.filter(member__in=_members(units, tree))
+        pks = _members(units, tree)
+        return cases.filter(member_id__in=pks) if pks is not None else cases
     return cases.filter(member__unit__in=units) if units is not None else cases
 
 

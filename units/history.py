@@ -161,6 +161,7 @@ class Tree:
 
     day: datetime.date
     units: dict = field(default_factory=dict)
+    _member_units: dict | None = field(default=None, repr=False)
 
     def scope(self, units=None):
         """The primary keys of the units that stood under `units` on the day: the subtrees,
@@ -184,6 +185,29 @@ class Tree:
     def members(self, pks):
         """Members whose unit on the day is among `pks`, annotated `unit_on`."""
         return members_on(self.day).filter(unit_on__in=list(pks))
+
+    def member_units(self):
+        """{member pk: their unit's pk on the day}, for every member (two queries, read once:
+        members are few, and a list of them filters the cases faster than a subquery)."""
+        if self._member_units is None:
+            found = dict(Member.objects.order_by().values_list("pk", "unit_id"))
+            moves = (
+                later_moves(self.day)
+                .filter(what=UnitMove.What.MEMBER)
+                .order_by("-change__day", "-change_id", "-pk")
+                .values_list("member_id", "from_unit_id")
+            )
+            for member, from_unit in moves:  # latest first: the first later move wins
+                found[member] = from_unit
+            self._member_units = found
+        return self._member_units
+
+    def member_pks(self, within):
+        """The pks of the members whose unit on the day is among `within` (a set), or None
+        when that is every member."""
+        units = self.member_units()
+        pks = [pk for pk, unit in units.items() if unit in within]
+        return None if len(pks) == len(units) else pks
 
     def unit_on(self, member="member"):
         """For rows with a member (the field `member`, a case's guide): their unit's primary

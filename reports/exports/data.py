@@ -161,11 +161,12 @@ def open_double_claims(campaign, units, as_of=None):
         cases = double_claimed_cases(campaign, units)
     else:  # the claimants' units as they stood on `as_of`
         within = tree.scope(units)
-        cases = (
-            Case.objects.filter(rules.is_double_claim(), campaign=campaign)
-            .filter(member__in=tree.members(within).values("pk"))
-            .annotate(unit_on=tree.unit_on())
-            .annotate(unit_name_on=tree.unit_value("unit_on", "name", within))
+        pks = tree.member_pks(within)
+        cases = Case.objects.filter(rules.is_double_claim(), campaign=campaign)
+        if pks is not None:
+            cases = cases.filter(member_id__in=pks)
+        cases = cases.annotate(unit_on=tree.unit_on()).annotate(
+            unit_name_on=tree.unit_value("unit_on", "name", within)
         )
         unit_name = "unit_name_on"
     rows = (
@@ -200,10 +201,10 @@ def named_list(campaign, *, units, as_of, period=None, exclude_paths=()):
         cases = cases.filter(member__unit__in=units)
     else:  # the guides' units as they stood on `as_of` (rules.md, units that change)
         within = tree.scope(units)
-        cases = cases.filter(member__in=tree.members(within).values("pk")).annotate(
-            unit_on=tree.unit_on()
-        )
-        cases = cases.annotate(
+        pks = tree.member_pks(within)
+        if pks is not None:
+            cases = cases.filter(member_id__in=pks)
+        cases = cases.annotate(unit_on=tree.unit_on()).annotate(
             unit_name_on=tree.unit_value("unit_on", "name", within),
             unit_path_on=tree.unit_value("unit_on", "path", within),
         )
