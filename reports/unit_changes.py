@@ -313,6 +313,7 @@ def apply_change(plan, *, user):
             Member.objects.filter(pk__in=pks[start : start + 5000]).update(
                 unit_id=unit_pk, updated_at=timezone.now(), updated_by=user
             )
+        _record_history(Member, pks, user, change)
         moves += [
             UnitMove(
                 change=change,
@@ -368,6 +369,7 @@ def apply_change(plan, *, user):
         Unit.objects.filter(pk=unit.pk).update(
             valid_to=plan.day - datetime.timedelta(days=1), updated_at=timezone.now()
         )
+    _record_history(Unit, [unit.pk for unit in plan.units], user, change)
     UnitMove.objects.bulk_create(moves, batch_size=2000)
     concerned = [*plan.concerned(), *made.values()]
     change.units.set(concerned)
@@ -384,6 +386,19 @@ def apply_change(plan, *, user):
     if len(kinds) > 1:  # who competes for a resident changes when claims count within a kind
         refresh_rule_inputs(resident_ids=residents_guided_in(members=list(plan.members)))
     return change
+
+
+def _record_history(model, pks, user, change, *, undone=False):
+    """A version of each row written in one UPDATE (members moved, units closed), for the
+    history pages: who, when, and which change (simple_history's reason)."""
+    reason = f"{change}{' (hoàn tác)' if undone else ''}"[:100]
+    for start in range(0, len(pks), 5000):
+        model.history.bulk_history_create(
+            list(model.objects.filter(pk__in=pks[start : start + 5000])),
+            update=True,
+            default_user=user if getattr(user, "is_authenticated", False) else None,
+            default_change_reason=reason,
+        )
 
 
 def undo_problems(change):
@@ -436,6 +451,7 @@ def undo_change(change, *, user):
             Member.objects.filter(pk__in=pks[start : start + 5000], unit_id=to_unit).update(
                 unit_id=from_unit, updated_at=timezone.now()
             )
+        _record_history(Member, pks, user, change, undone=True)
     for move in moves:
         if move.what == What.SUBUNIT:
             unit = Unit.objects.get(pk=move.unit_id)
@@ -454,6 +470,7 @@ def undo_change(change, *, user):
             Unit.objects.filter(pk=move.unit_id).update(
                 valid_to=move.previous_valid_to, updated_at=timezone.now()
             )
+            _record_history(Unit, [move.unit_id], user, change, undone=True)
     made = [move.unit_id for move in moves if move.what == What.CREATED]
     if made:
         if (

@@ -94,6 +94,11 @@ def test_a_merger_is_previewed_then_moves_members_cases_sub_units_and_roles(dist
     assert Member.objects.get(pk=district["guide"].pk).unit.code == "DXB"
     assert Unit.objects.get(code="CDA").parent.code == "DXB"
     assert UnitRole.objects.get(user=district["secretary"]).unit.code == "DXB"
+    version = Member.history.filter(id=district["guide"].pk).latest("history_date")
+    assert version.unit_id == district["west"].pk and version.history_user == district["admin"]
+    assert version.history_change_reason == "Sáp nhập · 01/07/2023"
+    closed = Unit.history.filter(id=district["east"].pk).latest("history_date")
+    assert closed.valid_to == datetime.date(2023, 6, 30)
     assert set(UnitMove.objects.values_list("what", flat=True)) == {
         "member",
         "subunit",
@@ -456,3 +461,27 @@ def test_the_unit_page_shows_the_change(client, district):
 def test_cases_follow_their_guide(district):
     merge(district)
     assert Case.objects.filter(member__unit__code="DXB").count() == 9
+
+
+def test_the_admin_opens_the_preview_with_the_units_chosen_and_undoes(client, district):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    east = district["east"]
+    response = client.post(
+        "/admin/units/unit/", {"action": "merge_selected", "_selected_action": [east.pk]}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('unit_changes:merge')}?units={east.pk}"
+    page = client.get(response["Location"])
+    assert page.context["form"]["units"].value() == [str(east.pk)]
+    response = client.post(
+        "/admin/units/unit/", {"action": "split_selected", "_selected_action": [east.pk]}
+    )
+    assert response["Location"] == reverse("unit_changes:split", args=["DXA"])
+    _plan, change = merge(district)
+    response = client.post(
+        "/admin/units/unitchange/", {"action": "undo_selected", "_selected_action": [change.pk]}
+    )
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.undone_at is not None
+    assert Member.objects.get(pk=district["guide"].pk).unit.code == "DXA"
