@@ -15,6 +15,8 @@ never sits in memory, and costs a fifth of what XlsxWriter's general cell path c
 
 import datetime
 import io
+import shutil
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -171,9 +173,13 @@ class ReportWriter:
         self.target = target
         # XlsxWriter writes all but the named list's rows here; `write` splices them in.
         self.written = io.BytesIO()
+        # XlsxWriter's row files (constant memory) in a folder of this report's own, removed
+        # whatever happens: a disk that fills mid-report leaves none of them behind.
+        self.tmpdir = tempfile.mkdtemp(prefix="vneid-report-")
         self.book = xlsxwriter.Workbook(
             self.written,
             {
+                "tmpdir": self.tmpdir,
                 "constant_memory": True,
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
@@ -329,6 +335,12 @@ class ReportWriter:
 
     def write(self, report, named_rows):
         """Every sheet, in order; returns the number of rows of the named list."""
+        try:
+            return self._write(report, named_rows)
+        finally:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def _write(self, report, named_rows):
         self.subtitle = period_line(report)
         self.report = report
         self.summary()
