@@ -15,3 +15,8 @@ class ProductionConfig(AppConfig):
         from config.security import mark_session_seen
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="config.security.mark_session_seen")
+
+        from config.admin_labels import label_third_party_models, register_vietnamese_admins
+
+        label_third_party_models()
+        register_vietnamese_admins()
