@@ -16,7 +16,11 @@ class ProductionConfig(AppConfig):
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="config.security.mark_session_seen")
 
-        from config.admin_labels import label_third_party_models, register_vietnamese_admins
+        from django.contrib import admin
 
-        label_third_party_models()
-        register_vietnamese_admins()
+        from config import admin_labels
+
+        admin_labels.name_library_apps()
+        admin_labels.register_vietnamese_totp_admin()
+        admin_labels.register_vietnamese_task_admin()
+        admin_labels.name_totp_devices_in_the_index(admin.site)

@@ -70,9 +70,7 @@ def unit_results(request, code):
     # commune's secretary may not): the crumbs link to it only then.
     found = {
         u.code: u
-        for u in Unit.objects.visible_to(request.user).filter(
-            Q(code=code) | Q(children__code=code)
-        )
+        for u in Unit.objects.visible_to(request.user).filter(Q(code=code) | Q(children__code=code))
     }
     unit = found.pop(code, None)
     if unit is None:

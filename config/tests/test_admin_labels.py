@@ -21,7 +21,7 @@ def test_the_admin_index_names_the_libraries_pages_in_vietnamese(client, root):
     html = client.get(reverse("admin:index")).content.decode()
     for name in ("Khóa đăng nhập", "Ứng dụng xác thực", "Kết quả công việc chạy nền"):
         assert name in html
-    for english in ("Access attempts", "TOTP devices", "Task Results", "Axes"):
+    for english in ("Access attempts", "TOTP devices", "TOTP device", "Task Results", "Axes"):
         assert english not in html
 
 
@@ -51,7 +51,10 @@ def test_an_authenticator_app_reads_in_vietnamese_and_its_qr_code_is_named(clien
         reverse("admin:otp_totp_totpdevice_change", args=[device.pk])
     ).content.decode()
     assert "Định danh" in html and "Nhập sai mã" in html and "Bước thời gian" in html
-    assert "Identity" not in html and "Throttling" not in html
+    assert "Identity" not in html and "Throttling" not in html and "TOTP device" not in html
+    listed = client.get(reverse("admin:otp_totp_totpdevice_changelist")).content.decode()
+    assert "Chọn ứng dụng xác thực để sửa" in listed and "Dùng lần cuối lúc" in listed
+    assert "TOTP device" not in listed and "Last used at" not in listed
     config = client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk]))
     assert 'alt="Mã QR để quét bằng ứng dụng xác thực"' in config.content.decode()
 
