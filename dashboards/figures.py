@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -180,7 +180,7 @@ def figures_for(campaign, *, as_of, since=None, units=None, scope=None, version=
     over `units` (a Unit queryset closed under sub-units)."""
     scope = scope if scope is not None else scope_parts(units)
     version = current_version() if version is None else version
-    parts = ["figures", campaign.pk, as_of, since, scope]
+    parts = ["figures", campaign.pk, campaign.figures_from, as_of, since, scope]
 
     def compute():
         return compute_figures(campaign, as_of, since, units, scope=scope, version=version)
@@ -201,11 +201,17 @@ def results_for(campaign, *, as_of, since=None, units=None, scope=None, version=
         results.cases = None  # a queryset is not kept: it would be evaluated
         return results
 
-    return kept(["results", campaign.pk, as_of, since, scope], compute, version)
+    return kept(
+        ["results", campaign.pk, campaign.figures_from, as_of, since, scope], compute, version
+    )
 
 
 def _results(campaign, as_of, since, units):
-    """`build_results` for `units` (None: all), the members' counts read from the tallies."""
+    """`build_results` for `units` (None: all), the members' counts read from the tallies
+    (which count what was typed); with figures from the activation list, counted from the
+    cases (kept like every figure, so once per figures version)."""
+    if rules.from_activation_list(campaign):
+        return build_results(campaign, as_of=as_of, since=since, units=units)
     return build_results(
         campaign,
         as_of=as_of,
@@ -362,9 +368,38 @@ def _weekly_rows(campaign, as_of, units, scope, version):
     """[(monday, credited_eid, credited_full, of them level 1, level 2)] by activation week."""
 
     def compute():
+        if rules.from_activation_list(campaign):
+            return _weekly_from_cases(campaign, as_of, whole_or(units, scope))
         return tallies.weekly_rows(campaign, as_of, _members(whole_or(units, scope)))
 
-    return kept(["weekly by level", campaign.pk, as_of, scope], compute, version)
+    return kept(
+        ["weekly by level", campaign.pk, campaign.figures_from, as_of, scope], compute, version
+    )
+
+
+def _weekly_from_cases(campaign, as_of, units):
+    """`tallies.weekly_rows` counted from the cases, by the week of the activation date the
+    figures read (the activation list's): [(monday, eid, full, level 1, level 2)]."""
+    eid, full = rules.credited_eid(campaign, as_of), rules.credited_full(campaign, as_of)
+    level = rules.level_field(campaign)
+    rows = (
+        _cases(campaign, units)
+        .filter(eid)
+        .annotate(week=TruncWeek(rules.day_field(campaign)))
+        .values("week")
+        .annotate(
+            n_eid=Count("pk"),
+            n_full=Count("pk", filter=full),
+            n_level1=Count("pk", filter=Q(**{level: 1})),
+            n_level2=Count("pk", filter=Q(**{level: 2})),
+        )
+        .order_by("week")
+    )
+    return [
+        (_day(row["week"]), row["n_eid"], row["n_full"], row["n_level1"], row["n_level2"])
+        for row in rows
+        if row["n_eid"]
+    ]
 
 
 def weekly_for(campaign, *, as_of, units=None, scope=None, version=None):
@@ -399,7 +434,7 @@ def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
         ]
         return Outreach(places=places, weeks=weeks)
 
-    return kept(["outreach", campaign.pk, as_of, scope], compute, version)
+    return kept(["outreach", campaign.pk, campaign.figures_from, as_of, scope], compute, version)
 
 
 def _day(value):
