@@ -61,7 +61,7 @@ def plain_figures(cases, listing, source):
     (nobody is here); from the list, the level, day and (where it says) portal are its own,
     and a resident not on the list is not activated."""
     claimants = {}
-    for member, resident in cases:
+    for _member, resident in cases:
         claimants[resident] = claimants.get(resident, 0) + 1
     figures = {}
     for (member, resident), (activation, portal) in cases.items():
