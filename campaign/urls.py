@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activation_views, import_views, views
+from . import activation_views, activity_views, import_views, views
 
 app_name = "campaign"
 urlpatterns = [
@@ -12,6 +12,10 @@ urlpatterns = [
     path("truong-hop/<int:pk>/xoa/", views.case_delete, name="case_delete"),
     path("nhap-nhanh/", views.quick_entry, name="quick_entry"),
     path("nhap-theo-danh-sach/", views.batch_entry, name="batch_entry"),
+    path("hoat-dong/", activity_views.activity_list, name="activity_list"),
+    path("hoat-dong/them/", activity_views.activity_create, name="activity_create"),
+    path("hoat-dong/<int:pk>/sua/", activity_views.activity_edit, name="activity_edit"),
+    path("hoat-dong/hom-nay.json", activity_views.activities_today, name="activities_today"),
     path("nhap-excel/", import_views.upload, name="import_upload"),
     path("nhap-excel/mau.xlsx", import_views.template, name="import_template"),
     path("nhap-excel/<str:token>/", import_views.preview, name="import_preview"),

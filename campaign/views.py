@@ -278,11 +278,15 @@ def quick_entry(request):
         request.POST or None,
         user=request.user,
         campaign=campaign,
-        initial={"member": request.session.get("quick_member")},
+        initial={
+            "member": request.session.get("quick_member"),
+            "activity": request.session.get("quick_activity"),
+        },
     )
     case = save_case(request, form, partial(services.case_create, campaign=campaign))
     if case:
         request.session["quick_member"] = case.member_id
+        request.session["quick_activity"] = case.activity_id  # the next resident, same day
         announce_saved(request, form, case, _("Saved: %(name)s. Ready for the next resident."))
         return redirect("campaign:quick_entry")
     return render(request, "campaign/quick_entry.html", context(request, campaign, form=form))
@@ -294,7 +298,9 @@ def batch_entry(request):
     saved or none is."""
     require_editor(request.user)
     campaign = current_campaign(request)
-    header = BatchHeaderForm(request.POST or None, user=request.user, prefix="list")
+    header = BatchHeaderForm(
+        request.POST or None, user=request.user, campaign=campaign, prefix="list"
+    )
     member = header.cleaned_data["member"] if header.is_bound and header.is_valid() else None
     rows = BatchFormSet(request.POST or None, campaign=campaign, member=member, prefix="rows")
     if request.method == "POST" and all([header.is_valid(), rows.is_valid()]):
@@ -314,8 +320,7 @@ def batch_entry(request):
                                 k: form.cleaned_data[k]
                                 for k in ("eid_level", "activated_on", "portal_used")
                             },
-                            "place": header.cleaned_data["place"],
-                            "guided_on": header.cleaned_data["guided_on"],
+                            **header.case_data(),
                         },
                     }
                     for form in filled
@@ -401,11 +406,7 @@ def resident_lookup(request):
     elif visible_residents(request.user).filter(pk=resident.pk).exists():
         # Guided in another campaign by someone in the user's units.
         answer["resident"] = {
-            "full_name": resident_name(resident.pk),
+            "full_name": as_seen_by(request.user, Resident.objects.get(pk=resident.pk)).full_name,
             "url": reverse("campaign:resident_detail", args=[resident.pk]),
         }
     return JsonResponse(answer)
-
-
-def resident_name(pk):
-    return Resident.objects.filter(pk=pk).values_list("full_name", flat=True).get()

@@ -439,3 +439,20 @@ def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
 
 def _day(value):
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def activity_yield_for(campaign, *, as_of, units=None, scope=None, version=None):
+    """The outreach activities' yield (campaign.activity_yield) over `units`' activities,
+    kept under the figures version (the activities' tables move it too)."""
+    from campaign.activity_yield import compute_yield
+
+    scope = scope if scope is not None else scope_parts(units)
+
+    def compute():
+        whole = whole_or(units, scope)
+        members = None
+        if whole is not None:
+            members = set(Member.objects.filter(unit__in=whole).values_list("pk", flat=True))
+        return compute_yield(campaign, as_of=as_of, units=whole, visible_members=members)
+
+    return kept(["activity yield", campaign.pk, as_of, scope], compute, version)

@@ -130,7 +130,32 @@ def live_report(campaign, *, units, as_of, period=None):
             if checked
             else None
         ),
+        "activities": activity_rows(campaign, units=units, as_of=as_of, since=since),
     }
+
+
+def activity_rows(campaign, *, units, as_of, since=None):
+    """The outreach activities organised by one of `units` held in the period (up to
+    `as_of`): kind, days, place, organisers, members taking part, the cases naming them and
+    the credited full cases among those (campaign.activity_yield)."""
+    from campaign.activity_yield import compute_yield
+
+    found = compute_yield(campaign, as_of=as_of, since=since, units=units, above=False)
+    return [
+        {
+            "code": row.code,
+            "title": row.title,
+            "kind": row.kind,
+            "starts_on": row.starts_on.isoformat(),
+            "ends_on": row.ends_on.isoformat() if row.ends_on else None,
+            "place": row.place,
+            "organisers": row.organisers,
+            "members": row.members,
+            "cases": row.cases,
+            "credited": row.credited,
+        }
+        for row in sorted(found.activities, key=lambda r: (r.starts_on, r.pk))
+    ]
 
 
 # Cases by verification status: blank (None) with no list in force, and in a report frozen

@@ -53,8 +53,8 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboards", "0004_tally_fold_requested"),
-        ("campaign", "0011_activation_list"),
+        ("dashboards", "0005_activity_triggers"),
+        ("campaign", "0014_activation_list"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
