@@ -111,7 +111,7 @@ class ListError(Exception):
 
 
 def max_rows():
-    return getattr(settings, "ACTIVATION_MAX_ROWS", 2_000_000)
+    return settings.ACTIVATION_MAX_ROWS
 
 
 def _too_many_rows(rows):

@@ -295,6 +295,7 @@ def overview(request):
             weeks_table=weeks_table,
             compliance_table=compliance_table,
             nav_current="overview",
+            manages_list=_manages_list(request.user),
         ),
     )
 
@@ -520,6 +521,13 @@ def members_behind(request):
             nav_current="members",
         ),
     )
+
+
+def _manages_list(user):
+    """Whether the overview links to the activation list's page (a district administrator)."""
+    from campaign.activation_views import may_manage_list
+
+    return may_manage_list(user)
 
 
 def _verification_columns(page):

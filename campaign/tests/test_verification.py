@@ -355,3 +355,29 @@ def test_import_activations_command(tmp_path, people):
     assert exit_.value.code == 1
     assert "Số định danh" in err.getvalue()
     assert ActivationList.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "build",
+    ["entity_bomb", "sparse_corners", "deep_nesting", "ods_repeated_cells"],
+)
+def test_a_hostile_file_is_refused_within_the_workbook_bounds(tmp_path, people, build):
+    from campaign.tests import hostile_workbooks
+
+    suffix = ".ods" if build.startswith("ods") else ".xlsx"
+    path = tmp_path / f"hostile{suffix}"
+    getattr(hostile_workbooks, build)(path)
+    result = import_activation_list(path, campaign=plan_campaign())
+    assert not result.ok and result.file_error and "\n" not in result.file_error
+    assert not ActivationList.objects.exists() and not ActivationEntry.objects.exists()
+
+
+def test_a_file_over_the_size_bound_is_refused(tmp_path, people, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    path = write_csv(
+        tmp_path / "big.csv",
+        [(n, f"0141950000{n:02d}", "A", 2, "02/05/2023", "Có") for n in range(20)],
+    )
+    result = import_activation_list(path, campaign=plan_campaign())
+    assert not result.ok and "MB" in result.file_error
+    assert not ActivationList.objects.exists()

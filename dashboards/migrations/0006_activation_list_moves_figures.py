@@ -1,6 +1,9 @@
 """The activation list moves the figures version: importing a list changes every case's
 verification status even where no case row changes (a case not on the list goes from "not
-checked" to "not found"), so the list's tables carry the same triggers as the others."""
+checked" to "not found"), so the list's tables carry the same triggers as the others. And
+the tallies' UPDATE trigger (PostgreSQL) does its work only when a statement changed one of
+the columns it watches: an import of the list rewrites the list's values on a million cases,
+which changes no tally."""
 
 from django.db import migrations
 
@@ -9,6 +12,10 @@ WATCHED = ["campaign_activationlist", "campaign_activationentry"]
 
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        from dashboards.tallies import update_function_sql
+
+        schema_editor.execute(update_function_sql())
     for table in WATCHED:
         if vendor == "postgresql":
             for event, referencing, rows in (
