@@ -4,6 +4,7 @@ the activity at which it happened."""
 import datetime
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,8 @@ from .activities import Activity, ActivityKind
 
 # A weekly series is at most a year of Saturdays.
 MAX_REPEATS = 53
+# The members taking part are ticked in a list of at most this many.
+MAX_MEMBER_CHOICES = 300
 
 
 class UnitsField(forms.ModelMultipleChoiceField):
@@ -98,6 +101,23 @@ class ActivityForm(forms.ModelForm):
         self.editable_units = Unit.objects.editable_by(user)
         self.fields["organisers"].queryset = Unit.objects.open().order_by("path")
         members = Member.objects.guides_for(user)
+        if self.instance.pk:  # those of the organising units' trees
+            organisers = list(self.instance.organisers.values_list("path", flat=True))
+            under = Q(pk__in=[])
+            for path in organisers:
+                under |= Q(unit__path__startswith=path)
+            members = members.filter(under)
+        self.too_many_members = members.count() > MAX_MEMBER_CHOICES
+        if self.too_many_members:  # a district's thousands: not a list of checkboxes
+            members = (
+                members.filter(pk__in=self.instance.members.all())
+                if self.instance.pk
+                else members.none()
+            )
+            self.fields["members"].help_text = _(
+                "Too many members to list: record the activity for the unit that held it "
+                "(a commune, a branch), then choose its members."
+            )
         kept = self.instance.members.all() if self.instance.pk else Member.objects.none()
         self.kept_members = []
         if self.instance.pk:  # members of other units already taking part stay, unnamed

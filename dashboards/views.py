@@ -664,10 +664,9 @@ def _activity_tables(request, found):
     activity_columns = [
         Column("day", "Ngày", lambda r: r.starts_on, "day"),
         Column("code", "Mã", lambda r: r.code),
+        # Its name, or its kind, day and place: the place and commune have tables of their own.
         Column("title", "Hoạt động", lambda r: r.title),
         Column("kind", "Loại hoạt động", lambda r: r.kind),
-        Column("place", "Địa điểm", lambda r: r.place),
-        Column("commune", "Xã, phường", lambda r: r.commune),
         Column("organisers", "Đơn vị tổ chức", lambda r: "; ".join(r.organisers)),
         Column("members", "Thành viên tham gia", lambda r: r.members, "int"),
         Column("hours", "Giờ công", lambda r: r.member_hours, "dec"),

@@ -37,7 +37,9 @@ def fits(page):
     assert width <= 390, f"the page scrolls sideways ({width}px)"
 
 
-def test_a_secretary_records_a_saturday_enters_two_cases_at_it_and_sees_them(phone, live_server):
+def test_a_secretary_records_a_saturday_enters_two_cases_at_it_and_sees_them(
+    phone, desktop, live_server
+):
     district = UnitFactory(code="HD", name="Huyện Đoàn Sốp Cộp")
     commune = UnitFactory(code="DX-ML", name="Đoàn xã Mường Lạn", parent=district)
     UnitRoleFactory(unit=commune, role=UnitRole.Role.SECRETARY, user__username="bithu")
@@ -86,3 +88,13 @@ def test_a_secretary_records_a_saturday_enters_two_cases_at_it_and_sees_them(pho
     fits(page)
     shot(page, "activity-outreach-phone")
     assert page.csp_violations == []
+
+    # The same pages in an office browser: the list names the activity and its two cases.
+    sign_in(desktop, live_server, "bithu", next_path="/chien-dich/hoat-dong/")
+    desktop.wait_for_url("**/chien-dich/hoat-dong/")
+    row = desktop.inner_text("table.list tbody tr")
+    assert "Chợ trung tâm xã Mường Lạn" in row and "\t2\t2" in row.replace("\n", "\t")
+    shot(desktop, "activity-list-desktop")
+    desktop.goto(f"{live_server.url}/tong-quan/tuyen-truyen/")
+    shot(desktop, "activity-outreach-desktop")
+    assert desktop.csp_violations == []

@@ -517,3 +517,32 @@ def test_the_district_administrator_adds_a_kind_in_the_admin_site(client, django
     assert response.status_code == 302
     added = ActivityKind.objects.get(code="hoi-thi")
     assert added in ActivityKind.objects.for_campaign(plan_campaign())
+
+
+def test_a_district_of_thousands_of_members_is_not_a_list_of_checkboxes(
+    client, district, monkeypatch
+):
+    from campaign import activity_forms
+
+    monkeypatch.setattr(activity_forms, "MAX_MEMBER_CHOICES", 1)
+    MemberFactory(unit=district["a"], full_name="Lò Văn Hai")
+    client.force_login(district["secretary"])
+    form = client.get(reverse("campaign:activity_create")).context["form"]
+    assert form.too_many_members and list(form.fields["members"].queryset) == []
+    held = activity(district["branch"], members=[district["guide_branch"]])
+    form = client.get(reverse("campaign:activity_edit", args=[held.pk])).context["form"]
+    # Editing: the members of the organising unit's tree only (here, one: listed).
+    assert list(form.fields["members"].queryset) == [district["guide_branch"]]
+
+
+def test_the_activity_list_reads_a_fixed_number_of_queries(
+    client, district, django_assert_max_num_queries
+):
+    for n in range(30):
+        held = activity(district["a"], district["police"], day=SATURDAY + datetime.timedelta(n))
+        CaseFactory(member=district["guide_a"], activity=held)
+    client.force_login(district["secretary"])
+    with django_assert_max_num_queries(25):
+        page = client.get(reverse("campaign:activity_list"))
+    assert len(page.context["rows"]) == 30
+    assert all((a.n_cases, a.n_credited) == (1, 1) for a in page.context["rows"])
