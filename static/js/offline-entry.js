@@ -51,6 +51,18 @@
 
   // --- The bundle: guides, units, rules, messages (campaign/offline.py) -----------------
 
+  function isJson(response) {
+    return (response.headers.get("content-type") || "").indexOf("json") >= 0;
+  }
+
+  /* The session ended: a 401 (campaign/offline_views.py), the sign-in or second-factor page
+   * a request was sent to, or the refused form of a session that changed (CSRF, 403). */
+  function endedSession(response) {
+    if (response.status === 401) return true;
+    if (response.redirected && !isJson(response)) return true;
+    return response.status === 403 && !isJson(response);
+  }
+
   function keptBundle() {
     try { return JSON.parse(localStorage.getItem(BUNDLE) || "null"); } catch (e) { return null; }
   }
@@ -60,9 +72,8 @@
     return fetch(form.getAttribute("data-offline-bundle"), {
       credentials: "same-origin", headers: {"Accept": "application/json"}
     }).then(function (response) {
-      var json = (response.headers.get("content-type") || "").indexOf("json") >= 0;
-      if (response.status === 401 || response.status === 403 || !json) return {signedOut: true};
-      if (!response.ok) return null;
+      if (endedSession(response)) return {signedOut: true};
+      if (!response.ok || !isJson(response)) return null;
       return response.json().then(function (fresh) {
         if (String(fresh.user.id) !== String(user)) return {signedOut: true};  // another account
         bundle = fresh;
@@ -214,8 +225,8 @@
         cases: chunk.map(function (c) { return Object.assign({key: c.key, campaign: c.campaign}, c.fields); })
       })
     }).then(function (response) {
-      var json = (response.headers.get("content-type") || "").indexOf("json") >= 0;
-      if (response.status === 401 || !json) return {signedOut: true};
+      if (endedSession(response)) return {signedOut: true};
+      if (!isJson(response)) throw new Error("server error " + response.status);
       return response.json().then(function (answer) {
         answer.ok = response.ok;
         return answer;
@@ -366,6 +377,9 @@
       ol.appendChild(li);
     });
     el("send").hidden = !list.some(function (c) { return c.status === "waiting"; });
+    var details = el("details");
+    details.hidden = !list.length;
+    if (list.some(function (c) { return c.status === "refused"; })) details.open = true;
     box.hidden = !list.length && !report && !signedOut;
     var status = document.querySelector("[data-offline-status]");
     if (status) status.hidden = navigator.onLine;
