@@ -180,6 +180,20 @@ class Resident(Recorded):
     # Kept ready at write time by campaign.claims: the ID number is on a member roster
     # (any unit's, active or not). Read, with the category, by the rule `resident_not_cadre`.
     on_roster = models.BooleanField(_("on a member roster"), default=False, editable=False)
+    # Whose record the details above are: the top unit of the tree whose case first held the
+    # resident. Every other tree's typed details are its own ResidentRecord, so that no tree
+    # overwrites, hides or reveals another's (the ID number stays one: double claims are
+    # still found). Blank only until the first case is written (campaign.owners settles it).
+    tree = models.ForeignKey(
+        Unit,
+        verbose_name=_("details recorded by the tree of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
 
     history = HistoricalRecords(excluded_fields=["search_name"], get_user=history_author)
 
@@ -223,6 +237,49 @@ class Resident(Recorded):
         if self.category == ResidentCategory.RESIDENT:
             return None
         return self.get_category_display()
+
+
+class ResidentRecord(Recorded):
+    """What the units of one tree (named by its top unit) typed about a resident whose
+    Resident row holds another tree's details. Only that tree's users see it."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="records"
+    )
+    tree = models.ForeignKey(
+        Unit,
+        verbose_name=_("top unit of the tree"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    full_name = models.CharField(_("full name"), max_length=255, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=11, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    village = models.CharField(_("village"), max_length=100, blank=True)
+    commune = models.CharField(_("commune"), max_length=100, blank=True)
+
+    history = HistoricalRecords(get_user=history_author)
+
+    # The details a tree keeps as its own: every one but the category, which the rules read
+    # for every tree alike (and only a user who edits every case may change).
+    DETAILS = ("full_name", "birth_date", "sex", "phone", "address", "village", "commune")
+
+    class Meta:
+        verbose_name = _("a tree's record of a resident")
+        verbose_name_plural = _("trees' records of residents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "tree"],
+                name="resident_record_one_per_tree",
+                violation_error_message=_("This tree already has a record of this resident."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
 
 
 def merge_resident_details(recorded, given, *, overwrite):

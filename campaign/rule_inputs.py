@@ -122,6 +122,9 @@ def refresh_rule_inputs(*, resident_ids: Iterable[int] | None = None) -> None:
         resident_ids = sorted({pk for pk in resident_ids if pk is not None})
         if not resident_ids:
             return
+    from .owners import assign_trees
+
+    assign_trees(resident_ids)  # a resident's first case names the tree whose record it is
     if connection.vendor == "postgresql":
         refresh_with_sql(resident_ids)
     else:

@@ -10,7 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from units.models import Member, Unit
+from units.models import Member, Unit, path_segment
+
+from .owners import settle_after_delete, tree_of_member, tree_of_path
 
 from .rule_inputs import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import (
@@ -19,6 +21,7 @@ from .models import (
     DoubleClaimResolution,
     Resident,
     ResidentCategory,
+    ResidentRecord,
     merge_resident_details,
 )
 
@@ -37,20 +40,23 @@ def _save_checked(instance, **checks):
         raise
 
 
-def _resident_for(*, resident_data, user, may_overwrite, retry=True):
+def _resident_for(*, resident_data, user, tree, retry=True):
     """The resident with the given ID number, created if new. Returns (resident, kept):
     `kept` is True when details typed differ from those recorded but were not written.
 
-    An existing resident's details are overwritten only when `may_overwrite(resident)`
-    (the user may edit every case of that resident); otherwise only blank details are filled
-    in (models.merge_resident_details).
+    The details typed go to the record of `tree` (the top unit of the case's guide): the
+    Resident row when it is that tree's, else the tree's own ResidentRecord, never another
+    tree's (campaign.owners). Recorded details are overwritten only when the user may edit
+    every case of that tree; otherwise only blank ones are filled in
+    (models.merge_resident_details). The category, which every tree's figures read, changes
+    only for a user who may edit every case of the resident.
     """
     given = {key: value for key, value in resident_data.items() if key in Resident.DETAILS}
     resident = (
         Resident.objects.select_for_update().filter(id_number=resident_data["id_number"]).first()
     )
     if resident is None:
-        resident = Resident(id_number=resident_data["id_number"])
+        resident = Resident(id_number=resident_data["id_number"], tree_id=tree)
         for key, value in given.items():
             setattr(resident, key, value)
         if not resident.category:
@@ -62,35 +68,59 @@ def _resident_for(*, resident_data, user, may_overwrite, retry=True):
             if not retry:
                 raise
             # Recorded meanwhile by a concurrent request: this case is about that resident.
-            return _resident_for(
-                resident_data=resident_data, user=user, may_overwrite=may_overwrite, retry=False
-            )
+            return _resident_for(resident_data=resident_data, user=user, tree=tree, retry=False)
         return resident, False
-    overwrite = may_overwrite(resident)
-    if not overwrite and given.get("category") == ResidentCategory.RESIDENT:
-        del given["category"]  # the forms' default, not a claim against a recorded category
-    recorded = {key: getattr(resident, key) for key in Resident.DETAILS}
-    merged, kept = merge_resident_details(recorded, given, overwrite=overwrite)
-    if merged != recorded:
+    every_case = not resident.cases.not_editable_by(user).exists()
+    every_case_of_tree = every_case or not (
+        resident.cases.filter(member__unit__path__startswith="/" + path_segment(tree))
+        .not_editable_by(user)
+        .exists()
+    )
+    category = given.pop("category", None)
+    kept, dirty = False, False
+    if category and category != resident.category:
+        if every_case:
+            resident.category, dirty = category, True
+        elif category != ResidentCategory.RESIDENT:  # the forms' default is no claim
+            kept = True
+    if resident.tree_id is None:  # written before its tree was known: its first case's
+        first = resident.cases.order_by("pk").values_list("member__unit__path", flat=True)
+        resident.tree_id = tree_of_path(first[0]) if first else tree
+        Resident.objects.filter(pk=resident.pk).update(tree_id=resident.tree_id)  # no author
+    if resident.tree_id == tree:
+        target = resident
+    else:
+        target = (
+            ResidentRecord.objects.select_for_update()
+            .filter(resident=resident, tree_id=tree)
+            .first()
+        ) or ResidentRecord(resident=resident, tree_id=tree)
+    recorded = {key: getattr(target, key) for key in ResidentRecord.DETAILS}
+    merged, kept_details = merge_resident_details(
+        recorded, given, overwrite=every_case_of_tree or target.pk is None
+    )
+    kept = kept or kept_details
+    if merged != recorded or target.pk is None:
         for key, value in merged.items():
-            setattr(resident, key, value)
+            setattr(target, key, value)
+        if target is resident:
+            dirty = True
+        else:
+            target.stamp(user)
+            target.save()
+    if dirty:
         resident.stamp(user)
         _save_checked(resident)
     return resident, kept
 
 
-def _user_edits_every_case(user):
-    def check(resident):
-        return not resident.cases.not_editable_by(user).exists()
-
-    return check
-
-
 def _delete_if_orphaned(resident_ids):
     """Residents nobody guides any more are not kept (personal data without a purpose)."""
+    resident_ids = list(resident_ids)
     Resident.objects.filter(
-        pk__in=list(resident_ids), cases__isnull=True, resolutions__isnull=True
+        pk__in=resident_ids, cases__isnull=True, resolutions__isnull=True
     ).delete()
+    settle_after_delete(resident_ids)
 
 
 def _check_not_listed(*, campaign, member, resident, exclude_pk=None):
@@ -112,7 +142,7 @@ def case_create(
     in `campaign`. Returns the case; `case.resident_details_kept` says whether typed details
     differing from an existing resident's were left as they were."""
     resident, kept = _resident_for(
-        resident_data=resident_data, user=user, may_overwrite=_user_edits_every_case(user)
+        resident_data=resident_data, user=user, tree=tree_of_member(member)
     )
     _check_not_listed(campaign=campaign, member=member, resident=resident)
     case = Case(campaign=campaign, member=member, resident=resident)
@@ -132,11 +162,10 @@ def cases_create(*, campaign: Campaign, rows: list[dict], user) -> list[Case]:
     `resident_data` and `case_data`. Raises ValidationError (with the row's index in
     `error.params["row"]`) and writes nothing if one row cannot be saved."""
     created, touched = [], set()
-    may_overwrite = _user_edits_every_case(user)
     for index, row in enumerate(rows):
         try:
             resident, kept = _resident_for(
-                resident_data=row["resident_data"], user=user, may_overwrite=may_overwrite
+                resident_data=row["resident_data"], user=user, tree=tree_of_member(row["member"])
             )
             _check_not_listed(campaign=campaign, member=row["member"], resident=resident)
             case = Case(campaign=campaign, member=row["member"], resident=resident)
@@ -166,7 +195,7 @@ def case_update(*, case: Case, member: Member, resident_data: dict, case_data: d
         )
     old_resident_id = case.resident_id
     resident, kept = _resident_for(
-        resident_data=resident_data, user=user, may_overwrite=_user_edits_every_case(user)
+        resident_data=resident_data, user=user, tree=tree_of_member(member)
     )
     _check_not_listed(campaign=case.campaign, member=member, resident=resident, exclude_pk=case.pk)
     case.member = member

@@ -402,11 +402,7 @@ def resident_lookup(request):
     elif visible_residents(request.user).filter(pk=resident.pk).exists():
         # Guided in another campaign by someone in the user's units.
         answer["resident"] = {
-            "full_name": resident_name(resident.pk),
+            "full_name": as_seen_by(request.user, Resident.objects.get(pk=resident.pk)).full_name,
             "url": reverse("campaign:resident_detail", args=[resident.pk]),
         }
     return JsonResponse(answer)
-
-
-def resident_name(pk):
-    return Resident.objects.filter(pk=pk).values_list("full_name", flat=True).get()

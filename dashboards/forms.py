@@ -63,6 +63,18 @@ class FiguresFilter(forms.Form):
         self.campaign = campaign
         self.fields["period"].queryset = ReportingPeriod.objects.filter(campaign=campaign)
 
+    def clean_as_of(self):
+        """A day the campaign's weeks can be counted to: 31/12/9999 (typed in an address)
+        once overflowed the weeks' arithmetic into a server error."""
+        day = self.cleaned_data.get("as_of")
+        if day is not None and not (
+            datetime.date(1900, 1, 1) <= day <= datetime.date(2100, 12, 31)
+        ):
+            raise forms.ValidationError(
+                gettext_lazy("Give a day between 01/01/1900 and 31/12/2100.")
+            )
+        return day
+
     def window(self):
         """The Timeframe asked for: a period's days, or cumulative up to the day asked (today by
         default, and when the day typed cannot be read: the form shows why)."""

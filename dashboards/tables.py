@@ -9,6 +9,7 @@ columns, in the same order, with the same headings; sortable and paginated on sc
 
 import datetime
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
@@ -175,7 +176,7 @@ class Table:
         from openpyxl.styles import Font
 
         book = Workbook(write_only=True)
-        sheet = book.create_sheet(str(title)[:31])
+        sheet = book.create_sheet(sheet_title(title))
         bold = Font(bold=True)
         columns = [column for column in self.columns if not column.screen_only]
         header = []
@@ -192,6 +193,8 @@ class Table:
             for column in columns:
                 value = _excel_value(column, column.value(row))
                 cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text as typed: a name "=1+1" is never a formula
                 if column.kind in EXCEL_FORMATS and value is not None:
                     cell.number_format = EXCEL_FORMATS[column.kind]
                 cells.append(cell)
@@ -210,6 +213,12 @@ class Table:
         filename = slugify(name) or "bang"
         response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
         return response
+
+
+def sheet_title(title):
+    """`title` as a worksheet may be named: none of the characters Excel refuses in a sheet
+    name (a unit called "Chi đoàn 3/2" broke its download), at most 31 characters."""
+    return re.sub(r"[\\/*?:\[\]]", "-", str(title))[:31].strip("'") or "Sheet"
 
 
 def _excel_value(column, value):

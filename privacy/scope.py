@@ -1,49 +1,72 @@
-"""What a user may see of a person another unit also recorded.
+"""What a user may see of a person another tree of units also recorded.
 
-A resident is recorded once, by ID number, whoever guided them. When units of trees the user
-does not see also guide that person, the details held (birth date, phone, address, even the
-name) may be those the other unit typed: knowing an ID number must not open them. The user
-then sees the person as their own unit typed them, and since those details are not kept
-apart, that is blank (the name too), with the ID number masked.
+A resident is one identity, by ID number, whoever guided them; what each tree of units typed
+about them (name, birth date, phone, address) is that tree's own record (campaign.owners).
+A user sees the record of their own tree: the Resident row's details when it is their
+tree's, else their tree's ResidentRecord; and when their trees hold none, nothing (the name
+too), with the ID number masked. Knowing an ID number never opens another tree's record.
 """
 
 import copy
 
 from django.utils.translation import gettext as _
 
+from campaign.owners import trees_of
 from units.models import Unit
 from units.privacy import mask_id_number
 
 PERSONAL_FIELDS = ("birth_date", "sex", "phone", "address", "village", "commune")
 
 
-def typed_outside_scope(user, resident):
-    """True when `resident` is also guided in units `user` cannot see and the details held
-    were last written by someone who edits none of the units `user` sees."""
+def _is_own(user, resident):
+    return resident.tree_id is None or resident.tree_id in trees_of(user)
 
-    if not resident.cases.hidden_from(user).exists():
-        return False
-    author = resident.updated_by or resident.created_by
-    if author is None:  # written by a command, which acts for the district
-        return False
-    return not (
-        Unit.objects.editable_by(author).filter(pk__in=Unit.objects.visible_to(user)).exists()
-    )
+
+def typed_outside_scope(user, resident):
+    """True when the details the Resident row holds are another tree's record."""
+    return not _is_own(user, resident)
+
+
+def _records_for(user, residents):
+    """{resident pk: the user's trees' ResidentRecord} for these residents (one query)."""
+    from campaign.models import ResidentRecord
+
+    residents = [r for r in residents if r.pk is not None]
+    if not residents:
+        return {}
+    found = {}
+    for record in ResidentRecord.objects.filter(
+        resident_id__in=[r.pk for r in residents], tree_id__in=trees_of(user)
+    ).order_by("-tree_id"):
+        found[record.resident_id] = record
+    return found
+
+
+def _shown(resident, record):
+    """A copy of `resident` with `record`'s details (None: blank, the ID number masked)."""
+    shown = copy.copy(resident)
+    if record is None:
+        for name in PERSONAL_FIELDS:
+            setattr(shown, name, None if name == "birth_date" else "")
+        shown.full_name = _("(recorded by another unit)")
+        shown.id_number = mask_id_number(resident.id_number)
+        shown.details_hidden = True
+    else:
+        for name in record.DETAILS:
+            setattr(shown, name, getattr(record, name))
+        shown.full_name = record.full_name or _("(recorded by another unit)")
+        shown.details_hidden = False
+    shown.save = shown.delete = _read_only
+    return shown
 
 
 def as_seen_by(user, resident):
-    """`resident` itself, or a copy with what another unit typed blanked (never saved)."""
-    if not typed_outside_scope(user, resident):
+    """`resident` itself when its details are the user's tree's record; else a copy with
+    the record of the user's tree, or with nothing when it holds none (never saved)."""
+    if _is_own(user, resident):
         resident.details_hidden = False
         return resident
-    shown = copy.copy(resident)
-    for name in PERSONAL_FIELDS:
-        setattr(shown, name, None if name == "birth_date" else "")
-    shown.full_name = _("(recorded by another unit)")
-    shown.id_number = mask_id_number(resident.id_number)
-    shown.details_hidden = True
-    shown.save = shown.delete = _read_only
-    return shown
+    return _shown(resident, _records_for(user, [resident]).get(resident.pk))
 
 
 def _read_only(*args, **kwargs):
@@ -51,14 +74,17 @@ def _read_only(*args, **kwargs):
 
 
 def case_initial_as_seen_by(user, case):
-    """The case form's initial values for `case`, without what another unit typed."""
+    """The case form's initial values for `case`: the resident as the user's tree holds them
+    (the ID number whole: the form's masking hides it until a recorded reveal)."""
     from campaign.forms import initial_from_case
 
-    initial = initial_from_case(case)
-    if typed_outside_scope(user, case.resident):
-        for name in (*PERSONAL_FIELDS, "full_name"):
-            if name in initial:
-                initial[name] = None if name == "birth_date" else ""
+    shown = as_seen_by(user, case.resident)
+    if shown is case.resident:
+        return initial_from_case(case)
+    seen = copy.copy(case)
+    seen.resident = shown
+    initial = initial_from_case(seen)
+    initial["id_number"] = case.resident.id_number
     return initial
 
 
@@ -136,57 +162,23 @@ def counted_not_named(user, verdicts, campaign):
 
 
 def hide_outside_scope(user, residents):
-    """`residents` (a page of them) with those another unit typed replaced by their
-    as-seen-by-`user` copies: one query, and one more per distinct author of such a person."""
-    from campaign.models import Case
-
+    """`residents` (a page of them) with each whose Resident row is another tree's record
+    replaced by its as-seen-by-`user` copy: at most one query."""
     residents = list(residents)
-    shared = set(
-        Case.objects.filter(resident_id__in=[r.pk for r in residents])
-        .hidden_from(user)
-        .values_list("resident_id", flat=True)
-    )
-    if not shared:
+    foreign = [r for r in residents if not _is_own(user, r)]
+    if not foreign:
+        for resident in residents:
+            resident.details_hidden = False
         return residents
-    in_scope = {}
+    records = _records_for(user, foreign)
     shown = []
     for resident in residents:
-        author = resident.updated_by_id or resident.created_by_id
-        if resident.pk in shared and author is not None:
-            if author not in in_scope:
-                in_scope[author] = _edits_a_unit_seen_by(author, user)
-            if not in_scope[author]:
-                copy_ = copy.copy(resident)
-                for name in PERSONAL_FIELDS:
-                    setattr(copy_, name, None if name == "birth_date" else "")
-                copy_.full_name = _("(recorded by another unit)")
-                copy_.id_number = mask_id_number(resident.id_number)
-                copy_.details_hidden = True
-                shown.append(copy_)
-                continue
-        shown.append(resident)
+        if _is_own(user, resident):
+            resident.details_hidden = False
+            shown.append(resident)
+        else:
+            shown.append(_shown(resident, records.get(resident.pk)))
     return shown
-
-
-def _edits_a_unit_seen_by(author_id, user):
-    """Whether the user `author_id` edits a unit `user` sees (one query): a superuser, or a
-    secretary or administrator of a unit with a unit `user` sees at or below it."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef, Q
-
-    from units.models import UnitRole
-
-    seen = Unit.objects.visible_to(user).filter(path__startswith=OuterRef("unit__path"))
-    roles = UnitRole.objects.filter(
-        user_id=OuterRef("pk"),
-        role__in=[UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY],
-    ).filter(Exists(seen))
-    return (
-        get_user_model()
-        .objects.filter(pk=author_id)
-        .filter(Q(is_superuser=True) | Q(Exists(roles)))
-        .exists()
-    )
 
 
 def hide_residents_of(user, cases):

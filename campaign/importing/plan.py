@@ -15,6 +15,7 @@ from units.normalize import (
 from .. import workbook as wb
 from ..bulk import in_batches
 from ..models import Campaign
+from ..owners import tree_of_path
 from .parse import FLAG_KEYS, without_gc
 from .plan_residents import Guide, plan_residents_sheet
 from .problems import plan_error
@@ -108,6 +109,7 @@ def _plan_units(plan, scope):
         ):
             existing[unit["code"]] = unit
     plan.unit_pks = {code: unit["pk"] for code, unit in existing.items()}
+    plan.unit_trees = {code: tree_of_path(unit["path"]) for code, unit in existing.items()}
     counts = plan.counts.setdefault("units", Counts()) if "units" in parsed.sheets else Counts()
     usable = {
         code: UsableUnit(unit["kind"], scope.allows(unit["pk"])) for code, unit in existing.items()

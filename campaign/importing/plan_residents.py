@@ -13,12 +13,14 @@ from units.models import Member, Unit
 
 from .. import workbook as wb
 from ..bulk import in_batches
-from ..models import Case, Resident, ResidentCategory, merge_resident_details
+from ..models import Case, Resident, ResidentCategory, ResidentRecord, merge_resident_details
+from ..owners import tree_of_path
 from .problems import RowNumber, plan_error, plan_problem
 from .records import CaseRow, Counts, DoubleClaim, ResidentRow
 
 MEMBER_TABLE, UNIT_TABLE = Member._meta.db_table, Unit._meta.db_table
 RESIDENT_TABLE, CASE_TABLE = Resident._meta.db_table, Case._meta.db_table
+RECORD_TABLE = ResidentRecord._meta.db_table
 
 
 class RosterMember(NamedTuple):
@@ -29,6 +31,7 @@ class RosterMember(NamedTuple):
     unit_code: str
     unit_kind: str
     full_name: str
+    tree: int  # the top unit of the member's unit's tree
 
 
 class Guide(NamedTuple):
@@ -56,8 +59,10 @@ class Recorded(NamedTuple):
     """What the database holds of the file's residents."""
 
     residents: dict  # id number -> (pk, the values of Resident.DETAILS in that order)
-    foreign: set  # pks of residents also guided in units the user may not edit
-    cases: dict  # resident pk -> {guide id number: RecordedCase}
+    foreign: dict  # resident pk -> trees of the units guiding them that the user may not edit
+    cases: dict  # resident pk -> {guide id number: RecordedCase} (guides in the user's units)
+    trees: dict  # resident pk -> the tree whose record the Resident row holds (or None)
+    records: dict  # (resident pk, tree pk) -> that tree's ResidentRecord.DETAILS, in order
 
 
 def plan_residents_sheet(plan, scope, workbook_members, tell=None):
@@ -74,7 +79,7 @@ def plan_residents_sheet(plan, scope, workbook_members, tell=None):
     tell(2 / 6)
     unknown = _check_guides(plan, guides, roster)
     tell(3 / 6)
-    _plan_resident_rows(plan, roster, recorded)
+    _plan_resident_rows(plan, scope, roster, recorded, guides, workbook_members)
     tell(4 / 6)
     gaining = _plan_cases(plan, recorded)
     tell(5 / 6)
@@ -86,9 +91,9 @@ def _roster(plan):
     parsed = plan.parsed
     ids = {guide for _id, guide in parsed.cases} | set(parsed.residents)
     roster = {
-        row[1]: RosterMember(row[0], *row[2:])
+        row[1]: RosterMember(row[0], *row[2:6], tree_of_path(row[6]))
         for row in select_where_in(
-            f"SELECT m.id, m.id_number, m.unit_id, u.code, u.kind, m.full_name"
+            f"SELECT m.id, m.id_number, m.unit_id, u.code, u.kind, m.full_name, u.path"
             f" FROM {MEMBER_TABLE} m JOIN {UNIT_TABLE} u ON u.id = m.unit_id WHERE {{where}}",
             "m.id_number",
             ids,
@@ -119,37 +124,56 @@ def _guides(plan, scope, roster, workbook_members):
 def _recorded(plan, scope):
     """The file's residents as recorded, those the user may not rewrite, and this campaign's
     cases of them."""
-    residents = {
-        row[1]: (row[0], row[2:])
-        for row in select_where_in(
-            f"SELECT id, id_number, {', '.join(Resident.DETAILS)} FROM {RESIDENT_TABLE}"
-            " WHERE {where}",
-            "id_number",
-            plan.parsed.residents,
-        )
-    }
+    residents, trees = {}, {}
+    for row in select_where_in(
+        f"SELECT id, id_number, tree_id, {', '.join(Resident.DETAILS)} FROM {RESIDENT_TABLE}"
+        " WHERE {where}",
+        "id_number",
+        plan.parsed.residents,
+    ):
+        residents[row[1]] = (row[0], row[3:])
+        trees[row[0]] = row[2]
     plan.resident_pks = {id_number: pk for id_number, (pk, _details) in residents.items()}
     pks = plan.resident_pks.values()
+    unowned = [pk for pk, tree in trees.items() if tree is None]
+    for resident_pk, path in select_where_in(  # written before trees: their first case's
+        f"SELECT c.resident_id, u.path FROM {CASE_TABLE} c"
+        f" JOIN {MEMBER_TABLE} m ON m.id = c.member_id JOIN {UNIT_TABLE} u ON u.id = m.unit_id"
+        " WHERE {where} ORDER BY c.id DESC",
+        "c.resident_id",
+        unowned,
+        numeric=True,
+    ):
+        trees[resident_pk] = tree_of_path(path)
     # Residents also guided in units this user may not edit (in any campaign): their recorded
     # details are kept and only blank ones filled in, as the forms do.
-    foreign = set()
+    foreign = {}
     if not scope.everything and residents:
         mine = ",".join(str(int(pk)) for pk in scope.pks) or "0"
-        foreign = {
-            row[0]
-            for row in select_where_in(
-                f"SELECT DISTINCT c.resident_id FROM {CASE_TABLE} c"
-                f" JOIN {MEMBER_TABLE} m ON m.id = c.member_id"
-                f" WHERE m.unit_id NOT IN ({mine}) AND {{where}}",
-                "c.resident_id",
-                pks,
-                numeric=True,
-            )
-        }
+        for resident_pk, path in select_where_in(
+            f"SELECT DISTINCT c.resident_id, u.path FROM {CASE_TABLE} c"
+            f" JOIN {MEMBER_TABLE} m ON m.id = c.member_id"
+            f" JOIN {UNIT_TABLE} u ON u.id = m.unit_id"
+            f" WHERE m.unit_id NOT IN ({mine}) AND {{where}}",
+            "c.resident_id",
+            pks,
+            numeric=True,
+        ):
+            foreign.setdefault(resident_pk, set()).add(tree_of_path(path))
+    records = {}
+    if foreign:
+        for row in select_where_in(
+            f"SELECT resident_id, tree_id, {', '.join(ResidentRecord.DETAILS)}"
+            f" FROM {RECORD_TABLE} WHERE {{where}}",
+            "resident_id",
+            list(foreign),
+            numeric=True,
+        ):
+            records[(row[0], row[1])] = row[2:]
     cases, guides = {}, {}  # one Guide a member, however many cases they guide
     details = ", ".join("c." + name for name in Case.DETAILS)
     for row in select_where_in(
-        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, {details}"
+        f"SELECT c.resident_id, m.id_number, u.kind, m.full_name, u.code, u.id, {details}"
         f" FROM {CASE_TABLE} c JOIN {MEMBER_TABLE} m ON m.id = c.member_id"
         f" JOIN {UNIT_TABLE} u ON u.id = m.unit_id"
         f" WHERE c.campaign_id = {int(plan.campaign.pk)} AND {{where}}",
@@ -157,9 +181,13 @@ def _recorded(plan, scope):
         pks,
         numeric=True,
     ):
+        if not scope.allows(row[5]):
+            # Another unit's claim: not told before the confirm (no existence oracle); the
+            # double claim shows once the file is imported, as any other.
+            continue
         guide = guides.get(row[1]) or guides.setdefault(row[1], Guide(*row[2:5]))
-        cases.setdefault(row[0], {})[row[1]] = RecordedCase(guide, *row[5:])
-    return Recorded(residents, foreign, cases)
+        cases.setdefault(row[0], {})[row[1]] = RecordedCase(guide, *row[6:])
+    return Recorded(residents, foreign, cases, trees, records)
 
 
 def _check_guides(plan, guides, roster):
@@ -169,19 +197,11 @@ def _check_guides(plan, guides, roster):
     unknown = set()
     for (id_number, guide), case in parsed.cases.items():
         if guide in guides:
-            if guides[guide] is None:
-                plan_error(
-                    plan,
-                    "residents",
-                    case.row,
-                    "guide_id_number",
-                    _("The guide %(id)s belongs to another unit, which is not one of your units.")
-                    % {"id": guide},
-                    "out_of_scope",
-                )
-                unknown.add(id_number)
-            continue
-        if guide not in parsed.member_ids_seen:
+            if guides[guide] is not None:
+                continue
+        if guide not in parsed.member_ids_seen or guide in guides:
+            # A guide of another unit is told as one unknown: the file must not learn who is
+            # on another unit's roster.
             plan_error(
                 plan,
                 "residents",
@@ -198,9 +218,34 @@ def _check_guides(plan, guides, roster):
     return unknown
 
 
-def _plan_resident_rows(plan, roster, recorded):
+def _writing_trees(plan, guides, workbook_members, roster):
+    """{resident ID number: the tree whose record the file's details go to}: the tree of
+    the unit of the first guide the file names for them (None when not known yet: a unit
+    new in the file under no unit recorded)."""
+    units = plan.parsed.units
+
+    def tree_of_code(code, seen=()):
+        if code in plan.unit_trees:
+            return plan.unit_trees[code]
+        parent = units[code].parent_code if code in units else None
+        return tree_of_code(parent, seen + (code,)) if parent and parent not in seen else None
+
+    found = {}
+    for id_number, guide in plan.parsed.cases:
+        if id_number in found or guides.get(guide) is None:
+            continue
+        if guide in workbook_members:
+            found[id_number] = tree_of_code(workbook_members[guide].unit_code)
+        elif guide in roster:
+            found[id_number] = roster[guide].tree
+    return found
+
+
+def _plan_resident_rows(plan, scope, roster, recorded, guides, workbook_members):
     """New, changed or unchanged: each resident of the file against the one recorded, their
-    details merged as the forms merge them (models.merge_resident_details)."""
+    details merged as the forms merge them (models.merge_resident_details). A resident whose
+    Resident row is another tree's record is this tree's own record (a ResidentRecord): new
+    when this tree holds none, as for a resident nobody recorded (no existence oracle)."""
     parsed = plan.parsed
     counts = plan.counts.setdefault("residents", Counts())
     plan.roster_ids = set(roster) | set(parsed.members)
@@ -210,8 +255,12 @@ def _plan_resident_rows(plan, roster, recorded):
             plan_problem(parsed, "residents", resident.rows[0], "id_number", message, code)
         )
 
+    writing = _writing_trees(plan, guides, workbook_members, roster)
     for id_number, resident in parsed.residents.items():
-        if id_number in plan.roster_ids:
+        listed = id_number in parsed.members
+        if not listed and id_number in roster:
+            listed = scope.allows(roster[id_number].unit_pk)
+        if listed:
             warn(
                 resident,
                 _(
@@ -228,12 +277,18 @@ def _plan_resident_rows(plan, roster, recorded):
             plan.resident_writes.append(resident)
             continue
         pk, stored = recorded.residents[id_number]
+        tree, owner = writing.get(id_number), recorded.trees.get(pk)
+        if owner is not None and tree != owner:
+            _plan_record(plan, counts, warn, recorded, resident, (pk, stored), tree)
+            continue
         given = resident_details(resident)
         if given == stored:  # most rows of a workbook imported again
             counts.unchanged += 1
             continue
         stored, given = dict(zip(Resident.DETAILS, stored)), dict(zip(Resident.DETAILS, given))
-        merged, kept = merge_resident_details(stored, given, overwrite=pk not in recorded.foreign)
+        merged, kept = merge_resident_details(
+            stored, given, overwrite=tree not in recorded.foreign.get(pk, ())
+        )
         if kept:
             warn(
                 resident,
@@ -248,6 +303,59 @@ def _plan_resident_rows(plan, roster, recorded):
         else:
             counts.changed += 1
             plan.resident_writes.append(ResidentRow(resident.rows, id_number, **merged))
+
+
+def _plan_record(plan, counts, warn, recorded, resident, held_row, tree):
+    """A resident whose Resident row is another tree's record: the file's details go to the
+    record of `tree`, merged with what that tree holds (new when it holds nothing). The
+    category, which every tree's figures read, changes only for a user who may edit every
+    case of the resident."""
+    pk, row = held_row
+    stored_row = dict(zip(Resident.DETAILS, row))
+    category = resident.category
+    if category and category != stored_row["category"]:
+        if pk not in recorded.foreign:
+            plan.resident_writes.append(
+                ResidentRow(
+                    resident.rows, resident.id_number, **{**stored_row, "category": category}
+                )
+            )
+        elif category != ResidentCategory.RESIDENT:
+            warn(
+                resident,
+                _(
+                    "This resident is also guided in units you cannot edit: the details "
+                    "recorded there are kept, only blank ones are filled in from this file."
+                ),
+                "details_kept",
+            )
+    given = {key: getattr(resident, key) for key in ResidentRecord.DETAILS}
+    held = recorded.records.get((pk, tree)) if tree is not None else None
+    if tree is None:
+        counts.unchanged += 1
+        return
+    if held is None:
+        counts.new += 1
+        plan.record_writes.append((resident.id_number, tree, given))
+        return
+    stored = dict(zip(ResidentRecord.DETAILS, held))
+    merged, kept = merge_resident_details(
+        stored, given, overwrite=tree not in recorded.foreign.get(pk, ())
+    )
+    if kept:
+        warn(
+            resident,
+            _(
+                "This resident is also guided in units you cannot edit: the details "
+                "recorded there are kept, only blank ones are filled in from this file."
+            ),
+            "details_kept",
+        )
+    if merged == stored:
+        counts.unchanged += 1
+    else:
+        counts.changed += 1
+        plan.record_writes.append((resident.id_number, tree, merged))
 
 
 def merged_case(row, recorded):

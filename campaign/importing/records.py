@@ -127,10 +127,13 @@ class ImportPlan:
     member_writes: list = field(default_factory=list)  # MemberRow merged
     moved_members: list = field(default_factory=list)  # pks of members changing unit
     resident_writes: list = field(default_factory=list)  # ResidentRow merged
+    # Another tree's residents: (id number, tree pk, merged ResidentRecord.DETAILS dict).
+    record_writes: list = field(default_factory=list)
     case_writes: list = field(default_factory=list)  # CaseRow merged
     resident_pks: dict = field(default_factory=dict)  # id number -> pk (existing)
     member_pks: dict = field(default_factory=dict)  # id number -> pk (existing)
     unit_pks: dict = field(default_factory=dict)  # code -> pk (existing)
+    unit_trees: dict = field(default_factory=dict)  # code -> its tree's top unit pk (existing)
     # For the rule inputs of residents new at plan time (all their cases are in the file):
     guide_kinds: dict = field(default_factory=dict)  # guide id number -> unit kind
     roster_ids: set = field(default_factory=set)  # ID numbers on a member roster (database or file)

@@ -9,7 +9,8 @@ from units.models import Member, Unit
 
 from ..bulk import in_batches, insert_objects
 from ..rule_inputs import NewResidentInputs, residents_guided_in, residents_with_id_numbers
-from ..models import Case, Resident
+from ..models import Case, Resident, ResidentRecord
+from ..owners import assign_trees
 from .plan import MEMBER_DETAILS
 
 
@@ -87,14 +88,42 @@ def write_plan(plan, writer):
     inputs = NewResidentInputs(plan)
     resident_pks = dict(plan.resident_pks)
     resident_pks.update(writer.residents(plan.resident_writes, user, now, inputs))
+    _write_records(plan.record_writes, resident_pks, user, now)
     rows = [(resident_pks[c.id_number], member_pks[c.guide_id_number], c) for c in plan.case_writes]
     writer.cases(plan.campaign, rows, user, now, inputs)
+    # New residents' details are the record of the tree of their first case (campaign.owners).
+    assign_trees(
+        resident_pks[r.id_number] for r in plan.resident_writes if inputs.is_new(r.id_number)
+    )
     # Residents new at plan time went in with their rule inputs; the others are refreshed.
     touched.update(
         resident_pks[r.id_number] for r in plan.resident_writes if not inputs.is_new(r.id_number)
     )
     touched.update(pk for pk, _m, c in rows if not inputs.is_new(c.id_number))
     return touched
+
+
+def _write_records(writes, resident_pks, user, now):
+    """Another tree's residents: the file's details into this tree's own record of them."""
+    if not writes:
+        return
+    ResidentRecord.objects.bulk_create(
+        [
+            ResidentRecord(
+                resident_id=resident_pks[id_number],
+                tree_id=tree,
+                **{k: v or (None if k == "birth_date" else "") for k, v in details.items()},
+                created_by=user,
+                updated_by=user,
+                created_at=now,
+            )
+            for id_number, tree, details in writes
+        ],
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["resident", "tree"],
+        update_fields=[*ResidentRecord.DETAILS, "updated_by", "updated_at"],
+    )
 
 
 RESIDENT_COLUMNS = ("id_number", *Resident.DETAILS)

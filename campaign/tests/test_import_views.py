@@ -273,24 +273,33 @@ def test_an_upload_gone_or_damaged_on_the_server_is_not_found_not_a_server_error
     assert Resident.objects.count() == 0
 
 
-def test_the_preview_counts_but_does_not_name_a_claimant_of_another_unit(
-    client, secretary, tmp_path
-):
+def test_the_preview_does_not_tell_another_units_resident_or_claim(client, secretary, tmp_path):
+    """No existence oracle (issue 17): the preview counts another tree's resident as new to
+    the user's scope and says nothing of the other unit's claim; the double claim shows
+    after the confirm, under the rules."""
     from campaign.tests.factories import CaseFactory
 
     theirs = MemberFactory(unit=UnitFactory(code="XB"), full_name="Cầm Thị Bích")
     CaseFactory(member=theirs, resident__id_number="014195000002")
     path = build_xlsx(
         tmp_path / "a.xlsx",
-        {"Người dân": [RESIDENT_HEADERS, resident_row("A", "014195000002", "014095000001")]},
+        {
+            "Người dân": [
+                RESIDENT_HEADERS,
+                resident_row("A", "014195000002", "014095000001"),
+                resident_row("B", "014195000003", "014095000001"),
+            ]
+        },
     )
     preview = client.get(upload(client, path)["Location"])
-    (claim,) = preview.context["preview"]["double_claims"]
-    assert [code for _name, code in claim["guides"]] == ["DX1"] and claim["other_guides"] == 1
+    assert preview.context["preview"]["double_claims"] == []
+    plan = preview.context["plan"] if "plan" in preview.context else None
+    if plan is not None:
+        assert plan.counts["residents"].new == 2
     html = preview.content.decode()
     # As a word: the page's random CSRF token may hold the letters "XB".
     assert "Cầm Thị Bích" not in html and not re.search(r"\bXB\b", html)
-    assert "1 thành viên ở đơn vị bạn không xem được" in html
+    assert "đơn vị bạn không xem được" not in html
 
 
 def test_the_preview_names_the_guides_of_units_the_file_creates_and_the_sheet_of_each_row(

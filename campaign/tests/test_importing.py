@@ -591,7 +591,7 @@ def test_a_secretary_imports_only_into_their_own_units(tmp_path):
         ("Đơn vị", 5, "out_of_scope"),
         ("Thành viên", 2, "out_of_scope"),
         ("Thành viên", 3, "out_of_scope"),
-        ("Người dân", 2, "out_of_scope"),
+        ("Người dân", 2, "unknown_guide"),  # no roster oracle (issue 17)
     ]
     assert Unit.objects.count() == 2 and Resident.objects.count() == 0
     # Without a user (the command's default) it is the district administrator: all units.
@@ -621,20 +621,30 @@ def test_a_secretary_does_not_rewrite_a_resident_another_unit_recorded(tmp_path)
     )
     plan = run(path, user=role.user)
     assert plan.written, codes(plan)
+    # Another tree's resident is new to this tree's scope: no existence oracle (issue 17).
+    assert plan.counts["residents"].new == 1
     assert [w.code for w in plan.warnings if w.code == "details_kept"] == ["details_kept"]
     resident.refresh_from_db()
-    # Recorded details kept, the blank phone filled in, the category not changed.
+    # The other tree's record untouched, not even its blank phone; the category not changed.
     assert (resident.full_name, resident.address, resident.phone, resident.category) == (
         "Lò Thị Đúng",
         "Bản Mé",
-        "0912345678",
+        "",
         ResidentCategory.RESIDENT,
     )
+    own = resident.records.get()
+    assert (own.tree_id, own.full_name, own.phone, own.address) == (
+        mine.pk,
+        "Lo Thi Sai",
+        "0912345678",
+        "Bản Khác",
+    )
     assert not Case.objects.filter(resident=resident, resident_excluded=True).exists()
-    # The district administrator (the command) may rewrite them.
+    # The district administrator (the command) may change the category, which every tree's
+    # figures read; the details stay each tree's own.
     plan = run(path)
     resident.refresh_from_db()
-    assert (resident.full_name, resident.category) == ("Lo Thi Sai", ResidentCategory.CADRE)
+    assert (resident.full_name, resident.category) == ("Lò Thị Đúng", ResidentCategory.CADRE)
     assert drift() == []
 
 

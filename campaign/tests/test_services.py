@@ -77,9 +77,18 @@ def test_details_of_a_resident_recorded_by_another_unit_are_not_overwritten(secr
         user=secretary,
     )
     resident = Resident.objects.get(pk=other.resident_id)
-    assert resident.full_name == "Tên cũ"  # kept
-    assert resident.phone == "0912345678"  # a blank detail is filled in
-    assert case.resident_details_kept
+    # Another tree's record: untouched, not even a blank filled in (issue 17: one detail
+    # typed into a blank made the typist the last editor, and the record theirs).
+    assert (resident.full_name, resident.phone, resident.updated_by) == ("Tên cũ", "", None)
+    own = resident.records.get()
+    assert (own.full_name, own.phone, own.tree_id) == ("Tên mới", "0912345678", tree_of(case))
+    assert not case.resident_details_kept
+
+
+def tree_of(case):
+    from campaign.owners import tree_of_member
+
+    return tree_of_member(case.member)
 
 
 def test_own_resident_details_are_updated(secretary):

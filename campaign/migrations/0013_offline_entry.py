@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaign', '0010_resident_name_order_index'),
+        ('campaign', '0012_resident_records_from_today'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
