@@ -109,6 +109,75 @@ def ensure_seeded(url, name, cases, members):
     log(f"seeded in {time.perf_counter() - started:.0f} s")
 
 
+def ensure_activities(count):
+    """`count` outreach activities (rules.md, "Activities") spread over the campaign's weeks
+    and the units, three members taking part in each, and one case in three naming the
+    activity of its guide's unit nearest its guidance day: the outreach pages' load."""
+    from django.db import connection, transaction
+
+    from campaign.models import Activity, ActivityKind, Campaign, Case
+    from units.models import Member, Unit
+
+    if Activity.objects.count() == count:
+        log(f"{count:,} activities already seeded, reused")
+        return
+    started = time.perf_counter()
+    campaign = Campaign.objects.active().order_by("-starts_on").first()
+    kinds = list(ActivityKind.objects.for_campaign(campaign))
+    units = list(Unit.objects.filter(members__isnull=False).distinct().order_by("pk"))
+    members = {}
+    for pk, unit_id in Member.objects.values_list("pk", "unit_id"):
+        members.setdefault(unit_id, []).append(pk)
+    start = campaign.starts_on
+    with transaction.atomic():
+        Case.objects.filter(activity__isnull=False).update(activity=None)
+        Activity.objects.all().delete()
+        made = Activity.objects.bulk_create(
+            [
+                Activity(
+                    campaign=campaign,
+                    code=f"HD{n + 1:06d}",
+                    kind=kinds[n % len(kinds)],
+                    starts_on=start + datetime.timedelta(days=(n * 7) % 210),
+                    place=f"Điểm tuyên truyền {n % 97 + 1}",
+                    commune=f"Xã {n % 23 + 1}",
+                    leaflets=50 + n % 100,
+                )
+                for n in range(count)
+            ],
+            batch_size=2000,
+        )
+        organisers, taking_part = [], []
+        for n, activity in enumerate(made):
+            unit = units[n % len(units)]
+            organisers.append(Activity.organisers.through(activity=activity, unit=unit))
+            if n % 5 == 0:  # a joint activity with another unit
+                other = units[(n * 7 + 3) % len(units)]
+                if other != unit:
+                    organisers.append(Activity.organisers.through(activity=activity, unit=other))
+            for member in members.get(unit.pk, [])[n % 3 : n % 3 + 3]:
+                taking_part.append(Activity.members.through(activity=activity, member_id=member))
+        Activity.organisers.through.objects.bulk_create(organisers, batch_size=5000)
+        Activity.members.through.objects.bulk_create(taking_part, batch_size=5000)
+        with connection.cursor() as cursor:  # one case in three at its unit's activity
+            cursor.execute(
+                """
+                UPDATE campaign_case c SET activity_id = pick.activity_id
+                FROM (
+                    SELECT c2.id, (
+                        SELECT o.activity_id FROM campaign_activity_organisers o
+                        WHERE o.unit_id = m.unit_id ORDER BY o.activity_id
+                        OFFSET (c2.id % 7) LIMIT 1
+                    ) AS activity_id
+                    FROM campaign_case c2 JOIN units_member m ON m.id = c2.member_id
+                    WHERE c2.id % 3 = 0
+                ) pick
+                WHERE c.id = pick.id AND pick.activity_id IS NOT NULL
+                """
+            )
+    log(f"seeded {count:,} activities in {time.perf_counter() - started:.0f} s")
+
+
 class Browser:
     def __init__(self, base):
         self.base = base
@@ -159,6 +228,9 @@ def pages():
     leaf = Unit.objects.filter(children__isnull=True, members__isnull=False).order_by("path")[0]
     member = Member.objects.filter(cases__isnull=False).order_by("pk").first()
     case = Case.objects.order_by("pk").first()
+    from campaign.models import Activity
+
+    activity = Activity.objects.order_by("pk").first()
     listed = [
         ("home", "/"),
         ("overview", "/tong-quan/"),
@@ -169,6 +241,8 @@ def pages():
         ("members behind", "/tong-quan/thanh-vien/"),
         ("member page", f"/tong-quan/thanh-vien/{member.pk}/"),
         ("outreach", "/tong-quan/tuyen-truyen/"),
+        ("outreach, activities by kind, Excel", "/tong-quan/tuyen-truyen/?kxlsx=1"),
+        ("outreach, by activity, Excel", "/tong-quan/tuyen-truyen/?axlsx=1"),
         ("data to fix: double claims", "/tong-quan/can-sua/?section=claims"),
         ("data to fix: not activated", "/tong-quan/can-sua/?section=follow_up"),
         ("data to fix: no guidance day", "/tong-quan/can-sua/?section=no_day"),
@@ -191,7 +265,11 @@ def pages():
         (f"unit detail {top.code}", f"/don-vi/{top.code}/"),
         ("member detail", f"/don-vi/thanh-vien/{member.pk}/"),
         ("case edit", f"/chien-dich/truong-hop/{case.pk}/sua/"),
+        ("activities list", "/chien-dich/hoat-dong/"),
+        ("activities today (JSON)", "/chien-dich/hoat-dong/hom-nay.json"),
     ]
+    if activity is not None:
+        listed.append(("activity edit", f"/chien-dich/hoat-dong/{activity.pk}/sua/"))
     return listed
 
 
@@ -201,6 +279,7 @@ COLD_PAGES = [
     ("resident list", "/chien-dich/nguoi-dan/"),
     ("double-claim register", "/bao-cao/trung-lap/"),
     ("member list", "/don-vi/thanh-vien/"),
+    ("outreach", "/tong-quan/tuyen-truyen/"),
 ]
 
 
@@ -239,9 +318,11 @@ def main():
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--port", type=int, default=8110)
+    parser.add_argument("--activities", type=int, default=20_000)
     args = parser.parse_args()
     url, name = database_url()
     ensure_seeded(url, name, args.cases, args.members)
+    ensure_activities(args.activities)
 
     base = f"http://127.0.0.1:{args.port}"
     # Debug off, as in production, which wants a secret key of the server's own.

@@ -6,7 +6,7 @@ from units.admin import ScopedAdmin
 from units.models import Unit
 
 from . import services
-from .models import Campaign, Case, DoubleClaimResolution, OfflineBatch, Resident
+from .models import ActivityKind, Campaign, Case, DoubleClaimResolution, OfflineBatch, Resident
 
 
 @admin.register(Campaign)
@@ -54,6 +54,15 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.campaign_save(campaign=obj)
+
+
+@admin.register(ActivityKind)
+class ActivityKindAdmin(admin.ModelAdmin):
+    """The kinds of outreach: the plan's (no campaign) and those a campaign adds."""
+
+    list_display = ["name", "code", "campaign", "position", "repeats_weekly", "is_post"]
+    list_filter = ["campaign"]
+    search_fields = ["name", "code"]
 
 
 @admin.register(Resident)

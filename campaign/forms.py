@@ -22,6 +22,7 @@ from dashboards.guides import GuideSearchMixin
 from units.models import Member, Unit
 
 from . import rules
+from .activity_forms import ActivityChoiceField, offer_activities
 from .models import Case, Place, ResidentCategory, Sex
 
 LEVEL_CHOICES = [("", _("Not activated yet")), *Case.Level.choices]
@@ -106,6 +107,7 @@ class CaseForm(CaseDetailsMixin, forms.Form):
     )
     guided_on = DayFirstDateField(label=_("Guided on"), required=False, past_only=True)
     place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices], required=False)
+    activity = ActivityChoiceField()
     birth_date = DayFirstDateField(label=_("Birth date"), required=False, past_only=True)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     phone = PhoneField()
@@ -127,6 +129,14 @@ class CaseForm(CaseDetailsMixin, forms.Form):
             del self.fields[name]
         guides = guide_queryset(user, include=case.member if case else None)
         self.fields["member"].queryset = guides
+        if "activity" in self.fields:
+            offer_activities(
+                self.fields["activity"],
+                user=user,
+                campaign=campaign,
+                day=case.guided_on if case else None,
+                current=case.activity if case else None,
+            )
         self.fields["member"].empty_label = _("Choose the member who guided")
         if case is None and self.initial.get("member") is None:
             only = list(guides[:2])
@@ -186,7 +196,11 @@ class CaseForm(CaseDetailsMixin, forms.Form):
                 "note",
             )
             if key in data
-        }
+        } | (
+            {"activity_id": data["activity"].pk if data["activity"] else None}
+            if "activity" in data
+            else {}
+        )
 
 
 def initial_from_case(case):
@@ -207,6 +221,7 @@ def initial_from_case(case):
         "guided_on": case.guided_on,
         "place": case.place,
         "note": case.note,
+        "activity": case.activity_id,
     }
 
 
@@ -252,10 +267,32 @@ class BatchHeaderForm(forms.Form):
     member = GuideChoiceField(label=_("Guided by"), queryset=Member.objects.none())
     place = forms.ChoiceField(label=_("Where"), choices=[("", "—"), *Place.choices], required=False)
     guided_on = DayFirstDateField(label=_("Guided on"), required=False, past_only=True)
+    activity = ActivityChoiceField()
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, campaign=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = guide_queryset(user)
+        if campaign is None:
+            del self.fields["activity"]
+        else:
+            offer_activities(self.fields["activity"], user=user, campaign=campaign, day=self._day())
+
+    def _day(self):
+        """The list's day as sent (its activities offered first), when it reads as one."""
+        if not self.is_bound:
+            return None
+        try:
+            return self.fields["guided_on"].clean(self.data.get(self.add_prefix("guided_on")))
+        except forms.ValidationError:
+            return None
+
+    def case_data(self):
+        """What every case of the list shares."""
+        data = self.cleaned_data
+        shared = {"place": data["place"], "guided_on": data["guided_on"]}
+        if "activity" in data:
+            shared["activity_id"] = data["activity"].pk if data["activity"] else None
+        return shared
 
 
 class BatchRowForm(CaseDetailsMixin, forms.Form):

@@ -16,6 +16,8 @@ from privacy.authors import history_author
 from units.models import ID_NUMBER_VALIDATOR, MemberCategory, Recorded, Unit
 from units.search import FoldedNameField
 
+from .activities import Activity, ActivityKind  # noqa: F401  (this app's models, kept apart)
+
 
 class CampaignQuerySet(models.QuerySet):
     def active(self):
@@ -390,6 +392,16 @@ class Case(Recorded):
     guided_on = models.DateField(_("guided on"), null=True, blank=True)
     place = models.CharField(_("where"), max_length=20, choices=Place.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The outreach activity at which the resident was guided (it changes no figure).
+    activity = models.ForeignKey(
+        "campaign.Activity",
+        verbose_name=_("activity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+    )
 
     # Rule inputs kept ready at write time by campaign.claims (never typed in):
     # how many members claim this resident in this campaign, whether the resident is excluded
@@ -414,6 +426,7 @@ class Case(Recorded):
         "guided_on",
         "place",
         "note",
+        "activity_id",
     )
 
     history = HistoricalRecords(get_user=history_author)
@@ -443,6 +456,13 @@ class Case(Recorded):
                 fields=["campaign", "resident"],
                 condition=Q(claimants__gt=1),
                 name="case_double_claimed",
+            ),
+            # The outreach yield and an activity's page read the cases that name one; the
+            # many that name none cost the index nothing.
+            models.Index(
+                fields=["activity"],
+                condition=Q(activity__isnull=False),
+                name="case_activity",
             ),
         ]
 

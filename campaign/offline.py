@@ -30,6 +30,7 @@ from units import normalize
 from units.models import Member
 
 from . import services
+from .activity_forms import ActivityChoiceField, offer_activities
 from .forms import QuickCaseForm
 from .models import Campaign, Case, OfflineBatch, OfflineCaseKey, Place
 
@@ -47,6 +48,7 @@ FIELDS = (
     "guided_on",
     "phone",
     "place",
+    "activity",
 )
 
 
@@ -86,6 +88,10 @@ def bundle(*, user, campaign, csrf_token):
         .only("pk", "full_name", "unit__id", "unit__name")
     )
     units = {guide.unit.pk: guide.unit.name for guide in guides}
+    # The activities the form offers around today (those of the user's units), the day's
+    # first: a case typed offline may name one, as online.
+    today = timezone.localdate()
+    activities = offer_activities(ActivityChoiceField(), user=user, campaign=campaign)
     return {
         "user": {"id": user.pk, "username": user.get_username()},
         "csrf_token": csrf_token,
@@ -102,6 +108,14 @@ def bundle(*, user, campaign, csrf_token):
         ],
         "units": [{"id": pk, "name": name} for pk, name in units.items()],
         "places": [{"value": value, "label": str(label)} for value, label in Place.choices],
+        "activities": [
+            {
+                "id": activity.pk,
+                "name": str(activity),
+                "today": activity.starts_on <= today <= (activity.ends_on or activity.starts_on),
+            }
+            for activity in activities
+        ],
         "rules": {
             "province_codes": sorted(normalize.PROVINCE_CODES),
             "mobile_prefixes": sorted(normalize.MOBILE_PREFIXES),
@@ -148,6 +162,7 @@ def check_messages():
         "level_missing": _(
             "Choose the e-ID level (1 or 2) activated on that day, or leave the date blank."
         ),
+        "activity_invalid": str(ActivityChoiceField().error_messages["invalid_choice"]),
         "before_start": _("Activated on %(day)s, before %(start)s: this case will not count."),
         "duplicate_case": _("%(member)s already guides this resident in this campaign."),
         "campaign_closed": _("The campaign %(campaign)s is closed: no case can be added to it."),
@@ -378,5 +393,6 @@ def page_texts():
             "guided_on": _("Guided on"),
             "phone": _("Phone"),
             "place": _("Where"),
+            "activity": _("At the activity"),
         },
     }

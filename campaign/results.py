@@ -16,12 +16,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet
 
+from units.history import tree_on
 from units.models import Member, Unit, UnitKind
 from units.normalize import fold
 
 from . import rules
 from .models import Campaign, Case
 
+UNSET = object()  # build_results' `tree` not given: read it
 KINDS = (UnitKind.POLICE, UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION, UnitKind.YOUTH_FEDERATION)
 
 
@@ -180,38 +182,66 @@ def build_results(
     since: datetime.date | None = None,
     units: QuerySet | None = None,
     counts: dict | None = None,
+    tree=UNSET,
 ) -> Results:
     """Every figure of rules.md for `campaign` on `as_of` (and, with `since`, within the
     period since..as_of as well as cumulative), for `units` (a Unit queryset closed under
-    sub-units, such as `Unit.objects.visible_to(user)` or `.subtree(unit)`; all by default).
+    sub-units, such as `Unit.objects.visible_to(user)` or `.subtree(unit)`; all by default),
+    on the tree as it stood on `as_of` (rules.md, units that change: a member's unit, a
+    unit's parent, the units of `units`' subtrees then).
 
     `counts`, when given, are the members' case counts as `rules.member_case_counts` gives
     them, by member id, read elsewhere (the dashboards read them from the tallies kept at
-    write time); otherwise they are counted from the cases."""
+    write time); otherwise they are counted from the cases. `tree`, when given, is
+    `units.history.tree_on(as_of)`, read already."""
     scoped = units is not None
-    unit_rows = list(
-        (units if scoped else Unit.objects.all())
-        .order_by("path")
-        .values("pk", "code", "name", "kind", "path", "parent_id", "valid_to")
-    )
+    if tree is UNSET:  # None: the units stood on `as_of` as they stand now
+        tree = tree_on(as_of)
+    unit_on = None  # {member pk: unit pk} on `as_of`, when the units changed since
+    if tree is not None:
+        within = tree.scope(units)
+        unit_rows = tree.ordered(within)
+        unit_on = tree.member_units()
+        pks = tree.member_pks(within)
+        members_qs, cases_qs = Member.objects.all(), Case.objects.all()
+        if pks is not None:
+            members_qs = members_qs.filter(pk__in=pks)
+            cases_qs = cases_qs.filter(member_id__in=pks)
+    else:
+        unit_rows = list(
+            (units if scoped else Unit.objects.all())
+            .order_by("path")
+            .values("pk", "code", "name", "kind", "path", "parent_id", "valid_to")
+        )
+        members_qs = Member.objects.all()
+        cases_qs = Case.objects.all()
+        if scoped:
+            members_qs = members_qs.filter(unit__in=units)
+            cases_qs = cases_qs.filter(member__unit__in=units)
     unit_by_pk = {row["pk"]: row for row in unit_rows}
-    members_qs = Member.objects.all()
-    cases_qs = Case.objects.all()
-    if scoped:
-        members_qs = members_qs.filter(unit__in=units)
-        cases_qs = cases_qs.filter(member__unit__in=units)
 
     if counts is None:
         counts = {
             row["member_id"]: row
             for row in rules.member_case_counts(cases_qs, campaign, as_of, since)
         }
-    compliance = {row["unit_id"]: row for row in rules.own_compliance_counts(members_qs, campaign)}
+    if unit_on is None:
+        compliance = {
+            row["unit_id"]: row for row in rules.own_compliance_counts(members_qs, campaign)
+        }
+    else:  # per member, added up by their unit on `as_of`
+        compliance = {}
+        for row in rules.own_compliance_counts(members_qs, campaign, unit="pk"):
+            found = compliance.setdefault(unit_on[row.pop("pk")], dict.fromkeys(row, 0))
+            for name, value in row.items():
+                found[name] += value
 
     member_results, own = [], {}  # own: unit pk -> {kind: Tally} of its own members
     for row in members_qs.order_by().values(
         "pk", "id_number", "full_name", "unit_id", "category", "active"
     ):
+        if unit_on is not None:
+            row["unit_id"] = unit_on[row["pk"]]
         unit = unit_by_pk.get(row["unit_id"])
         if unit is None:
             continue

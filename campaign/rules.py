@@ -375,14 +375,14 @@ def _share_reached(online, total, percent):
     return GreaterThanOrEqual(F(online) * 100, F(total) * percent)
 
 
-def own_compliance_counts(members: QuerySet, campaign: Campaign) -> QuerySet:
-    """For `members`, one row per unit: how many are bound by plan II.1 and how many of them
+def own_compliance_counts(members: QuerySet, campaign: Campaign, *, unit="unit_id") -> QuerySet:
+    """For `members`, one row per unit (the field `unit` names it): how many are bound by plan II.1 and how many of them
     hold a level-2 account, activated VNeID, use the portal, and meet the own and family
     procedure targets. One aggregate query over the members table."""
     bound = bound_by_own_compliance()
     return (
         members.order_by()
-        .values("unit_id")
+        .values(unit)
         .annotate(
             bound=Count("pk", filter=bound),
             level2=Count("pk", filter=bound & Q(has_level2_account=True)),

@@ -16,6 +16,7 @@ from .owners import settle_after_delete, tree_of_member, tree_of_path
 
 from .rule_inputs import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import (
+    Activity,
     Campaign,
     Case,
     DoubleClaimResolution,
@@ -134,6 +135,16 @@ def _check_not_listed(*, campaign, member, resident, exclude_pk=None):
         )
 
 
+def _check_activity(*, campaign, case_data):
+    """The activity a case names belongs to its campaign (the forms offer only those the
+    user may see; this holds for every other writer too)."""
+    activity_id = case_data.get("activity_id")
+    if activity_id and not Activity.objects.filter(pk=activity_id, campaign=campaign).exists():
+        raise ValidationError(
+            _("This activity is not one of this campaign's."), code="activity_elsewhere"
+        )
+
+
 @transaction.atomic
 def case_create(
     *, campaign: Campaign, member: Member, resident_data: dict, case_data: dict, user
@@ -145,6 +156,7 @@ def case_create(
         resident_data=resident_data, user=user, tree=tree_of_member(member)
     )
     _check_not_listed(campaign=campaign, member=member, resident=resident)
+    _check_activity(campaign=campaign, case_data=case_data)
     case = Case(campaign=campaign, member=member, resident=resident)
     for key in Case.DETAILS:
         if key in case_data:
@@ -168,6 +180,7 @@ def cases_create(*, campaign: Campaign, rows: list[dict], user) -> list[Case]:
                 resident_data=row["resident_data"], user=user, tree=tree_of_member(row["member"])
             )
             _check_not_listed(campaign=campaign, member=row["member"], resident=resident)
+            _check_activity(campaign=campaign, case_data=row["case_data"])
             case = Case(campaign=campaign, member=row["member"], resident=resident)
             for key in Case.DETAILS:
                 if key in row["case_data"]:
@@ -198,6 +211,7 @@ def case_update(*, case: Case, member: Member, resident_data: dict, case_data: d
         resident_data=resident_data, user=user, tree=tree_of_member(member)
     )
     _check_not_listed(campaign=case.campaign, member=member, resident=resident, exclude_pk=case.pk)
+    _check_activity(campaign=case.campaign, case_data=case_data)
     case.member = member
     case.resident = resident
     for key in Case.DETAILS:

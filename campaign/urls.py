@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, offline_views, views
+from . import activity_views, import_views, offline_views, views
 
 app_name = "campaign"
 urlpatterns = [
@@ -14,6 +14,10 @@ urlpatterns = [
     path("nhap-nhanh/du-lieu/", offline_views.offline_bundle, name="offline_bundle"),
     path("nhap-nhanh/gui/", offline_views.offline_send, name="offline_send"),
     path("nhap-theo-danh-sach/", views.batch_entry, name="batch_entry"),
+    path("hoat-dong/", activity_views.activity_list, name="activity_list"),
+    path("hoat-dong/them/", activity_views.activity_create, name="activity_create"),
+    path("hoat-dong/<int:pk>/sua/", activity_views.activity_edit, name="activity_edit"),
+    path("hoat-dong/hom-nay.json", activity_views.activities_today, name="activities_today"),
     path("nhap-excel/", import_views.upload, name="import_upload"),
     path("nhap-excel/mau.xlsx", import_views.template, name="import_template"),
     path("nhap-excel/<str:token>/", import_views.preview, name="import_preview"),

@@ -275,11 +275,15 @@ def quick_entry(request):
         request.POST or None,
         user=request.user,
         campaign=campaign,
-        initial={"member": request.session.get("quick_member")},
+        initial={
+            "member": request.session.get("quick_member"),
+            "activity": request.session.get("quick_activity"),
+        },
     )
     case = save_case(request, form, partial(services.case_create, campaign=campaign))
     if case:
         request.session["quick_member"] = case.member_id
+        request.session["quick_activity"] = case.activity_id  # the next resident, same day
         announce_saved(request, form, case, _("Saved: %(name)s. Ready for the next resident."))
         return redirect("campaign:quick_entry")
     return render(
@@ -295,7 +299,9 @@ def batch_entry(request):
     saved or none is."""
     require_editor(request.user)
     campaign = current_campaign(request)
-    header = BatchHeaderForm(request.POST or None, user=request.user, prefix="list")
+    header = BatchHeaderForm(
+        request.POST or None, user=request.user, campaign=campaign, prefix="list"
+    )
     member = header.cleaned_data["member"] if header.is_bound and header.is_valid() else None
     rows = BatchFormSet(request.POST or None, campaign=campaign, member=member, prefix="rows")
     if request.method == "POST" and all([header.is_valid(), rows.is_valid()]):
@@ -315,8 +321,7 @@ def batch_entry(request):
                                 k: form.cleaned_data[k]
                                 for k in ("eid_level", "activated_on", "portal_used")
                             },
-                            "place": header.cleaned_data["place"],
-                            "guided_on": header.cleaned_data["guided_on"],
+                            **header.case_data(),
                         },
                     }
                     for form in filled

@@ -20,6 +20,7 @@ urlpatterns = [
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("ngon-ngu/", set_language, name="set_language"),
+    path("don-vi/thay-doi/", include("reports.unit_change_urls")),
     path("don-vi/", include("units.urls")),
     path("chien-dich/", include("campaign.urls")),
     path("bao-cao/", include("reports.urls")),

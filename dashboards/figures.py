@@ -26,6 +26,7 @@ from django.utils import timezone
 from campaign import rules
 from campaign.models import Case
 from campaign.results import _percent, build_results
+from units.history import tree_on
 from units.models import Member, Unit
 
 from . import tallies
@@ -197,21 +198,23 @@ def results_for(campaign, *, as_of, since=None, units=None, scope=None, version=
 
     def compute():
         tallies.fold_if_due()
-        results = _results(campaign, as_of, since, whole_or(units, scope))
+        results = _results(campaign, as_of, since, whole_or(units, scope), tree_on(as_of))
         results.cases = None  # a queryset is not kept: it would be evaluated
         return results
 
     return kept(["results", campaign.pk, as_of, since, scope], compute, version)
 
 
-def _results(campaign, as_of, since, units):
-    """`build_results` for `units` (None: all), the members' counts read from the tallies."""
+def _results(campaign, as_of, since, units, tree):
+    """`build_results` for `units` (None: all), the members' counts read from the tallies;
+    `tree` is `units.history.tree_on(as_of)`."""
     return build_results(
         campaign,
         as_of=as_of,
         since=since,
         units=units,
-        counts=tallies.member_counts(campaign, as_of, since, _members(units)),
+        tree=tree,
+        counts=tallies.member_counts(campaign, as_of, since, _members(units, tree)),
     )
 
 
@@ -231,12 +234,13 @@ def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
     `_residents_reached`). On PostgreSQL the three parts run at the same time."""
     scope = scope if scope is not None else scope_parts(units)
     units = whole_or(units, scope)
-    cases = _cases(campaign, units)
+    tree = tree_on(as_of)  # once: the units as they stood on `as_of`, None if as they stand
+    cases = _cases(campaign, units, tree)
     tallies.fold_if_due()
     found = in_parallel(
         {
-            "results": lambda: _results(campaign, as_of, since, units),
-            "weekly": lambda: _weekly_rows(campaign, as_of, units, scope, version),
+            "results": lambda: _results(campaign, as_of, since, units, tree),
+            "weekly": lambda: _weekly_rows(campaign, as_of, units, scope, version, tree),
             "double_claimed": lambda: _distinct_residents(cases.filter(rules.is_double_claim())),
             "residents": lambda: (
                 None if campaign.double_claims_across_kinds else _distinct_residents(cases)
@@ -314,13 +318,19 @@ def _distinct_residents(cases):
     return cases.values("resident_id").distinct().count()
 
 
-def _members(units):
-    """The ids of the members of `units` (None: every member), for the tallies."""
+def _members(units, tree):
+    """The ids of the members of `units` (None: every member), for the tallies: on `tree`,
+    the units as they stood on the figures' day when one changed since (units.history)."""
+    if tree is not None:
+        return tree.member_pks(tree.scope(units))
     return Member.objects.filter(unit__in=units).values("pk") if units is not None else None
 
 
-def _cases(campaign, units):
+def _cases(campaign, units, tree):
     cases = Case.objects.filter(campaign=campaign).order_by()
+    if tree is not None:
+        pks = _members(units, tree)
+        return cases.filter(member_id__in=pks) if pks is not None else cases
     return cases.filter(member__unit__in=units) if units is not None else cases
 
 
@@ -358,11 +368,12 @@ def kept_count(queryset):
         return cursor.fetchone()[0]
 
 
-def _weekly_rows(campaign, as_of, units, scope, version):
+def _weekly_rows(campaign, as_of, units, scope, version, tree=False):
     """[(monday, credited_eid, credited_full, of them level 1, level 2)] by activation week."""
 
     def compute():
-        return tallies.weekly_rows(campaign, as_of, _members(whole_or(units, scope)))
+        found = tree_on(as_of) if tree is False else tree
+        return tallies.weekly_rows(campaign, as_of, _members(whole_or(units, scope), found))
 
     return kept(["weekly by level", campaign.pk, as_of, scope], compute, version)
 
@@ -381,7 +392,7 @@ def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
     scope = scope if scope is not None else scope_parts(units)
 
     def compute():
-        cases = _cases(campaign, whole_or(units, scope))
+        cases = _cases(campaign, whole_or(units, scope), tree_on(as_of))
         full = rules.credited_full(campaign, as_of)
         places = [
             (row["place"], row["n"], row["full"])
@@ -404,3 +415,20 @@ def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
 
 def _day(value):
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def activity_yield_for(campaign, *, as_of, units=None, scope=None, version=None):
+    """The outreach activities' yield (campaign.activity_yield) over `units`' activities,
+    kept under the figures version (the activities' tables move it too)."""
+    from campaign.activity_yield import compute_yield
+
+    scope = scope if scope is not None else scope_parts(units)
+
+    def compute():
+        whole = whole_or(units, scope)
+        members = None
+        if whole is not None:
+            members = set(Member.objects.filter(unit__in=whole).values_list("pk", flat=True))
+        return compute_yield(campaign, as_of=as_of, units=whole, visible_members=members)
+
+    return kept(["activity yield", campaign.pk, as_of, scope], compute, version)

@@ -27,6 +27,7 @@ from units.privacy import mask_id_number, mask_phone
 
 from . import charts, formats
 from .figures import (
+    activity_yield_for,
     current_version,
     figures_for,
     kept,
@@ -613,18 +614,156 @@ def outreach(request):
     week_table = Table(request, week_columns, week_rows, prefix="w", per_page=60)
     if week_table.wants_xlsx:
         return week_table.xlsx_response("tuyen-truyen-theo-tuan", "Theo tuần")
+    found = activity_yield_for(
+        page.campaign, as_of=page.as_of, units=page.units, scope=page.scope, version=page.version
+    )
+    tables = _activity_tables(request, found)
+    for table, name, title, personal in tables.values():
+        if table.wants_xlsx:
+            return table.xlsx_response(name, title, user=request.user, personal=personal)
     return render(
         request,
         "dashboards/outreach.html",
         page.context(
             place_table=place_table,
             week_table=week_table,
+            activity_yield=found,
+            activity_tables={key: table for key, (table, *_rest) in tables.items()},
             place_chart=charts.bar_chart(
                 "Số trường hợp hướng dẫn theo hình thức", [(label, c) for label, c, _f in places]
             ),
             nav_current="outreach",
         ),
     )
+
+
+def _group_columns(first_key, first_label, first=lambda r: r.label):
+    """The columns of a sum of activities (by kind, place, week, commune)."""
+    return [
+        Column(first_key, first_label, first),
+        Column("activities", "Số hoạt động", lambda r: r.activities, "int"),
+        Column("cases", "Trường hợp hướng dẫn", lambda r: r.cases, "int"),
+        Column("credited", "Trường hợp được tính", lambda r: r.credited, "int"),
+        Column("members", "Lượt thành viên tham gia", lambda r: r.members, "int"),
+        Column("per_member", "Được tính / thành viên", lambda r: r.per_member, "dec"),
+        Column("hours", "Giờ công", lambda r: r.member_hours, "dec"),
+        Column("per_hour", "Được tính / giờ công", lambda r: r.per_member_hour, "dec"),
+        Column("materials", "Băng rôn, poster, tờ rơi", lambda r: r.materials, "int"),
+        Column(
+            "materials_per",
+            "Tài liệu / trường hợp được tính",
+            lambda r: r.materials_per_credited,
+            "dec",
+        ),
+    ]
+
+
+def _activity_tables(request, found):
+    """The outreach activities' tables: {key: (Table, file name, sheet title, personal)}.
+    'Được tính' is the credited full cases (rules.md) of the cases that name the activity."""
+    activity_columns = [
+        Column("day", "Ngày", lambda r: r.starts_on, "day"),
+        Column("code", "Mã", lambda r: r.code),
+        # Its name, or its kind, day and place: the place and commune have tables of their own.
+        Column("title", "Hoạt động", lambda r: r.title),
+        Column("kind", "Loại hoạt động", lambda r: r.kind),
+        Column("organisers", "Đơn vị tổ chức", lambda r: "; ".join(r.organisers)),
+        Column("members", "Thành viên tham gia", lambda r: r.members, "int"),
+        Column("hours", "Giờ công", lambda r: r.member_hours, "dec"),
+        Column("cases", "Trường hợp hướng dẫn", lambda r: r.cases, "int"),
+        Column("credited", "Trường hợp được tính", lambda r: r.credited, "int"),
+        Column(
+            "per_member",
+            "Được tính / thành viên",
+            lambda r: _ratio(r.credited, r.members),
+            "dec",
+        ),
+        Column("materials", "Băng rôn, poster, tờ rơi", lambda r: r.materials, "int"),
+        Column(
+            "materials_per",
+            "Tài liệu / trường hợp được tính",
+            lambda r: _ratio(r.materials, r.credited),
+            "dec",
+        ),
+        Column("reach", "Lượt tiếp cận (bài đăng)", lambda r: r.reach, "int"),
+    ]
+    communes = [
+        _CommuneKind(commune, group) for commune, groups in found.communes for group in groups
+    ]
+    commune_columns = [Column("commune", "Xã, phường", lambda r: r.commune)] + _group_columns(
+        "kind", "Loại hoạt động"
+    )
+    member_columns = [
+        Column("name", "Thành viên", lambda r: r.name),
+        Column("unit", "Đơn vị", lambda r: r.unit),
+        Column("activities", "Số hoạt động tham gia", lambda r: r.activities, "int"),
+        Column("hours", "Giờ tham gia", lambda r: r.hours, "dec"),
+        Column("cases", "Trường hợp tại các hoạt động", lambda r: r.cases, "int"),
+        Column("credited", "Được tính tại các hoạt động", lambda r: r.credited, "int"),
+        Column("own", "Trong đó tự hướng dẫn", lambda r: r.own_credited, "int"),
+        Column("per_hour", "Được tính / giờ", lambda r: r.per_hour, "dec"),
+    ]
+    weeks = [group for _monday, group in found.weeks]
+    return {
+        "activities": (
+            Table(request, activity_columns, found.activities, prefix="a"),
+            "hoat-dong",
+            "Theo hoạt động",
+            False,
+        ),
+        "kinds": (
+            Table(
+                request,
+                _group_columns("kind", "Loại hoạt động"),
+                found.kinds,
+                prefix="k",
+                default_sort="-per_hour",
+            ),
+            "hoat-dong-theo-loai",
+            "Theo loại hoạt động",
+            False,
+        ),
+        "communes": (
+            Table(request, commune_columns, communes, prefix="c"),
+            "hoat-dong-theo-xa",
+            "Theo xã và loại",
+            False,
+        ),
+        "places": (
+            Table(request, _group_columns("place", "Địa điểm"), found.places, prefix="ap"),
+            "hoat-dong-theo-dia-diem",
+            "Theo địa điểm",
+            False,
+        ),
+        "weeks": (
+            Table(request, _group_columns("week", "Tuần từ"), weeks, prefix="aw", per_page=60),
+            "hoat-dong-theo-tuan",
+            "Hoạt động theo tuần",
+            False,
+        ),
+        "members": (
+            Table(request, member_columns, found.members, prefix="m", default_sort="-credited"),
+            "thanh-vien-tham-gia-hoat-dong",
+            "Thành viên tham gia",
+            True,
+        ),
+    }
+
+
+class _CommuneKind:
+    """A row of the commune table: a commune and one kind's sum there."""
+
+    def __init__(self, commune, group):
+        self.commune, self.group = commune, group
+
+    def __getattr__(self, name):
+        return getattr(self.group, name)
+
+
+def _ratio(part, whole):
+    from campaign.activity_yield import ratio
+
+    return ratio(part, whole)
 
 
 # --- Data to fix ---------------------------------------------------------------------------

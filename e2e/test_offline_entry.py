@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 
-from campaign.models import Case, OfflineBatch
+from campaign.activities import Activity, ActivityKind
+from campaign.models import Campaign, Case, OfflineBatch
 from campaign.tests.factories import CaseFactory, ResidentFactory
 from campaign.rule_inputs import refresh_rule_inputs
 from e2e.conftest import sign_in, shot
@@ -42,6 +44,22 @@ def secretary(commune):
 @pytest.fixture
 def guide(commune):
     return MemberFactory(unit=commune, full_name="Lò Văn Thành", id_number="014090000111")
+
+
+@pytest.fixture
+def held_today(commune):
+    """A market day of the commune, today."""
+    kind, _ = ActivityKind.objects.get_or_create(
+        campaign=None, code="market", defaults={"name": "Hướng dẫn tại chợ, phiên chợ"}
+    )
+    activity = Activity.objects.create(
+        campaign=Campaign.objects.get(slug="vneid-2023"),
+        kind=kind,
+        starts_on=timezone.localdate(),
+        place="Chợ phiên",
+    )
+    activity.organisers.set([commune])
+    return activity
 
 
 def offline(page, on=True):
@@ -250,14 +268,16 @@ def test_signing_out_with_cases_waiting_asks_and_says_how_many(
 
 
 def test_the_phones_checks_answer_the_shared_cases_as_the_server_does(
-    app_phone, live_server, secretary, guide
+    app_phone, live_server, secretary, guide, held_today
 ):
     page = app_phone
     open_quick_entry(page, live_server)
     bundle = page.evaluate(f"JSON.parse(localStorage.getItem('vneid-bundle:{secretary.pk}'))")
+    placeholders = {"GUIDE": str(guide.pk), "ACTIVITY": str(held_today.pk)}
+    assert [a["id"] for a in bundle["activities"]] == [held_today.pk]  # kept for offline
     for case in CHECK_CASES["cases"]:
         data = {**CHECK_CASES["base"], **case["data"]}
-        data = {k: str(guide.pk) if v == "GUIDE" else v for k, v in data.items()}
+        data = {k: placeholders.get(v, v) for k, v in data.items()}
         answer = page.evaluate(
             "([data, bundle]) => VNeIDChecks.check(data, bundle, [])", [data, bundle]
         )

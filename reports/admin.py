@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+
+from units.history import UnitChange
 
 from .models import ExpectedUnit, PersonalDataAccess, ReportHeading, ReportingPeriod, Submission
 
@@ -72,3 +75,66 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(UnitChange)
+class UnitChangeAdmin(admin.ModelAdmin):
+    """The record of units closed, merged and split: read here, made and undone through the
+    preview (the units' actions open it); undone here too, with the same checks."""
+
+    list_display = ["day", "kind", "made_by", "made_at", "undone_at"]
+    list_filter = ["kind", ("undone_at", admin.EmptyFieldListFilter)]
+    readonly_fields = [
+        "kind",
+        "day",
+        "target",
+        "units",
+        "summary",
+        "made_by",
+        "made_at",
+        "undone_by",
+        "undone_at",
+    ]
+    actions = ["undo_selected"]
+
+    def get_queryset(self, request):
+        from units.models import Unit
+
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(units__in=Unit.objects.administered_by(request.user)).distinct()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Undo the selected changes"), permissions=["view"])
+    def undo_selected(self, request, queryset):
+        from .unit_changes import ChangeRefused, undo_change
+
+        from units.models import Unit
+
+        mine = Unit.objects.administered_by(request.user).values("pk")
+        for change in queryset.order_by("-day", "-pk"):
+            if not request.user.is_superuser and change.units.exclude(pk__in=mine).exists():
+                self.message_user(
+                    request,
+                    _("This change concerns units you do not administer."),
+                    messages.ERROR,
+                )
+                continue
+            try:
+                undo_change(change, user=request.user)
+            except ChangeRefused as refused:
+                for error in refused.errors:
+                    self.message_user(request, error, messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("The change is undone: %(change)s.") % {"change": change}
+                )

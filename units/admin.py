@@ -1,4 +1,8 @@
-from django.contrib import admin
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from privacy.admin import RecordedAccessAdmin, masked_id_number
@@ -39,6 +43,28 @@ class UnitAdmin(ScopedAdmin):
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
     inlines = [UnitRoleInline]
+    actions = ["merge_selected", "split_selected", "close_selected"]
+
+    # Merging, splitting and closing are dated changes with a preview (rules.md, units that
+    # change): the actions open the administrators' pages with the units chosen here.
+    @admin.action(description=_("Merge the selected units into another…"))
+    def merge_selected(self, request, queryset):
+        query = urlencode({"units": list(queryset.values_list("pk", flat=True))}, doseq=True)
+        return redirect(f"{reverse('unit_changes:merge')}?{query}")
+
+    @admin.action(description=_("Split the selected unit…"))
+    def split_selected(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one unit to split."), messages.ERROR)
+            return None
+        return redirect("unit_changes:split", queryset.get().code)
+
+    @admin.action(description=_("Close the selected unit…"))
+    def close_selected(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one unit to close."), messages.ERROR)
+            return None
+        return redirect(f"{reverse('unit_changes:close')}?unit={queryset.get().pk}")
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request)

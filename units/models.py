@@ -368,3 +368,7 @@ class UnitRole(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.unit.code}"
+
+
+# The dated changes of the units (closed, merged, split), in a module of their own.
+from .history import UnitChange, UnitMove  # noqa: E402, F401

@@ -54,6 +54,7 @@ def unit_detail(request, code):
             "unit": unit,
             "children": children,
             "members": members,
+            "changes": unit.changes.standing().select_related("target"),
         },
     )
 

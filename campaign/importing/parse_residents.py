@@ -54,6 +54,7 @@ RESIDENT_CELLS = (
     ("note", read_text, True, False, ""),
     ("guided_on", normalize_date, True, False, None),
     ("category", "category", True, False, None),
+    ("activity", read_text, True, False, ""),
 )
 # The free-text details and their lengths, as the model keeps them.
 TEXT_LIMITS = tuple(
@@ -232,6 +233,8 @@ def parse_residents_sheet(parsed, sheet, rows):
             values["guided_on"],
             values["place"],
             values["note"],
+            None,
+            values["activity"],
         )
         other = cases.get(key)
         if other is None:
@@ -252,7 +255,7 @@ def parse_residents_sheet(parsed, sheet, rows):
                 "conflicting_duplicate",
             )
         else:
-            for attr in ("id_card_application", "guided_on", "place", "note"):
+            for attr in ("id_card_application", "guided_on", "place", "note", "activity"):
                 if getattr(case, attr) not in (None, ""):
                     setattr(other, attr, getattr(case, attr))
 

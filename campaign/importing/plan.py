@@ -5,8 +5,10 @@ residents sheet is planned in plan_residents.
 
 from typing import NamedTuple
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from units.history import merged_into
 from units.models import Member, Unit
 from units.normalize import (
     normalize_name,
@@ -18,7 +20,7 @@ from ..models import Campaign
 from ..owners import tree_of_path
 from .parse import FLAG_KEYS, without_gc
 from .plan_residents import Guide, plan_residents_sheet
-from .problems import plan_error
+from .problems import plan_error, plan_problem
 from .records import Counts, ImportPlan, MemberRow, ParsedWorkbook, UnitRow
 
 
@@ -67,6 +69,7 @@ def _plan_import(parsed, *, campaign, user=None, progress=None):
     if parsed.errors and not parsed.sheets:
         return plan
     scope = _Scope(user)
+    _redirect_merged(plan)
     units, members = len(parsed.units), len(parsed.members)
     total = units + members + len(parsed.cases)
     progress(0, total)
@@ -86,6 +89,38 @@ def _plan_import(parsed, *, campaign, user=None, progress=None):
     plan.errors.sort(key=lambda p: (order.get(p.sheet, -1), p.row))
     plan.warnings.sort(key=lambda p: (order.get(p.sheet, -1), p.row))
     return plan
+
+
+def _redirect_merged(plan):
+    """Rows naming a unit merged into another (rules.md, units that change: it keeps its
+    code) go to the unit it merged into, each with a warning saying so."""
+    parsed = plan.parsed
+    named = {m.unit_code for m in parsed.members.values()}
+    named |= {u.parent_code for u in parsed.units.values() if u.parent_code}
+    merged = merged_into(named - set(parsed.units))
+    if not merged:
+        return
+
+    def warn(key, row, column, code):
+        target, day = merged[code]
+        message = _(
+            "Unit %(code)s: the unit merged into %(target)s from %(day)s; the row goes to "
+            "%(target_code)s."
+        ) % {
+            "code": code,
+            "target": target.name,
+            "target_code": target.code,
+            "day": date_format(day, "d/m/Y"),
+        }
+        plan.warnings.append(plan_problem(parsed, key, row, column, message, "merged_unit"))
+        return target.code
+
+    for record in parsed.members.values():
+        if record.unit_code in merged:
+            record.unit_code = warn("members", record.row, "unit_code", record.unit_code)
+    for record in parsed.units.values():
+        if record.parent_code in merged:
+            record.parent_code = warn("units", record.row, "parent_code", record.parent_code)
 
 
 class UsableUnit(NamedTuple):

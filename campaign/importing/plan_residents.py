@@ -15,6 +15,7 @@ from .. import workbook as wb
 from ..bulk import in_batches
 from ..models import Case, Resident, ResidentCategory, ResidentRecord, merge_resident_details
 from ..owners import tree_of_path
+from .activities import find_activities
 from .problems import RowNumber, plan_error, plan_problem
 from .records import CaseRow, Counts, DoubleClaim, ResidentRow
 
@@ -80,6 +81,7 @@ def plan_residents_sheet(plan, scope, workbook_members, tell=None):
     unknown = _check_guides(plan, guides, roster)
     tell(3 / 6)
     _plan_resident_rows(plan, scope, roster, recorded, guides, workbook_members)
+    find_activities(plan, scope)
     tell(4 / 6)
     gaining = _plan_cases(plan, recorded)
     tell(5 / 6)
@@ -374,6 +376,7 @@ def merged_case(row, recorded):
         row.guided_on or recorded.guided_on,
         row.place or recorded.place,
         row.note or recorded.note,
+        row.activity_id or recorded.activity_id,
     )
 
 
@@ -398,7 +401,9 @@ def _plan_cases(plan, recorded):
             counts.unchanged += 1
         else:
             counts.changed += 1
-            plan.case_writes.append(CaseRow(case.row, id_number, guide, *merged))
+            plan.case_writes.append(
+                CaseRow(case.row, id_number, guide, *merged, activity=case.activity)
+            )
     return gaining
 
 

@@ -80,6 +80,8 @@ class CaseRow:
     guided_on: object
     place: str
     note: str
+    activity_id: object = None  # the activity named, found by the plan (None: none)
+    activity: str = ""  # the "Hoạt động" cell as written: an activity's code or name
 
 
 @dataclass

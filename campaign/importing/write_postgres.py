@@ -52,6 +52,7 @@ def _case_values(rows):
             c.guided_on,
             c.place,
             c.note,
+            c.activity_id,
         )
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from campaign.activities import Activity, ActivityKind
 from campaign.models import Case, OfflineBatch, OfflineCaseKey
 from campaign.offline import MAX_CASES, OfflineCaseForm
 from campaign.tests.factories import CaseFactory, ResidentFactory, plan_campaign
@@ -38,6 +40,16 @@ def district():
         "outsider": MemberFactory(unit=other, full_name="Cà Văn Khác"),
         "other_secretary": UnitRoleFactory(unit=other, role=UnitRole.Role.SECRETARY).user,
     }
+
+
+def held_today(unit):
+    """An activity of `unit` held today (a market day)."""
+    kind = ActivityKind.objects.filter(campaign=None).order_by("position").first()
+    activity = Activity.objects.create(
+        campaign=plan_campaign(), kind=kind, starts_on=timezone.localdate(), place="Chợ phiên"
+    )
+    activity.organisers.set([unit])
+    return activity
 
 
 def a_case(guide, **changes):
@@ -72,10 +84,10 @@ def by_key(response):
 
 @pytest.mark.parametrize("case", CASES["cases"], ids=[c["name"] for c in CASES["cases"]])
 def test_the_servers_checks_answer_the_shared_cases(case, district):
+    today = held_today(district["commune"])
+    placeholders = {"GUIDE": str(district["guide"].pk), "ACTIVITY": str(today.pk)}
     data = {**CASES["base"], **case["data"]}
-    data = {
-        key: str(district["guide"].pk) if value == "GUIDE" else value for key, value in data.items()
-    }
+    data = {key: placeholders.get(value, value) for key, value in data.items()}
     data = {
         key: ("on" if value is True else "" if value is False else value)
         for key, value in data.items()
@@ -104,6 +116,11 @@ def test_the_bundle_holds_the_users_guides_and_units_and_nothing_of_others(clien
     }
     assert "014" in bundle["rules"]["province_codes"] and bundle["rules"]["max_cases"] == MAX_CASES
     assert bundle["messages"]["required"] == "Trường này là bắt buộc."
+    assert bundle["activities"] == []
+    today = held_today(district["commune"])
+    held_today(district["other"])  # another unit's: not kept
+    bundle = client.get(BUNDLE).json()
+    assert bundle["activities"] == [{"id": today.pk, "name": str(today), "today": True}]
     assert bundle["csrf_token"] and bundle["user"]["id"] == district["secretary"].pk
 
 
@@ -148,6 +165,18 @@ def test_a_batch_is_recorded_and_the_batch_is_on_record(client, district):
         0,
     )
     assert OfflineCaseKey.objects.filter(batch=batch).count() == 2
+
+
+def test_a_case_typed_offline_names_the_days_activity(client, district):
+    client.force_login(district["secretary"])
+    today = held_today(district["commune"])
+    answer = send(client, [a_case(district["guide"], activity=today.pk)]).json()["cases"][0]
+    assert answer["status"] == "recorded"
+    assert Case.objects.get().activity == today
+    elsewhere = held_today(district["other"])
+    case = a_case(district["guide"], id_number="014195000201", activity=elsewhere.pk)
+    answer = send(client, [case]).json()["cases"][0]
+    assert answer["errors"] == {"activity": ["Hoạt động này không thuộc các đơn vị của bạn."]}
 
 
 def test_a_resend_after_a_lost_answer_records_each_case_once(client, district):

@@ -295,6 +295,12 @@ RESIDENTS = SheetSpec(
         Column("place", "Hình thức", choices=tuple(PLACES), width=20, example="Tại nhà"),
         Column("id_card_application", "Thu hồ sơ CCCD", choices=YES_NO, width=10),
         Column("note", "Ghi chú", width=30),
+        Column(
+            "activity",
+            "Hoạt động",
+            width=24,
+            aliases=("Mã hoạt động", "Tên hoạt động", "Tại hoạt động"),
+        ),
     ),
     aliases=("Nguoi dan", "Danh sách người dân"),
     ignored=(

@@ -16,6 +16,7 @@ from campaign import rules
 from campaign.claims import double_claimed_cases
 from campaign.models import Case, DoubleClaimResolution
 from campaign.results import build_results
+from units.history import tree_on
 from units.models import Unit
 from units.search import Folded
 
@@ -117,8 +118,33 @@ def live_report(campaign, *, units, as_of, period=None):
         "units": unit_rows,
         "totals": totals_of(unit_rows, campaign),
         "members": members,
-        "duplicates": open_double_claims(campaign, units),
+        "duplicates": open_double_claims(campaign, units, as_of),
+        "activities": activity_rows(campaign, units=units, as_of=as_of, since=since),
     }
+
+
+def activity_rows(campaign, *, units, as_of, since=None):
+    """The outreach activities organised by one of `units` held in the period (up to
+    `as_of`): kind, days, place, organisers, members taking part, the cases naming them and
+    the credited full cases among those (campaign.activity_yield)."""
+    from campaign.activity_yield import compute_yield
+
+    found = compute_yield(campaign, as_of=as_of, since=since, units=units, above=False)
+    return [
+        {
+            "code": row.code,
+            "title": row.title,
+            "kind": row.kind,
+            "starts_on": row.starts_on.isoformat(),
+            "ends_on": row.ends_on.isoformat() if row.ends_on else None,
+            "place": row.place,
+            "organisers": row.organisers,
+            "members": row.members,
+            "cases": row.cases,
+            "credited": row.credited,
+        }
+        for row in sorted(found.activities, key=lambda r: (r.starts_on, r.pk))
+    ]
 
 
 def totals_of(unit_rows, campaign):
@@ -148,15 +174,28 @@ def proposals(report):
     return individuals, units
 
 
-def open_double_claims(campaign, units):
+def open_double_claims(campaign, units, as_of=None):
     """Residents claimed by two or more members of `units` with no standing resolution:
     [{name, id_number, claimants: [[guide, unit], ...]}], in name order."""
     standing = DoubleClaimResolution.objects.filter(
         campaign=campaign, resident_id=OuterRef("resident_id"), undone_at__isnull=True
     )
+    unit_name = "member__unit__name"
+    tree = tree_on(as_of) if as_of is not None else None
+    if tree is None:
+        cases = double_claimed_cases(campaign, units)
+    else:  # the claimants' units as they stood on `as_of`
+        within = tree.scope(units)
+        pks = tree.member_pks(within)
+        cases = Case.objects.filter(rules.is_double_claim(), campaign=campaign)
+        if pks is not None:
+            cases = cases.filter(member_id__in=pks)
+        cases = cases.annotate(unit_on=tree.unit_on()).annotate(
+            unit_name_on=tree.unit_value("unit_on", "name", within)
+        )
+        unit_name = "unit_name_on"
     rows = (
-        double_claimed_cases(campaign, units)
-        .exclude(Exists(standing))
+        cases.exclude(Exists(standing))
         .order_by(
             *VIETNAMESE_NAME_ORDER["resident"], "resident_id", *VIETNAMESE_NAME_ORDER["guide"], "pk"
         )
@@ -165,7 +204,7 @@ def open_double_claims(campaign, units):
             "resident__full_name",
             "resident__id_number",
             "member__full_name",
-            "member__unit__name",
+            unit_name,
         )
     )
     found = {}
@@ -180,19 +219,34 @@ def named_list(campaign, *, units, as_of, period=None, exclude_paths=()):
     the units, then guide, then resident; each row (name, birth date, ID number, phone,
     address, level, activation date, portal, guide, guide's unit, within the period, unit
     path). Streamed from the database; `exclude_paths` leaves out subtrees (submitted ones)."""
-    cases = Case.objects.filter(campaign=campaign, member__unit__in=units).filter(
-        rules.credited_full(campaign, as_of)
-    )
+    cases = Case.objects.filter(campaign=campaign).filter(rules.credited_full(campaign, as_of))
+    fields, unit_path = NAMED_LIST_FIELDS, "member__unit__path"
+    tree = tree_on(as_of)
+    if tree is None:
+        cases = cases.filter(member__unit__in=units)
+    else:  # the guides' units as they stood on `as_of` (rules.md, units that change)
+        within = tree.scope(units)
+        pks = tree.member_pks(within)
+        if pks is not None:
+            cases = cases.filter(member_id__in=pks)
+        cases = cases.annotate(unit_on=tree.unit_on()).annotate(
+            unit_name_on=tree.unit_value("unit_on", "name", within),
+            unit_path_on=tree.unit_value("unit_on", "path", within),
+        )
+        fields, unit_path = (
+            (*NAMED_LIST_FIELDS[:-2], "unit_name_on", "unit_path_on"),
+            "unit_path_on",
+        )
     for path in exclude_paths:
-        cases = cases.exclude(member__unit__path__startswith=path)
+        cases = cases.exclude(**{f"{unit_path}__startswith": path})
     since = period.starts_on if period is not None else None
     rows = cases.order_by(
-        "member__unit__path",
+        unit_path,
         *VIETNAMESE_NAME_ORDER["guide"],
         "member_id",
         *VIETNAMESE_NAME_ORDER["resident"],
         "pk",
-    ).values_list(*NAMED_LIST_FIELDS)
+    ).values_list(*fields)
     for row in rows.iterator(chunk_size=5000):
         yield (*row[:10], since is not None and row[6] >= since, row[10])
 

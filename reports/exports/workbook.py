@@ -25,7 +25,14 @@ from units.models import MemberCategory
 from .data import proposals
 from .sheetrows import Spliced
 
-SHEETS = ("Tổng hợp", "Thành viên", "Đề nghị khen thưởng", "Danh sách kèm theo", "Trùng lặp")
+SHEETS = (
+    "Tổng hợp",
+    "Thành viên",
+    "Đề nghị khen thưởng",
+    "Danh sách kèm theo",
+    "Trùng lặp",
+    "Hoạt động",  # added at the end: the five before it keep their names and order
+)
 
 CATEGORY_LABELS = {
     MemberCategory.CADRE: "Cán bộ",
@@ -112,11 +119,26 @@ DUPLICATES = (
     Column("Người hướng dẫn và đơn vị", 70, "wrap"),
     Column("Ghi chú", 30, "wrap"),
 )
+ACTIVITIES = (
+    Column("STT", 6, "number"),
+    Column("Mã hoạt động", 11),
+    Column("Hoạt động", 30, "wrap"),
+    Column("Loại hoạt động", 22, "wrap"),
+    Column("Ngày", 11, "date"),
+    Column("Đến ngày", 11, "date"),
+    Column("Địa điểm", 24, "wrap"),
+    Column("Đơn vị tổ chức", 30, "wrap"),
+    Column("Số thành viên tham gia", 11, "number"),
+    Column("Số trường hợp hướng dẫn", 11, "number"),
+    Column("Số trường hợp được tính", 11, "number"),
+)
 
 
 # Every sheet of the workbook, in order, with its table's columns: the exporter writes these
 # and docs/report-workbook.md names them (its test reads this declaration).
-TABLES = dict(zip(SHEETS, (SUMMARY, MEMBERS, PROPOSALS, NAMED, DUPLICATES), strict=True))
+TABLES = dict(
+    zip(SHEETS, (SUMMARY, MEMBERS, PROPOSALS, NAMED, DUPLICATES, ACTIVITIES), strict=True)
+)
 
 
 def vietnamese_date(day):
@@ -314,6 +336,7 @@ class ReportWriter:
         self.proposals()
         first = self.named_template()
         self.duplicates()
+        self.activities()
         self.book.close()
         spliced = Spliced(
             self.written.getvalue(),
@@ -498,6 +521,29 @@ class ReportWriter:
                 entry.get("note", ""),
             )
             self.table_row(ws, row, DUPLICATES, values)
+            row += 1
+
+    def activities(self):
+        """One row per outreach activity of the report's units in its period (an activity
+        changes no figure: its cases and credited cases are counted here only)."""
+        ws, row = self.sheet(
+            SHEETS[5], "Danh sách hoạt động tuyên truyền và kết quả hướng dẫn tại hoạt động"
+        )
+        for number, entry in enumerate(self.report.get("activities", []), start=1):
+            values = (
+                number,
+                entry["code"],
+                entry["title"],
+                entry["kind"],
+                datetime.date.fromisoformat(entry["starts_on"]),
+                datetime.date.fromisoformat(entry["ends_on"]) if entry["ends_on"] else None,
+                entry["place"],
+                "; ".join(entry["organisers"]),
+                entry["members"],
+                entry["cases"],
+                entry["credited"],
+            )
+            self.table_row(ws, row, ACTIVITIES, values)
             row += 1
 
 

@@ -74,6 +74,7 @@ def test_sheets_are_named_and_ordered_as_the_interface_says(tmp_path, district):
             "Đề nghị khen thưởng",
             "Danh sách kèm theo",
             "Trùng lặp",
+            "Hoạt động",
         ]
     )
 

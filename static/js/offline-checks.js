@@ -172,6 +172,11 @@
     if (place && places.indexOf(place) < 0) refuse("place", say(bundle, "invalid_choice", {value: place}));
     else cleaned.place = place;
 
+    var activity = strip(data.activity);
+    var activities = (bundle.activities || []).map(function (a) { return String(a.id); });
+    if (activity && activities.indexOf(activity) < 0) refuse("activity", say(bundle, "activity_invalid"));
+    else cleaned.activity = activity ? +activity : null;
+
     // clean_case_details: the level and its activation day go together.
     var activated = cleaned.activated_on;
     if (cleaned.eid_level && !activated && !errors.activated_on) {

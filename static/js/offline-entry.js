@@ -19,7 +19,7 @@
   var STORE = "vneid-outbox:" + user;
   var BUNDLE = "vneid-bundle:" + user;
   var CHUNK = 50;
-  var FIELDS = ["member", "id_number", "full_name", "activated_on", "guided_on", "phone", "place"];
+  var FIELDS = ["member", "activity", "id_number", "full_name", "activated_on", "guided_on", "phone", "place"];
   var bundle = null;
   var sending = null;
   var editing = null;
@@ -113,7 +113,7 @@
 
   function clearResident() {
     var keep = read();
-    write({member: keep.member, guided_on: keep.guided_on, place: keep.place});
+    write({member: keep.member, activity: keep.activity, guided_on: keep.guided_on, place: keep.place});
     var lookup = document.getElementById("id_id_number-lookup");
     if (lookup) lookup.textContent = "";
   }

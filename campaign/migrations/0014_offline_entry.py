@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaign', '0012_resident_records_from_today'),
+        ('campaign', '0013_activities'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

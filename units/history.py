@@ -1,0 +1,302 @@
+"""Units that change (rules.md): a unit closed, units merged into another, a unit split, each
+from a day, and the organisation as it stood on any day.
+
+A change is applied to the live rows at once (members, sub-units and roles moved, units
+closed or created) and recorded move by move. The tree as it stood on a day is the live one
+with every standing change of a later day taken back: a member's unit on `day` is the unit
+its first later move took it from, a unit's parent likewise, and a unit made by a later
+split did not exist yet. With no change after `day` (the common case) the live rows are the
+tree, and nothing more is read.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Member, Unit, path_segment
+
+
+class UnitChangeQuerySet(models.QuerySet):
+    def standing(self):
+        """Changes not undone."""
+        return self.filter(undone_at__isnull=True)
+
+
+class UnitChange(models.Model):
+    """A dated change of the organisation: a unit closed, units merged into another, or a
+    unit split into others; who made it and when, and who undid it."""
+
+    class Kind(models.TextChoices):
+        CLOSE = "close", _("Closure")
+        MERGE = "merge", _("Merger")
+        SPLIT = "split", _("Split")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    day = models.DateField(
+        _("from the day"), help_text=_("The first day the units stand as changed.")
+    )
+    target = models.ForeignKey(
+        Unit,
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_in",
+    )
+    units = models.ManyToManyField(
+        Unit, verbose_name=_("units concerned"), related_name="changes", blank=True
+    )
+    # What the pages say: {"from": [[code, name]...], "to": [[code, name]...]}.
+    summary = models.JSONField(_("summary"), default=dict)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("made by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    objects = UnitChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit change")
+        verbose_name_plural = _("unit changes")
+        ordering = ["-day", "-pk"]
+        indexes = [models.Index(fields=["day"], name="unit_change_day")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.day:%d/%m/%Y}"
+
+    def from_codes(self):
+        return [code for code, _name in self.summary.get("from", [])]
+
+    def to_codes(self):
+        return [code for code, _name in self.summary.get("to", [])]
+
+
+class UnitMove(models.Model):
+    """One thing a change did: a member moved to another unit, a sub-unit placed under
+    another parent, a user's role moved (or dropped: the user already held one in the
+    unit), a unit closed (its former closing day kept), or a unit made by a split."""
+
+    class What(models.TextChoices):
+        MEMBER = "member", _("Member")
+        SUBUNIT = "subunit", _("Sub-unit")
+        ROLE = "role", _("User role")
+        CLOSED = "closed", _("Unit closed")
+        CREATED = "created", _("Unit made")
+
+    change = models.ForeignKey(
+        UnitChange, verbose_name=_("change"), on_delete=models.CASCADE, related_name="moves"
+    )
+    what = models.CharField(_("what"), max_length=10, choices=What.choices)
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="moves"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="moves"
+    )
+    # A member's or a role's unit, a sub-unit's parent: before and after.
+    from_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    role = models.CharField(max_length=20, blank=True)
+    previous_valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit change move")
+        verbose_name_plural = _("unit change moves")
+        ordering = ["change", "pk"]
+
+
+def later_moves(day):
+    """Moves of the standing changes that took effect after `day`."""
+    return UnitMove.objects.filter(change__day__gt=day, change__undone_at__isnull=True)
+
+
+def members_on(day):
+    """Every member, annotated `unit_on`: the primary key of their unit on `day`."""
+    first_later = (
+        later_moves(day)
+        .filter(what=UnitMove.What.MEMBER, member=OuterRef("pk"))
+        .order_by("change__day", "change_id", "pk")
+        .values("from_unit")[:1]
+    )
+    return Member.objects.annotate(
+        unit_on=Coalesce(Subquery(first_later), F("unit_id"), output_field=models.BigIntegerField())
+    )
+
+
+@dataclass
+class Tree:
+    """The units as they stood on `day`: {pk: row} with `code`, `name`, `kind`, `path`,
+    `parent_id` and `valid_to` as the live rows have them, parents and paths as then."""
+
+    day: datetime.date
+    units: dict = field(default_factory=dict)
+    _member_units: dict | None = field(default=None, repr=False)
+
+    def scope(self, units=None):
+        """The primary keys of the units that stood under `units` on the day: the subtrees,
+        as they stood, of the top units of `units` (a Unit queryset closed under sub-units;
+        None: every unit)."""
+        if units is None:
+            return set(self.units)
+        current = dict(units.values_list("pk", "parent_id"))
+        tops = [
+            self.units[pk]["path"]
+            for pk, up in current.items()
+            if up not in current and pk in self.units
+        ]
+        return {
+            pk for pk, row in self.units.items() if any(row["path"].startswith(t) for t in tops)
+        }
+
+    def ordered(self, pks):
+        return sorted((self.units[pk] for pk in pks), key=lambda row: row["path"])
+
+    def members(self, pks):
+        """Members whose unit on the day is among `pks`, annotated `unit_on`."""
+        return members_on(self.day).filter(unit_on__in=list(pks))
+
+    def member_units(self):
+        """{member pk: their unit's pk on the day}, for every member (two queries, read once:
+        members are few, and a list of them filters the cases faster than a subquery)."""
+        if self._member_units is None:
+            found = dict(Member.objects.order_by().values_list("pk", "unit_id"))
+            moves = (
+                later_moves(self.day)
+                .filter(what=UnitMove.What.MEMBER)
+                .order_by("-change__day", "-change_id", "-pk")
+                .values_list("member_id", "from_unit_id")
+            )
+            for member, from_unit in moves:  # latest first: the first later move wins
+                found[member] = from_unit
+            self._member_units = found
+        return self._member_units
+
+    def member_pks(self, within):
+        """The pks of the members whose unit on the day is among `within` (a set), or None
+        when that is every member."""
+        units = self.member_units()
+        pks = [pk for pk, unit in units.items() if unit in within]
+        return None if len(pks) == len(units) else pks
+
+    def unit_on(self, member="member"):
+        """For rows with a member (the field `member`, a case's guide): their unit's primary
+        key on the day."""
+        first_later = (
+            later_moves(self.day)
+            .filter(what=UnitMove.What.MEMBER, member=OuterRef(member))
+            .order_by("change__day", "change_id", "pk")
+            .values("from_unit")[:1]
+        )
+        return Coalesce(
+            Subquery(first_later), F(f"{member}__unit_id"), output_field=models.BigIntegerField()
+        )
+
+    def unit_value(self, unit_on, name, pks):
+        """The expression of a unit's `name` or `path` on the day, for the units `pks`, by the
+        field `unit_on` holding its primary key (units are few: one CASE)."""
+        return Case(
+            *[When(**{unit_on: pk}, then=Value(self.units[pk][name])) for pk in pks],
+            default=Value(""),
+            output_field=models.CharField(),
+        )
+
+
+UNIT_FIELDS = ("pk", "code", "name", "kind", "path", "parent_id", "valid_to")
+
+
+def tree_on(day):
+    """The Tree of `day`, or None when no standing change took effect after it (the live
+    rows are then the tree as it stood)."""
+    # Every change closes a unit: one query tells whether any took effect after `day`.
+    moves = list(
+        later_moves(day)
+        .filter(what__in=[UnitMove.What.SUBUNIT, UnitMove.What.CREATED, UnitMove.What.CLOSED])
+        .order_by("-change__day", "-change_id", "-pk")
+        .values_list("what", "unit_id", "from_unit_id")
+    )
+    if not moves:
+        return None
+    rows = {row["pk"]: row for row in Unit.objects.order_by().values(*UNIT_FIELDS)}
+    parent = {pk: row["parent_id"] for pk, row in rows.items()}
+    made_later = set()
+    # Latest first: what remains for a unit is what its first later move found.
+    for what, unit_id, from_unit_id in moves:
+        if what == UnitMove.What.CREATED:
+            made_later.add(unit_id)
+        elif what == UnitMove.What.SUBUNIT:
+            parent[unit_id] = from_unit_id
+    paths = {}
+
+    def path_of(pk, seen=()):
+        if pk not in paths:
+            up = parent[pk]
+            if up in seen or up in made_later:  # pragma: no cover - a broken record
+                raise ValueError("unit history has a cycle")
+            paths[pk] = (path_of(up, seen + (pk,)) if up else "/") + path_segment(pk)
+        return paths[pk]
+
+    tree = Tree(day=day)
+    for pk, row in rows.items():
+        if pk not in made_later:
+            tree.units[pk] = {**row, "parent_id": parent[pk], "path": path_of(pk)}
+    return tree
+
+
+def merged_into(codes):
+    """{code: (target unit, day)} for the codes of units merged into another by a standing
+    change, following a chain (A into B, then B into C: A goes to C, from the last day)."""
+    found = {}
+    rows = UnitMove.objects.filter(
+        what=UnitMove.What.CLOSED,
+        change__kind=UnitChange.Kind.MERGE,
+        change__undone_at__isnull=True,
+    ).values_list("unit__code", "change__target_id", "change__day")
+    merges = {code: (target, day) for code, target, day in rows}
+    if not merges:
+        return found
+    targets = {u.pk: u for u in Unit.objects.filter(pk__in={t for t, _d in merges.values()})}
+    code_of = {u.pk: u.code for u in targets.values()}
+    for code in codes:
+        if code not in merges:
+            continue
+        target, day = merges[code]
+        seen = {code}
+        while code_of.get(target) in merges and code_of[target] not in seen:
+            seen.add(code_of[target])
+            target, day = merges[code_of[target]]
+            if target not in targets:
+                targets[target] = Unit.objects.get(pk=target)
+                code_of[target] = targets[target].code
+        found[code] = (targets[target], day)
+    return found
