@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaign', '0013_activities'),
+        ('campaign', '0014_activation_list'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
