@@ -12,7 +12,10 @@ ratio against the floor.
         .venv/bin/python benchmarks/bench_verify.py --cases 1000000 --rows 500000
 
 The database (its name must contain "bench") is seeded with `seed_demo --cases N` when it
-does not hold that many cases, as bench_pages does; its data may be replaced.
+does not hold that many cases, as bench_pages does; its data may be replaced. With
+`--fast-seed` it is filled in SQL instead (one unit tree, `--members` members, one resident
+a case, levels and days spread over the campaign): a million cases in about a minute, where
+`seed_demo` takes far longer on a shared machine.
 """
 
 import argparse
@@ -31,6 +34,74 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from bench_pages import database_url, ensure_seeded, log  # noqa: E402
+
+
+def fast_seed(url, name, cases, members):
+    """Migrate, then fill the cases table in SQL (when it does not hold `cases` already)."""
+    from bench_pages import manage, psql_admin
+
+    if not psql_admin(url, ("SELECT 1 FROM pg_database WHERE datname = %s", name)):
+        psql_admin(url, (f'CREATE DATABASE "{name}"',))
+    manage(url, "migrate", "--noinput")
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from campaign.models import Campaign, Case
+    from units.models import Unit
+
+    if Case.objects.count() == cases:
+        log(f"{name}: {cases:,} cases already there, reused")
+        return
+    log(f"{name}: filling {cases:,} cases, {members:,} members in SQL")
+    started = time.perf_counter()
+    campaign = Campaign.objects.get(slug="vneid-2023")
+    with transaction.atomic():
+        Case.objects.all().delete()
+        top = Unit.objects.create(code="BENCH-HUYEN", name="Huyện Đoàn (bench)", kind="youth_union")
+        communes = [
+            Unit.objects.create(
+                code=f"BENCH-XA-{n}", name=f"Đoàn xã {n}", kind="youth_union", parent=top
+            )
+            for n in range(50)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO units_member (unit_id, full_name, id_number, category,"
+                " active, has_level2_account, vneid_activated, portal_used, own_procedures_total,"
+                " own_procedures_online, family_procedures_total, family_procedures_online,"
+                " phone, created_at, updated_at)"
+                " SELECT (%s::bigint[])[1 + n %% %s], 'Thành viên ' || n,"
+                " '0140' || lpad(n::text, 8, '0'), 'member', true, false, false, false, 0, 0, 0,"
+                " 0, '', now(), now() FROM generate_series(1, %s) n",
+                [[u.pk for u in communes], len(communes), members],
+            )
+            cursor.execute(
+                "INSERT INTO campaign_resident (id_number, full_name, search_name, phone, address,"
+                " village, commune, sex, category, on_roster, created_at, updated_at)"
+                " SELECT '0141' || lpad(n::text, 8, '0'), 'Người dân ' || n, 'nguoi dan ' || n,"
+                " '', '', '', '', '', 'resident', false, now(), now()"
+                " FROM generate_series(1, %s) n",
+                [cases],
+            )
+            cursor.execute(
+                "INSERT INTO campaign_case (campaign_id, resident_id, member_id, eid_level,"
+                " activated_on, portal_used, id_card_application, place, note, claimants,"
+                " resident_excluded, claim_awarded, created_at, updated_at)"
+                " SELECT %s, r.id, m.ids[1 + (r.id %% array_length(m.ids, 1))],"
+                " CASE WHEN r.id %% 10 = 0 THEN NULL ELSE 1 + r.id %% 2 END,"
+                " CASE WHEN r.id %% 10 = 0 THEN NULL"
+                "  ELSE DATE '2023-04-15' + (r.id %% 70)::int END,"
+                " r.id %% 4 <> 0, false, '', '', 1, false, false, now(), now()"
+                " FROM campaign_resident r,"
+                " (SELECT array_agg(id ORDER BY id) AS ids FROM units_member) m",
+                [campaign.pk],
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    log(f"filled in {time.perf_counter() - started:.0f} s")
 
 
 def make_list(path, rows, seed=2023):
@@ -159,9 +230,13 @@ def main():
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--fast-seed", action="store_true", help="fill the cases in SQL")
     args = parser.parse_args()
     url, name = database_url()
-    ensure_seeded(url, name, args.cases, args.members)
+    if args.fast_seed:
+        fast_seed(url, name, args.cases, args.members)
+    else:
+        ensure_seeded(url, name, args.cases, args.members)
     from django.db import connection
 
     connection.ensure_connection()

@@ -1,7 +1,9 @@
 """The campaign's figures for members, units and the whole campaign, built from the rules in
 `campaign.rules` with a constant number of queries: one aggregate over the cases table
 (per member), one over the members table (own compliance), one over the cases table for
-the campaign's totals, and the units and members themselves. A unit's figures include its
+the campaign's totals, the units and members themselves, and one telling whether a unit
+changed after the day (units.history; then the tree as it stood is read, two or three
+queries more). A unit's figures include its
 sub-units': they are rolled up over the tree in Python from per-member rows (units and
 members are few; cases never leave the database).
 

@@ -181,12 +181,12 @@ def _only_if_watched_changed(body):
     """An UPDATE trigger's body run only when the statement changed a watched column of some
     row: one that rewrites other columns (the activation list's values, kept on every case by
     campaign.verification) would add rows whose changes cancel out, at the cost of grouping
-    every row changed twice over."""
-    new = ", ".join(f"n.{column}" for column in WATCHED_COLUMNS)
-    old = ", ".join(f"o.{column}" for column in WATCHED_COLUMNS)
+    every row changed twice over. The test compares the watched columns of the rows before
+    and after as two multisets (EXCEPT ALL: a sort or a hash, no join of the transition
+    tables, which have no index): when they are equal, every delta is zero."""
     return (
-        "IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id"
-        f" WHERE ({new}) IS DISTINCT FROM ({old})) THEN {body}; END IF"
+        f"IF EXISTS (SELECT {COLUMNS} FROM new_rows EXCEPT ALL SELECT {COLUMNS} FROM old_rows)"
+        f" THEN {body}; END IF"
     )
 
 
