@@ -99,7 +99,10 @@ class ActivityForm(forms.ModelForm):
         self.fields["kind"].empty_label = _("Choose the kind")
         self.fields["starts_on"].error_messages["required"] = _("Give the activity's day.")
         self.editable_units = Unit.objects.editable_by(user)
-        self.fields["organisers"].queryset = Unit.objects.open().order_by("path")
+        units = Unit.objects.open()
+        if self.instance.pk:  # an organiser closed since stays offered, and ticked
+            units = units | Unit.objects.filter(pk__in=self.instance.organisers.all())
+        self.fields["organisers"].queryset = units.order_by("path")
         members = Member.objects.guides_for(user)
         if self.instance.pk:  # those of the organising units' trees
             organisers = list(self.instance.organisers.values_list("path", flat=True))
