@@ -98,10 +98,15 @@ def test_a_campaign_may_add_a_kind_offered_only_to_it(district):
 
 def test_a_secretary_records_a_joint_activity_with_the_police(client, district):
     client.force_login(district["secretary"])
-    post = activity_post(
-        [district["a"], district["police"]],
-        members=[district["guide_a"].pk],
+    # Another tree's units are not listed (not even their names): the police post is
+    # named by its code.
+    form = client.get(reverse("campaign:activity_create")).context["form"]
+    assert district["police"] not in form.fields["organisers"].queryset
+    assert (
+        district["police"].name
+        not in client.get(reverse("campaign:activity_create")).content.decode()
     )
+    post = activity_post([district["a"]], members=[district["guide_a"].pk], partners="cax")
     response = client.post(reverse("campaign:activity_create"), post)
     assert response.status_code == 302, response.content.decode()
     saved = Activity.objects.get()
@@ -125,13 +130,20 @@ def test_an_activity_needs_a_kind_a_day_and_one_of_the_users_units(client, distr
     client.force_login(district["secretary"])
     response = client.post(
         reverse("campaign:activity_create"),
-        activity_post([district["police"]], kind="", starts_on=""),
+        activity_post([], kind="", starts_on="", partners="CAX"),
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert "Hãy chọn loại hoạt động." in errors["kind"][0] or errors["kind"]
-    assert errors["starts_on"]
-    assert "đơn vị" in errors["organisers"][0]
+    assert errors["kind"] == ["Hãy chọn loại hoạt động."]
+    assert errors["starts_on"] == ["Hãy nhập ngày tổ chức hoạt động."]
+    assert errors["organisers"] == ["Hãy chọn ít nhất một đơn vị tổ chức."]
+    # A unit the user only reads is not enough: one must be a unit whose data they enter.
+    reader = district["secretary"]
+    UnitRoleFactory(user=reader, unit=district["top"], role=UnitRole.Role.VIEWER)
+    response = client.post(reverse("campaign:activity_create"), activity_post([district["top"]]))
+    assert response.context["form"].errors["organisers"] == [
+        "Ít nhất một đơn vị tổ chức phải là đơn vị bạn được nhập dữ liệu."
+    ]
     assert not Activity.objects.exists()
 
 
@@ -193,10 +205,21 @@ def test_editing_keeps_members_of_other_units_counted_not_named(client, district
     assert "Tòng Văn Công An" not in page.content.decode()
     response = client.post(
         reverse("campaign:activity_edit", args=[held.pk]),
-        activity_post([district["a"], district["police"]], members=[district["guide_a"].pk]),
+        activity_post([district["a"]], members=[district["guide_a"].pk]),
     )
     assert response.status_code == 302
     assert set(held.members.all()) == {district["officer"], district["guide_a"]}
+    assert set(held.organisers.all()) == {district["a"], district["police"]}  # kept
+
+
+def test_a_partner_code_no_open_unit_has_is_refused(client, district):
+    client.force_login(district["secretary"])
+    response = client.post(
+        reverse("campaign:activity_create"), activity_post([district["a"]], partners="CAX, KHONG")
+    )
+    assert response.status_code == 200
+    assert "KHONG" in response.context["form"].errors["partners"][0]
+    assert not Activity.objects.exists()
 
 
 # --- Linking cases ------------------------------------------------------------------------
