@@ -9,6 +9,11 @@ after it (cold, then warm as the dashboards keep them) and the undo.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vneid_unitchange_bench \\
         .venv/bin/python benchmarks/bench_unit_change.py
 
+With `--district`, the data is instead bench_rules' district of 1,000,000 cases, 5,000
+members and 200 units; the commune with the most members is merged into another of its
+kind, and the dashboards' figures of the whole district are timed, cold then warm, as of a
+day after the merger and a day before it.
+
 The database's name must contain "bench": its campaign data is replaced.
 """
 
@@ -128,6 +133,60 @@ def seed():
     return campaign, east, west, admin
 
 
+def best_warm(label, call, runs=5):
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    print(f"{label}: {min(times) * 1000:.1f} ms (best of {runs})", flush=True)
+
+
+def district():
+    """A merger in bench_rules' district of 1,000,000 cases; the dashboards after it."""
+    import random
+
+    from django.db.models import Count
+
+    from benchmarks.bench_rules import seed as seed_district
+    from dashboards.figures import figures_for
+    from reports.unit_changes import apply_change, plan_merge
+    from units.history import UnitChange
+    from units.models import Unit
+
+    UnitChange.objects.all().delete()
+    started = time.perf_counter()
+    campaign = seed_district(1_000_000, 5_000, 200, random.Random(7))
+    log(f"seeded the district: {time.perf_counter() - started:.1f} s")
+    communes = list(
+        Unit.objects.filter(parent__parent__isnull=True, parent__isnull=False)
+        .annotate(n=Count("members"))
+        .order_by("-n")
+    )
+    merged = communes[0]
+    target = next(u for u in communes[1:] if u.kind == merged.kind)
+    units = Unit.objects.all()
+    after_day, before_day = datetime.date(2023, 9, 30), datetime.date(2023, 6, 20)
+    figures_for(campaign, as_of=after_day, units=units)
+    best_warm(
+        "dashboard, 1M cases, before any change, warm",
+        lambda: figures_for(campaign, as_of=after_day, units=units),
+    )
+    plan, preview = timed("preview", lambda: plan_merge(units=[merged], target=target, day=DAY))
+    assert plan.errors == [], plan.errors
+    _change, merge = timed("merge", lambda: apply_change(plan, user=None))
+    print(f"  {plan.member_count} members, {plan.cases} cases, {len(plan.subunits)} sub-units")
+    for label, day in (("after", after_day), ("before", before_day)):
+        timed(
+            f"dashboard, 1M cases, a day {label} the merger, cold",
+            lambda day=day: figures_for(campaign, as_of=day, units=units),
+        )
+        best_warm(
+            f"dashboard, 1M cases, a day {label} the merger, warm",
+            lambda day=day: figures_for(campaign, as_of=day, units=units),
+        )
+
+
 def main():
     from benchmarks.bench_rules import ensure_database
 
@@ -138,6 +197,9 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if "--district" in sys.argv:
+        district()
+        return
     from campaign.results import build_results
     from dashboards.figures import figures_for
     from reports.unit_changes import apply_change, plan_merge, undo_change

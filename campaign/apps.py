@@ -7,4 +7,4 @@ class CampaignConfig(AppConfig):
     verbose_name = _("Campaign")
 
     def ready(self):
-        from . import import_jobs  # noqa: F401  (registers the import's kinds of job)
+        from . import activation_views, import_jobs  # noqa: F401  (register their kinds of job)

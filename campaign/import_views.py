@@ -11,6 +11,7 @@ in one transaction.
 """
 
 import json
+import re
 import secrets
 import shutil
 import tempfile
@@ -42,6 +43,8 @@ from .importing.plan import may_import
 from .models import Campaign
 
 SESSION_KEY = "campaign_imports"
+# An upload's folder name (secrets.token_hex(16)): nothing else names a folder.
+TOKEN = re.compile(r"[0-9a-f]{32}")
 SHOWN = 500  # errors shown on the page; all are in the error workbook
 
 
@@ -216,9 +219,11 @@ def save_preview(folder, plan, user):
 
 
 def _folder(request, token):
-    """The stored upload of this session's user, or 404: also when it is gone or going (purged
-    after a day, discarded or imported from another tab) or damaged."""
-    if token not in request.session.get(SESSION_KEY, []):
+    """The stored upload of this user, or 404: also when it is gone or going (purged after a
+    day, discarded or imported from another tab) or damaged. Its owner is the one named in
+    its meta, not the session: a check outlives signing in again (the job page says the work
+    goes on), until it is confirmed, discarded or purged. The token is 128 random bits."""
+    if not TOKEN.fullmatch(token or ""):
         raise Http404
     folder = storage_root() / token
     meta = _read_json(folder / "meta.json")

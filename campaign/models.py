@@ -41,6 +41,11 @@ def current_of(campaigns):
     return next((c for c in campaigns if c.is_active), None) or next(iter(campaigns), None)
 
 
+class FiguresFrom(models.TextChoices):
+    RECORDED = "recorded", _("recorded")
+    ACTIVATION_LIST = "activation_list", _("activation list")
+
+
 class Campaign(models.Model):
     """A signed plan: its dates and every number its rules use, editable by the district
     administrator. The scoring code reads these settings and holds no numbers of its own."""
@@ -107,6 +112,27 @@ class Campaign(models.Model):
         _("family procedures online target (%)"),
         default=70,
         validators=[MaxValueValidator(100)],
+    )
+
+    # Verification against the police's activation list (rules.md, beyond the plan).
+    verification_tolerance_days = models.PositiveSmallIntegerField(
+        _("activation date tolerance (days)"),
+        default=0,
+        validators=[MaxValueValidator(366)],
+        help_text=_(
+            "A typed activation date this many days or fewer from the list's still verifies."
+        ),
+    )
+    figures_from = models.CharField(
+        _("figures from"),
+        max_length=20,
+        choices=FiguresFrom.choices,
+        default=FiguresFrom.RECORDED,
+        help_text=_(
+            "Recorded: what was typed. Activation list: each case's level, activation date "
+            "and (where the list says) portal answer are the list's; a resident not on the "
+            "list is not activated."
+        ),
     )
 
     # The police's emulation drive (plan IV.2).
@@ -403,6 +429,19 @@ class Case(Recorded):
         db_index=False,
     )
 
+    # The activation list's values for this case's resident (campaign.verification keeps
+    # them at write time and at every import of the list; all NULL: not on the list in force,
+    # or no list). official_portal NULL: the list says nothing of the portal.
+    official_level = models.PositiveSmallIntegerField(
+        _("level on the activation list"), null=True, blank=True, editable=False
+    )
+    official_activated_on = models.DateField(
+        _("activated on, per the activation list"), null=True, blank=True, editable=False
+    )
+    official_portal = models.BooleanField(
+        _("portal, per the activation list"), null=True, blank=True, editable=False
+    )
+
     # Rule inputs kept ready at write time by campaign.claims (never typed in):
     # how many members claim this resident in this campaign, whether the resident is excluded
     # as a cadre, and whether a resolved double claim awards this case.
@@ -429,7 +468,10 @@ class Case(Recorded):
         "activity_id",
     )
 
-    history = HistoricalRecords(get_user=history_author)
+    history = HistoricalRecords(
+        excluded_fields=["official_level", "official_activated_on", "official_portal"],
+        get_user=history_author,
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -534,6 +576,79 @@ class DoubleClaimResolution(models.Model):
 
     def __str__(self):
         return f"{self.resident} → {self.awarded_to or '—'}"
+
+
+class ActivationList(models.Model):
+    """One import of the police's activation list for a campaign (rules.md, verification):
+    who imported it, when, the file's SHA-256 and its rows. The latest is the list in force;
+    only its rows are kept (ActivationEntry), the earlier imports' records stay."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="activation_lists",
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("file SHA-256"), max_length=64)
+    # Of the rows as read (whatever the file's form, .xlsx or CSV): the same list imported
+    # again changes nothing.
+    content_sha256 = models.CharField(_("rows SHA-256"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    # Retention: the rows were removed with the campaign's personal data.
+    rows_removed_at = models.DateTimeField(_("rows removed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation list")
+        verbose_name_plural = _("activation lists")
+        ordering = ["-imported_at", "-pk"]
+        get_latest_by = ["imported_at", "pk"]
+
+    def __str__(self):
+        return f"{self.campaign} · {self.imported_at:%d/%m/%Y %H:%M}"
+
+
+class ActivationEntry(models.Model):
+    """One row of the list in force: an e-ID account activated in the police's area."""
+
+    activation_list = models.ForeignKey(
+        ActivationList,
+        verbose_name=_("activation list"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+        db_index=False,
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, db_index=False
+    )
+    id_number = models.CharField(_("ID number"), max_length=12)
+    eid_level = models.PositiveSmallIntegerField(_("e-ID level"))
+    activated_on = models.DateField(_("e-ID activated on"))
+    portal_used = models.BooleanField(_("portal account used"), null=True, blank=True)
+    full_name = models.CharField(_("full name"), max_length=255, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation list row")
+        verbose_name_plural = _("activation list rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "id_number"], name="activation_entry_one_per_id_number"
+            ),
+        ]
+        indexes = [models.Index(fields=["activation_list"], name="activation_entry_list")]
+
+    def __str__(self):
+        return self.id_number
 
 
 def plan_campaign_defaults():

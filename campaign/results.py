@@ -1,7 +1,9 @@
 """The campaign's figures for members, units and the whole campaign, built from the rules in
 `campaign.rules` with a constant number of queries: one aggregate over the cases table
 (per member), one over the members table (own compliance), one over the cases table for
-the campaign's totals, and the units and members themselves. A unit's figures include its
+the campaign's totals, the units and members themselves, and one telling whether a unit
+changed after the day (units.history; then the tree as it stood is read, two or three
+queries more). A unit's figures include its
 sub-units': they are rolled up over the tree in Python from per-member rows (units and
 members are few; cases never leave the database).
 
@@ -20,8 +22,8 @@ from units.history import tree_on
 from units.models import Member, Unit, UnitKind
 from units.normalize import fold
 
-from . import rules
-from .models import Campaign, Case
+from . import rules, verification
+from .models import Campaign, Case, FiguresFrom
 
 UNSET = object()  # build_results' `tree` not given: read it
 KINDS = (UnitKind.POLICE, UnitKind.YOUTH_UNION, UnitKind.WOMENS_UNION, UnitKind.YOUTH_FEDERATION)
@@ -47,6 +49,20 @@ class MemberResult:
     quota: int = 0
     meets_quota: bool = False
     individual_award: bool = False
+    # With a list in force (rules.md, verification): the member's cases by status, and the
+    # credited cases counted both ways, recorded and from the list, whichever is in force.
+    verified: int = 0
+    differs: int = 0
+    not_found: int = 0
+    recorded_eid: int = 0
+    recorded_full: int = 0
+    official_eid: int = 0
+    official_full: int = 0
+
+    @property
+    def gap_full(self):
+        """Recorded credited full cases minus the activation list's."""
+        return self.recorded_full - self.official_full
 
     def as_json(self):
         return {
@@ -78,6 +94,14 @@ class Tally:
     double_claims: int = 0
     meeting_quota: int = 0  # active members whose credited full cases reach their quota
     individual_awards: int = 0
+    # Verification (with a list in force): cases by status, credited both ways.
+    verified: int = 0
+    differs: int = 0
+    not_found: int = 0
+    recorded_eid: int = 0
+    recorded_full: int = 0
+    official_eid: int = 0
+    official_full: int = 0
     # Own compliance (plan II.1): cadres bound, and how many meet each target.
     bound: int = 0
     level2: int = 0
@@ -94,6 +118,11 @@ class Tally:
 
     def average(self):
         return rules.average(self.credited_full, self.members)
+
+    @property
+    def gap_full(self):
+        """Recorded credited full cases minus the activation list's."""
+        return self.recorded_full - self.official_full
 
     def share(self, part):
         """`part` (a field name) per cadre bound by plan II.1, as a percentage (1 decimal)."""
@@ -141,6 +170,8 @@ class Results:
     totals: Tally
     by_kind: dict  # kind -> Tally, over the members in scope
     cases: object = None  # the cases in scope (a queryset), for the summary
+    figures_from: str = FiguresFrom.RECORDED
+    activation_list: object = None  # the list in force (ActivationList), or None
 
     @cached_property
     def summary(self):
@@ -158,9 +189,19 @@ class Results:
         data = {
             "campaign": self.campaign.slug,
             "as_of": self.as_of.isoformat(),
+            "figures_from": str(self.figures_from),
             "members": [m.as_json() for m in self.members],
             "units": [u.as_json() for u in self.units],
         }
+        if self.activation_list is not None:
+            data["activation_list"] = {
+                "imported_at": self.activation_list.imported_at.isoformat(),
+                "rows": self.activation_list.rows,
+            }
+            for row, member in zip(data["members"], self.members):
+                row.update(
+                    verified=member.verified, differs=member.differs, not_found=member.not_found
+                )
         if period is not None:
             data["period"] = {
                 "slug": period.slug,
@@ -235,6 +276,15 @@ def build_results(
             found = compliance.setdefault(unit_on[row.pop("pk")], dict.fromkeys(row, 0))
             for name, value in row.items():
                 found[name] += value
+    checked = verification.list_in_force(campaign)
+    checks = (
+        {
+            row["member_id"]: row
+            for row in verification.member_verification_counts(cases_qs, campaign, as_of)
+        }
+        if checked is not None
+        else {}
+    )
 
     member_results, own = [], {}  # own: unit pk -> {kind: Tally} of its own members
     for row in members_qs.order_by().values(
@@ -261,6 +311,10 @@ def build_results(
                 setattr(result, name, found[name])
             result.period_eid = found.get("period_eid", 0)
             result.period_full = found.get("period_full", 0)
+        check = checks.get(row["pk"])
+        if check:
+            for name in verification.MEMBER_COUNTS:
+                setattr(result, name, check[name])
         result.meets_quota = rules.meets_quota(campaign, result.category, result.credited_full)
         result.individual_award = rules.earns_individual_award(campaign, result.credited_full)
         member_results.append(result)
@@ -322,6 +376,8 @@ def build_results(
         totals=totals,
         by_kind=by_kind,
         cases=cases_qs,
+        figures_from=campaign.figures_from,
+        activation_list=checked,
     )
 
 
@@ -338,6 +394,7 @@ def _member_tally(result):
         double_claims=result.double_claims,
         meeting_quota=active * int(result.meets_quota),
         individual_awards=int(result.individual_award),
+        **{name: getattr(result, name) for name in verification.MEMBER_COUNTS},
     )
 
 
@@ -347,8 +404,8 @@ def _summary(campaign, as_of, cases, totals, units):
     eid = rules.credited_eid(campaign, as_of)
     cases = cases.filter(campaign=campaign).order_by()
     figures = cases.aggregate(
-        level1=Count("pk", filter=eid & Q(eid_level=1)),
-        level2=Count("pk", filter=eid & Q(eid_level=2)),
+        level1=Count("pk", filter=eid & Q(**{rules.level_field(campaign): 1})),
+        level2=Count("pk", filter=eid & Q(**{rules.level_field(campaign): 2})),
     )
     # Distinct residents apart, so that each count reads an index rather than the cases.
     figures["residents"] = cases.values("resident_id").distinct().count()

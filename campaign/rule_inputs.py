@@ -129,6 +129,11 @@ def refresh_rule_inputs(*, resident_ids: Iterable[int] | None = None) -> None:
         refresh_with_sql(resident_ids)
     else:
         refresh_with_orm(resident_ids)
+    # The activation list's values for the same residents (a case added, a resident's ID
+    # number corrected): their verification status follows at once.
+    from .verification import refresh_official
+
+    refresh_official(resident_ids=resident_ids)
 
 
 def refresh_with_orm(resident_ids):

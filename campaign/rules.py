@@ -37,35 +37,58 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from units.models import Member, MemberCategory, UnitKind
 
-from .models import Campaign, Case, DoubleClaimResolution
+from .models import Campaign, Case, DoubleClaimResolution, FiguresFrom
+
+# --- Which figures: recorded, or the activation list's ------------------------------------
+# With the campaign's "figures from" the activation list (rules.md, verification), a case's
+# level, activation date and, where the list says, portal answer are the list's (kept on the
+# case by campaign.verification); a resident not on the list is not activated. Every other
+# rule stands as it is.
+
+
+def from_activation_list(campaign: Campaign | None) -> bool:
+    return getattr(campaign, "figures_from", None) == FiguresFrom.ACTIVATION_LIST
+
+
+def level_field(campaign: Campaign | None = None) -> str:
+    return "official_level" if from_activation_list(campaign) else "eid_level"
+
+
+def day_field(campaign: Campaign | None = None) -> str:
+    return "official_activated_on" if from_activation_list(campaign) else "activated_on"
+
 
 # --- The conditions a case must meet --------------------------------------------------------
 
 
-def is_activated() -> Q:
+def is_activated(campaign: Campaign | None = None) -> Q:
     """The resident's e-ID account (level 1 or 2) is activated."""
-    return Q(eid_level__isnull=False, activated_on__isnull=False)
+    return Q(**{f"{level_field(campaign)}__isnull": False, f"{day_field(campaign)}__isnull": False})
 
 
 def activated_before_start(campaign: Campaign) -> Q:
     """Activated before the campaign's activation start: accounts that existed before the
     plan was signed never count."""
-    return Q(activated_on__lt=campaign.activation_starts_on)
+    return Q(**{f"{day_field(campaign)}__lt": campaign.activation_starts_on})
 
 
-def activated_after(as_of: datetime.date) -> Q:
+def activated_after(as_of: datetime.date, campaign: Campaign | None = None) -> Q:
     """Activated after the day the figures are taken on (a report's last day)."""
-    return Q(activated_on__gt=as_of)
+    return Q(**{f"{day_field(campaign)}__gt": as_of})
 
 
 def in_activation_window(campaign: Campaign, as_of: datetime.date) -> Q:
     """Activated on or after the campaign's activation start and on or before `as_of`."""
-    return is_activated() & ~activated_before_start(campaign) & ~activated_after(as_of)
+    return (
+        is_activated(campaign)
+        & ~activated_before_start(campaign)
+        & ~activated_after(as_of, campaign)
+    )
 
 
-def activated_since(since: datetime.date) -> Q:
+def activated_since(since: datetime.date, campaign: Campaign | None = None) -> Q:
     """Activated on or after `since`: the part of a window that falls in a period."""
-    return Q(activated_on__gte=since)
+    return Q(**{f"{day_field(campaign)}__gte": since})
 
 
 def is_double_claim() -> Q:
@@ -86,8 +109,11 @@ def resident_not_cadre() -> Q:
     return Q(resident_excluded=False)
 
 
-def has_portal_account() -> Q:
-    """The resident also activated and used the public service portal account."""
+def has_portal_account(campaign: Campaign | None = None) -> Q:
+    """The resident also activated and used the public service portal account (from the
+    activation list: as the list says, or as typed where the list says nothing of it)."""
+    if from_activation_list(campaign):
+        return Q(official_portal=True) | Q(official_portal__isnull=True, portal_used=True)
     return Q(portal_used=True)
 
 
@@ -110,16 +136,21 @@ class Facts:
     decisions: dict  # resident id -> the name of the member credited, or "nobody"
 
 
+def _counted_day(case, facts):
+    """The activation day the figures read: typed, or the activation list's."""
+    return getattr(case, day_field(facts.campaign))
+
+
 def _why_before_start(case, facts):
     return gettext("activated on %(day)s, before the campaign start %(start)s") % {
-        "day": f"{case.activated_on:%d/%m/%Y}",
+        "day": f"{_counted_day(case, facts):%d/%m/%Y}",
         "start": f"{facts.campaign.activation_starts_on:%d/%m/%Y}",
     }
 
 
 def _why_after_as_of(case, facts):
     return gettext("activated on %(day)s, after the reporting date") % {
-        "day": f"{case.activated_on:%d/%m/%Y}"
+        "day": f"{_counted_day(case, facts):%d/%m/%Y}"
     }
 
 
@@ -169,7 +200,7 @@ class Rule:
 
 
 RULES = [
-    Rule("not_activated", _("e-ID account not activated"), lambda c, d: is_activated()),
+    Rule("not_activated", _("e-ID account not activated"), lambda c, d: is_activated(c)),
     Rule(
         "before_start",
         _("activated before the campaign start"),
@@ -179,7 +210,7 @@ RULES = [
     Rule(
         "after_as_of",
         _("activated after the reporting date"),
-        lambda c, d: ~activated_after(d),
+        lambda c, d: ~activated_after(d, c),
         explained=_why_after_as_of,
     ),
     Rule(
@@ -197,7 +228,7 @@ RULES = [
     Rule(
         "no_portal",
         _("no public service portal account"),
-        lambda c, d: has_portal_account(),
+        lambda c, d: has_portal_account(c),
         full_only=True,
     ),
 ]
@@ -230,7 +261,7 @@ def with_verdict(
     flags = {f"fails_{rule.code}": _flag(~rule.condition(campaign, as_of)) for rule in RULES}
     flags["is_credited_eid"] = _flag(credited_eid(campaign, as_of))
     flags["is_credited_full"] = _flag(credited_full(campaign, as_of))
-    flags["in_period"] = _flag(activated_since(since)) if since else Value(True)
+    flags["in_period"] = _flag(activated_since(since, campaign)) if since else Value(True)
     return cases.annotate(**flags)
 
 
@@ -316,8 +347,8 @@ def member_case_counts(
         "credited_full": Count("pk", filter=full),
     }
     if since:
-        counts["period_eid"] = Count("pk", filter=eid & activated_since(since))
-        counts["period_full"] = Count("pk", filter=full & activated_since(since))
+        counts["period_eid"] = Count("pk", filter=eid & activated_since(since, campaign))
+        counts["period_full"] = Count("pk", filter=full & activated_since(since, campaign))
     return cases.filter(campaign=campaign).order_by().values("member_id").annotate(**counts)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, import_views, views
+from . import activation_views, activity_views, import_views, views
 
 app_name = "campaign"
 urlpatterns = [
@@ -23,4 +23,25 @@ urlpatterns = [
     path("nhap-excel/<str:token>/xac-nhan/", import_views.confirm, name="import_confirm"),
     path("nhap-excel/<str:token>/huy/", import_views.cancel, name="import_cancel"),
     path("nhap-excel/<str:token>/tep-loi.xlsx", import_views.error_workbook, name="import_errors"),
+    path("danh-sach-kich-hoat/", activation_views.activation_list, name="activation_list"),
+    path(
+        "danh-sach-kich-hoat/da-nhap/<uuid:pk>/",
+        activation_views.done,
+        name="activation_done",
+    ),
+    path(
+        "danh-sach-kich-hoat/<str:token>/",
+        activation_views.preview,
+        name="activation_preview",
+    ),
+    path(
+        "danh-sach-kich-hoat/<str:token>/xac-nhan/",
+        activation_views.confirm,
+        name="activation_confirm",
+    ),
+    path(
+        "danh-sach-kich-hoat/<str:token>/huy/",
+        activation_views.cancel,
+        name="activation_cancel",
+    ),
 ]

@@ -32,7 +32,7 @@ from units import normalize
 from units.forms import named_in
 from units.models import Member, Unit
 
-from . import rules, services
+from . import rules, services, verification
 from .current import campaign_for_request
 from .forms import BatchFormSet, BatchHeaderForm, CaseForm, QuickCaseForm, ResidentFilterForm
 from .models import Case, Resident
@@ -145,10 +145,13 @@ def resident_list(request):
     page.object_list = page.object_list.prefetch_related(
         Prefetch(
             "cases",
-            queryset=rules.with_verdict(
-                cases.select_related("member__unit").order_by("pk"),
+            queryset=verification.with_status(
+                rules.with_verdict(
+                    cases.select_related("member__unit").order_by("pk"),
+                    campaign,
+                    timezone.localdate(),
+                ),
                 campaign,
-                timezone.localdate(),
             ),
             to_attr="visible_cases",
         )

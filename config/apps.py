@@ -15,3 +15,12 @@ class ProductionConfig(AppConfig):
         from config.security import mark_session_seen
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="config.security.mark_session_seen")
+
+        from django.contrib import admin
+
+        from config import admin_labels
+
+        admin_labels.name_library_apps()
+        admin_labels.register_vietnamese_totp_admin()
+        admin_labels.register_vietnamese_task_admin()
+        admin_labels.name_totp_devices_in_the_index(admin.site)

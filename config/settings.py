@@ -244,6 +244,9 @@ OTP_TOTP_ISSUER = "VNeID"
 # An upload larger than this, or a sheet with more data rows, is refused with a clear message.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# The police's activation list (campaign/activations.py): a district's list runs to hundreds
+# of thousands of rows; the other bounds above hold for it too.
+ACTIVATION_MAX_ROWS = env.int("ACTIVATION_MAX_ROWS", default=2_000_000)
 # What a workbook may unpack to, checked while it is unpacked, before anything else reads it
 # (campaign/upload_limits.py): characters in one cell (Excel's own limit), bytes of one part
 # and of all parts, cells spanned by the sheets, and seconds the check may take.

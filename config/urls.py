@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 from django.views.i18n import set_language
 
 from config import otp
+from config.forms import SignInForm
 from config.health import healthz
 from units import views as unit_views
 from units.converters import UnitCodeConverter
@@ -16,7 +17,7 @@ admin.site.index_title = "Quản trị dữ liệu"
 
 urlpatterns = [
     path("", unit_views.home, name="home"),
-    path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
+    path("dang-nhap/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("ngon-ngu/", set_language, name="set_language"),
     path("don-vi/thay-doi/", include("reports.unit_change_urls")),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -181,7 +181,7 @@ def figures_for(campaign, *, as_of, since=None, units=None, scope=None, version=
     over `units` (a Unit queryset closed under sub-units)."""
     scope = scope if scope is not None else scope_parts(units)
     version = current_version() if version is None else version
-    parts = ["figures", campaign.pk, as_of, since, scope]
+    parts = ["figures", campaign.pk, campaign.figures_from, as_of, since, scope]
 
     def compute():
         return compute_figures(campaign, as_of, since, units, scope=scope, version=version)
@@ -202,12 +202,18 @@ def results_for(campaign, *, as_of, since=None, units=None, scope=None, version=
         results.cases = None  # a queryset is not kept: it would be evaluated
         return results
 
-    return kept(["results", campaign.pk, as_of, since, scope], compute, version)
+    return kept(
+        ["results", campaign.pk, campaign.figures_from, as_of, since, scope], compute, version
+    )
 
 
 def _results(campaign, as_of, since, units, tree):
-    """`build_results` for `units` (None: all), the members' counts read from the tallies;
-    `tree` is `units.history.tree_on(as_of)`."""
+    """`build_results` for `units` (None: all), the members' counts read from the tallies
+    (which count what was typed); with figures from the activation list, counted from the
+    cases (kept like every figure, so once per figures version). `tree` is
+    `units.history.tree_on(as_of)`."""
+    if rules.from_activation_list(campaign):
+        return build_results(campaign, as_of=as_of, since=since, units=units, tree=tree)
     return build_results(
         campaign,
         as_of=as_of,
@@ -373,9 +379,38 @@ def _weekly_rows(campaign, as_of, units, scope, version, tree=False):
 
     def compute():
         found = tree_on(as_of) if tree is False else tree
+        if rules.from_activation_list(campaign):
+            return _weekly_from_cases(campaign, as_of, whole_or(units, scope), found)
         return tallies.weekly_rows(campaign, as_of, _members(whole_or(units, scope), found))
 
-    return kept(["weekly by level", campaign.pk, as_of, scope], compute, version)
+    return kept(
+        ["weekly by level", campaign.pk, campaign.figures_from, as_of, scope], compute, version
+    )
+
+
+def _weekly_from_cases(campaign, as_of, units, tree):
+    """`tallies.weekly_rows` counted from the cases, by the week of the activation date the
+    figures read (the activation list's): [(monday, eid, full, level 1, level 2)]."""
+    eid, full = rules.credited_eid(campaign, as_of), rules.credited_full(campaign, as_of)
+    level = rules.level_field(campaign)
+    rows = (
+        _cases(campaign, units, tree)
+        .filter(eid)
+        .annotate(week=TruncWeek(rules.day_field(campaign)))
+        .values("week")
+        .annotate(
+            n_eid=Count("pk"),
+            n_full=Count("pk", filter=full),
+            n_level1=Count("pk", filter=Q(**{level: 1})),
+            n_level2=Count("pk", filter=Q(**{level: 2})),
+        )
+        .order_by("week")
+    )
+    return [
+        (_day(row["week"]), row["n_eid"], row["n_full"], row["n_level1"], row["n_level2"])
+        for row in rows
+        if row["n_eid"]
+    ]
 
 
 def weekly_for(campaign, *, as_of, units=None, scope=None, version=None):
@@ -410,7 +445,7 @@ def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
         ]
         return Outreach(places=places, weeks=weeks)
 
-    return kept(["outreach", campaign.pk, as_of, scope], compute, version)
+    return kept(["outreach", campaign.pk, campaign.figures_from, as_of, scope], compute, version)
 
 
 def _day(value):

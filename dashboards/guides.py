@@ -67,6 +67,10 @@ class GuideSearchSelect(forms.Select):
             chosen_label=field.label_from_instance(chosen) if chosen else "",
             typed=value["search"] if isinstance(value, dict) else "",
             url=reverse("dashboards:guide_search"),
+            # The field's error (and help) ids, which Django puts in the widget's attrs: the
+            # typed box is the one a screen reader is on, so it names them after its hint.
+            describedby=context["widget"]["attrs"].get("aria-describedby", ""),
+            invalid=bool(context["widget"]["attrs"].get("aria-invalid")),
         )
         return context
 

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from campaign import rules
+from campaign import rules, verification
 from campaign.claims import double_claimed_residents
 from campaign.models import Case, DoubleClaimResolution, Place, Resident
 from campaign.results import KINDS
@@ -118,6 +118,10 @@ class Page:
         return period, results
 
     @cached_property
+    def list_in_force(self):
+        return verification.list_in_force(self.campaign) if self.campaign else None
+
+    @cached_property
     def own_member(self):
         user = self.request.user
         return Member.objects.filter(user=user).select_related("unit").first()
@@ -134,6 +138,8 @@ class Page:
             "since": self.since,
             "period": self.period,
             "window_query": query.urlencode(),
+            "list_in_force": self.list_in_force,
+            "from_activation_list": rules.from_activation_list(self.campaign),
             **extra,
         }
 
@@ -289,6 +295,7 @@ def overview(request):
             weeks_table=weeks_table,
             compliance_table=compliance_table,
             nav_current="overview",
+            manages_list=_manages_list(request.user),
         ),
     )
 
@@ -313,6 +320,7 @@ def _unit_columns(page, previous):
     ]
     if page.since:
         columns.insert(4, Column("period", "Trong kỳ", lambda u: u.tally.period_full, "int"))
+    columns += _both_figures(page, lambda u: u.tally)
     if previous:
         columns.append(
             Column(
@@ -378,7 +386,24 @@ def _member_columns(page, *, gap=True):
         )
     else:
         columns.append(Column("award", "Khen thưởng cá nhân", lambda m: _yes(m.individual_award)))
+    columns += _both_figures(page, lambda m: m)
     return columns
+
+
+def _both_figures(page, figures_of):
+    """With a list in force: the credited full cases as typed and from the activation list,
+    the gap between them, and the cases that differ or are not on the list."""
+    if not page.list_in_force:
+        return []
+    return [
+        Column("recorded", "Đủ ĐK (đã nhập)", lambda r: figures_of(r).recorded_full, "int"),
+        Column(
+            "official", "Đủ ĐK (theo DS kích hoạt)", lambda r: figures_of(r).official_full, "int"
+        ),
+        Column("gap_list", "Chênh lệch", lambda r: figures_of(r).gap_full, "int"),
+        Column("differs", "Lệch", lambda r: figures_of(r).differs, "int"),
+        Column("not_found", "Không có trong DS", lambda r: figures_of(r).not_found, "int"),
+    ]
 
 
 def _name_units(members, results):
@@ -498,6 +523,43 @@ def members_behind(request):
     )
 
 
+def _manages_list(user):
+    """Whether the overview links to the activation list's page (a district administrator)."""
+    from campaign.activation_views import may_manage_list
+
+    return may_manage_list(user)
+
+
+def _verification_columns(page):
+    """A case's status against the activation list and the list's values (with a list in
+    force), for the tables of cases."""
+    campaign = page.campaign
+    if page.list_in_force is None:
+        return []
+    return [
+        Column(
+            "verification",
+            "Đối chiếu danh sách kích hoạt",
+            lambda v: verification.LABELS[verification.status_of(v.case, campaign, checked=True)],
+        ),
+        Column("official", "Theo danh sách kích hoạt", lambda v: _official(v.case)),
+    ]
+
+
+def _member_checks(member, page):
+    """The member's cases by status and credited both ways (with a list in force)."""
+    if not page.list_in_force:
+        return None
+    rows = list(
+        verification.member_verification_counts(
+            Case.objects.filter(member=member), page.campaign, page.as_of
+        )
+    )
+    found = rows[0] if rows else dict.fromkeys(verification.MEMBER_COUNTS, 0)
+    found["gap_full"] = found["recorded_full"] - found["official_full"]
+    return found
+
+
 @login_required
 def member_page(request, pk):
     page = Page(request)
@@ -528,6 +590,7 @@ def member_page(request, pk):
                 lambda v: "; ".join(text for _code, text in v.reasons),
                 sortable=False,
             ),
+            *_verification_columns(page),
         ],
         verdicts,
     )
@@ -561,6 +624,7 @@ def member_page(request, pk):
             reasons=reasons,
             own=member.user_id == request.user.pk,
             nav_current="members",
+            checks=_member_checks(member, page),
         ),
     )
 
@@ -793,6 +857,25 @@ def _warning_condition():
     )
 
 
+def _level_day_portal(level, day, portal):
+    if level is None:
+        return "chưa kích hoạt"
+    text = f"Mức {level} · {day:%d/%m/%Y}" if day else f"Mức {level}"
+    if portal is not None:
+        text += " · DVC: " + ("có" if portal else "không")
+    return text
+
+
+def _typed(case):
+    return _level_day_portal(case.eid_level, case.activated_on, case.portal_used)
+
+
+def _official(case):
+    if case.official_level is None:
+        return "không có trong danh sách"
+    return _level_day_portal(case.official_level, case.official_activated_on, case.official_portal)
+
+
 @login_required
 def data_to_fix(request):
     page = Page(request)
@@ -846,15 +929,36 @@ def data_to_fix(request):
         follow_up = follow_up.filter(resident_condition)
         no_day = no_day.filter(resident_condition)
 
+    # Checked against the activation list (with a list in force): the cases that differ or
+    # are not on it, the list's values beside the typed ones (never the list's other rows).
+    checked = verification.list_in_force(campaign) is not None
+    wanted_status = request.GET.get("status")
+    if wanted_status not in (verification.DIFFERS, verification.NOT_FOUND):
+        wanted_status = None
+    conditions = verification.status_conditions(campaign)
+    to_check = cases.filter(
+        conditions[wanted_status]
+        if wanted_status
+        else conditions[verification.DIFFERS] | conditions[verification.NOT_FOUND]
+    ).order_by("member__unit__path", "resident__full_name", "pk")
+    to_check = verification.with_status(to_check, campaign)
+    if search:
+        to_check = to_check.filter(resident_condition)
+
     def counts():
-        return {
+        found = {
             "claims": claims.count(),
             "follow_up": follow_up.count(),
             "no_day": no_day.count(),
             "warnings": warnings.count(),
         }
+        if checked:
+            found["verification"] = to_check.count()
+        return found
 
-    counted = kept(["fix-counts", campaign.pk, scope_key, search], counts, version=page.version)
+    counted = kept(
+        ["fix-counts", campaign.pk, scope_key, search, wanted_status], counts, version=page.version
+    )
     resident_columns = [
         Column("name", "Người dân", lambda r: r.full_name, order="full_name"),
         Column("id", "Số định danh", lambda r: mask_id_number(r.id_number), sortable=False),
@@ -873,8 +977,48 @@ def data_to_fix(request):
         Column("guided", "Ngày hướng dẫn", lambda c: c.guided_on, "day", order="guided_on"),
     ]
     # The edit link only on the cases the user may change (a viewer changes none).
+    if checked:
+        case_columns.append(
+            Column(
+                "status",
+                "Đối chiếu danh sách kích hoạt",
+                lambda c: verification.LABELS[c.verification],
+                sortable=False,
+            )
+        )
+        follow_up = verification.with_status(follow_up, campaign)
+        no_day = verification.with_status(no_day, campaign)
+    check_columns = [
+        Column("name", "Người dân", lambda c: c.resident.full_name, order="resident__full_name"),
+        Column(
+            "id", "Số định danh", lambda c: mask_id_number(c.resident.id_number), sortable=False
+        ),
+        Column("guide", "Người hướng dẫn", lambda c: c.member.full_name, order="member__full_name"),
+        Column("unit", "Đơn vị", lambda c: c.member.unit.name, order="member__unit__name"),
+        Column(
+            "status", "Tình trạng", lambda c: verification.LABELS[c.verification], sortable=False
+        ),
+        Column("typed", "Đã nhập", lambda c: _typed(c), sortable=False),
+        Column("official", "Theo danh sách kích hoạt", lambda c: _official(c), sortable=False),
+        Column(
+            "check",
+            "Cần kiểm tra",
+            lambda c: verification.ADVICE.get(c.verification, ""),
+            sortable=False,
+        ),
+    ]
     editable = Case.objects.editable_by(request.user)
     if editable.filter(campaign=campaign, member__unit__in=scope).exists():
+        edit_column = Column(
+            "edit",
+            "Sửa",
+            lambda c: "Sửa" if c.may_edit else "",
+            link=lambda c: reverse("campaign:case_edit", args=[c.pk]) if c.may_edit else None,
+            sortable=False,
+            screen_only=True,
+        )
+        check_columns.append(edit_column)
+        to_check = to_check.annotate(may_edit=Exists(editable.filter(pk=OuterRef("pk"))))
         case_columns.append(
             Column(
                 "edit",
@@ -908,11 +1052,13 @@ def data_to_fix(request):
         "no_day": ("Chưa ghi ngày hướng dẫn", case_columns, no_day),
         "warnings": ("Số định danh, điện thoại cần kiểm tra", resident_columns, warnings),
     }
+    if checked:
+        sections["verification"] = ("Lệch với danh sách kích hoạt", check_columns, to_check)
     if section not in sections:
         section = "claims"
     title, columns, rows = sections[section]
     pks = kept(
-        ["fix-rows", campaign.pk, scope_key, search, section],
+        ["fix-rows", campaign.pk, scope_key, search, section, wanted_status],
         lambda: list(rows.values_list("pk", flat=True)),
         version=page.version,
     )
@@ -933,5 +1079,10 @@ def data_to_fix(request):
             unit=unit,
             units=[u for u in units.order_by("path").only("code", "name", "path")],
             nav_current="fix",
+            wanted_status=wanted_status,
+            statuses=[
+                (verification.DIFFERS, verification.LABELS[verification.DIFFERS]),
+                (verification.NOT_FOUND, verification.LABELS[verification.NOT_FOUND]),
+            ],
         ),
     )

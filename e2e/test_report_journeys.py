@@ -185,6 +185,7 @@ def test_the_district_police_downloads_the_report_workbook_from_its_job_page(
         "Đề nghị khen thưởng",
         "Danh sách kèm theo",
         "Trùng lặp",
+        "Hoạt động",
     ]
     assert book.sheetnames == list(SHEETS)
     summary = book["Tổng hợp"]

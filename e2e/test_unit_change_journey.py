@@ -59,3 +59,37 @@ def test_an_administrator_merges_two_communes_through_the_preview(
     assert "Đã hoàn tác thay đổi" in page.inner_text(".messages")
     assert Member.objects.filter(unit=east).count() == 3
     assert page.csp_violations == []
+
+
+def test_an_administrator_splits_a_commune_on_a_phone(live_server, communes, phone):
+    east, _west = communes
+    members = list(Member.objects.filter(unit=east).order_by("full_name"))
+    page = phone
+    sign_in(page, live_server, "quantri", next_path="/don-vi/thay-doi/")
+    page.wait_for_url("**/don-vi/thay-doi/")
+    page.click("summary:has-text('Chia tách đơn vị')")
+    page.click("text=Chia tách Đoàn xã Mường Lạn")
+    page.fill("input[name=day]", "01/07/2023")
+    page.fill("input[name=code_1]", "DXA1")
+    page.fill("input[name=name_1]", "Đoàn xã Mường Lạn 1")
+    page.fill("input[name=code_2]", "DXA2")
+    page.fill("input[name=name_2]", "Đoàn xã Mường Lạn 2")
+    page.select_option(f"select[name=member_{members[0].pk}]", "1")
+    page.select_option(f"select[name=member_{members[1].pk}]", "2")
+    page.click("button:has-text('Xem trước')")
+    # One member is left unplaced: refused, nothing written, the form as it was filled in.
+    page.wait_for_selector("[role=alert]")
+    assert f"Thành viên {members[2].full_name} chưa được xếp" in page.inner_text("[role=alert]")
+    assert page.locator("button:has-text('Xác nhận thay đổi')").count() == 0
+    assert page.input_value("input[name=code_2]") == "DXA2"
+    page.select_option(f"select[name=member_{members[2].pk}]", "2")
+    shot(page, "unit-change-split-form-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    page.click("button:has-text('Xem trước')")
+    page.wait_for_selector("#preview")
+    assert "Đoàn xã Mường Lạn 2 (DXA2): 2 thành viên" in page.inner_text("#preview")
+    shot(page, "unit-change-split-preview-phone")
+    page.click("button:has-text('Xác nhận thay đổi')")
+    page.wait_for_url("**/don-vi/thay-doi/")
+    assert Member.objects.filter(unit__code="DXA2").count() == 2
+    assert page.csp_violations == []

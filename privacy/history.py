@@ -6,8 +6,10 @@ says which records an administrator may read the history of (their units', inclu
 since deleted) and turns the copies into before → after lines, ID and phone numbers masked.
 """
 
+from dataclasses import dataclass
+
 from django.apps import apps
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, gettext_noop
 
 from units.models import Unit
 from units.privacy import mask_id_number, mask_phone
@@ -21,7 +23,7 @@ KINDS = {
     "giai-quyet": ("campaign", "DoubleClaimResolution"),
 }
 MASKED = {"id_number": mask_id_number, "phone": mask_phone}
-SKIPPED = {"updated_at", "updated_by", "created_at", "created_by", "search_name", "path"}
+SKIPPED = {"id", "updated_at", "updated_by", "created_at", "created_by", "search_name", "path"}
 TYPES = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
 
@@ -70,31 +72,63 @@ def _administers(user, kind, row):
     )
 
 
-def changes(rows):
-    """[(row, [(field label, before, after)])] for each history row."""
+# simple_history's own names of its row types (the person page shows them): in the catalogue.
+HISTORY_TYPE_NAMES = [gettext_noop("Created"), gettext_noop("Changed"), gettext_noop("Deleted")]
+
+
+@dataclass
+class Creation:
+    """The creation of a record whose history has no copy of it: written by the bulk import
+    (COPY) or before the history began. Told from the record's own who and when."""
+
+    history_date: object
+    history_user: object
+    history_type: str = "+"
+    by_import: bool = True
+
+
+def changes(rows, record=None):
+    """[(row, type, [(field label, before, after)])] for each history row, beginning at the
+    record's creation: when no copy holds it (the bulk import writes none), a first entry is
+    made from the record itself, with its values if nothing changed it since."""
     out = []
     previous = None
+    names = {}
+    if record is not None and (not rows or rows[0].history_type != "+"):
+        created_at = getattr(record, "created_at", None)
+        if created_at is not None:
+            creation = Creation(created_at, getattr(record, "created_by", None))
+            lines = [] if rows else _lines(type(record), record, None, names)
+            out.append((creation, TYPES["+"], lines))
     for row in rows:
-        lines = []
-        fields = [f for f in row.instance._meta.concrete_fields if f.name not in SKIPPED]
-        for field in fields:
-            after = _shown(field, row)
-            before = _shown(field, previous) if previous is not None else ""
-            if previous is None or before != after:
-                if previous is None and after in ("", "—"):
-                    continue
-                lines.append((field.verbose_name, before, after))
+        lines = _lines(row.instance._meta.model, row, previous, names)
         out.append((row, TYPES.get(row.history_type, row.history_type), lines))
         previous = row
     return out
 
 
-def _shown(field, row):
+def _lines(model, row, previous, names):
+    lines = []
+    for field in model._meta.concrete_fields:
+        if field.name in SKIPPED:
+            continue
+        after = _shown(field, row, names)
+        before = _shown(field, previous, names) if previous is not None else ""
+        if previous is None or before != after:
+            if previous is None and after in ("", "—"):
+                continue
+            lines.append((field.verbose_name, before, after))
+    return lines
+
+
+def _shown(field, row, names=None):
     value = getattr(row, field.attname, None)
     if value in (None, ""):
         return "—"
     if field.name in MASKED:
         return MASKED[field.name](value)
+    if field.is_relation and field.related_model is not None:
+        return _name_of(field.related_model, value, {} if names is None else names)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if hasattr(value, "strftime"):
@@ -102,6 +136,16 @@ def _shown(field, row):
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     return str(value)
+
+
+def _name_of(model, pk, names):
+    """A related record by its name (a resident, a member, a campaign), not its number; its
+    number when it is gone. Each is looked up once per page."""
+    key = (model, pk)
+    if key not in names:
+        found = model._default_manager.filter(pk=pk).first()
+        names[key] = label(found) if found is not None else f"#{pk}"
+    return names[key]
 
 
 def label(row):

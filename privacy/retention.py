@@ -23,6 +23,11 @@ def pseudonym():
     return Concat(Value(PSEUDONYM_PREFIX), LPad(Cast("id", CharField()), 9, Value("0")))
 
 
+def campaigns_past_retention(today):
+    """Campaigns whose personal data is kept no longer: their activation lists' rows go."""
+    return Campaign.objects.filter(personal_data_kept_until__lt=today)
+
+
 def residents_past_retention(today):
     """Residents all of whose cases belong to campaigns whose retention date has passed."""
     expired = Campaign.objects.filter(personal_data_kept_until__lt=today)

@@ -10,7 +10,7 @@ did. Figures already submitted are records of their own and are not touched here
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from campaign.models import Case, DoubleClaimResolution, Resident
+from campaign.models import ActivationEntry, Case, DoubleClaimResolution, Resident
 from privacy.models import ImportEvent
 from privacy.subjects import subject_key
 from reports.models import PersonalDataAccess
@@ -50,6 +50,11 @@ def everything_held(user, resident):
         "member_records": Member.objects.filter(id_number=resident.id_number).select_related(
             "unit"
         ),
+        # The police's activation list: a row about the same ID number (Law 91/2025: the
+        # person sees it too).
+        "activation_entries": ActivationEntry.objects.filter(
+            id_number=resident.id_number
+        ).select_related("campaign", "activation_list__imported_by"),
         "accesses": accesses.select_related("user").distinct().order_by("-at")[:500],
         "imports": [
             e for e in ImportEvent.objects.select_related("user") if resident.pk in e.resident_ids
@@ -87,6 +92,8 @@ def erase_person(*, resident, user, request=None):
     resident.delete()
     Resident.history.filter(id=pk).delete()
     Case.history.filter(resident_id=pk).delete()
+    # Their row of the activation list too (the list's import record keeps its count).
+    ActivationEntry.objects.filter(id_number=id_number).delete()
     DoubleClaimResolution.history.filter(resident_id=pk).delete()
     PersonalDataAccess.record(
         user=user,

@@ -106,7 +106,11 @@ def record_history(request, kind, pk):
         "privacy/history.html",
         {
             "model": history.model_of(kind)._meta,
-            "entries": list(reversed(history.changes(rows))),
+            "entries": list(
+                reversed(
+                    history.changes(rows, history.model_of(kind).objects.filter(pk=pk).first())
+                )
+            ),
             "label": label,
         },
     )

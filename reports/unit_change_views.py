@@ -191,7 +191,9 @@ def _preview_or_apply(request, form, kind, template_context=None):
             )
             return redirect("unit_changes:list")
     context = {"form": form, "plan": plan, "kind": kind, **(template_context or {})}
-    return render(request, "units/change_preview.html", context)
+    # Refused: the form again, as it was filled in, with why (nothing was written).
+    template = "units/change_form.html" if plan.errors else "units/change_preview.html"
+    return render(request, template, context)
 
 
 @login_required

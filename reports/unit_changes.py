@@ -282,10 +282,16 @@ class ChangeRefused(Exception):
 
 @transaction.atomic
 def apply_change(plan, *, user):
-    """Apply `plan` (checked again inside the transaction), all or nothing; the change."""
+    """Apply `plan` (its day checked again inside the transaction), all or nothing; the
+    change."""
     if plan.errors:
         raise ChangeRefused(plan.errors)
-    Unit.objects.select_for_update().filter(pk__in=[u.pk for u in plan.concerned()]).count()
+    # Lock the units concerned, then check the day again: a report submitted or a change
+    # made since the preview refuses this one.
+    list(Unit.objects.select_for_update().filter(pk__in=[u.pk for u in plan.concerned()]))
+    _check_day(plan)
+    if plan.errors:
+        raise ChangeRefused(plan.errors)
     user = user if getattr(user, "is_authenticated", False) else None
     change = UnitChange.objects.create(
         kind=plan.kind, day=plan.day, target=plan.target, made_by=user
@@ -297,7 +303,10 @@ def apply_change(plan, *, user):
         unit.full_clean(exclude=["parent"])
         unit.save()
         made[new.code] = unit
-    moves = [UnitMove(change=change, what=What.CREATED, unit=unit) for unit in made.values()]
+    moves = [
+        UnitMove(change=change, what=What.CREATED, unit=unit, from_unit=plan.units[0])
+        for unit in made.values()
+    ]
 
     def resolve(destination):
         return made[destination] if isinstance(destination, str) else destination

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
@@ -64,7 +66,16 @@ def results_index(request):
 @login_required
 def unit_results(request, code):
     """One unit's figures (its sub-units included), its sub-units, and its own members."""
-    unit = get_object_or_404(Unit.objects.visible_to(request.user), code=code)
+    # The unit and, in the same query, the unit above when the user may open its page (a
+    # commune's secretary may not): the crumbs link to it only then.
+    found = {
+        u.code: u
+        for u in Unit.objects.visible_to(request.user).filter(Q(code=code) | Q(children__code=code))
+    }
+    unit = found.pop(code, None)
+    if unit is None:
+        raise Http404
+    parent = next(iter(found.values()), None)
     form = FiguresFilter(request)
     campaign, as_of, since, _period = form.window()
     # The kept figures of the unit's subtree (one computation per figures version).
@@ -85,6 +96,7 @@ def unit_results(request, code):
             "kinds": _kind_rows(figures.by_kind),
             "children": [u for u in results.units if u.parent_id == unit.pk],
             "members": [m for m in results.members if m.unit_id == unit.pk],
+            "parent": parent,
             "query": request.GET.urlencode(),
         },
     )

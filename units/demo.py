@@ -481,7 +481,9 @@ def _seed_accounts(by_code):
             roots = [by_code[code]]
         user.save()
         if role is None:  # a member's own account: no unit role, their own cases only
-            member = Member.objects.filter(unit=roots[0], active=True).order_by("pk").first()
+            # A member, as the account's description says (a branch's first two are cadres).
+            members = Member.objects.filter(unit=roots[0], active=True).order_by("pk")
+            member = members.filter(category=MemberCategory.MEMBER).first() or members.first()
             if member:
                 member.user = user
                 member.save(update_fields=["user"])

@@ -161,7 +161,12 @@ class Tree:
 
     day: datetime.date
     units: dict = field(default_factory=dict)
+    aliases: dict = field(default_factory=dict)  # a unit made later -> the one it stood in
     _member_units: dict | None = field(default=None, repr=False)
+
+    def alias(self, pk):
+        """The unit that stood on the day for `pk` (itself, unless a later split made it)."""
+        return self.aliases.get(pk, pk)
 
     def scope(self, units=None):
         """The primary keys of the units that stood under `units` on the day: the subtrees,
@@ -184,6 +189,8 @@ class Tree:
 
     def members(self, pks):
         """Members whose unit on the day is among `pks`, annotated `unit_on`."""
+        pks = set(pks)
+        pks |= {made for made, stood in self.aliases.items() if stood in pks}
         return members_on(self.day).filter(unit_on__in=list(pks))
 
     def member_units(self):
@@ -199,7 +206,7 @@ class Tree:
             )
             for member, from_unit in moves:  # latest first: the first later move wins
                 found[member] = from_unit
-            self._member_units = found
+            self._member_units = {pk: self.alias(unit) for pk, unit in found.items()}
         return self._member_units
 
     def member_pks(self, within):
@@ -225,8 +232,11 @@ class Tree:
     def unit_value(self, unit_on, name, pks):
         """The expression of a unit's `name` or `path` on the day, for the units `pks`, by the
         field `unit_on` holding its primary key (units are few: one CASE)."""
+        pks = set(pks)
+        stood = {pk: pk for pk in pks}
+        stood.update((made, up) for made, up in self.aliases.items() if up in pks)
         return Case(
-            *[When(**{unit_on: pk}, then=Value(self.units[pk][name])) for pk in pks],
+            *[When(**{unit_on: pk}, then=Value(self.units[up][name])) for pk, up in stood.items()],
             default=Value(""),
             output_field=models.CharField(),
         )
@@ -249,27 +259,34 @@ def tree_on(day):
         return None
     rows = {row["pk"]: row for row in Unit.objects.order_by().values(*UNIT_FIELDS)}
     parent = {pk: row["parent_id"] for pk, row in rows.items()}
-    made_later = set()
+    made_from = {}  # a unit a later split made -> the unit it was split from
     # Latest first: what remains for a unit is what its first later move found.
     for what, unit_id, from_unit_id in moves:
         if what == UnitMove.What.CREATED:
-            made_later.add(unit_id)
+            made_from[unit_id] = from_unit_id
         elif what == UnitMove.What.SUBUNIT:
             parent[unit_id] = from_unit_id
+    tree = Tree(day=day)
+    for pk in made_from:
+        # What was recorded in a unit a split made later, outside the split (a member or a
+        # sub-unit added to it since), stood then in the unit it was split from.
+        found = pk
+        while found in made_from and found is not None:
+            found = made_from[found]
+        tree.aliases[pk] = found
     paths = {}
 
     def path_of(pk, seen=()):
         if pk not in paths:
-            up = parent[pk]
-            if up in seen or up in made_later:  # pragma: no cover - a broken record
+            up = tree.alias(parent[pk])
+            if up in seen:  # pragma: no cover - a broken record
                 raise ValueError("unit history has a cycle")
             paths[pk] = (path_of(up, seen + (pk,)) if up else "/") + path_segment(pk)
         return paths[pk]
 
-    tree = Tree(day=day)
     for pk, row in rows.items():
-        if pk not in made_later:
-            tree.units[pk] = {**row, "parent_id": parent[pk], "path": path_of(pk)}
+        if pk not in made_from:
+            tree.units[pk] = {**row, "parent_id": tree.alias(parent[pk]), "path": path_of(pk)}
     return tree
 
 

@@ -25,6 +25,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 
 from ..models import Campaign
 from ..rule_inputs import refresh_rule_inputs
+from ..verification import refresh_official
 from .parse import parse_workbook, without_gc
 from .plan import plan_import
 from .problems import Problem, RowNumber
@@ -116,6 +117,8 @@ def write_import(plan: ImportPlan, progress=None) -> set[int]:
     progress(1, 2)
     if touched:
         refresh_rule_inputs(resident_ids=touched)
+    # New residents' rule inputs come from the plan; their activation list values too.
+    refresh_official(campaign=plan.campaign, id_numbers={c.id_number for c in plan.case_writes})
     progress(2, 2)
     plan.written = True
     return touched

@@ -31,6 +31,7 @@ from .cells import (
     read_name,
     read_phone,
     read_text,
+    shown,
 )
 from .problems import Problem, other_row
 from .records import CaseRow, ResidentRow
@@ -100,6 +101,11 @@ def parse_residents_sheet(parsed, sheet, rows):
     width = max(columns.values()) + 1
     required_message = _("This value is required.")
     left_blank = _("The cell is left blank; the rest of the row is imported.")
+    unknown_place = _(
+        "“%(value)s” is not one of the list's places (%(choices)s): the place is left blank "
+        "and the text kept in the note."
+    )
+    place_names = " · ".join(wb.PLACES)
     header = sheet.header
 
     def error(number, column, message, code):
@@ -151,9 +157,19 @@ def parse_residents_sheet(parsed, sheet, rows):
                         )
             values["place"] = place
             if text and not place:
-                # An unknown "how/where" is kept in the note, never an error.
+                # An unknown "how/where" is kept in the note, never an error (the place counts
+                # for no figure), but said: the row is named, so the secretary can fix it.
                 note = values["note"]
                 values["note"] = f"{text}. {note}".strip() if note else text
+                warnings.append(
+                    Problem(
+                        title,
+                        number,
+                        header("place"),
+                        unknown_place % {"value": shown(text), "choices": place_names},
+                        "unknown_place",
+                    )
+                )
         else:
             values["place"] = ""
         level, activated_on = values["eid_level"], values["activated_on"]

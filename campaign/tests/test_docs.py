@@ -93,3 +93,34 @@ def test_the_docs_link_only_to_pages_that_exist():
     for page in DOCS.glob("*.md"):
         for target in re.findall(r"\]\(([^)#]+\.md)\)", page.read_text(encoding="utf-8")):
             assert (DOCS / target).exists(), (page.name, target)
+
+
+def test_every_column_and_status_of_the_activation_list_is_in_its_doc():
+    from campaign.activations import SPEC
+    from campaign.verification import LABELS, STATUSES
+
+    text = doc("activation-list.md")
+    for column in SPEC.columns:
+        assert f"| {column.header} |" in text, column.header
+    for status in STATUSES:
+        assert f"`{status}`" in text, status
+        assert str(LABELS[status]) in text, LABELS[status]
+    assert "`verification_tolerance_days`" in text and "`figures_from`" in text
+
+
+@pytest.mark.django_db
+def test_every_key_of_the_results_json_with_a_list_in_force_is_in_its_doc(tmp_path):
+    from campaign.activations import import_activation_list
+    from campaign.results import build_results
+
+    case = CaseFactory()
+    path = tmp_path / "list.csv"
+    path.write_text(
+        f"Số định danh,Mức định danh,Ngày kích hoạt\n{case.resident.id_number},2,02/05/2023\n",
+        encoding="utf-8",
+    )
+    assert import_activation_list(path, campaign=plan_campaign()).ok
+    data = build_results(plan_campaign(), as_of=AS_OF).as_json()
+    documented = set(re.findall(r"`([a-z_]+)`", doc("results-json.md")))
+    assert {"figures_from", "activation_list", "verified", "not_found"} <= keys(data)
+    assert keys(data) - documented == set()

@@ -197,17 +197,23 @@ def test_rows_over_the_limit_are_refused_even_without_a_declared_size(tmp_path, 
 
 def test_template_has_the_three_sheets_lists_text_columns_and_notes():
     book = openpyxl.load_workbook(io.BytesIO(wb.template_bytes()))
-    assert book.sheetnames == ["Đơn vị", "Thành viên", "Người dân", "Hướng dẫn"]
+    assert book.sheetnames == ["Đơn vị", "Thành viên", "Người dân", "Hướng dẫn", "Danh mục"]
+    assert book["Danh mục"].sheet_state == "hidden"  # the drop-downs' items
     residents = book["Người dân"]
     headers = [c.value for c in residents[1]]
     assert headers[:3] == ["Họ và tên", "Số định danh", "Số định danh người hướng dẫn"]
     id_column = headers.index("Số định danh") + 1
     assert residents.cell(row=2, column=id_column).number_format == "@"
     assert residents.cell(row=50, column=id_column).number_format == "@"
-    lists = [v.formula1 for v in residents.data_validations.dataValidation]
-    assert '"Có,Không"' in lists
+
+    def items(validation):
+        cells = validation.formula1.rsplit("!", 1)[1].replace("$", "")
+        return [cell.value for row in book["Danh mục"][cells] for cell in row]
+
+    lists = [items(v) for v in residents.data_validations.dataValidation]
+    assert ["Có", "Không"] in lists
     assert any("Người dân" in f and "Lực lượng vũ trang" in f for f in lists)
-    assert any("Công an" in v.formula1 for v in book["Đơn vị"].data_validations.dataValidation)
+    assert any("Công an" in items(v) for v in book["Đơn vị"].data_validations.dataValidation)
     assert book["Hướng dẫn"]["B2"].value
 
 

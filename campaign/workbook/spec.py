@@ -108,6 +108,9 @@ PLACES = {
     "Khác": Place.OTHER,
 }
 LEVELS = ("1", "2")
+# The template's hidden sheet holding its drop-downs' items (campaign/workbook/template.py);
+# it has no header row, so the importer never takes it for a list.
+LISTS_TITLE = "Danh mục"
 ERROR_HEADER = "Lỗi"
 
 BIRTH_DATE_ALIASES = ("Ngày, tháng, năm sinh", "Ngày tháng năm sinh", "Ngày/tháng/năm sinh")

@@ -9,7 +9,7 @@ from units.normalize import fold, normalize_name
 
 from .headers import find_header
 from .read import spec_for
-from .spec import ERROR_HEADER, HEADER_SEARCH_ROWS, SHEETS
+from .spec import ERROR_HEADER, HEADER_SEARCH_ROWS, LISTS_TITLE, SHEETS
 
 # --- The template --------------------------------------------------------------------------
 
@@ -76,6 +76,21 @@ def write_template(out):
     header_fill = PatternFill("solid", fgColor="DDE5F0")
     example_font = Font(italic=True, color="7F7F7F")
     last_row = 5000
+    # Each drop-down's items are cells of a hidden sheet, one column per list, referred to by
+    # range: an item may hold a comma ("Bệnh viện, trạm y tế"), which a list typed into the
+    # validation itself would split in two, and Excel refuses the right value then.
+    lists = workbook.create_sheet(LISTS_TITLE)
+    lists.sheet_state = "hidden"
+    ranges = {}
+
+    def list_range(choices):
+        if choices not in ranges:
+            letter = get_column_letter(len(ranges) + 1)
+            for row, item in enumerate(choices, start=1):
+                lists.cell(row=row, column=len(ranges) + 1, value=item).number_format = "@"
+            ranges[choices] = f"'{LISTS_TITLE}'!${letter}$1:${letter}${len(choices)}"
+        return ranges[choices]
+
     for spec in SHEETS:
         sheet = workbook.create_sheet(spec.title)
         for index, column in enumerate(spec.columns, start=1):
@@ -96,7 +111,7 @@ def write_template(out):
             if column.choices:
                 validation = DataValidation(
                     type="list",
-                    formula1='"' + ",".join(column.choices) + '"',
+                    formula1=list_range(tuple(column.choices)),
                     allow_blank=True,
                     showErrorMessage=True,
                     errorTitle=column.header,
@@ -122,6 +137,7 @@ def write_template(out):
             if column.choices:
                 described += ": " + " · ".join(column.choices)
             notes.cell(row=row, column=2, value=described)
+    workbook.move_sheet(lists, offset=len(workbook.sheetnames) - 1 - workbook.index(lists))
     workbook.active = 0
     workbook.save(out)
 

@@ -173,14 +173,17 @@ def test_an_import_is_recorded_as_one_event_naming_its_file_and_rows(tmp_path, t
     assert ImportEvent.objects.count() == 1  # a preview writes no event
 
 
-def test_a_record_written_before_the_history_began_has_an_empty_history_page(client, tree):
+def test_a_record_written_before_the_history_began_has_its_creation_told_from_itself(client, tree):
     from campaign.tests.factories import CaseFactory
 
     case = CaseFactory(member=tree["guide"])
     Case.history.filter(id=case.pk).delete()
     client.force_login(tree["admin"])
     page = client.get(reverse("privacy:history", args=["truong-hop", case.pk]))
-    assert page.status_code == 200 and page.context["entries"] == []
+    assert page.status_code == 200
+    [(row, kind, lines)] = page.context["entries"]
+    assert kind == "tạo mới" and row.by_import and row.history_date == case.created_at
+    assert "không lưu từng trường" in page.content.decode()
     client.force_login(tree["secretary"])  # not an administrator
     assert client.get(reverse("privacy:history", args=["truong-hop", case.pk])).status_code == 404
 

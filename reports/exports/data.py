@@ -68,6 +68,7 @@ def live_report(campaign, *, units, as_of, period=None):
     cumulative figures as of `as_of`, and within `period` when one is given."""
     since = period.starts_on if period is not None else None
     results = build_results(campaign, as_of=as_of, since=since, units=units)
+    checked = results.activation_list is not None
     shown = {u.pk for u in results.units}
     depth_of, unit_rows = {}, []
     for u in results.units:
@@ -87,6 +88,7 @@ def live_report(campaign, *, units, as_of, period=None):
                 "average": str(u.average),
                 "collective_award": u.collective_award,
                 "status": "",
+                **_checks(u.tally, checked),
             }
         )
     names = {u.code: u.name for u in results.units}
@@ -106,6 +108,7 @@ def live_report(campaign, *, units, as_of, period=None):
             "double_claims": m.double_claims,
             "meets_quota": m.meets_quota,
             "individual_award": m.individual_award,
+            **_checks(m, checked),
         }
         for m in results.members
     ]
@@ -119,6 +122,15 @@ def live_report(campaign, *, units, as_of, period=None):
         "totals": totals_of(unit_rows, campaign),
         "members": members,
         "duplicates": open_double_claims(campaign, units, as_of),
+        "figures_from": str(results.figures_from),
+        "activation_list": (
+            {
+                "imported_at": results.activation_list.imported_at.isoformat(),
+                "rows": results.activation_list.rows,
+            }
+            if checked
+            else None
+        ),
         "activities": activity_rows(campaign, units=units, as_of=as_of, since=since),
     }
 
@@ -147,13 +159,27 @@ def activity_rows(campaign, *, units, as_of, since=None):
     ]
 
 
+# Cases by verification status: blank (None) with no list in force, and in a report frozen
+# before they existed.
+CHECKS = ("verified", "differs", "not_found")
+
+
+def _checks(figures, checked):
+    return {name: getattr(figures, name) if checked else None for name in CHECKS}
+
+
 def totals_of(unit_rows, campaign):
     """The totals row: the sum of the top rows (each already holds its sub-units)."""
     totals = dict.fromkeys(ADDITIVE, 0)
+    checks = {}
     for row in unit_rows:
         if row["depth"] == 0:
             for name in ADDITIVE:
                 totals[name] += row[name]
+            for name in CHECKS:
+                if row.get(name) is not None:
+                    checks[name] = checks.get(name, 0) + row[name]
+    totals.update({name: checks.get(name) for name in CHECKS})
     derive(totals, campaign)
     return totals
 

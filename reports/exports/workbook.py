@@ -69,6 +69,10 @@ SUMMARY = (
     Column("Bình quân/thành viên", 12, "decimal"),
     Column("Khen thưởng tập thể", 11, "flag"),
     Column("Báo cáo của đơn vị", 34, "wrap"),
+    # Checked against the police's activation list (blank with no list in force).
+    Column("Khớp danh sách kích hoạt", 12, "number"),
+    Column("Lệch với danh sách kích hoạt", 12, "number"),
+    Column("Không có trong danh sách kích hoạt", 12, "number"),
 )
 MEMBERS = (
     Column("STT", 6, "number"),
@@ -84,6 +88,9 @@ MEMBERS = (
     Column("Đạt chỉ tiêu", 9, "flag"),
     Column("Khen thưởng cá nhân", 11, "flag"),
     Column("Bị kê khai trùng", 9, "number"),
+    Column("Khớp danh sách kích hoạt", 12, "number"),
+    Column("Lệch với danh sách kích hoạt", 12, "number"),
+    Column("Không có trong danh sách kích hoạt", 12, "number"),
 )
 PROPOSALS = (
     Column("STT", 6, "number"),
@@ -153,7 +160,25 @@ def dmy(day):
 
 
 def period_line(report):
-    """The line under the title: the period it covers, or the day the figures are of."""
+    """The line under the title: the period it covers, or the day the figures are of, and
+    which figures they are (rules.md, verification)."""
+    return _period_line(report) + figures_line(report)
+
+
+def figures_line(report):
+    """Which figures the report holds: recorded, or the police's activation list (a report
+    frozen before the setting existed holds recorded figures)."""
+    listed = report.get("activation_list")
+    if report.get("figures_from") == "activation_list":
+        text = "; số liệu theo danh sách kích hoạt của Công an"
+        if listed:
+            day = datetime.datetime.fromisoformat(listed["imported_at"]).date()
+            text += f" (nhập ngày {dmy(day)})"
+        return text
+    return "; số liệu theo các đơn vị đã nhập"
+
+
+def _period_line(report):
     period, as_of = report["period"], datetime.date.fromisoformat(report["as_of"])
     if period is None:
         return f"(Số liệu tính đến hết {vietnamese_date(as_of)})"
@@ -384,6 +409,9 @@ class ReportWriter:
             unit["average"],
             unit["collective_award"],
             unit["status"],
+            unit.get("verified"),
+            unit.get("differs"),
+            unit.get("not_found"),
         )
 
     def members(self):
@@ -404,6 +432,9 @@ class ReportWriter:
                 m["meets_quota"],
                 m["individual_award"],
                 m["double_claims"],
+                m.get("verified"),
+                m.get("differs"),
+                m.get("not_found"),
             )
             self.table_row(ws, row, MEMBERS, values)
             row += 1

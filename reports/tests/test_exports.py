@@ -359,3 +359,54 @@ def test_the_command_says_what_it_wrote_with_thousands_dots(tmp_path, district):
     assert rows > 1200
     shown = f"{rows:,}".replace(",", ".")
     assert f"5 thành viên, {shown} dòng danh sách kèm theo" in said.getvalue()
+
+
+def test_the_activation_list_columns_come_last_and_read_back(tmp_path, district):
+    """Tổng hợp and Thành viên gain, at their end, the cases verified, differing and not
+    found; the earlier columns keep their order; the line under the title says which
+    figures the report holds."""
+    from campaign.activations import import_activation_list
+    from campaign.models import Case
+
+    book = export(tmp_path, as_of="2023-06-20")
+    header = next(r for r in book["Tổng hợp"].iter_rows(values_only=True) if r[0] == "Đơn vị")
+    assert header[-4:] == (
+        "Báo cáo của đơn vị",
+        "Khớp danh sách kích hoạt",
+        "Lệch với danh sách kích hoạt",
+        "Không có trong danh sách kích hoạt",
+    )
+    assert [row[-3:] for row in values(table(book["Tổng hợp"], "Đơn vị"))][0] == [None] * 3
+    texts = [c for r in book["Tổng hợp"].iter_rows(values_only=True) for c in r if c]
+    assert any("số liệu theo các đơn vị đã nhập" in str(t) for t in texts)
+
+    ids = list(
+        Case.objects.filter(member__full_name="Hà Văn Khánh")
+        .order_by("pk")
+        .values_list("resident__id_number", flat=True)[:3]
+    )
+    path = tmp_path / "ds.csv"
+    path.write_text(
+        "Số định danh;Mức định danh;Ngày kích hoạt\n"
+        f"{ids[0]};2;02/05/2023\n{ids[1]};1;02/05/2023\n",
+        encoding="utf-8",
+    )
+    assert import_activation_list(path, campaign=plan_campaign()).ok
+    campaign = plan_campaign()
+    campaign.figures_from = "activation_list"
+    campaign.save()
+    results = build_results(plan_campaign(), as_of=AS_OF)
+    book = export(tmp_path, as_of="2023-06-20")
+    *unit_rows, totals = values(table(book["Tổng hợp"], "Đơn vị"))
+    for row, unit in zip(unit_rows, results.units):
+        assert row[-3:] == [unit.tally.verified, unit.tally.differs, unit.tally.not_found]
+    assert totals[-3:] == [results.totals.verified, 1, results.totals.not_found]
+    assert results.totals.verified == 1
+    members = values(table(book["Thành viên"], "STT"))
+    star = next(row for row in members if row[2] == "Hà Văn Khánh")
+    assert star[13:16] == [1, 1, 50]  # 52 cases: 1 verified, 1 differs, 50 not on the list
+    # Credited full from the list: the two the list holds (level 1 counts too; the list says
+    # nothing of the portal, so the typed answer stands); the other 50 are not activated.
+    assert star[7] == 2
+    texts = [c for r in book["Tổng hợp"].iter_rows(values_only=True) for c in r if c]
+    assert any("số liệu theo danh sách kích hoạt của Công an" in str(t) for t in texts)

@@ -485,3 +485,25 @@ def test_the_admin_opens_the_preview_with_the_units_chosen_and_undoes(client, di
     change.refresh_from_db()
     assert change.undone_at is not None
     assert Member.objects.get(pk=district["guide"].pk).unit.code == "DXA"
+
+
+def test_what_a_new_unit_gained_after_a_split_stood_in_the_unit_it_was_split_from(district):
+    plan = plan_split(
+        unit=district["east"],
+        day=DAY,
+        new_units=[NewUnit("DXA1", "Đoàn xã Mường Lạn 1", UnitKind.YOUTH_UNION)],
+        members={district["guide"].pk: "DXA1"},
+        subunits={district["branch"].pk: "DXA1"},
+    )
+    apply_change(plan, user=district["admin"])
+    new = Unit.objects.get(code="DXA1")
+    later = MemberFactory(unit=new, full_name="Vì Thị Mới")
+    add_full_cases(later, 2)
+    UnitFactory(code="CDM", name="Chi đoàn mới", parent=new)
+    before = build_results(plan_campaign(), as_of=BEFORE)
+    assert {m.name: m.unit_code for m in before.members}["Vì Thị Mới"] == "DXA"
+    assert before.unit("DXA").tally.members == 3 and before.unit("CDM").parent_id == (
+        district["east"].pk
+    )
+    assert before.unit("DXA1") is None
+    assert len(before.members) == Member.objects.count()  # every member on the roster

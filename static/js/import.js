@@ -36,16 +36,31 @@
           xhr.status < 400) {
         window.location.assign(xhr.responseURL);  // the preview
       } else {
-        document.open();
-        document.write(xhr.responseText);  // the form again, with its errors
-        document.close();
+        showAnswer(form, xhr);  // the form again, with its errors
       }
     });
     xhr.addEventListener("error", function () { form.submit(); });
     xhr.send(new FormData(form));
   }
 
-  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+  // The page the server sent back (the form with its errors) takes the place of this page's
+  // main part and title, and the focus goes to its error summary, as if the form had been
+  // posted without script; writing the whole document anew would leave the focus on <body>.
+  function showAnswer(form, xhr) {
+    var answer = new DOMParser().parseFromString(xhr.responseText, "text/html");
+    var main = answer.querySelector("main");
+    if (!main) { window.location.reload(); return; }
+    document.querySelector("main").replaceWith(main);
+    document.title = answer.title;
+    main.querySelectorAll("form[data-busy]").forEach(watch);
+    var summary = main.querySelector("[data-error-summary]") || main.querySelector(".errorlist");
+    if (summary) {
+      if (!summary.hasAttribute("tabindex")) { summary.setAttribute("tabindex", "-1"); }
+      summary.focus();
+    }
+  }
+
+  function watch(form) {
     form.addEventListener("submit", function (event) {
       var busy = showBusy(form);
       if (form.enctype === "multipart/form-data" && window.FormData && window.XMLHttpRequest) {
@@ -53,5 +68,7 @@
         sendWithProgress(form, busy);
       }
     });
-  });
+  }
+
+  document.querySelectorAll("form[data-busy]").forEach(watch);
 })();

@@ -100,3 +100,12 @@ def test_the_three_unions_report_under_headings_of_their_own():
     headings = [ReportHeading.for_report(campaign, unit) for unit in units]
     assert all(h.pk and h.parent_body.endswith("SƠN LA") and h.signer_name for h in headings)
     assert {h.signer_prefix for h in headings} == {"TM."}
+
+
+def test_the_member_account_is_a_member_not_a_cadre_as_the_readme_says():
+    from units.models import Member, MemberCategory
+
+    seed_demo(seed=1, cases=50, members=200)  # a branch as large as `make run`'s have some
+    member = Member.objects.get(user__username="doanvien")
+    assert member.category == MemberCategory.MEMBER
+    assert member.unit.code == "CD-MLA-1"

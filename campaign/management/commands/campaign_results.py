@@ -12,6 +12,7 @@ from config.commands import Command as TranslatedCommand
 
 from campaign.current import campaign_for_command
 from campaign.results import build_results
+from campaign.verification import as_source
 
 
 # Kept under this name for the commands that import it from here.
@@ -58,6 +59,14 @@ class Command(TranslatedCommand):
                 "as of its last day, plus period_eid/period_full within it"
             ),
         )
+        parser.add_argument(
+            "--figures-from",
+            choices=["recorded", "activation_list"],
+            help=gettext_lazy(
+                "compute the figures as this setting would (recorded, or from the activation "
+                "list), without changing the campaign's setting"
+            ),
+        )
 
     def handle(self, *args, **options):
         day_or_period(options)
@@ -77,5 +86,7 @@ class Command(TranslatedCommand):
                     % {"slug": options["period"], "known": known}
                 )
             as_of = period.ends_on
+        if options.get("figures_from"):
+            campaign = as_source(campaign, options["figures_from"])
         results = build_results(campaign, as_of=as_of, since=period.starts_on if period else None)
         self.stdout.write(json.dumps(results.as_json(period), ensure_ascii=False, indent=2))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from config.commands import Command as TranslatedCommand
 
+from campaign.activations import remove_rows
 from privacy import retention
 from reports.models import PersonalDataAccess
 
@@ -33,6 +34,19 @@ class Command(TranslatedCommand):
             self.stdout.write(f"{residents.count()} người dân sẽ được ẩn danh.")
             return
         count = retention.anonymise(residents)
+        # The activation lists of the campaigns past their date: their rows removed (each
+        # import's record stays: who, when, SHA-256, rows), the cases' list values cleared.
+        for campaign in retention.campaigns_past_retention(day):
+            removed = remove_rows(campaign)
+            if removed:
+                PersonalDataAccess.record(
+                    user=None,
+                    action=PersonalDataAccess.Action.ERASE,
+                    what=f"Hết thời hạn lưu giữ: xoá {removed} dòng danh sách kích hoạt "
+                    f"của chiến dịch {campaign.slug}",
+                    rows=removed,
+                )
+                self.stdout.write(f"Đã xoá {removed} dòng danh sách kích hoạt ({campaign.slug}).")
         if count:
             PersonalDataAccess.record(
                 user=None,
