@@ -76,6 +76,8 @@ def test_a_secretary_records_a_saturday_enters_two_cases_at_it_and_sees_them(
         page.select_option("select[name=activity]", str(held.pk))
         page.fill("input[name=id_number]", id_number)
         page.fill("input[name=full_name]", name)
+        page.check("input[name=eid_level][value='2']")
+        page.fill("input[name=activated_on]", f"{timezone.localdate():%d/%m/%Y}")
         page.check("input[name=portal_used]")
         page.click("button.primary")
         page.wait_for_selector(f".msg.success >> text={name}")
