@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages bench-upload bench-verify messages clean
+.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages bench-upload bench-offline bench-verify messages clean
 .PHONY: serve worker backup restore backup-test bench-load
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -53,6 +53,8 @@ bench-import: setup  ## a 100,000-row workbook vs calamine read + one COPY, as t
 
 bench-export: setup  ## the district's report with a 100,000-row named list vs query + XlsxWriter
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_export_bench $(PY) benchmarks/bench_export.py
+bench-offline: setup  ## a case sent from a phone after offline entry vs one typed online (bound 1.5x)
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_offline_bench $(PY) benchmarks/bench_offline.py --cases 200
 bench-verify: setup  ## a 500,000-row activation list matched against 1M cases vs calamine read + one COPY
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_verify_bench $(PY) benchmarks/bench_verify.py --cases 1000000 --rows 500000
 

@@ -6,7 +6,7 @@ from units.admin import ScopedAdmin
 from units.models import Unit
 
 from . import services
-from .models import ActivityKind, Campaign, Case, DoubleClaimResolution, Resident
+from .models import ActivityKind, Campaign, Case, DoubleClaimResolution, OfflineBatch, Resident
 
 
 @admin.register(Campaign)
@@ -150,3 +150,28 @@ class DoubleClaimResolutionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.resolution_save(resolution=obj, user=request.user)
+
+
+@admin.register(OfflineBatch)
+class OfflineBatchAdmin(admin.ModelAdmin):
+    """The record of cases sent from phones after entry without a signal: read only."""
+
+    list_display = ["received_at", "user", "cases", "recorded", "already_recorded", "refused"]
+    list_filter = ["received_at"]
+    search_fields = ["user__username"]
+    readonly_fields = [field.name for field in OfflineBatch._meta.fields]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

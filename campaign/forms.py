@@ -225,33 +225,40 @@ def initial_from_case(case):
     }
 
 
-class QuickCaseForm(CaseForm):
-    """The phone form for a member's own cases at an outreach day: few, big fields; the place
-    defaults to Volunteer Saturday and the dates to today."""
+QUICK_LEVEL_CHOICES = [("none", _("Not activated yet")), *Case.Level.choices]
 
-    omit = ("birth_date", "sex", "address", "category", "note", "guided_on")
+
+def quick_level(value):
+    """The quick form's level: "none" is the answer "not activated yet", chosen as such."""
+    return None if value == "none" else int(value)
+
+
+class QuickCaseForm(CaseForm):
+    """The phone form for a member's own cases at an outreach day: few, big fields. The place
+    defaults to Volunteer Saturday and the guidance date to today, both shown and changeable.
+    Nothing that changes a figure is chosen for the user: the e-ID level (or "not activated
+    yet") must be picked, and the activation date typed, so a case is never credited by a
+    default nobody looked at."""
+
+    omit = ("birth_date", "sex", "address", "category", "note")
 
     eid_level = forms.TypedChoiceField(
         label=_("e-ID level"),
-        choices=LEVEL_CHOICES,
-        coerce=int,
+        choices=QUICK_LEVEL_CHOICES,
+        coerce=quick_level,
         empty_value=None,
-        required=False,
+        error_messages={"required": _("Choose the e-ID level, or “not activated yet”.")},
         widget=forms.RadioSelect(attrs={"class": "choices"}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
         self.fields["place"].initial = Place.VOLUNTEER_SATURDAY
-        self.fields["activated_on"].initial = today
-        self.fields["eid_level"].initial = Case.Level.ONE
+        self.fields["guided_on"].initial = timezone.localdate()
+        self.fields["guided_on"].help_text = _(
+            "The day the resident was guided: the period reports count the case by this day."
+        )
         self.fields["id_number"].widget.attrs["autofocus"] = True
-
-    def case_data(self):
-        data = super().case_data()
-        data["guided_on"] = timezone.localdate()
-        return data
 
 
 class BatchHeaderForm(forms.Form):

@@ -578,6 +578,68 @@ class DoubleClaimResolution(models.Model):
         return f"{self.resident} → {self.awarded_to or '—'}"
 
 
+class OfflineBatch(models.Model):
+    """Cases typed on a phone without a signal, received together when it came back: who
+    sent them, when, and how many (Law 91: the arrival of personal data is on record)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        related_name="offline_batches",
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    key = models.UUIDField(_("batch key"))
+    cases = models.PositiveIntegerField(_("cases received"))
+    recorded = models.PositiveIntegerField(_("cases recorded"), default=0)
+    already_recorded = models.PositiveIntegerField(_("cases already recorded"), default=0)
+    refused = models.PositiveIntegerField(_("cases refused"), default=0)
+
+    class Meta:
+        verbose_name = _("offline batch")
+        verbose_name_plural = _("offline batches")
+        ordering = ["-received_at"]
+        # A batch's key is looked up to refuse another user's replay of it.
+        indexes = [models.Index(fields=["key"], name="offline_batch_key")]
+
+    def __str__(self):
+        return f"{self.user} · {self.received_at:%d/%m/%Y %H:%M} · {self.cases}"
+
+
+class OfflineCaseKey(models.Model):
+    """The key a phone made for a case typed offline. A resend of the case (its answer was
+    lost) finds the key and records nothing twice; the key stays when the case is deleted
+    later, so an old resend does not bring the case back."""
+
+    key = models.UUIDField(_("case key"), unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        related_name="offline_case_keys",
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="offline_keys",
+    )
+    batch = models.ForeignKey(
+        OfflineBatch,
+        verbose_name=_("batch"),
+        on_delete=models.CASCADE,
+        related_name="keys",
+    )
+
+    class Meta:
+        verbose_name = _("offline case key")
+        verbose_name_plural = _("offline case keys")
+
+    def __str__(self):
+        return str(self.key)
+
+
 class ActivationList(models.Model):
     """One import of the police's activation list for a campaign (rules.md, verification):
     who imported it, when, the file's SHA-256 and its rows. The latest is the list in force;

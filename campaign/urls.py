@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activation_views, activity_views, import_views, views
+from . import activation_views, activity_views, import_views, offline_views, views
 
 app_name = "campaign"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("truong-hop/<int:pk>/sua/", views.case_edit, name="case_edit"),
     path("truong-hop/<int:pk>/xoa/", views.case_delete, name="case_delete"),
     path("nhap-nhanh/", views.quick_entry, name="quick_entry"),
+    path("nhap-nhanh/du-lieu/", offline_views.offline_bundle, name="offline_bundle"),
+    path("nhap-nhanh/gui/", offline_views.offline_send, name="offline_send"),
     path("nhap-theo-danh-sach/", views.batch_entry, name="batch_entry"),
     path("hoat-dong/", activity_views.activity_list, name="activity_list"),
     path("hoat-dong/them/", activity_views.activity_create, name="activity_create"),

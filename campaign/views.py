@@ -32,7 +32,7 @@ from units import normalize
 from units.forms import named_in
 from units.models import Member, Unit
 
-from . import rules, services, verification
+from . import offline, rules, services, verification
 from .current import campaign_for_request
 from .forms import BatchFormSet, BatchHeaderForm, CaseForm, QuickCaseForm, ResidentFilterForm
 from .models import Case, Resident
@@ -289,7 +289,11 @@ def quick_entry(request):
         request.session["quick_activity"] = case.activity_id  # the next resident, same day
         announce_saved(request, form, case, _("Saved: %(name)s. Ready for the next resident."))
         return redirect("campaign:quick_entry")
-    return render(request, "campaign/quick_entry.html", context(request, campaign, form=form))
+    return render(
+        request,
+        "campaign/quick_entry.html",
+        context(request, campaign, form=form, offline_texts=offline.page_texts()),
+    )
 
 
 @login_required

@@ -25,7 +25,15 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 #: Pages a user who still owes a code may open.
-OPEN_PATHS = ("/xac-thuc/", "/dang-xuat/", "/ngon-ngu/", "/healthz", "/static/")
+OPEN_PATHS = (
+    "/xac-thuc/",
+    "/dang-xuat/",
+    "/ngon-ngu/",
+    "/healthz",
+    "/static/",
+    "/sw.js",
+    "/ngoai-tuyen/",
+)
 
 
 def required_roles():

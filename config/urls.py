@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 from django.views.i18n import set_language
 
 from config import otp
+from config import views as site_views
 from config.forms import SignInForm
 from config.health import healthz
 from units import views as unit_views
@@ -30,6 +31,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # --- Production and sign-in ---
     path("healthz", healthz, name="healthz"),
+    # --- Quick entry without a signal: the service worker and its page for the rest ---
+    path("sw.js", site_views.service_worker, name="service_worker"),
+    path("ngoai-tuyen/", site_views.offline, name="offline"),
     path("mat-khau/doi/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("xac-thuc/", otp.verify, name="otp_verify"),
     path("xac-thuc/thiet-lap/", otp.setup, name="otp_setup"),

@@ -45,13 +45,16 @@ def browser():
         chromium.close()
 
 
-def _page(browser, request, width, height):
+def _page(browser, request, width, height, service_workers="block"):
     ARTIFACTS.mkdir(exist_ok=True)
+    # Every page registers the offline service worker (static/js/sw.js); the journeys run
+    # without it, as a first visit does, except those of the installed app (app_phone).
     context = browser.new_context(
         viewport={"width": width, "height": height},
         locale="vi-VN",
         extra_http_headers={"Accept-Language": "vi"},
         accept_downloads=True,
+        service_workers=service_workers,
     )
     page = context.new_page()
     violations = []
@@ -80,6 +83,12 @@ def desktop(browser, request):
 def phone(browser, request):
     """A page on a phone, 390 × 844."""
     yield from _page(browser, request, 390, 844)
+
+
+@pytest.fixture
+def app_phone(browser, request):
+    """A phone, 390 × 844, with the service worker allowed: quick entry as an app."""
+    yield from _page(browser, request, 390, 844, service_workers="allow")
 
 
 def shot(page, name):

@@ -133,6 +133,7 @@ def test_quick_entry_on_a_phone_from_the_menu_records_two_cases_in_a_row(
         page.select_option("select[name=member]", str(guide.pk))
         page.fill("input[name=id_number]", id_number)
         page.fill("input[name=full_name]", name)
+        page.check("input[name=eid_level][value='2']")  # chosen, never preset
         page.click("button.primary")
         page.wait_for_selector(f".msg.success >> text={name}")
         assert page.input_value("input[name=id_number]") == ""  # ready for the next

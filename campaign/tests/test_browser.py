@@ -75,8 +75,11 @@ def test_quick_entry_on_a_phone_adds_a_case_and_is_ready_for_the_next(
     page.select_option("select[name=member]", str(guide.pk))
     page.fill("input[name=id_number]", "014090123234")
     page.fill("input[name=full_name]", "Quàng Thị Mai")
+    page.check("input[name=eid_level][value='2']")  # nothing is chosen for the user
+    assert page.input_value("input[name=activated_on]") != ""  # the day, filled in to see
+    page.fill("input[name=activated_on]", "02/05/2023")
     page.check("input[name=portal_used]")
-    page.click("button.primary")
+    page.click("form[data-offline-send] button.primary")
     page.wait_for_selector(".msg.success")
     message = page.inner_text(".msg.success")
     assert "Quàng Thị Mai" in message

@@ -60,7 +60,9 @@ def test_future_date_is_an_error_and_early_activation_a_warning(secretary):
 def test_quick_form_defaults(secretary):
     form = QuickCaseForm(user=secretary, campaign=plan_campaign())
     assert form["place"].value() == "volunteer_saturday"
-    assert form["activated_on"].value() == timezone.localdate().strftime("%d/%m/%Y")
+    # The guidance day is today, shown; the level and the activation day are not chosen.
+    assert form["guided_on"].value() == timezone.localdate().strftime("%d/%m/%Y")
+    assert form["activated_on"].value() is None and form["eid_level"].value() is None
     assert "birth_date" not in form.fields
 
 

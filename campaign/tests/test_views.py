@@ -1,8 +1,10 @@
 import datetime
 import json
+import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.models import Case, Resident
 from campaign.tests.factories import CaseFactory, CampaignFactory, ResidentFactory, plan_campaign
@@ -233,19 +235,49 @@ def test_quick_entry_defaults_and_next_resident(client, district):
             "id_number": "14090123234",
             "full_name": "Lường Văn C",
             "eid_level": "1",
-            "activated_on": form["activated_on"].value(),
+            "activated_on": "02/05/2023",
+            "guided_on": form["guided_on"].value(),
             "place": "volunteer_saturday",
         },
         follow=True,
     )
     case = Case.objects.get()
     assert case.resident.id_number == "014090123234"
-    assert case.place == "volunteer_saturday" and case.guided_on == case.activated_on
+    assert case.place == "volunteer_saturday" and case.guided_on == timezone.localdate()
     assert response.redirect_chain[-1][0] == reverse("campaign:quick_entry")
     assert any("Lường Văn C" in str(m) for m in response.context["messages"])
     # The next form keeps the guide and is empty for the next resident.
     assert response.context["form"]["member"].value() == district["guide_a"].pk
     assert not response.context["form"]["id_number"].value()
+
+
+def test_quick_entry_shows_the_guidance_date_and_presets_no_figure(client, district):
+    """The guidance date is a field (a case guided in August belongs to August's report),
+    and neither the level nor the activation date is chosen for the user."""
+    client.force_login(district["secretary"])
+    page = client.get(reverse("campaign:quick_entry"))
+    form = page.context["form"]
+    html = page.content.decode()
+    assert 'name="guided_on"' in html
+    assert form["guided_on"].value() == timezone.localdate().strftime("%d/%m/%Y")
+    assert form["eid_level"].value() is None and form["activated_on"].value() is None
+    radios = re.findall(r'<input[^>]*name="eid_level"[^>]*>', html)
+    assert len(radios) == 3 and not any("checked" in radio for radio in radios)
+    sent = {
+        "member": district["guide_a"].pk,
+        "id_number": "014090123234",
+        "full_name": "Lường Văn C",
+        "activated_on": "",
+        "guided_on": "14/08/2023",
+        "place": "market",
+    }
+    refused = client.post(reverse("campaign:quick_entry"), sent)
+    assert refused.status_code == 200 and not Case.objects.exists()
+    assert "Chọn mức định danh" in refused.content.decode()
+    client.post(reverse("campaign:quick_entry"), {**sent, "eid_level": "none"})
+    case = Case.objects.get()
+    assert case.guided_on == datetime.date(2023, 8, 14) and case.eid_level is None
+    assert case.activated_on is None
 
 
 def batch_data(member, rows, prefix="rows"):

@@ -91,7 +91,7 @@
     if (!input.name || !/eid_level$/.test(input.name)) return;
     var date = scopeOf(input).querySelector("input[name$=activated_on]");
     if (!date) return;
-    if (!input.value) date.value = "";
+    if (!input.value || input.value === "none") date.value = "";
     else if (!date.value) date.value = today();
   });
 })();
