@@ -91,6 +91,10 @@ NOT_PAGES = {
     # (e2e/test_activity_journey.py, campaign/tests/test_activation_views.py).
     "campaign:activity_edit": "not reached yet: the demo holds no outreach activity",
     "campaign:activation_preview": "not reached yet: needs an activation list sent first",
+    "campaign:offline_bundle": "quick entry's offline data (JSON)",
+    "campaign:offline_send": "quick entry's offline cases sent back (POST)",
+    "service_worker": "the service worker (JavaScript)",
+    "offline": "not reached yet: the page shown when offline, served by the service worker",
 }
 # The admin's confirmation and history pages use the templates of its change form, which the
 # crawl opens for every model; its autocomplete and QR code answers are JSON and an image; its
