@@ -53,6 +53,15 @@ class ActivityForm(forms.ModelForm):
         help_text=_("One or several units, of any kind; at least one of yours."),
         error_messages={"required": _("Choose at least one organising unit.")},
     )
+    partners = forms.CharField(
+        label=_("Partner units outside yours (codes)"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "For a joint activity with a unit you do not see (the commune police, say): its "
+            "code, as its users know it; several separated by commas."
+        ),
+    )
     members = MembersField(
         label=_("Members taking part"),
         queryset=Member.objects.none(),
@@ -81,6 +90,7 @@ class ActivityForm(forms.ModelForm):
             "place",
             "commune",
             "organisers",
+            "partners",
             "members",
             "hours",
             "banners",
@@ -99,7 +109,16 @@ class ActivityForm(forms.ModelForm):
         self.fields["kind"].empty_label = _("Choose the kind")
         self.fields["starts_on"].error_messages["required"] = _("Give the activity's day.")
         self.editable_units = Unit.objects.editable_by(user)
-        self.fields["organisers"].queryset = Unit.objects.open().order_by("path")
+        # Only the units the user sees are listed (another tree's names are not shown); a
+        # partner of another tree is named by its code. An organiser closed since stays.
+        visible = Unit.objects.visible_to(user)
+        units = visible.open()
+        self.kept_organisers = []
+        if self.instance.pk:
+            current = self.instance.organisers.all()
+            units = units | visible.filter(pk__in=current)
+            self.kept_organisers = list(current.exclude(pk__in=visible.values("pk")))
+        self.fields["organisers"].queryset = units.order_by("path")
         members = Member.objects.guides_for(user)
         if self.instance.pk:  # those of the organising units' trees
             organisers = list(self.instance.organisers.values_list("path", flat=True))
@@ -132,6 +151,27 @@ class ActivityForm(forms.ModelForm):
             del self.fields["repeat_until"]
         for name in ("hours", "banners", "posters", "leaflets", "reach"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "min": "0"})
+
+    def clean_partners(self):
+        codes = [c.strip() for c in self.cleaned_data["partners"].split(",") if c.strip()]
+        named = Q(pk__in=[])
+        for code in codes:
+            named |= Q(code__iexact=code)
+        found = {u.code.casefold(): u for u in Unit.objects.open().filter(named)}
+        unknown = [c for c in codes if c.casefold() not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("No open unit has the code %(codes)s.") % {"codes": ", ".join(unknown)},
+                code="unknown_partner",
+            )
+        return [found[c.casefold()] for c in codes]
+
+    def all_organisers(self):
+        """The organisers ticked, the partners named by code, and those of other trees the
+        activity already had (kept, as the user cannot see them)."""
+        data = self.cleaned_data
+        units = {u.pk: u for u in [*data["organisers"], *data["partners"], *self.kept_organisers]}
+        return list(units.values())
 
     def clean(self):
         data = super().clean()

@@ -144,6 +144,7 @@ def activity_edit(request, pk):
             messages.success(request, _("Changes saved: %(name)s.") % {"name": form.instance})
             return redirect("campaign:activity_list")
     others = len(form.kept_members)
+    partners = form.kept_organisers
     return render(
         request,
         "campaign/activity_form.html",
@@ -153,6 +154,7 @@ def activity_edit(request, pk):
             form=form,
             activity=activity,
             other_members=others,
+            partners=partners,
             cases=activity.cases.count(),
         ),
     )
@@ -164,7 +166,7 @@ def _save(request, form, days=None):
     try:
         return activity_services.activity_save(
             activity=form.instance,
-            organisers=data["organisers"],
+            organisers=form.all_organisers(),
             members=[*data["members"], *form.kept_members],
             user=request.user,
             days=days,

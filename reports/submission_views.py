@@ -84,6 +84,20 @@ def completeness_page(request):
     # Any unit may submit for its own subtree (rules.md), not only the expected ones.
     expected = {unit.pk for unit, _cells in table}
     others = Unit.objects.editable_by(request.user).exclude(pk__in=expected).order_by("path")
+    # The reports of the user's units that are on no expected row, the latest version of each
+    # unit's period: a reopened one not sent again is among them, so its unit learns it must
+    # send it again (it has no row of the matrix to show it).
+    latest = {}
+    sent = (
+        Submission.objects.filter(
+            period__campaign=campaign,
+            unit__in=Unit.objects.visible_to(request.user).exclude(pk__in=expected),
+        )
+        .select_related("unit", "period", "submitted_by", "reopened_by")
+        .order_by("-submitted_at")[:500]
+    )
+    for submission in sent:
+        latest.setdefault((submission.unit_id, submission.period_id), submission)
     return render(
         request,
         "reports/completeness.html",
@@ -96,10 +110,8 @@ def completeness_page(request):
             "periods": periods,
             "summaries": summaries,
             "other_units": others[:500],
-            "other_submissions": Submission.objects.standing()
-            .filter(period__campaign=campaign, unit__in=others)
-            .select_related("unit", "period", "submitted_by")
-            .order_by("-submitted_at")[:50],
+            "other_submissions": list(latest.values())[:50],
+            "editable": editable,
         },
     )
 

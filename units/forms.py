@@ -37,7 +37,8 @@ class IdNumberField(forms.CharField):
                 "inputmode": "numeric",
                 "autocomplete": "off",
                 "spellcheck": "false",
-                "placeholder": "014090123234",
+                # No example number as placeholder: in a list of ten empty rows it read as
+                # numbers already typed.
                 "class": "id-number",
             }
         )

@@ -98,10 +98,15 @@ def test_a_campaign_may_add_a_kind_offered_only_to_it(district):
 
 def test_a_secretary_records_a_joint_activity_with_the_police(client, district):
     client.force_login(district["secretary"])
-    post = activity_post(
-        [district["a"], district["police"]],
-        members=[district["guide_a"].pk],
+    # Another tree's units are not listed (not even their names): the police post is
+    # named by its code.
+    form = client.get(reverse("campaign:activity_create")).context["form"]
+    assert district["police"] not in form.fields["organisers"].queryset
+    assert (
+        district["police"].name
+        not in client.get(reverse("campaign:activity_create")).content.decode()
     )
+    post = activity_post([district["a"]], members=[district["guide_a"].pk], partners="cax")
     response = client.post(reverse("campaign:activity_create"), post)
     assert response.status_code == 302, response.content.decode()
     saved = Activity.objects.get()
@@ -125,13 +130,20 @@ def test_an_activity_needs_a_kind_a_day_and_one_of_the_users_units(client, distr
     client.force_login(district["secretary"])
     response = client.post(
         reverse("campaign:activity_create"),
-        activity_post([district["police"]], kind="", starts_on=""),
+        activity_post([], kind="", starts_on="", partners="CAX"),
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert "Hãy chọn loại hoạt động." in errors["kind"][0] or errors["kind"]
-    assert errors["starts_on"]
-    assert "đơn vị" in errors["organisers"][0]
+    assert errors["kind"] == ["Hãy chọn loại hoạt động."]
+    assert errors["starts_on"] == ["Hãy nhập ngày tổ chức hoạt động."]
+    assert errors["organisers"] == ["Hãy chọn ít nhất một đơn vị tổ chức."]
+    # A unit the user only reads is not enough: one must be a unit whose data they enter.
+    reader = district["secretary"]
+    UnitRoleFactory(user=reader, unit=district["top"], role=UnitRole.Role.VIEWER)
+    response = client.post(reverse("campaign:activity_create"), activity_post([district["top"]]))
+    assert response.context["form"].errors["organisers"] == [
+        "Ít nhất một đơn vị tổ chức phải là đơn vị bạn được nhập dữ liệu."
+    ]
     assert not Activity.objects.exists()
 
 
@@ -193,10 +205,21 @@ def test_editing_keeps_members_of_other_units_counted_not_named(client, district
     assert "Tòng Văn Công An" not in page.content.decode()
     response = client.post(
         reverse("campaign:activity_edit", args=[held.pk]),
-        activity_post([district["a"], district["police"]], members=[district["guide_a"].pk]),
+        activity_post([district["a"]], members=[district["guide_a"].pk]),
     )
     assert response.status_code == 302
     assert set(held.members.all()) == {district["officer"], district["guide_a"]}
+    assert set(held.organisers.all()) == {district["a"], district["police"]}  # kept
+
+
+def test_a_partner_code_no_open_unit_has_is_refused(client, district):
+    client.force_login(district["secretary"])
+    response = client.post(
+        reverse("campaign:activity_create"), activity_post([district["a"]], partners="CAX, KHONG")
+    )
+    assert response.status_code == 200
+    assert "KHONG" in response.context["form"].errors["partners"][0]
+    assert not Activity.objects.exists()
 
 
 # --- Linking cases ------------------------------------------------------------------------
@@ -371,13 +394,17 @@ def test_the_yield_over_a_scope_names_only_members_of_the_scope(district):
     assert outside.activities == []
 
 
-def test_the_outreach_page_shows_the_yield_and_downloads_it(client, district):
+def test_the_outreach_page_shows_the_yield_and_downloads_it(
+    client, district, django_assert_max_num_queries
+):
     held = activity(district["a"], members=[district["guide_a"]], place="Chợ Mường Lạn")
     CaseFactory(member=district["guide_a"], activity=held)
     refresh_rule_inputs(resident_ids=Case.objects.values_list("resident_id", flat=True))
     client.force_login(district["secretary"])
     url = reverse("dashboards:outreach")
-    page = client.get(url, {"as_of": "30/06/2023"})
+    client.get(url, {"as_of": "30/06/2023"})  # the figures computed and kept
+    with django_assert_max_num_queries(20):  # read back, however many activities
+        page = client.get(url, {"as_of": "30/06/2023"})
     text = page.content.decode()
     assert "Chợ Mường Lạn" in text and "Ngày Thứ Bảy tình nguyện" in text
     table = page.context["activity_tables"]["activities"]
@@ -546,3 +573,18 @@ def test_the_activity_list_reads_a_fixed_number_of_queries(
         page = client.get(reverse("campaign:activity_list"))
     assert len(page.context["rows"]) == 30
     assert all((a.n_cases, a.n_credited) == (1, 1) for a in page.context["rows"])
+
+
+def test_an_organiser_closed_since_is_kept_when_the_activity_is_changed(client, district):
+    held = activity(district["a"], district["branch"])
+    district["branch"].valid_to = datetime.date(2023, 6, 1)
+    district["branch"].save()
+    client.force_login(district["secretary"])
+    response = client.post(
+        reverse("campaign:activity_edit", args=[held.pk]),
+        activity_post([district["a"], district["branch"]], place="Bản Mới"),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    held.refresh_from_db()
+    assert held.place == "Bản Mới"
+    assert set(held.organisers.all()) == {district["a"], district["branch"]}

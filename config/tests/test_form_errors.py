@@ -143,3 +143,10 @@ def test_the_guide_pickers_error_is_tied_to_the_box_typed_in(client, district, m
     assert 'role="combobox"' in box and 'aria-invalid="true"' in box
     assert "id_member_error" in box
     assert_described_ids_exist(_Page(html))
+
+
+def test_no_empty_row_of_a_paper_list_looks_already_filled_in(client, district):
+    client.force_login(district["secretary"])
+    html = client.get(reverse("campaign:batch_entry")).content.decode()
+    placeholders = re.findall(r'placeholder="([^"]*)"', html)
+    assert not [p for p in placeholders if re.search(r"\d{6}", p)], placeholders
