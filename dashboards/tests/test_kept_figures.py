@@ -484,7 +484,7 @@ def test_a_case_corrected_with_figures_from_the_list(district, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_the_version_moves_even_after_its_counter_row_was_lost():
     """A flush (or a partial restore) that empties the write log must not freeze the
-    version: on SQLite every trigger puts the counter row back before bumping it."""
+    version: on SQLite reading the version puts the counter row back."""
     from dashboards.figures import current_version
     from dashboards.models import FiguresWrite
     from units.tests.factories import UnitFactory
