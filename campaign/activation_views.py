@@ -315,7 +315,8 @@ def _save_preview(folder, result):
     (folder / "preview.json").write_text(json.dumps(found, ensure_ascii=False))
 
 
-@job_kind(CHECK)
+# The check writes nothing but the preview beside the upload: safe to run again.
+@job_kind(CHECK, rerun=True, time_limit=20 * 60)
 def check_job(job, progress):
     folder, campaign = _upload_of(job)
     result = import_activation_list(
@@ -330,7 +331,18 @@ def check_job(job, progress):
     return reverse("campaign:activation_preview", args=[job.params["token"]])
 
 
-@job_kind(CONFIRM)
+# The confirm writes the list in one transaction: when its worker dies it is failed with
+# what to do, not run again behind the user's back.
+@job_kind(
+    CONFIRM,
+    time_limit=30 * 60,
+    stopped=gettext_lazy(
+        "The import of the activation list stopped because the server running it stopped "
+        "(a restart or a fault). If the activation list page does not show this list in "
+        "force, open the preview and confirm again: confirming a list already in force "
+        "changes nothing."
+    ),
+)
 def confirm_job(job, progress):
     folder, campaign = _upload_of(job)
     result = import_activation_list(

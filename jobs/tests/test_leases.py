@@ -196,3 +196,18 @@ def test_a_full_disk_fails_the_job_with_a_reason_and_keeps_no_file(
         job = start_job(kind="test_full", label="Đầy", params={}, owner=UserFactory())
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and "đầy" in job.error and not job.file
+
+
+def test_every_kind_of_the_product_says_what_becomes_of_it_when_its_worker_dies():
+    """The checks and the report are run again; every kind that writes says, in its own
+    words, what to do. No kind of the product falls back to the generic reason."""
+    import campaign.activation_views  # noqa: F401  (registers the kinds)
+    import campaign.import_jobs  # noqa: F401
+    import reports.jobs  # noqa: F401
+
+    for name in ("import_check", "activations_check", "report_export"):
+        assert runner.kind_options(name).rerun, name
+    for name in ("import_confirm", "activations_confirm"):
+        options = runner.kind_options(name)
+        assert not options.rerun, name
+        assert options.stopped and options.stopped != runner.STOPPED_REASON, name
