@@ -481,7 +481,7 @@ def test_a_case_corrected_with_figures_from_the_list(district, tmp_path):
     assert Case.objects.get(pk=case.pk).official_level == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_version_moves_even_after_its_counter_row_was_lost():
     """A flush (or a partial restore) that empties the write log must not freeze the
     version: on SQLite reading the version puts the counter row back."""
