@@ -22,7 +22,12 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-in-production-0123456789"
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 if not DEBUG and (
-    SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY
+    or len(SECRET_KEY) < 50
+    # A repeated pattern ("abcde" x 11) or Django's own generated development key is no
+    # secret: secrets.token_urlsafe(50) draws on 64 characters, and uses most of them.
+    or len(set(SECRET_KEY)) < 16
+    or SECRET_KEY.startswith("django-insecure-")
 ):
     # Sessions, password-reset tokens and signed values all rest on this key: production
     # must never run on the development key that is published in this repository.

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -93,6 +95,15 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
 
 def test_debug_off_with_the_placeholder_of_env_example_refuses_to_start():
     result = manage("check", env=production_environment(DJANGO_SECRET_KEY="change-me"))
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["abcde" * 11, "django-insecure-" + "k3j4h5g6f7d8s9a0qwertyuiopzxcvbnmlkjhgfdsa12345"],
+)
+def test_debug_off_with_a_key_that_is_no_secret_refuses_to_start(key):
+    result = manage("check", env=production_environment(DJANGO_SECRET_KEY=key))
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
 
 
