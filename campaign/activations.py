@@ -165,8 +165,7 @@ def _open_table(path, file_name):
         fmt = sniff(path)
         return _open_workbook(path, fmt)
     if head.lstrip().startswith((b"<", b"%PDF")) or b"\x00" in head:
-        sniff(path)  # its sentence for a web page, a PDF, a binary file
-        raise damaged()
+        raise _not_a_table(path)
     return _open_csv(path, file_name, head)
 
 
@@ -229,6 +228,28 @@ def _open_csv(path, file_name, head):
                 ) from None
 
     return rows(), "csv", file_name, lines
+
+
+def _not_a_table(path):
+    """The list's own sentence for a PDF, a web page or a binary file: the workbook's would
+    send the administrator to a template the list does not have."""
+    try:
+        sniff(path)
+        kind = "unknown"
+    except WorkbookError as exc:
+        kind = exc.code
+    what = {
+        "pdf": _("This is a PDF file"),
+        "html": _("This is a web page or XML file"),
+    }.get(kind, _("This file is not a table"))
+    return ListError(
+        _(
+            "%(what)s, not an activation list. The list must be an Excel workbook (.xlsx, "
+            ".xls), an OpenDocument spreadsheet (.ods) or a CSV file in UTF-8: export it again "
+            "from the police's system in one of these forms."
+        )
+        % {"what": what}
+    )
 
 
 def _not_utf8():

@@ -199,6 +199,7 @@ def test_wrong_rows_refuse_the_whole_list_and_the_one_in_force_stays(tmp_path, p
         (b"%PDF-1.4 something", "PDF"),
         ("Họ và tên,Địa chỉ\nA,B\n".encode(), "“Số định danh”, “Mức định danh”"),
         (b"<html><body>x</body></html>", "XML"),
+        (b"\x00\x01\x02 binary", "không phải bảng"),
     ],
 )
 def test_a_file_that_is_not_a_list_is_one_sentence(tmp_path, people, content, expected):
@@ -208,6 +209,7 @@ def test_a_file_that_is_not_a_list_is_one_sentence(tmp_path, people, content, ex
     assert not with_translation.ok and with_translation.errors == []
     assert expected in with_translation.file_error
     assert "\n" not in with_translation.file_error
+    assert "tệp mẫu" not in with_translation.file_error  # the list has no template
     assert not ActivationList.objects.exists()
 
 

@@ -78,3 +78,11 @@ def test_templates_name_every_navigation_and_table_header(template):
     assert not re.search(r"<th(\s[^>]*)?>\s*</th>", text), "an empty table header"
     for tag in re.findall(r"<input\b[^>]*>", text):
         assert not ('role="combobox"' in tag and 'type="search"' in tag), tag
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_pages_title_is_plain_text(template):
+    """The title block is what a tab, a screen reader and the history name the page by: a
+    few words, never markup (a section pasted into it once made one page's title a table)."""
+    for title in re.findall(r"{% block title %}(.*?){% endblock", template.read_text(), re.S):
+        assert "<" not in title and "\n" not in title, f"title block holds: {title[:60]!r}"
