@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from bench_pages import database_url, ensure_seeded, log  # noqa: E402
+from bench_pages import PASSWORD, Browser, database_url, ensure_seeded, log, wait_for  # noqa: E402
 
 
 def fast_seed(url, name, cases, members):
@@ -156,17 +156,14 @@ def make_list(path, rows, seed=2023):
 
 
 def clear_list():
-    """No list in force, no case holding a list's values (not timed)."""
+    """No list in force (not timed)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM campaign_activationentry")
         cursor.execute("DELETE FROM campaign_activationlist")
-        cursor.execute(
-            "UPDATE campaign_case SET official_level = NULL, official_activated_on = NULL,"
-            " official_portal = NULL WHERE official_level IS NOT NULL"
-        )
     with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE campaign_activationentry")
         cursor.execute("VACUUM ANALYZE campaign_case")
 
 
@@ -224,6 +221,101 @@ def engine(url, path):
     return elapsed, usage.ru_maxrss / 1024, output
 
 
+def page_users():
+    """A district administrator (every top unit) and a commune's secretary, to sign in as."""
+    from django.contrib.auth import get_user_model
+
+    from units.models import Member, Unit, UnitRole
+
+    User = get_user_model()
+    admin, _created = User.objects.get_or_create(username="bench-quantri")
+    secretary, _created = User.objects.get_or_create(username="bench-bithu")
+    for user in (admin, secretary):
+        user.set_password(PASSWORD)
+        user.save()
+    for top in Unit.objects.filter(parent__isnull=True):
+        UnitRole.objects.get_or_create(user=admin, unit=top, role=UnitRole.Role.ADMIN)
+    commune = Unit.objects.filter(members__cases__isnull=False).order_by("path").last()
+    UnitRole.objects.get_or_create(user=secretary, unit=commune, role=UnitRole.Role.SECRETARY)
+    member = Member.objects.filter(unit=commune, cases__isnull=False).order_by("pk").first()
+    return commune, member
+
+
+def measure_pages(url, port, requests):
+    """After the import, with the list in force: every dashboard page and the discrepancies,
+    warm (the figures kept), on a real server, with figures from each source."""
+    import secrets
+    import statistics
+    import tempfile
+
+    from campaign.models import Campaign
+
+    commune, member = page_users()
+    top = commune.parent
+    while top.parent_id:
+        top = top.parent
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_STATIC_ROOT": tempfile.mkdtemp(prefix="vneid-bench-static-"),
+    }
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    listed = {
+        "bench-quantri": [
+            ("overview", "/tong-quan/"),
+            ("unit ranking", "/tong-quan/don-vi/"),
+            (f"unit page {top.code} (whole tree)", f"/tong-quan/don-vi/{top.code}/"),
+            (f"unit page {commune.code}", f"/tong-quan/don-vi/{commune.code}/"),
+            ("members behind", "/tong-quan/thanh-vien/"),
+            ("member page", f"/tong-quan/thanh-vien/{member.pk}/"),
+            ("outreach", "/tong-quan/tuyen-truyen/"),
+            ("discrepancies (district)", "/tong-quan/can-sua/?section=verification"),
+            ("activation list page", "/chien-dich/danh-sach-kich-hoat/"),
+        ],
+        "bench-bithu": [
+            ("discrepancies (a commune's secretary)", "/tong-quan/can-sua/?section=verification"),
+            (
+                "discrepancies, not found only",
+                "/tong-quan/can-sua/?section=verification&status=not_found",
+            ),
+        ],
+    }
+    results = []
+    try:
+        wait_for(base)
+        campaign = Campaign.objects.get(slug="vneid-2023")
+        for source in ("recorded", "activation_list"):
+            Campaign.objects.filter(pk=campaign.pk).update(figures_from=source)
+            for username, paths in listed.items():
+                browser = Browser(base)
+                browser.login(username)
+                for label, path in paths:
+                    _status, _body, first = browser.get(path)  # computes and keeps
+                    times = [browser.get(path)[2] for _ in range(requests)]
+                    results.append((source, label, first, statistics.median(times), max(times)))
+                    log(f"{source}: {label}: {statistics.median(times) * 1000:.0f} ms warm")
+    finally:
+        Campaign.objects.filter(pk=campaign.pk).update(figures_from="recorded")
+        os.killpg(server.pid, 15)
+        server.wait()
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
@@ -231,6 +323,14 @@ def main():
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--fast-seed", action="store_true", help="fill the cases in SQL")
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="then time the dashboards and the discrepancies, warm, with the list in force",
+    )
+    parser.add_argument("--pages-only", action="store_true", help="the pages alone, no import")
+    parser.add_argument("--requests", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8119)
     args = parser.parse_args()
     url, name = database_url()
     if args.fast_seed:
@@ -241,6 +341,9 @@ def main():
 
     connection.ensure_connection()
     connection.set_autocommit(True)
+    if args.pages_only:
+        print_pages(name, args, measure_pages(url, args.port, args.requests))
+        return
     path = Path(f"/tmp/{name}-list-{args.rows}.xlsx")
     if not path.exists():
         log(f"writing the list: {args.rows:,} rows to {path}")
@@ -271,6 +374,20 @@ def main():
     print(f"the same list again (nothing changes): {again:.2f} s")
     print(out.strip())
     print(again_out.strip().splitlines()[-1])
+    if args.pages:
+        print_pages(name, args, measure_pages(url, args.port, args.requests))
+
+
+def print_pages(name, args, results):
+    print(
+        f"\npages after the import, {name}, {args.cases:,} cases, the list in force; "
+        f"median of {args.requests} warm requests (ms; target under 300)"
+    )
+    print(f"{'figures from':<17}{'page':<42}{'first':>7}{'warm':>7}{'max':>7}")
+    for source, label, first, warm, worst in results:
+        print(f"{source:<17}{label:<42}{first * 1000:>7.0f}{warm * 1000:>7.0f}{worst * 1000:>7.0f}")
+    slowest = max(results, key=lambda r: r[3])
+    print(f"slowest warm page: {slowest[1]} ({slowest[0]}), {slowest[3] * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -47,8 +47,10 @@ def may_manage_list(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    administered = Unit.objects.administered_by(user)
-    return administered.exists() and not Unit.objects.exclude(pk__in=administered).exists()
+    administered = Unit.objects.administered_by(user)  # one query: the user's admin roles
+    if administered.query.is_empty():
+        return False
+    return not Unit.objects.exclude(pk__in=administered).exists()
 
 
 def _require_manager(user):

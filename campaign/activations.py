@@ -11,13 +11,16 @@ its form (.xlsx or CSV).
 """
 
 import codecs
+import datetime
 import csv
 import hashlib
 import os
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -320,9 +323,24 @@ def _read_rows(result, rows, total, progress):
                 yield number, cells
         yield from rows
 
+    id_at, level_at, day_at = index["id_number"], index["eid_level"], index["activated_on"]
+    width = max(index.values()) + 1
+    absent = width  # the position of a column the list does not have: None, as padded
+    portal_at = index.get("portal_used", absent)
+    name_at = index.get("full_name", absent)
+    birth_at = index.get("birth_date", absent)
+    padding = [None] * (width + 1)
+    date_class = datetime.date
+    portals = {}
     done = 0
     for number, cells in data_rows():
-        if all(is_blank(cell(cells, key)) for key in index):
+        if len(cells) <= width:
+            cells = [*cells, *padding[: width + 1 - len(cells)]]
+        # The common row first: its ID number a text cell (a blank row has none).
+        raw = cells[id_at] if id_at < len(cells) else None
+        if (raw is None or raw.__class__ is not str or not raw) and all(
+            is_blank(cell(cells, key)) for key in index
+        ):
             continue
         done += 1
         if done > limit:
@@ -330,8 +348,9 @@ def _read_rows(result, rows, total, progress):
         if done % 20000 == 0:
             progress(done, total)
         failed = False
-        raw = cell(cells, "id_number")
-        if is_blank(raw):
+        if raw.__class__ is str and len(raw) == 12 and raw.isdigit() and raw.isascii():
+            id_number = raw  # as read_id_number gives it: the common case
+        elif is_blank(raw):
             problem(number, "id_number", _("This value is required."), "required")
             failed = True
             id_number = None
@@ -342,9 +361,11 @@ def _read_rows(result, rows, total, progress):
                 problem(number, "id_number", str(exc), "invalid")
                 failed = True
                 id_number = None
-        raw = cell(cells, "eid_level")
+        raw = cells[level_at]
         level = None
-        if is_blank(raw):
+        if raw.__class__ is float and (raw == 1.0 or raw == 2.0):
+            level = int(raw)  # a number cell: the common case
+        elif is_blank(raw):
             problem(number, "eid_level", _("The e-ID level must be 1 or 2."), "required")
             failed = True
         else:
@@ -364,9 +385,11 @@ def _read_rows(result, rows, total, progress):
                     "invalid",
                 )
                 failed = True
-        raw = cell(cells, "activated_on")
+        raw = cells[day_at]
         day = None
-        if is_blank(raw):
+        if raw.__class__ is date_class:
+            day = raw  # a date cell: the common case
+        elif is_blank(raw):
             problem(number, "activated_on", _("The activation date is missing."), "required")
             failed = True
         else:
@@ -385,20 +408,41 @@ def _read_rows(result, rows, total, progress):
                 day = None
         portal = None
         if result.has_portal:
-            try:
-                portal = normalize_yes_no(cell(cells, "portal_used"))
-            except ValueError as exc:
-                problem(number, "portal_used", str(exc), "invalid")
+            raw = cells[portal_at]
+            key = raw if raw.__class__ is str else (raw.__class__, raw)
+            portal = portals.get(key)
+            if portal is None:
+                try:
+                    portal = normalize_yes_no(raw)
+                except ValueError as exc:
+                    portal = str(exc)
+                if len(portals) < 1000:
+                    portals[key] = portal
+            if portal.__class__ is str:
+                problem(number, "portal_used", portal, "invalid")
                 failed = True
+                portal = None
         name, birth = "", None
-        raw = cell(cells, "full_name")
-        if not is_blank(raw):
+        raw = cells[name_at]
+        if (
+            raw.__class__ is str
+            and raw.isprintable()  # no control nor invisible character, no odd space
+            and 0 < len(raw) <= 255
+            and raw[0] != " "
+            and raw[-1] != " "
+            and "  " not in raw
+            and unicodedata.is_normalized("NFC", raw)
+        ):
+            name = raw  # as read_name would give it
+        elif not is_blank(raw):
             try:
                 name = read_name(raw)
             except ValueError as exc:
                 problem(number, "full_name", str(exc), "ignored", warnings)
-        raw = cell(cells, "birth_date")
-        if not is_blank(raw):
+        raw = cells[birth_at]
+        if raw.__class__ is date_class:
+            birth = raw
+        elif raw is not None and not is_blank(raw):
             try:
                 birth = normalize_date(raw)
             except ValueError as exc:
@@ -450,7 +494,8 @@ def import_activation_list(
     path, *, campaign, user=None, dry_run=False, file_name="", progress=None
 ) -> ActivationImport:
     """Read the list at `path` and, when it has no error, make it the list in force for
-    `campaign` (all or nothing), refreshing every case's list values. With `dry_run`, the
+    `campaign` (all or nothing): the list's rows are written, each joined to its resident;
+    the cases are not written (they read the list through the join). With `dry_run`, the
     statuses it would give are counted and nothing is kept."""
     progress = progress or (lambda done, total: None)
 
@@ -473,8 +518,6 @@ def import_activation_list(
         with transaction.atomic():
             _write(result, campaign, user)
             progress(int(total * 0.8), total)
-            verification.refresh_official(campaign=campaign, force=True)
-            verification.forget_list_in_force(campaign)
             result.statuses = _statuses(campaign)
             progress(total, total)
             if dry_run:
@@ -509,15 +552,16 @@ def _write(result, campaign, user):
         "full_name",
         "birth_date",
     ]
+    # The rows in the order the table's unique index keeps them: its pages fill in order.
     rows = (
         (record.pk, campaign.pk, id_number, *entry)
         for id_number, entry in sorted(result.entries.items())
     )
+    table = ActivationEntry._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            copy_rows(cursor, ActivationEntry._meta.db_table, columns, rows, texts=["full_name"])
+            copy_rows(cursor, table, columns, rows, texts=["full_name"])
     else:
-        table = ActivationEntry._meta.db_table
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)})"
             f" VALUES ({', '.join(['%s'] * len(columns))})"
@@ -531,6 +575,7 @@ def _write(result, campaign, user):
                     batch = []
             if batch:
                 cursor.executemany(sql, batch)
+    verification.link_list(record)
 
 
 def _statuses(campaign):
@@ -541,13 +586,22 @@ def _statuses(campaign):
 
 
 def remove_rows(campaign) -> int:
-    """Retention: remove the rows of the campaign's lists, the personal data of the whole
-    area (each import's record stays, marked as removed: who, when, SHA-256, rows). The
-    values the list gave each case stay on the case, as the typed ones do, so that the
-    figures stay what they were; no list is in force any more. Returns the rows removed."""
+    """Retention: remove the personal data of the campaign's list, the whole area's (each
+    import's record stays, marked as removed: who, when, SHA-256, rows). Only this
+    campaign's rows: another campaign's list stays as it is. A row about nobody the campaign
+    guides goes; a row about a resident one of its cases holds loses its ID number, name and birth date
+    and keeps the level, day and portal answer it gave that resident's cases, as the typed
+    values stay, so that the figures stay what they were (a later write, import or
+    retention elsewhere never joins it again). No list is in force any more. Returns the
+    rows removed or emptied."""
     with transaction.atomic():
-        removed, _by_model = ActivationEntry.objects.filter(campaign=campaign).delete()
+        rows = ActivationEntry.objects.filter(campaign=campaign, id_number__isnull=False)
+        guided = Case.objects.filter(campaign=campaign).values("resident_id")
+        removed, _by_model = rows.filter(
+            ~Q(resident_id__in=guided) | Q(resident__isnull=True)
+        ).delete()
+        emptied = rows.update(id_number=None, full_name="", birth_date=None)
         ActivationList.objects.filter(campaign=campaign, rows_removed_at__isnull=True).update(
             rows_removed_at=timezone.now()
         )
-    return removed
+    return removed + emptied

@@ -429,17 +429,19 @@ class Case(Recorded):
         db_index=False,
     )
 
-    # The activation list's values for this case's resident (campaign.verification keeps
-    # them at write time and at every import of the list; all NULL: not on the list in force,
-    # or no list). official_portal NULL: the list says nothing of the portal.
-    official_level = models.PositiveSmallIntegerField(
-        _("level on the activation list"), null=True, blank=True, editable=False
-    )
-    official_activated_on = models.DateField(
-        _("activated on, per the activation list"), null=True, blank=True, editable=False
-    )
-    official_portal = models.BooleanField(
-        _("portal, per the activation list"), null=True, blank=True, editable=False
+    # The activation list's row for this case's resident in its campaign (none: not on the
+    # list in force, or no list). Not a column: the list stays in its own table and is
+    # joined on (campaign, resident) when read (campaign.verification), so that an import
+    # of the list writes the list alone, never the cases.
+    official = models.ForeignObject(
+        "campaign.ActivationEntry",
+        on_delete=models.DO_NOTHING,
+        from_fields=("campaign", "resident"),
+        to_fields=("campaign", "resident"),
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
 
     # Rule inputs kept ready at write time by campaign.claims (never typed in):
@@ -468,10 +470,40 @@ class Case(Recorded):
         "activity_id",
     )
 
-    history = HistoricalRecords(
-        excluded_fields=["official_level", "official_activated_on", "official_portal"],
-        get_user=history_author,
-    )
+    history = HistoricalRecords(excluded_fields=["official"], get_user=history_author)
+
+    def clean_fields(self, exclude=None):
+        # `official` is the join to the list, nothing to validate: reading it would query.
+        super().clean_fields(exclude={*(exclude or ()), "official"})
+
+    def refresh_from_db(self, *args, **kwargs):
+        # `official` is not a column: Django keeps its cached row through a refresh.
+        self._state.fields_cache.pop("official", None)
+        super().refresh_from_db(*args, **kwargs)
+
+    # The list's values for the case (None: not on the list), read through `official`: a
+    # query unless the case was read with select_related("official").
+    def official_entry(self):
+        try:
+            return self.official
+        except ActivationEntry.DoesNotExist:
+            self._state.fields_cache["official"] = None  # asked once, as select_related would
+            return None
+
+    @property
+    def official_level(self):
+        entry = self.official_entry()
+        return entry.eid_level if entry is not None else None
+
+    @property
+    def official_activated_on(self):
+        entry = self.official_entry()
+        return entry.activated_on if entry is not None else None
+
+    @property
+    def official_portal(self):
+        entry = self.official_entry()
+        return entry.portal_used if entry is not None else None
 
     class Meta:
         verbose_name = _("case")
@@ -692,7 +724,21 @@ class ActivationEntry(models.Model):
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, db_index=False
     )
-    id_number = models.CharField(_("ID number"), max_length=12)
+    # Blank (NULL) once retention removed the list's rows: the level, day and portal answer
+    # the list gave the resident stay, as the typed values do, so the figures stay.
+    id_number = models.CharField(_("ID number"), max_length=12, null=True, blank=True)
+    # The resident with this ID number (set at the import, and by every write that adds a
+    # resident or changes one's ID number): the cases join the list on (campaign, resident).
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     eid_level = models.PositiveSmallIntegerField(_("e-ID level"))
     activated_on = models.DateField(_("e-ID activated on"))
     portal_used = models.BooleanField(_("portal account used"), null=True, blank=True)
@@ -705,6 +751,9 @@ class ActivationEntry(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "id_number"], name="activation_entry_one_per_id_number"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "resident"], name="activation_entry_one_per_resident"
             ),
         ]
         indexes = [models.Index(fields=["activation_list"], name="activation_entry_list")]

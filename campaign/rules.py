@@ -41,8 +41,9 @@ from .models import Campaign, Case, DoubleClaimResolution, FiguresFrom
 
 # --- Which figures: recorded, or the activation list's ------------------------------------
 # With the campaign's "figures from" the activation list (rules.md, verification), a case's
-# level, activation date and, where the list says, portal answer are the list's (kept on the
-# case by campaign.verification); a resident not on the list is not activated. Every other
+# level, activation date and, where the list says, portal answer are the list's (its row for
+# the case's resident, joined through `Case.official`, see campaign.verification); a resident
+# not on the list is not activated. Every other
 # rule stands as it is.
 
 
@@ -51,11 +52,11 @@ def from_activation_list(campaign: Campaign | None) -> bool:
 
 
 def level_field(campaign: Campaign | None = None) -> str:
-    return "official_level" if from_activation_list(campaign) else "eid_level"
+    return "official__eid_level" if from_activation_list(campaign) else "eid_level"
 
 
 def day_field(campaign: Campaign | None = None) -> str:
-    return "official_activated_on" if from_activation_list(campaign) else "activated_on"
+    return "official__activated_on" if from_activation_list(campaign) else "activated_on"
 
 
 # --- The conditions a case must meet --------------------------------------------------------
@@ -113,7 +114,9 @@ def has_portal_account(campaign: Campaign | None = None) -> Q:
     """The resident also activated and used the public service portal account (from the
     activation list: as the list says, or as typed where the list says nothing of it)."""
     if from_activation_list(campaign):
-        return Q(official_portal=True) | Q(official_portal__isnull=True, portal_used=True)
+        return Q(official__portal_used=True) | Q(
+            official__portal_used__isnull=True, portal_used=True
+        )
     return Q(portal_used=True)
 
 
@@ -138,7 +141,9 @@ class Facts:
 
 def _counted_day(case, facts):
     """The activation day the figures read: typed, or the activation list's."""
-    return getattr(case, day_field(facts.campaign))
+    if from_activation_list(facts.campaign):
+        return case.official_activated_on
+    return case.activated_on
 
 
 def _why_before_start(case, facts):
@@ -288,7 +293,7 @@ def explain(
     A constant number of queries, whatever the number of cases."""
     cases = list(
         with_verdict(cases.filter(campaign=campaign), campaign, as_of, since)
-        .select_related("resident", "member__unit")
+        .select_related("resident", "member__unit", "official")
         .annotate(
             roster_name=Subquery(
                 Member.objects.filter(id_number=OuterRef("resident__id_number")).values(

@@ -19,7 +19,9 @@ Memory stays at a few megabytes whatever the file holds: nothing is kept but cou
 Every refusal is a WorkbookError with one sentence for the secretary.
 """
 
+import functools
 import os
+import re
 import struct
 import time
 import zipfile
@@ -211,13 +213,23 @@ def _declared_members(path, size):
 
 
 def _check_member(archive, info, limits):
+    unpacked, cells = limits.unpacked, limits.cells_seen
+    try:
+        _check_member_once(archive, info, limits, plain=True)
+    except _NotPlain:
+        # The sheet is not in the plain form: the whole part again, element by element.
+        limits.unpacked, limits.cells_seen = unpacked, cells
+        _check_member_once(archive, info, limits, plain=False)
+
+
+def _check_member_once(archive, info, limits, *, plain):
     parser = None
     part = 0
     with archive.open(info) as stream:
         while chunk := stream.read(CHUNK):
             if part == 0 and _looks_like_xml(chunk):
                 # By content, not by name: a relationship may point a sheet at any part.
-                parser = _PartParser(limits)
+                parser = _PartParser(limits, plain=plain)
             part += len(chunk)
             limits.unpacked += len(chunk)
             if part > limits.part_bytes:
@@ -236,14 +248,129 @@ def _looks_like_xml(chunk):
     return start.startswith(b"<") or start.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
+class _NotPlain(Exception):
+    """The sheet's data is not in the plain form `_PlainSheet` reads: check it element by
+    element instead."""
+
+
+# The plain form of a worksheet's data, as Excel, LibreOffice and every library write a list
+# (the part's text, bytes): each cell names its place first (r="B7"), holds a value, an inline
+# string or a formula, each text at most a cell's characters in bytes (so in characters too),
+# attributes short. A cell in this form cannot nest, hide a DOCTYPE, an entity, a comment or
+# a giant tag: what is left of the data once its plain cells are taken out must be rows alone.
+_ATTRIBUTES = rb'(?: [A-Za-z][A-Za-z0-9:_.-]{0,31}="[^"<>]{0,255}")*'
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_ONLY_ROWS = re.compile(rb"(?:\s|<row" + _ATTRIBUTES + rb"\s?(?:/>|>\s*</row>))*")
+
+
+@functools.lru_cache(maxsize=4)
+def _plain_cell(chars):
+    """A cell in the plain form, its texts at most `chars` bytes."""
+    text = rb"[^<]{0,%d}" % chars
+    return re.compile(
+        rb'<c r="[A-Z]{1,3}[0-9]{1,7}"' + _ATTRIBUTES + rb"(?:/>|>(?:"
+        rb"<v>" + text + rb"</v>"
+        rb"|<is><t" + _ATTRIBUTES + rb">" + text + rb"</t></is>"
+        rb"|<f" + _ATTRIBUTES + rb"(?:/>|>" + text + rb"</f>)"
+        rb")*</c>)"
+    )
+
+
+class _PlainSheet:
+    """A worksheet's <sheetData> checked on its bytes, a window of whole rows at a time,
+    instead of element by element: its cells counted and their span bounded from the places
+    they name (from row 1: never less than the span calamine allocates), their texts'
+    lengths bounded by the pattern, their nesting and balance by what is left once they are
+    taken out (rows, each open and closed). expat reads the rest of the part (no DOCTYPE,
+    well formed) with the data taken out. Anything else raises _NotPlain: the part is then
+    checked element by element, as is a sheet whose bound passes the limit."""
+
+    START, END = b"<sheetData>", b"</sheetData>"
+
+    def __init__(self, limits):
+        self.limits = limits
+        self.cell = _plain_cell(limits.cell_chars)
+        self.state = "before"  # before the data, in it, after it
+        self.carry = b""
+        self.last_row = 0
+        self.columns = set()
+
+    def feed(self, chunk):
+        """What of `chunk` expat reads: all of it but the data."""
+        if self.state == "after":
+            return chunk
+        data = self.carry + chunk
+        if self.state == "before":
+            at = data.find(self.START)
+            if at < 0:
+                if b"<!" in data or b"sheetData" in data:
+                    raise _NotPlain  # a comment, CDATA or a prefixed sheetData: not plain
+                keep = len(self.START)
+                self.carry = data[-keep:]
+                return data[: len(data) - len(self.carry)]
+            head = data[: at + len(self.START)]
+            if b"<!" in head or head.count(b"<?") > 1:
+                raise _NotPlain
+            self.state = "in"
+            data = data[at + len(self.START) :]
+        else:
+            head = b""
+        end = data.find(self.END)
+        if end >= 0:
+            window, tail, self.carry, self.state = data[:end], data[end:], b"", "after"
+        else:
+            cut = data.rfind(b"</row>")
+            cut = 0 if cut < 0 else cut + len(b"</row>")
+            window, self.carry, tail = data[:cut], data[cut:], b""
+            if len(self.carry) > MAX_BYTES_WITHOUT_EVENT:
+                raise _NotPlain
+        if window:
+            self._window(window)
+        return head + tail
+
+    def _window(self, window):
+        left = self.cell.sub(b"", window)
+        if _ONLY_ROWS.fullmatch(left) is None:
+            raise _NotPlain
+        rows = _CELL_ROW.findall(window)
+        if len(rows) != window.count(b"<c "):
+            raise _NotPlain
+        self.limits.add_cells(len(rows))
+        if rows:
+            self.last_row = max(self.last_row, max(map(int, rows)))
+            self.columns.update(_CELL_COLUMN.findall(window))
+            self.check()
+
+    def check(self):
+        if not self.columns:
+            return
+        columns = [_column_number(letters.decode()) for letters in self.columns]
+        if self.last_row > 1_048_576 or max(columns) > 16_384:
+            raise damaged()
+        if self.last_row * (max(columns) - min(columns) + 1) > self.limits.cells:
+            raise _NotPlain  # the bound passes: the exact span decides
+
+    def finish(self):
+        """What expat has still to read at the end of the part."""
+        if self.state == "in":
+            raise _NotPlain
+        self.check()
+        rest, self.carry = self.carry, b""
+        return rest
+
+
 class _PartParser:
     """An incremental, counting reading of one XML part; keeps no text, only counters.
 
     The handlers run once per element of a 100 MB sheet, so they are kept to a few
-    comparisons: tags are matched exactly, and by their local part only when prefixed."""
+    comparisons: tags are matched exactly, and by their local part only when prefixed.
+    With `plain`, a worksheet's data in the plain form is measured on its bytes instead
+    (`_PlainSheet`), and expat reads the part without it."""
 
-    def __init__(self, limits):
+    def __init__(self, limits, plain=False):
         self.limits = limits
+        self.plain = _PlainSheet(limits) if plain else None
         # Without namespace processing: names are matched by their local part, whatever the
         # prefix, as the readers after this one do (an unbound prefix is no reason to refuse).
         parser = self.parser = expat.ParserCreate()
@@ -279,6 +406,8 @@ class _PartParser:
 
     def feed(self, chunk):
         before = self.events
+        if self.plain is not None:
+            chunk = self.plain.feed(chunk)
         try:
             self.parser.Parse(chunk, False)
         except expat.ExpatError:
@@ -289,6 +418,8 @@ class _PartParser:
 
     def close(self):
         try:
+            if self.plain is not None:
+                self.parser.Parse(self.plain.finish(), False)
             self.parser.Parse(b"", True)
         except expat.ExpatError:
             raise damaged() from None

@@ -2,11 +2,13 @@
 the activation list"; interfaces.md §5).
 
 The list in force for a campaign is its latest import (`ActivationList`); its rows are
-`ActivationEntry`. Each case keeps the list's values for its resident (`official_level`,
-`official_activated_on`, `official_portal`, all NULL when the resident is not on the list),
-written here at every import of the list and by every write path that touches a resident
-(`refresh_official`, called beside `campaign.rule_inputs.refresh_rule_inputs`). A case's
-status is then a condition over the case alone, with the campaign's tolerance:
+`ActivationEntry`, kept in their own table beside the cases. Each row knows its resident
+(`ActivationEntry.resident`, set at the import and by every write path that adds a resident
+or changes one's ID number: `refresh_official`, called beside
+`campaign.rule_inputs.refresh_rule_inputs`), and a case reaches its resident's row through
+`Case.official`, a join on (campaign, resident). An import writes the list alone, never the
+cases. A case's status is then a condition over the case and that join, with the campaign's
+tolerance:
 
 - verified: on the list, the same level, an activation date within the tolerance, and,
   where the list says, the same portal answer;
@@ -41,7 +43,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from .bulk import in_batches
-from .models import ActivationEntry, ActivationList, Campaign, Case, FiguresFrom, Resident
+from .models import ActivationEntry, ActivationList, Campaign, FiguresFrom, Resident
 
 VERIFIED = "verified"
 DIFFERS = "differs"
@@ -105,8 +107,12 @@ class AddDays(Func):
         return f"date({sql}, '{self.days:+d} days')", params
 
 
+# The list's values of a case, through the join (`Case.official`).
+LEVEL, DAY, PORTAL = "official__eid_level", "official__activated_on", "official__portal_used"
+
+
 def on_list() -> Q:
-    return Q(official_level__isnull=False)
+    return Q(**{f"{LEVEL}__isnull": False})
 
 
 def is_verified(campaign: Campaign) -> Q:
@@ -115,16 +121,16 @@ def is_verified(campaign: Campaign) -> Q:
     tolerance = campaign.verification_tolerance_days or 0
     if tolerance:
         same_day = Q(
-            activated_on__gte=AddDays("official_activated_on", -tolerance),
-            activated_on__lte=AddDays("official_activated_on", tolerance),
+            activated_on__gte=AddDays(DAY, -tolerance),
+            activated_on__lte=AddDays(DAY, tolerance),
         )
     else:
-        same_day = Q(activated_on=F("official_activated_on"))
+        same_day = Q(activated_on=F(DAY))
     return (
         on_list()
-        & Q(official_level=F("eid_level"))
+        & Q(eid_level=F(LEVEL))
         & same_day
-        & (Q(official_portal__isnull=True) | Q(official_portal=F("portal_used")))
+        & (Q(**{f"{PORTAL}__isnull": True}) | Q(portal_used=F(PORTAL)))
     )
 
 
@@ -208,9 +214,7 @@ def differences(case) -> list:
     return rows
 
 
-# --- Keeping the list's values on the cases -------------------------------------------------
-
-OFFICIAL = ("official_level", "official_activated_on", "official_portal")
+# --- Keeping each row of the list joined to its resident ------------------------------------
 
 
 def refresh_official(
@@ -220,13 +224,17 @@ def refresh_official(
     id_numbers: Iterable[str] | None = None,
     force: bool = False,
 ) -> int:
-    """Write on the cases (of `campaign`, or all; of `resident_ids` or of the residents with
-    `id_numbers`, or all) the activation list's values for their resident, only where they
-    changed. Returns how many cases changed.
+    """Join the list's rows (of `campaign`, or all) to the residents (of `resident_ids` or
+    with `id_numbers`, or all) whose ID number they hold, only where that changed: a new
+    resident, or a resident whose ID number was corrected, reaches their row of the list at
+    once. Returns how many rows changed. Nothing is written on the cases.
 
-    With no list row anywhere every case's values are NULL already (whoever removes rows
-    refreshes with `force`), so the writes of a campaign without a list cost one query."""
-    if not force and not ActivationEntry.objects.exists():
+    Rows kept after retention (no ID number) keep the resident they had. With no row of a
+    list in force anywhere, one query."""
+    live = ActivationEntry.objects.filter(id_number__isnull=False)
+    if campaign is not None:
+        live = live.filter(campaign_id=campaign.pk)
+    if not live.exists():
         return 0
     if id_numbers is not None:
         ids = []
@@ -238,99 +246,82 @@ def refresh_official(
         if not resident_ids:
             return 0
         if len(resident_ids) > 5000:
-            # Many residents: one pass over the campaign's (or every) case is cheaper.
-            resident_ids = None
-    if connection.vendor == "postgresql":
-        return _refresh_postgres(campaign, resident_ids)
-    return _refresh_portable(campaign, resident_ids)
-
-
-def _scope_sql(alias, campaign, resident_ids):
-    where, params = [], []
-    if campaign is not None:
-        where.append(f"{alias}.campaign_id = %s")
-        params.append(campaign.pk)
-    if resident_ids is not None:
-        if connection.vendor == "postgresql":
-            where.append(f"{alias}.resident_id = ANY(%s::bigint[])")
-            params.append("{" + ",".join(map(str, resident_ids)) + "}")
-        else:
-            where.append(f"{alias}.resident_id IN ({', '.join(['%s'] * len(resident_ids))})")
-            params += resident_ids
-    return (" AND ".join(where) or "true"), params
-
-
-def _refresh_postgres(campaign, resident_ids):
-    cases, residents = Case._meta.db_table, Resident._meta.db_table
-    entries = ActivationEntry._meta.db_table
-    scope, params = _scope_sql("c2", campaign, resident_ids)
-    changed = " OR ".join(f"c.{name} IS DISTINCT FROM f.{name}" for name in OFFICIAL)
+            resident_ids = None  # many residents: one pass over every row is cheaper
+    entries, residents = ActivationEntry._meta.db_table, Resident._meta.db_table
+    changed = 0
+    batches = [None] if resident_ids is None else list(in_batches(resident_ids, 500))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {cases} AS c
-                SET official_level = f.official_level,
-                    official_activated_on = f.official_activated_on,
-                    official_portal = f.official_portal
-                FROM (
-                    SELECT c2.id, e.eid_level AS official_level,
-                        e.activated_on AS official_activated_on,
-                        e.portal_used AS official_portal
-                    FROM {cases} c2
-                    JOIN {residents} r ON r.id = c2.resident_id
-                    LEFT JOIN {entries} e
-                        ON e.campaign_id = c2.campaign_id AND e.id_number = r.id_number
-                    WHERE {scope}
-                ) AS f
-                WHERE c.id = f.id AND ({changed})""",
-            params,
-        )
+        for batch in batches:
+            where, params = ["e.id_number IS NOT NULL"], []
+            if campaign is not None:
+                where.append("e.campaign_id = %s")
+                params.append(campaign.pk)
+            scope = " AND ".join(where)
+            if batch is None:
+                own, own_params = "true", []
+                theirs, theirs_params = "true", []
+            else:
+                marks = ", ".join(["%s"] * len(batch))
+                own, own_params = f"e.resident_id IN ({marks})", list(batch)
+                theirs = f"e.id_number IN (SELECT id_number FROM {residents} WHERE id IN ({marks}))"
+                theirs_params = list(batch)
+            # First a row whose resident no longer holds its ID number lets go of them...
+            cursor.execute(
+                f"UPDATE {entries} AS e SET resident_id = NULL WHERE {scope} AND {own}"
+                " AND e.resident_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+                f" {residents} r WHERE r.id = e.resident_id AND r.id_number = e.id_number)",
+                params + own_params,
+            )
+            changed += cursor.rowcount
+            # ... then every row reaches the resident who holds its ID number now.
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"UPDATE {entries} AS e SET resident_id = r.id FROM {residents} r"
+                    f" WHERE {scope} AND {theirs} AND r.id_number = e.id_number"
+                    " AND e.resident_id IS DISTINCT FROM r.id",
+                    params + theirs_params,
+                )
+            else:
+                found = f"(SELECT r.id FROM {residents} r WHERE r.id_number = e.id_number)"
+                cursor.execute(
+                    f"UPDATE {entries} AS e SET resident_id = {found}"
+                    f" WHERE {scope} AND {theirs} AND e.resident_id IS NOT {found}",
+                    params + theirs_params,
+                )
+            changed += cursor.rowcount
+    return changed
+
+
+def link_list(activation_list) -> int:
+    """Join every row of a list just written to its resident (one statement)."""
+    entries, residents = ActivationEntry._meta.db_table, Resident._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {entries} AS e SET resident_id = r.id FROM {residents} r"
+                " WHERE e.activation_list_id = %s AND r.id_number = e.id_number",
+                [activation_list.pk],
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {entries} SET resident_id = (SELECT r.id FROM {residents} r"
+                f" WHERE r.id_number = {entries}.id_number) WHERE activation_list_id = %s",
+                [activation_list.pk],
+            )
         return cursor.rowcount
 
 
-def _refresh_portable(campaign, resident_ids):
-    cases, residents = Case._meta.db_table, Resident._meta.db_table
-    entries = ActivationEntry._meta.db_table
-    total = 0
-    batches = [None] if resident_ids is None else list(in_batches(resident_ids, 500))
-    for batch in batches:
-        scope, params = _scope_sql(cases, campaign, batch)
-        value = {
-            name: (
-                f"(SELECT e.{column} FROM {entries} e JOIN {residents} r"
-                f" ON r.id_number = e.id_number WHERE r.id = {cases}.resident_id"
-                f" AND e.campaign_id = {cases}.campaign_id)"
-            )
-            for name, column in zip(OFFICIAL, ("eid_level", "activated_on", "portal_used"))
-        }
-        changed = " OR ".join(f"{name} IS NOT {value[name]}" for name in OFFICIAL)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {cases} SET {', '.join(f'{n} = {v}' for n, v in value.items())}"
-                f" WHERE {scope} AND ({changed})",
-                params,
-            )
-            total += cursor.rowcount
-    return total
-
-
 def drift() -> list:
-    """Cases whose kept list values differ from the list in force: [(case id, field, kept,
-    from the list)]. Read-only."""
-    differences_found = []
-    entries = {
-        (campaign_id, id_number): (level, day, portal)
-        for campaign_id, id_number, level, day, portal in ActivationEntry.objects.values_list(
-            "campaign_id", "id_number", "eid_level", "activated_on", "portal_used"
-        )
-    }
-    for pk, campaign_id, id_number, *kept in Case.objects.values_list(
-        "pk", "campaign_id", "resident__id_number", *OFFICIAL
-    ):
-        fresh = entries.get((campaign_id, id_number), (None, None, None))
-        for name, stored, value in zip(OFFICIAL, kept, fresh):
-            if stored != value:
-                differences_found.append((pk, name, stored, value))
-    return differences_found
+    """Rows of a list in force not joined to the resident who holds their ID number:
+    [(row id, "resident", joined, holder)]. Read-only."""
+    holders = dict(Resident.objects.values_list("id_number", "pk"))
+    return [
+        (pk, "resident", joined, holders.get(id_number))
+        for pk, id_number, joined in ActivationEntry.objects.filter(
+            id_number__isnull=False
+        ).values_list("pk", "id_number", "resident_id")
+        if holders.get(id_number) != joined
+    ]
 
 
 # --- Counts per member ----------------------------------------------------------------------

@@ -39,9 +39,11 @@ class KeptRows:
     """Rows known by their primary keys in their default order (kept with the figures): a page
     fetches only its own rows. Sorting by a column falls back to `queryset`."""
 
-    def __init__(self, pks, queryset):
+    def __init__(self, pks, queryset, prepare=None):
         self.pks = pks
         self.queryset = queryset
+        # rows (a list) -> the rows shown: e.g. each resident as the user's tree typed them.
+        self.prepare = prepare
 
     def __len__(self):
         return len(self.pks)
@@ -56,11 +58,40 @@ class KeptRows:
 
     def _fetch(self, pks):
         found = self.queryset.in_bulk(pks)
-        return [found[pk] for pk in pks if pk in found]
+        rows = [found[pk] for pk in pks if pk in found]
+        return self.prepare(rows) if self.prepare else rows
 
     def __iter__(self):
         for start in range(0, len(self.pks), 2000):
             yield from self._fetch(self.pks[start : start + 2000])
+
+
+class PreparedRows:
+    """A sorted queryset whose fetched rows go through `prepare`, as KeptRows' do."""
+
+    def __init__(self, queryset, prepare):
+        self.queryset = queryset
+        self.prepare = prepare
+
+    def __len__(self):
+        return self.queryset.count()
+
+    def count(self):
+        return self.queryset.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.prepare(list(self.queryset[index]))
+        return self.prepare([self.queryset[index]])[0]
+
+    def __iter__(self):
+        rows = []
+        for row in self.queryset.iterator(chunk_size=2000):
+            rows.append(row)
+            if len(rows) >= 2000:
+                yield from self.prepare(rows)
+                rows = []
+        yield from self.prepare(rows)
 
 
 @dataclass
@@ -104,11 +135,13 @@ class Table:
     def _sorted(self, rows, column):
         if column is None:
             return rows
+        prepare = None
         if isinstance(rows, KeptRows):
-            rows = rows.queryset
+            rows, prepare = rows.queryset, rows.prepare
         if isinstance(rows, QuerySet):
             field = column.order or column.key
-            return rows.order_by(("-" if self.descending else "") + field, "pk")
+            rows = rows.order_by(("-" if self.descending else "") + field, "pk")
+            return PreparedRows(rows, prepare) if prepare else rows
 
         def key(row):
             value = column.value(row)

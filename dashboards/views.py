@@ -5,6 +5,7 @@ at a province's scale no page recomputes them from the cases table while nothing
 
 The pages speak Vietnamese directly (as the demo district and the commands do)."""
 
+from functools import partial
 import datetime
 
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,7 @@ from campaign import rules, verification
 from campaign.claims import double_claimed_residents
 from campaign.models import Case, DoubleClaimResolution, Place, Resident
 from campaign.results import KINDS
-from privacy.scope import counted_not_named, hide_residents_of
+from privacy.scope import counted_not_named, hide_outside_scope, hide_residents_of
 from units.forms import named_in, search_condition
 from units.models import Member, MemberCategory, Unit, UnitKind
 from units.normalize import MOBILE_PREFIXES, PROVINCE_CODES
@@ -941,7 +942,7 @@ def data_to_fix(request):
         if wanted_status
         else conditions[verification.DIFFERS] | conditions[verification.NOT_FOUND]
     ).order_by("member__unit__path", "resident__full_name", "pk")
-    to_check = verification.with_status(to_check, campaign)
+    to_check = verification.with_status(to_check, campaign).select_related("official")
     if search:
         to_check = to_check.filter(resident_condition)
 
@@ -1054,6 +1055,8 @@ def data_to_fix(request):
     }
     if checked:
         sections["verification"] = ("Lệch với danh sách kích hoạt", check_columns, to_check)
+    # The menu's link to the discrepancies, with no list in force: said, not a blank tab.
+    no_list = section == "verification" and not checked
     if section not in sections:
         section = "claims"
     title, columns, rows = sections[section]
@@ -1062,7 +1065,10 @@ def data_to_fix(request):
         lambda: list(rows.values_list("pk", flat=True)),
         version=page.version,
     )
-    table = Table(request, columns, KeptRows(pks, rows))
+    # The residents as the user's tree typed them (ResidentRecord), never another tree's.
+    hide = hide_outside_scope if section in ("claims", "warnings") else hide_residents_of
+    prepare = partial(hide, request.user)
+    table = Table(request, columns, KeptRows(pks, rows, prepare=prepare))
     table._page = CountedPaginator(table.rows, 50, count=len(pks)).get_page(request.GET.get("page"))
     if table.wants_xlsx:
         return table.xlsx_response(f"can-sua-{section}", title, user=request.user, personal=True)
@@ -1080,6 +1086,7 @@ def data_to_fix(request):
             units=[u for u in units.order_by("path").only("code", "name", "path")],
             nav_current="fix",
             wanted_status=wanted_status,
+            no_list=no_list,
             statuses=[
                 (verification.DIFFERS, verification.LABELS[verification.DIFFERS]),
                 (verification.NOT_FOUND, verification.LABELS[verification.NOT_FOUND]),

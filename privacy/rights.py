@@ -94,6 +94,7 @@ def erase_person(*, resident, user, request=None):
     Case.history.filter(resident_id=pk).delete()
     # Their row of the activation list too (the list's import record keeps its count).
     ActivationEntry.objects.filter(id_number=id_number).delete()
+    ActivationEntry.objects.filter(resident_id=pk).delete()  # kept past retention, no ID
     DoubleClaimResolution.history.filter(resident_id=pk).delete()
     PersonalDataAccess.record(
         user=user,

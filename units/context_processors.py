@@ -30,6 +30,16 @@ class Navigation:
         return UnitRole.Role.ADMIN in self._roles
 
     @cached_property
+    def manages_activation_list(self):
+        """A district administrator (every unit administered): the activation list's page.
+        Two queries, for administrators only."""
+        if not self.administers:
+            return False
+        from campaign.activation_views import may_manage_list
+
+        return may_manage_list(self.user)
+
+    @cached_property
     def records_cases(self):
         return self.edits_units or Member.objects.filter(user=self.user, active=True).exists()
 

@@ -493,3 +493,29 @@ def test_the_version_moves_even_after_its_counter_row_was_lost():
     before = current_version()
     UnitFactory(code="MOI")
     assert current_version() > before
+
+
+def test_retention_removing_the_list_with_figures_from_it(district, tmp_path):
+    """Retention empties the list's rows: no list in force (the statuses go), the figures
+    from the list stay what they were; the kept figures follow both."""
+    from campaign.activations import import_activation_list, remove_rows
+
+    campaign = plan_campaign()
+    first, second, *_rest = _ids(district["guide"])
+    import_activation_list(
+        _list_file(tmp_path, [(first, 2, "02/05/2023", "Có"), (second, 1, "09/05/2023", "Có")]),
+        campaign=campaign,
+    )
+    campaign.figures_from = "activation_list"
+    campaign.save()
+
+    def credited():
+        results = build_results(campaign, as_of=datetime.date(2023, 12, 31))
+        return [(m.pk, m.credited_eid, m.credited_full, m.verified) for m in results.members]
+
+    before = credited()
+    assert any(row[1] for row in before) and any(row[3] for row in before)
+    check_write(campaign, lambda: remove_rows(campaign))
+    after = credited()
+    assert [row[:3] for row in after] == [row[:3] for row in before]  # the figures stay
+    assert not any(row[3] for row in after)  # no list in force: nothing verified

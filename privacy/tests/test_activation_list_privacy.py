@@ -13,7 +13,8 @@ from django.urls import reverse
 from campaign import services, verification
 from campaign.activations import import_activation_list
 from campaign.models import ActivationEntry, ActivationList, Case
-from campaign.tests.factories import plan_campaign
+from campaign.rule_inputs import refresh_rule_inputs
+from campaign.tests.factories import CampaignFactory, plan_campaign
 from reports.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
@@ -61,10 +62,12 @@ def test_a_deletion_at_the_persons_request_removes_their_row(client, tree):
     assert ActivationEntry.objects.filter(id_number="079000000001").exists()
 
 
-def results():
+def results(campaign="vneid-2023"):
     out = io.StringIO()
     call_command(
         "campaign_results",
+        "--campaign",
+        campaign,
         "--as-of",
         "2023-12-31",
         "--figures-from",
@@ -81,7 +84,10 @@ def test_past_retention_the_rows_go_and_the_figures_stay(tree):
     before = results()
     assert before["members"][0]["credited_eid"] == 1
     call_command("anonymise_residents", "--today", "2024-07-01", stdout=io.StringIO())
-    assert not ActivationEntry.objects.exists()
+    # Nobody's ID number, name or birth date is left; the row of nobody guided is gone.
+    assert list(ActivationEntry.objects.values_list("id_number", "full_name", "birth_date")) == [
+        (None, "", None)
+    ]
     record = ActivationList.objects.get()
     assert record.rows == 2 and record.rows_removed_at is not None and record.sha256
     assert verification.list_in_force(campaign) is None
@@ -89,3 +95,48 @@ def test_past_retention_the_rows_go_and_the_figures_stay(tree):
     assert [m["credited_eid"] for m in after["members"]] == [1]
     assert Case.objects.get().official_level == 1
     assert PersonalDataAccess.objects.filter(what__contains="danh sách kích hoạt").exists()
+    # A later write joins nothing again: the figures stay.
+    refresh_rule_inputs()
+    verification.refresh_official()
+    assert [m["credited_eid"] for m in results()["members"]] == [1]
+
+
+def test_retention_of_one_campaign_leaves_another_campaigns_list(tmp_path, tree):
+    """Retention is one campaign's: another campaign's list, about the same resident, stays
+    in force, and later writes (a correction, every input recomputed) change neither."""
+    first, second = plan_campaign(), CampaignFactory(personal_data_kept_until=None)
+    case = tree["case"]
+    other = services.case_create(
+        campaign=second,
+        member=case.member,
+        resident_data={"id_number": ID, "full_name": "Quàng Thị Mai"},
+        case_data={"eid_level": 1, "activated_on": datetime.date(2023, 5, 3), "portal_used": True},
+        user=tree["admin"],
+    )
+    path = tmp_path / "second.csv"
+    path.write_text(
+        f"Số định danh,Mức định danh,Ngày kích hoạt\n{ID},1,03/05/2023\n", encoding="utf-8"
+    )
+    assert import_activation_list(path, campaign=second, user=tree["admin"]).written
+    first.personal_data_kept_until = datetime.date(2024, 6, 30)
+    first.save()
+    call_command("anonymise_residents", "--today", "2024-07-01", stdout=io.StringIO())
+    assert verification.list_in_force(first) is None
+    assert verification.list_in_force(second) is not None
+    assert ActivationEntry.objects.get(campaign=second).id_number == ID
+    assert verification.status_of(Case.objects.get(pk=other.pk), second) == verification.VERIFIED
+
+    refresh_rule_inputs()
+    verification.refresh_official()
+    assert Case.objects.get(pk=case.pk).official_level == 1  # the first list's value stays
+    assert verification.status_of(Case.objects.get(pk=other.pk), second) == verification.VERIFIED
+
+    # The ID number corrected: the second list no longer holds the resident (not found), the
+    # first campaign's kept value stays.
+    resident = case.resident
+    resident.id_number = "014195000888"
+    resident.save()
+    refresh_rule_inputs(resident_ids=[resident.pk])
+    assert verification.status_of(Case.objects.get(pk=other.pk), second) == verification.NOT_FOUND
+    assert Case.objects.get(pk=case.pk).official_level == 1
+    assert [m["credited_eid"] for m in results()["members"]] == [1]
