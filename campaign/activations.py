@@ -30,7 +30,7 @@ from . import verification
 from .bulk import copy_rows
 from .importing.cells import read_id_number, read_level, read_name, shown
 from .importing.problems import Problem
-from .models import ActivationEntry, ActivationList, Campaign, Case
+from .models import ActivationEntry, ActivationList, Campaign, Case, Resident
 from .workbook import (
     HEADER_SEARCH_ROWS,
     OLE_MAGIC,
@@ -543,8 +543,6 @@ def _write(result, campaign, user):
     result.activation_list = record
     ActivationEntry.objects.filter(campaign=campaign).delete()
     columns = [
-        "activation_list_id",
-        "campaign_id",
         "id_number",
         "eid_level",
         "activated_on",
@@ -552,29 +550,43 @@ def _write(result, campaign, user):
         "full_name",
         "birth_date",
     ]
-    # The rows in the order the table's unique index keeps them: its pages fill in order.
-    rows = (
-        (record.pk, campaign.pk, id_number, *entry)
-        for id_number, entry in sorted(result.entries.items())
-    )
+    # The rows in the order of the table's unique index: its pages fill in order.
+    rows = ((id_number, *entry) for id_number, entry in sorted(result.entries.items()))
     table = ActivationEntry._meta.db_table
     if connection.vendor == "postgresql":
+        # One COPY into a table of the transaction's own (no index, no trigger, no log),
+        # then one INSERT of every row joined to its resident: the list is written once,
+        # each row already holding its resident.
         with connection.cursor() as cursor:
-            copy_rows(cursor, table, columns, rows, texts=["full_name"])
-    else:
-        sql = (
-            f"INSERT INTO {table} ({', '.join(columns)})"
-            f" VALUES ({', '.join(['%s'] * len(columns))})"
-        )
-        with connection.cursor() as cursor:
-            batch = []
-            for row in rows:
-                batch.append(row)
-                if len(batch) >= 5000:
-                    cursor.executemany(sql, batch)
-                    batch = []
-            if batch:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE activation_rows (id_number varchar(12), eid_level"
+                " smallint, activated_on date, portal_used boolean, full_name varchar(255),"
+                " birth_date date) ON COMMIT DROP"
+            )
+            copy_rows(cursor, "activation_rows", columns, rows, texts=["full_name"])
+            # Enough memory for the residents' hash in one batch: the join then gives the
+            # rows in the order they were copied (the index's), with no sort.
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+            cursor.execute(
+                f"INSERT INTO {table} (activation_list_id, campaign_id, resident_id,"
+                f" {', '.join(columns)}) SELECT %s, %s, r.id,"
+                f" {', '.join(f't.{c}' for c in columns)} FROM activation_rows t"
+                f" LEFT JOIN {Resident._meta.db_table} r ON r.id_number = t.id_number",
+                [record.pk, campaign.pk],
+            )
+            cursor.execute("DROP TABLE activation_rows")
+        return
+    names = ["activation_list_id", "campaign_id", *columns]
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
+    with connection.cursor() as cursor:
+        batch = []
+        for row in rows:
+            batch.append((record.pk, campaign.pk, *row))
+            if len(batch) >= 5000:
                 cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
     verification.link_list(record)
 
 

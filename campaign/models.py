@@ -714,15 +714,23 @@ class ActivationList(models.Model):
 class ActivationEntry(models.Model):
     """One row of the list in force: an e-ID account activated in the police's area."""
 
+    # Without foreign-key constraints in the database (the deletions cascade in Django): a
+    # 500,000-row list would otherwise check both keys row by row as it is written, which
+    # costs more than writing it. Only the import writes these rows, with keys it has made.
     activation_list = models.ForeignKey(
         ActivationList,
         verbose_name=_("activation list"),
         on_delete=models.CASCADE,
         related_name="entries",
         db_index=False,
+        db_constraint=False,
     )
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, db_index=False
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        db_index=False,
+        db_constraint=False,
     )
     # Blank (NULL) once retention removed the list's rows: the level, day and portal answer
     # the list gave the resident stay, as the typed values do, so the figures stay.
@@ -756,10 +764,9 @@ class ActivationEntry(models.Model):
                 fields=["campaign", "resident"], name="activation_entry_one_per_resident"
             ),
         ]
-        indexes = [models.Index(fields=["activation_list"], name="activation_entry_list")]
 
     def __str__(self):
-        return self.id_number
+        return self.id_number or ""
 
 
 def plan_campaign_defaults():
