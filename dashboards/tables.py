@@ -13,9 +13,7 @@ page's figures and rows are in `dashboards.pages`.
 import datetime
 import io
 import re
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -26,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from campaign import verification
+from campaign.workbook.columns import Column
 from campaign.models import Place
 from reports.models import PersonalDataAccess
 from units.models import MemberCategory, UnitKind
@@ -70,26 +69,6 @@ class KeptRows:
     def __iter__(self):
         for start in range(0, len(self.pks), 2000):
             yield from self._fetch(self.pks[start : start + 2000])
-
-
-@dataclass
-class Column:
-    key: str
-    label: str
-    value: Callable  # row -> the cell's value (a number, a day, a text)
-    kind: str = "text"  # text, int, dec, pct (a percentage, 72.0), day
-    link: Callable | None = None  # row -> a URL on screen
-    order: str | None = None  # for queryset rows: the field to sort by
-    sortable: bool = True
-    # An action on screen ("Sửa"), not a figure: a workbook has nowhere to follow it to.
-    screen_only: bool = False
-
-    def text(self, row):
-        return FORMATTERS[self.kind](self.value(row))
-
-    @property
-    def numeric(self):
-        return self.kind in ("int", "dec", "pct")
 
 
 class Table:
@@ -178,7 +157,7 @@ class Table:
         for row in self.page.object_list:
             yield [
                 {
-                    "text": column.text(row),
+                    "text": FORMATTERS[column.kind](column.value(row)),
                     "url": column.link(row) if column.link else None,
                     "numeric": column.numeric,
                     "label": column.label,
