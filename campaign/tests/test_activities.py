@@ -212,6 +212,36 @@ def test_editing_keeps_members_of_other_units_counted_not_named(client, district
     assert set(held.organisers.all()) == {district["a"], district["police"]}  # kept
 
 
+def test_a_partner_of_an_earlier_joint_activity_is_offered_to_tick_no_other(client, district):
+    create = reverse("campaign:activity_create")
+    client.force_login(district["secretary"])
+    assert list(client.get(create).context["form"].fields["known_partners"].queryset) == []
+    assert "known_partners" not in client.get(create).content.decode()  # no empty list shown
+    first = activity(district["a"], district["police"])
+    form = client.get(create).context["form"]
+    assert list(form.fields["known_partners"].queryset) == [district["police"]]
+    response = client.post(
+        create,
+        activity_post([district["a"]], known_partners=[district["police"].pk], place="Bản Mới"),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    made = Activity.objects.get(place="Bản Mới")
+    assert set(made.organisers.all()) == {district["a"], district["police"]}
+    # Changing the first: the police is already an organiser (kept), not offered again.
+    edit = client.get(reverse("campaign:activity_edit", args=[first.pk])).context["form"]
+    assert list(edit.fields["known_partners"].queryset) == []
+    # A sibling commune sees no joint activity with the police: nothing offered, and a
+    # tampered choice is refused.
+    client.force_login(district["outsider"])
+    assert list(client.get(create).context["form"].fields["known_partners"].queryset) == []
+    response = client.post(
+        create, activity_post([district["b"]], known_partners=[district["police"].pk])
+    )
+    assert response.status_code == 200 and response.context["form"].errors["known_partners"]
+    assert district["police"].name not in response.content.decode()
+    assert Activity.objects.count() == 2
+
+
 def test_a_partner_code_no_open_unit_has_is_refused(client, district):
     client.force_login(district["secretary"])
     response = client.post(
