@@ -286,6 +286,13 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
     summary.members = len(roster)
 
     summary.residents, summary.cases = _seed_cases(campaign, roster, rng_gen, cases)
+    if connection.vendor == "postgresql":
+        # Statistics of the rows just written, before the rule inputs are worked out: with
+        # none, PostgreSQL finds each resident's earliest case by walking the cases' primary
+        # key (the ORDER BY pk LIMIT 1 of campaign.owners), once per resident, and a million
+        # cases never finish.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE campaign_resident, campaign_case, units_member, units_unit")
     summary.activities, summary.linked = _seed_activities(campaign, by_code, roster, seed)
     refresh_rule_inputs()
     tallies.rebuild()  # the dashboards' tallies, compact (as folded) from the start
