@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from privacy.authors import history_author
 
-from units.models import ID_NUMBER_VALIDATOR, MemberCategory, Recorded, Unit
+from units.models import ID_NUMBER_VALIDATOR, MemberCategory, Recorded, Unit, history_author
 from units.search import FoldedNameField
 
 from .activities import Activity, ActivityKind  # noqa: F401  (this app's models, kept apart)

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
-from units.history import UnitChange
+from units.models import UnitChange
 
 from .models import ExpectedUnit, PersonalDataAccess, ReportHeading, ReportingPeriod, Submission
 

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from privacy.authors import history_author
 
 ID_NUMBER_VALIDATOR = RegexValidator(r"^\d{12}$", _("The ID number must have 12 digits."))
 # A unit code: unaccented letters, digits, dots, dashes and underscores (also the pattern of
@@ -20,6 +19,16 @@ UNIT_CODE_VALIDATOR = RegexValidator(
     rf"^{UNIT_CODE_PATTERN}$",
     _("A unit code may contain only unaccented letters, digits, dots, dashes and underscores."),
 )
+
+
+def history_author(instance=None, request=None, **kwargs):
+    """Who made a version of a record, for django-simple-history: the signed-in user of the
+    request; outside a request (a command, a test, a service called directly), the author
+    the write stamped on the row (Recorded)."""
+    user = getattr(request, "user", None)
+    if getattr(user, "is_authenticated", False):
+        return user
+    return getattr(instance, "updated_by", None)
 
 
 class Recorded(models.Model):
@@ -370,5 +379,119 @@ class UnitRole(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.unit.code}"
 
 
-# The dated changes of the units (closed, merged, split), in a module of their own.
-from .history import UnitChange, UnitMove  # noqa: E402, F401
+# The dated changes of the units (closed, merged, split); the tree as it stood on a day is
+# worked out from them in units/history.py.
+
+
+class UnitChangeQuerySet(models.QuerySet):
+    def standing(self):
+        """Changes not undone."""
+        return self.filter(undone_at__isnull=True)
+
+
+class UnitChange(models.Model):
+    """A dated change of the organisation: a unit closed, units merged into another, or a
+    unit split into others; who made it and when, and who undid it."""
+
+    class Kind(models.TextChoices):
+        CLOSE = "close", _("Closure")
+        MERGE = "merge", _("Merger")
+        SPLIT = "split", _("Split")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    day = models.DateField(
+        _("from the day"), help_text=_("The first day the units stand as changed.")
+    )
+    target = models.ForeignKey(
+        Unit,
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_in",
+    )
+    units = models.ManyToManyField(
+        Unit, verbose_name=_("units concerned"), related_name="changes", blank=True
+    )
+    # What the pages say: {"from": [[code, name]...], "to": [[code, name]...]}.
+    summary = models.JSONField(_("summary"), default=dict)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("made by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    objects = UnitChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit change")
+        verbose_name_plural = _("unit changes")
+        ordering = ["-day", "-pk"]
+        indexes = [models.Index(fields=["day"], name="unit_change_day")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.day:%d/%m/%Y}"
+
+    def from_codes(self):
+        return [code for code, _name in self.summary.get("from", [])]
+
+    def to_codes(self):
+        return [code for code, _name in self.summary.get("to", [])]
+
+
+class UnitMove(models.Model):
+    """One thing a change did: a member moved to another unit, a sub-unit placed under
+    another parent, a user's role moved (or dropped: the user already held one in the
+    unit), a unit closed (its former closing day kept), or a unit made by a split."""
+
+    class What(models.TextChoices):
+        MEMBER = "member", _("Member")
+        SUBUNIT = "subunit", _("Sub-unit")
+        ROLE = "role", _("User role")
+        CLOSED = "closed", _("Unit closed")
+        CREATED = "created", _("Unit made")
+
+    change = models.ForeignKey(
+        UnitChange, verbose_name=_("change"), on_delete=models.CASCADE, related_name="moves"
+    )
+    what = models.CharField(_("what"), max_length=10, choices=What.choices)
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="moves"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="moves"
+    )
+    # A member's or a role's unit, a sub-unit's parent: before and after.
+    from_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    role = models.CharField(max_length=20, blank=True)
+    previous_valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit change move")
+        verbose_name_plural = _("unit change moves")
+        ordering = ["change", "pk"]
