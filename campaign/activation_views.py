@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jobs.models import Job
 from jobs.runner import JobError, job_kind, start_job
-from units.models import Unit
+from units.models import Unit, signed_in
 
 from . import verification
 from .activations import import_activation_list
@@ -44,7 +44,7 @@ CONFIRM = "activations_confirm"
 def may_manage_list(user) -> bool:
     """The list is personal data of the whole area: its administrators only, those who
     administer every unit (a district administrator), or a superuser."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not signed_in(user):
         return False
     if user.is_superuser:
         return True

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext
 
 from units.models import Member, Recorded, Unit
+from config.formats import day
 
 
 class ActivityKindQuerySet(models.QuerySet):
@@ -222,7 +223,7 @@ class Activity(Recorded):
     @property
     def title(self):
         """Kind, day and place: how an activity without a name is called."""
-        text = f"{self.kind.name} {self.starts_on:%d/%m/%Y}"
+        text = f"{self.kind.name} {day(self.starts_on)}"
         return f"{text} – {self.place}" if self.place else text
 
     def get_absolute_url(self):
@@ -241,7 +242,7 @@ class Activity(Recorded):
                     "ends_on": gettext(
                         "The last day (%(end)s) cannot be before the first day (%(start)s)."
                     )
-                    % {"end": f"{self.ends_on:%d/%m/%Y}", "start": f"{self.starts_on:%d/%m/%Y}"}
+                    % {"end": day(self.ends_on), "start": day(self.starts_on)}
                 }
             )
 

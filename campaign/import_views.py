@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jobs.models import Job
 from privacy.exports import rows_held
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 
 from . import import_jobs
 from . import workbook as wb

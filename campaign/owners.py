@@ -11,7 +11,7 @@ still found.
 from django.db.models import IntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast, Substr
 
-from units.models import PATH_DIGITS, Member, Unit, UnitRole
+from units.models import PATH_DIGITS, Member, Unit, UnitRole, signed_in
 
 from .bulk import in_batches
 
@@ -38,7 +38,7 @@ def trees_of(user):
     if cached is not None:
         return cached
     trees = set()
-    if getattr(user, "is_authenticated", False) and user.is_active:
+    if signed_in(user):
         if user.is_superuser:
             trees = set(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         else:

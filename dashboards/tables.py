@@ -20,7 +20,7 @@ from django.http import HttpResponse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 
 from . import formats
 

@@ -17,13 +17,13 @@ from django.utils.functional import cached_property
 
 from campaign import rules, verification
 from campaign.claims import double_claimed_residents
-from campaign.models import Case, DoubleClaimResolution, Place, Resident
+from campaign.models import NO_PLACE, Case, DoubleClaimResolution, Place, Resident
 from campaign.results import KINDS
 from privacy.scope import counted_not_named, hide_residents_of
 from units.forms import named_in, search_condition
 from units.models import Member, MemberCategory, Unit, UnitKind
 from units.normalize import MOBILE_PREFIXES, PROVINCE_CODES
-from units.privacy import mask_id_number, mask_phone
+from privacy.masking import mask_id_number, mask_phone
 
 from . import charts, formats
 from .figures import (
@@ -49,24 +49,19 @@ def category_label(code):
         return code
 
 
-KIND_LABELS = {
-    UnitKind.POLICE: "Công an",
-    UnitKind.YOUTH_UNION: "Đoàn Thanh niên",
-    UnitKind.WOMENS_UNION: "Hội Liên hiệp Phụ nữ",
-    UnitKind.YOUTH_FEDERATION: "Hội Liên hiệp Thanh niên",
-}
-PLACE_LABELS = {
-    Place.HOME: "Tại nhà",
-    Place.COMMUNITY_HALL: "Nhà văn hóa",
-    Place.MARKET: "Chợ, phiên chợ",
-    Place.SCHOOL: "Trường học",
-    Place.HOSPITAL: "Bệnh viện, trạm y tế",
-    Place.BUS_STATION: "Bến xe",
-    Place.OFFICE: "Cơ quan, khi làm thủ tục",
-    Place.VOLUNTEER_SATURDAY: "Ngày thứ Bảy tình nguyện",
-    Place.OTHER: "Khác",
-    "": "Không ghi nơi",
-}
+class _Labels(dict):
+    """A model's choices as labels, translated (gettext) when one is read: the one source of
+    what a unit kind or a place is called, as the forms and the workbook call it."""
+
+    def __getitem__(self, key):
+        return str(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return str(super().get(key, default))
+
+
+KIND_LABELS = _Labels(UnitKind.choices)
+PLACE_LABELS = _Labels([*Place.choices, ("", NO_PLACE)])
 
 
 def _yes(value):

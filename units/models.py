@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from config.formats import day
 
 
 ID_NUMBER_VALIDATOR = RegexValidator(r"^\d{12}$", _("The ID number must have 12 digits."))
@@ -19,6 +20,12 @@ UNIT_CODE_VALIDATOR = RegexValidator(
     rf"^{UNIT_CODE_PATTERN}$",
     _("A unit code may contain only unaccented letters, digits, dots, dashes and underscores."),
 )
+
+
+def signed_in(user):
+    """The door's first question: a signed-in user whose account is active. Anyone else
+    (anonymous, or an account switched off) may see nothing and do nothing."""
+    return getattr(user, "is_authenticated", False) and user.is_active
 
 
 def history_author(instance=None, request=None, **kwargs):
@@ -101,7 +108,7 @@ class UnitQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """The units `user` may see: every unit under a unit they hold a role in."""
-        return self._under_roles(user, UnitRole.Role.values)
+        return self._under_roles(user, SEES)
 
     def sees_every_unit(self, user):
         """Whether `user` may see every unit (a district administrator, say): one query."""
@@ -109,14 +116,14 @@ class UnitQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """The units whose data `user` may enter and change (administrators, secretaries)."""
-        return self._under_roles(user, [UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY])
+        return self._under_roles(user, EDITS)
 
     def administered_by(self, user):
         """The units in which `user` acts as district administrator."""
-        return self._under_roles(user, [UnitRole.Role.ADMIN])
+        return self._under_roles(user, ADMINISTERS)
 
     def _under_roles(self, user, roles):
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not signed_in(user):
             return self.none()
         if user.is_superuser:
             return self.all()
@@ -259,6 +266,11 @@ class MemberQuerySet(models.QuerySet):
     def editable_by(self, user):
         return self.filter(unit__in=Unit.objects.editable_by(user))
 
+    def own_of(self, user):
+        """The active member whose account `user` is (none, or one): a member who records
+        their own cases."""
+        return self.filter(_own(user), active=True)
+
     def guides_for(self, user):
         """Active members `user` may record cases for: those of the units they may edit,
         and themselves when their account is a member's."""
@@ -267,7 +279,7 @@ class MemberQuerySet(models.QuerySet):
 
 def _own(user):
     """The condition "this member is `user`" (never true for anonymous users)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not signed_in(user):
         return Q(pk__in=[])
     return Q(user=user)
 
@@ -318,6 +330,12 @@ class Member(Recorded):
     objects = MemberQuerySet.as_manager()
 
     history = HistoricalRecords(get_user=history_author)
+
+    # The member's personal data (Law 91/2025/QH15), declared once, as Resident's: the
+    # details a form or a workbook gives besides the ID number (what the importer compares
+    # and writes), and the fields shown masked where they are not needed whole.
+    DETAILS = ("full_name", "category", "birth_date", "phone")
+    MASKED = ("id_number", "birth_date", "phone")
 
     class Meta:
         verbose_name = _("member")
@@ -377,6 +395,13 @@ class UnitRole(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.unit.code}"
+
+
+# The door's role groups: who sees, who enters and changes data, who administers (every
+# unit under a unit of the role). The querysets above and the menu read them.
+SEES = frozenset(UnitRole.Role.values)
+EDITS = frozenset({UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY})
+ADMINISTERS = frozenset({UnitRole.Role.ADMIN})
 
 
 # The dated changes of the units (closed, merged, split); the tree as it stood on a day is
@@ -443,7 +468,7 @@ class UnitChange(models.Model):
         indexes = [models.Index(fields=["day"], name="unit_change_day")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} · {self.day:%d/%m/%Y}"
+        return f"{self.get_kind_display()} · {day(self.day)}"
 
     def from_codes(self):
         return [code for code, _name in self.summary.get("from", [])]

@@ -16,7 +16,7 @@ from campaign.models import ActivationList, Case
 from campaign.tests.factories import ResidentFactory, plan_campaign
 from campaign.tests.helpers import add_case
 from jobs.models import Job
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 

@@ -21,6 +21,8 @@ from dashboards import tallies
 from campaign.models import Campaign, Case, Place, Resident, ResidentCategory
 from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
 
+from .models import ReportHeading
+
 DISTRICT = "Sốp Cộp"
 COMMUNES = [
     ("SC", "Sốp Cộp"),
@@ -299,8 +301,6 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
 def _seed_headings(campaign, by_code):
     """The report headings of the three unions the district police expect reports from, as
     their own documents carry them (the provincial body above, the signer's title)."""
-    from reports.models import ReportHeading
-
     heads = (
         ("HD", "TỈNH ĐOÀN SƠN LA", "HĐ", "TM.", "BAN THƯỜNG VỤ", "BÍ THƯ", "Lò Văn Thành"),
         (
