@@ -93,10 +93,8 @@ class ActivityQuerySet(models.QuerySet):
         pks = set()
         for path in units.values_list("path", flat=True):
             pks.update(ancestor_pks(path))
-        own = Member.objects.filter(user=user, active=True) if user.is_authenticated else None
-        if own is not None:
-            for path in own.values_list("unit__path", flat=True):
-                pks.update(ancestor_pks(path))
+        for path in Member.objects.own_of(user).values_list("unit__path", flat=True):
+            pks.update(ancestor_pks(path))
         return self.filter(
             Exists(
                 Activity.organisers.through.objects.filter(

@@ -43,9 +43,7 @@ def trees_of(user):
             trees = set(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         else:
             paths = list(UnitRole.objects.filter(user=user).values_list("unit__path", flat=True))
-            paths += Member.objects.filter(user=user, active=True).values_list(
-                "unit__path", flat=True
-            )
+            paths += Member.objects.own_of(user).values_list("unit__path", flat=True)
             trees = {tree_of_path(p) for p in paths if p}
     try:
         user._resident_trees = trees

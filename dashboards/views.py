@@ -38,6 +38,8 @@ from .figures import (
 )
 from .forms import FiguresFilter, previous_period, search_text
 from .tables import Column, KeptRows, Table
+from campaign.activation_views import may_manage_list
+from campaign.activity_yield import ratio
 
 
 def category_label(code):
@@ -520,8 +522,6 @@ def members_behind(request):
 
 def _manages_list(user):
     """Whether the overview links to the activation list's page (a district administrator)."""
-    from campaign.activation_views import may_manage_list
-
     return may_manage_list(user)
 
 
@@ -820,8 +820,6 @@ class _CommuneKind:
 
 
 def _ratio(part, whole):
-    from campaign.activity_yield import ratio
-
     return ratio(part, whole)
 
 
