@@ -22,6 +22,7 @@ from campaign.models import Campaign, Case, Place, Resident, ResidentCategory
 from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
 
 from .models import ReportHeading
+from campaign.activities import Activity, ActivityKind
 
 DISTRICT = "Sốp Cộp"
 COMMUNES = [
@@ -504,8 +505,6 @@ def _seed_activities(campaign, by_code, roster, seed):
     school day per commune, the district police's trainings for union cadres, and the
     unions' posts. A case guided at such a place on such a day by a member of an organising
     unit (or a unit under one) names the activity. Returns (activities, linked cases)."""
-    from campaign.activities import Activity, ActivityKind
-
     rng = random.Random(seed * 23 + 1)
     kinds = {k.code: k for k in ActivityKind.objects.for_campaign(campaign)}
     last = datetime.date(2023, 11, 25)

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 from django.views.generic import RedirectView
 
@@ -14,7 +15,7 @@ urlpatterns = [
     # The record of personal-data access is privacy's page now; the old address leads there.
     path(
         "truy-cap-du-lieu/",
-        RedirectView.as_view(pattern_name="privacy:access_list", query_string=True),
+        login_required(RedirectView.as_view(pattern_name="privacy:access_list", query_string=True)),
     ),
 ]
 
