@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from campaign import rules, verification
+from campaign.activation_views import may_manage_list
 from campaign.claims import double_claimed_residents
 from campaign.models import Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS
@@ -175,8 +176,6 @@ def _name_units(members, results):
 
 def _manages_list(user):
     """Whether the overview links to the activation list's page (a district administrator)."""
-    from campaign.activation_views import may_manage_list
-
     return may_manage_list(user)
 
 

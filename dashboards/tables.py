@@ -21,14 +21,15 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import pgettext
 
 from campaign import verification
+from campaign.activity_yield import ratio as activity_ratio
+from campaign.models import NO_PLACE, Place
 from campaign.workbook.columns import Column
-from campaign.models import Place
-from reports.models import PersonalDataAccess
+from privacy.masking import mask_id_number, mask_phone
+from privacy.models import PersonalDataAccess
 from units.models import MemberCategory, UnitKind
-from units.privacy import mask_id_number, mask_phone
 
 from . import formats
 
@@ -248,24 +249,20 @@ def _excel_value(column, value):
 # text comes from the figures' own rows (`campaign.results`, `campaign.activity_yield`) and
 # from the cases; each page's rows are worked out in `dashboards.pages`.
 
-KIND_LABELS = {
-    UnitKind.POLICE: gettext_lazy("Police"),
-    UnitKind.YOUTH_UNION: pgettext_lazy("dashboard", "Youth Union"),
-    UnitKind.WOMENS_UNION: pgettext_lazy("dashboard", "Women's Union"),
-    UnitKind.YOUTH_FEDERATION: pgettext_lazy("dashboard", "Youth Federation"),
-}
-PLACE_LABELS = {
-    Place.HOME: gettext_lazy("At home"),
-    Place.COMMUNITY_HALL: gettext_lazy("Community hall"),
-    Place.MARKET: gettext_lazy("Market, market day"),
-    Place.SCHOOL: gettext_lazy("School"),
-    Place.HOSPITAL: gettext_lazy("Hospital, health post"),
-    Place.BUS_STATION: gettext_lazy("Bus station"),
-    Place.OFFICE: gettext_lazy("Office, during a procedure"),
-    Place.VOLUNTEER_SATURDAY: pgettext_lazy("dashboard", "Volunteer Saturday"),
-    Place.OTHER: gettext_lazy("Other"),
-    "": gettext_lazy("No place recorded"),
-}
+
+class _Labels(dict):
+    """A model's choices as labels, translated (gettext) when one is read: the one source of
+    what a unit kind or a place is called, as the forms and the workbook call it."""
+
+    def __getitem__(self, key):
+        return str(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return str(super().get(key, default))
+
+
+KIND_LABELS = _Labels(UnitKind.choices)
+PLACE_LABELS = _Labels([*Place.choices, ("", NO_PLACE)])
 
 
 def category_label(code):
@@ -290,9 +287,7 @@ def yes_no(value):
 
 
 def ratio(part, whole):
-    from campaign.activity_yield import ratio
-
-    return ratio(part, whole)
+    return activity_ratio(part, whole)
 
 
 def _level_day_portal(level, day, portal):

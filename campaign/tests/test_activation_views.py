@@ -15,7 +15,7 @@ from campaign.activations import import_activation_list
 from campaign.models import ActivationList, Case
 from campaign.tests.factories import plan_campaign
 from jobs.models import Job
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import UnitRoleFactory, UserFactory
 

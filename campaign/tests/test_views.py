@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaign.models import Case, Resident
 from campaign.tests.factories import CaseFactory, CampaignFactory, ResidentFactory, plan_campaign
 from campaign.claims import refresh_rule_inputs
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitRoleFactory
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 import xlsxwriter
 
 from campaign.workbook.columns import Column
+from config.formats import day
 from units.models import MemberCategory
 
 from .data import proposals
@@ -154,10 +155,6 @@ def vietnamese_date(day):
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def dmy(day):
-    return f"{day:%d/%m/%Y}"
-
-
 def period_line(report):
     """The line under the title: the period it covers, or the day the figures are of, and
     which figures they are (rules.md, verification)."""
@@ -171,8 +168,8 @@ def figures_line(report):
     if report.get("figures_from") == "activation_list":
         text = "; số liệu theo danh sách kích hoạt của Công an"
         if listed:
-            day = datetime.datetime.fromisoformat(listed["imported_at"]).date()
-            text += f" (nhập ngày {dmy(day)})"
+            imported_on = datetime.datetime.fromisoformat(listed["imported_at"]).date()
+            text += f" (nhập ngày {day(imported_on)})"
         return text
     return "; số liệu theo các đơn vị đã nhập"
 
@@ -182,9 +179,9 @@ def _period_line(report):
     if period is None:
         return f"(Số liệu tính đến hết {vietnamese_date(as_of)})"
     starts, ends = (datetime.date.fromisoformat(period[k]) for k in ("starts_on", "ends_on"))
-    line = f"{period['name']} (từ {dmy(starts)} đến {dmy(ends)})"
+    line = f"{period['name']} (từ {day(starts)} đến {day(ends)})"
     if as_of < ends:
-        line += f"; số liệu tính đến hết ngày {dmy(as_of)}, ngày gửi báo cáo"
+        line += f"; số liệu tính đến hết ngày {day(as_of)}, ngày gửi báo cáo"
     return line
 
 

@@ -16,7 +16,8 @@ from campaign.tests.factories import ResidentFactory, plan_campaign
 from campaign.tests.helpers import add_case, add_full_cases
 from reports.exports import SHEETS, expected_units, export_report
 from reports.exports.workbook import vietnamese_date
-from reports.models import PersonalDataAccess, ReportHeading, ReportingPeriod
+from privacy.models import PersonalDataAccess
+from reports.models import ReportHeading, ReportingPeriod
 
 from .workbook_helpers import open_report, table, values
 

@@ -267,7 +267,7 @@ def test_the_web_submits_as_a_job_shows_and_reopens(
     assert "do Lò Thị Mai gửi lúc" in html  # named as people are, not by a sign-in name
     download = client.get(reverse("reports:submission_download", args=[submission.pk]))
     assert b"".join(download.streaming_content)[:2] == b"PK"
-    from reports.models import PersonalDataAccess
+    from privacy.models import PersonalDataAccess
 
     record = PersonalDataAccess.objects.filter(action="export").latest("at")
     assert "Báo cáo đã gửi" in record.what and record.where == "127.0.0.1"
@@ -340,7 +340,7 @@ def test_the_web_builds_the_workbook_as_a_job_for_the_users_units_and_records_it
     client, district, django_capture_on_commit_callbacks
 ):
     from jobs.models import Job
-    from reports.models import PersonalDataAccess
+    from privacy.models import PersonalDataAccess
 
     client.force_login(district["secretary"])
     with django_capture_on_commit_callbacks(execute=True):

@@ -30,7 +30,7 @@ from reports.unit_changes import (
     undo_change,
     undo_problems,
 )
-from units.history import UnitChange, UnitMove
+from units.models import UnitChange, UnitMove
 from units.models import Member, Unit, UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
