@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")  # a development tool: debug is asked for
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vneid_unitchange_bench")
 
 MEMBERS, CASES, BRANCHES = 2000, 100_000, 20
@@ -151,8 +152,7 @@ def district():
     from benchmarks.bench_rules import seed as seed_district
     from dashboards.figures import figures_for
     from reports.unit_changes import apply_change, plan_merge
-    from units.history import UnitChange
-    from units.models import Unit
+    from units.models import Unit, UnitChange
 
     UnitChange.objects.all().delete()
     started = time.perf_counter()

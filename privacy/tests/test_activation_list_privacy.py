@@ -15,7 +15,7 @@ from campaign.activations import import_activation_list
 from campaign.models import ActivationEntry, ActivationList, Case
 from campaign.rule_inputs import refresh_rule_inputs
 from campaign.tests.factories import CampaignFactory, plan_campaign
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

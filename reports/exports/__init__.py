@@ -8,9 +8,12 @@ from django.utils import timezone
 
 from units.models import Unit, UnitKind
 
-from ..models import ExpectedUnit, PersonalDataAccess, ReportHeading, Submission
+from privacy.models import PersonalDataAccess
+
+from ..models import ExpectedUnit, ReportHeading, Submission
 from .data import (
     ADDITIVE,
+    activity_rows,
     derive,
     live_report,
     named_list,
@@ -18,7 +21,8 @@ from .data import (
     thaw_named_row,
     totals_of,
 )
-from .workbook import NOT_SUBMITTED, SHEETS, ReportWriter, dmy
+from .workbook import NOT_SUBMITTED, SHEETS, ReportWriter
+from config.formats import day
 
 __all__ = ["SHEETS", "build_report", "expected_units", "export_report", "write_report"]
 
@@ -77,18 +81,20 @@ def build_report(campaign, *, unit=None, units=None, period=None, as_of=None, li
         if row is None:
             continue
         if submission is None:
-            row["status"] = f"{NOT_SUBMITTED}: số liệu trực tiếp ngày {dmy(as_of)}"
+            row["status"] = f"{NOT_SUBMITTED}: số liệu trực tiếp ngày {day(as_of)}"
             if expected_unit.pk in reopened:
                 at = timezone.localtime(reopened[expected_unit.pk].reopened_at)
                 row["status"] = (
-                    f"{NOT_SUBMITTED} (bản đã gửi được mở lại ngày {at:%d/%m/%Y}, chờ gửi "
-                    f"lại): số liệu trực tiếp ngày {dmy(as_of)}"
+                    f"{NOT_SUBMITTED} (bản đã gửi được mở lại ngày {day(at)}, chờ gửi "
+                    f"lại): số liệu trực tiếp ngày {day(as_of)}"
                 )
             continue
         _replace_subtree(report, campaign, expected_unit.path, submission)
         frozen.append((expected_unit.path, submission))
     report["totals"] = totals_of(report["units"], campaign)
     _note_credited_when_sent(report, frozen)
+    if frozen:
+        report["activities"] = _merged_activities(campaign, scope, as_of, period, frozen)
     live_rows = named_list(
         campaign,
         units=scope,
@@ -103,13 +109,13 @@ def submission_status(submission):
     by = submission.submitted_by
     who = (by.get_full_name() or by.get_username()) if by else ""
     at = timezone.localtime(submission.submitted_at)
-    text = f"Đã gửi {at:%H:%M} ngày {at:%d/%m/%Y}"
+    text = f"Đã gửi {at:%H:%M} ngày {day(at)}"
     if who:
         text += f", {who}"
     if submission.version > 1:
         text += f" (lần {submission.version})"
     if submission.as_of < submission.period.ends_on:
-        text += f"; số liệu đến ngày {dmy(submission.as_of)}"
+        text += f"; số liệu đến ngày {day(submission.as_of)}"
     return text
 
 
@@ -161,6 +167,27 @@ def _note_credited_when_sent(report, frozen):
                 f"Đã được tính trong báo cáo đã gửi của {sent_by[entry['id_number']]}; "
                 "kê khai trùng phát sinh sau khi gửi"
             )
+
+
+def _merged_activities(campaign, scope, as_of, period, frozen):
+    """The "Hoạt động" rows: each submission's activities as it sent them, and live only
+    those organised by a unit of the scope outside every submitted subtree (a joint activity
+    of a submitted unit and a live one is the submitted row), by day."""
+    sent, codes = [], set()
+    for _path, submission in frozen:
+        for row in submission.report.get("activities", []):
+            if row["code"] not in codes:
+                codes.add(row["code"])
+                sent.append(dict(row, frozen=submission.pk))
+    live_units = scope
+    for path, _submission in frozen:
+        live_units = live_units.exclude(path__startswith=path)
+    live = [
+        row
+        for row in activity_rows(campaign, units=live_units, as_of=as_of, since=period.starts_on)
+        if row["code"] not in codes
+    ]
+    return sorted(sent + live, key=lambda row: row["starts_on"])
 
 
 def _merged_named_list(live_rows, frozen):
@@ -232,7 +259,7 @@ def describe(campaign, unit, period, report, *, live=False, channel="web"):
     what += (
         f", {period.slug}"
         if period is not None
-        else f", đến {dmy(date.fromisoformat(report['as_of']))}"
+        else f", đến {day(date.fromisoformat(report['as_of']))}"
     )
     what += f", đơn vị {unit.code}" if unit is not None else ", toàn huyện"
     if live:

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy
 
 from config.commands import Command as TranslatedCommand
 
-from units.demo import seed_demo
+from reports.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from units.models import Unit
 
 
@@ -42,17 +42,21 @@ class Command(TranslatedCommand):
         if cases < 0 or members < 1:
             raise CommandError("--cases phải ≥ 0 và --members phải ≥ 1.")
         summary = seed_demo(seed=seed, cases=cases, members=members)
+
+        def vn(number):  # 1.234, as Vietnamese writes it
+            return f"{number:,}".replace(",", ".")
+
         self.stdout.write(
             self.style.SUCCESS(
-                f"Đã nạp huyện mẫu: {summary.units} đơn vị, {summary.members} thành viên, "
-                f"{summary.residents} người dân, {summary.cases} trường hợp."
+                f"Đã nạp huyện mẫu: {vn(summary.units)} đơn vị, {vn(summary.members)} thành "
+                f"viên, {vn(summary.residents)} người dân, {vn(summary.cases)} trường hợp, "
+                f"{vn(summary.activities)} hoạt động tuyên truyền ({vn(summary.linked)} "
+                "trường hợp gắn với hoạt động)."
             )
         )
         self._print_accounts()
 
     def _print_accounts(self):
-        from units.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-
         self.stdout.write("Đăng nhập tại http://127.0.0.1:8000/ với một trong các tài khoản:")
         for username, description, _role, _code in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<12} mật khẩu {DEMO_PASSWORD}  — {description}")
