@@ -125,3 +125,17 @@ def test_the_list_is_joined_not_written_on_the_cases(district):
     resident.save()
     verification.refresh_official(resident_ids=[resident.pk])
     assert ActivationEntry.objects.get().resident_id == resident.pk
+
+
+def test_the_list_page_after_an_import_from_the_command_line(client, district, tmp_path):
+    """A list imported by `import_activations` has nobody as its importer: the page shows a
+    dash, not an error."""
+    path = tmp_path / "cli.csv"
+    path.write_text(
+        "Số định danh,Mức định danh,Ngày kích hoạt\n014195000001,1,02/05/2023\n",
+        encoding="utf-8",
+    )
+    assert import_activation_list(path, campaign=plan_campaign()).written
+    client.force_login(district["admin"])
+    page = client.get(LIST)
+    assert page.status_code == 200 and "cli.csv" in page.content.decode()
