@@ -65,8 +65,8 @@ bench-export: setup  ## the district's report with a 100,000-row named list vs q
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_export_bench $(PY) benchmarks/bench_export.py
 bench-offline: setup  ## a case sent from a phone after offline entry vs one typed online (bound 1.5x)
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_offline_bench $(PY) benchmarks/bench_offline.py --cases 200
-bench-verify: setup  ## a 500,000-row activation list matched against 1M cases vs calamine read + one COPY
-	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_verify_bench $(PY) benchmarks/bench_verify.py --cases 1000000 --rows 500000
+bench-verify: setup  ## a 500,000-row activation list matched against 1M cases vs calamine read + one COPY; then the pages
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_verify_bench $(PY) benchmarks/bench_verify.py --cases 1000000 --rows 500000 --pages
 
 bench-pages: setup  ## every page a district administrator reaches, 1M and 100k cases (20,000 activities), real server
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000 --activities 20000

@@ -122,6 +122,13 @@ class UnitQuerySet(models.QuerySet):
         """The units in which `user` acts as district administrator."""
         return self._under_roles(user, ADMINISTERS)
 
+    def outside_paths(self, paths):
+        """The units under none of the materialised `paths`."""
+        condition = Q()
+        for path in paths:
+            condition |= Q(path__startswith=path)
+        return self.exclude(condition)
+
     def administers_all(self, user) -> bool:
         """Whether `user` administers every unit (a district administrator): two queries."""
         administered = self.administered_by(user)  # the user's admin roles
