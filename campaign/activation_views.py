@@ -94,8 +94,16 @@ def _page(request, campaign, *, form=None, settings_form=None, status=200):
     in_force = verification.list_in_force(campaign)
     statuses = {}
     if in_force is not None:
-        statuses = Case.objects.filter(campaign=campaign).aggregate(
-            **verification.status_counts(campaign)
+        # Kept under the figures version, as the dashboards' figures (a join over every
+        # case of the campaign: seconds at a million); the list, the tolerance and every
+        # correction move the version.
+        from dashboards.figures import kept
+
+        statuses = kept(
+            ["activation-statuses", campaign.pk, in_force.pk, campaign.verification_tolerance_days],
+            lambda: Case.objects.filter(campaign=campaign).aggregate(
+                **verification.status_counts(campaign)
+            ),
         )
     imports = ActivationList.objects.filter(campaign=campaign).select_related("imported_by")[:20]
     return render(

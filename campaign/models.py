@@ -389,6 +389,14 @@ def _own_cases(user):
     return Q(member__user=user, member__active=True)
 
 
+class _CaseHistory(HistoricalRecords):
+    """The case's history, without `official`: not a column but the join to the list (an
+    excluded field would be read back from the case when a version is rebuilt)."""
+
+    def fields_included(self, model):
+        return [f for f in super().fields_included(model) if f.name != "official"]
+
+
 class Case(Recorded):
     """One resident guided by one member in one campaign."""
 
@@ -484,7 +492,7 @@ class Case(Recorded):
         "activity_id",
     )
 
-    history = HistoricalRecords(excluded_fields=["official"], get_user=history_author)
+    history = _CaseHistory(get_user=history_author)
 
     def clean_fields(self, exclude=None):
         # `official` is the join to the list, nothing to validate: reading it would query.

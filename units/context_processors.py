@@ -1,5 +1,8 @@
 from functools import cached_property
 
+from django.db.models import Exists, F, OuterRef
+from django.db.models.lookups import StartsWith
+
 from .models import ADMINISTERS, EDITS, SEES, Member, Unit, UnitRole
 
 
@@ -15,14 +18,22 @@ class Navigation:
 
     @cached_property
     def _held(self):
-        """[(role, the unit's path)] of the user's roles: one query."""
-        return list(UnitRole.objects.filter(user=self.user).values_list("role", "unit__path"))
+        """[(role, whether the user administers every unit)] of the user's roles: one query
+        (the second, a subquery: no unit lies outside the units they administer)."""
+        admin = UnitRole.objects.filter(user=self.user, role=UnitRole.Role.ADMIN)
+        covering = admin.filter(StartsWith(OuterRef("path"), F("unit__path")))
+        outside = Unit.objects.filter(~Exists(covering))
+        return list(
+            UnitRole.objects.filter(user=self.user)
+            .annotate(everything=~Exists(outside))
+            .values_list("role", "everything")
+        )
 
     @cached_property
     def _roles(self):
         if self.user.is_superuser:
             return set(SEES)
-        return {role for role, _path in self._held}
+        return {role for role, _everything in self._held}
 
     @property
     def sees_units(self):
@@ -39,13 +50,12 @@ class Navigation:
     @cached_property
     def manages_activation_list(self):
         """A district administrator (every unit administered): the activation list's page.
-        One query more, for administrators only."""
+        Read with the roles, in the same query."""
         if not self.administers:
             return False
         if self.user.is_superuser:
             return True
-        paths = [path for role, path in self._held if role == UnitRole.Role.ADMIN and path]
-        return bool(paths) and not Unit.objects.outside_paths(paths).exists()
+        return any(everything for _role, everything in self._held)
 
     @cached_property
     def records_cases(self):
