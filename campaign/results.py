@@ -126,7 +126,7 @@ class Tally:
 
     def share(self, part):
         """`part` (a field name) per cadre bound by plan II.1, as a percentage (1 decimal)."""
-        return _percent(getattr(self, part), self.bound)
+        return percent(getattr(self, part), self.bound)
 
 
 @dataclass
@@ -412,25 +412,46 @@ def _summary(campaign, as_of, cases, totals, units):
     figures["double_claimed_residents"] = (
         cases.filter(rules.is_double_claim()).values("resident_id").distinct().count()
     )
+    return summary_figures(
+        totals,
+        units,
+        level1=figures["level1"],
+        level2=figures["level2"],
+        residents=figures["residents"],
+        double_claimed_residents=figures["double_claimed_residents"],
+    )
+
+
+def summary_figures(totals, units, *, level1, level2, residents, double_claimed_residents):
+    """The campaign summary (`Results.summary`) from the totals and units of a result and
+    the counts read beside them: credited e-ID cases by level, residents reached and the
+    double-claimed among them. The one place the summary's shares are worked out, for the
+    live results and the kept figures (`dashboards.figures`) alike."""
+    figures = {
+        "level1": level1,
+        "level2": level2,
+        "residents": residents,
+        "double_claimed_residents": double_claimed_residents,
+    }
     sized = [unit for unit in units if unit.tally.members and not unit.closed]
     figures.update(
         credited_eid=totals.credited_eid,
         credited_full=totals.credited_full,
-        portal_share=_percent(totals.credited_full, totals.credited_eid),
+        portal_share=percent(totals.credited_full, totals.credited_eid),
         members=totals.members,
         members_meeting_quota=totals.meeting_quota,
-        members_meeting_quota_share=_percent(totals.meeting_quota, totals.members),
+        members_meeting_quota_share=percent(totals.meeting_quota, totals.members),
         individual_awards=totals.individual_awards,
         units_with_members=len(sized),
         units_at_collective_threshold=sum(1 for unit in sized if unit.collective_award),
     )
-    figures["units_at_collective_threshold_share"] = _percent(
+    figures["units_at_collective_threshold_share"] = percent(
         figures["units_at_collective_threshold"], figures["units_with_members"]
     )
     return figures
 
 
-def _percent(part, whole):
+def percent(part, whole):
     """`part` of `whole` in percent, rounded half up to 1 decimal (0 of nothing)."""
     if not whole:
         return Decimal("0.0")

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from campaign import rules
 from campaign.models import Case
-from campaign.results import _percent, build_results
+from campaign.results import build_results, summary_figures
 from units.history import tree_on
 from units.models import Member, Unit
 
@@ -292,29 +292,14 @@ def in_parallel(calls):
 
 def _summary(results, weekly, residents, double_claimed_residents):
     """campaign.results' summary, its credited cases by level read from the weekly rows."""
-    totals, units = results.totals, results.units
-    figures = {
-        "level1": sum(row[3] for row in weekly),
-        "level2": sum(row[4] for row in weekly),
-        "residents": residents,
-        "double_claimed_residents": double_claimed_residents,
-    }
-    sized = [unit for unit in units if unit.tally.members and not unit.closed]
-    figures.update(
-        credited_eid=totals.credited_eid,
-        credited_full=totals.credited_full,
-        portal_share=_percent(totals.credited_full, totals.credited_eid),
-        members=totals.members,
-        members_meeting_quota=totals.meeting_quota,
-        members_meeting_quota_share=_percent(totals.meeting_quota, totals.members),
-        individual_awards=totals.individual_awards,
-        units_with_members=len(sized),
-        units_at_collective_threshold=sum(1 for unit in sized if unit.collective_award),
+    return summary_figures(
+        results.totals,
+        results.units,
+        level1=sum(row[3] for row in weekly),
+        level2=sum(row[4] for row in weekly),
+        residents=residents,
+        double_claimed_residents=double_claimed_residents,
     )
-    figures["units_at_collective_threshold_share"] = _percent(
-        figures["units_at_collective_threshold"], figures["units_with_members"]
-    )
-    return figures
 
 
 def _residents_reached(totals, double_claimed_residents):
