@@ -28,12 +28,12 @@ from units.privacy import mask_id_number, mask_phone
 from . import charts, formats
 from .figures import (
     activity_yield_for,
-    current_version,
     figures_for,
     kept,
     outreach_for,
     results_for,
     scope_parts,
+    scope_version,
     weekly_for,
 )
 from .forms import FiguresFilter, previous_period, search_text
@@ -89,7 +89,9 @@ class Page:
 
     @cached_property
     def version(self):
-        return current_version()
+        # The writes to the user's branches only: a case saved in another commune keeps
+        # this page's figures (dashboards.figures.scope_version).
+        return scope_version(self.units)
 
     @cached_property
     def figures(self):
