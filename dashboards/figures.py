@@ -40,25 +40,36 @@ FOLD_AFTER = 1000
 
 def current_version():
     """The sum of committed writes to the tables the figures read (every branch's)."""
-    every, branches = _sums()
+    every, branches, _moved = _sums()
     return every + sum(branches.values())
 
 
 def _sums():
-    """(the committed writes that name no branch, {branch: the writes naming it})."""
+    """(the committed writes that name no branch, {branch: the writes naming it}, whether a
+    standing unit change exists): one query."""
     table = FiguresWrite._meta.db_table
+    moved, params = (
+        UnitMove.objects.filter(change__undone_at__isnull=True)
+        .values("pk")[:1]
+        .query.sql_with_params()
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT branch, COALESCE(SUM(n), 0), COUNT(*) FROM {table} GROUP BY branch")
+        cursor.execute(
+            f"SELECT branch, COALESCE(SUM(n), 0), COUNT(*), EXISTS({moved})"
+            f" FROM {table} GROUP BY branch",
+            params,
+        )
         found = cursor.fetchall()
         if not found and connection.vendor == "sqlite":
             # SQLite's triggers bump counter row 1 and cannot add it back: once a flush or
             # a partial restore emptied the table, the version would never move again.
             # (Whatever emptied it emptied the kept figures too, so nothing kept is stale.)
             cursor.execute(f"INSERT OR IGNORE INTO {table} (id, n) VALUES (1, 0)")
-    if sum(rows for _branch, _n, rows in found) > FOLD_AFTER:
+    if sum(row[2] for row in found) > FOLD_AFTER:
         fold_writes()
-    every = sum(int(n) for branch, n, _rows in found if branch is None)
-    return every, {branch: int(n) for branch, n, _rows in found if branch is not None}
+    every = sum(int(row[1]) for row in found if row[0] is None)
+    branches = {row[0]: int(row[1]) for row in found if row[0] is not None}
+    return every, branches, any(row[3] for row in found)
 
 
 def branch_of(path):
@@ -84,10 +95,10 @@ def scope_version(units=None):
     leaves it unchanged. While a standing unit change exists, a past day's tree can put a
     member in another branch than today's, so it is then every branch's version."""
     sums = _sums()
-    every, branches = sums
-    wanted = scope_branches(units)
-    if wanted is None or not branches or _units_changed():
+    every, branches, moved = sums
+    if units is None or not branches or moved:
         return Version(every + sum(branches.values()), sums)
+    wanted = scope_branches(units)
     return Version(every + sum(n for branch, n in branches.items() if branch in wanted), sums)
 
 
@@ -99,10 +110,6 @@ class Version(int):
         version = super().__new__(cls, value)
         version.sums = sums
         return version
-
-
-def _units_changed():
-    return UnitMove.objects.filter(change__undone_at__isnull=True).exists()
 
 
 def fold_writes():
@@ -356,7 +363,7 @@ def _by_branch(kind, campaign, as_of, since, units, compute, empty, sums=None):
     of members (the tallies' counts and weeks, the cases by place). A constant number of
     queries, whatever the number of branches. `sums`: `_sums()` as read already for this
     request (an older reading only makes a part computed again, never stale)."""
-    every, sums = sums or _sums()
+    every, sums, _moved = sums or _sums()
     groups = {}
     for pk, path in (
         (units if units is not None else Unit.objects.all()).order_by().values_list("pk", "path")
