@@ -40,22 +40,35 @@ FOLD_AFTER = 1000
 
 def current_version():
     """The sum of committed writes to the tables the figures read (every branch's)."""
-    every, branches, _moved = _sums()
+    every, branches, _moved, _wanted = _sums()
     return every + sum(branches.values())
 
 
-def _sums():
+def _sums(units=None):
     """(the committed writes that name no branch, {branch: the writes naming it}, whether a
-    standing unit change exists): one query."""
+    standing unit change exists, the branches of `units` among them or None for all units):
+    one query."""
     table = FiguresWrite._meta.db_table
     moved, params = (
         UnitMove.objects.filter(change__undone_at__isnull=True)
         .values("pk")[:1]
         .query.sql_with_params()
     )
+    in_scope = "1 = 1"
+    if units is not None:
+        try:
+            scope, scope_params = (
+                units.order_by()
+                .annotate(branch=branch_expression("path"))
+                .values("branch")
+                .query.sql_with_params()
+            )
+            in_scope, params = f"branch IN ({scope})", (*params, *scope_params)
+        except EmptyResultSet:
+            in_scope = "1 = 0"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT branch, COALESCE(SUM(n), 0), COUNT(*), EXISTS({moved})"
+            f"SELECT branch, COALESCE(SUM(n), 0), COUNT(*), EXISTS({moved}), {in_scope}"
             f" FROM {table} GROUP BY branch",
             params,
         )
@@ -69,7 +82,8 @@ def _sums():
         fold_writes()
     every = sum(int(row[1]) for row in found if row[0] is None)
     branches = {row[0]: int(row[1]) for row in found if row[0] is not None}
-    return every, branches, any(row[3] for row in found)
+    wanted = {row[0] for row in found if row[0] is not None and row[4]}
+    return every, branches, any(row[3] for row in found), wanted if units is not None else None
 
 
 def branch_of(path):
@@ -94,11 +108,10 @@ def scope_version(units=None):
     writes to their branches and those naming no branch. A case saved in another branch
     leaves it unchanged. While a standing unit change exists, a past day's tree can put a
     member in another branch than today's, so it is then every branch's version."""
-    sums = _sums()
-    every, branches, moved = sums
-    if units is None or not branches or moved:
+    sums = _sums(units)
+    every, branches, moved, wanted = sums
+    if wanted is None or moved:
         return Version(every + sum(branches.values()), sums)
-    wanted = scope_branches(units)
     return Version(every + sum(n for branch, n in branches.items() if branch in wanted), sums)
 
 
@@ -363,7 +376,7 @@ def _by_branch(kind, campaign, as_of, since, units, compute, empty, sums=None):
     of members (the tallies' counts and weeks, the cases by place). A constant number of
     queries, whatever the number of branches. `sums`: `_sums()` as read already for this
     request (an older reading only makes a part computed again, never stale)."""
-    every, sums, _moved = sums or _sums()
+    every, sums, _moved, _wanted = sums or _sums()
     groups = {}
     for pk, path in (
         (units if units is not None else Unit.objects.all()).order_by().values_list("pk", "path")
