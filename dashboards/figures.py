@@ -331,11 +331,23 @@ def _results(campaign, as_of, since, units, tree, version=None):
     `units.history.tree_on(as_of)`."""
     if rules.from_activation_list(campaign):
         return build_results(campaign, as_of=as_of, since=since, units=units, tree=tree)
-    if tree is None:
+    if tree is None and _composed(units, version):
         counts = _tally_parts(campaign, as_of, since, units, version)[0]
     else:
         counts = tallies.member_counts(campaign, as_of, since, _members(units, tree))
     return build_results(campaign, as_of=as_of, since=since, units=units, tree=tree, counts=counts)
+
+
+def _composed(units, version):
+    """Whether the figures of `units` (None: every unit) are put together branch by branch:
+    when they reach more than one branch written in. One branch's figures are computed
+    straight away (kept under that branch's version all the same): parts would only add
+    their reading and keeping to a commune's small computation."""
+    if units is None:
+        return True
+    sums = getattr(version, "sums", None)
+    wanted = (sums if sums is not None and sums[3] is not None else _sums(units))[3]
+    return len(wanted) > 1
 
 
 def _tally_parts(campaign, as_of, since, units, version=None):
@@ -462,7 +474,7 @@ def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
     tree = tree_on(as_of)  # once: the units as they stood on `as_of`, None if as they stand
     cases = _cases(campaign, units, tree)
     tallies.fold_if_due()
-    if tree is None and not rules.from_activation_list(campaign):
+    if tree is None and not rules.from_activation_list(campaign) and _composed(units, version):
         # The branches' parts first (most kept already), then the rest at the same time.
         counts, weekly = _tally_parts(campaign, as_of, since, units, version)
         results = lambda: build_results(  # noqa: E731
@@ -595,8 +607,9 @@ def _weekly_rows(campaign, as_of, units, scope, version, tree=False):
         found = tree_on(as_of) if tree is False else tree
         if rules.from_activation_list(campaign):
             return _weekly_from_cases(campaign, as_of, whole_or(units, scope), found)
-        if found is None:
-            return _tally_parts(campaign, as_of, None, whole_or(units, scope), version)[1]
+        whole = whole_or(units, scope)
+        if found is None and _composed(whole, version):
+            return _tally_parts(campaign, as_of, None, whole, version)[1]
         return tallies.weekly_rows(campaign, as_of, _members(whole_or(units, scope), found))
 
     return kept(
@@ -683,7 +696,7 @@ def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
 
     def compute():
         tree = tree_on(as_of)
-        if tree is not None:
+        if tree is not None or not _composed(whole_or(units, scope), version):
             places, weeks = counted(_cases(campaign, whole_or(units, scope), tree))
             return Outreach(
                 places=[
