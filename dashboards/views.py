@@ -853,7 +853,7 @@ def _warning_condition():
 def _level_day_portal(level, day, portal):
     if level is None:
         return "chưa kích hoạt"
-    text = f"Mức {level} · {day:%d/%m/%Y}" if day else f"Mức {level}"
+    text = f"Mức {level} · {formats.day(day)}" if day else f"Mức {level}"
     if portal is not None:
         text += " · DVC: " + ("có" if portal else "không")
     return text
