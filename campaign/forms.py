@@ -16,7 +16,6 @@ from units.forms import (
     PhoneField,
     PlainTextField,
     WarningsMixin,
-    search_condition,
 )
 from dashboards.guides import GuideSearchMixin
 from units.models import Member, Unit
@@ -416,17 +415,19 @@ class ResidentFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["unit"].queryset = Unit.objects.visible_to(user)
 
     def filter(self, residents, cases):
-        """Narrow `residents` (and the `cases` that make them visible) by the filters."""
+        """Narrow `residents` (and the `cases` that make them visible) by the filters: a
+        name as the user's own tree recorded it, a whole ID number."""
+        from privacy.scope import resident_search
+
         if not self.is_valid():
             return residents, cases
         data = self.cleaned_data
         if data["q"]:
-            residents = residents.filter(
-                search_condition(data["q"], "full_name", "id_number", folded_field="search_name")
-            )
+            residents = residents.filter(resident_search(self.user, data["q"]))
         if data["unit"]:
             cases = cases.filter(member__unit__in=Unit.objects.subtree(data["unit"]))
         if data["level"] == "none":

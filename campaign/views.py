@@ -30,6 +30,7 @@ from dashboards.figures import kept_count
 from reports.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
+from units.privacy import mask_id_number
 from units.models import Member, Unit
 
 from . import offline, rules, services, verification
@@ -212,14 +213,18 @@ def case_create(request):
     require_editor(request.user)
     campaign = current_campaign(request)
     initial = {}
+    # Another guide for a resident the user's units already list: the ID number masked (sent
+    # back untouched, it means the one held), the name as the user's tree recorded it.
     resident = named_in(visible_residents(request.user), request.GET.get("resident"))
     if resident:
         shown = as_seen_by(request.user, resident)
         initial = {
-            "id_number": resident.id_number,
-            "full_name": "" if shown.details_hidden else resident.full_name,
+            "id_number": mask_id_number(resident.id_number),
+            "full_name": "" if shown.details_hidden else shown.full_name,
         }
     form = CaseForm(request.POST or None, user=request.user, campaign=campaign, initial=initial)
+    if resident:
+        keep_masked(form, {"id_number": resident.id_number})
     case = save_case(request, form, partial(services.case_create, campaign=campaign))
     if case:
         announce_saved(request, form, case, _("Saved: %(name)s."))

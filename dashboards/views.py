@@ -19,8 +19,9 @@ from campaign import rules, verification
 from campaign.claims import double_claimed_residents
 from campaign.models import Case, DoubleClaimResolution, Place, Resident
 from campaign.results import KINDS
-from privacy.scope import counted_not_named, hide_residents_of
-from units.forms import named_in, search_condition
+from privacy.scope import SeenRows, counted_not_named, hide_residents_of, resident_search
+from privacy.search import search_query, search_redirect
+from units.forms import named_in
 from units.models import Member, MemberCategory, Unit, UnitKind
 from units.normalize import MOBILE_PREFIXES, PROVINCE_CODES
 from units.privacy import mask_id_number, mask_phone
@@ -878,6 +879,8 @@ def _official(case):
 
 @login_required
 def data_to_fix(request):
+    if request.method == "POST":  # the search: no ID number in the address
+        return search_redirect(request, ("campaign", "section", "q", "unit", "status"))
     page = Page(request)
     if own := _own_page_instead(page):
         return own
@@ -888,7 +891,7 @@ def data_to_fix(request):
     )
     scope = Unit.objects.subtree(unit) if unit else units
     scope_key = scope_parts(scope) if unit else page.scope
-    search = search_text(request.GET.get("q"))
+    search = search_text((search_query(request) or {}).get("q"))
 
     standing = DoubleClaimResolution.objects.filter(
         campaign=campaign, resident=OuterRef("pk"), undone_at__isnull=True
@@ -916,16 +919,11 @@ def data_to_fix(request):
         )
         .order_by("full_name", "pk")
     )
-    if search:
-        condition = search_condition(search, "full_name", "id_number", folded_field="search_name")
+    if search:  # names as the user's tree recorded them; whole ID numbers only
+        condition = resident_search(request.user, search)
         claims = claims.filter(condition)
         warnings = warnings.filter(condition)
-        resident_condition = search_condition(
-            search,
-            "resident__full_name",
-            "resident__id_number",
-            folded_field="resident__search_name",
-        )
+        resident_condition = resident_search(request.user, search, prefix="resident__")
         follow_up = follow_up.filter(resident_condition)
         no_day = no_day.filter(resident_condition)
 
@@ -1063,6 +1061,9 @@ def data_to_fix(request):
         version=page.version,
     )
     table = Table(request, columns, KeptRows(pks, rows))
+    # Another tree's resident named as the user's tree recorded them, or not at all: on the
+    # page and in its workbook alike.
+    table.rows = SeenRows(request.user, table.rows, cases=section not in ("claims", "warnings"))
     table._page = CountedPaginator(table.rows, 50, count=len(pks)).get_page(request.GET.get("page"))
     if table.wants_xlsx:
         return table.xlsx_response(f"can-sua-{section}", title, user=request.user, personal=True)
