@@ -33,7 +33,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from jobs.models import Job
-from privacy.exports import rows_held
 from reports.models import PersonalDataAccess
 from units.models import Unit
 
@@ -230,7 +229,33 @@ def save_preview(folder, plan, user):
         },
         "has_rows_to_fix": any(p.sheet for p in plan.errors),
     }
+    (folder / ERRORS).unlink(missing_ok=True)  # an earlier check's, of other errors
+    if preview["has_rows_to_fix"]:
+        preview["error_rows_held"] = save_error_workbook(folder, preview)
     _write_whole(folder / "preview.json", json.dumps(preview, ensure_ascii=False))
+
+
+ERRORS = "errors.xlsx"
+
+
+def save_error_workbook(folder, preview):
+    """Write the error workbook of the upload in `folder` once, by the check job (streamed:
+    wb.write_error_workbook), whole or not at all; the download serves the file. Returns
+    how many people it holds, for the access record of each download."""
+    problems = {
+        sheet: {int(row): reasons for row, reasons in rows.items()}
+        for sheet, rows in preview["row_problems"].items()
+    }
+    out = folder / ERRORS
+    part = out.with_name(out.name + ".part")
+    try:
+        with open(part, "wb") as stream:
+            held = wb.write_error_workbook(folder / "upload", preview["format"], problems, stream)
+        part.replace(out)
+    except BaseException:
+        part.unlink(missing_ok=True)  # a full disk (the 507 page) leaves no part of it
+        raise
+    return held
 
 
 def _write_whole(path, text):
@@ -376,23 +401,19 @@ def error_workbook(request, token):
     preview = _read_json(folder / "preview.json")
     if not preview["has_rows_to_fix"]:
         raise Http404
-    problems = {
-        sheet: {int(row): reasons for row, reasons in rows.items()}
-        for sheet, rows in preview["row_problems"].items()
-    }
-    out = folder / "errors.xlsx"
-    try:
-        with open(out, "wb") as stream:
-            fmt = preview.get("format") or meta.get("format")  # an older upload: in meta
-            wb.write_error_workbook(folder / "upload", fmt, problems, stream)
-    except BaseException:
-        out.unlink(missing_ok=True)  # a full disk (the 507 page) leaves no part of it
-        raise
+    out = folder / ERRORS
+    held = preview.get("error_rows_held")
+    if held is None or not out.is_file():
+        # Checked before the check job wrote it (an upload of an older version): once.
+        preview["format"] = preview.get("format") or meta.get("format")  # older: in meta
+        held = save_error_workbook(folder, preview)
+        preview["error_rows_held"] = held
+        _write_whole(folder / "preview.json", json.dumps(preview, ensure_ascii=False))
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,
         what=_("Import error workbook: %(name)s") % {"name": meta["name"]},
-        rows=rows_held(out),  # every person the file holds, not only the wrong rows
+        rows=held,  # every person the file holds, not only the wrong rows
         request=request,
     )
     stem = Path(meta["name"]).stem or "tep"
