@@ -175,6 +175,8 @@ class Table:
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
 
+        from campaign.workbook.cells import data_cell
+
         book = Workbook(write_only=True)
         sheet = book.create_sheet(sheet_title(title))
         bold = Font(bold=True)
@@ -192,12 +194,8 @@ class Table:
             cells = []
             for column in columns:
                 value = _excel_value(column, column.value(row))
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # text as typed: a name "=1+1" is never a formula
-                if column.kind in EXCEL_FORMATS and value is not None:
-                    cell.number_format = EXCEL_FORMATS[column.kind]
-                cells.append(cell)
+                # Text as typed: a name "=1+1" is never a formula (the one writer of cells).
+                cells.append(data_cell(sheet, value, EXCEL_FORMATS.get(column.kind)))
             sheet.append(cells)
         if personal:
             PersonalDataAccess.record(

@@ -7,6 +7,7 @@ import io
 
 from units.normalize import fold, normalize_name
 
+from .cells import data_cell
 from .headers import find_header
 from .read import spec_for
 from .spec import ERROR_HEADER, HEADER_SEARCH_ROWS, LISTS_TITLE, SHEETS
@@ -220,7 +221,6 @@ def _write_error_sheet(book, title, rows, width, wrong):
     “Lỗi” column. Returns its non-blank rows less the header row."""
     from itertools import chain, islice
 
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -241,15 +241,7 @@ def _write_error_sheet(book, title, rows, width, wrong):
     bold = Font(bold=True, color="B3261E")
 
     def cell_of(value):
-        if isinstance(value, str):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # as typed: a text beginning "=" is no formula
-            return cell
-        if isinstance(value, datetime.datetime | datetime.date):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = "dd/mm/yyyy" if _is_day(value) else "dd/mm/yyyy hh:mm"
-            return cell
-        return value
+        return data_cell(sheet, value)
 
     held = last = 0
     for number, cells in enumerate(chain(head, rows), start=1):
@@ -285,12 +277,6 @@ def _write_error_sheet(book, title, rows, width, wrong):
             last = number
             held += 1
     return max(held - 1, 0)
-
-
-def _is_day(value):
-    return not isinstance(value, datetime.datetime) or (
-        value.hour == value.minute == value.second == value.microsecond == 0
-    )
 
 
 def _header_row_in(title, head):
