@@ -221,7 +221,7 @@ def resident_search(user, text, prefix=""):
     sees them: digits find a whole ID number only (a lost leading zero tolerated), never a
     part of one, so a masked ID cannot be recovered digit by digit; a name finds the name
     the user's own tree recorded, not another tree's."""
-    from django.db.models import Exists, OuterRef, Q
+    from django.db.models import Q
 
     from campaign.models import ResidentRecord
     from units import normalize
@@ -236,12 +236,16 @@ def resident_search(user, text, prefix=""):
     folded = normalize.fold(text)
     trees = trees_of(user)
     own = Q(**{f"{prefix}tree__isnull": True}) | Q(**{f"{prefix}tree__in": trees})
+    # The user's trees' records that match, found once (not probed resident by resident).
     theirs = (
-        ResidentRecord.objects.filter(resident=OuterRef(f"{prefix}pk"), tree__in=trees)
+        ResidentRecord.objects.filter(tree__in=trees)
         .annotate(folded=Folded("full_name"))
         .filter(folded__contains=folded)
+        .values("resident_id")
     )
-    return (own & Q(**{f"{prefix}search_name__contains": folded})) | Q(Exists(theirs))
+    return (own & Q(**{f"{prefix}search_name__contains": folded})) | Q(
+        **{f"{prefix}pk__in": theirs}
+    )
 
 
 class SeenRows:
