@@ -62,10 +62,16 @@ def history_of(user, kind, pk):
         return None
     if kind == "nguoi-dan" and _foreign(user, current):
         return _own_record_history(user, pk, record)
+    names = {}
     if kind == "truong-hop":
-        resident = _resident_as_seen_by(user, current.resident_id, {})
-        member = _name_of(apps.get_model("units", "Member"), current.member_id, {})
+        resident = _resident_as_seen_by(user, current.resident_id, names)
+        member = _member_as_seen_by(user, current.member_id, names)
         return f"{resident} ← {member}", rows, record
+    if kind == "giai-quyet":
+        resident = _resident_as_seen_by(user, current.resident_id, names)
+        awarded = current.awarded_to_id
+        member = _member_as_seen_by(user, awarded, names) if awarded else "—"
+        return f"{resident} → {member}", rows, record
     return label(current), rows, record
 
 
@@ -92,6 +98,23 @@ def _own_record_history(user, pk, resident):
     record = ResidentRecord.objects.filter(resident_id=pk, tree_id__in=trees).first()
     named = (record.full_name if record else "") or (rows[-1].full_name if rows else "")
     return named or str(_("(recorded by another unit)")), rows, record
+
+
+def _member_as_seen_by(user, pk, names):
+    """Member `pk` by name when `user` sees their unit, else "a member of another unit"
+    (counted, not named); `#pk` when gone."""
+    key = ("member-seen", pk)
+    if key not in names:
+        from units.models import Member
+
+        found = Member.objects.filter(pk=pk).first()
+        if found is None:
+            names[key] = f"#{pk}"
+        elif Member.objects.visible_to(user).filter(pk=pk).exists():
+            names[key] = found.full_name
+        else:
+            names[key] = str(_("a member of another unit"))
+    return names[key]
 
 
 def _resident_as_seen_by(user, pk, names):
@@ -183,6 +206,8 @@ def _shown(field, row, names=None):
         names = {} if names is None else names
         if field.related_model._meta.label == "campaign.Resident" and names.get("user"):
             return _resident_as_seen_by(names["user"], value, names)
+        if field.related_model._meta.label == "units.Member" and names.get("user"):
+            return _member_as_seen_by(names["user"], value, names)
         return _name_of(field.related_model, value, names)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))

@@ -141,6 +141,25 @@ def test_another_trees_history_of_the_resident_is_its_own_record(client, trees):
     assert B_NAME in case_page and A_NAME not in case_page
 
 
+def test_a_resolutions_history_names_the_resident_and_member_as_the_user_sees_them(client, trees):
+    from django.contrib.auth import get_user_model
+
+    from campaign.models import DoubleClaimResolution
+
+    resolution = DoubleClaimResolution.objects.create(
+        campaign=plan_campaign(),
+        resident=trees["resident"],
+        awarded_to=trees["guide_a"],
+        resolved_by=get_user_model().objects.create_superuser("qt", password="x-1234567"),
+        reason="Xác minh",
+    )
+    client.force_login(trees["b_admin"])
+    page = text(client.get(reverse("privacy:history", args=["giai-quyet", resolution.pk])))
+    assert B_NAME in page and "một thành viên ở đơn vị khác" in page
+    for held in (A_NAME, "Lò Văn A"):
+        assert held not in page
+
+
 # --- The data-to-fix page, its search and its workbooks ---------------------------------------
 
 
