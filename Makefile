@@ -72,8 +72,9 @@ bench-records-migration: setup  ## migration campaign/0012 (each tree's record) 
 	DATABASE_URL=$(BENCH_PG)/vneid_records_bench $(PY) benchmarks/bench_records_migration.py --cases 100000
 
 bench-pages: setup  ## every page a district administrator reaches, 1M and 100k cases (20,000 activities), real server
-	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000 --activities 20000
-	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench_100k $(PY) benchmarks/bench_pages.py --cases 100000 --activities 2000
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000 --activities 20000 --results benchmarks/results/pages-1000000.json
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench_100k $(PY) benchmarks/bench_pages.py --cases 100000 --activities 2000 --results benchmarks/results/pages-100000.json
+	$(PY) benchmarks/scaling_doc.py
 
 # --- Production: gunicorn and the job worker, backups ---------------------------------------
 # `make serve` runs the app as production does (scripts/serve.sh): PostgreSQL, debug off,
