@@ -416,19 +416,17 @@ class ResidentFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
         self.fields["unit"].queryset = Unit.objects.visible_to(user)
 
-    def filter(self, residents, cases):
-        """Narrow `residents` (and the `cases` that make them visible) by the filters: a
-        name as the user's own tree recorded it, a whole ID number."""
-        from privacy.scope import resident_search
-
+    def filter(self, residents, cases, *, search):
+        """Narrow `residents` (and the `cases` that make them visible) by the filters; the
+        typed search by `search(text)`, a Q (the view's: privacy.scope.resident_search, a
+        name as the user's own tree recorded it, a whole ID number)."""
         if not self.is_valid():
             return residents, cases
         data = self.cleaned_data
         if data["q"]:
-            residents = residents.filter(resident_search(self.user, data["q"]))
+            residents = residents.filter(search(data["q"]))
         if data["unit"]:
             cases = cases.filter(member__unit__in=Unit.objects.subtree(data["unit"]))
         if data["level"] == "none":

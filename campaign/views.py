@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from privacy.ratelimit import lookups_left
 from privacy.reveal import keep_masked, masked_details, masked_initial, revealed_now
-from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope
+from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope, resident_search
 from privacy.search import search_query, search_redirect
 from dashboards.figures import kept_count
 from privacy.models import PersonalDataAccess
@@ -126,7 +126,8 @@ def resident_list(request):
     campaign = current_campaign(request)
     cases = Case.objects.visible_to(request.user).of_campaign(campaign)
     filters = ResidentFilterForm(search_query(request), user=request.user)
-    residents, cases = filters.filter(Resident.objects.all(), cases)
+    search = partial(resident_search, request.user)
+    residents, cases = filters.filter(Resident.objects.all(), cases, search=search)
     # Residents in name order (an index) that have a visible case, probed case by case.
     residents = residents.filter(Exists(cases.filter(resident_id=OuterRef("pk")))).order_by(
         "full_name", "pk"
@@ -139,7 +140,7 @@ def resident_list(request):
         counted = cases
         if Unit.objects.sees_every_unit(request.user):
             _all, counted = filters.filter(
-                Resident.objects.none(), Case.objects.of_campaign(campaign)
+                Resident.objects.none(), Case.objects.of_campaign(campaign), search=search
             )
         paginator.count = kept_count(counted.order_by().values("resident_id").distinct())
     page = paginator.get_page(request.GET.get("page"))
