@@ -257,6 +257,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLO
 # secretary, viewer (unit roles) and staff (the admin site). See config/otp.py.
 OTP_REQUIRED_ROLES = env.list("DJANGO_OTP_REQUIRED_ROLES", default=[])
 OTP_TOTP_ISSUER = "VNeID"
+# No device's secret key or QR code in the admin (privacy.admin_scope hides them too).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Workbook import limits -------------------------------------------------------------
 # An upload larger than this, or a sheet with more data rows, is refused with a clear message.

@@ -1,6 +1,8 @@
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +12,123 @@ from privacy.admin import RecordedAccessAdmin, masked_id_number
 from .models import Member, Unit, UnitRole
 
 
-class ScopedAdmin(admin.ModelAdmin):
+def is_superuser(request):
+    user = request.user
+    return bool(user.is_active and user.is_superuser)
+
+
+class SuperuserOnlyAdmin:
+    """Mixed first into the admin of a table no unit owns (the campaign's rules, sign-in
+    records, users' accounts, background tasks): the superuser's alone, whatever model
+    permissions a staff user was given."""
+
+    def has_module_permission(self, request):
+        return is_superuser(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_superuser(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return is_superuser(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return is_superuser(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_superuser(request) and super().has_delete_permission(request, obj)
+
+
+def users_seen_by(user):
+    """The accounts a staff administrator may see in the admin: those holding a role in, or
+    being a member of, a unit they administer; their own; and accounts not yet placed in any
+    unit (to give them their first role). Never another unit's, never a superuser's."""
+    User = get_user_model()
+    if user.is_active and user.is_superuser:
+        return User.objects.all()
+    units = Unit.objects.administered_by(user)
+    placed = UnitRole.objects.values("user_id")
+    members = Member.objects.filter(user__isnull=False).values("user_id")
+    return User.objects.filter(
+        Q(pk__in=UnitRole.objects.filter(unit__in=units).values("user_id"))
+        | Q(pk__in=Member.objects.filter(unit__in=units, user__isnull=False).values("user_id"))
+        | Q(pk=user.pk)
+        | (~Q(pk__in=placed) & ~Q(pk__in=members) & Q(is_superuser=False))
+    )
+
+
+def choices_for(request, model):
+    """What a staff user who is not a superuser may choose in a form field pointing to
+    `model`: the rows of their units (None: any row)."""
+    from campaign.activities import Activity
+    from campaign.models import Resident
+
+    user = request.user
+    if model is Unit:
+        return Unit.objects.administered_by(user)
+    if model is Member:
+        return Member.objects.filter(unit__in=Unit.objects.administered_by(user))
+    if model is Resident:
+        return residents_seen_by(user)
+    if model is Activity:
+        return Activity.objects.visible_to(user)
+    if model is get_user_model():
+        return users_seen_by(user)
+    return None
+
+
+def residents_seen_by(user):
+    """Residents with a case in a unit `user` administers whose details are their own tree's
+    record (another tree's typed details are never shown, here as on the pages)."""
+    from campaign.models import Case, Resident
+    from campaign.owners import trees_of
+
+    if user.is_active and user.is_superuser:
+        return Resident.objects.all()
+    cases = Case.objects.filter(member__unit__in=Unit.objects.administered_by(user))
+    return Resident.objects.filter(pk__in=cases.values("resident_id")).filter(
+        Q(tree__isnull=True) | Q(tree__in=trees_of(user))
+    )
+
+
+class ScopedChoices:
+    """Every foreign key of the admin's forms (inlines included) offers a staff user only the
+    rows of their units, and the value already there: a hand-made POST naming another unit,
+    member, resident or user is refused as an invalid choice."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        return _scoped_form(super().get_form(request, obj, **kwargs), request)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _scoped_form(formset.form, request)
+        return formset
+
+
+def _scoped_form(form_class, request):
+    if is_superuser(request):
+        return form_class
+
+    class ScopedForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            for name, field in self.fields.items():
+                queryset = getattr(field, "queryset", None)
+                if queryset is None:
+                    continue
+                allowed = choices_for(request, queryset.model)
+                if allowed is None:
+                    continue
+                current = getattr(self.instance, f"{name}_id", None) if self.instance else None
+                condition = Q(pk__in=allowed.values("pk"))
+                if current is not None:
+                    condition |= Q(pk=current)
+                field.queryset = queryset.model._default_manager.filter(condition)
+
+    ScopedForm.__name__ = form_class.__name__
+    return ScopedForm
+
+
+class ScopedAdmin(ScopedChoices, admin.ModelAdmin):
     """Staff who are not superusers see and change only rows of the units they administer."""
 
     unit_path = "unit"
@@ -29,7 +147,21 @@ class ScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class UnitRoleInline(admin.TabularInline):
+class ScopedReadOnlyAdmin(ScopedAdmin):
+    """A record kept by the product (jobs, submissions, the access record): read within the
+    user's units, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class UnitRoleInline(ScopedChoices, admin.TabularInline):
     model = UnitRole
     extra = 0
     autocomplete_fields = ["user"]
