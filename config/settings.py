@@ -294,13 +294,32 @@ ID_LOOKUPS_PER_MINUTE = env.int("ID_LOOKUPS_PER_MINUTE", default=20)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.requestlog.JsonLineFormatter"}},
+    "formatters": {
+        "json": {"()": "config.requestlog.JsonLineFormatter"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # No ID or phone number in any line: Django's "Not Found: <path>" included.
+    "filters": {"scrub": {"()": "config.requestlog.ScrubFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        "console": {"class": "logging.StreamHandler", "filters": ["scrub"]},
         "requests": {"class": "logging.StreamHandler", "formatter": "json"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["scrub"]},
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
     "loggers": {
+        # Filtered where they are logged, before Django's own handlers (its debug console)
+        # see them.
+        "django.request": {"filters": ["scrub"]},
+        "django.server": {
+            "handlers": ["server"],
+            "filters": ["scrub"],
+            "level": "INFO",
+            "propagate": False,
+        },
         "vneid.request": {
             "handlers": ["requests"],
             "level": "INFO" if env.bool("DJANGO_REQUEST_LOG", default=True) else "WARNING",
