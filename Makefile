@@ -15,6 +15,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)
 
+# Debug is off unless asked for (config/settings.py): the demo on this machine asks for it,
+# over plain HTTP on 127.0.0.1; the tests ask through their own settings (pytest.ini).
+migrate demo run messages: export DJANGO_DEBUG ?= true
+
 migrate: setup
 	$(PY) manage.py migrate --noinput
 

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")  # a development tool: debug is asked for
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vneid_pages_bench"
 PASSWORD = "vneid-demo-2023"
 
@@ -330,6 +331,7 @@ def main():
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "false",  # plain HTTP on 127.0.0.1
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         # whitenoise serves the collected files by their manifest, debug off
         "DJANGO_STATIC_ROOT": tempfile.mkdtemp(prefix="vneid-bench-static-"),
