@@ -246,3 +246,47 @@ def test_a_staff_administrator_removes_a_lost_device_of_their_unit(client, world
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(pk=mine.pk).exists()
     assert TOTPDevice.objects.filter(pk=theirs.pk).exists()
+
+
+def test_an_id_number_searched_in_the_admin_is_a_recorded_look_up_never_in_the_address(
+    client, world, settings
+):
+    from privacy.subjects import subject_key
+    from units.models import Member
+
+    settings.ID_LOOKUPS_PER_MINUTE = 3
+    mine = MemberFactory(unit=world["tree_a"], full_name="Lò Thị Tìm", id_number="014195777888")
+    client.force_login(world["staff"])
+    url = _url(Member, "changelist")
+    # Typed into the address: taken out of it, searched, recorded.
+    response = client.get(url, {"id_number": "014195777888"})
+    assert response.status_code == 302 and "014195777888" not in response["Location"]
+    assert "so=" in response["Location"]
+    page = client.get(response["Location"])
+    assert list(page.context["cl"].result_list) == [mine]
+    assert "014195777888" not in page.content.decode() and "Lò Thị Tìm" in page.content.decode()
+    look_up = PersonalDataAccess.objects.filter(action="lookup").get()
+    assert (look_up.user, look_up.rows, look_up.subject) == (
+        world["staff"],
+        1,
+        subject_key("014195777888"),
+    )
+    # The box above the list: a POST. Another tree's member is not found, and is recorded.
+    response = client.post(url, {"id_number_search": world["guide_b"].id_number})
+    assert response.status_code == 302 and world["guide_b"].id_number not in response["Location"]
+    page = client.get(response["Location"])
+    assert list(page.context["cl"].result_list) == []
+    assert PersonalDataAccess.objects.filter(action="lookup").count() == 2
+    # An ID filter under another name (id_number__startswith) is no way round.
+    response = client.get(url, {"id_number__startswith": "0141"})
+    assert response.status_code == 302 and "0141" not in response["Location"]
+    assert PersonalDataAccess.objects.filter(action="lookup").count() == 2  # not an ID: refused
+    # A token is this session's: in another session it finds nobody.
+    token_url = client.post(url, {"id_number_search": "014195777888"})["Location"]
+    other = type(client)()
+    other.force_login(world["staff"])
+    assert list(other.get(token_url).context["cl"].result_list) == []
+    # The limit of every ID look-up holds here too (3 a minute in this test).
+    refused = client.post(url, {"id_number_search": "014195777888"}, follow=True)
+    assert "Tra cứu quá nhiều" in refused.content.decode()
+    assert PersonalDataAccess.objects.filter(action="lookup").count() == 3
