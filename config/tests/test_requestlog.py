@@ -102,7 +102,7 @@ def test_the_lines_on_stderr_name_no_id_number():
         "logging.getLogger('django.request').warning('Not Found: %s', '/x/014192008373/'); "
         "logging.getLogger('django.server').error('\"GET /x/014192008373/ HTTP/1.1\" 404 0')"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
