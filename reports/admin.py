@@ -44,6 +44,12 @@ class ReportHeadingAdmin(ScopedAdmin):
     list_filter = ["campaign"]
     autocomplete_fields = ["unit"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "unit" in form.base_fields:
+            form.base_fields["unit"].required = True  # blank: the district's heading
+        return form
+
 
 @admin.register(ExpectedUnit)
 class ExpectedUnitAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):

@@ -290,3 +290,33 @@ def test_an_id_number_searched_in_the_admin_is_a_recorded_look_up_never_in_the_a
     refused = client.post(url, {"id_number_search": "014195777888"}, follow=True)
     assert "Tra cứu quá nhiều" in refused.content.decode()
     assert PersonalDataAccess.objects.filter(action="lookup").count() == 3
+
+
+def test_a_staff_user_cannot_write_the_districts_report_heading(client, world):
+    client.force_login(world["staff"])
+    response = client.post(
+        _url(ReportHeading, "add"),
+        {
+            "campaign": plan_campaign().pk,
+            "unit": "",
+            "issuing_body": "GIẢ MẠO",
+            "place": "X",
+            "recipient": "Y",
+            "signer_prefix": "KT.",
+        },
+    )
+    assert response.status_code == 200 and "unit" in response.context["adminform"].form.errors
+    assert not ReportHeading.objects.filter(issuing_body="GIẢ MẠO").exists()
+    response = client.post(
+        _url(ReportHeading, "add"),
+        {
+            "campaign": plan_campaign().pk,
+            "unit": world["tree_a"].pk,
+            "issuing_body": "ĐOÀN CÂY A",
+            "place": "X",
+            "recipient": "Y",
+            "signer_prefix": "KT.",
+        },
+    )
+    assert response.status_code == 302
+    assert ReportHeading.objects.get(issuing_body="ĐOÀN CÂY A").unit == world["tree_a"]
