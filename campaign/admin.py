@@ -1,11 +1,31 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from privacy.admin import RecordedAccessAdmin, masked_id_number
-from units.admin import ScopedAdmin, SuperuserOnlyAdmin, residents_seen_by
+from campaign.owners import trees_of
+from privacy.admin import RecordedAccessAdmin
+from units.admin import CHOICES, ScopedAdmin, SuperuserOnlyAdmin
+from units.models import Unit
 
 from . import services
+from .activities import Activity
 from .models import ActivityKind, Campaign, Case, DoubleClaimResolution, OfflineBatch, Resident
+
+
+def residents_seen_by(user):
+    """Residents with a case in a unit `user` administers whose details are their own tree's
+    record (another tree's typed details are never shown, here as on the pages)."""
+    if user.is_active and user.is_superuser:
+        return Resident.objects.all()
+    cases = Case.objects.filter(member__unit__in=Unit.objects.administered_by(user))
+    return Resident.objects.filter(pk__in=cases.values("resident_id")).filter(
+        Q(tree__isnull=True) | Q(tree__in=trees_of(user))
+    )
+
+
+# The admin's forms offer a staff user only these residents and activities (units.admin).
+CHOICES[Resident] = residents_seen_by
+CHOICES[Activity] = lambda user: Activity.objects.visible_to(user)
 
 
 @admin.register(Campaign)
@@ -70,7 +90,7 @@ class ActivityKindAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
 class ResidentAdmin(RecordedAccessAdmin, ScopedAdmin):
     list_display = [
         "full_name",
-        masked_id_number,
+        "id_number",
         "birth_date",
         "sex",
         "commune",

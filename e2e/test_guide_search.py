@@ -3,7 +3,7 @@ number is in no address the browser sends (issue 17)."""
 
 import pytest
 
-from dashboards.guides import SEARCH_FROM
+from units.guides import SEARCH_FROM
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 

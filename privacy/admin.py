@@ -1,5 +1,6 @@
-"""What the admin site shows of ID numbers: masked in lists, and every list or record of
-people it opens recorded as an access (who, when, which list, how many rows, from where).
+"""What the admin site shows of people: the fields their model declares masked (MASKED) masked
+in lists, and every list or record of people it opens recorded as an access (who, when,
+which list, how many rows, from where).
 
 A list of people is searched by ID number through a POST (its own box above the list): the
 search is a look-up of that person, recorded and held to the per-user limit of every ID
@@ -16,7 +17,9 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from units.privacy import mask_id_number
+from .masking import MASKS, mask_id_number
+from .models import PersonalDataAccess
+from .ratelimit import lookups_left
 
 TOKEN = "so"
 SESSION_KEY = "admin_id_number_searches"
@@ -24,16 +27,38 @@ KEPT = 10  # the session remembers this many searches
 _PERSONAL_PARAMETER = re.compile(r"^(id_number|phone)(__|$)")
 
 
-@admin.display(description=_("ID number"), ordering="id_number")
-def masked_id_number(obj):
-    return mask_id_number(obj.id_number)
+def masked_column(model, name):
+    """The list column of `model`'s field `name`, masked (privacy.masking)."""
+    field = model._meta.get_field(name)
+
+    @admin.display(description=field.verbose_name, ordering=name)
+    def column(obj):
+        return MASKS[name](getattr(obj, name))
+
+    column.__name__ = f"masked_{name}"
+    return column
 
 
 class RecordedAccessAdmin:
-    """Mixed into the admin of a table of people: its list and its record pages are
-    recorded as reveals; its search by ID number is a recorded look-up."""
+    """Mixed into the admin of a table of people: the fields its model declares masked are
+    masked in the list, and its list and record pages are recorded as reveals; its search by
+    ID number is a recorded look-up. The admin it is mixed into gives
+    `normalize_id_number(typed)` (the ID number, or ValueError with the reason): the
+    normalisation of typed values is units' (units.admin.ScopedAdmin)."""
 
     change_list_template = "admin/recorded_change_list.html"
+
+    def get_list_display(self, request):
+        return [
+            masked_column(self.model, name) if name in self.model.MASKED else name
+            for name in super().get_list_display(request)
+        ]
+
+    def get_search_fields(self, request):
+        # A search is in the address: never by a masked field (an ID or phone number).
+        return [
+            name for name in super().get_search_fields(request) if name not in self.model.MASKED
+        ]
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and "id_number_search" in request.POST:
@@ -86,8 +111,6 @@ class RecordedAccessAdmin:
         return response
 
     def _record(self, request, what, rows, id_number=""):
-        from reports.models import PersonalDataAccess
-
         PersonalDataAccess.record(
             user=request.user,
             action=PersonalDataAccess.Action.REVEAL,
@@ -105,21 +128,14 @@ class RecordedAccessAdmin:
         return queryset, duplicates
 
     def _search_by_id_number(self, request, typed, query):
-        from privacy.ratelimit import lookups_left
-        from reports.models import PersonalDataAccess
-        from units.normalize import normalize_id_number
-
         query.pop(TOKEN, None)
         try:
-            number = normalize_id_number(typed)
+            number = self.normalize_id_number(typed)
         except ValueError as error:
             messages.error(request, str(error))
             return self._redirect(request, query)
         if lookups_left(request.user) <= 0:
-            messages.error(
-                request,
-                _("Too many look-ups in a minute: wait a moment."),
-            )
+            messages.error(request, _("Too many look-ups in a minute: wait a moment."))
             return self._redirect(request, query)
         found = self.get_queryset(request).filter(id_number=number).count()
         PersonalDataAccess.record(
@@ -142,3 +158,22 @@ class RecordedAccessAdmin:
     def _redirect(request, query):
         text = urlencode(sorted(query.lists()), doseq=True) if query else ""
         return HttpResponseRedirect(f"{request.path}?{text}" if text else request.path)
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The record of access, read only: nobody edits or deletes what was done."""
+
+    list_display = ["at", "user", "action", "what", "rows"]
+    list_filter = ["action"]
+    search_fields = ["user__username", "what"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

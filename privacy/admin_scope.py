@@ -4,6 +4,7 @@ Run once every admin is registered (privacy is the last app; config.admin_labels
 given the libraries' admins their Vietnamese labels): each library admin is registered again
 as a subclass of the one in place, so its labels stay.
 
+- The record of access (privacy.admin, which knows no unit): read within the user's units.
 - Users' accounts: a staff user who is not a superuser reads those of their units (to give a
   role), changes none; groups, sign-in attempts and background tasks are the superuser's.
 - Authenticator apps (TOTP devices): nobody, the superuser included, sees a device's secret
@@ -52,6 +53,19 @@ class ScopedUsers:
 
     def has_delete_permission(self, request, obj=None):
         return is_superuser(request) and super().has_delete_permission(request, obj)
+
+
+class ScopedAccesses:
+    """The record of access, as its page shows it: an administrator reads the accesses of
+    the users of their units and their own (privacy.access_views.accesses_seen_by)."""
+
+    def get_queryset(self, request):
+        from privacy.access_views import accesses_seen_by
+
+        queryset = super().get_queryset(request)
+        if is_superuser(request):
+            return queryset
+        return queryset.filter(pk__in=accesses_seen_by(request.user).values("pk"))
 
 
 class ScopedDevices:
@@ -112,4 +126,5 @@ def scope_library_admins(site=admin.site):
     for label in SUPERUSER_ONLY:
         _again(site, label, SuperuserOnlyAdmin)
     _again(site, "auth.User", ScopedUsers)
+    _again(site, "privacy.PersonalDataAccess", ScopedAccesses)
     _again(site, "otp_totp.TOTPDevice", ScopedDevices)

@@ -2,9 +2,12 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
 from units.admin import ScopedAdmin, ScopedReadOnlyAdmin, SuperuserOnlyAdmin
-from units.history import UnitChange
+from units.models import UnitChange
 
-from .models import ExpectedUnit, PersonalDataAccess, ReportHeading, ReportingPeriod, Submission
+
+from .models import ExpectedUnit, ReportHeading, ReportingPeriod, Submission
+from units.models import Unit
+from .unit_changes import ChangeRefused, undo_change
 
 
 @admin.register(ReportingPeriod)
@@ -14,25 +17,6 @@ class ReportingPeriodAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     list_display = ["name", "campaign", "kind", "starts_on", "ends_on", "due_on"]
     list_filter = ["campaign", "kind"]
     search_fields = ["name", "slug"]
-
-
-@admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ScopedReadOnlyAdmin):
-    """The record, as its page shows it: an administrator reads the accesses of the users of
-    their units and their own (reports.access_views.accesses_seen_by)."""
-
-    list_display = ["at", "user", "action", "what", "rows"]
-    list_filter = ["action"]
-    search_fields = ["user__username", "what"]
-    date_hierarchy = "at"
-
-    def get_queryset(self, request):
-        from .access_views import accesses_seen_by
-
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=accesses_seen_by(request.user).values("pk"))
 
 
 @admin.register(ReportHeading)
@@ -105,8 +89,6 @@ class UnitChangeAdmin(ScopedReadOnlyAdmin):
     actions = ["undo_selected"]
 
     def get_queryset(self, request):
-        from units.models import Unit
-
         queryset = admin.ModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
@@ -114,10 +96,6 @@ class UnitChangeAdmin(ScopedReadOnlyAdmin):
 
     @admin.action(description=_("Undo the selected changes"), permissions=["view"])
     def undo_selected(self, request, queryset):
-        from .unit_changes import ChangeRefused, undo_change
-
-        from units.models import Unit
-
         mine = Unit.objects.administered_by(request.user).values("pk")
         for change in queryset.order_by("-day", "-pk"):
             if not request.user.is_superuser and change.units.exclude(pk__in=mine).exists():

@@ -1,10 +1,12 @@
-"""Reporting periods of a campaign, and the record of every export of personal data."""
+"""Reporting periods of a campaign, the report headings, the units expected to report, and
+the submissions."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from units.models import Unit, UnitKind
 
 
 class ReportingPeriod(models.Model):
@@ -48,132 +50,6 @@ class ReportingPeriod(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class PersonalDataAccess(models.Model):
-    """A record that someone exported, revealed or looked up personal data (Law 91/2025/QH15):
-    who, when, what, how many rows, from where."""
-
-    class Action(models.TextChoices):
-        EXPORT = "export", _("Export")
-        REVEAL = "reveal", _("Reveal")
-        LOOKUP = "lookup", _("ID-number look-up")
-        CORRECT = "correct", _("Correction at the person's request")
-        ERASE = "erase", _("Deletion at the person's request")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    what = models.CharField(_("what"), max_length=255)
-    rows = models.PositiveIntegerField(_("rows"), default=0)
-    where = models.CharField(_("from where"), max_length=100, blank=True)
-    # A keyed digest of the ID number concerned (privacy.subjects.subject_key), so that the
-    # person's-rights page finds every access to one person without the log holding numbers.
-    subject = models.CharField(_("person concerned"), max_length=64, blank=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("personal data access")
-        verbose_name_plural = _("personal data accesses")
-        ordering = ["-at"]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what}"
-
-    @classmethod
-    def record(
-        cls,
-        *,
-        user,
-        action,
-        what,
-        rows=None,
-        request=None,
-        where=None,
-        id_number="",
-        id_numbers=None,
-        subjects_of=None,
-    ):
-        """Record one access; `request` gives where from (or `where`, kept from a request by
-        work done off it: a job), `id_number` the person concerned.
-
-        An access of many people (an export) names them all: `id_numbers`, every ID number
-        the file held (its rows, by default, count the distinct persons), or `subjects_of`,
-        an earlier record of the same file (its download after the job that built it)."""
-        from privacy.subjects import client_address, subject_key
-
-        keys = None
-        if id_numbers is not None:
-            keys = {subject_key(number) for number in id_numbers if number}
-            rows = len(keys) if rows is None else rows
-        if subjects_of is not None and rows is None:
-            rows = subjects_of.rows
-        user = user if getattr(user, "is_authenticated", False) else None
-        access = cls.objects.create(
-            user=user,
-            action=action,
-            what=what[:255],
-            rows=rows or 0,
-            where=client_address(request) if where is None else where[:100],
-            subject=subject_key(id_number) if id_number else "",
-        )
-        if keys:
-            PersonalDataSubject.objects.bulk_create(
-                (PersonalDataSubject(access=access, subject=key) for key in sorted(keys)),
-                batch_size=5000,
-            )
-        elif subjects_of is not None:
-            PersonalDataSubject.copy(subjects_of, access)
-        return access
-
-    @classmethod
-    def concerning(cls, key):
-        """Every access to the person whose subject key is `key`: one alone, or one of an
-        export's many."""
-        return cls.objects.filter(
-            models.Q(subject=key)
-            | models.Q(pk__in=PersonalDataSubject.objects.filter(subject=key).values("access_id"))
-        )
-
-
-class PersonalDataSubject(models.Model):
-    """One person an access of many concerned (an export's every row): the keyed digest of
-    their ID number (privacy.subjects.subject_key), so that the person's-rights page finds
-    every file that named them, and a leaked log lists no number."""
-
-    access = models.ForeignKey(
-        PersonalDataAccess,
-        verbose_name=_("access"),
-        on_delete=models.CASCADE,
-        related_name="subjects",
-    )
-    subject = models.CharField(_("person concerned"), max_length=64, db_index=True)
-
-    class Meta:
-        verbose_name = _("person named by an access")
-        verbose_name_plural = _("persons named by an access")
-
-    def __str__(self):
-        return self.subject
-
-    @classmethod
-    def copy(cls, source, target):
-        """`source`'s persons, named again by `target`: one statement however many."""
-        from django.db import connection
-
-        table = connection.ops.quote_name(cls._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (access_id, subject) "
-                f"SELECT %s, subject FROM {table} WHERE access_id = %s",
-                [target.pk, source.pk],
-            )
 
 
 class ReportHeading(models.Model):
@@ -273,8 +149,6 @@ class ReportHeading(models.Model):
         the units' reports, rules.md), "Như trên" and the archive as recipients, signed as
         such a unit signs (TM. BAN THƯỜNG VỤ, BÍ THƯ...). Unsaved; an administrator sets the
         unit's own in the admin."""
-        from units.models import Unit, UnitKind
-
         police = (
             Unit.objects.filter(kind=UnitKind.POLICE, parent__isnull=True).order_by("pk").first()
         )

@@ -7,9 +7,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from privacy.admin import RecordedAccessAdmin, masked_id_number
+from privacy.admin import RecordedAccessAdmin
 
 from .models import Member, Unit, UnitRole
+from .normalize import normalize_id_number
+from campaign import services
 
 
 def is_superuser(request):
@@ -56,38 +58,21 @@ def users_seen_by(user):
     )
 
 
+# What a staff user who is not a superuser may choose in a form field pointing to a model:
+# {model: function(user) -> the rows of their units}. The apps above add their own models
+# (campaign.admin: residents, activities).
+CHOICES = {
+    Unit: Unit.objects.administered_by,
+    Member: lambda user: Member.objects.filter(unit__in=Unit.objects.administered_by(user)),
+}
+
+
 def choices_for(request, model):
-    """What a staff user who is not a superuser may choose in a form field pointing to
-    `model`: the rows of their units (None: any row)."""
-    from campaign.activities import Activity
-    from campaign.models import Resident
-
-    user = request.user
-    if model is Unit:
-        return Unit.objects.administered_by(user)
-    if model is Member:
-        return Member.objects.filter(unit__in=Unit.objects.administered_by(user))
-    if model is Resident:
-        return residents_seen_by(user)
-    if model is Activity:
-        return Activity.objects.visible_to(user)
+    """The rows of `model` the user may choose (None: any row)."""
     if model is get_user_model():
-        return users_seen_by(user)
-    return None
-
-
-def residents_seen_by(user):
-    """Residents with a case in a unit `user` administers whose details are their own tree's
-    record (another tree's typed details are never shown, here as on the pages)."""
-    from campaign.models import Case, Resident
-    from campaign.owners import trees_of
-
-    if user.is_active and user.is_superuser:
-        return Resident.objects.all()
-    cases = Case.objects.filter(member__unit__in=Unit.objects.administered_by(user))
-    return Resident.objects.filter(pk__in=cases.values("resident_id")).filter(
-        Q(tree__isnull=True) | Q(tree__in=trees_of(user))
-    )
+        return users_seen_by(request.user)
+    chooser = CHOICES.get(model)
+    return None if chooser is None else chooser(request.user)
 
 
 class ScopedChoices:
@@ -132,6 +117,11 @@ class ScopedAdmin(ScopedChoices, admin.ModelAdmin):
     """Staff who are not superusers see and change only rows of the units they administer."""
 
     unit_path = "unit"
+
+    @staticmethod
+    def normalize_id_number(typed):
+        """An ID number typed into the admin's search (privacy.admin.RecordedAccessAdmin)."""
+        return normalize_id_number(typed)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -205,14 +195,12 @@ class UnitAdmin(ScopedAdmin):
         return queryset.filter(pk__in=Unit.objects.administered_by(request.user))
 
     def save_model(self, request, obj, form, change):
-        from campaign import services
-
         services.unit_save(unit=obj, user=request.user)
 
 
 @admin.register(Member)
 class MemberAdmin(RecordedAccessAdmin, ScopedAdmin):
-    list_display = ["full_name", masked_id_number, "unit", "category", "active"]
+    list_display = ["full_name", "id_number", "unit", "category", "active"]
     list_filter = [
         "category",
         "active",
@@ -256,18 +244,12 @@ class MemberAdmin(RecordedAccessAdmin, ScopedAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        from campaign import services
-
         services.member_save(member=obj, user=request.user)
 
     def delete_model(self, request, obj):
-        from campaign import services
-
         services.members_delete(members=Member.objects.filter(pk=obj.pk), user=request.user)
 
     def delete_queryset(self, request, queryset):
-        from campaign import services
-
         services.members_delete(members=queryset, user=request.user)
 
 

@@ -17,6 +17,7 @@ from privacy.search import search_query, search_redirect
 
 from .forms import MemberFilterForm, MemberForm, MemberStatusForm, named_in
 from .models import Member, Unit
+from campaign.current import campaign_for_request
 
 
 @login_required
@@ -33,9 +34,7 @@ def home(request):
         {
             "units": units,
             "roles": request.user.unit_roles.select_related("unit"),
-            "own_member": Member.objects.filter(user=request.user, active=True)
-            .select_related("unit")
-            .first(),
+            "own_member": Member.objects.own_of(request.user).select_related("unit").first(),
         },
     )
 
@@ -74,8 +73,6 @@ def _member_or_error(user, pk, *, edit=False):
 
 
 def _current_campaign(request):
-    from campaign.current import campaign_for_request
-
     return campaign_for_request(request)
 
 

@@ -19,11 +19,11 @@ from campaign.models import ActivityKind, Case, DoubleClaimResolution, OfflineBa
 from campaign.tests.factories import CaseFactory, ResidentFactory, plan_campaign
 from jobs.models import Job
 from privacy.admin_scope import ScopedDevices, ScopedUsers
-from reports.models import ExpectedUnit, PersonalDataAccess, ReportHeading
+from privacy.models import PersonalDataAccess
+from reports.models import ExpectedUnit, ReportHeading
 from reports.tests.factories import PeriodFactory, SubmissionFactory
 from units.admin import ScopedAdmin, SuperuserOnlyAdmin
-from units.history import UnitChange
-from units.models import UnitRole
+from units.models import UnitChange, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def world():
             OfflineBatch.objects.create(user=user_b, key=uuid.uuid4(), cases=1)
         ],
         "reports.ReportingPeriod": [period],
-        "reports.PersonalDataAccess": [
+        "privacy.PersonalDataAccess": [
             PersonalDataAccess.record(
                 user=user_b, action="reveal", what="Tree B District: Lường Văn Bê", rows=1
             )
