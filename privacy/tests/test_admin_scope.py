@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from campaign.models import ActivityKind, Case, DoubleClaimResolution, OfflineBatch, Resident
 from campaign.tests.factories import CaseFactory, ResidentFactory, plan_campaign
 from jobs.models import Job
-from privacy.admin_scope import ScopedDevices, ScopedUsers
+from privacy.admin_scope import ScopedAccesses, ScopedDevices, ScopedUsers
 from privacy.models import PersonalDataAccess
 from reports.models import ExpectedUnit, ReportHeading
 from reports.tests.factories import PeriodFactory, SubmissionFactory
@@ -144,7 +144,7 @@ def _refused(response):
 
 
 def test_every_admin_is_scoped_or_the_superusers():
-    kinds = (ScopedAdmin, SuperuserOnlyAdmin, ScopedUsers, ScopedDevices)
+    kinds = (ScopedAdmin, SuperuserOnlyAdmin, ScopedUsers, ScopedDevices, ScopedAccesses)
     loose = [
         model._meta.label
         for model, model_admin in admin.site._registry.items()
