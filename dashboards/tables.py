@@ -197,9 +197,12 @@ class Table:
             header.append(cell)
         sheet.append(header)
         count = 0
+        held = set()  # the ID numbers of the persons the rows are (members, residents)
         rows = self.rows.iterator(2000) if isinstance(self.rows, QuerySet) else self.rows
         for row in rows:
             count += 1
+            if personal:
+                held.add(_person_of(row))
             cells = []
             for column in columns:
                 value = _excel_value(column, column.value(row))
@@ -212,6 +215,7 @@ class Table:
                 action=PersonalDataAccess.Action.EXPORT,
                 what=_("Spreadsheet download: %(title)s") % {"title": title},
                 rows=count,
+                id_numbers=held,
                 request=self.request,
             )
         out = io.BytesIO()
@@ -240,6 +244,18 @@ def _excel_value(column, value):
     if column.kind == "text":
         return str(value)
     return value
+
+
+def _person_of(row):
+    """The ID number of the person a row of a table is (a member, a resident, a case's
+    resident), or None."""
+    for item in (row, getattr(row, "resident", None)):
+        number = (
+            item.get("id_number") if isinstance(item, dict) else getattr(item, "id_number", None)
+        )
+        if isinstance(number, str) and number:
+            return number
+    return None
 
 
 # --- The dashboards' columns -----------------------------------------------------------------
