@@ -48,11 +48,9 @@ class KeptRows:
     """Rows known by their primary keys in their default order (kept with the figures): a page
     fetches only its own rows. Sorting by a column falls back to `queryset`."""
 
-    def __init__(self, pks, queryset, prepare=None):
+    def __init__(self, pks, queryset):
         self.pks = pks
         self.queryset = queryset
-        # rows (a list) -> the rows shown: e.g. each resident as the user's tree typed them.
-        self.prepare = prepare
 
     def __len__(self):
         return len(self.pks)
@@ -67,40 +65,11 @@ class KeptRows:
 
     def _fetch(self, pks):
         found = self.queryset.in_bulk(pks)
-        rows = [found[pk] for pk in pks if pk in found]
-        return self.prepare(rows) if self.prepare else rows
+        return [found[pk] for pk in pks if pk in found]
 
     def __iter__(self):
         for start in range(0, len(self.pks), 2000):
             yield from self._fetch(self.pks[start : start + 2000])
-
-
-class PreparedRows:
-    """A sorted queryset whose fetched rows go through `prepare`, as KeptRows' do."""
-
-    def __init__(self, queryset, prepare):
-        self.queryset = queryset
-        self.prepare = prepare
-
-    def __len__(self):
-        return self.queryset.count()
-
-    def count(self):
-        return self.queryset.count()
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return self.prepare(list(self.queryset[index]))
-        return self.prepare([self.queryset[index]])[0]
-
-    def __iter__(self):
-        rows = []
-        for row in self.queryset.iterator(chunk_size=2000):
-            rows.append(row)
-            if len(rows) >= 2000:
-                yield from self.prepare(rows)
-                rows = []
-        yield from self.prepare(rows)
 
 
 class Table:
@@ -139,13 +108,11 @@ class Table:
     def _sorted(self, rows, column):
         if column is None:
             return rows
-        prepare = None
         if isinstance(rows, KeptRows):
-            rows, prepare = rows.queryset, rows.prepare
+            rows = rows.queryset
         if isinstance(rows, QuerySet):
             field = column.order or column.key
-            rows = rows.order_by(("-" if self.descending else "") + field, "pk")
-            return PreparedRows(rows, prepare) if prepare else rows
+            return rows.order_by(("-" if self.descending else "") + field, "pk")
 
         def key(row):
             value = column.value(row)
@@ -217,6 +184,8 @@ class Table:
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
 
+        from campaign.workbook.cells import data_cell
+
         book = Workbook(write_only=True)
         sheet = book.create_sheet(sheet_title(title))
         bold = Font(bold=True)
@@ -228,18 +197,17 @@ class Table:
             header.append(cell)
         sheet.append(header)
         count = 0
+        held = set()  # the ID numbers of the persons the rows are (members, residents)
         rows = self.rows.iterator(2000) if isinstance(self.rows, QuerySet) else self.rows
         for row in rows:
             count += 1
+            if personal:
+                held.add(_person_of(row))
             cells = []
             for column in columns:
                 value = _excel_value(column, column.value(row))
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # text as typed: a name "=1+1" is never a formula
-                if column.kind in EXCEL_FORMATS and value is not None:
-                    cell.number_format = EXCEL_FORMATS[column.kind]
-                cells.append(cell)
+                # Text as typed: a name "=1+1" is never a formula (the one writer of cells).
+                cells.append(data_cell(sheet, value, EXCEL_FORMATS.get(column.kind)))
             sheet.append(cells)
         if personal:
             PersonalDataAccess.record(
@@ -247,6 +215,7 @@ class Table:
                 action=PersonalDataAccess.Action.EXPORT,
                 what=_("Spreadsheet download: %(title)s") % {"title": title},
                 rows=count,
+                id_numbers=held,
                 request=self.request,
             )
         out = io.BytesIO()
@@ -275,6 +244,18 @@ def _excel_value(column, value):
     if column.kind == "text":
         return str(value)
     return value
+
+
+def _person_of(row):
+    """The ID number of the person a row of a table is (a member, a resident, a case's
+    resident), or None."""
+    for item in (row, getattr(row, "resident", None)):
+        number = (
+            item.get("id_number") if isinstance(item, dict) else getattr(item, "id_number", None)
+        )
+        if isinstance(number, str) and number:
+            return number
+    return None
 
 
 # --- The dashboards' columns -----------------------------------------------------------------
