@@ -211,9 +211,17 @@ def test_the_heading_is_a_setting_not_a_literal(tmp_path, district):
         for c in row
         if isinstance(c.value, str)
     ]
-    assert "CÔNG AN HUYỆN MƯỜNG LA" in texts
-    assert any(t.startswith("Mường La, ngày ") for t in texts)
-    assert "Kính gửi: Giám đốc Công an tỉnh" in texts
+    # An annex names the report it goes with, by the heading's number and issuing body.
+    assert any(t.endswith(" của Công an huyện Mường La)") for t in texts)
+    body = [
+        c.value
+        for row in export(tmp_path, as_of="2023-06-20")["Tổng hợp"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert "CÔNG AN HUYỆN MƯỜNG LA" in body
+    assert any(t.startswith("Mường La, ngày ") for t in body)
+    assert "Kính gửi: Giám đốc Công an tỉnh" in body
 
 
 def test_a_unit_report_covers_its_subtree_under_its_own_heading(tmp_path, district):
@@ -234,7 +242,7 @@ def test_a_unit_without_a_heading_of_its_own_gets_a_whole_document_form(tmp_path
     assert "Số:        /BC-HD" in texts  # numbered with the unit's code
     assert "Kính gửi: Công an huyện" in texts  # the district police unit, as it is written
     assert ["Nơi nhận:", "- Như trên;", "- Lưu: VT."] == [
-        t for t in texts if t.startswith(("Nơi nhận", "- "))
+        t for t in texts if t.startswith(("Nơi nhận", "- ")) and "Phụ lục" not in t
     ]
     assert "TM. BAN THƯỜNG VỤ" in texts and "BÍ THƯ" in texts
     assert any(t.startswith("Sốp Cộp, ngày ") for t in texts)  # the district's place
@@ -348,7 +356,7 @@ def test_the_workbook_converts_to_pdf_with_libreoffice(tmp_path, district):
         ).stdout
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
         assert "Danh sách người dân".upper() in text
-        assert "Trang 1/" in text
+        assert "Trang 1\n" in text and "Phụ lục III - trang 1\n" in text
 
 
 def test_the_command_says_what_it_wrote_with_thousands_dots(tmp_path, district):
