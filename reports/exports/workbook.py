@@ -107,17 +107,17 @@ INDIVIDUAL_PROPOSALS = tuple(
     Column(c.header, c.width, "number") if c.kind == "decimal" else c for c in PROPOSALS
 )
 NAMED = (
-    Column("STT", 7, "serial"),
-    Column("Họ và tên", 17, "wrap"),
+    Column("STT", 6, "serial"),
+    Column("Họ và tên", 15, "wrap"),
     Column("Ngày sinh", 10, "date"),
     Column("Số định danh cá nhân", 13),
-    Column("Số điện thoại", 12),
-    Column("Địa chỉ", 21, "wrap"),
+    Column("Số điện thoại", 11),
+    Column("Địa chỉ", 28, "wrap"),  # the widest: most addresses then take two lines
     Column("Mức định danh", 6, "number"),
     Column("Ngày kích hoạt", 10, "date"),
     Column("Tài khoản DVC", 6, "flag"),
-    Column("Người hướng dẫn", 15, "wrap"),
-    Column("Đơn vị người hướng dẫn", 16, "wrap"),
+    Column("Người hướng dẫn", 14, "wrap"),
+    Column("Đơn vị người hướng dẫn", 14, "wrap"),
     Column("Trong kỳ báo cáo", 6, "flag"),
 )
 DUPLICATES = (
@@ -174,6 +174,9 @@ PRINTABLE_PX = (297 / 25.4 - MARGINS["left"] - MARGINS["right"]) * 96
 DEFAULT_FONT = {"font_name": "Times New Roman", "font_size": 11, "font_scheme": "none"}
 DIGIT_PX = 11 / 72 * 96 / 2  # a Times digit is half an em
 TABLE_FONT = 12  # points; fitted to the page's width it must print at 10 or more
+# How many characters of 12-point text a line of a wrapped cell holds, per unit of width (as
+# LibreOffice prints them: "Bản Huổi Bon, xã" on a line of a width of 17).
+LINE_FILL = 0.95
 
 
 def printed_scale(columns):
@@ -361,7 +364,7 @@ class ReportWriter:
         lines = 3
         for column in columns:
             words, line, count = column.header.split(), 0, 1
-            fits = max(1, int(column.width * 1.1) - 1)  # bold text is wider
+            fits = max(1, int(column.width * LINE_FILL) - 1)  # bold text is wider
             for word in words:
                 if line and line + 1 + len(word) > fits:
                     count, line = count + 1, len(word)
@@ -439,7 +442,7 @@ class ReportWriter:
         lines = 1
         for column, value in zip(columns, values):
             if column.kind == "wrap" and value:
-                lines = max(lines, -(-len(str(value)) // max(1, int(column.width * 1.1))))
+                lines = max(lines, -(-len(str(value)) // max(1, int(column.width * LINE_FILL))))
         if lines > 1:
             ws.set_row(row, 16 * lines)
 
@@ -624,7 +627,7 @@ class ReportWriter:
         only when one of its wrapped texts is longer than its column holds."""
         # How many characters a line of each wrapped column holds, as fit_height counts them.
         name_fits, address_fits, guide_fits, unit_fits = (
-            max(1, int(column.width * 1.1)) for column in NAMED if column.kind == "wrap"
+            max(1, int(column.width * LINE_FILL)) for column in NAMED if column.kind == "wrap"
         )
         add, progress = rows.row, self.progress
         count = 0
