@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -32,11 +32,31 @@ def home(request):
         "units/home.html",
         {
             "units": units,
+            "to_send_again": _reports_to_send_again(request.user),
             "roles": request.user.unit_roles.select_related("unit"),
             "own_member": Member.objects.filter(user=request.user, active=True)
             .select_related("unit")
             .first(),
         },
+    )
+
+
+def _reports_to_send_again(user):
+    """The reports of the units `user` may edit that were reopened and not sent again (the
+    last version of each unit's period): its secretary must learn it on arriving, with the
+    reason and the button to send it again, expected unit or not."""
+    from reports.models import Submission
+
+    later = Submission.objects.filter(
+        unit=OuterRef("unit"), period=OuterRef("period"), version__gt=OuterRef("version")
+    )
+    return list(
+        Submission.objects.filter(
+            unit__in=Unit.objects.editable_by(user), reopened_at__isnull=False
+        )
+        .exclude(Exists(later))
+        .select_related("unit", "period", "reopened_by")
+        .order_by("-reopened_at")[:20]
     )
 
 
