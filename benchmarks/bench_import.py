@@ -119,6 +119,7 @@ def generate(path, rows, members):
 def setup_django(url):
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "true")  # a development tool: debug is asked for
     import psycopg2
 
     admin = url.rsplit("/", 1)[0] + "/postgres"

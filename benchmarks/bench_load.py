@@ -347,6 +347,7 @@ def main():
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AXES_"))},
         "DATABASE_URL": url,
         "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "false",  # plain HTTP on 127.0.0.1
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_STATIC_ROOT": str(Path(folder) / "static"),

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")  # a development tool: debug is asked for
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vneid_rules_bench")
 
 AS_OF = datetime.date(2023, 6, 20)

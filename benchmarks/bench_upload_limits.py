@@ -41,6 +41,7 @@ CASES = {
 def setup():
     os.environ["DATABASE_URL"] = f"sqlite:///{DB}-{os.getpid()}.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "true")  # a development tool: debug is asked for
     import django
 
     django.setup()

@@ -4,7 +4,7 @@ the activity at which it happened."""
 import datetime
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +53,16 @@ class ActivityForm(forms.ModelForm):
         help_text=_("One or several units, of any kind; at least one of yours."),
         error_messages={"required": _("Choose at least one organising unit.")},
     )
+    known_partners = UnitsField(
+        label=_("Partners of your earlier joint activities"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
+        help_text=_(
+            "Units outside yours named as organisers of an activity you see: tick one to "
+            "organise this one with it too."
+        ),
+    )
     partners = forms.CharField(
         label=_("Partner units outside yours (codes)"),
         required=False,
@@ -90,6 +100,7 @@ class ActivityForm(forms.ModelForm):
             "place",
             "commune",
             "organisers",
+            "known_partners",
             "partners",
             "members",
             "hours",
@@ -119,6 +130,25 @@ class ActivityForm(forms.ModelForm):
             units = units | visible.filter(pk__in=current)
             self.kept_organisers = list(current.exclude(pk__in=visible.values("pk")))
         self.fields["organisers"].queryset = units.order_by("path")
+        # Partners of other trees already named beside the user's units on an activity the
+        # user sees (so already shown to them on the list): offered to tick again. No other
+        # unit of another tree is listed.
+        seen_activities = Activity.objects.visible_to(user)
+        if campaign is not None:
+            seen_activities = seen_activities.of_campaign(campaign)
+        known = (
+            Unit.objects.open()
+            .filter(
+                Exists(
+                    Activity.organisers.through.objects.filter(
+                        unit_id=OuterRef("pk"), activity__in=seen_activities
+                    )
+                )
+            )
+            .exclude(pk__in=visible.values("pk"))
+            .exclude(pk__in=[u.pk for u in self.kept_organisers])
+        )
+        self.fields["known_partners"].queryset = known.order_by("path")
         members = Member.objects.guides_for(user)
         if self.instance.pk:  # those of the organising units' trees
             organisers = list(self.instance.organisers.values_list("path", flat=True))
@@ -167,10 +197,19 @@ class ActivityForm(forms.ModelForm):
         return [found[c.casefold()] for c in codes]
 
     def all_organisers(self):
-        """The organisers ticked, the partners named by code, and those of other trees the
-        activity already had (kept, as the user cannot see them)."""
+        """The organisers ticked, the earlier partners ticked, the partners named by code,
+        and those of other trees the activity already had (kept, as the user cannot see
+        them)."""
         data = self.cleaned_data
-        units = {u.pk: u for u in [*data["organisers"], *data["partners"], *self.kept_organisers]}
+        units = {
+            u.pk: u
+            for u in [
+                *data["organisers"],
+                *data.get("known_partners", []),
+                *data["partners"],
+                *self.kept_organisers,
+            ]
+        }
         return list(units.values())
 
     def clean(self):

@@ -1,7 +1,9 @@
 """Settings, read from the environment (and an optional `.env` file beside manage.py).
 
-Every setting has a default that works on a fresh machine: SQLite in the project folder,
-debug on, Vietnamese UI. `.env.example` lists them all.
+Every setting has a default: SQLite in the project folder, Vietnamese UI, and debug off,
+with HTTPS's protections on. Development asks for debug (`make run`, `make test` and the
+browser tests' server set DJANGO_DEBUG=true); a server that forgets a variable runs as
+production must. `.env.example` lists them all.
 """
 
 from datetime import timedelta
@@ -18,7 +20,9 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
 # --- Core -------------------------------------------------------------------------------
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a deployment that forgets the variable must not show tracebacks and
+# settings to the world. `make run` and the tests ask for it (Makefile, config/test_settings.py).
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-in-production-0123456789"
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 if not DEBUG and (
@@ -34,7 +38,8 @@ if not DEBUG and (
     raise ImproperlyConfigured(
         "DJANGO_DEBUG is off but DJANGO_SECRET_KEY is not set to a key of this server's own "
         '(at least 50 random characters). Generate one with: python -c "import secrets; '
-        'print(secrets.token_urlsafe(50))" and set it in the environment or in .env.'
+        'print(secrets.token_urlsafe(50))" and set it in the environment or in .env. '
+        "For development on this machine, set DJANGO_DEBUG=true instead (make run does)."
     )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -188,17 +193,21 @@ if not DEBUG:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 
-# --- Security (production turns these on through the environment) -----------------------
-# .env.example lists each with its production value; `check --deploy` passes with them.
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+# --- Security: HTTPS's protections are on whenever debug is off -----------------------
+# Secure cookies, HSTS and the redirect to HTTPS are the default of a server (debug off), so
+# a deployment that sets only a key and its host names passes `check --deploy`. A deployer
+# turns them off explicitly: DJANGO_HTTPS=false for a server reached over plain HTTP (a
+# trial on 127.0.0.1, the benchmarks' and fault suite's servers), or one by one below.
+HTTPS = env.bool("DJANGO_HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-# HTTPS only: browsers remember it for HSTS_SECONDS (a year in production, once HTTPS works).
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# HTTPS only: browsers remember it for HSTS_SECONDS (a year; 3600 while trying HTTPS out).
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=HTTPS)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
 # The load balancer probes the health page over plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Behind a proxy that ends TLS: trust its X-Forwarded-Proto header, and only then (a client

@@ -86,10 +86,8 @@ NOT_PAGES = {
     "campaign:activation_done": "reached after a confirm job; the same page as the job's",
     "campaign:activities_today": "the offline quick entry's list of today's activities (JSON)",
     "unit_changes:undo": "a POST form",
-    # Pages the crawl does not reach yet: the demo has no outreach activity, and the police's
-    # activation list is reached only by sending one. Their journeys are their own tests
-    # (e2e/test_activity_journey.py, campaign/tests/test_activation_views.py).
-    "campaign:activity_edit": "not reached yet: the demo holds no outreach activity",
+    # Pages the crawl does not reach yet: the police's activation list is reached only by
+    # sending one. Its journey is its own test (campaign/tests/test_activation_views.py).
     "campaign:activation_preview": "not reached yet: needs an activation list sent first",
     "campaign:offline_bundle": "quick entry's offline data (JSON)",
     "campaign:offline_send": "quick entry's offline cases sent back (POST)",

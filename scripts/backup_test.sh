@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+# A development tool on this machine: the commands below run with debug asked for.
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
 url="${BACKUP_TEST_URL:-postgres://postgres@127.0.0.1:5432/vneid_backup_test}"
 db="${url##*/}"
 server="${url%/*}/postgres"

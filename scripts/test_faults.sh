@@ -39,7 +39,7 @@ export IMPORT_TEMP_DIR="$WORK/uploads" DJANGO_MEDIA_ROOT="$WORK/media"
 mkdir -p "$IMPORT_TEMP_DIR" "$DJANGO_MEDIA_ROOT"
 # The suite's database is the throwaway instance's own (not a test_ copy): its processes
 # and the tests share it, and it goes with the instance.
-$PY manage.py migrate --noinput -v0
+DJANGO_DEBUG=true $PY manage.py migrate --noinput -v0
 set +e
 $PY -m pytest -p no:randomly -s -q -m faults jobs/faults/faults_*.py "$@"
 code=$?

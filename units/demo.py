@@ -139,6 +139,8 @@ class DemoSummary:
     members: int = 0
     residents: int = 0
     cases: int = 0
+    activities: int = 0
+    linked: int = 0  # cases naming the activity at which they happened
     accounts: list = field(default_factory=list)
 
 
@@ -284,6 +286,14 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
     summary.members = len(roster)
 
     summary.residents, summary.cases = _seed_cases(campaign, roster, rng_gen, cases)
+    if connection.vendor == "postgresql":
+        # Statistics of the rows just written, before the rule inputs are worked out: with
+        # none, PostgreSQL finds each resident's earliest case by walking the cases' primary
+        # key (the ORDER BY pk LIMIT 1 of campaign.owners), once per resident, and a million
+        # cases never finish.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE campaign_resident, campaign_case, units_member, units_unit")
+    summary.activities, summary.linked = _seed_activities(campaign, by_code, roster, seed)
     refresh_rule_inputs()
     tallies.rebuild()  # the dashboards' tallies, compact (as folded) from the start
     if connection.vendor == "postgresql":
@@ -455,17 +465,212 @@ def _case(campaign, guide, resident_id, rng, places, place_weights, span):
     else:
         activated = guided + datetime.timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 7]))
         level = 2 if rng.random() < 0.55 else 1
+    portal_used = level is not None and rng.random() < 0.72
+    id_card_application = rng.random() < 0.05
+    place = rng.choices(places, weights=place_weights)[0]
+    # At a Volunteer Saturday or a Sunday market: guided on that weekday, the one before.
+    weekday = {Place.VOLUNTEER_SATURDAY: 5, Place.MARKET: 6}.get(place)
+    if weekday is not None:
+        moved = guided - datetime.timedelta(days=(guided.weekday() - weekday) % 7)
+        if moved >= CAMPAIGN_START and (activated is None or activated >= moved):
+            guided = moved
     return Case(
         campaign=campaign,
         member=guide,
         resident_id=resident_id,
         eid_level=level,
         activated_on=activated,
-        portal_used=level is not None and rng.random() < 0.72,
-        id_card_application=rng.random() < 0.05,
+        portal_used=portal_used,
+        id_card_application=id_card_application,
         guided_on=guided,
-        place=rng.choices(places, weights=place_weights)[0],
+        place=place,
     )
+
+
+# The campaign's outreach as the plan lists it (section III): where a case happened, the
+# kind of activity that takes place there.
+LINKED_PLACES = {
+    Place.VOLUNTEER_SATURDAY: "volunteer_saturday",
+    Place.MARKET: "market",
+    Place.COMMUNITY_HALL: "conference",
+    Place.SCHOOL: "school",
+}
+
+
+def _seed_activities(campaign, by_code, roster, seed):
+    """The district's outreach activities (rules.md, "Activities"): every commune Youth
+    Union's Volunteer Saturdays (one Saturday in four with the commune police), market days
+    of the commune Women's Union with the police every other Sunday, a conference and a
+    school day per commune, the district police's trainings for union cadres, and the
+    unions' posts. A case guided at such a place on such a day by a member of an organising
+    unit (or a unit under one) names the activity. Returns (activities, linked cases)."""
+    from campaign.activities import Activity, ActivityKind
+
+    rng = random.Random(seed * 23 + 1)
+    kinds = {k.code: k for k in ActivityKind.objects.for_campaign(campaign)}
+    last = datetime.date(2023, 11, 25)
+    first_saturday = CAMPAIGN_START + datetime.timedelta(days=(5 - CAMPAIGN_START.weekday()) % 7)
+    members_of = {}
+    for member in roster:
+        if member.active:
+            members_of.setdefault(member.unit.code, []).append(member)
+    planned = []  # (Activity, organiser codes, member pool codes)
+
+    def plan(kind, day, place, commune, organisers, pool, taking_part, **extra):
+        planned.append(
+            (
+                Activity(
+                    campaign=campaign,
+                    code=f"HD{len(planned) + 1:06d}",
+                    kind=kinds[kind],
+                    starts_on=day,
+                    place=place,
+                    commune=commune,
+                    **extra,
+                ),
+                organisers,
+                pool,
+                taking_part,
+            )
+        )
+
+    for code, commune in COMMUNES:
+        villages = VILLAGES[code]
+        youth = [f"DX-{code}", f"CD-{code}-1", f"CD-{code}-2"]
+        women = [f"HPNX-{code}", f"CH-{code}-1"]
+        day, week = first_saturday, 0
+        while day <= last:
+            joint = week % 4 == 0
+            plan(
+                "volunteer_saturday",
+                day,
+                f"Nhà văn hóa {villages[week % len(villages)]}",
+                commune,
+                [f"DX-{code}"] + ([f"CAX-{code}"] if joint else []),
+                youth + ([f"CAX-{code}"] if joint else []),
+                rng.randint(3, 6),
+                hours=4,
+                banners=1 if week % 4 == 0 else 0,
+                posters=rng.randint(0, 4),
+                leaflets=rng.choice([0, 50, 80, 100, 150]),
+            )
+            day += datetime.timedelta(weeks=1)
+            week += 1
+        day = first_saturday + datetime.timedelta(days=1)
+        while day <= last:
+            plan(
+                "market",
+                day,
+                f"Chợ phiên {commune}",
+                commune,
+                [f"HPNX-{code}", f"CAX-{code}"],
+                women + [f"CAX-{code}"],
+                rng.randint(2, 4),
+                hours=3,
+                posters=rng.randint(2, 6),
+                leaflets=rng.choice([100, 150, 200]),
+            )
+            day += datetime.timedelta(weeks=1)
+        plan(
+            "conference",
+            datetime.date(2023, 5, 10) + datetime.timedelta(days=COMMUNES.index((code, commune))),
+            f"Hội trường UBND xã {commune}",
+            commune,
+            [f"CAX-{code}", f"DX-{code}", f"HPNX-{code}"],
+            youth + women + [f"CAX-{code}"],
+            rng.randint(4, 8),
+            hours=3,
+            banners=1,
+            leaflets=200,
+            name=f"Hội nghị tuyên truyền Đề án 06 xã {commune}",
+        )
+        plan(
+            "school",
+            datetime.date(2023, 9, 12) + datetime.timedelta(days=COMMUNES.index((code, commune))),
+            f"Trường THCS {commune}",
+            commune,
+            [f"DX-{code}", f"CAX-{code}"],
+            youth + [f"CAX-{code}"],
+            rng.randint(2, 4),
+            hours=2,
+            posters=2,
+            leaflets=100,
+        )
+    for number, day in enumerate(
+        (datetime.date(2023, 4, 25), datetime.date(2023, 6, 6), datetime.date(2023, 8, 15)),
+        start=1,
+    ):
+        plan(
+            "training",
+            day,
+            f"Hội trường Công an huyện {DISTRICT}",
+            DISTRICT,
+            ["CAH", "HD", "HPN", "HLHTN"],
+            ["CAH-QLHC", "HD", "HPN", "HLHTN"],
+            rng.randint(6, 10),
+            hours=8,
+            banners=1,
+            leaflets=300,
+            name=f"Tập huấn hướng dẫn cài đặt VNeID cho cán bộ Đoàn, Hội (lớp {number})",
+        )
+    for number in range(12):
+        code = ("HD", "HPN", "HLHTN")[number % 3]
+        plan(
+            "post",
+            datetime.date(2023, 5, 2) + datetime.timedelta(weeks=2 * number),
+            "Trang Facebook của đơn vị",
+            "",
+            [code],
+            [code],
+            1,
+            hours=1,
+            post_url=f"https://www.facebook.com/{code.lower()}.sopcop/posts/{1000 + number}",
+            reach=rng.randint(800, 6000),
+        )
+    made = Activity.objects.bulk_create([entry[0] for entry in planned], batch_size=1000)
+    organisers, taking_part = [], []
+    for activity, (_a, codes, pool, count) in zip(made, planned):
+        organisers += [
+            Activity.organisers.through(activity_id=activity.pk, unit_id=by_code[c].pk)
+            for c in codes
+        ]
+        candidates = [m for c in pool for m in members_of.get(c, [])]
+        chosen = rng.sample(candidates, min(count, len(candidates)))
+        taking_part += [
+            Activity.members.through(activity_id=activity.pk, member_id=m.pk) for m in chosen
+        ]
+    Activity.organisers.through.objects.bulk_create(organisers, batch_size=2000)
+    Activity.members.through.objects.bulk_create(taking_part, batch_size=2000)
+
+    # Each case at a place of an activity of the guide's unit or a unit above, that day.
+    held = {}  # (unit code, day, kind code) -> activity pk
+    for activity, (_a, codes, _p, _n) in zip(made, planned):
+        for c in codes:
+            held.setdefault((c, activity.starts_on, activity.kind.code), activity.pk)
+    above = {}  # a unit's code -> its own code and those above it
+    for code, unit in by_code.items():
+        chain, current = [], unit
+        while current is not None:
+            chain.append(current.code)
+            current = by_code.get(current.parent.code) if current.parent_id else None
+        above[code] = chain
+    unit_of = {m.pk: m.unit.code for m in roster}
+    linking = {}
+    for pk, member_id, day, place in (
+        Case.objects.filter(campaign=campaign, place__in=list(LINKED_PLACES))
+        .values_list("pk", "member_id", "guided_on", "place")
+        .iterator(chunk_size=20_000)
+    ):
+        kind = LINKED_PLACES[place]
+        for code in above[unit_of[member_id]]:
+            found = held.get((code, day, kind))
+            if found is not None:
+                linking.setdefault(found, []).append(pk)
+                break
+    for activity_pk, pks in linking.items():
+        for start in range(0, len(pks), 5000):
+            Case.objects.filter(pk__in=pks[start : start + 5000]).update(activity_id=activity_pk)
+    return len(made), sum(len(pks) for pks in linking.values())
 
 
 def _seed_accounts(by_code):

@@ -212,6 +212,36 @@ def test_editing_keeps_members_of_other_units_counted_not_named(client, district
     assert set(held.organisers.all()) == {district["a"], district["police"]}  # kept
 
 
+def test_a_partner_of_an_earlier_joint_activity_is_offered_to_tick_no_other(client, district):
+    create = reverse("campaign:activity_create")
+    client.force_login(district["secretary"])
+    assert list(client.get(create).context["form"].fields["known_partners"].queryset) == []
+    assert "known_partners" not in client.get(create).content.decode()  # no empty list shown
+    first = activity(district["a"], district["police"])
+    form = client.get(create).context["form"]
+    assert list(form.fields["known_partners"].queryset) == [district["police"]]
+    response = client.post(
+        create,
+        activity_post([district["a"]], known_partners=[district["police"].pk], place="Bản Mới"),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    made = Activity.objects.get(place="Bản Mới")
+    assert set(made.organisers.all()) == {district["a"], district["police"]}
+    # Changing the first: the police is already an organiser (kept), not offered again.
+    edit = client.get(reverse("campaign:activity_edit", args=[first.pk])).context["form"]
+    assert list(edit.fields["known_partners"].queryset) == []
+    # A sibling commune sees no joint activity with the police: nothing offered, and a
+    # tampered choice is refused.
+    client.force_login(district["outsider"])
+    assert list(client.get(create).context["form"].fields["known_partners"].queryset) == []
+    response = client.post(
+        create, activity_post([district["b"]], known_partners=[district["police"].pk])
+    )
+    assert response.status_code == 200 and response.context["form"].errors["known_partners"]
+    assert district["police"].name not in response.content.decode()
+    assert Activity.objects.count() == 2
+
+
 def test_a_partner_code_no_open_unit_has_is_refused(client, district):
     client.force_login(district["secretary"])
     response = client.post(
@@ -266,6 +296,90 @@ def test_linking_a_case_to_an_activity_outside_the_users_scope_is_refused(client
     assert response.status_code == 200
     assert "không thuộc" in response.context["form"].errors["activity"][0]
     assert not Case.objects.exists()
+
+
+def test_the_case_form_the_paper_list_and_a_change_refuse_an_activity_outside_scope(
+    client, district
+):
+    elsewhere = activity(district["b"], day=datetime.date(2023, 5, 2))
+    mine = activity(district["a"], day=datetime.date(2023, 5, 2))
+    client.force_login(district["secretary"])
+    data = {
+        "id_number": "014090123234",
+        "full_name": "Quàng Thị Mai",
+        "member": district["guide_a"].pk,
+        "eid_level": "2",
+        "activated_on": "02/05/2023",
+        "portal_used": "on",
+        "guided_on": "2/5/2023",
+        "category": "resident",
+        "activity": elsewhere.pk,
+    }
+    refused = "Hoạt động này không thuộc các đơn vị của bạn."
+    response = client.post(reverse("campaign:case_create"), data)
+    assert response.context["form"].errors["activity"] == [refused]
+    assert not Case.objects.exists()
+    rows = {
+        "list-member": district["guide_a"].pk,
+        "list-guided_on": "02/05/2023",
+        "list-activity": elsewhere.pk,
+        "rows-TOTAL_FORMS": "10",
+        "rows-INITIAL_FORMS": "0",
+        "rows-0-id_number": "014090123235",
+        "rows-0-full_name": "Lò Thị Một",
+    }
+    response = client.post(reverse("campaign:batch_entry"), rows)
+    assert response.status_code == 200 and not Case.objects.exists()
+    assert refused in response.content.decode()
+    # A recorded case changed to name an activity outside the user's units: refused, and the
+    # case keeps the activity it had.
+    assert (
+        client.post(reverse("campaign:case_create"), {**data, "activity": mine.pk}).status_code
+        == 302
+    )
+    case = Case.objects.get()
+    response = client.post(reverse("campaign:case_edit", args=[case.pk]), data)
+    assert response.context["form"].errors["activity"] == [refused]
+    case.refresh_from_db()
+    assert case.activity == mine
+
+
+def test_an_activity_of_another_campaign_is_refused_by_every_write_path(district):
+    from django.core.exceptions import ValidationError
+
+    from campaign import services
+    from campaign.models import Campaign
+
+    other = Campaign.objects.create(
+        slug="khac",
+        name="Chiến dịch khác",
+        starts_on=datetime.date(2024, 1, 1),
+        ends_on=datetime.date(2024, 12, 31),
+        activation_starts_on=datetime.date(2024, 1, 1),
+    )
+    foreign = Activity.objects.create(campaign=other, kind=kind(), starts_on=SATURDAY)
+    foreign.organisers.set([district["a"]])
+    with pytest.raises(ValidationError) as refused:
+        services.case_create(
+            campaign=plan_campaign(),
+            member=district["guide_a"],
+            resident_data={"id_number": "014090123234", "full_name": "Lò Thị Mai"},
+            case_data={"activity_id": foreign.pk},
+            user=district["secretary"],
+        )
+    assert "chiến dịch" in " ".join(refused.value.messages)
+    assert not Case.objects.exists()
+
+
+def test_a_change_that_leaves_no_organiser_of_the_users_is_refused(client, district):
+    held = activity(district["a"], district["police"])
+    client.force_login(district["secretary"])
+    response = client.post(
+        reverse("campaign:activity_edit", args=[held.pk]), activity_post([], partners="CAX")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["organisers"]
+    assert set(held.organisers.all()) == {district["a"], district["police"]}
 
 
 def test_the_case_form_and_the_paper_list_link_cases(client, district):
@@ -420,6 +534,46 @@ def test_the_outreach_page_shows_the_yield_and_downloads_it(
     assert header == [str(c.label) for c in page.context["activity_tables"]["kinds"].columns]
     assert sheet.cell(2, 1).value == "Ngày Thứ Bảy tình nguyện"
     assert sheet.cell(2, 4).value == 1
+
+
+def test_every_outreach_table_downloads_with_its_columns_and_rows_and_members_are_recorded(
+    client, district
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from reports.models import PersonalDataAccess
+
+    saturday = activity(
+        district["a"], members=[district["guide_a"]], place="Bản Củ", commune="Xã A", hours=4
+    )
+    market = activity(
+        district["a"], kind_code="market", members=[district["guide_a"]], commune="Xã A"
+    )
+    CaseFactory(member=district["guide_a"], activity=saturday)
+    CaseFactory(member=district["guide_a"], activity=market)
+    refresh_rule_inputs(resident_ids=Case.objects.values_list("resident_id", flat=True))
+    client.force_login(district["secretary"])
+    url = reverse("dashboards:outreach")
+    page = client.get(url, {"as_of": "30/06/2023"})
+    tables = page.context["activity_tables"]
+    assert set(tables) == {"activities", "kinds", "communes", "places", "weeks", "members"}
+    for key, table in tables.items():
+        download = client.get(url, {"as_of": "30/06/2023", table.download_param: "1"})
+        assert download["Content-Type"].startswith("application/vnd.openxmlformats"), key
+        sheet = load_workbook(BytesIO(download.content)).active
+        rows = list(sheet.iter_rows(values_only=True))
+        columns = [c for c in table.columns if not c.screen_only]
+        assert list(rows[0]) == [str(c.label) for c in columns], key
+        assert len(rows) - 1 == len(list(table.rows)), key
+    # Per kind, for the district and each commune: credited per member-hour, both tables.
+    kinds = {r.label: r for r in tables["kinds"].rows}
+    assert str(kinds["Ngày Thứ Bảy tình nguyện"].per_member_hour) == "0.25"
+    communes = {(r.commune, r.label): r for r in tables["communes"].rows}
+    assert str(communes[("Xã A", "Ngày Thứ Bảy tình nguyện")].per_member_hour) == "0.25"
+    # The members' table names people: its download, and only it, is recorded.
+    assert list(PersonalDataAccess.objects.values_list("rows", flat=True)) == [1]
 
 
 # --- The workbook's "Hoạt động" column -----------------------------------------------------

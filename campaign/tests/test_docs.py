@@ -124,3 +124,15 @@ def test_every_key_of_the_results_json_with_a_list_in_force_is_in_its_doc(tmp_pa
     documented = set(re.findall(r"`([a-z_]+)`", doc("results-json.md")))
     assert {"figures_from", "activation_list", "verified", "not_found"} <= keys(data)
     assert keys(data) - documented == set()
+
+
+def test_the_workbook_doc_names_the_optional_activity_column_as_an_extension():
+    from campaign.workbook import RESIDENTS
+
+    column = RESIDENTS.columns[-1]
+    assert column.header == "Hoạt động" and not column.required
+    text = doc("workbook.md")
+    assert "| Hoạt động | no |" in text
+    assert "interfaces.md §1" in text
+    # The row for the shared format's §1, as it is to be added there.
+    assert "`| Hoạt động | no | the activity's code or name;" in text

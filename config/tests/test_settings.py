@@ -107,10 +107,99 @@ def test_debug_off_with_a_key_that_is_no_secret_refuses_to_start(key):
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
 
 
-def test_the_development_default_still_starts_with_no_setting_at_all():
+def _bare_environment(**settings):
+    """No DJANGO_* or AXES_* variable at all, but `settings`: what a server that forgot them
+    runs with."""
     env = production_environment()
     for key in list(env):
         if key.startswith(("DJANGO_", "AXES_")):
             del env[key]
+    env.update(settings)
+    return env
+
+
+def _settings(names, env):
+    code = f"import json; from django.conf import settings as s; print(json.dumps([getattr(s, n) for n in {names!r}]))"
+    result = manage("shell", "-v", "0", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    return dict(zip(names, json.loads(result.stdout.strip().splitlines()[-1]), strict=True))
+
+
+HTTPS_SETTINGS = [
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+]
+
+
+def test_the_development_settings_start_when_debug_is_asked_for():
+    """`make run` asks for debug; nothing else is needed, and plain HTTP works."""
+    env = _bare_environment(DJANGO_DEBUG="true")
     result = manage("check", env=env)
     assert result.returncode == 0, result.stderr
+    assert _settings(HTTPS_SETTINGS, env) == {
+        "DEBUG": True,
+        "SECURE_SSL_REDIRECT": False,
+        "SECURE_HSTS_SECONDS": 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": False,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+    }
+
+
+def test_debug_is_off_unless_asked_for():
+    """A server that forgets DJANGO_DEBUG runs as production: it refuses the published
+    development key instead of starting with debug on."""
+    result = manage("check", env=_bare_environment())
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG is off" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_a_key_and_host_names_alone_pass_the_deployment_checks():
+    """With debug off and no HTTPS setting given, the secure choices are the default."""
+    env = _bare_environment(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="vneid.example.vn"
+    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+    assert _settings(HTTPS_SETTINGS, env) == {
+        "DEBUG": False,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+    }
+
+
+def test_a_deployer_turns_the_https_defaults_off_explicitly():
+    key = secrets.token_urlsafe(50)
+    plain = _settings(
+        HTTPS_SETTINGS, _bare_environment(DJANGO_SECRET_KEY=key, DJANGO_HTTPS="false")
+    )
+    assert plain == {
+        "DEBUG": False,
+        "SECURE_SSL_REDIRECT": False,
+        "SECURE_HSTS_SECONDS": 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": False,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+    }
+    one = _settings(
+        HTTPS_SETTINGS,
+        _bare_environment(
+            DJANGO_SECRET_KEY=key,
+            DJANGO_SECURE_HSTS_PRELOAD="false",
+            DJANGO_SECURE_HSTS_SECONDS="3600",
+        ),
+    )
+    assert one["SECURE_HSTS_PRELOAD"] is False and one["SECURE_HSTS_SECONDS"] == 3600
+    assert one["SECURE_SSL_REDIRECT"] is True and one["SESSION_COOKIE_SECURE"] is True

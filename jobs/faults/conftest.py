@@ -90,6 +90,7 @@ def base_env(database, workdir, **extra):
         **os.environ,
         "DATABASE_URL": database,
         "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "false",  # plain HTTP on 127.0.0.1
         "DJANGO_SECRET_KEY": SECRET,
         "JOBS_LEASE_SECONDS": os.environ.get("JOBS_LEASE_SECONDS", "6"),
         "PYTHONUNBUFFERED": "1",

@@ -11,6 +11,7 @@ from units.models import Unit, UnitKind
 from ..models import ExpectedUnit, PersonalDataAccess, ReportHeading, Submission
 from .data import (
     ADDITIVE,
+    activity_rows,
     derive,
     live_report,
     named_list,
@@ -89,6 +90,8 @@ def build_report(campaign, *, unit=None, units=None, period=None, as_of=None, li
         frozen.append((expected_unit.path, submission))
     report["totals"] = totals_of(report["units"], campaign)
     _note_credited_when_sent(report, frozen)
+    if frozen:
+        report["activities"] = _merged_activities(campaign, scope, as_of, period, frozen)
     live_rows = named_list(
         campaign,
         units=scope,
@@ -161,6 +164,27 @@ def _note_credited_when_sent(report, frozen):
                 f"Đã được tính trong báo cáo đã gửi của {sent_by[entry['id_number']]}; "
                 "kê khai trùng phát sinh sau khi gửi"
             )
+
+
+def _merged_activities(campaign, scope, as_of, period, frozen):
+    """The "Hoạt động" rows: each submission's activities as it sent them, and live only
+    those organised by a unit of the scope outside every submitted subtree (a joint activity
+    of a submitted unit and a live one is the submitted row), by day."""
+    sent, codes = [], set()
+    for _path, submission in frozen:
+        for row in submission.report.get("activities", []):
+            if row["code"] not in codes:
+                codes.add(row["code"])
+                sent.append(dict(row, frozen=submission.pk))
+    live_units = scope
+    for path, _submission in frozen:
+        live_units = live_units.exclude(path__startswith=path)
+    live = [
+        row
+        for row in activity_rows(campaign, units=live_units, as_of=as_of, since=period.starts_on)
+        if row["code"] not in codes
+    ]
+    return sorted(sent + live, key=lambda row: row["starts_on"])
 
 
 def _merged_named_list(live_rows, frozen):

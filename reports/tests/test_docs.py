@@ -37,3 +37,20 @@ def test_every_column_header_of_every_sheet_is_in_its_section_of_the_doc_in_orde
         if [c.header for c in columns] != headers:
             out_of_order.append(name)
     assert missing == [] and out_of_order == []
+
+
+def test_the_doc_names_the_activities_sheet_last_as_an_extension_of_the_format():
+    text = doc()
+    assert list(SHEETS)[-1] == "Hoạt động"
+    assert list(SHEETS)[:5] == [
+        "Tổng hợp",
+        "Thành viên",
+        "Đề nghị khen thưởng",
+        "Danh sách kèm theo",
+        "Trùng lặp",
+    ]
+    assert "| **Hoạt động** |" in text and "\n### Hoạt động\n" in text
+    assert "interfaces.md §4" in text
+    assert "`| Hoạt động | activity (added at the end) |" in text
+    # What a submitted report holds of its activities is said.
+    assert "as they stood when it was\nsent" in text

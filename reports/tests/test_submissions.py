@@ -486,3 +486,48 @@ def test_a_submitted_sub_unit_counts_as_sent_in_the_figures_of_the_units_above(d
     named = values(table(open_report(out)["Danh sách kèm theo"], "STT"))
     assert len(named) == 27
     assert [r[10] for r in named] == ["Đoàn xã 1"] * 25 + ["Đoàn xã 2"] * 2
+
+
+def test_the_activities_sheet_of_a_submitted_unit_is_what_it_sent(district, tmp_path):
+    from campaign.activities import Activity, ActivityKind
+
+    def held(unit, day, name):
+        made = Activity.objects.create(
+            campaign=plan_campaign(),
+            kind=ActivityKind.objects.get(code="volunteer_saturday", campaign=None),
+            starts_on=day,
+            name=name,
+        )
+        made.organisers.set([unit])
+        return made
+
+    ExpectedUnit.objects.create(campaign=plan_campaign(), unit=district["commune"])
+    ExpectedUnit.objects.create(campaign=plan_campaign(), unit=district["other"])
+    saturday = held(district["commune"], datetime.date(2023, 5, 6), "Thứ Bảy bản Củ")
+    add_case(district["guide"], activity=saturday)
+    submission = submit_report(
+        period=district["period"], unit=district["commune"], user=district["admin"]
+    )
+    sent = [
+        r[1:3] + r[8:]
+        for r in values(table(open_report(submission.workbook.read())["Hoạt động"], "STT"))
+    ]
+    assert sent == [[saturday.code, "Thứ Bảy bản Củ", 0, 1, 1]]
+    # After it was sent: another case at that Saturday, an activity of the submitted unit
+    # recorded late, and one of a unit that has not sent its report.
+    add_case(district["guide"], activity=saturday)
+    held(district["commune"], datetime.date(2023, 5, 13), "Ghi sau khi gửi")
+    live = held(district["other"], datetime.date(2023, 5, 20), "Chợ phiên xã 2")
+    add_case(MemberFactory(unit=district["other"]), activity=live)
+
+    out = tmp_path / "r.xlsx"
+    call_command("export_report", out=str(out), period="dot-2")
+    rows = [r[1:3] + r[8:] for r in values(table(open_report(out)["Hoạt động"], "STT"))]
+    assert rows == [
+        [saturday.code, "Thứ Bảy bản Củ", 0, 1, 1],  # as sent
+        [live.code, "Chợ phiên xã 2", 0, 1, 1],  # live
+    ]
+    call_command("export_report", out=str(out), period="dot-2", live=True)
+    rows = [r[1:3] + r[8:] for r in values(table(open_report(out)["Hoạt động"], "STT"))]
+    assert [r[1] for r in rows] == ["Thứ Bảy bản Củ", "Ghi sau khi gửi", "Chợ phiên xã 2"]
+    assert rows[0][3:] == [2, 2]

@@ -109,3 +109,33 @@ def test_the_member_account_is_a_member_not_a_cadre_as_the_readme_says():
     member = Member.objects.get(user__username="doanvien")
     assert member.category == MemberCategory.MEMBER
     assert member.unit.code == "CD-MLA-1"
+
+
+def test_the_demo_holds_outreach_activities_with_the_cases_they_brought():
+    import datetime
+
+    from campaign.activities import Activity
+    from campaign.activity_yield import compute_yield
+
+    summary = seed_demo(seed=2023, cases=3000, members=200)
+    campaign = Campaign.objects.get(slug="vneid-2023")
+    assert summary.activities == Activity.objects.count() > 300
+    kinds = set(Activity.objects.values_list("kind__code", flat=True))
+    assert {"volunteer_saturday", "market", "training", "conference", "post"} <= kinds
+    # Joint activities of the police and a union, as the plan asks.
+    joint = Activity.objects.filter(organisers__kind=UnitKind.POLICE).filter(
+        organisers__kind=UnitKind.YOUTH_UNION
+    )
+    assert joint.exists()
+    linked = Case.objects.filter(activity__isnull=False)
+    assert summary.linked == linked.count() > 0.05 * summary.cases
+    # Each linked case was guided on its activity's day by a member of an organising unit
+    # or of a unit under one: what the case form would have accepted.
+    for case in linked.select_related("activity", "member__unit")[:200]:
+        assert case.guided_on == case.activity.starts_on
+        assert Activity.objects.linkable_for(case.member).filter(pk=case.activity_id).exists()
+    # The outreach page has something to show: credited cases per kind.
+    found = compute_yield(campaign, as_of=datetime.date(2023, 11, 30))
+    assert found.total.cases == linked.count() and found.total.credited > 0
+    assert {g.label for g in found.kinds if g.credited} >= {"Ngày Thứ Bảy tình nguyện"}
+    assert drift() == []

@@ -42,10 +42,16 @@ class Command(TranslatedCommand):
         if cases < 0 or members < 1:
             raise CommandError("--cases phải ≥ 0 và --members phải ≥ 1.")
         summary = seed_demo(seed=seed, cases=cases, members=members)
+
+        def vn(number):  # 1.234, as Vietnamese writes it
+            return f"{number:,}".replace(",", ".")
+
         self.stdout.write(
             self.style.SUCCESS(
-                f"Đã nạp huyện mẫu: {summary.units} đơn vị, {summary.members} thành viên, "
-                f"{summary.residents} người dân, {summary.cases} trường hợp."
+                f"Đã nạp huyện mẫu: {vn(summary.units)} đơn vị, {vn(summary.members)} thành "
+                f"viên, {vn(summary.residents)} người dân, {vn(summary.cases)} trường hợp, "
+                f"{vn(summary.activities)} hoạt động tuyên truyền ({vn(summary.linked)} "
+                "trường hợp gắn với hoạt động)."
             )
         )
         self._print_accounts()
