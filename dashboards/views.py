@@ -49,24 +49,28 @@ def category_label(code):
         return code
 
 
-KIND_LABELS = {
-    UnitKind.POLICE: "Công an",
-    UnitKind.YOUTH_UNION: "Đoàn Thanh niên",
-    UnitKind.WOMENS_UNION: "Hội Liên hiệp Phụ nữ",
-    UnitKind.YOUTH_FEDERATION: "Hội Liên hiệp Thanh niên",
-}
-PLACE_LABELS = {
-    Place.HOME: "Tại nhà",
-    Place.COMMUNITY_HALL: "Nhà văn hóa",
-    Place.MARKET: "Chợ, phiên chợ",
-    Place.SCHOOL: "Trường học",
-    Place.HOSPITAL: "Bệnh viện, trạm y tế",
-    Place.BUS_STATION: "Bến xe",
-    Place.OFFICE: "Cơ quan, khi làm thủ tục",
-    Place.VOLUNTEER_SATURDAY: "Ngày thứ Bảy tình nguyện",
-    Place.OTHER: "Khác",
-    "": "Không ghi nơi",
-}
+class ChoiceLabels:
+    """A choice's one label, the model's (as the forms, the lists and the import template
+    say it), read when asked so it is in the request's language: `labels.get(value, default)`,
+    `labels[value]`, `value in labels`. `extra` names values that are not choices ("")."""
+
+    def __init__(self, choices, extra=None):
+        self.choices, self.extra = choices, extra or {}
+
+    def __contains__(self, value):
+        return value in self.extra or value in self.choices.values
+
+    def __getitem__(self, value):
+        if value in self.extra:
+            return str(self.extra[value])
+        return str(self.choices(value).label)
+
+    def get(self, value, default=None):
+        return self[value] if value in self else default
+
+
+KIND_LABELS = ChoiceLabels(UnitKind)
+PLACE_LABELS = ChoiceLabels(Place, {"": "Không ghi nơi"})
 
 
 def _yes(value):

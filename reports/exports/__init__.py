@@ -252,13 +252,13 @@ def export_report(
 
 def describe(campaign, unit, period, report, *, live=False, channel="web"):
     """Which report: what the record of personal-data access says was exported."""
-    what = f"Báo cáo {campaign.slug}"
+    what = f"Báo cáo {campaign.name}"  # names, as the record's reader knows them, not slugs
     what += (
-        f", {period.slug}"
+        f", {period.name}"
         if period is not None
         else f", đến {dmy(date.fromisoformat(report['as_of']))}"
     )
-    what += f", đơn vị {unit.code}" if unit is not None else ", toàn huyện"
+    what += f", {unit.name} ({unit.code})" if unit is not None else ", toàn huyện"
     if live:
         what += ", số liệu trực tiếp"
     return f"{what} ({channel}): danh sách kèm theo"
