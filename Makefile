@@ -40,9 +40,10 @@ test: setup
 test-faults: setup  ## the fault suite (jobs/faults); prints each fault and the table
 	PY=$(PY) scripts/test_faults.sh $(PYTEST_ARGS)
 
-lint: setup  ## ruff's checks and its formatting, as CI runs them
+lint: setup  ## ruff's checks and its formatting, and the layers of .importlinter, as CI runs them
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -152,8 +152,7 @@ def district():
     from benchmarks.bench_rules import seed as seed_district
     from dashboards.figures import figures_for
     from reports.unit_changes import apply_change, plan_merge
-    from units.history import UnitChange
-    from units.models import Unit
+    from units.models import Unit, UnitChange
 
     UnitChange.objects.all().delete()
     started = time.perf_counter()

@@ -2,7 +2,7 @@
 imports, the campaign's verification settings, and the import as the workbook's: upload →
 check (a job) → preview → confirm (a job), all or nothing.
 
-The upload is kept server-side beside the workbook imports' (`import_views.storage_root`),
+The upload is kept server-side beside the workbook imports' (`importing/storage.py`),
 in a folder named by a random token held in the session; the check stores its preview there.
 """
 
@@ -25,12 +25,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jobs.models import Job
 from jobs.runner import JobError, job_kind, start_job
-from units.models import Unit
+from units.models import Unit, signed_in
 
 from . import verification
 from .activations import import_activation_list
 from .current import campaign_for_request
-from .import_views import SizeLimitHandler, _purge_old, storage_root
+from .import_views import SizeLimitHandler
+from .importing.storage import purge_old, storage_root
 from .models import ActivationList, Campaign, Case
 from .workbook import too_large
 
@@ -43,7 +44,7 @@ CONFIRM = "activations_confirm"
 def may_manage_list(user) -> bool:
     """The list is personal data of the whole area: its administrators only, those who
     administer every unit (a district administrator), or a superuser."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not signed_in(user):
         return False
     if user.is_superuser:
         return True
@@ -148,7 +149,7 @@ def _activation_list(request):
     if not form.is_valid():
         return _page(request, campaign, form=form, status=400)
     root = storage_root()
-    _purge_old(root)
+    purge_old(root)
     token = secrets.token_hex(16)
     folder = root / token
     folder.mkdir(mode=0o700)

@@ -41,6 +41,7 @@ from .workbook import (
     sniff,
     too_large,
 )
+from .workbook.limits import check_upload
 from .workbook.spec import BIRTH_DATE_ALIASES, RESIDENTS
 
 SHEET_TITLE = "Danh sách kích hoạt"
@@ -159,8 +160,6 @@ def _open_table(path, file_name):
     with open(path, "rb") as f:
         head = f.read(4096)
     if head.startswith(ZIP_MAGIC) or head.startswith(OLE_MAGIC):
-        from .upload_limits import check_upload
-
         check_upload(path)
         fmt = sniff(path)
         return _open_workbook(path, fmt)

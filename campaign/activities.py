@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext
 
 from units.models import Member, Recorded, Unit
+from config.formats import day
 
 
 class ActivityKindQuerySet(models.QuerySet):
@@ -92,10 +93,8 @@ class ActivityQuerySet(models.QuerySet):
         pks = set()
         for path in units.values_list("path", flat=True):
             pks.update(ancestor_pks(path))
-        own = Member.objects.filter(user=user, active=True) if user.is_authenticated else None
-        if own is not None:
-            for path in own.values_list("unit__path", flat=True):
-                pks.update(ancestor_pks(path))
+        for path in Member.objects.own_of(user).values_list("unit__path", flat=True):
+            pks.update(ancestor_pks(path))
         return self.filter(
             Exists(
                 Activity.organisers.through.objects.filter(
@@ -222,7 +221,7 @@ class Activity(Recorded):
     @property
     def title(self):
         """Kind, day and place: how an activity without a name is called."""
-        text = f"{self.kind.name} {self.starts_on:%d/%m/%Y}"
+        text = f"{self.kind.name} {day(self.starts_on)}"
         return f"{text} – {self.place}" if self.place else text
 
     def get_absolute_url(self):
@@ -241,7 +240,7 @@ class Activity(Recorded):
                     "ends_on": gettext(
                         "The last day (%(end)s) cannot be before the first day (%(start)s)."
                     )
-                    % {"end": f"{self.ends_on:%d/%m/%Y}", "start": f"{self.starts_on:%d/%m/%Y}"}
+                    % {"end": day(self.ends_on), "start": day(self.starts_on)}
                 }
             )
 

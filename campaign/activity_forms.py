@@ -12,6 +12,7 @@ from units.forms import DayFirstDateField, PlainTextField
 from units.models import Member, Unit
 
 from .activities import Activity, ActivityKind
+from config.formats import day
 
 # A weekly series is at most a year of Saturdays.
 MAX_REPEATS = 53
@@ -229,7 +230,7 @@ class ActivityForm(forms.ModelForm):
                 "ends_on",
                 forms.ValidationError(
                     _("The last day (%(end)s) cannot be before the first day (%(start)s).")
-                    % {"end": f"{end:%d/%m/%Y}", "start": f"{start:%d/%m/%Y}"},
+                    % {"end": day(end), "start": day(start)},
                     code="ends_before_start",
                 ),
             )

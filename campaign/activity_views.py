@@ -29,6 +29,7 @@ from .activity_forms import (
 )
 from .models import Case
 from .views import context, current_campaign, query_without_page
+from config.formats import day
 
 PAGE_SIZE = 50
 
@@ -110,8 +111,8 @@ def activity_create(request):
                     _("Saved: %(count)d activities, one each Saturday from %(first)s to %(last)s.")
                     % {
                         "count": len(saved),
-                        "first": f"{saved[0].starts_on:%d/%m/%Y}",
-                        "last": f"{saved[-1].starts_on:%d/%m/%Y}",
+                        "first": day(saved[0].starts_on),
+                        "last": day(saved[-1].starts_on),
                     },
                 )
             else:

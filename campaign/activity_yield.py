@@ -17,7 +17,8 @@ from units.models import Member, Unit
 
 from . import rules
 from .activities import Activity, ancestor_pks
-from .models import Case
+from .models import NO_PLACE, Case
+from config.formats import day
 
 
 @dataclass
@@ -195,9 +196,9 @@ def _groups(result):
     for row in result.activities:
         result.total.add(row)
         kinds.setdefault(row.kind_pk, Group(row.kind)).add(row)
-        place = row.place.strip() or "Không ghi nơi"
+        place = row.place.strip() or str(NO_PLACE)
         places.setdefault(place.casefold(), Group(place)).add(row)
-        weeks.setdefault(row.week, Group(f"{row.week:%d/%m/%Y}")).add(row)
+        weeks.setdefault(row.week, Group(day(row.week))).add(row)
         commune = row.commune.strip() or "Không ghi xã"
         by_kind = communes.setdefault(commune.casefold(), (commune, {}))[1]
         by_kind.setdefault(row.kind_pk, Group(row.kind)).add(row)

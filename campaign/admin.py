@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from privacy.admin import RecordedAccessAdmin, masked_id_number
+from privacy.admin import RecordedAccessAdmin
 from units.admin import ScopedAdmin
 from units.models import Unit
 
@@ -69,7 +69,7 @@ class ActivityKindAdmin(admin.ModelAdmin):
 class ResidentAdmin(RecordedAccessAdmin, ScopedAdmin):
     list_display = [
         "full_name",
-        masked_id_number,
+        "id_number",
         "birth_date",
         "sex",
         "commune",

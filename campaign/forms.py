@@ -18,12 +18,13 @@ from units.forms import (
     WarningsMixin,
     search_condition,
 )
-from dashboards.guides import GuideSearchMixin
+from units.guides import GuideSearchMixin
 from units.models import Member, Unit
 
 from . import rules
 from .activity_forms import ActivityChoiceField, offer_activities
 from .models import Case, Place, ResidentCategory, Sex
+from config.formats import day
 
 LEVEL_CHOICES = [("", _("Not activated yet")), *Case.Level.choices]
 
@@ -78,8 +79,8 @@ class CaseDetailsMixin(WarningsMixin):
             self.warnings.append(
                 _("Activated on %(day)s, before %(start)s: this case will not count.")
                 % {
-                    "day": activated.strftime("%d/%m/%Y"),
-                    "start": self.campaign.activation_starts_on.strftime("%d/%m/%Y"),
+                    "day": day(activated),
+                    "start": day(self.campaign.activation_starts_on),
                 }
             )
 

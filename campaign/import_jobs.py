@@ -14,6 +14,7 @@ from jobs.runner import JobError, job_kind, record_committed, start_job
 from units.models import UnitRole
 
 from .importing import import_workbook
+from .importing.storage import save_preview, storage_root
 from .importing.plan import may_import
 from .models import Campaign
 
@@ -57,8 +58,6 @@ def _top_unit(user):
 
 
 def _upload(job):
-    from .import_views import storage_root
-
     folder = storage_root() / job.params["token"]
     campaign = Campaign.objects.filter(pk=job.params["campaign"]).first()
     if not (folder / "upload").is_file():
@@ -73,8 +72,6 @@ def _upload(job):
 # The check writes nothing but the preview beside the upload: safe to run again.
 @job_kind(CHECK, rerun=True, time_limit=20 * 60)
 def check(job, progress):
-    from .import_views import save_preview
-
     folder, campaign = _upload(job)
     plan = import_workbook(
         folder / "upload", campaign=campaign, user=job.owner, dry_run=True, progress=progress
@@ -95,8 +92,6 @@ def check(job, progress):
     ),
 )
 def confirm(job, progress):
-    from .import_views import save_preview
-
     folder, campaign = _upload(job)
 
     def committed(plan):

@@ -11,12 +11,8 @@ in one transaction.
 """
 
 import errno
-import json
-import re
 import secrets
 import shutil
-import tempfile
-import time
 from pathlib import Path
 
 from django import forms
@@ -34,37 +30,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jobs.models import Job
 from privacy.exports import rows_held
-from reports.models import PersonalDataAccess
-from units.models import Unit
+from privacy.models import PersonalDataAccess
 
 from . import import_jobs
 from . import workbook as wb
-from .importing import Problem
+from .importing import Problem, storage
 from .importing.plan import may_import
 from .models import Campaign
 
 SESSION_KEY = "campaign_imports"
-# An upload's folder name (secrets.token_hex(16)): nothing else names a folder.
-TOKEN = re.compile(r"[0-9a-f]{32}")
-SHOWN = 500  # errors shown on the page; all are in the error workbook
-
-
-def storage_root():
-    root = Path(
-        getattr(settings, "IMPORT_TEMP_DIR", "") or Path(tempfile.gettempdir()) / "vneid-import"
-    )
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return root
-
-
-def _purge_old(root):
-    cutoff = time.time() - settings.IMPORT_KEEP_HOURS * 3600
-    for folder in root.iterdir():
-        try:
-            if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            pass
 
 
 class ImportForm(forms.Form):
@@ -151,8 +125,8 @@ def _upload(request):
     )
     if not form.is_valid():
         return render(request, "campaign/import_upload.html", {"form": form}, status=400)
-    root = storage_root()
-    _purge_old(root)
+    root = storage.storage_root()
+    storage.purge_old(root)
     token = secrets.token_hex(16)
     folder = root / token
     upload = form.cleaned_data["file"]
@@ -163,7 +137,7 @@ def _upload(request):
         with open(folder / "upload", "wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        _save_meta(folder, {"user": request.user.pk, "campaign": campaign.pk, "name": name})
+        storage.save_meta(folder, {"user": request.user.pk, "campaign": campaign.pk, "name": name})
     except OSError as error:
         # The disk full: no part of the upload stays, and nothing says it exists.
         shutil.rmtree(folder, ignore_errors=True)
@@ -176,73 +150,11 @@ def _upload(request):
     return redirect("campaign:import_preview", token=token)
 
 
-def _save_meta(folder, meta):
-    _write_whole(folder / "meta.json", json.dumps(meta))
-
-
-def _problem_dict(problem):
-    return {
-        "sheet": problem.sheet,
-        "row": problem.row,
-        "column": problem.column,
-        "message": problem.message,
-        "code": problem.code,
-    }
-
-
-def _claims_shown_to(user, plan):
-    """The double claims a workbook creates, as its preview shows them: the guides of the
-    user's units (and of units the file itself creates) by name, the others only counted (as
-    the case form's ID-number look-up). Rows on a second list name their sheet."""
-    claims = plan.double_claims[:SHOWN]
-    codes = {code for claim in claims for _name, code in claim.guides}
-    visible = set(
-        Unit.objects.visible_to(user).filter(code__in=codes).values_list("code", flat=True)
-    )
-    visible |= {unit.code for unit in plan.new_units}
-    return [
-        {
-            "name": claim.full_name,
-            "rows": [str(row) for row in claim.rows],
-            "guides": [guide for guide in claim.guides if guide[1] in visible],
-            "other_guides": sum(guide[1] not in visible for guide in claim.guides),
-        }
-        for claim in claims
-    ]
-
-
-def save_preview(folder, plan, user):
-    """Keep what the preview shows (and the error workbook needs) beside the upload."""
-    preview = {
-        "format": plan.parsed.format,
-        "ok": plan.ok,
-        "written": plan.written,
-        "error_count": len(plan.errors),
-        "errors": [_problem_dict(p) for p in plan.errors[:SHOWN]],
-        "warning_count": len(plan.warnings),
-        "warnings": [_problem_dict(p) for p in plan.warnings[:SHOWN]],
-        "counts": {key: vars(counts) for key, counts in plan.counts.items()},
-        "double_claim_count": len(plan.double_claims),
-        "double_claims": _claims_shown_to(user, plan),
-        "row_problems": {
-            sheet: {str(row): reasons for row, reasons in rows.items()}
-            for sheet, rows in plan.problems_by_sheet().items()
-        },
-        "has_rows_to_fix": any(p.sheet for p in plan.errors),
-    }
-    _write_whole(folder / "preview.json", json.dumps(preview, ensure_ascii=False))
-
-
-def _write_whole(path, text):
-    """Write `text` to `path` whole or not at all (a full disk leaves the former file, or
-    none): written beside it, then renamed over it."""
-    part = path.with_name(path.name + ".part")
-    try:
-        part.write_text(text)
-        part.replace(path)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+def _read_json(path):
+    content = storage.read_json(path)
+    if content is None:
+        raise Http404
+    return content
 
 
 def _folder(request, token):
@@ -250,9 +162,9 @@ def _folder(request, token):
     day, discarded or imported from another tab) or damaged. Its owner is the one named in
     its meta, not the session: a check outlives signing in again (the job page says the work
     goes on), until it is confirmed, discarded or purged. The token is 128 random bits."""
-    if not TOKEN.fullmatch(token or ""):
+    if not storage.TOKEN.fullmatch(token or ""):
         raise Http404
-    folder = storage_root() / token
+    folder = storage.storage_root() / token
     meta = _read_json(folder / "meta.json")
     if (
         not isinstance(meta, dict)
@@ -261,13 +173,6 @@ def _folder(request, token):
     ):
         raise Http404
     return folder, meta
-
-
-def _read_json(path):
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        raise Http404 from None
 
 
 COUNT_LABELS = {

@@ -11,12 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from privacy.authors import history_author
 
-from units.models import ID_NUMBER_VALIDATOR, MemberCategory, Recorded, Unit
+from units.models import (
+    ID_NUMBER_VALIDATOR,
+    MemberCategory,
+    Recorded,
+    Unit,
+    history_author,
+    signed_in,
+)
 from units.search import FoldedNameField
 
 from .activities import Activity, ActivityKind  # noqa: F401  (this app's models, kept apart)
+from config.formats import moment
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -239,8 +246,11 @@ class Resident(Recorded):
             ),
         ]
 
-    # A resident's details as a form or a workbook gives them (besides the ID number, which
-    # names the resident): what the services write, the importer reads and merges.
+    # The resident's personal data (Law 91/2025/QH15), declared once. DETAILS: the details a
+    # form or a workbook gives (besides the ID number, which names the resident): what the
+    # services write and the importer reads and merges. MASKED: the fields shown masked where
+    # they are not needed whole, in a page's order (privacy.masking says how). Privacy's
+    # scope, rights, retention and reveal, and the admin, read these two.
     DETAILS = (
         "full_name",
         "birth_date",
@@ -251,6 +261,7 @@ class Resident(Recorded):
         "commune",
         "category",
     )
+    MASKED = ("id_number", "birth_date", "phone", "address")
 
     def __str__(self):
         return self.full_name
@@ -340,6 +351,9 @@ class Place(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+NO_PLACE = _("No place given")  # a case or an activity that names no place
+
+
 class CaseQuerySet(models.QuerySet):
     def of_campaign(self, campaign):
         return self.filter(campaign=campaign)
@@ -370,7 +384,7 @@ def _editable(user):
 
 
 def _own_cases(user):
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not signed_in(user):
         return Q(pk__in=[])
     return Q(member__user=user, member__active=True)
 
@@ -603,7 +617,7 @@ class OfflineBatch(models.Model):
         indexes = [models.Index(fields=["key"], name="offline_batch_key")]
 
     def __str__(self):
-        return f"{self.user} · {self.received_at:%d/%m/%Y %H:%M} · {self.cases}"
+        return f"{self.user} · {moment(self.received_at)} · {self.cases}"
 
 
 class OfflineCaseKey(models.Model):
@@ -676,7 +690,7 @@ class ActivationList(models.Model):
         get_latest_by = ["imported_at", "pk"]
 
     def __str__(self):
-        return f"{self.campaign} · {self.imported_at:%d/%m/%Y %H:%M}"
+        return f"{self.campaign} · {moment(self.imported_at)}"
 
 
 class ActivationEntry(models.Model):

@@ -11,7 +11,7 @@ still found.
 from django.db.models import IntegerField, OuterRef, Subquery
 from django.db.models.functions import Cast, Substr
 
-from units.models import PATH_DIGITS, Member, Unit, UnitRole
+from units.models import PATH_DIGITS, Member, Unit, UnitRole, signed_in
 
 from .bulk import in_batches
 
@@ -38,14 +38,12 @@ def trees_of(user):
     if cached is not None:
         return cached
     trees = set()
-    if getattr(user, "is_authenticated", False) and user.is_active:
+    if signed_in(user):
         if user.is_superuser:
             trees = set(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True))
         else:
             paths = list(UnitRole.objects.filter(user=user).values_list("unit__path", flat=True))
-            paths += Member.objects.filter(user=user, active=True).values_list(
-                "unit__path", flat=True
-            )
+            paths += Member.objects.own_of(user).values_list("unit__path", flat=True)
             trees = {tree_of_path(p) for p in paths if p}
     try:
         user._resident_trees = trees

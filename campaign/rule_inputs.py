@@ -31,6 +31,8 @@ from units.models import Member, Unit, UnitKind
 
 from .bulk import in_batches
 from .models import Campaign, Case, DoubleClaimResolution, Resident, ResidentCategory
+from .owners import assign_trees
+from .verification import refresh_official
 
 RULE_INPUTS = ("claimants", "resident_excluded", "claim_awarded")
 
@@ -122,8 +124,6 @@ def refresh_rule_inputs(*, resident_ids: Iterable[int] | None = None) -> None:
         resident_ids = sorted({pk for pk in resident_ids if pk is not None})
         if not resident_ids:
             return
-    from .owners import assign_trees
-
     assign_trees(resident_ids)  # a resident's first case names the tree whose record it is
     if connection.vendor == "postgresql":
         refresh_with_sql(resident_ids)
@@ -131,8 +131,6 @@ def refresh_rule_inputs(*, resident_ids: Iterable[int] | None = None) -> None:
         refresh_with_orm(resident_ids)
     # The activation list's values for the same residents (a case added, a resident's ID
     # number corrected): their verification status follows at once.
-    from .verification import refresh_official
-
     refresh_official(resident_ids=resident_ids)
 
 

@@ -38,6 +38,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 from units.models import Member, MemberCategory, UnitKind
 
 from .models import Campaign, Case, DoubleClaimResolution, FiguresFrom
+from config.formats import day
 
 # --- Which figures: recorded, or the activation list's ------------------------------------
 # With the campaign's "figures from" the activation list (rules.md, verification), a case's
@@ -143,14 +144,14 @@ def _counted_day(case, facts):
 
 def _why_before_start(case, facts):
     return gettext("activated on %(day)s, before the campaign start %(start)s") % {
-        "day": f"{_counted_day(case, facts):%d/%m/%Y}",
-        "start": f"{facts.campaign.activation_starts_on:%d/%m/%Y}",
+        "day": day(_counted_day(case, facts)),
+        "start": day(facts.campaign.activation_starts_on),
     }
 
 
 def _why_after_as_of(case, facts):
     return gettext("activated on %(day)s, after the reporting date") % {
-        "day": f"{_counted_day(case, facts):%d/%m/%Y}"
+        "day": day(_counted_day(case, facts))
     }
 
 

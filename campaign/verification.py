@@ -40,8 +40,11 @@ from django.db.models import Case as CaseWhen
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from config import formats
+
 from .bulk import in_batches
 from .models import ActivationEntry, ActivationList, Campaign, Case, FiguresFrom, Resident
+from . import rules
 
 VERIFIED = "verified"
 DIFFERS = "differs"
@@ -192,7 +195,7 @@ def differences(case) -> list:
     rows = []
 
     def day(value):
-        return f"{value:%d/%m/%Y}" if isinstance(value, datetime.date) else "—"
+        return formats.day(value) if isinstance(value, datetime.date) else "—"
 
     def yes_no(value):
         return "—" if value is None else (_("yes") if value else _("no"))
@@ -358,8 +361,6 @@ def member_verification_counts(cases: QuerySet, campaign: Campaign, as_of) -> Qu
     """For `cases` (one campaign's, a list in force), one row per member: the cases of each
     status, and the credited e-ID and full cases counted from what was typed and from the
     list. One aggregate query over the cases table."""
-    from . import rules
-
     recorded = as_source(campaign, FiguresFrom.RECORDED)
     official = as_source(campaign, FiguresFrom.ACTIVATION_LIST)
     counts = status_counts(campaign)

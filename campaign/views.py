@@ -27,7 +27,7 @@ from privacy.reveal import keep_masked, masked_details, masked_initial, revealed
 from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope
 from privacy.search import search_query, search_redirect
 from dashboards.figures import kept_count
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
 from units.models import Member, Unit

@@ -275,7 +275,7 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 # of thousands of rows; the other bounds above hold for it too.
 ACTIVATION_MAX_ROWS = env.int("ACTIVATION_MAX_ROWS", default=2_000_000)
 # What a workbook may unpack to, checked while it is unpacked, before anything else reads it
-# (campaign/upload_limits.py): characters in one cell (Excel's own limit), bytes of one part
+# (campaign/workbook/limits.py): characters in one cell (Excel's own limit), bytes of one part
 # and of all parts, cells spanned by the sheets, and seconds the check may take.
 IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=32_767)
 IMPORT_MAX_PART_BYTES = env.int("IMPORT_MAX_PART_BYTES", default=160 * 1024 * 1024)

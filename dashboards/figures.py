@@ -31,6 +31,7 @@ from units.models import Member, Unit
 
 from . import tallies
 from .models import FiguresWrite, KeptCount, KeptFigures
+from campaign.activity_yield import compute_yield
 
 # Folding the write log into one row once it holds this many rows keeps the version's SUM cheap.
 FOLD_AFTER = 1000
@@ -480,8 +481,6 @@ def _day(value):
 def activity_yield_for(campaign, *, as_of, units=None, scope=None, version=None):
     """The outreach activities' yield (campaign.activity_yield) over `units`' activities,
     kept under the figures version (the activities' tables move it too)."""
-    from campaign.activity_yield import compute_yield
-
     scope = scope if scope is not None else scope_parts(units)
 
     def compute():

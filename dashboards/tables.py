@@ -1,26 +1,35 @@
 """Tables defined once, column by column, for the screen and for the Excel download: the same
 columns, in the same order, with the same headings; sortable and paginated on screen.
 
-    table = Table(request, [Column("name", _("Name"), lambda m: m.name), ...], rows)
-    if table.wants_xlsx: return table.xlsx_response("thanh-vien", _("Members"), user=...)
+    table = Table(request, [Column("name", _("Name"), lambda m: m.name), ...], rows,
+                  file="thanh-vien", sheet=_("Members"), personal=True)
+    if table.wants_xlsx: return table.download()
 
 `rows` is a list (sorted in Python) or a queryset (sorted by each column's `order` field).
+The dashboards' column lists are at the end of this module, one function a table; each
+page's figures and rows are in `dashboards.pages`.
 """
 
 import datetime
 import io
 import re
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from reports.models import PersonalDataAccess
+from campaign import verification
+from campaign.activity_yield import ratio as activity_ratio
+from campaign.models import NO_PLACE, Place
+from campaign.workbook.columns import Column
+from privacy.masking import mask_id_number, mask_phone
+from privacy.models import PersonalDataAccess
+from units.models import MemberCategory, UnitKind
 
 from . import formats
 
@@ -63,29 +72,24 @@ class KeptRows:
             yield from self._fetch(self.pks[start : start + 2000])
 
 
-@dataclass
-class Column:
-    key: str
-    label: str
-    value: Callable  # row -> the cell's value (a number, a day, a text)
-    kind: str = "text"  # text, int, dec, pct (a percentage, 72.0), day
-    link: Callable | None = None  # row -> a URL on screen
-    order: str | None = None  # for queryset rows: the field to sort by
-    sortable: bool = True
-    # An action on screen ("Sửa"), not a figure: a workbook has nowhere to follow it to.
-    screen_only: bool = False
-
-    def text(self, row):
-        return FORMATTERS[self.kind](self.value(row))
-
-    @property
-    def numeric(self):
-        return self.kind in ("int", "dec", "pct")
-
-
 class Table:
-    def __init__(self, request, columns, rows, *, per_page=50, prefix="", default_sort=None):
+    def __init__(
+        self,
+        request,
+        columns,
+        rows,
+        *,
+        per_page=50,
+        prefix="",
+        default_sort=None,
+        file=None,
+        sheet=None,
+        personal=False,
+    ):
         self.request = request
+        # The download: its file name, its sheet's title, and whether it holds personal
+        # data (then it is recorded as the user's access).
+        self.file, self.sheet, self.personal = file, sheet, personal
         self.columns = columns
         self.prefix = prefix
         self.sort_param, self.page_param = f"{prefix}sort", f"{prefix}page"
@@ -154,7 +158,7 @@ class Table:
         for row in self.page.object_list:
             yield [
                 {
-                    "text": column.text(row),
+                    "text": FORMATTERS[column.kind](column.value(row)),
                     "url": column.link(row) if column.link else None,
                     "numeric": column.numeric,
                     "label": column.label,
@@ -167,6 +171,11 @@ class Table:
 
     def download_url(self):
         return self._url(**{self.download_param: "1", self.page_param: None})
+
+    def download(self):
+        """The workbook of this table, as `file` and `sheet` name it."""
+        user = self.request.user if self.personal else None
+        return self.xlsx_response(self.file, self.sheet, user=user, personal=self.personal)
 
     def xlsx_response(self, name, title, *, user=None, personal=False):
         """Every row (not one page), the same columns as on screen but the links that are
@@ -233,3 +242,408 @@ def _excel_value(column, value):
     if column.kind == "text":
         return str(value)
     return value
+
+
+# --- The dashboards' columns -----------------------------------------------------------------
+# One function a table: the columns a page shows, and its workbook has, in that order. A cell's
+# text comes from the figures' own rows (`campaign.results`, `campaign.activity_yield`) and
+# from the cases; each page's rows are worked out in `dashboards.pages`.
+
+
+class _Labels(dict):
+    """A model's choices as labels, translated (gettext) when one is read: the one source of
+    what a unit kind or a place is called, as the forms and the workbook call it."""
+
+    def __getitem__(self, key):
+        return str(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return str(super().get(key, default))
+
+
+KIND_LABELS = _Labels(UnitKind.choices)
+PLACE_LABELS = _Labels([*Place.choices, ("", NO_PLACE)])
+
+
+def category_label(code):
+    """A member category's one label, the model's choice (as the member pages and forms say
+    it), for the pages and their workbooks alike."""
+    try:
+        return str(MemberCategory(code).label)
+    except ValueError:
+        return code
+
+
+def kind_label(kind):
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def place_label(place):
+    return str(PLACE_LABELS.get(place, place))
+
+
+def yes_no(value):
+    return _("Yes") if value else _("No")
+
+
+def ratio(part, whole):
+    return activity_ratio(part, whole)
+
+
+def _level_day_portal(level, day, portal):
+    if level is None:
+        return _("not activated")
+    text = (
+        _("Level %(level)s · %(day)s") % {"level": level, "day": f"{day:%d/%m/%Y}"}
+        if day
+        else _("Level %(level)s") % {"level": level}
+    )
+    if portal is not None:
+        text += _(" · Portal: %(used)s") % {"used": _("yes") if portal else _("no")}
+    return text
+
+
+def typed(case):
+    """A case's activation as typed: its level, day and portal use."""
+    return _level_day_portal(case.eid_level, case.activated_on, case.portal_used)
+
+
+def official(case):
+    """A case's activation as the police's activation list has it."""
+    if case.official_level is None:
+        return _("not on the list")
+    return _level_day_portal(case.official_level, case.official_activated_on, case.official_portal)
+
+
+def week_columns():
+    """The overview's weeks: (day, e-ID, full, e-ID so far, full so far)."""
+    return [
+        Column("week", _("Week from"), lambda r: r[0], "day"),
+        Column("eid", _("Electronic ID"), lambda r: r[1], "int"),
+        Column("full", _("Eligible"), lambda r: r[2], "int"),
+        Column("eid_total", _("Electronic ID, cumulative"), lambda r: r[3], "int"),
+        Column("full_total", _("Eligible, cumulative"), lambda r: r[4], "int"),
+    ]
+
+
+def kind_columns():
+    """The overview's unit kinds: (label, tally)."""
+    return [
+        Column("kind", pgettext("dashboard", "Unit kind"), lambda r: r[0]),
+        Column("members", _("Members"), lambda r: r[1].members, "int"),
+        Column("full", _("Eligible"), lambda r: r[1].credited_full, "int"),
+        Column("eid", _("Electronic ID"), lambda r: r[1].credited_eid, "int"),
+        Column("average", _("Average"), lambda r: r[1].average(), "dec"),
+        Column(
+            "quota",
+            _("Meeting the quota"),
+            lambda r: formats.share(r[1].meeting_quota, r[1].members),
+            "pct",
+        ),
+    ]
+
+
+def compliance_columns(totals):
+    """The overview's members' own accounts: (item, members, goal)."""
+    return [
+        Column("item", _("Item"), lambda r: r[0]),
+        Column("count", _("Officials meeting it"), lambda r: r[1], "int"),
+        Column("share", _("Share"), lambda r: formats.share(r[1], totals.bound), "pct"),
+        Column("goal", _("Required"), lambda r: r[2], "pct"),
+    ]
+
+
+def both_figures(page, figures_of):
+    """With a list in force: the credited full cases as typed and from the activation list,
+    the gap between them, and the cases that differ or are not on the list."""
+    if not page.list_in_force:
+        return []
+    return [
+        Column(
+            "recorded", _("Eligible (as entered)"), lambda r: figures_of(r).recorded_full, "int"
+        ),
+        Column(
+            "official",
+            _("Eligible (by the activation list)"),
+            lambda r: figures_of(r).official_full,
+            "int",
+        ),
+        Column("gap_list", _("Difference"), lambda r: figures_of(r).gap_full, "int"),
+        Column("differs", _("Differ"), lambda r: figures_of(r).differs, "int"),
+        Column("not_found", _("Not on the list"), lambda r: figures_of(r).not_found, "int"),
+    ]
+
+
+def unit_columns(page, previous):
+    """A ranking of units (`previous`: the results at the end of the last period, or None)."""
+    before = {u.pk: u.tally.credited_full for u in previous.units} if previous else {}
+    columns = [
+        Column(
+            "name",
+            _("Unit"),
+            lambda u: u.name,
+            link=lambda u: page.with_window(reverse("dashboards:unit", args=[u.code])),
+        ),
+        Column("kind", pgettext("dashboard", "Unit kind"), lambda u: kind_label(u.kind)),
+        Column("members", _("Members"), lambda u: u.tally.members, "int"),
+        Column("full", _("Eligible"), lambda u: u.tally.credited_full, "int"),
+        Column("average", _("Average"), lambda u: u.average, "dec"),
+        Column("award", _("Collective award"), lambda u: yes_no(u.collective_award)),
+    ]
+    if page.since:
+        columns.insert(
+            4, Column("period", _("In the period"), lambda u: u.tally.period_full, "int")
+        )
+    columns += both_figures(page, lambda u: u.tally)
+    if previous:
+        columns.append(
+            Column(
+                "change",
+                _("Up on the last period"),
+                lambda u: u.tally.credited_full - before.get(u.pk, 0),
+                "int",
+            )
+        )
+    return columns
+
+
+def member_columns(page, *, gap=True):
+    """Members with their figures: how far from the quota (`gap`), or their award."""
+    columns = [
+        Column(
+            "name",
+            _("Member"),
+            lambda m: m.name,
+            link=lambda m: page.with_window(reverse("dashboards:member", args=[m.pk])),
+        ),
+        Column("unit", _("Unit"), lambda m: m.unit_name),
+        Column("category", _("Category"), lambda m: category_label(m.category)),
+        Column("full", _("Eligible"), lambda m: m.credited_full, "int"),
+        Column("quota", _("Quota"), lambda m: m.quota, "int"),
+    ]
+    if gap:
+        columns.append(
+            Column("gap", _("Still missing"), lambda m: max(0, m.quota - m.credited_full), "int")
+        )
+    else:
+        columns.append(Column("award", _("Individual award"), lambda m: yes_no(m.individual_award)))
+    columns += both_figures(page, lambda m: m)
+    return columns
+
+
+def verdict_columns(page):
+    """A member's cases, each with the rules' verdict (and the activation list's, if any)."""
+    columns = [
+        Column("resident", _("Resident"), lambda v: v.case.resident.full_name),
+        Column("id", _("ID number"), lambda v: mask_id_number(v.case.resident.id_number)),
+        Column("guided", _("Guided on"), lambda v: v.case.guided_on, "day"),
+        Column("activated", _("Activated on"), lambda v: v.case.activated_on, "day"),
+        Column("level", _("Level"), lambda v: v.case.eid_level or ""),
+        Column("full", _("Credited in full"), lambda v: yes_no(v.credited_full)),
+        Column("eid", _("Credited for the electronic ID"), lambda v: yes_no(v.credited_eid)),
+        Column(
+            "reasons",
+            _("Why not credited"),
+            lambda v: "; ".join(text for _code, text in v.reasons),
+            sortable=False,
+        ),
+    ]
+    if page.list_in_force is None:
+        return columns
+    campaign = page.campaign
+    return columns + [
+        Column(
+            "verification",
+            _("Checked against the activation list"),
+            lambda v: verification.LABELS[verification.status_of(v.case, campaign, checked=True)],
+        ),
+        Column("official", _("By the activation list"), lambda v: official(v.case)),
+    ]
+
+
+def place_columns():
+    """Outreach by place: (label, cases, full)."""
+    return [
+        Column("place", _("Form, place"), lambda r: r[0]),
+        Column("cases", _("Cases guided"), lambda r: r[1], "int"),
+        Column("full", _("Eligible"), lambda r: r[2], "int"),
+        Column("share", _("Share eligible"), lambda r: formats.share(r[2], r[1]), "pct"),
+    ]
+
+
+def place_week_columns(places):
+    """Outreach by week, a column for each place: (week, {place: cases})."""
+    return (
+        [Column("week", _("Week from"), lambda r: r[0], "day")]
+        + [
+            Column(
+                f"c{index}", place_label(place), lambda r, place=place: r[1].get(place, 0), "int"
+            )
+            for index, place in enumerate(places)
+        ]
+        + [Column("all", _("Total"), lambda r: sum(r[1].values()), "int")]
+    )
+
+
+def group_columns(first_key, first_label, first=lambda r: r.label):
+    """The columns of a sum of activities (by kind, place, week, commune)."""
+    return [
+        Column(first_key, first_label, first),
+        Column("activities", _("Activities"), lambda r: r.activities, "int"),
+        Column("cases", _("Cases guided"), lambda r: r.cases, "int"),
+        Column("credited", _("Cases credited"), lambda r: r.credited, "int"),
+        Column("members", _("Members taking part (times)"), lambda r: r.members, "int"),
+        Column("per_member", _("Credited / member"), lambda r: r.per_member, "dec"),
+        Column("hours", _("Member hours"), lambda r: r.member_hours, "dec"),
+        Column("per_hour", _("Credited / member hour"), lambda r: r.per_member_hour, "dec"),
+        Column("materials", _("Banners, posters, leaflets"), lambda r: r.materials, "int"),
+        Column(
+            "materials_per",
+            _("Materials / credited case"),
+            lambda r: r.materials_per_credited,
+            "dec",
+        ),
+    ]
+
+
+def activity_columns():
+    """The outreach activities one by one. 'Credited' is the credited full cases (rules.md)
+    of the cases that name the activity."""
+    return [
+        Column("day", _("Day"), lambda r: r.starts_on, "day"),
+        Column("code", _("Code"), lambda r: r.code),
+        # Its name, or its kind, day and place: the place and commune have tables of their own.
+        Column("title", _("Activity"), lambda r: r.title),
+        Column("kind", _("Kind of activity"), lambda r: r.kind),
+        Column("organisers", _("Organising units"), lambda r: "; ".join(r.organisers)),
+        Column("members", _("Members taking part"), lambda r: r.members, "int"),
+        Column("hours", _("Member hours"), lambda r: r.member_hours, "dec"),
+        Column("cases", _("Cases guided"), lambda r: r.cases, "int"),
+        Column("credited", _("Cases credited"), lambda r: r.credited, "int"),
+        Column(
+            "per_member",
+            _("Credited / member"),
+            lambda r: ratio(r.credited, r.members),
+            "dec",
+        ),
+        Column("materials", _("Banners, posters, leaflets"), lambda r: r.materials, "int"),
+        Column(
+            "materials_per",
+            _("Materials / credited case"),
+            lambda r: ratio(r.materials, r.credited),
+            "dec",
+        ),
+        Column("reach", _("Reach (posts)"), lambda r: r.reach, "int"),
+    ]
+
+
+def commune_columns():
+    return [Column("commune", _("Commune"), lambda r: r.commune)] + group_columns(
+        "kind", _("Kind of activity")
+    )
+
+
+def activity_member_columns():
+    """The members who took part in activities, with what the activities yielded."""
+    return [
+        Column("name", _("Member"), lambda r: r.name),
+        Column("unit", _("Unit"), lambda r: r.unit),
+        Column("activities", _("Activities taken part in"), lambda r: r.activities, "int"),
+        Column("hours", _("Hours taken part"), lambda r: r.hours, "dec"),
+        Column("cases", _("Cases at the activities"), lambda r: r.cases, "int"),
+        Column("credited", _("Credited at the activities"), lambda r: r.credited, "int"),
+        Column("own", _("Of which guided themselves"), lambda r: r.own_credited, "int"),
+        Column("per_hour", _("Credited / hour"), lambda r: r.per_hour, "dec"),
+    ]
+
+
+def resident_columns():
+    """Residents to fix (double claims, numbers to check); the ID number masked."""
+    return [
+        Column("name", _("Resident"), lambda r: r.full_name, order="full_name"),
+        Column("id", _("ID number"), lambda r: mask_id_number(r.id_number), sortable=False),
+        Column("village", _("Village"), lambda r: r.village, order="village"),
+        Column("commune", pgettext("dashboard", "Commune"), lambda r: r.commune, order="commune"),
+    ]
+
+
+def claims_columns(campaign):
+    """The double claims still open, with the way to the register that resolves them."""
+    url = f"{reverse('reports:double_claims')}?campaign={campaign.slug}"
+    return resident_columns() + [
+        Column(
+            "open",
+            _("Resolve"),
+            lambda r: _("Open the double-claim register"),
+            link=lambda r: url,
+            sortable=False,
+            screen_only=True,
+        )
+    ]
+
+
+def _verification_status(case):
+    return verification.LABELS[case.verification]
+
+
+def case_columns(checked):
+    """Cases to fix (not activated yet, no guidance day); `checked`: with a list in force."""
+    columns = [
+        Column("name", _("Resident"), lambda c: c.resident.full_name, order="resident__full_name"),
+        Column(
+            "id", _("ID number"), lambda c: mask_id_number(c.resident.id_number), sortable=False
+        ),
+        Column(
+            "phone",
+            pgettext("dashboard", "Phone"),
+            lambda c: mask_phone(c.resident.phone),
+            sortable=False,
+        ),
+        Column("village", _("Village"), lambda c: c.resident.village, order="resident__village"),
+        Column("guide", _("Guided by"), lambda c: c.member.full_name, order="member__full_name"),
+        Column("unit", _("Unit"), lambda c: c.member.unit.name, order="member__unit__name"),
+        Column("guided", _("Guided on"), lambda c: c.guided_on, "day", order="guided_on"),
+    ]
+    if checked:
+        columns.append(
+            Column(
+                "status",
+                _("Checked against the activation list"),
+                _verification_status,
+                sortable=False,
+            )
+        )
+    return columns
+
+
+def check_columns():
+    """Cases that differ from the activation list or are not on it, both values side by side."""
+    return [
+        Column("name", _("Resident"), lambda c: c.resident.full_name, order="resident__full_name"),
+        Column(
+            "id", _("ID number"), lambda c: mask_id_number(c.resident.id_number), sortable=False
+        ),
+        Column("guide", _("Guided by"), lambda c: c.member.full_name, order="member__full_name"),
+        Column("unit", _("Unit"), lambda c: c.member.unit.name, order="member__unit__name"),
+        Column("status", pgettext("dashboard", "Status"), _verification_status, sortable=False),
+        Column("typed", _("As entered"), typed, sortable=False),
+        Column("official", _("By the activation list"), official, sortable=False),
+        Column(
+            "check",
+            _("To check"),
+            lambda c: verification.ADVICE.get(c.verification, ""),
+            sortable=False,
+        ),
+    ]
+
+
+def edit_column():
+    """The edit link, on the cases the user may change (annotated `may_edit`)."""
+    return Column(
+        "edit",
+        _("Edit"),
+        lambda c: _("Edit") if c.may_edit else "",
+        link=lambda c: reverse("campaign:case_edit", args=[c.pk]) if c.may_edit else None,
+        sortable=False,
+        screen_only=True,
+    )

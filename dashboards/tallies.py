@@ -29,6 +29,7 @@ import datetime
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django_tasks import task
 
 from campaign import rules
 from campaign.models import Case, Campaign
@@ -263,8 +264,6 @@ def fold_if_due():
 
 
 def _ask_worker_to_fold(table):
-    from .tasks import fold_tallies
-
     now = timezone.now()
     TallyFold.objects.get_or_create(table=table)
     asked = (
@@ -274,6 +273,13 @@ def _ask_worker_to_fold(table):
     )
     if asked:
         transaction.on_commit(lambda: fold_tallies.enqueue(table))
+
+
+@task()
+def fold_tallies(table):
+    """The job worker's fold of one of the members' tallies (see `fold`)."""
+    if table in (WEEKS, DAYS):
+        fold(table)
 
 
 def fold(table):

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import guides, views
+from units import guides
+
+from . import views
 
 app_name = "dashboards"
 urlpatterns = [

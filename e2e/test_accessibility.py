@@ -26,7 +26,7 @@ from e2e.conftest import ARTIFACTS, sign_in, shot
 from reports.jobs import start_report_job
 from reports.submissions import submit_report
 from reports.tests.factories import PeriodFactory
-from units.demo import DEMO_PASSWORD, seed_demo
+from reports.demo import DEMO_PASSWORD, seed_demo
 from units.models import Unit, UnitRole
 
 pytestmark = [

@@ -19,9 +19,10 @@ from dashboards.formats import whole
 from e2e.conftest import sign_in, shot
 from jobs.models import Job
 from reports.exports import SHEETS
-from reports.models import PersonalDataAccess, Submission
+from privacy.models import PersonalDataAccess
+from reports.models import Submission
 from reports.tests.factories import PeriodFactory
-from units.demo import DEMO_PASSWORD, seed_demo
+from reports.demo import DEMO_PASSWORD, seed_demo
 from units.models import Unit, UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

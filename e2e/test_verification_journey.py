@@ -5,34 +5,13 @@ figures move."""
 import pytest
 
 from campaign.models import ActivationList, Case
-from campaign.tests.factories import ResidentFactory
-from campaign.tests.helpers import add_case
 from e2e.conftest import shot, sign_in
-from units.models import UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.district("verification"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def district():
-    top = UnitFactory(code="HD", name="Huyện Đoàn Sốp Cộp")
-    commune = UnitFactory(code="DX-CC", name="Đoàn xã Chiềng Cơi", parent=top)
-    UnitRoleFactory(unit=top, role=UnitRole.Role.ADMIN, user__username="quantri")
-    UnitRoleFactory(unit=commune, role=UnitRole.Role.SECRETARY, user__username="bithu")
-    guide = MemberFactory(unit=commune, full_name="Lò Văn Thành", id_number="014090000111")
-    add_case(guide, ResidentFactory(id_number="014195000201", full_name="Quàng Thị Mai"))
-    # Typed as not activated yet; the police's list says level 2 on 05/05/2023.
-    pending = add_case(
-        guide,
-        ResidentFactory(id_number="014195000202", full_name="Tòng Văn Pó"),
-        activated_on=None,
-        portal=True,
-    )
-    return {"pending": pending}
 
 
 def test_a_list_uploaded_then_a_discrepancy_fixed_on_a_phone(

@@ -8,13 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from units.models import Unit, signed_in
+
 
 class JobQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Jobs `user` may see: their own, and those of units they administer (or above)."""
-        from units.models import Unit
-
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not signed_in(user):
             return self.none()
         if user.is_superuser:
             return self.all()

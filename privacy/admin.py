@@ -1,20 +1,41 @@
-"""What the admin site shows of ID numbers: masked in lists, and every list or record of
-people it opens recorded as an access (who, when, which list, how many rows, from where)."""
+"""What the admin site shows of people: the fields their model declares masked (MASKED) masked
+in lists, and every list or record of people it opens recorded as an access (who, when,
+which list, how many rows, from where)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from units.privacy import mask_id_number
+from .masking import MASKS
+from .models import PersonalDataAccess
 
 
-@admin.display(description=_("ID number"), ordering="id_number")
-def masked_id_number(obj):
-    return mask_id_number(obj.id_number)
+def masked_column(model, name):
+    """The list column of `model`'s field `name`, masked (privacy.masking)."""
+    field = model._meta.get_field(name)
+
+    @admin.display(description=field.verbose_name, ordering=name)
+    def column(obj):
+        return MASKS[name](getattr(obj, name))
+
+    column.__name__ = f"masked_{name}"
+    return column
 
 
 class RecordedAccessAdmin:
-    """Mixed into the admin of a table of people: its list and its record pages are
-    recorded as reveals."""
+    """Mixed into the admin of a table of people: the fields its model declares masked are
+    masked in the list, and its list and record pages are recorded as reveals."""
+
+    def get_list_display(self, request):
+        return [
+            masked_column(self.model, name) if name in self.model.MASKED else name
+            for name in super().get_list_display(request)
+        ]
+
+    def get_search_fields(self, request):
+        # A search is in the address: never by a masked field (an ID or phone number).
+        return [
+            name for name in super().get_search_fields(request) if name not in self.model.MASKED
+        ]
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -43,8 +64,6 @@ class RecordedAccessAdmin:
         return response
 
     def _record(self, request, what, rows, id_number=""):
-        from reports.models import PersonalDataAccess
-
         PersonalDataAccess.record(
             user=request.user,
             action=PersonalDataAccess.Action.REVEAL,
@@ -53,3 +72,22 @@ class RecordedAccessAdmin:
             request=request,
             id_number=id_number,
         )
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The record of access, read only: nobody edits or deletes what was done."""
+
+    list_display = ["at", "user", "action", "what", "rows"]
+    list_filter = ["action"]
+    search_fields = ["user__username", "what"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _, gettext_noop
 
+from config.formats import day, moment
 from units.models import Unit
-from units.privacy import mask_id_number, mask_phone
+
+from .masking import mask_id_number, mask_phone
+from campaign.models import Case
 
 KINDS = {
     "don-vi": ("units", "Unit"),
@@ -55,8 +58,6 @@ def history_of(user, kind, pk):
 
 
 def _administers(user, kind, row):
-    from campaign.models import Case
-
     units = Unit.objects.administered_by(user)
     if kind == "don-vi":
         return units.filter(pk=row.id).exists()
@@ -132,7 +133,7 @@ def _shown(field, row, names=None):
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y %H:%M" if hasattr(value, "hour") else "%d/%m/%Y")
+        return moment(value) if hasattr(value, "hour") else day(value)
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     return str(value)

@@ -9,8 +9,8 @@ from .models import ImportEvent
 
 def record_import(*, plan, path, resident_ids):
     """Record that `plan` (campaign.importing.ImportPlan) was written from the file at
-    `path`; returns `resident_ids` so the call can wrap the write. Called inside the
-    import's transaction: no event without the rows, no rows without the event."""
+    `path`, writing or guiding the residents `resident_ids`. Called inside the import's
+    transaction: no event without the rows, no rows without the event."""
     path = Path(path)
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -26,24 +26,8 @@ def record_import(*, plan, path, resident_ids):
             key: {"new": c.new, "changed": c.changed, "unchanged": c.unchanged}
             for key, c in plan.counts.items()
         },
-        resident_ids=sorted(set(resident_ids or ()) | _written_residents(plan)),
+        resident_ids=sorted(set(resident_ids)),
     )
-    return resident_ids
-
-
-def _written_residents(plan):
-    """The residents the plan wrote or guided (its resident and case rows), by ID number:
-    the bulk writers do not hand their keys back."""
-    from campaign.models import Resident
-
-    numbers = sorted(
-        {r.id_number for r in plan.resident_writes} | {c.id_number for c in plan.case_writes}
-    )
-    found = set()
-    for start in range(0, len(numbers), 5000):
-        batch = numbers[start : start + 5000]
-        found.update(Resident.objects.filter(id_number__in=batch).values_list("pk", flat=True))
-    return found
 
 
 def _name_given(path):

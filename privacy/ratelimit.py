@@ -8,11 +8,10 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from .models import PersonalDataAccess
 
 
 def lookups_left(user):
-    from reports.models import PersonalDataAccess
-
     since = timezone.now() - datetime.timedelta(minutes=1)
     used = PersonalDataAccess.objects.filter(
         user=user, action=PersonalDataAccess.Action.LOOKUP, at__gte=since

@@ -12,11 +12,16 @@ from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat, LPad
 
-from campaign.models import Campaign, Case, Resident
+from campaign.models import Campaign, Case, Resident, ResidentRecord
 from units.normalize import fold
 
 ANONYMOUS_NAME = "Người dân (đã ẩn danh)"
 PSEUDONYM_PREFIX = "999"
+# Every detail a tree keeps of a person (ResidentRecord.DETAILS: the resident's declared
+# details but the category, which the figures read) is removed: a date becomes null.
+BLANK = {
+    name: None if Resident._meta.get_field(name).null else "" for name in ResidentRecord.DETAILS
+}
 
 
 def pseudonym():
@@ -46,15 +51,7 @@ def anonymise(residents):
     ids = list(residents.values_list("pk", flat=True))
     for start in range(0, len(ids), 5000):
         batch = ids[start : start + 5000]
-        blank = {
-            "full_name": ANONYMOUS_NAME,
-            "birth_date": None,
-            "sex": "",
-            "phone": "",
-            "address": "",
-            "village": "",
-            "commune": "",
-        }
+        blank = {**BLANK, "full_name": ANONYMOUS_NAME}
         Resident.objects.filter(pk__in=batch).update(search_name=fold(ANONYMOUS_NAME), **blank)
         Resident.objects.filter(pk__in=batch, on_roster=False).update(id_number=pseudonym())
         Resident.history.filter(id__in=batch).update(**blank)

@@ -10,18 +10,13 @@ value left as it was keeps the value held, and stays masked if it comes back wit
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from units.privacy import mask_birth_date, mask_hidden, mask_id_number, mask_phone
+from .masking import MASKS, masked_fields
 
 SESSION_KEY = "privacy_revealed"
 
-# What a form masks (the fields a secretary may need to correct); a page masks all four.
-FORM_MASKS = {"id_number": mask_id_number, "phone": mask_phone}
-PAGE_MASKS = {  # in the page's order
-    "id_number": mask_id_number,
-    "birth_date": mask_birth_date,
-    "phone": mask_phone,
-    "address": mask_hidden,
-}
+# What a form masks (the fields a secretary may need to correct); a page masks every field
+# the person's model declares (its MASKED).
+FORM_MASKS = {name: MASKS[name] for name in ("id_number", "phone")}
 
 
 def allow_once(request, key):
@@ -69,7 +64,7 @@ def masked_details(person):
     """The page's values of `person` (a resident or a member), masked, by field name."""
     return {
         name: mask(getattr(person, name, None)) if getattr(person, name, None) else ""
-        for name, mask in PAGE_MASKS.items()
+        for name, mask in masked_fields(person).items()
     }
 
 

@@ -10,13 +10,15 @@ did. Figures already submitted are records of their own and are not touched here
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from campaign.models import ActivationEntry, Case, DoubleClaimResolution, Resident
-from privacy.models import ImportEvent
-from privacy.subjects import subject_key
-from reports.models import PersonalDataAccess
+from campaign.models import ActivationEntry, Case, DoubleClaimResolution, Resident, ResidentRecord
 from units.models import Member, Unit
 
-CORRECTABLE = ("full_name", "birth_date", "sex", "phone", "address", "village", "commune")
+from .models import ImportEvent, PersonalDataAccess
+from .subjects import subject_key
+
+# What a person may have corrected: the details each tree keeps of a resident (the category,
+# which the rules read, is the organisation's, not the person's).
+CORRECTABLE = ResidentRecord.DETAILS
 
 
 def residents_administered_by(user):

@@ -11,11 +11,17 @@ import copy
 
 from django.utils.translation import gettext as _
 
+from campaign.models import ResidentRecord
 from campaign.owners import trees_of
 from units.models import Unit
-from units.privacy import mask_id_number
+from .masking import mask_id_number
+from campaign.forms import initial_from_case
+from campaign.models import Case, DoubleClaimResolution
+from units.models import Member
 
-PERSONAL_FIELDS = ("birth_date", "sex", "phone", "address", "village", "commune")
+# What a tree keeps of a person besides the name (ResidentRecord.DETAILS, the resident's
+# declared details but the category): blanked when the user's trees hold no record.
+PERSONAL_FIELDS = tuple(name for name in ResidentRecord.DETAILS if name != "full_name")
 
 
 def _is_own(user, resident):
@@ -29,8 +35,6 @@ def typed_outside_scope(user, resident):
 
 def _records_for(user, residents):
     """{resident pk: the user's trees' ResidentRecord} for these residents (one query)."""
-    from campaign.models import ResidentRecord
-
     residents = [r for r in residents if r.pk is not None]
     if not residents:
         return {}
@@ -76,8 +80,6 @@ def _read_only(*args, **kwargs):
 def case_initial_as_seen_by(user, case):
     """The case form's initial values for `case`: the resident as the user's tree holds them
     (the ID number whole: the form's masking hides it until a recorded reveal)."""
-    from campaign.forms import initial_from_case
-
     shown = as_seen_by(user, case.resident)
     if shown is case.resident:
         return initial_from_case(case)
@@ -94,9 +96,6 @@ def counted_not_named(user, verdicts, campaign):
     awarded to, the roster a resident's ID number is on. At most three queries."""
     from django.db.models import Exists, OuterRef
     from django.utils.translation import gettext, ngettext
-
-    from campaign.models import Case, DoubleClaimResolution
-    from units.models import Member
 
     visible = Member.objects.visible_to(user)
     claimed = {v.case.resident_id for v in verdicts if "double_claim" in v.codes}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import access_views, views
 
 app_name = "privacy"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("nguoi/", views.person_search, name="person_search"),
     path("nguoi/<int:pk>/", views.person, name="person"),
     path("nguoi/<int:pk>/xoa/", views.person_erase, name="person_erase"),
+    path("truy-cap-du-lieu/", access_views.access_list, name="access_list"),
 ]

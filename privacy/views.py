@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.models import Case, Resident
-from reports.models import PersonalDataAccess
 from units import normalize
+from units.forms import DayFirstDateField
 from units.models import Member, Unit
 
 from . import history, reveal, rights
+from .models import PersonalDataAccess
 from .scope import as_seen_by
 
 
@@ -63,7 +64,7 @@ def reveal_member_id(request, pk):
         subject=_("Member #%(pk)s") % {"pk": member.pk},
         place=_("the detail page") if on_page else _("the edit form"),
         person=member,
-        fields=reveal.PAGE_MASKS if on_page else reveal.FORM_MASKS,
+        fields=member.MASKED if on_page else reveal.FORM_MASKS,
         key=f"member-page:{member.pk}" if on_page else f"member:{member.pk}",
     )
     return redirect(member) if on_page else redirect("units:member_edit", pk=member.pk)
@@ -86,7 +87,7 @@ def reveal_resident(request, pk):
         subject=_("Resident #%(pk)s") % {"pk": resident.pk},
         place=_("the detail page"),
         person=resident,
-        fields=reveal.PAGE_MASKS,
+        fields=resident.MASKED,
         key=f"resident:{resident.pk}",
     )
     return redirect(resident)
@@ -127,12 +128,8 @@ class PersonForm(forms.Form):
 
 
 class CorrectionForm(forms.ModelForm):
-    birth_date = forms.DateField(
-        label=_("Birth date"),
-        required=False,
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}),
-    )
+    # Day first, as every date field of the product (units.forms).
+    birth_date = DayFirstDateField(label=_("Birth date"), required=False)
 
     class Meta:
         model = Resident

@@ -1,9 +1,12 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
-from units.history import UnitChange
+from units.models import UnitChange
 
-from .models import ExpectedUnit, PersonalDataAccess, ReportHeading, ReportingPeriod, Submission
+
+from .models import ExpectedUnit, ReportHeading, ReportingPeriod, Submission
+from units.models import Unit
+from .unit_changes import ChangeRefused, undo_change
 
 
 @admin.register(ReportingPeriod)
@@ -11,23 +14,6 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     list_display = ["name", "campaign", "kind", "starts_on", "ends_on", "due_on"]
     list_filter = ["campaign", "kind"]
     search_fields = ["name", "slug"]
-
-
-@admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "action", "what", "rows"]
-    list_filter = ["action"]
-    search_fields = ["user__username", "what"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReportHeading)
@@ -98,8 +84,6 @@ class UnitChangeAdmin(admin.ModelAdmin):
     actions = ["undo_selected"]
 
     def get_queryset(self, request):
-        from units.models import Unit
-
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
@@ -116,10 +100,6 @@ class UnitChangeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Undo the selected changes"), permissions=["view"])
     def undo_selected(self, request, queryset):
-        from .unit_changes import ChangeRefused, undo_change
-
-        from units.models import Unit
-
         mine = Unit.objects.administered_by(request.user).values("pk")
         for change in queryset.order_by("-day", "-pk"):
             if not request.user.is_superuser and change.units.exclude(pk__in=mine).exists():

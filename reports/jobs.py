@@ -16,8 +16,11 @@ from units.models import Unit
 
 from .exports import export_report, figures_day
 from .exports.data import named_list_count, scope_units
-from .models import PersonalDataAccess, ReportingPeriod
+from privacy.models import PersonalDataAccess
+
+from .models import ReportingPeriod
 from .submissions import submit_report
+from config.formats import day
 
 KIND = "report_export"
 
@@ -25,7 +28,7 @@ KIND = "report_export"
 def start_report_job(*, user, campaign, unit, period, as_of, live, where=""):
     """Queue the building of a report workbook for `user` (asking from `where`, an address:
     the record of the named list's export says it); returns the job."""
-    what = period.name if period else _("as of %(day)s") % {"day": f"{as_of:%d/%m/%Y}"}
+    what = period.name if period else _("as of %(day)s") % {"day": day(as_of)}
     label = _("Report workbook: %(unit)s, %(what)s") % {
         "unit": unit.name if unit else _("all my units"),
         "what": what,

@@ -1,10 +1,12 @@
-"""Reporting periods of a campaign, and the record of every export of personal data."""
+"""Reporting periods of a campaign, the report headings, the units expected to report, and
+the submissions."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from units.models import Unit, UnitKind
 
 
 class ReportingPeriod(models.Model):
@@ -58,59 +60,6 @@ class ReportingPeriod(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class PersonalDataAccess(models.Model):
-    """A record that someone exported, revealed or looked up personal data (Law 91/2025/QH15):
-    who, when, what, how many rows, from where."""
-
-    class Action(models.TextChoices):
-        EXPORT = "export", _("Export")
-        REVEAL = "reveal", _("Reveal")
-        LOOKUP = "lookup", _("ID-number look-up")
-        CORRECT = "correct", _("Correction at the person's request")
-        ERASE = "erase", _("Deletion at the person's request")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    what = models.CharField(_("what"), max_length=255)
-    rows = models.PositiveIntegerField(_("rows"), default=0)
-    where = models.CharField(_("from where"), max_length=100, blank=True)
-    # A keyed digest of the ID number concerned (privacy.subjects.subject_key), so that the
-    # person's-rights page finds every access to one person without the log holding numbers.
-    subject = models.CharField(_("person concerned"), max_length=64, blank=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("personal data access")
-        verbose_name_plural = _("personal data accesses")
-        ordering = ["-at"]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what}"
-
-    @classmethod
-    def record(cls, *, user, action, what, rows=0, request=None, where=None, id_number=""):
-        """Record one access; `request` gives where from (or `where`, kept from a request by
-        work done off it: a job), `id_number` the person concerned."""
-        from privacy.subjects import client_address, subject_key
-
-        user = user if getattr(user, "is_authenticated", False) else None
-        return cls.objects.create(
-            user=user,
-            action=action,
-            what=what[:255],
-            rows=rows,
-            where=client_address(request) if where is None else where[:100],
-            subject=subject_key(id_number) if id_number else "",
-        )
 
 
 class ReportHeading(models.Model):
@@ -210,8 +159,6 @@ class ReportHeading(models.Model):
         the units' reports, rules.md), "Như trên" and the archive as recipients, signed as
         such a unit signs (TM. BAN THƯỜNG VỤ, BÍ THƯ...). Unsaved; an administrator sets the
         unit's own in the admin."""
-        from units.models import Unit, UnitKind
-
         police = (
             Unit.objects.filter(kind=UnitKind.POLICE, parent__isnull=True).order_by("pk").first()
         )

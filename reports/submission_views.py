@@ -20,7 +20,9 @@ from units.models import Unit
 
 from .completeness import completeness
 from .jobs import start_report_job, start_submission_job
-from .models import PersonalDataAccess, ReportingPeriod, Submission
+from privacy.models import PersonalDataAccess
+
+from .models import ReportingPeriod, Submission
 from .submissions import late_corrections, may_reopen, may_submit, reopen_submission
 
 
@@ -182,7 +184,7 @@ def submission_detail(request, pk):
 def submission_download(request, pk):
     """The workbook exactly as it was sent (its named list's export recorded)."""
     submission = _visible_submission(request.user, pk)
-    if not Unit.objects.editable_by(request.user).filter(pk=submission.unit_id).exists():
+    if not may_submit(request.user, submission.unit, submission.period.campaign):
         raise PermissionDenied(_("Only secretaries and administrators export reports."))
     if not submission.workbook:
         raise Http404

@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from units.forms import DayFirstDateField
-from units.history import UnitChange
-from units.models import Unit, UnitKind, UnitRole
+from units.models import Unit, UnitChange, UnitKind, UnitRole
 
 from . import unit_changes as changes
 

@@ -1,6 +1,8 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
+from django.views.generic import RedirectView
 
-from . import access_views, submission_views, views
+from . import submission_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -10,7 +12,11 @@ urlpatterns = [
     path("trung-lap/", views.double_claims, name="double_claims"),
     path("trung-lap/<int:resident_pk>/giai-quyet/", views.resolve, name="resolve"),
     path("trung-lap/huy/<int:pk>/", views.undo, name="undo"),
-    path("truy-cap-du-lieu/", access_views.access_list, name="access_list"),
+    # The record of personal-data access is privacy's page now; the old address leads there.
+    path(
+        "truy-cap-du-lieu/",
+        login_required(RedirectView.as_view(pattern_name="privacy:access_list", query_string=True)),
+    ),
 ]
 
 # The report workbook, the units' submissions and the completeness of reporting.

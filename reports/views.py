@@ -30,7 +30,7 @@ from dashboards.forms import FiguresFilter
 
 from units.models import Member, Unit, UnitKind
 from privacy.scope import counted_not_named, hide_residents_of, register_rows_as_seen_by
-from units.privacy import mask_id_number
+from privacy.masking import mask_id_number
 
 
 @login_required

@@ -5,9 +5,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from privacy.admin import RecordedAccessAdmin, masked_id_number
+from privacy.admin import RecordedAccessAdmin
 
 from .models import Member, Unit, UnitRole
+from campaign import services
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -73,14 +74,12 @@ class UnitAdmin(ScopedAdmin):
         return queryset.filter(pk__in=Unit.objects.administered_by(request.user))
 
     def save_model(self, request, obj, form, change):
-        from campaign import services
-
         services.unit_save(unit=obj, user=request.user)
 
 
 @admin.register(Member)
 class MemberAdmin(RecordedAccessAdmin, ScopedAdmin):
-    list_display = ["full_name", masked_id_number, "unit", "category", "active"]
+    list_display = ["full_name", "id_number", "unit", "category", "active"]
     list_filter = [
         "category",
         "active",
@@ -124,18 +123,12 @@ class MemberAdmin(RecordedAccessAdmin, ScopedAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        from campaign import services
-
         services.member_save(member=obj, user=request.user)
 
     def delete_model(self, request, obj):
-        from campaign import services
-
         services.members_delete(members=Member.objects.filter(pk=obj.pk), user=request.user)
 
     def delete_queryset(self, request, queryset):
-        from campaign import services
-
         services.members_delete(members=queryset, user=request.user)
 
 

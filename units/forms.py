@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import normalize
 from .models import Member, MemberCategory, Unit
 from .search import Folded
+from config.formats import day
 
 
 class IdNumberField(forms.CharField):
@@ -125,7 +126,7 @@ class DayFirstDateField(forms.Field):
 
     def prepare_value(self, value):
         if isinstance(value, datetime.date):
-            return value.strftime("%d/%m/%Y")
+            return day(value)
         return value
 
     def to_python(self, value):

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from config.formats import day
 
-from privacy.authors import history_author
 
 ID_NUMBER_VALIDATOR = RegexValidator(r"^\d{12}$", _("The ID number must have 12 digits."))
 # A unit code: unaccented letters, digits, dots, dashes and underscores (also the pattern of
@@ -20,6 +20,22 @@ UNIT_CODE_VALIDATOR = RegexValidator(
     rf"^{UNIT_CODE_PATTERN}$",
     _("A unit code may contain only unaccented letters, digits, dots, dashes and underscores."),
 )
+
+
+def signed_in(user):
+    """The door's first question: a signed-in user whose account is active. Anyone else
+    (anonymous, or an account switched off) may see nothing and do nothing."""
+    return getattr(user, "is_authenticated", False) and user.is_active
+
+
+def history_author(instance=None, request=None, **kwargs):
+    """Who made a version of a record, for django-simple-history: the signed-in user of the
+    request; outside a request (a command, a test, a service called directly), the author
+    the write stamped on the row (Recorded)."""
+    user = getattr(request, "user", None)
+    if getattr(user, "is_authenticated", False):
+        return user
+    return getattr(instance, "updated_by", None)
 
 
 class Recorded(models.Model):
@@ -92,7 +108,7 @@ class UnitQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """The units `user` may see: every unit under a unit they hold a role in."""
-        return self._under_roles(user, UnitRole.Role.values)
+        return self._under_roles(user, SEES)
 
     def sees_every_unit(self, user):
         """Whether `user` may see every unit (a district administrator, say): one query."""
@@ -100,14 +116,14 @@ class UnitQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """The units whose data `user` may enter and change (administrators, secretaries)."""
-        return self._under_roles(user, [UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY])
+        return self._under_roles(user, EDITS)
 
     def administered_by(self, user):
         """The units in which `user` acts as district administrator."""
-        return self._under_roles(user, [UnitRole.Role.ADMIN])
+        return self._under_roles(user, ADMINISTERS)
 
     def _under_roles(self, user, roles):
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        if not signed_in(user):
             return self.none()
         if user.is_superuser:
             return self.all()
@@ -250,6 +266,11 @@ class MemberQuerySet(models.QuerySet):
     def editable_by(self, user):
         return self.filter(unit__in=Unit.objects.editable_by(user))
 
+    def own_of(self, user):
+        """The active member whose account `user` is (none, or one): a member who records
+        their own cases."""
+        return self.filter(_own(user), active=True)
+
     def guides_for(self, user):
         """Active members `user` may record cases for: those of the units they may edit,
         and themselves when their account is a member's."""
@@ -258,7 +279,7 @@ class MemberQuerySet(models.QuerySet):
 
 def _own(user):
     """The condition "this member is `user`" (never true for anonymous users)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not signed_in(user):
         return Q(pk__in=[])
     return Q(user=user)
 
@@ -309,6 +330,12 @@ class Member(Recorded):
     objects = MemberQuerySet.as_manager()
 
     history = HistoricalRecords(get_user=history_author)
+
+    # The member's personal data (Law 91/2025/QH15), declared once, as Resident's: the
+    # details a form or a workbook gives besides the ID number (what the importer compares
+    # and writes), and the fields shown masked where they are not needed whole.
+    DETAILS = ("full_name", "category", "birth_date", "phone")
+    MASKED = ("id_number", "birth_date", "phone")
 
     class Meta:
         verbose_name = _("member")
@@ -370,5 +397,126 @@ class UnitRole(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.unit.code}"
 
 
-# The dated changes of the units (closed, merged, split), in a module of their own.
-from .history import UnitChange, UnitMove  # noqa: E402, F401
+# The door's role groups: who sees, who enters and changes data, who administers (every
+# unit under a unit of the role). The querysets above and the menu read them.
+SEES = frozenset(UnitRole.Role.values)
+EDITS = frozenset({UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY})
+ADMINISTERS = frozenset({UnitRole.Role.ADMIN})
+
+
+# The dated changes of the units (closed, merged, split); the tree as it stood on a day is
+# worked out from them in units/history.py.
+
+
+class UnitChangeQuerySet(models.QuerySet):
+    def standing(self):
+        """Changes not undone."""
+        return self.filter(undone_at__isnull=True)
+
+
+class UnitChange(models.Model):
+    """A dated change of the organisation: a unit closed, units merged into another, or a
+    unit split into others; who made it and when, and who undid it."""
+
+    class Kind(models.TextChoices):
+        CLOSE = "close", _("Closure")
+        MERGE = "merge", _("Merger")
+        SPLIT = "split", _("Split")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    day = models.DateField(
+        _("from the day"), help_text=_("The first day the units stand as changed.")
+    )
+    target = models.ForeignKey(
+        Unit,
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_in",
+    )
+    units = models.ManyToManyField(
+        Unit, verbose_name=_("units concerned"), related_name="changes", blank=True
+    )
+    # What the pages say: {"from": [[code, name]...], "to": [[code, name]...]}.
+    summary = models.JSONField(_("summary"), default=dict)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("made by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    objects = UnitChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit change")
+        verbose_name_plural = _("unit changes")
+        ordering = ["-day", "-pk"]
+        indexes = [models.Index(fields=["day"], name="unit_change_day")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {day(self.day)}"
+
+    def from_codes(self):
+        return [code for code, _name in self.summary.get("from", [])]
+
+    def to_codes(self):
+        return [code for code, _name in self.summary.get("to", [])]
+
+
+class UnitMove(models.Model):
+    """One thing a change did: a member moved to another unit, a sub-unit placed under
+    another parent, a user's role moved (or dropped: the user already held one in the
+    unit), a unit closed (its former closing day kept), or a unit made by a split."""
+
+    class What(models.TextChoices):
+        MEMBER = "member", _("Member")
+        SUBUNIT = "subunit", _("Sub-unit")
+        ROLE = "role", _("User role")
+        CLOSED = "closed", _("Unit closed")
+        CREATED = "created", _("Unit made")
+
+    change = models.ForeignKey(
+        UnitChange, verbose_name=_("change"), on_delete=models.CASCADE, related_name="moves"
+    )
+    what = models.CharField(_("what"), max_length=10, choices=What.choices)
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="moves"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="moves"
+    )
+    # A member's or a role's unit, a sub-unit's parent: before and after.
+    from_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    to_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    role = models.CharField(max_length=20, blank=True)
+    previous_valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit change move")
+        verbose_name_plural = _("unit change moves")
+        ordering = ["change", "pk"]

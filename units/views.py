@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from privacy.search import search_query, search_redirect
 
 from .forms import MemberFilterForm, MemberForm, MemberStatusForm, named_in
 from .models import Member, Unit
+from campaign.current import campaign_for_request
 
 
 @login_required
@@ -32,31 +33,9 @@ def home(request):
         "units/home.html",
         {
             "units": units,
-            "to_send_again": _reports_to_send_again(request.user),
             "roles": request.user.unit_roles.select_related("unit"),
-            "own_member": Member.objects.filter(user=request.user, active=True)
-            .select_related("unit")
-            .first(),
+            "own_member": Member.objects.own_of(request.user).select_related("unit").first(),
         },
-    )
-
-
-def _reports_to_send_again(user):
-    """The reports of the units `user` may edit that were reopened and not sent again (the
-    last version of each unit's period): its secretary must learn it on arriving, with the
-    reason and the button to send it again, expected unit or not."""
-    from reports.models import Submission
-
-    later = Submission.objects.filter(
-        unit=OuterRef("unit"), period=OuterRef("period"), version__gt=OuterRef("version")
-    )
-    return list(
-        Submission.objects.filter(
-            unit__in=Unit.objects.editable_by(user), reopened_at__isnull=False
-        )
-        .exclude(Exists(later))
-        .select_related("unit", "period", "reopened_by")
-        .order_by("-reopened_at")[:20]
     )
 
 
@@ -94,8 +73,6 @@ def _member_or_error(user, pk, *, edit=False):
 
 
 def _current_campaign(request):
-    from campaign.current import campaign_for_request
-
     return campaign_for_request(request)
 
 

@@ -23,7 +23,9 @@ import logging
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from ..models import Campaign
+from privacy.imports import record_import  # one event per import (who, file, counts)
+
+from ..models import Campaign, Resident
 from ..rule_inputs import refresh_rule_inputs
 from ..verification import refresh_official
 from .parse import parse_workbook, without_gc
@@ -70,8 +72,6 @@ def import_workbook(
     (the parse, the plan and, unless `dry_run`, the write, each an equal share).
     `in_transaction(plan)`, if given, is called inside the writing transaction once the
     rows are written (a job records there that its import committed)."""
-    from privacy.imports import record_import  # one event per import (who, file, counts)
-
     steps = _Steps(progress, 2 if dry_run else 3)
     parsed = parse_workbook(path, progress=steps.step(0))
     if parsed.errors or dry_run:
@@ -82,7 +82,8 @@ def import_workbook(
                 plan = plan_import(parsed, campaign=campaign, user=user, progress=steps.step(1))
                 if plan.ok:  # the import recorded as one event, in the same transaction
                     written = write_import(plan, progress=steps.step(2))
-                    record_import(plan=plan, path=path, resident_ids=written)
+                    residents = set(written or ()) | _written_residents(plan)
+                    record_import(plan=plan, path=path, resident_ids=residents)
                     if in_transaction is not None:
                         in_transaction(plan)
             steps.step(2)(1, 1)
@@ -94,6 +95,19 @@ def import_workbook(
                 raise
             logger.info("import retried after %s", exc.__class__.__name__)
     raise AssertionError("unreachable")
+
+
+def _written_residents(plan):
+    """The residents the plan wrote or guided (its resident and case rows), by ID number:
+    the bulk writers do not hand their keys back."""
+    numbers = sorted(
+        {r.id_number for r in plan.resident_writes} | {c.id_number for c in plan.case_writes}
+    )
+    found = set()
+    for start in range(0, len(numbers), 5000):
+        batch = numbers[start : start + 5000]
+        found.update(Resident.objects.filter(id_number__in=batch).values_list("pk", flat=True))
+    return found
 
 
 class _Steps:

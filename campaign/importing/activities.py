@@ -5,6 +5,7 @@ error, so nothing is written."""
 
 from django.utils.translation import gettext as _
 
+from config import formats
 from units.normalize import fold
 
 from ..activities import Activity
@@ -25,7 +26,7 @@ def find_activities(plan, scope):
     for pk, code, name, kind, day, place in activities.values_list(
         "pk", "code", "name", "kind__name", "starts_on", "place"
     ):
-        title = f"{kind} {day:%d/%m/%Y}" + (f" – {place}" if place else "")
+        title = f"{kind} {formats.day(day)}" + (f" – {place}" if place else "")
         for text in {fold(code), fold(name), fold(title)} - {""}:
             if text in wanted:
                 by_text.setdefault(text, set()).add(pk)

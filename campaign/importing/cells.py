@@ -22,6 +22,7 @@ from units.normalize import (
 from .. import workbook as wb
 from ..models import Place, ResidentCategory
 from .problems import Problem
+from config.formats import day
 
 
 def shown(value):
@@ -33,7 +34,7 @@ def shown(value):
     elif isinstance(value, datetime.datetime):
         value = value.date()
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return day(value)
     return normalize_name(value)
 
 

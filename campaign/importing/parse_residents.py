@@ -35,6 +35,7 @@ from .cells import (
 )
 from .problems import Problem, other_row
 from .records import CaseRow, ResidentRow
+from config.formats import day
 
 # The residents sheet's cells in the order they are read (and their errors reported): key,
 # converter, memoised, required, default when blank or wrong.
@@ -211,7 +212,7 @@ def parse_residents_sheet(parsed, sheet, rows):
             message = _(
                 "The activation date %(day)s is after today: check it (a case counts from its "
                 "activation day on)."
-            ) % {"day": f"{values['activated_on']:%d/%m/%Y}"}
+            ) % {"day": day(values["activated_on"])}
             warnings.append(Problem(title, number, header("activated_on"), message, "future"))
         category = values["category"]
         resident = residents.get(id_number)

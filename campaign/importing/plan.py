@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from units.history import merged_into
-from units.models import Member, Unit
+from units.models import Member, Unit, signed_in
 from units.normalize import (
     normalize_name,
 )
@@ -42,7 +42,7 @@ class _Scope:
 def may_import(user):
     """Whether `user` may import at all: a secretary or administrator of some unit, or a
     superuser, also before there is any unit (a new district's first workbook)."""
-    if not getattr(user, "is_active", False):
+    if not signed_in(user):
         return False
     return user.is_superuser or Unit.objects.editable_by(user).exists()
 
@@ -241,10 +241,6 @@ def _plan_units(plan, scope):
     return usable
 
 
-# A member's details a workbook gives, besides their unit, ID number and flags.
-MEMBER_DETAILS = ("full_name", "category", "birth_date", "phone")
-
-
 def _plan_members(plan, scope, units):
     """Check the member rows; returns {id number: Guide} for the workbook's members, for the
     residents sheet."""
@@ -252,7 +248,7 @@ def _plan_members(plan, scope, units):
     counts = plan.counts.setdefault("members", Counts()) if "members" in parsed.sheets else Counts()
     ids = list(parsed.members)
     existing = {}
-    fields = ("pk", "id_number", "unit_id", "unit__code", *MEMBER_DETAILS, *FLAG_KEYS)
+    fields = ("pk", "id_number", "unit_id", "unit__code", *Member.DETAILS, *FLAG_KEYS)
     for batch in in_batches(ids):
         for member in Member.objects.filter(id_number__in=batch).values(*fields):
             existing[member["id_number"]] = member
@@ -314,7 +310,7 @@ def _plan_members(plan, scope, units):
         )
         same = (
             member["unit__code"] == merged.unit_code
-            and all(member[k] == getattr(merged, k) for k in MEMBER_DETAILS)
+            and all(member[k] == getattr(merged, k) for k in Member.DETAILS)
             and all(member[k] == merged.flags[k] for k in FLAG_KEYS)
         )
         if same:

@@ -11,7 +11,6 @@ from ..bulk import in_batches, insert_objects
 from ..rule_inputs import NewResidentInputs, residents_guided_in, residents_with_id_numbers
 from ..models import Case, Resident, ResidentRecord
 from ..owners import assign_trees
-from .plan import MEMBER_DETAILS
 
 
 def write_plan(plan, writer):
@@ -51,7 +50,7 @@ def write_plan(plan, writer):
             Member(
                 unit_id=unit_pks[record.unit_code],
                 id_number=record.id_number,
-                **{key: getattr(record, key) for key in MEMBER_DETAILS},
+                **{key: getattr(record, key) for key in Member.DETAILS},
                 **record.flags,
                 created_by=user,
                 updated_by=user,
@@ -70,7 +69,7 @@ def write_plan(plan, writer):
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["id_number"],
-            update_fields=["unit", *MEMBER_DETAILS, *flag_fields, "updated_by", "updated_at"],
+            update_fields=["unit", *Member.DETAILS, *flag_fields, "updated_by", "updated_at"],
         )
         member_pks.update((m.id_number, m.pk) for m in new)
         touched.update(residents_with_id_numbers([m.id_number for m in new]))

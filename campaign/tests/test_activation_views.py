@@ -13,44 +13,15 @@ from django.test import TestCase
 from campaign import verification
 from campaign.activations import import_activation_list
 from campaign.models import ActivationList, Case
-from campaign.tests.factories import ResidentFactory, plan_campaign
-from campaign.tests.helpers import add_case
+from campaign.tests.factories import plan_campaign
 from jobs.models import Job
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
+from units.tests.factories import UnitRoleFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("activation_list")]
 
 LIST = "/chien-dich/danh-sach-kich-hoat/"
-
-
-@pytest.fixture
-def district():
-    top = UnitFactory(code="HUYEN", name="Huyện Đoàn")
-    mine = UnitFactory(code="XA1", name="Đoàn xã Một", parent=top)
-    theirs = UnitFactory(code="XA2", name="Đoàn xã Hai", parent=top)
-    admin = UserFactory(username="quantri")
-    UnitRoleFactory(user=admin, unit=top, role=UnitRole.Role.ADMIN)
-    secretary = UserFactory(username="bithu")
-    UnitRoleFactory(user=secretary, unit=mine, role=UnitRole.Role.SECRETARY)
-    guide = MemberFactory(unit=mine, full_name="Lò Văn Một", id_number="014090000001")
-    other = MemberFactory(unit=theirs, full_name="Lò Văn Hai", id_number="014090000002")
-    cases = {
-        "verified": add_case(
-            guide, ResidentFactory(id_number="014195000001", full_name="Cà Thị Khớp")
-        ),
-        "differs": add_case(
-            guide, ResidentFactory(id_number="014195000002", full_name="Cà Thị Lệch")
-        ),
-        "not_found": add_case(
-            guide, ResidentFactory(id_number="014195000003", full_name="Cà Thị Vắng")
-        ),
-        "theirs": add_case(
-            other, ResidentFactory(id_number="014195000004", full_name="Cà Thị Khác")
-        ),
-    }
-    return {"admin": admin, "secretary": secretary, "cases": cases, "guide": guide}
 
 
 def csv_file(rows, name="ds.csv"):

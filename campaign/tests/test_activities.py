@@ -9,10 +9,10 @@ from campaign.activity_yield import compute_yield
 from campaign.claims import refresh_rule_inputs
 from campaign.models import Case
 from campaign.tests.factories import CaseFactory, ResidentFactory, plan_campaign
-from units.models import UnitKind, UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+from units.models import UnitRole
+from units.tests.factories import MemberFactory, UnitRoleFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("activities")]
 
 SATURDAY = datetime.date(2023, 5, 6)
 
@@ -21,33 +21,6 @@ def user_with(role, unit):
     user = UnitRoleFactory(unit=unit, role=role).user
     user.save()
     return user
-
-
-@pytest.fixture
-def district():
-    """A district union with two communes, a commune police post; a secretary of commune A,
-    one of commune B, one of the police post."""
-    top = UnitFactory(code="HD", kind=UnitKind.YOUTH_UNION)
-    commune_a = UnitFactory(code="XA", parent=top, kind=UnitKind.YOUTH_UNION)
-    branch_a = UnitFactory(code="XA-1", parent=commune_a, kind=UnitKind.YOUTH_UNION)
-    commune_b = UnitFactory(code="XB", parent=top, kind=UnitKind.YOUTH_UNION)
-    police = UnitFactory(code="CAX", kind=UnitKind.POLICE)
-    return {
-        "top": top,
-        "a": commune_a,
-        "branch": branch_a,
-        "b": commune_b,
-        "police": police,
-        "secretary": user_with(UnitRole.Role.SECRETARY, commune_a),
-        "branch_secretary": user_with(UnitRole.Role.SECRETARY, branch_a),
-        "outsider": user_with(UnitRole.Role.SECRETARY, commune_b),
-        "police_secretary": user_with(UnitRole.Role.SECRETARY, police),
-        "viewer": user_with(UnitRole.Role.VIEWER, commune_a),
-        "guide_a": MemberFactory(unit=commune_a, full_name="Lò Văn A"),
-        "guide_branch": MemberFactory(unit=branch_a, full_name="Quàng Văn Nhánh"),
-        "guide_b": MemberFactory(unit=commune_b, full_name="Cầm Thị B"),
-        "officer": MemberFactory(unit=police, full_name="Tòng Văn Công An"),
-    }
 
 
 def kind(code="volunteer_saturday"):

@@ -13,7 +13,7 @@ from campaign.tests.import_helpers import (
     post_and_run_jobs,
     resident_row,
 )
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

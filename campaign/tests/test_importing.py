@@ -2,7 +2,7 @@ import datetime
 import threading
 
 import pytest
-from django.db import IntegrityError, OperationalError, connection, connections
+from django.db import IntegrityError, OperationalError, connections
 
 from campaign.claims import drift
 from campaign.importing import import_workbook, parse_workbook, plan_import
@@ -906,12 +906,11 @@ def test_a_unit_changing_kind_in_the_file_recounts_its_members_residents(tmp_pat
     assert drift() == []
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_resident_created_by_another_import_after_planning_is_retried_and_updated(
     tmp_path, monkeypatch
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
     from campaign import importing
 
     unit = UnitFactory(code="DX1")
@@ -1004,10 +1003,9 @@ def import_at_once(books):
     return results
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_imports_of_overlapping_lists_at_once_create_each_resident_once(tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
     unit = UnitFactory(code="DX1")
     first = MemberFactory(unit=unit, id_number="014095000001")
     second = MemberFactory(unit=unit, id_number="014095000002")
@@ -1034,10 +1032,9 @@ def test_two_imports_of_overlapping_lists_at_once_create_each_resident_once(tmp_
     assert drift() == []
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_imports_adding_the_same_members_at_once_create_each_once(tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
     UnitFactory(code="DX1")
     roster = [["DX1", f"Thành viên {n}", f"0140950{n:05d}", "Đoàn viên"] for n in range(50)]
     books = [
@@ -1052,11 +1049,10 @@ def test_two_imports_adding_the_same_members_at_once_create_each_once(tmp_path):
     assert Member.objects.count() == 50
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_imports_adding_guides_to_recorded_residents_at_once_count_every_claimant(tmp_path):
     # The residents are unchanged (not written): only the rule-input refresh orders the two.
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
     unit = UnitFactory(code="DX1")
     guides = [MemberFactory(unit=unit, id_number=f"01409500000{n}") for n in range(3)]
     shared = [f"0141950{n:05d}" for n in range(200)]

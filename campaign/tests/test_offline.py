@@ -17,29 +17,13 @@ from campaign.offline import MAX_CASES, OfflineCaseForm
 from campaign.tests.factories import CaseFactory, ResidentFactory, plan_campaign
 from campaign.rule_inputs import refresh_rule_inputs
 from units.models import UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+from units.tests.factories import MemberFactory, UnitRoleFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("offline")]
 
 CASES = json.loads((Path(__file__).parent / "offline_check_cases.json").read_text("utf-8"))
 SEND = "/chien-dich/nhap-nhanh/gui/"
 BUNDLE = "/chien-dich/nhap-nhanh/du-lieu/"
-
-
-@pytest.fixture
-def district():
-    top = UnitFactory(code="HD", name="Huyện Đoàn")
-    commune = UnitFactory(code="DX-A", name="Đoàn xã A", parent=top)
-    other = UnitFactory(code="DX-B", name="Đoàn xã B", parent=top)
-    secretary = UnitRoleFactory(unit=commune, role=UnitRole.Role.SECRETARY).user
-    return {
-        "commune": commune,
-        "other": other,
-        "secretary": secretary,
-        "guide": MemberFactory(unit=commune, full_name="Lò Văn Thành"),
-        "outsider": MemberFactory(unit=other, full_name="Cà Văn Khác"),
-        "other_secretary": UnitRoleFactory(unit=other, role=UnitRole.Role.SECRETARY).user,
-    }
 
 
 def held_today(unit):

@@ -612,12 +612,12 @@ def district_workbook(path):
 
 
 @pytest.fixture
-def district(tmp_path):
+def district_file(tmp_path):
     return imported(district_workbook(tmp_path / "Danh sach huong dan T6.xlsx"))
 
 
-def test_district_file_is_imported_whole_and_only_its_rows(district):
-    out, err = district
+def test_district_file_is_imported_whole_and_only_its_rows(district_file):
+    out, err = district_file
     assert out[:4] == [
         "Đơn vị: 7 mới, 0 thay đổi, 0 không đổi",
         "Thành viên: 7 mới, 0 thay đổi, 0 không đổi",
@@ -644,7 +644,7 @@ def test_district_file_is_imported_whole_and_only_its_rows(district):
     )  # STT only: blank
 
 
-def test_district_values_are_stored_as_read(district):
+def test_district_values_are_stored_as_read(district_file):
     lo = Resident.objects.get(id_number=r(11))
     assert lo.full_name == "Lò Thị Mười Một" and unicodedata.is_normalized("NFC", lo.full_name)
     assert (lo.phone, lo.birth_date, lo.sex) == ("0912345678", datetime.date(1999, 9, 2), "F")
@@ -688,7 +688,7 @@ def test_district_values_are_stored_as_read(district):
     }
 
 
-def test_district_members_on_the_day_of_the_phase_2_report(district):
+def test_district_members_on_the_day_of_the_phase_2_report(district_file):
     members, _units = results("2023-06-20")
     assert members == {
         # Lò Văn Thành lists 11 residents: 1 (21/4, the first day) full; 2 (20/4) before the
@@ -711,7 +711,7 @@ def test_district_members_on_the_day_of_the_phase_2_report(district):
     }
 
 
-def test_district_units_roll_up_their_sub_units(district):
+def test_district_units_roll_up_their_sub_units(district_file):
     _members, units = results("2023-06-20")
     assert units == {
         "HD": unit("HD", "Huyện Đoàn Sốp Cộp", 3, 7, 2.33, False),  # 7 / 3
@@ -724,7 +724,7 @@ def test_district_units_roll_up_their_sub_units(district):
     }
 
 
-def test_district_figures_follow_the_as_of_day(district):
+def test_district_figures_follow_the_as_of_day(district_file):
     members, units = results("2023-06-21")  # resident 9 (21/6) now counts for Lò Văn Thành
     assert (members[A]["credited_eid"], members[A]["credited_full"], members[A]["cases"]) == (
         6,
@@ -757,7 +757,7 @@ def test_district_figures_follow_the_as_of_day(district):
     assert all(m["credited_eid"] == 0 for m in members.values())
 
 
-def test_district_file_imported_again_changes_nothing(district, tmp_path):
+def test_district_file_imported_again_changes_nothing(district_file, tmp_path):
     before = results("2023-06-20")
     code, out, _err = import_file(district_workbook(tmp_path / "lan-2.xlsx"))
     assert code == 0

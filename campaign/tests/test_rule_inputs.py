@@ -85,9 +85,8 @@ def _sql_forms():
     return on_roster, cases
 
 
+@pytest.mark.postgres_only
 def test_each_input_reads_the_same_in_sql_and_in_the_orm(generated):
-    if connection.vendor != "postgresql":
-        pytest.skip("the SQL forms are PostgreSQL's")
     orm, sql = _orm_forms(), _sql_forms()
     assert sql == orm
     assert {values[0] for values in orm[1].values()} >= {1, 2, 3}

@@ -235,16 +235,9 @@ def committed_meanwhile(monkeypatch, model, write):
     monkeypatch.setattr(model, "save", save_after_the_other_commits)
 
 
-def needs_postgresql():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite's in-memory test database is one connection")
-
-
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_case_sent_twice_at_once_is_a_form_error_not_a_server_error(monkeypatch):
-    needs_postgresql()
     member = MemberFactory()
     kwargs = {
         "campaign": plan_campaign(),
@@ -260,9 +253,9 @@ def test_the_same_case_sent_twice_at_once_is_a_form_error_not_a_server_error(mon
     assert (Resident.objects.count(), Case.objects.count()) == (1, 1)
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_guides_entering_the_same_new_resident_at_once_make_a_double_claim(monkeypatch):
-    needs_postgresql()
     first, second = MemberFactory(), MemberFactory()
     kwargs = {
         "campaign": plan_campaign(),
@@ -278,9 +271,9 @@ def test_two_guides_entering_the_same_new_resident_at_once_make_a_double_claim(m
     assert sorted(Case.objects.values_list("claimants", flat=True)) == [2, 2]
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_member_sent_twice_at_once_is_a_form_error_not_a_server_error(monkeypatch):
-    needs_postgresql()
     unit = MemberFactory().unit
     fields = {
         "unit": unit,

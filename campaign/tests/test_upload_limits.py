@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from campaign import upload_limits
+from campaign.workbook import limits as upload_limits
 from campaign import workbook as wb
 from campaign.models import Case, Resident
 from campaign.tests import hostile_workbooks as hostile

@@ -9,9 +9,9 @@ from django.utils import timezone
 from campaign.models import Case, Resident
 from campaign.tests.factories import CaseFactory, CampaignFactory, ResidentFactory, plan_campaign
 from campaign.claims import refresh_rule_inputs
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
+from units.tests.factories import MemberFactory, UnitRoleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,28 +25,6 @@ def user_with(role, unit):
     user = UnitRoleFactory(unit=unit, role=role).user
     user.save()  # the factory sets the password after saving; keep it for the session hash
     return user
-
-
-@pytest.fixture
-def district():
-    """Two sibling communes under one district union; a secretary and a viewer of the first."""
-    top = UnitFactory(code="HD")
-    commune_a = UnitFactory(code="XA", parent=top)
-    commune_b = UnitFactory(code="XB", parent=top)
-    secretary = user_with(UnitRole.Role.SECRETARY, commune_a)
-    viewer = user_with(UnitRole.Role.VIEWER, commune_a)
-    outsider = user_with(UnitRole.Role.SECRETARY, commune_b)
-    guide_a = MemberFactory(unit=commune_a, full_name="Lò Văn A")
-    guide_b = MemberFactory(unit=commune_b, full_name="Cầm Thị B")
-    return {
-        "a": commune_a,
-        "b": commune_b,
-        "secretary": secretary,
-        "viewer": viewer,
-        "outsider": outsider,
-        "guide_a": guide_a,
-        "guide_b": guide_b,
-    }
 
 
 def case_post(member, **extra):

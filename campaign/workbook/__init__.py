@@ -4,6 +4,7 @@ its parts:
 - `spec`: the three sheets and their columns, declared once;
 - `read`: sniffing a file and reading its sheets (`sniff`, `read_workbook`);
 - `headers`: recognising a header row; `layout`: a sheet as found, rows that are not data;
+- `limits`: the bounds on what an upload may unpack to, checked before anything reads it;
 - `errors`: what a whole file can have wrong; `template`: the template and the error workbook.
 
 Everything other modules use is importable from here.
@@ -43,9 +44,12 @@ from .errors import (
     damaged,
     password_protected,
 )
-from .read import (
+from .limits import (
     OLE_MAGIC,
     ZIP_MAGIC,
+    check_upload,
+)
+from .read import (
     sniff,
     read_workbook,
     spec_for,
@@ -106,6 +110,7 @@ __all__ = [
     "too_many_rows",
     "damaged",
     "password_protected",
+    "check_upload",
     "OLE_MAGIC",
     "ZIP_MAGIC",
     "sniff",

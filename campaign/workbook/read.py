@@ -18,10 +18,8 @@ from units.normalize import fold
 from .errors import WorkbookError, damaged, password_protected, too_large, too_many_rows
 from .headers import find_header
 from .layout import Workbook, sheet_from_rows
+from .limits import OLE_MAGIC, ZIP_MAGIC, check_upload
 from .spec import HEADER_SEARCH_ROWS, SHEETS
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def sniff(path):
@@ -201,9 +199,7 @@ def _xlsx_declared_rows(path):
 
 def read_workbook(path):
     """Read the three sheets (those present) of the workbook at `path`."""
-    from ..upload_limits import check_upload  # bounds first: before any reader trusts the file
-
-    check_upload(path)
+    check_upload(path)  # bounds first: before any reader trusts the file
     fmt = sniff(path)
     max_rows = settings.IMPORT_MAX_ROWS
     if fmt == "xlsx":

@@ -12,22 +12,7 @@ from units.models import MemberCategory, UnitKind
 from units.normalize import fold
 
 from ..models import Place
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool = False
-    text: bool = False  # formatted as text in the template (ID and phone numbers keep zeros)
-    choices: tuple = ()  # drop-down list in the template
-    width: int = 16
-    example: object = ""
-    aliases: tuple = ()
-
-    @property
-    def folded(self):
-        return {fold(self.header), *(fold(a) for a in self.aliases)}
+from .columns import Column
 
 
 @dataclass(frozen=True)

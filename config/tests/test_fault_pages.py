@@ -59,8 +59,6 @@ def test_a_cancelled_statement_and_a_full_disk_say_so():
 def test_a_web_process_bounds_its_statements_and_others_do_not(settings):
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's statement timeout")
     settings.DB_STATEMENT_TIMEOUT = 7
     with connection.cursor() as cursor:
         faults._set_statement_timeout(None, connection)

@@ -132,7 +132,7 @@ def test_a_wrong_row_of_a_paper_list_is_named_by_its_row_in_the_summary(client, 
 
 
 def test_the_guide_pickers_error_is_tied_to_the_box_typed_in(client, district, monkeypatch):
-    from dashboards import guides
+    from units import guides
 
     monkeypatch.setattr(guides, "SEARCH_FROM", 0)  # the search box even for one guide
     client.force_login(district["secretary"])

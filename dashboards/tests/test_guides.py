@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaign.forms import GuideChoiceField
-from dashboards.guides import SEARCH_FROM
+from units.guides import SEARCH_FROM
 from units.models import Member, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 

@@ -15,14 +15,14 @@ from campaign.claims import refresh_rule_inputs, resolve_double_claim, undo_reso
 from campaign.models import Case, Resident
 from campaign.results import build_results
 from campaign.tests.factories import plan_campaign
-from campaign.tests.helpers import add_case, add_full_cases
+from campaign.tests.helpers import add_case
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
 from dashboards import tallies
 from dashboards.figures import current_version, figures_for, results_for
 from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
+from units.tests.factories import UnitFactory, UnitRoleFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("kept_figures")]
 
 AS_OF = datetime.date(2023, 6, 20)
 
@@ -67,18 +67,6 @@ def kept(campaign, units=None):
         found.append(snapshot(figures.results, figures.summary))
         found.append(alone(results_for(campaign, as_of=as_of, since=since, units=units)))
     return found
-
-
-@pytest.fixture
-def district():
-    top = UnitFactory(code="HUYEN", kind=UnitKind.YOUTH_UNION)
-    commune = UnitFactory(code="XA1", parent=top, kind=UnitKind.YOUTH_UNION)
-    police = UnitFactory(code="CA1", kind=UnitKind.POLICE)
-    guide = MemberFactory(unit=commune, id_number="014095000001")
-    other = MemberFactory(unit=police, id_number="014095000002", category=MemberCategory.CADRE)
-    add_full_cases(guide, 3)
-    add_full_cases(other, 2)
-    return {"top": top, "commune": commune, "police": police, "guide": guide, "other": other}
 
 
 def check_write(campaign, write, *, changes=True, units=None):
@@ -487,7 +475,6 @@ def test_the_version_moves_even_after_its_counter_row_was_lost():
     version: on SQLite reading the version puts the counter row back."""
     from dashboards.figures import current_version
     from dashboards.models import FiguresWrite
-    from units.tests.factories import UnitFactory
 
     FiguresWrite.objects.all().delete()
     before = current_version()

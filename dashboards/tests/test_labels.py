@@ -5,7 +5,7 @@ from django.utils import translation
 
 from campaign.models import Place
 from campaign.workbook.spec import PLACES
-from dashboards.views import KIND_LABELS, PLACE_LABELS
+from dashboards.tables import KIND_LABELS, NO_PLACE, PLACE_LABELS
 from units.models import UnitKind
 
 
@@ -16,5 +16,5 @@ def test_the_dashboards_labels_are_the_models_choices():
             assert PLACES[PLACE_LABELS[place]] == place  # the template's word for it
         for kind in UnitKind:
             assert KIND_LABELS.get(kind, kind) == str(kind.label), kind
-        assert PLACE_LABELS.get("") == "Không ghi nơi" and PLACE_LABELS.get("x", "x") == "x"
+        assert PLACE_LABELS.get("") == str(NO_PLACE) and PLACE_LABELS.get("x", "x") == "x"
         assert PLACE_LABELS["market"] == "Chợ" and KIND_LABELS["youth_union"] == "Đoàn"

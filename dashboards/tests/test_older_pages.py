@@ -15,7 +15,7 @@ from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, U
 pytestmark = pytest.mark.django_db
 
 
-def district(members, cases_each, double_claims):
+def seeded_district(members, cases_each, double_claims):
     """A district of `members` guides with `cases_each` cases each, and `double_claims`
     residents listed by two guides; its administrator."""
     campaign = plan_campaign()
@@ -53,7 +53,7 @@ PAGES = [
 def test_older_pages_run_a_number_of_queries_that_does_not_grow_with_the_data(
     client, django_assert_max_num_queries, size, name, most
 ):
-    client.force_login(district(*size))
+    client.force_login(seeded_district(*size))
     name, *args = (name,) if isinstance(name, str) else name
     for _visit in ("after the writes", "figures kept"):
         with django_assert_max_num_queries(most):
@@ -62,7 +62,7 @@ def test_older_pages_run_a_number_of_queries_that_does_not_grow_with_the_data(
 
 
 def test_the_member_list_counts_each_members_cases_on_its_page(client):
-    client.force_login(district(3, 2, 1))
+    client.force_login(seeded_district(3, 2, 1))
     page = client.get(reverse("units:member_list")).context["page"]
     expected = {m.pk: Case.objects.filter(member=m).count() for m in page.object_list}
     assert {m.pk: m.case_count for m in page.object_list} == expected
@@ -70,7 +70,7 @@ def test_the_member_list_counts_each_members_cases_on_its_page(client):
 
 
 def test_the_resident_list_and_the_register_lengths_follow_every_write(client):
-    admin = district(3, 2, 1)
+    admin = seeded_district(3, 2, 1)
     client.force_login(admin)
 
     def lengths():
@@ -91,7 +91,7 @@ def test_the_resident_list_and_the_register_lengths_follow_every_write(client):
 
 
 def test_a_kept_count_is_the_querysets_count_and_is_read_back(django_assert_num_queries):
-    district(3, 2, 1)
+    seeded_district(3, 2, 1)
     cases = Case.objects.filter(claimants__gt=1)
     assert kept_count(cases) == cases.count() == 2
     with django_assert_num_queries(1):

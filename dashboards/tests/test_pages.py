@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaign.models import Case
 from campaign.tests.helpers import add_case, add_full_cases
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import MemberCategory, UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
@@ -294,7 +294,7 @@ def test_outreach_counts_cases_by_place(client):
     add_case(member, place="volunteer_saturday", guided_on=datetime.date(2023, 5, 13))
     client.force_login(UserFactory(is_superuser=True))
     html = client.get("/tong-quan/tuyen-truyen/").content.decode()
-    row = re.search(r"Chợ</td>.*?</tr>", html, re.S).group(0)
+    row = re.search(r"Chợ</td>.*?</tr>", html, re.S).group(0)  # Place.MARKET's label
     assert ">3<" in row
     assert "Ngày Thứ Bảy tình nguyện" in html and "06/05/2023" not in html  # weeks from Monday
     assert "01/05/2023" in html and "08/05/2023" in html

@@ -43,6 +43,7 @@ def test_calls_run_in_parallel_return_each_result_by_name():
     assert found == {"a": 1, "b": 0, "c": "c"}
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_requests_that_find_the_same_figures_missing_wait_for_the_first_to_keep_them():
     """While one request computes a key (here: another connection holds its lock and then
@@ -53,8 +54,6 @@ def test_requests_that_find_the_same_figures_missing_wait_for_the_first_to_keep_
 
     from dashboards.figures import _compute_and_keep, current_version, kept, key_of
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the wait is PostgreSQL's advisory lock; SQLite has one writer anyway")
     parts, version = ["test figures"], current_version()
     key = key_of(parts)
     computed, found = [], []

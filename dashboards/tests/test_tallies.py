@@ -226,8 +226,6 @@ def test_the_recompute_command_checks_and_repairs_the_tallies(guides):
 def test_a_fold_due_is_asked_of_the_job_worker_once_and_the_worker_folds(
     guides, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from dashboards import tasks
-
     campaign = plan_campaign()
     write(
         campaign,
@@ -235,12 +233,12 @@ def test_a_fold_due_is_asked_of_the_job_worker_once_and_the_worker_folds(
         [(g, r, START + datetime.timedelta(r), 2, True) for g in range(3) for r in range(6)],
     )
     monkeypatch.setattr(tallies, "FOLD_AFTER", 1)
-    asked, real = [], tasks.fold_tallies
+    asked, real = [], tallies.fold_tallies
 
     class Queue:
         enqueue = staticmethod(asked.append)
 
-    monkeypatch.setattr(tasks, "fold_tallies", Queue)
+    monkeypatch.setattr(tallies, "fold_tallies", Queue)
     rows = WeekTally.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
         tallies.fold_if_due()

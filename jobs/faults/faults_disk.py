@@ -19,7 +19,7 @@ from campaign.models import Campaign
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
 from jobs.models import Job
 from jobs.runner import run_job
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import Member, Unit
 
 from .conftest import said

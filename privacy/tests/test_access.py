@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from campaign.tests.factories import CaseFactory
 from privacy.subjects import subject_key
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 
@@ -133,9 +133,9 @@ def accesses():
 def test_an_administrator_browses_the_record_of_their_tree_only(client, accesses):
     admin, inside, outside = accesses
     client.force_login(admin)
-    page = client.get(reverse("reports:access_list"))
+    page = client.get(reverse("privacy:access_list"))
     assert {r.user for r in page.context["page"]} == {inside}
-    exports = client.get(reverse("reports:access_list"), {"action": "export"})
+    exports = client.get(reverse("privacy:access_list"), {"action": "export"})
     assert [r.rows for r in exports.context["page"]] == [501]
     assert "501" in exports.content.decode()
 
@@ -143,12 +143,12 @@ def test_an_administrator_browses_the_record_of_their_tree_only(client, accesses
 def test_the_record_is_filtered_by_person_without_the_number_in_the_address(client, accesses):
     admin, inside, _outside = accesses
     client.force_login(admin)
-    response = client.post(reverse("reports:access_list"), {"id_number": ID})
+    response = client.post(reverse("privacy:access_list"), {"id_number": ID})
     assert ID not in response["Location"] and subject_key(ID) in response["Location"]
     page = client.get(response["Location"])
     assert [r.what for r in page.context["page"]] == ["resident 1"]
     today = datetime.date.today().isoformat()
-    assert client.get(reverse("reports:access_list"), {"since": today}).status_code == 200
+    assert client.get(reverse("privacy:access_list"), {"since": today}).status_code == 200
 
 
 def test_the_record_is_filtered_by_days_written_day_first(client, accesses):
@@ -158,20 +158,29 @@ def test_the_record_is_filtered_by_days_written_day_first(client, accesses):
     client.force_login(admin)
     today = timezone.localdate()
     page = client.get(
-        reverse("reports:access_list"), {"since": f"{today.day}-{today.month}-{today.year}"}
+        reverse("privacy:access_list"), {"since": f"{today.day}-{today.month}-{today.year}"}
     )
     assert page.context["form"].cleaned_data["since"] == today
     assert len(page.context["page"]) == 2
     later = today + datetime.timedelta(days=1)
-    page = client.get(reverse("reports:access_list"), {"since": f"{later:%d/%m/%Y}"})
+    page = client.get(reverse("privacy:access_list"), {"since": f"{later:%d/%m/%Y}"})
     assert len(page.context["page"]) == 0
     assert 'placeholder="ngày/tháng/năm"' in page.content.decode()
+
+
+def test_the_records_former_address_leads_to_its_page_with_the_filter(client, accesses):
+    admin, _inside, _outside = accesses
+    client.force_login(admin)
+    response = client.get("/bao-cao/truy-cap-du-lieu/", {"action": "export"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("privacy:access_list") + "?action=export"
+    assert reverse("privacy:access_list") == "/du-lieu-ca-nhan/truy-cap-du-lieu/"
 
 
 def test_the_record_is_for_administrators(client, accesses):
     _admin, inside, _outside = accesses
     client.force_login(inside)
-    assert client.get(reverse("reports:access_list")).status_code == 403
+    assert client.get(reverse("privacy:access_list")).status_code == 403
 
 
 def test_the_error_workbook_is_recorded_with_every_person_it_holds(client, settings, tmp_path):

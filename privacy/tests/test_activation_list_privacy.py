@@ -14,7 +14,7 @@ from campaign import services, verification
 from campaign.activations import import_activation_list
 from campaign.models import ActivationEntry, ActivationList, Case
 from campaign.tests.factories import plan_campaign
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

@@ -62,7 +62,7 @@ def test_past_the_date_residents_are_anonymised_and_every_figure_stays(data):
     assert results() == before
     anonymised = Resident.objects.filter(full_name="Người dân (đã ẩn danh)")
     assert anonymised.count() == 7
-    from reports.models import PersonalDataAccess
+    from privacy.models import PersonalDataAccess
 
     assert PersonalDataAccess.objects.get(action="erase").what == (
         "Hết thời hạn lưu giữ: 7 người dân được ẩn danh"

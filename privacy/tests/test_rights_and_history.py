@@ -12,7 +12,7 @@ from campaign.tests.factories import plan_campaign
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
 from privacy.models import ImportEvent
 from privacy.subjects import subject_key
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from units.models import Unit, UnitKind
 
-from ..models import ExpectedUnit, PersonalDataAccess, ReportHeading, Submission
+from privacy.models import PersonalDataAccess
+
+from ..models import ExpectedUnit, ReportHeading, Submission
 from .data import (
     ADDITIVE,
     activity_rows,
@@ -19,7 +21,8 @@ from .data import (
     thaw_named_row,
     totals_of,
 )
-from .workbook import NOT_SUBMITTED, SHEETS, ReportWriter, dmy
+from .workbook import NOT_SUBMITTED, SHEETS, ReportWriter
+from config.formats import day
 
 __all__ = ["SHEETS", "build_report", "expected_units", "export_report", "write_report"]
 
@@ -78,12 +81,12 @@ def build_report(campaign, *, unit=None, units=None, period=None, as_of=None, li
         if row is None:
             continue
         if submission is None:
-            row["status"] = f"{NOT_SUBMITTED}: số liệu trực tiếp ngày {dmy(as_of)}"
+            row["status"] = f"{NOT_SUBMITTED}: số liệu trực tiếp ngày {day(as_of)}"
             if expected_unit.pk in reopened:
                 at = timezone.localtime(reopened[expected_unit.pk].reopened_at)
                 row["status"] = (
-                    f"{NOT_SUBMITTED} (bản đã gửi được mở lại ngày {at:%d/%m/%Y}, chờ gửi "
-                    f"lại): số liệu trực tiếp ngày {dmy(as_of)}"
+                    f"{NOT_SUBMITTED} (bản đã gửi được mở lại ngày {day(at)}, chờ gửi "
+                    f"lại): số liệu trực tiếp ngày {day(as_of)}"
                 )
             continue
         _replace_subtree(report, campaign, expected_unit.path, submission)
@@ -106,13 +109,13 @@ def submission_status(submission):
     by = submission.submitted_by
     who = (by.get_full_name() or by.get_username()) if by else ""
     at = timezone.localtime(submission.submitted_at)
-    text = f"Đã gửi {at:%H:%M} ngày {at:%d/%m/%Y}"
+    text = f"Đã gửi {at:%H:%M} ngày {day(at)}"
     if who:
         text += f", {who}"
     if submission.version > 1:
         text += f" (lần {submission.version})"
     if submission.as_of < submission.period.ends_on:
-        text += f"; số liệu đến ngày {dmy(submission.as_of)}"
+        text += f"; số liệu đến ngày {day(submission.as_of)}"
     return text
 
 
@@ -256,7 +259,7 @@ def describe(campaign, unit, period, report, *, live=False, channel="web"):
     what += (
         f", {period.name}"
         if period is not None
-        else f", đến {dmy(date.fromisoformat(report['as_of']))}"
+        else f", đến {day(date.fromisoformat(report['as_of']))}"
     )
     what += f", {unit.name} ({unit.code})" if unit is not None else ", toàn huyện"
     if live:

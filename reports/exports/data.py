@@ -19,6 +19,7 @@ from campaign.results import build_results
 from units.history import tree_on
 from units.models import Unit
 from units.search import Folded
+from campaign.activity_yield import compute_yield
 
 # Names in the order a Vietnamese reader looks for them: without diacritics first (Đào among
 # the D, not after the Z as the characters' codes put it), then as written.
@@ -139,8 +140,6 @@ def activity_rows(campaign, *, units, as_of, since=None):
     """The outreach activities organised by one of `units` held in the period (up to
     `as_of`): kind, days, place, organisers, members taking part, the cases naming them and
     the credited full cases among those (campaign.activity_yield)."""
-    from campaign.activity_yield import compute_yield
-
     found = compute_yield(campaign, as_of=as_of, since=since, units=units, above=False)
     return [
         {

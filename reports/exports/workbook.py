@@ -17,11 +17,12 @@ import datetime
 import io
 import shutil
 import tempfile
-from dataclasses import dataclass
 from decimal import Decimal
 
 import xlsxwriter
 
+from campaign.workbook.columns import Column
+from config.formats import day
 from units.models import MemberCategory
 
 from .data import proposals
@@ -52,94 +53,91 @@ NUMBER = "[$-42A]#,##0"
 DECIMAL = "[$-42A]#,##0.00"
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of a table: its header, its width, and the kind of its cells."""
-
-    header: str
-    width: float
-    kind: str = "text"  # text, wrap, number, decimal, date, flag
+def column(header, width, kind="text"):
+    """A column of the report's sheets: its header, its width, and the kind of its cells
+    (text, wrap, number, decimal, date, flag); the key is the header."""
+    return Column(header, header, kind=kind, width=width)
 
 
 SUMMARY = (
-    Column("Đơn vị", 30),
-    Column("Số thành viên", 8, "number"),
-    Column("Định danh điện tử được tính - trong kỳ", 10, "number"),
-    Column("Định danh điện tử được tính - lũy kế", 10, "number"),
-    Column("Đủ 02 tài khoản (ĐDĐT và DVC) - trong kỳ", 10, "number"),
-    Column("Đủ 02 tài khoản (ĐDĐT và DVC) - lũy kế", 10, "number"),
-    Column("Bình quân/thành viên", 8, "decimal"),
-    Column("Khen thưởng tập thể", 8, "flag"),
-    Column("Báo cáo của đơn vị", 20, "wrap"),
+    column("Đơn vị", 30),
+    column("Số thành viên", 8, "number"),
+    column("Định danh điện tử được tính - trong kỳ", 10, "number"),
+    column("Định danh điện tử được tính - lũy kế", 10, "number"),
+    column("Đủ 02 tài khoản (ĐDĐT và DVC) - trong kỳ", 10, "number"),
+    column("Đủ 02 tài khoản (ĐDĐT và DVC) - lũy kế", 10, "number"),
+    column("Bình quân/thành viên", 8, "decimal"),
+    column("Khen thưởng tập thể", 8, "flag"),
+    column("Báo cáo của đơn vị", 20, "wrap"),
     # Checked against the police's activation list (blank with no list in force).
-    Column("Khớp danh sách kích hoạt", 9, "number"),
-    Column("Lệch với danh sách kích hoạt", 9, "number"),
-    Column("Không có trong danh sách kích hoạt", 9, "number"),
+    column("Khớp danh sách kích hoạt", 9, "number"),
+    column("Lệch với danh sách kích hoạt", 9, "number"),
+    column("Không có trong danh sách kích hoạt", 9, "number"),
 )
 MEMBERS = (
-    Column("STT", 6, "serial"),
-    Column("Đơn vị", 16, "wrap"),
-    Column("Họ và tên", 17, "wrap"),
-    Column("Đối tượng", 11, "wrap"),
-    Column("Chỉ tiêu", 6, "number"),
-    Column("Số người đã hướng dẫn", 8, "number"),
-    Column("Định danh điện tử được tính", 8, "number"),
-    Column("Đủ 02 tài khoản", 8, "number"),
-    Column("Trong kỳ: định danh điện tử", 8, "number"),
-    Column("Trong kỳ: đủ 02 tài khoản", 8, "number"),
-    Column("Đạt chỉ tiêu", 7, "flag"),
-    Column("Khen thưởng cá nhân", 7, "flag"),
-    Column("Bị kê khai trùng", 7, "number"),
-    Column("Khớp danh sách kích hoạt", 7, "number"),
-    Column("Lệch với danh sách kích hoạt", 7, "number"),
-    Column("Không có trong danh sách kích hoạt", 7, "number"),
+    column("STT", 6, "serial"),
+    column("Đơn vị", 16, "wrap"),
+    column("Họ và tên", 17, "wrap"),
+    column("Đối tượng", 11, "wrap"),
+    column("Chỉ tiêu", 6, "number"),
+    column("Số người đã hướng dẫn", 8, "number"),
+    column("Định danh điện tử được tính", 8, "number"),
+    column("Đủ 02 tài khoản", 8, "number"),
+    column("Trong kỳ: định danh điện tử", 8, "number"),
+    column("Trong kỳ: đủ 02 tài khoản", 8, "number"),
+    column("Đạt chỉ tiêu", 7, "flag"),
+    column("Khen thưởng cá nhân", 7, "flag"),
+    column("Bị kê khai trùng", 7, "number"),
+    column("Khớp danh sách kích hoạt", 7, "number"),
+    column("Lệch với danh sách kích hoạt", 7, "number"),
+    column("Không có trong danh sách kích hoạt", 7, "number"),
 )
 PROPOSALS = (
-    Column("STT", 6, "serial"),
-    Column("Cá nhân, tập thể", 36, "wrap"),
-    Column("Đơn vị", 36, "wrap"),
-    Column("Kết quả đạt được", 14, "decimal"),
-    Column("Mức xét khen thưởng", 14, "decimal"),
-    Column("Ghi chú", 30, "wrap"),
+    column("STT", 6, "serial"),
+    column("Cá nhân, tập thể", 36, "wrap"),
+    column("Đơn vị", 36, "wrap"),
+    column("Kết quả đạt được", 14, "decimal"),
+    column("Mức xét khen thưởng", 14, "decimal"),
+    column("Ghi chú", 30, "wrap"),
 )
 # An individual qualifies by a count of cases (1.234), a unit by an average (20,50).
 INDIVIDUAL_PROPOSALS = tuple(
-    Column(c.header, c.width, "number") if c.kind == "decimal" else c for c in PROPOSALS
+    column(c.header, c.width, "number") if c.kind == "decimal" else c for c in PROPOSALS
 )
 NAMED = (
-    Column("STT", 6, "serial"),
-    Column("Họ và tên", 15, "wrap"),
-    Column("Ngày sinh", 10, "date"),
-    Column("Số định danh cá nhân", 13),
-    Column("Số điện thoại", 11),
-    Column("Địa chỉ", 28, "wrap"),  # the widest: most addresses then take two lines
-    Column("Mức định danh", 6, "number"),
-    Column("Ngày kích hoạt", 10, "date"),
-    Column("Tài khoản DVC", 6, "flag"),
-    Column("Người hướng dẫn", 14, "wrap"),
-    Column("Đơn vị người hướng dẫn", 14, "wrap"),
-    Column("Trong kỳ báo cáo", 6, "flag"),
+    column("STT", 6, "serial"),
+    column("Họ và tên", 15, "wrap"),
+    column("Ngày sinh", 10, "date"),
+    column("Số định danh cá nhân", 13),
+    column("Số điện thoại", 11),
+    column("Địa chỉ", 28, "wrap"),  # the widest: most addresses then take two lines
+    column("Mức định danh", 6, "number"),
+    column("Ngày kích hoạt", 10, "date"),
+    column("Tài khoản DVC", 6, "flag"),
+    column("Người hướng dẫn", 14, "wrap"),
+    column("Đơn vị người hướng dẫn", 14, "wrap"),
+    column("Trong kỳ báo cáo", 6, "flag"),
 )
 DUPLICATES = (
-    Column("STT", 6, "serial"),
-    Column("Họ và tên", 22, "wrap"),
-    Column("Số định danh cá nhân", 15),
-    Column("Số người kê khai", 9, "number"),
-    Column("Người hướng dẫn và đơn vị", 58, "wrap"),
-    Column("Ghi chú", 28, "wrap"),
+    column("STT", 6, "serial"),
+    column("Họ và tên", 22, "wrap"),
+    column("Số định danh cá nhân", 15),
+    column("Số người kê khai", 9, "number"),
+    column("Người hướng dẫn và đơn vị", 58, "wrap"),
+    column("Ghi chú", 28, "wrap"),
 )
 ACTIVITIES = (
-    Column("STT", 6, "serial"),
-    Column("Mã hoạt động", 10),
-    Column("Hoạt động", 22, "wrap"),
-    Column("Loại hoạt động", 16, "wrap"),
-    Column("Ngày", 11, "date"),
-    Column("Đến ngày", 11, "date"),
-    Column("Địa điểm", 18, "wrap"),
-    Column("Đơn vị tổ chức", 20, "wrap"),
-    Column("Số thành viên tham gia", 9, "number"),
-    Column("Số trường hợp hướng dẫn", 9, "number"),
-    Column("Số trường hợp được tính", 9, "number"),
+    column("STT", 6, "serial"),
+    column("Mã hoạt động", 10),
+    column("Hoạt động", 22, "wrap"),
+    column("Loại hoạt động", 16, "wrap"),
+    column("Ngày", 11, "date"),
+    column("Đến ngày", 11, "date"),
+    column("Địa điểm", 18, "wrap"),
+    column("Đơn vị tổ chức", 20, "wrap"),
+    column("Số thành viên tham gia", 9, "number"),
+    column("Số trường hợp hướng dẫn", 9, "number"),
+    column("Số trường hợp được tính", 9, "number"),
 )
 
 
@@ -196,10 +194,6 @@ def thousands(number):
     return f"{number:,}".replace(",", ".")
 
 
-def dmy(day):
-    return f"{day:%d/%m/%Y}"
-
-
 def period_line(report):
     """The line under the title: the period it covers, or the day the figures are of, and
     which figures they are (rules.md, verification)."""
@@ -213,8 +207,8 @@ def figures_line(report):
     if report.get("figures_from") == "activation_list":
         text = "; số liệu theo danh sách kích hoạt của Công an"
         if listed:
-            day = datetime.datetime.fromisoformat(listed["imported_at"]).date()
-            text += f" (nhập ngày {dmy(day)})"
+            imported_on = datetime.datetime.fromisoformat(listed["imported_at"]).date()
+            text += f" (nhập ngày {day(imported_on)})"
         return text
     return "; số liệu theo các đơn vị đã nhập"
 
@@ -224,9 +218,9 @@ def _period_line(report):
     if period is None:
         return f"(Số liệu tính đến hết {vietnamese_date(as_of)})"
     starts, ends = (datetime.date.fromisoformat(period[k]) for k in ("starts_on", "ends_on"))
-    line = f"{period['name']} (từ {dmy(starts)} đến {dmy(ends)})"
+    line = f"{period['name']} (từ {day(starts)} đến {day(ends)})"
     if as_of < ends:
-        line += f"; số liệu tính đến hết ngày {dmy(as_of)}, ngày gửi báo cáo"
+        line += f"; số liệu tính đến hết ngày {day(as_of)}, ngày gửi báo cáo"
     return line
 
 

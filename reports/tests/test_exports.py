@@ -16,45 +16,14 @@ from campaign.tests.factories import ResidentFactory, plan_campaign
 from campaign.tests.helpers import add_case, add_full_cases
 from reports.exports import SHEETS, expected_units, export_report
 from reports.exports.workbook import vietnamese_date
-from reports.models import PersonalDataAccess, ReportHeading, ReportingPeriod
-from units.models import MemberCategory, UnitKind
-from units.tests.factories import MemberFactory, UnitFactory
+from privacy.models import PersonalDataAccess
+from reports.models import ReportHeading, ReportingPeriod
 
 from .workbook_helpers import open_report, table, values
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("report")]
 
 AS_OF = datetime.date(2023, 6, 20)
-
-
-@pytest.fixture
-def district():
-    """Police, a Youth Union with two communes, a Women's Union; cases inside and outside a
-    period, a double claim, a member above the individual threshold, a resident on a roster."""
-    police = UnitFactory(code="CA", name="Công an huyện", kind=UnitKind.POLICE)
-    youth = UnitFactory(code="HD", name="Huyện Đoàn", kind=UnitKind.YOUTH_UNION)
-    communes = [
-        UnitFactory(code=f"DX{i}", name=f"Đoàn xã {i}", parent=youth, kind=UnitKind.YOUTH_UNION)
-        for i in (1, 2)
-    ]
-    women = UnitFactory(code="HPN", name="Hội LHPN huyện", kind=UnitKind.WOMENS_UNION)
-    star = MemberFactory(unit=communes[0], full_name="Hà Văn Khánh", category=MemberCategory.CADRE)
-    other = MemberFactory(unit=communes[1], full_name="Lò Thị Én")
-    officer = MemberFactory(
-        unit=police, full_name="Lò Văn Công", category=MemberCategory.ARMED_FORCES
-    )
-    woman = MemberFactory(unit=women, full_name="Quàng Thị Dung")
-    MemberFactory(unit=women, full_name="Cầm Thị Nga", active=False)
-    add_full_cases(star, 51)
-    add_full_cases(other, 3)
-    add_full_cases(woman, 21)
-    add_case(other, activated_on=datetime.date(2023, 6, 3))
-    add_case(other, activated_on=datetime.date(2023, 6, 25))  # after the as-of day
-    add_case(officer, portal=False)
-    shared = ResidentFactory(full_name="Điêu Thị Hoa")
-    add_case(star, shared)
-    add_case(officer, shared)
-    return {"police": police, "youth": youth, "communes": communes, "women": women}
 
 
 def export(tmp_path, **options):

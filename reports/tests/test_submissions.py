@@ -14,58 +14,24 @@ from campaign import services
 from campaign.claims import resolve_double_claim
 from campaign.importing import import_workbook
 from campaign.models import Case
-from campaign.tests.factories import ResidentFactory, plan_campaign
+from campaign.tests.factories import plan_campaign
 from campaign.tests.helpers import add_case, add_full_cases
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
 from reports.completeness import State, cell_state, completeness
-from reports.models import ExpectedUnit, ReportingPeriod, Submission
+from reports.models import ExpectedUnit, Submission
 from reports.submissions import late_corrections, reopen_submission, submit_report
-from units.models import Unit, UnitKind, UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
+from units.models import Unit, UnitRole
+from units.tests.factories import MemberFactory, UnitRoleFactory, UserFactory
 
 from .workbook_helpers import open_report, table, values
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("submissions")]
 
 HANOI = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def local(*args):
     return datetime.datetime(*args, tzinfo=HANOI)
-
-
-@pytest.fixture
-def district():
-    police = UnitFactory(code="CA", name="Công an huyện", kind=UnitKind.POLICE)
-    youth = UnitFactory(code="HD", name="Huyện Đoàn", kind=UnitKind.YOUTH_UNION)
-    commune = UnitFactory(code="DX1", name="Đoàn xã 1", parent=youth, kind=UnitKind.YOUTH_UNION)
-    other = UnitFactory(code="DX2", name="Đoàn xã 2", parent=youth, kind=UnitKind.YOUTH_UNION)
-    women = UnitFactory(code="HPN", name="Hội LHPN huyện", kind=UnitKind.WOMENS_UNION)
-    guide = MemberFactory(unit=commune, full_name="Hà Văn Khánh", id_number="014090000001")
-    mover = MemberFactory(unit=commune, full_name="Lò Thị Én")
-    officer = MemberFactory(unit=police, full_name="Lò Văn Công")
-    MemberFactory(unit=women, full_name="Quàng Thị Dung")
-    add_full_cases(guide, 20)
-    add_full_cases(mover, 5)
-    shared = ResidentFactory(full_name="Điêu Thị Hoa")
-    add_case(guide, shared)
-    add_case(officer, shared)
-    secretary = UnitRoleFactory(unit=youth, role=UnitRole.Role.SECRETARY).user
-    admin = UnitRoleFactory(unit=youth, role=UnitRole.Role.ADMIN).user
-    return {
-        "police": police,
-        "youth": youth,
-        "commune": commune,
-        "other": other,
-        "women": women,
-        "guide": guide,
-        "mover": mover,
-        "officer": officer,
-        "shared": shared,
-        "secretary": secretary,
-        "admin": admin,
-        "period": ReportingPeriod.objects.get(slug="dot-2"),
-    }
 
 
 def submit(district, now=None, unit=None):
@@ -301,7 +267,7 @@ def test_the_web_submits_as_a_job_shows_and_reopens(
     assert "do Lò Thị Mai gửi lúc" in html  # named as people are, not by a sign-in name
     download = client.get(reverse("reports:submission_download", args=[submission.pk]))
     assert b"".join(download.streaming_content)[:2] == b"PK"
-    from reports.models import PersonalDataAccess
+    from privacy.models import PersonalDataAccess
 
     record = PersonalDataAccess.objects.filter(action="export").latest("at")
     assert "Báo cáo đã gửi" in record.what and record.where == "127.0.0.1"
@@ -374,7 +340,7 @@ def test_the_web_builds_the_workbook_as_a_job_for_the_users_units_and_records_it
     client, district, django_capture_on_commit_callbacks
 ):
     from jobs.models import Job
-    from reports.models import PersonalDataAccess
+    from privacy.models import PersonalDataAccess
 
     client.force_login(district["secretary"])
     with django_capture_on_commit_callbacks(execute=True):

@@ -15,7 +15,7 @@ from campaign.importing import import_workbook
 from campaign.models import Case
 from campaign.results import build_results
 from campaign.tests.factories import plan_campaign
-from campaign.tests.helpers import add_case, add_full_cases
+from campaign.tests.helpers import add_full_cases
 from campaign.tests.import_helpers import MEMBER_HEADERS, build_xlsx
 from reports.exports import export_report
 from reports.models import ReportingPeriod
@@ -30,44 +30,14 @@ from reports.unit_changes import (
     undo_change,
     undo_problems,
 )
-from units.history import UnitChange, UnitMove
+from units.models import UnitChange, UnitMove
 from units.models import Member, Unit, UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("unit_changes")]
 
 DAY = datetime.date(2023, 7, 1)  # the merger's day: after dot-2 (21/4-20/6/2023)
 BEFORE = datetime.date(2023, 6, 20)
-
-
-@pytest.fixture
-def district():
-    youth = UnitFactory(code="HD", name="Huyện Đoàn", kind=UnitKind.YOUTH_UNION)
-    east = UnitFactory(code="DXA", name="Đoàn xã Mường Lạn", parent=youth)
-    west = UnitFactory(code="DXB", name="Đoàn xã Mường Cai", parent=youth)
-    branch = UnitFactory(code="CDA", name="Chi đoàn bản Huổi", parent=east)
-    women = UnitFactory(code="HPN", name="Hội LHPN huyện", kind=UnitKind.WOMENS_UNION)
-    guide = MemberFactory(unit=east, full_name="Hà Văn Khánh")
-    other = MemberFactory(unit=branch, full_name="Lò Thị Én")
-    stay = MemberFactory(unit=west, full_name="Cầm Văn Pọm")
-    add_full_cases(guide, 6)
-    add_full_cases(other, 3)
-    add_full_cases(stay, 2)
-    add_case(guide, activated_on=datetime.date(2023, 7, 5))  # after the merger's day
-    secretary = UnitRoleFactory(unit=east, role=UnitRole.Role.SECRETARY).user
-    admin = UnitRoleFactory(unit=youth, role=UnitRole.Role.ADMIN).user
-    return {
-        "youth": youth,
-        "east": east,
-        "west": west,
-        "branch": branch,
-        "women": women,
-        "guide": guide,
-        "other": other,
-        "stay": stay,
-        "secretary": secretary,
-        "admin": admin,
-    }
 
 
 def merge(district, day=DAY, **options):

@@ -8,37 +8,11 @@ from django.urls import reverse
 from campaign.claims import resolve_double_claim
 from campaign.models import DoubleClaimResolution
 from campaign.tests.factories import ResidentFactory, plan_campaign
-from campaign.tests.helpers import add_case, add_full_cases
-from units.models import UnitKind, UnitRole
-from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
+from campaign.tests.helpers import add_case
+from units.models import UnitRole
+from units.tests.factories import UnitFactory, UnitRoleFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def district():
-    """A district with a police unit and a Youth Union with two communes; one resident
-    claimed by a police officer and a commune's member."""
-    top = UnitFactory(code="HUYEN", kind=UnitKind.YOUTH_UNION)
-    communes = [UnitFactory(code=f"XA{i}", parent=top) for i in (1, 2)]
-    police = UnitFactory(code="CA", kind=UnitKind.POLICE)
-    member = MemberFactory(unit=communes[0], full_name="Hà Văn Khánh")
-    other = MemberFactory(unit=communes[1])
-    officer = MemberFactory(unit=police, full_name="Lò Văn Công")
-    add_full_cases(member, 48)
-    add_case(member, activated_on=datetime.date(2023, 6, 21))
-    resident = ResidentFactory(full_name="Điêu Thị Hoa")
-    add_case(member, resident)
-    add_case(officer, resident)
-    add_full_cases(other, 5)
-    return {
-        "top": top,
-        "communes": communes,
-        "police": police,
-        "member": member,
-        "officer": officer,
-        "resident": resident,
-    }
+pytestmark = [pytest.mark.django_db, pytest.mark.district("double_claim")]
 
 
 def login(client, unit, role=UnitRole.Role.VIEWER):

@@ -71,7 +71,7 @@ def test_admin_lists_every_model_for_a_superuser(client):
         "campaign/case",
         "campaign/doubleclaimresolution",
         "reports/reportingperiod",
-        "reports/personaldataaccess",
+        "privacy/personaldataaccess",
     ]:
         response = client.get(f"/admin/{model}/")
         assert response.status_code == 200, model

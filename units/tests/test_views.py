@@ -147,7 +147,7 @@ def test_viewer_gets_403_and_outsider_404(client, units):
 
 
 def test_member_page_shows_a_viewer_masked_details_and_records_nothing(client, units):
-    from reports.models import PersonalDataAccess
+    from privacy.models import PersonalDataAccess
 
     member = MemberFactory(
         unit=units["a"],
@@ -165,7 +165,7 @@ def test_member_page_shows_a_viewer_masked_details_and_records_nothing(client, u
 
 
 def test_member_page_shows_a_secretary_the_details_after_a_recorded_reveal(client, units):
-    from reports.models import PersonalDataAccess
+    from privacy.models import PersonalDataAccess
 
     member = MemberFactory(unit=units["a"], id_number="014090123234", phone="0912345678")
     client.force_login(units["secretary"])

@@ -9,7 +9,7 @@ from config.commands import Command as TranslatedCommand
 
 from campaign.activations import remove_rows
 from privacy import retention
-from reports.models import PersonalDataAccess
+from privacy.models import PersonalDataAccess
 
 
 class Command(TranslatedCommand):

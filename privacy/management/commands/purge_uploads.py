@@ -6,6 +6,7 @@ import time
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
+from campaign.importing.storage import storage_root
 from config.commands import Command as TranslatedCommand
 
 
@@ -13,8 +14,6 @@ class Command(TranslatedCommand):
     help = gettext_lazy("Remove uploads and previews waiting longer than IMPORT_KEEP_HOURS.")
 
     def handle(self, *args, **options):
-        from campaign.import_views import storage_root
-
         cutoff = time.time() - settings.IMPORT_KEEP_HOURS * 3600
         removed = 0
         for folder in storage_root().iterdir():

@@ -21,6 +21,9 @@ from dashboards import tallies
 from campaign.models import Campaign, Case, Place, Resident, ResidentCategory
 from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
 
+from .models import ReportHeading
+from campaign.activities import Activity, ActivityKind
+
 DISTRICT = "Sốp Cộp"
 COMMUNES = [
     ("SC", "Sốp Cộp"),
@@ -309,8 +312,6 @@ def seed_demo(*, seed=2023, cases=10_000, members=400, stdout=None):
 def _seed_headings(campaign, by_code):
     """The report headings of the three unions the district police expect reports from, as
     their own documents carry them (the provincial body above, the signer's title)."""
-    from reports.models import ReportHeading
-
     heads = (
         ("HD", "TỈNH ĐOÀN SƠN LA", "HĐ", "TM.", "BAN THƯỜNG VỤ", "BÍ THƯ", "Lò Văn Thành"),
         (
@@ -504,8 +505,6 @@ def _seed_activities(campaign, by_code, roster, seed):
     school day per commune, the district police's trainings for union cadres, and the
     unions' posts. A case guided at such a place on such a day by a member of an organising
     unit (or a unit under one) names the activity. Returns (activities, linked cases)."""
-    from campaign.activities import Activity, ActivityKind
-
     rng = random.Random(seed * 23 + 1)
     kinds = {k.code: k for k in ActivityKind.objects.for_campaign(campaign)}
     last = datetime.date(2023, 11, 25)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 from config.commands import Command as TranslatedCommand
 
 from campaign.rule_inputs import drift, refresh_rule_inputs
+from dashboards import tallies  # the dashboards' counts follow the cases
 
 
 class Command(TranslatedCommand):
@@ -27,8 +28,6 @@ class Command(TranslatedCommand):
         )
 
     def handle(self, *args, **options):
-        from dashboards import tallies  # the dashboards' counts follow the cases
-
         started = time.perf_counter()
         differences = drift()
         for pk, name, stored, fresh in differences[:50]:

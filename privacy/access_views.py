@@ -16,12 +16,12 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from privacy.subjects import subject_key
 from units import normalize
 from units.forms import DayFirstDateField
 from units.models import Member, Unit, UnitRole
 
 from .models import PersonalDataAccess
+from .subjects import subject_key
 
 PAGE_SIZE = 100
 
@@ -78,7 +78,7 @@ def access_list(request):
     query.pop("page", None)
     return render(
         request,
-        "reports/access_list.html",
+        "privacy/access_list.html",
         {
             "form": form,
             "page": page,

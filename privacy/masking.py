@@ -1,5 +1,5 @@
-"""Masking of personal data (Decree 13/2023/NĐ-CP): THE one place that decides how an ID
-number or a phone number looks where it is not needed whole.
+"""Masking of personal data (Law 91/2025/QH15 on personal data protection): THE one place
+that decides how an ID number or a phone number looks where it is not needed whole.
 
 Lists show `0140•••••234`: the first four digits (province and century/sex) help a secretary
 tell people apart and spot a typo, the last three find the paper row; the rest is hidden.
@@ -41,3 +41,17 @@ def mask_birth_date(value):
 def mask_hidden(value):
     """Any text (an address) → `"••••••"`: nothing of it shown, only that something is held."""
     return BULLET * 6 if value else ""
+
+
+# How each personal field a model declares in its MASKED (Resident, Member) is masked.
+MASKS = {
+    "id_number": mask_id_number,
+    "birth_date": mask_birth_date,
+    "phone": mask_phone,
+    "address": mask_hidden,
+}
+
+
+def masked_fields(person):
+    """{field: mask} for the fields `person`'s model declares masked, in a page's order."""
+    return {name: MASKS[name] for name in type(person).MASKED}

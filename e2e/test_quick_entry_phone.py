@@ -1,51 +1,29 @@
-"""Quick entry in real Chromium at phone width (390×844). Screenshots go to test-artifacts/."""
-
-import os
-from pathlib import Path
+"""Quick entry and the import at phone width (390×844), in the session's one Chromium
+(e2e/conftest.py). Screenshots go to test-artifacts/."""
 
 import pytest
 
 from campaign.models import Case
 from campaign.tests.factories import CaseFactory
+from e2e.conftest import ARTIFACTS
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
-def page(live_server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            locale="vi-VN",
-            extra_http_headers={"Accept-Language": "vi"},
-        )
-        yield context.new_page()
-        browser.close()
+def page(phone):
+    return phone
+
+
+@pytest.fixture(autouse=True)
+def _jobs_at_once(settings):
+    """The import's check and confirm are jobs: here they run as soon as queued."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -28,7 +28,10 @@ from xml.parsers import expat
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from .workbook import OLE_MAGIC, ZIP_MAGIC, WorkbookError, damaged
+from .errors import WorkbookError, damaged
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 CHUNK = 256 * 1024
 # No real workbook nests its XML deeper than a few dozen levels (ODS text spans included).

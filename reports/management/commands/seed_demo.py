@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy
 
 from config.commands import Command as TranslatedCommand
 
-from units.demo import seed_demo
+from reports.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from units.models import Unit
 
 
@@ -57,8 +57,6 @@ class Command(TranslatedCommand):
         self._print_accounts()
 
     def _print_accounts(self):
-        from units.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-
         self.stdout.write("Đăng nhập tại http://127.0.0.1:8000/ với một trong các tài khoản:")
         for username, description, _role, _code in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<12} mật khẩu {DEMO_PASSWORD}  — {description}")

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from campaign.claims import drift
 from campaign.models import Campaign, Case, Resident
-from units.demo import seed_demo
+from reports.demo import seed_demo
 from units.models import Member, Unit, UnitKind, UnitRole
 
 pytestmark = pytest.mark.django_db

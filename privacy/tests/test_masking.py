@@ -1,6 +1,6 @@
 from django.template import Context, Template
 
-from units.privacy import mask_id_number, mask_phone
+from privacy.masking import mask_id_number, mask_phone
 
 
 def test_id_number_shows_first_four_and_last_three_digits():
@@ -28,7 +28,7 @@ def test_template_filters_use_the_same_masking():
 def test_a_birth_date_keeps_its_year_and_an_address_nothing():
     import datetime
 
-    from units.privacy import mask_birth_date, mask_hidden
+    from privacy.masking import mask_birth_date, mask_hidden
 
     assert mask_birth_date(datetime.date(1990, 4, 21)) == "••/••/1990"
     assert mask_birth_date(None) == "" and mask_hidden("") == ""
