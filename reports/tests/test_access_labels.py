@@ -7,19 +7,19 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from campaign.tests.factories import plan_campaign
-from reports.models import PersonalDataAccess, ReportingPeriod
+from privacy.models import PersonalDataAccess
+from reports.models import ReportingPeriod
 from units.models import UnitRole
 from units.tests.factories import UnitRoleFactory
 
-from .test_exports import district  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("report")]
 
 
 def test_an_export_is_recorded_by_names_and_listed_by_full_name(
     client,
     tmp_path,
-    district,  # noqa: F811
+    district,
 ):
     call_command("export_report", out=str(tmp_path / "r.xlsx"), period="dot-2", unit="HD")
     record = PersonalDataAccess.objects.latest("pk")

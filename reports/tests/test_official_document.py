@@ -9,10 +9,10 @@ import pytest
 from reports.exports import SHEETS
 from reports.exports.workbook import ANNEXES, TABLE_FONT, TABLES, printed_scale
 
-from .test_exports import district, export  # noqa: F401 (a fixture)
+from .test_exports import export
 from .workbook_helpers import table, totals
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.district("report")]
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 
@@ -21,7 +21,7 @@ def texts(sheet):
     return [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
 
 
-def test_the_body_alone_has_the_heading_number_and_signature(tmp_path, district):  # noqa: F811
+def test_the_body_alone_has_the_heading_number_and_signature(tmp_path, district):
     book = export(tmp_path, as_of="2023-06-20")
     body = texts(book[SHEETS[0]])
     assert MOTTO in body and "Số:        /BC-CAH" in body and "Nơi nhận:" in body
@@ -34,7 +34,7 @@ def test_the_body_alone_has_the_heading_number_and_signature(tmp_path, district)
         assert not any(t.startswith("Số:") or t == "Nơi nhận:" for t in annex), name
 
 
-def test_each_annex_is_numbered_titled_and_names_its_report(tmp_path, district):  # noqa: F811
+def test_each_annex_is_numbered_titled_and_names_its_report(tmp_path, district):
     book = export(tmp_path, as_of="2023-06-20")
     numerals = []
     for name in SHEETS[1:]:
@@ -49,7 +49,7 @@ def test_each_annex_is_numbered_titled_and_names_its_report(tmp_path, district):
     assert numerals == ["I", "II", "III", "IV", "V"]
 
 
-def test_every_sheet_numbers_its_own_pages_at_the_top(tmp_path, district):  # noqa: F811
+def test_every_sheet_numbers_its_own_pages_at_the_top(tmp_path, district):
     book = export(tmp_path, as_of="2023-06-20")
     for name in SHEETS:
         sheet = book[name]
@@ -62,7 +62,7 @@ def test_every_sheet_numbers_its_own_pages_at_the_top(tmp_path, district):  # no
         assert not sheet.oddFooter.center.text, name
 
 
-def test_every_list_ends_with_its_totals(tmp_path, district):  # noqa: F811
+def test_every_list_ends_with_its_totals(tmp_path, district):
     book = export(tmp_path, period="dot-2")
     members = book["Thành viên"]
     rows = table(members, "STT")
@@ -89,7 +89,7 @@ def test_every_list_ends_with_its_totals(tmp_path, district):  # noqa: F811
 
 def test_type_prints_at_ten_points_or_more_and_serials_stay_in_their_column(
     tmp_path,
-    district,  # noqa: F811
+    district,
 ):
     for name, columns in TABLES.items():
         assert printed_scale(columns) * TABLE_FONT >= 10, name
