@@ -60,13 +60,13 @@ def column(header, width, kind="text"):
 
 
 SUMMARY = (
-    column("Đơn vị", 30),
+    column("Đơn vị", 29, "wrap"),
     column("Số thành viên", 8, "number"),
     column("Định danh điện tử được tính - trong kỳ", 10, "number"),
     column("Định danh điện tử được tính - lũy kế", 10, "number"),
     column("Đủ 02 tài khoản (ĐDĐT và DVC) - trong kỳ", 10, "number"),
     column("Đủ 02 tài khoản (ĐDĐT và DVC) - lũy kế", 10, "number"),
-    column("Bình quân/thành viên", 8, "decimal"),
+    column("Bình quân/thành viên", 9, "decimal"),
     column("Khen thưởng tập thể", 8, "flag"),
     column("Báo cáo của đơn vị", 20, "wrap"),
     # Checked against the police's activation list (blank with no list in force).
@@ -484,7 +484,7 @@ class ReportWriter:
                 extra = {"indent": indent} if col == 0 and indent else {}
                 style = "cell_bold" if unit["depth"] == 0 else "cell"
                 if col == 0 and extra:
-                    ws.write_string(row, 0, value, self.fmt(style, **extra))
+                    ws.write_string(row, 0, value, self.fmt(style, text_wrap=True, **extra))
                 else:
                     self.cell(ws, row, col, value, column.kind, style)
             row += 1

@@ -107,5 +107,7 @@ def test_type_prints_at_ten_points_or_more_and_serials_stay_in_their_column(
         assert written == pytest.approx(expected, abs=0.72), name
     named = table(book["Danh sách kèm theo"], "STT")[0]
     assert named[0].alignment.horizontal == "center" and named[0].font.sz == TABLE_FONT
+    for row in table(book["Tổng hợp"], "Đơn vị"):  # a long unit's name wraps, not cut
+        assert row[0].alignment.wrap_text, row[0].value
     members = table(book["Thành viên"], "STT")[0]
     assert members[0].alignment.horizontal == "center" and members[1].font.sz == TABLE_FONT
