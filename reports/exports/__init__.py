@@ -255,12 +255,14 @@ def export_report(
 
 def describe(campaign, unit, period, report, *, live=False, channel="web"):
     """Which report: what the record of personal-data access says was exported."""
-    what = f"Báo cáo {campaign.name}"  # names, as the record's reader knows them, not slugs
-    what += (
-        f", {period.name}"
+    # Names, as the record's reader knows them, not slugs: "Báo cáo kết quả đợt 2 (chiến
+    # dịch …), Huyện Đoàn (HD)".
+    what = (
+        period.name
         if period is not None
-        else f", đến {day(date.fromisoformat(report['as_of']))}"
+        else f"Báo cáo đến {day(date.fromisoformat(report['as_of']))}"
     )
+    what += f" ({campaign.name})"
     what += f", {unit.name} ({unit.code})" if unit is not None else ", toàn huyện"
     if live:
         what += ", số liệu trực tiếp"

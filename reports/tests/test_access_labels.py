@@ -24,7 +24,7 @@ def test_an_export_is_recorded_by_names_and_listed_by_full_name(
     call_command("export_report", out=str(tmp_path / "r.xlsx"), period="dot-2", unit="HD")
     record = PersonalDataAccess.objects.latest("pk")
     campaign, period = plan_campaign(), ReportingPeriod.objects.get(slug="dot-2")
-    assert record.what.startswith(f"Báo cáo {campaign.name}, {period.name}, Huyện Đoàn (HD)")
+    assert record.what.startswith(f"{period.name} ({campaign.name}), Huyện Đoàn (HD)")
     assert campaign.slug not in record.what and "dot-2" not in record.what
     admin = UnitRoleFactory(
         unit=district["youth"],
@@ -35,6 +35,6 @@ def test_an_export_is_recorded_by_names_and_listed_by_full_name(
     ).user
     PersonalDataAccess.record(user=admin, action=PersonalDataAccess.Action.EXPORT, what="x")
     client.force_login(admin)
-    html = client.get(reverse("reports:access_list")).content.decode()
+    html = client.get(reverse("privacy:access_list")).content.decode()
     assert "Hà Thị Lan" in html and ">lan.ht<" not in html
     assert "<td>Xuất dữ liệu</td>" in html and "<td>export</td>" not in html
