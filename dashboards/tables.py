@@ -294,7 +294,7 @@ def _level_day_portal(level, day, portal):
     if level is None:
         return _("not activated")
     text = (
-        _("Level %(level)s · %(day)s") % {"level": level, "day": f"{day:%d/%m/%Y}"}
+        _("Level %(level)s · %(day)s") % {"level": level, "day": formats.day(day)}
         if day
         else _("Level %(level)s") % {"level": level}
     )

@@ -516,7 +516,7 @@ def test_every_outreach_table_downloads_with_its_columns_and_rows_and_members_ar
 
     from openpyxl import load_workbook
 
-    from reports.models import PersonalDataAccess
+    from privacy.models import PersonalDataAccess
 
     saturday = activity(
         district["a"], members=[district["guide_a"]], place="Bản Củ", commune="Xã A", hours=4
