@@ -66,9 +66,9 @@ SUMMARY = (
     column("Định danh điện tử được tính - lũy kế", 10, "number"),
     column("Đủ 02 tài khoản (ĐDĐT và DVC) - trong kỳ", 10, "number"),
     column("Đủ 02 tài khoản (ĐDĐT và DVC) - lũy kế", 10, "number"),
-    column("Bình quân/thành viên", 9, "decimal"),
+    column("Bình quân/thành viên", 10, "decimal"),
     column("Khen thưởng tập thể", 8, "flag"),
-    column("Báo cáo của đơn vị", 20, "wrap"),
+    column("Báo cáo của đơn vị", 19, "wrap"),
     # Checked against the police's activation list (blank with no list in force).
     column("Khớp danh sách kích hoạt", 9, "number"),
     column("Lệch với danh sách kích hoạt", 9, "number"),
