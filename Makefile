@@ -69,8 +69,9 @@ bench-verify: setup  ## a 500,000-row activation list matched against 1M cases v
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_verify_bench $(PY) benchmarks/bench_verify.py --cases 1000000 --rows 500000
 
 bench-pages: setup  ## every page a district administrator reaches, 1M and 100k cases (20,000 activities), real server
-	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000 --activities 20000
-	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench_100k $(PY) benchmarks/bench_pages.py --cases 100000 --activities 2000
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000 --activities 20000 --results benchmarks/results/pages-1000000.json
+	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench_100k $(PY) benchmarks/bench_pages.py --cases 100000 --activities 2000 --results benchmarks/results/pages-100000.json
+	$(PY) benchmarks/scaling_doc.py
 
 # --- Production: gunicorn and the job worker, backups ---------------------------------------
 # `make serve` runs the app as production does (scripts/serve.sh): PostgreSQL, debug off,

@@ -5,8 +5,11 @@ own (reused when it already holds that many cases), serves it with a real server
 (`runserver --noreload`, debug off), signs in as the district administrator and times each
 page: the median, the fastest and the slowest of `--requests` requests, the response size,
 and against two floors measured in the same run: the sign-in page (the framework alone) and
-the bare GROUP BY over the cases table that every figure needs. Also times the first
-request after a write (the figures recomputed once for the new version).
+the bare GROUP BY over the cases table that every figure needs. Does the same for a commune
+secretary, and times, for both users, the first request of each page after a new case is
+saved in the secretary's commune (a write in both users' scopes, so their figures move).
+`--results FILE` writes the figures as JSON, which `benchmarks/scaling_doc.py` puts into
+docs/scaling.md.
 
 The outreach activities (issue 23): `--activities N` (20,000 by default) are seeded once over
 the campaign's weeks and units, one case in three naming one, and reused; their pages are timed
@@ -39,7 +42,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_DEBUG", "true")  # a development tool: debug is asked for
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vneid_pages_bench"
 PASSWORD = "vneid-demo-2023"
 
@@ -97,7 +99,8 @@ def ensure_seeded(url, name, cases, members):
     django.setup()
     from campaign.models import Case
 
-    found = Case.objects.count()
+    # (less the cases this benchmark adds, should a run have stopped before removing them)
+    found = Case.objects.exclude(resident__id_number__startswith=WRITTEN_PREFIX).count()
     if found == cases:
         log(f"{name}: {found:,} cases already seeded, reused")
         return
@@ -223,21 +226,26 @@ def wait_for(base, seconds=60):
     sys.exit("the server did not start")
 
 
-def pages():
-    """Every page a district administrator reaches from the menu and the dashboards."""
+def pages(root=None):
+    """Every page a district administrator (`root` None) or a user of the unit `root` (its
+    subtree) reaches from the menu and the dashboards."""
     from campaign.models import Case, Campaign
     from reports.models import ReportingPeriod
     from units.models import Member, Unit
 
     campaign = Campaign.objects.active().order_by("-starts_on").first()
-    top = Unit.objects.filter(parent__isnull=True).order_by("path").first()
-    leaf = Unit.objects.filter(children__isnull=True, members__isnull=False).order_by("path")[0]
-    member = Member.objects.filter(cases__isnull=False).order_by("pk").first()
-    case = Case.objects.order_by("pk").first()
+    units = Unit.objects.subtree(root) if root is not None else Unit.objects.all()
+    top = root or Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    leaf = units.filter(children__isnull=True, members__isnull=False).order_by("path")[0]
+    member = Member.objects.filter(cases__isnull=False, unit__in=units).order_by("pk").first()
+    case = Case.objects.filter(member__unit__in=units).order_by("pk").first()
     from campaign.models import Activity
 
-    activity = Activity.objects.order_by("pk").first()
-    kind_pk = activity.kind_id if activity is not None else ""
+    activity = (
+        Activity.objects.filter(organisers__in=units).order_by("pk").first()
+        if root is not None
+        else Activity.objects.order_by("pk").first()
+    )
     listed = [
         ("home", "/"),
         ("overview", "/tong-quan/"),
@@ -250,9 +258,6 @@ def pages():
         ("outreach", "/tong-quan/tuyen-truyen/"),
         ("outreach, activities by kind, Excel", "/tong-quan/tuyen-truyen/?kxlsx=1"),
         ("outreach, by activity, Excel", "/tong-quan/tuyen-truyen/?axlsx=1"),
-        ("outreach, by commune and kind, Excel", "/tong-quan/tuyen-truyen/?cxlsx=1"),
-        ("outreach, members taking part, Excel", "/tong-quan/tuyen-truyen/?mxlsx=1"),
-        ("outreach, activities page 2", "/tong-quan/tuyen-truyen/?apage=2#hoat-dong"),
         ("data to fix: double claims", "/tong-quan/can-sua/?section=claims"),
         ("data to fix: not activated", "/tong-quan/can-sua/?section=follow_up"),
         ("data to fix: no guidance day", "/tong-quan/can-sua/?section=no_day"),
@@ -276,76 +281,20 @@ def pages():
         ("member detail", f"/don-vi/thanh-vien/{member.pk}/"),
         ("case edit", f"/chien-dich/truong-hop/{case.pk}/sua/"),
         ("activities list", "/chien-dich/hoat-dong/"),
-        ("activities list, filtered by kind", f"/chien-dich/hoat-dong/?kind={kind_pk}"),
         ("activities today (JSON)", "/chien-dich/hoat-dong/hom-nay.json"),
-        ("activity form (record one)", "/chien-dich/hoat-dong/them/"),
     ]
+    if root is not None:  # what a commune secretary records and exports of the outreach
+        listed += [
+            ("outreach, members taking part, Excel", "/tong-quan/tuyen-truyen/?mxlsx=1"),
+            ("activity form (record one)", "/chien-dich/hoat-dong/them/"),
+        ]
     if activity is not None:
         listed.append(("activity edit", f"/chien-dich/hoat-dong/{activity.pk}/sua/"))
     return listed
 
 
-COLD_PAGES = [
-    ("units ranking", "/tong-quan/don-vi/"),
-    ("results (reports)", "/bao-cao/ket-qua/"),
-    ("resident list", "/chien-dich/nguoi-dan/"),
-    ("double-claim register", "/bao-cao/trung-lap/"),
-    ("member list", "/don-vi/thanh-vien/"),
-    ("outreach", "/tong-quan/tuyen-truyen/"),
-]
-
-
 # The outreach pages (issue 23) stay under this, warm, like every dashboard page.
 OUTREACH_BOUND_MS = 300
-SECRETARY = "bithu.mlan"
-
-
-def secretary_pages():
-    """The outreach and activity pages a commune secretary reaches."""
-    from campaign.models import Activity
-    from units.models import Unit, UnitRole
-
-    role = UnitRole.objects.filter(user__username=SECRETARY).select_related("unit").first()
-    mine = (
-        Activity.objects.filter(organisers__in=Unit.objects.subtree(role.unit))
-        .order_by("pk")
-        .first()
-    )
-    listed = [
-        ("outreach", "/tong-quan/tuyen-truyen/"),
-        ("outreach, members taking part, Excel", "/tong-quan/tuyen-truyen/?mxlsx=1"),
-        ("activities list", "/chien-dich/hoat-dong/"),
-        ("activities today (JSON)", "/chien-dich/hoat-dong/hom-nay.json"),
-        ("activity form (record one)", "/chien-dich/hoat-dong/them/"),
-    ]
-    if mine is not None:
-        listed.append(("activity edit", f"/chien-dich/hoat-dong/{mine.pk}/sua/"))
-    return listed
-
-
-def time_pages(browser, listed, requests, floor_page, who=""):
-    """Print each page's median, fastest and slowest of `requests` warm requests; returns
-    [(median, label)]."""
-    print(f"{'page':<42}{'median':>8}{'min':>7}{'max':>7}{'KB':>7}{'x floor':>9}")
-    worst = []
-    for label, path in listed:
-        try:
-            browser.get(path)  # warm: figures kept for this version
-            times, size = [], 0
-            for _ in range(requests):
-                _status, body, elapsed = browser.get(path)
-                times.append(elapsed)
-                size = len(body)
-        except urllib.error.HTTPError as error:
-            print(f"{label:<42} HTTP {error.code}")
-            continue
-        median = statistics.median(times)
-        worst.append((median, label + who))
-        print(
-            f"{label:<42}{median * 1000:>8.0f}{min(times) * 1000:>7.0f}"
-            f"{max(times) * 1000:>7.0f}{size / 1024:>7.0f}{median / floor_page:>9.1f}"
-        )
-    return worst
 
 
 def floor_group_by():
@@ -377,6 +326,108 @@ def bump_version():
     Unit.objects.filter(pk=unit.pk).update(name=unit.name)
 
 
+# The ID numbers of the residents this benchmark adds (and removes at its end): "001" (Hà
+# Nội), 2 (a woman born in the 2000s), "05", then a serial.
+WRITTEN_PREFIX = "00120599"
+
+
+class Writer:
+    """One new case before each timed request, saved as a commune secretary saves one
+    (`campaign.services.case_create`, in the secretary's commune): the write a page follows
+    while secretaries are entering data. `remove()` deletes them again."""
+
+    def __init__(self, username, unit_code):
+        from django.contrib.auth import get_user_model
+
+        from campaign.models import Campaign
+        from units.models import Member
+
+        self.user = get_user_model().objects.get(username=username)
+        self.campaign = Campaign.objects.active().order_by("-starts_on").first()
+        self.members = list(
+            Member.objects.filter(unit__path__startswith=self._path(unit_code), active=True)
+            .order_by("pk")
+            .select_related("unit")[:50]
+        )
+        self.n = 0
+        self.remove()
+
+    @staticmethod
+    def _path(code):
+        from units.models import Unit
+
+        return Unit.objects.get(code=code).path
+
+    def write(self):
+        from campaign import services
+
+        self.n += 1
+        services.case_create(
+            campaign=self.campaign,
+            member=self.members[self.n % len(self.members)],
+            resident_data={
+                "id_number": f"{WRITTEN_PREFIX}{self.n:04d}",
+                "full_name": f"Người dân thử {self.n}",
+            },
+            case_data={
+                "guided_on": datetime.date.today(),
+                "eid_level": 2,
+                "activated_on": datetime.date.today(),
+                "portal_used": self.n % 2 == 0,
+            },
+            user=self.user,
+        )
+
+    def remove(self):
+        from campaign.models import Case, Resident
+
+        written = Resident.objects.filter(id_number__startswith=WRITTEN_PREFIX)
+        Case.objects.filter(resident__in=written).delete()
+        written.delete()
+
+
+USERS = [
+    ("quantri", None, "district administrator"),
+    ("bithu.mlan", "DX-MLA", "commune secretary (DX-MLA)"),
+]
+
+
+def measure(browser, listed, requests, writer, floor_page):
+    """{label: (first after a write, warm median, min, max, KB)} for `listed`: each page is
+    opened once, then a case is written and the page timed, then timed warm."""
+    found = {}
+    for label, path in listed:
+        try:
+            browser.get(path)  # kept as it stands (a page opened before: the steady state)
+            writer.write()
+            first = browser.get(path)[2]
+            times, size = [], 0
+            for _ in range(requests):
+                _status, body, elapsed = browser.get(path)
+                times.append(elapsed)
+                size = len(body)
+        except urllib.error.HTTPError as error:
+            print(f"{label:<42} HTTP {error.code}")
+            continue
+        median = statistics.median(times)
+        found[label] = (first, median, min(times), max(times), size / 1024)
+        print(
+            f"{label:<42}{first * 1000:>8.0f}{median * 1000:>8.0f}{min(times) * 1000:>7.0f}"
+            f"{max(times) * 1000:>7.0f}{size / 1024:>7.0f}{median / floor_page:>9.1f}",
+            flush=True,
+        )
+    return found
+
+
+def write_results(path, data):
+    import json
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    log(f"results written to {path}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
@@ -384,11 +435,22 @@ def main():
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--port", type=int, default=8110)
     parser.add_argument("--activities", type=int, default=20_000)
+    parser.add_argument("--only", help="only the pages whose label contains this")
     parser.add_argument(
         "--outreach-only",
         action="store_true",
         help="time only the outreach and activity pages (issue 23's rows)",
     )
+    parser.add_argument(
+        "--results", help="the results file to write (JSON; docs/scaling.md reads it)"
+    )
+    parser.add_argument(
+        "--write-in",
+        default="DX-MLA",
+        help="the commune whose secretary saves the case before each timed request"
+        " (another than DX-MLA: a write outside the secretary's branch)",
+    )
+    parser.add_argument("--users", help="only these users (comma-separated usernames)")
     args = parser.parse_args()
     url, name = database_url()
     ensure_seeded(url, name, args.cases, args.members)
@@ -424,29 +486,21 @@ def main():
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    from units.models import Unit
+
+    writer = Writer("bithu.mlan", args.write_in)
+    results = {
+        "cases": args.cases,
+        "members": args.members,
+        "requests": args.requests,
+        "write_in": args.write_in,
+    }
     try:
         wait_for(base)
-        browser = Browser(base)
-        browser.login("quantri")
         floor_sql = floor_group_by()
         login_times = [Browser(base).get("/dang-nhap/")[2] for _ in range(args.requests)]
         floor_page = statistics.median(login_times)
-        listed = pages()
-        if args.outreach_only:
-            listed = [
-                (label, path) for label, path in listed if label.startswith(("outreach", "activit"))
-            ]
-
-        bump_version()
-        _s, _b, cold = browser.get("/tong-quan/")
-        # The first request after a write, page by page (each after a write of its own):
-        # what a page costs while its kept figures or counts are computed again.
-        colds = []
-        for label, path in COLD_PAGES:
-            if args.outreach_only and label != "outreach":
-                continue
-            bump_version()
-            colds.append((label, browser.get(path)[2]))
+        results["floors"] = {"sign_in_page": floor_page, "group_by": floor_sql}
         print(
             f"\n{name}: {args.cases:,} cases, {args.members:,} members; "
             f"median of {args.requests} requests per page (ms)"
@@ -455,21 +509,42 @@ def main():
             f"floors: sign-in page {floor_page * 1000:.0f} ms; "
             f"bare GROUP BY over the cases {floor_sql * 1000:.0f} ms"
         )
-        print(f"overview, first request after a write (figures recomputed): {cold * 1000:.0f} ms")
-        for label, elapsed in colds:
-            print(f"{label}, first request after a write: {elapsed * 1000:.0f} ms")
-        worst = time_pages(browser, listed, args.requests, floor_page)
-        # The outreach pages as a commune secretary sees them: their units' activities and
-        # those above, the members of other trees counted, not named.
-        secretary = Browser(base)
-        secretary.login(SECRETARY)
-        print(f"\nas {SECRETARY} (a commune secretary):")
-        worst_secretary = time_pages(
-            secretary, secretary_pages(), args.requests, floor_page, who=f" ({SECRETARY})"
+        print(
+            f"first: the first request after a new case saved in {args.write_in}"
+            " (services.case_create)"
         )
+        results["users"] = {}
+        for username, code, description in USERS:
+            if args.users and username not in args.users.split(","):
+                continue
+            browser = Browser(base)
+            browser.login(username)
+            listed = pages(Unit.objects.get(code=code) if code else None)
+            if args.only:
+                listed = [(label, path) for label, path in listed if args.only in label]
+            if args.outreach_only:
+                listed = [
+                    (label, path)
+                    for label, path in listed
+                    if label.startswith(("outreach", "activit"))
+                ]
+            print(f"\n{description} ({username})")
+            print(
+                f"{'page':<42}{'first':>8}{'median':>8}{'min':>7}{'max':>7}{'KB':>7}{'x floor':>9}"
+            )
+            found = measure(browser, listed, args.requests, writer, floor_page)
+            results["users"][username] = {"description": description, "pages": found}
+            if found:
+                slowest = max(found.items(), key=lambda item: item[1][0])
+                warmest = max(found.items(), key=lambda item: item[1][1])
+                print(
+                    f"slowest first after a write: {slowest[0]} {slowest[1][0] * 1000:.0f} ms; "
+                    f"slowest warm: {warmest[0]} {warmest[1][1] * 1000:.0f} ms"
+                )
         outreach = [
-            (m, label)
-            for m, label in worst + worst_secretary
+            (found[1], f"{label} ({username})")
+            for username, user in results["users"].items()
+            for label, found in user["pages"].items()
             if label.startswith(("outreach", "activit"))
         ]
         if outreach:
@@ -479,33 +554,10 @@ def main():
                 f"(bound {OUTREACH_BOUND_MS} ms: "
                 f"{'holds' if slowest[0] * 1000 < OUTREACH_BOUND_MS else 'EXCEEDED'})"
             )
-        dashboards = [
-            (m, label)
-            for m, label in worst
-            if not label.startswith(
-                (
-                    "results (",
-                    "unit results",
-                    "member results",
-                    "double-",
-                    "member list",
-                    "resident",
-                    "quick",
-                    "paper",
-                    "unit detail",
-                    "member detail",
-                    "case edit",
-                    "home",
-                )
-            )
-        ]
-        if dashboards:
-            slowest = max(dashboards)
-            print(
-                f"slowest dashboard page: {slowest[1]} {slowest[0] * 1000:.0f} ms "
-                f"({slowest[0] / floor_sql:.2f} x the bare GROUP BY)"
-            )
+        if args.results:
+            write_results(args.results, results)
     finally:
+        writer.remove()
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
 

@@ -13,7 +13,7 @@ members are few; cases never leave the database).
 
 import datetime
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet
@@ -126,7 +126,7 @@ class Tally:
 
     def share(self, part):
         """`part` (a field name) per cadre bound by plan II.1, as a percentage (1 decimal)."""
-        return _percent(getattr(self, part), self.bound)
+        return percent(getattr(self, part), self.bound)
 
 
 @dataclass
@@ -319,10 +319,10 @@ def build_results(
         result.individual_award = rules.earns_individual_award(campaign, result.credited_full)
         member_results.append(result)
         tally = own.setdefault(row["unit_id"], {}).setdefault(unit["kind"], Tally())
-        tally.add(_member_tally(result))
+        _add_member(tally, result)
     # Names as a Vietnamese reader looks for them: without diacritics first (Đ among the D).
     member_results.sort(
-        key=lambda m: (unit_by_pk[m.unit_id]["path"], fold(m.name), m.name, m.id_number)
+        key=lambda m: (unit_by_pk[m.unit_id]["path"], _folded(m.name), m.name, m.id_number)
     )
 
     for unit_pk, row in compliance.items():
@@ -381,21 +381,28 @@ def build_results(
     )
 
 
-def _member_tally(result):
+def _add_member(tally, result):
+    """Add a member's figures to `tally` (their unit's own, for their unit's kind): what
+    `Tally.add` of the member's own Tally would do, without building one for each of a
+    district's thousands of members."""
+    found = tally.__dict__
     active = int(result.active)
-    return Tally(
-        members=active,
-        members_listed=1,
-        cases=result.cases,
-        credited_eid=result.credited_eid,
-        credited_full=result.credited_full,
-        period_eid=result.period_eid,
-        period_full=result.period_full,
-        double_claims=result.double_claims,
-        meeting_quota=active * int(result.meets_quota),
-        individual_awards=int(result.individual_award),
-        **{name: getattr(result, name) for name in verification.MEMBER_COUNTS},
-    )
+    found["members"] += active
+    found["members_listed"] += 1
+    found["cases"] += result.cases
+    found["credited_eid"] += result.credited_eid
+    found["credited_full"] += result.credited_full
+    found["period_eid"] += result.period_eid
+    found["period_full"] += result.period_full
+    found["double_claims"] += result.double_claims
+    found["meeting_quota"] += active * int(result.meets_quota)
+    found["individual_awards"] += int(result.individual_award)
+    for name in verification.MEMBER_COUNTS:
+        found[name] += getattr(result, name)
+
+
+# A member's name folded for sorting (the same few thousand names on every computation).
+_folded = lru_cache(maxsize=200_000)(fold)
 
 
 def _summary(campaign, as_of, cases, totals, units):
@@ -412,25 +419,46 @@ def _summary(campaign, as_of, cases, totals, units):
     figures["double_claimed_residents"] = (
         cases.filter(rules.is_double_claim()).values("resident_id").distinct().count()
     )
+    return summary_figures(
+        totals,
+        units,
+        level1=figures["level1"],
+        level2=figures["level2"],
+        residents=figures["residents"],
+        double_claimed_residents=figures["double_claimed_residents"],
+    )
+
+
+def summary_figures(totals, units, *, level1, level2, residents, double_claimed_residents):
+    """The campaign summary (`Results.summary`) from the totals and units of a result and
+    the counts read beside them: credited e-ID cases by level, residents reached and the
+    double-claimed among them. The one place the summary's shares are worked out, for the
+    live results and the kept figures (`dashboards.figures`) alike."""
+    figures = {
+        "level1": level1,
+        "level2": level2,
+        "residents": residents,
+        "double_claimed_residents": double_claimed_residents,
+    }
     sized = [unit for unit in units if unit.tally.members and not unit.closed]
     figures.update(
         credited_eid=totals.credited_eid,
         credited_full=totals.credited_full,
-        portal_share=_percent(totals.credited_full, totals.credited_eid),
+        portal_share=percent(totals.credited_full, totals.credited_eid),
         members=totals.members,
         members_meeting_quota=totals.meeting_quota,
-        members_meeting_quota_share=_percent(totals.meeting_quota, totals.members),
+        members_meeting_quota_share=percent(totals.meeting_quota, totals.members),
         individual_awards=totals.individual_awards,
         units_with_members=len(sized),
         units_at_collective_threshold=sum(1 for unit in sized if unit.collective_award),
     )
-    figures["units_at_collective_threshold_share"] = _percent(
+    figures["units_at_collective_threshold_share"] = percent(
         figures["units_at_collective_threshold"], figures["units_with_members"]
     )
     return figures
 
 
-def _percent(part, whole):
+def percent(part, whole):
     """`part` of `whole` in percent, rounded half up to 1 decimal (0 of nothing)."""
     if not whole:
         return Decimal("0.0")

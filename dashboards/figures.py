@@ -19,15 +19,17 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import BigIntegerField, Count, Q, When
+from django.db.models import Case as DbCase
+from django.db.models.functions import Cast, Length, Substr, TruncWeek
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from campaign import rules
 from campaign.models import Case
-from campaign.results import _percent, build_results
-from units.history import tree_on
-from units.models import Member, Unit
+from campaign.results import build_results, summary_figures
+from units.history import UnitMove, tree_on
+from units.models import PATH_DIGITS, Member, Unit
 
 from . import tallies
 from .models import FiguresWrite, KeptCount, KeptFigures
@@ -38,19 +40,90 @@ FOLD_AFTER = 1000
 
 
 def current_version():
-    """The sum of committed writes to the tables the figures read."""
+    """The sum of committed writes to the tables the figures read (every branch's)."""
+    every, branches, _moved, _wanted = _sums()
+    return every + sum(branches.values())
+
+
+def _sums(units=None):
+    """(the committed writes that name no branch, {branch: the writes naming it}, whether a
+    standing unit change exists, the branches of `units` among them or None for all units):
+    one query."""
     table = FiguresWrite._meta.db_table
+    moved, params = (
+        UnitMove.objects.filter(change__undone_at__isnull=True)
+        .values("pk")[:1]
+        .query.sql_with_params()
+    )
+    in_scope = "1 = 1"
+    if units is not None:
+        try:
+            scope, scope_params = (
+                units.order_by()
+                .annotate(branch=branch_expression("path"))
+                .values("branch")
+                .query.sql_with_params()
+            )
+            in_scope, params = f"branch IN ({scope})", (*params, *scope_params)
+        except EmptyResultSet:
+            in_scope = "1 = 0"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(SUM(n), 0), COUNT(*) FROM {table}")
-        total, rows = cursor.fetchone()
-        if rows == 0 and connection.vendor == "sqlite":
+        cursor.execute(
+            f"SELECT branch, COALESCE(SUM(n), 0), COUNT(*), EXISTS({moved}), {in_scope}"
+            f" FROM {table} GROUP BY branch",
+            params,
+        )
+        found = cursor.fetchall()
+        if not found and connection.vendor == "sqlite":
             # SQLite's triggers bump counter row 1 and cannot add it back: once a flush or
             # a partial restore emptied the table, the version would never move again.
             # (Whatever emptied it emptied the kept figures too, so nothing kept is stale.)
             cursor.execute(f"INSERT OR IGNORE INTO {table} (id, n) VALUES (1, 0)")
-    if rows > FOLD_AFTER:
+    if sum(row[2] for row in found) > FOLD_AFTER:
         fold_writes()
-    return int(total)
+    every = sum(int(row[1]) for row in found if row[0] is None)
+    branches = {row[0]: int(row[1]) for row in found if row[0] is not None}
+    wanted = {row[0] for row in found if row[0] is not None and row[4]}
+    return every, branches, any(row[3] for row in found), wanted if units is not None else None
+
+
+def branch_of(path):
+    """The branch of the unit tree that the unit at materialised `path` is in, for the
+    figures version: the unit below the top one it stands under (a commune's unit, say),
+    or the top unit itself for a top unit's own members. Migration 0007 names the same in
+    SQL in the cases table's triggers, so a case written moves its branch's version only."""
+    if len(path) > PATH_DIGITS + 2:
+        return int(path[PATH_DIGITS + 2 : 2 * PATH_DIGITS + 2])
+    return int(path[1 : PATH_DIGITS + 1])
+
+
+def scope_branches(units):
+    """The branches of `units` (a Unit queryset), or None for every branch (all units)."""
+    if units is None:
+        return None
+    return {branch_of(path) for path in units.order_by().values_list("path", flat=True)}
+
+
+def scope_version(units=None):
+    """The figures version of what `units` (a Unit queryset; None: every unit) shows: the
+    writes to their branches and those naming no branch. A case saved in another branch
+    leaves it unchanged. While a standing unit change exists, a past day's tree can put a
+    member in another branch than today's, so it is then every branch's version."""
+    sums = _sums(units)
+    every, branches, moved, wanted = sums
+    if wanted is None or moved:
+        return Version(every + sum(branches.values()), sums)
+    return Version(every + sum(n for branch, n in branches.items() if branch in wanted), sums)
+
+
+class Version(int):
+    """A figures version, and the sums it was read from (`_sums()`): what the branches'
+    parts are kept under, read once per request."""
+
+    def __new__(cls, value, sums):
+        version = super().__new__(cls, value)
+        version.sums = sums
+        return version
 
 
 def fold_writes():
@@ -59,8 +132,8 @@ def fold_writes():
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH gone AS (DELETE FROM {table} RETURNING n) "
-                f"INSERT INTO {table} (n) SELECT SUM(n) FROM gone HAVING COUNT(*) > 0"
+                f"WITH gone AS (DELETE FROM {table} RETURNING n, branch) "
+                f"INSERT INTO {table} (n, branch) SELECT SUM(n), branch FROM gone GROUP BY branch"
             )
         else:
             cursor.execute(f"SELECT COALESCE(SUM(n), 0) FROM {table}")
@@ -82,17 +155,24 @@ MEMORY_ENTRIES = 24
 _memory_lock = threading.Lock()
 
 
-def _remember(entry, value):
+# The branches' parts (`_by_branch`) are small and many: a memory of their own.
+_PARTS = OrderedDict()
+PART_ENTRIES = 2048
+
+
+def _remember(entry, value, memory=None):
+    memory, limit = (_MEMORY, MEMORY_ENTRIES) if memory is None else (memory, PART_ENTRIES)
     with _memory_lock:
-        _MEMORY[entry] = value
-        _MEMORY.move_to_end(entry)
-        while len(_MEMORY) > MEMORY_ENTRIES:
-            _MEMORY.popitem(last=False)
+        memory[entry] = value
+        memory.move_to_end(entry)
+        while len(memory) > limit:
+            memory.popitem(last=False)
     return value
 
 
 def _read_kept(key, version):
     """What is kept under `key` for `version`, or None."""
+    version = int(version)
     row = KeptFigures.objects.filter(key=key).values_list("version", "computed_at").first()
     if row is not None and row[0] == version:
         entry = (key, version, row[1])
@@ -143,7 +223,37 @@ def kept(parts, compute, version=None):
         return _compute_and_keep(key, version, compute)
 
 
-def _compute_and_keep(key, version, compute):
+def _read_many(versions):
+    """{key: what is kept} for the keys of `versions` ({key: version}) kept for that version:
+    two queries at most, whatever their number (one when every hit is in memory)."""
+    rows = KeptFigures.objects.filter(key__in=list(versions)).values_list(
+        "key", "version", "computed_at"
+    )
+    found, missing = {}, []
+    with _memory_lock:
+        for key, version, computed_at in rows:
+            if versions[key] != version:
+                continue
+            entry = (key, version, computed_at)
+            if entry in _PARTS:
+                _PARTS.move_to_end(entry)
+                found[key] = _PARTS[entry]
+            else:
+                missing.append(entry)
+    if missing:
+        wanted = set(missing)
+        for key, version, computed_at, payload in KeptFigures.objects.filter(
+            key__in=[key for key, _version, _at in missing]
+        ).values_list("key", "version", "computed_at", "payload"):
+            entry = (key, version, computed_at)
+            if entry in wanted:
+                value = pickle.loads(zlib.decompress(bytes(payload)))
+                found[key] = _remember(entry, value, _PARTS)
+    return found
+
+
+def _compute_and_keep(key, version, compute, memory=None):
+    version = int(version)
     value = compute()
     payload = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
     computed_at = timezone.now()
@@ -158,7 +268,7 @@ def _compute_and_keep(key, version, compute):
                 )
     except IntegrityError:  # another request kept the same figures at the same moment
         return value
-    return _remember((key, version, computed_at), value)
+    return _remember((key, version, computed_at), value, memory)
 
 
 # --- What the pages read ------------------------------------------------------------------
@@ -187,7 +297,7 @@ def figures_for(campaign, *, as_of, since=None, units=None, scope=None, version=
     """The kept `Figures` of `campaign` on `as_of` (for the period since..as_of, if given),
     over `units` (a Unit queryset closed under sub-units)."""
     scope = scope if scope is not None else scope_parts(units)
-    version = current_version() if version is None else version
+    version = scope_version(units) if version is None else version
     parts = ["figures", campaign.pk, campaign.figures_from, as_of, since, scope]
 
     def compute():
@@ -201,11 +311,11 @@ def results_for(campaign, *, as_of, since=None, units=None, scope=None, version=
     no weekly rows): what a comparison with an earlier day needs (the units ranking's change
     since the last period)."""
     scope = scope if scope is not None else scope_parts(units)
-    version = current_version() if version is None else version
+    version = scope_version(units) if version is None else version
 
     def compute():
         tallies.fold_if_due()
-        results = _results(campaign, as_of, since, whole_or(units, scope), tree_on(as_of))
+        results = _results(campaign, as_of, since, whole_or(units, scope), tree_on(as_of), version)
         results.cases = None  # a queryset is not kept: it would be evaluated
         return results
 
@@ -214,21 +324,135 @@ def results_for(campaign, *, as_of, since=None, units=None, scope=None, version=
     )
 
 
-def _results(campaign, as_of, since, units, tree):
+def _results(campaign, as_of, since, units, tree, version=None):
     """`build_results` for `units` (None: all), the members' counts read from the tallies
     (which count what was typed); with figures from the activation list, counted from the
     cases (kept like every figure, so once per figures version). `tree` is
     `units.history.tree_on(as_of)`."""
     if rules.from_activation_list(campaign):
         return build_results(campaign, as_of=as_of, since=since, units=units, tree=tree)
-    return build_results(
+    if tree is None and _composed(units, version):
+        counts = _tally_parts(campaign, as_of, since, units, version)[0]
+    else:
+        counts = tallies.member_counts(campaign, as_of, since, _members(units, tree))
+    return build_results(campaign, as_of=as_of, since=since, units=units, tree=tree, counts=counts)
+
+
+def _composed(units, version):
+    """Whether the figures of `units` (None: every unit) are put together branch by branch:
+    when they reach more than one branch written in. One branch's figures are computed
+    straight away (kept under that branch's version all the same): parts would only add
+    their reading and keeping to a commune's small computation."""
+    if units is None:
+        return True
+    sums = getattr(version, "sums", None)
+    wanted = (sums if sums is not None and sums[3] is not None else _sums(units))[3]
+    return len(wanted) > 1
+
+
+def _tally_parts(campaign, as_of, since, units, version=None):
+    """(the members' counts, the weekly rows) of `units` (None: every unit) read from the
+    tallies, branch by branch (`_by_branch`), and put together: for the units as they
+    stand."""
+
+    def compute(members, branches):
+        counts = _split(tallies.member_counts(campaign, as_of, since, members), branches)
+        weekly = tallies.weekly_rows_by(campaign, as_of, members, branches)
+        return {
+            branch: (counts.get(branch, {}), weekly.get(branch, []))
+            for branch in set(branches.values())
+        }
+
+    parts = _by_branch(
+        "tallies",
         campaign,
-        as_of=as_of,
-        since=since,
-        units=units,
-        tree=tree,
-        counts=tallies.member_counts(campaign, as_of, since, _members(units, tree)),
+        as_of,
+        since,
+        units,
+        compute,
+        lambda: ({}, []),
+        getattr(version, "sums", None),
     )
+    counts = {}
+    for part_counts, _weekly in parts:
+        counts.update(part_counts)
+    return counts, _added_weeks([weekly for _counts, weekly in parts])
+
+
+def _by_branch(kind, campaign, as_of, since, units, compute, empty, sums=None):
+    """[the part of each branch of the unit tree (`branch_of`) that `units` (None: every
+    unit) reach], each kept under the version of its branch alone: after a case is saved in
+    one commune, only that commune's part is computed again, and the others are read back.
+    `compute(members, branches)` gives {branch: part} for the branches not kept, `members`
+    being their members (a queryset of ids) and `branches` {member id: branch};
+    `empty()` a branch's part when it gives none. For figures that add up over disjoint sets
+    of members (the tallies' counts and weeks, the cases by place). A constant number of
+    queries, whatever the number of branches. `sums`: `_sums()` as read already for this
+    request (an older reading only makes a part computed again, never stale)."""
+    every, sums, _moved, _wanted = sums or _sums()
+    groups = {}
+    for pk, path in (
+        (units if units is not None else Unit.objects.all()).order_by().values_list("pk", "path")
+    ):
+        groups.setdefault(branch_of(path), []).append(pk)
+    wanted = {}  # branch: (key, version)
+    for branch, pks in sorted(groups.items()):
+        pks.sort()
+        key = key_of([kind, campaign.pk, campaign.figures_from, as_of, since, branch, pks])
+        wanted[branch] = (key, every + sums.get(branch, 0))
+    found = _read_many(dict(wanted.values()))
+    missing = [branch for branch, (key, _version) in wanted.items() if key not in found]
+    if missing:
+        unit_branch = {pk: branch for branch in missing for pk in groups[branch]}
+        members = Member.objects.filter(unit_id__in=list(unit_branch))
+        branches = {pk: unit_branch[unit] for pk, unit in members.values_list("pk", "unit_id")}
+        computed = compute(members.values("pk"), branches)
+        found.update(
+            _keep_many({wanted[b][0]: (wanted[b][1], computed.get(b) or empty()) for b in missing})
+        )
+    return [found[key] for key, _version in wanted.values()]
+
+
+def _keep_many(values):
+    """Keep each of `values` ({key: (version, value)}) in one statement; {key: value}."""
+    computed_at = timezone.now()
+    KeptFigures.objects.bulk_create(
+        [
+            KeptFigures(
+                key=key,
+                version=int(version),
+                computed_at=computed_at,
+                payload=zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1),
+            )
+            for key, (version, value) in values.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["version", "payload", "computed_at"],
+    )
+    return {
+        key: _remember((key, version, computed_at), value, _PARTS)
+        for key, (version, value) in values.items()
+    }
+
+
+def branch_expression(path):
+    """`branch_of` in SQL, of the materialised path at the field `path` (a lookup)."""
+    return DbCase(
+        When(
+            GreaterThan(Length(path), PATH_DIGITS + 2),
+            then=Cast(Substr(path, PATH_DIGITS + 3, PATH_DIGITS), BigIntegerField()),
+        ),
+        default=Cast(Substr(path, 2, PATH_DIGITS), BigIntegerField()),
+    )
+
+
+def _split(rows, branches):
+    """{branch: {member id: row}} of `rows` ({member id: row})."""
+    found = {}
+    for member, row in rows.items():
+        found.setdefault(branches[member], {})[member] = row
+    return found
 
 
 def whole_or(units, scope):
@@ -250,10 +474,20 @@ def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
     tree = tree_on(as_of)  # once: the units as they stood on `as_of`, None if as they stand
     cases = _cases(campaign, units, tree)
     tallies.fold_if_due()
+    if tree is None and not rules.from_activation_list(campaign) and _composed(units, version):
+        # The branches' parts first (most kept already), then the rest at the same time.
+        counts, weekly = _tally_parts(campaign, as_of, since, units, version)
+        results = lambda: build_results(  # noqa: E731
+            campaign, as_of=as_of, since=since, units=units, tree=None, counts=counts
+        )
+        weeks = lambda: weekly  # noqa: E731
+    else:
+        results = lambda: _results(campaign, as_of, since, units, tree)  # noqa: E731
+        weeks = lambda: _weekly_rows(campaign, as_of, units, scope, version, tree)  # noqa: E731
     found = in_parallel(
         {
-            "results": lambda: _results(campaign, as_of, since, units, tree),
-            "weekly": lambda: _weekly_rows(campaign, as_of, units, scope, version, tree),
+            "results": results,
+            "weekly": weeks,
             "double_claimed": lambda: _distinct_residents(cases.filter(rules.is_double_claim())),
             "residents": lambda: (
                 _distinct_residents(guided_by(cases, as_of))
@@ -297,29 +531,14 @@ def in_parallel(calls):
 
 def _summary(results, weekly, residents, double_claimed_residents):
     """campaign.results' summary, its credited cases by level read from the weekly rows."""
-    totals, units = results.totals, results.units
-    figures = {
-        "level1": sum(row[3] for row in weekly),
-        "level2": sum(row[4] for row in weekly),
-        "residents": residents,
-        "double_claimed_residents": double_claimed_residents,
-    }
-    sized = [unit for unit in units if unit.tally.members and not unit.closed]
-    figures.update(
-        credited_eid=totals.credited_eid,
-        credited_full=totals.credited_full,
-        portal_share=_percent(totals.credited_full, totals.credited_eid),
-        members=totals.members,
-        members_meeting_quota=totals.meeting_quota,
-        members_meeting_quota_share=_percent(totals.meeting_quota, totals.members),
-        individual_awards=totals.individual_awards,
-        units_with_members=len(sized),
-        units_at_collective_threshold=sum(1 for unit in sized if unit.collective_award),
+    return summary_figures(
+        results.totals,
+        results.units,
+        level1=sum(row[3] for row in weekly),
+        level2=sum(row[4] for row in weekly),
+        residents=residents,
+        double_claimed_residents=double_claimed_residents,
     )
-    figures["units_at_collective_threshold_share"] = _percent(
-        figures["units_at_collective_threshold"], figures["units_with_members"]
-    )
-    return figures
 
 
 def _residents_reached(totals, double_claimed_residents):
@@ -407,11 +626,26 @@ def _weekly_rows(campaign, as_of, units, scope, version, tree=False):
         found = tree_on(as_of) if tree is False else tree
         if rules.from_activation_list(campaign):
             return _weekly_from_cases(campaign, as_of, whole_or(units, scope), found)
+        whole = whole_or(units, scope)
+        if found is None and _composed(whole, version):
+            return _tally_parts(campaign, as_of, None, whole, version)[1]
         return tallies.weekly_rows(campaign, as_of, _members(whole_or(units, scope), found))
 
     return kept(
         ["weekly by level", campaign.pk, campaign.figures_from, as_of, scope], compute, version
     )
+
+
+def _added_weeks(parts):
+    """The weekly rows of several branches added up, week by week (as `tallies.weekly_rows`
+    gives them: in order, the weeks with no credited e-ID case left out)."""
+    weeks = {}
+    for rows in parts:
+        for week, *counts in rows:
+            found = weeks.setdefault(week, [0] * len(counts))
+            for index, count in enumerate(counts):
+                found[index] += count
+    return [(week, *counts) for week, counts in sorted(weeks.items()) if counts[0]]
 
 
 def _weekly_from_cases(campaign, as_of, units, tree):
@@ -443,33 +677,79 @@ def weekly_for(campaign, *, as_of, units=None, scope=None, version=None):
     """Credited e-ID and full cases by week of activation (Monday), up to `as_of`:
     [(monday, credited_eid, credited_full)], not cumulated."""
     scope = scope if scope is not None else scope_parts(units)
-    version = current_version() if version is None else version
+    version = scope_version(units) if version is None else version
     rows = _weekly_rows(campaign, as_of, units, scope, version)
     return [(day, eid, full) for day, eid, full, _level1, _level2 in rows]
 
 
 def outreach_for(campaign, *, as_of, units=None, scope=None, version=None):
-    """Cases by place (with their credited full cases), and by guidance week and place."""
+    """Cases by place (with their credited full cases), and by guidance week and place:
+    added up from each branch's (`_by_branch`) while the units stand as they stood then."""
     scope = scope if scope is not None else scope_parts(units)
+    version = scope_version(units) if version is None else version
+    full = rules.credited_full(campaign, as_of)
+
+    def counted(cases, by=()):
+        places = cases.values(*by, "place").annotate(n=Count("pk"), full=Count("pk", filter=full))
+        weeks = (
+            cases.filter(guided_on__isnull=False, guided_on__lte=as_of)
+            .annotate(week=TruncWeek("guided_on"))
+            .values(*by, "week", "place")
+            .annotate(n=Count("pk"))
+        )
+        return places, weeks
+
+    def by_branch(members, _branches):
+        cases = Case.objects.filter(campaign=campaign, member_id__in=members).annotate(
+            branch=branch_expression("member__unit__path")
+        )
+        places, weeks = counted(cases, ("branch",))
+        parts = {}
+        for row in places.order_by():
+            part = parts.setdefault(row["branch"], Outreach(places=[], weeks=[]))
+            part.places.append((row["place"], row["n"], row["full"]))
+        for row in weeks.order_by():
+            part = parts.setdefault(row["branch"], Outreach(places=[], weeks=[]))
+            part.weeks.append((_day(row["week"]), row["place"], row["n"]))
+        return parts
 
     def compute():
-        cases = _cases(campaign, whole_or(units, scope), tree_on(as_of))
-        full = rules.credited_full(campaign, as_of)
-        places = [
-            (row["place"], row["n"], row["full"])
-            for row in cases.values("place")
-            .annotate(n=Count("pk"), full=Count("pk", filter=full))
-            .order_by("-n", "place")
-        ]
-        weeks = [
-            (_day(row["week"]), row["place"], row["n"])
-            for row in cases.filter(guided_on__isnull=False, guided_on__lte=as_of)
-            .annotate(week=TruncWeek("guided_on"))
-            .values("week", "place")
-            .annotate(n=Count("pk"))
-            .order_by("week", "place")
-        ]
-        return Outreach(places=places, weeks=weeks)
+        tree = tree_on(as_of)
+        if tree is not None or not _composed(whole_or(units, scope), version):
+            places, weeks = counted(_cases(campaign, whole_or(units, scope), tree))
+            return Outreach(
+                places=[
+                    (row["place"], row["n"], row["full"]) for row in places.order_by("-n", "place")
+                ],
+                weeks=[
+                    (_day(row["week"]), row["place"], row["n"])
+                    for row in weeks.order_by("week", "place")
+                ],
+            )
+        parts = _by_branch(
+            "outreach",
+            campaign,
+            as_of,
+            None,
+            whole_or(units, scope),
+            by_branch,
+            lambda: Outreach(places=[], weeks=[]),
+        )
+        places, weeks = {}, {}
+        for part in parts:
+            for place, n, credited in part.places:
+                found = places.setdefault(place, [0, 0])
+                found[0] += n
+                found[1] += credited
+            for week, place, n in part.weeks:
+                weeks[week, place] = weeks.get((week, place), 0) + n
+        return Outreach(
+            places=sorted(
+                ((place, n, credited) for place, (n, credited) in places.items()),
+                key=lambda row: (-row[1], row[0]),
+            ),
+            weeks=[(week, place, n) for (week, place), n in sorted(weeks.items())],
+        )
 
     return kept(["outreach", campaign.pk, campaign.figures_from, as_of, scope], compute, version)
 
@@ -482,6 +762,7 @@ def activity_yield_for(campaign, *, as_of, units=None, scope=None, version=None)
     """The outreach activities' yield (campaign.activity_yield) over `units`' activities,
     kept under the figures version (the activities' tables move it too)."""
     scope = scope if scope is not None else scope_parts(units)
+    version = scope_version(units) if version is None else version
 
     def compute():
         whole = whole_or(units, scope)

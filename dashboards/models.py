@@ -4,7 +4,8 @@ Every table that affects a figure (cases, residents, members and their rosters, 
 double-claim resolutions, campaigns) carries a database trigger, created by this app's
 migration, that adds a row to `FiguresWrite` in the writing transaction itself: on
 PostgreSQL once per statement (COPY included), on SQLite once per row. The figures version
-is the sum of `FiguresWrite.n`; it grows with every committed write, whichever code path
+is the sum of `FiguresWrite.n` (a branch's version, the sum of its rows and of those naming no
+branch: see `dashboards.figures.scope_version`); it grows with every committed write, whichever code path
 made it (forms, the importer's COPY, the admin site, a shell), and a write not yet committed
 is not counted. Figures are kept under the version they were computed at and read only while
 it is still the current one, so a kept figure is never stale.
@@ -22,6 +23,10 @@ class FiguresWrite(models.Model):
     from time to time, their sum unchanged)."""
 
     n = models.BigIntegerField(default=1)
+    # The branch of the unit tree the write was confined to (`dashboards.figures.branch_of`:
+    # the cases table's triggers name the branches of the cases written), or NULL: every
+    # branch (any other table). Always NULL on SQLite.
+    branch = models.BigIntegerField(null=True)
 
     class Meta:
         verbose_name = "figures write"

@@ -32,12 +32,12 @@ from . import charts, formats
 from . import tables as t
 from .figures import (
     activity_yield_for,
-    current_version,
     figures_for,
     kept,
     outreach_for,
     results_for,
     scope_parts,
+    scope_version,
     weekly_for,
 )
 from .forms import FiguresFilter, previous_period, search_text
@@ -60,7 +60,9 @@ class Page:
 
     @cached_property
     def version(self):
-        return current_version()
+        # The writes to the user's branches only: a case saved in another commune keeps
+        # this page's figures (dashboards.figures.scope_version).
+        return scope_version(self.units)
 
     @cached_property
     def figures(self):

@@ -455,6 +455,45 @@ def weekly_rows(campaign: Campaign, as_of: datetime.date, members=None) -> list:
     return [(week, *counts) for week, counts in sorted(weeks.items()) if counts[0]]
 
 
+def weekly_rows_by(campaign: Campaign, as_of: datetime.date, members, groups: dict) -> dict:
+    """`weekly_rows` for several disjoint sets of members at once: {group: rows}, where
+    `groups` gives each member's group ({member id: group}) and `members` is a queryset of
+    their ids. The same two queries, by member, added up here."""
+    window, _period = windows(campaign, as_of)
+    if window.empty:
+        return {}
+    columns = ("eid", "eid_full", "level1", "level2")
+    found = {}
+
+    def add(member, week, row):
+        counts = found.setdefault(groups[member], {}).setdefault(week, [0, 0, 0, 0])
+        for index, name in enumerate(columns):
+            counts[index] += row[f"n_{name}"] or 0
+
+    sums = {f"n_{name}": Sum(name) for name in columns}
+    for row in (
+        _scoped(WeekTally.objects, campaign, members)
+        .filter(window.whole_weeks())
+        .values("member_id", "week")
+        .annotate(**sums)
+        .order_by()
+    ):
+        add(row["member_id"], row["week"], row)
+    if window.edges:
+        for row in (
+            _scoped(DayTally.objects, campaign, members)
+            .filter(window.edge_days())
+            .values("member_id", "day")
+            .annotate(**sums)
+            .order_by()
+        ):
+            add(row["member_id"], _monday(row["day"]), row)
+    return {
+        group: [(week, *counts) for week, counts in sorted(weeks.items()) if counts[0]]
+        for group, weeks in found.items()
+    }
+
+
 def _key(row):
     # SQLite gives a stored day as a date and a computed one as text.
     return (row[0], row[1], None if row[2] is None else str(row[2]))

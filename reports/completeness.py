@@ -7,11 +7,11 @@ otherwise late; missing once the due day has passed without one.
 """
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Min
 from django.utils import timezone
 
+from campaign.results import percent
 from units.models import UnitKind
 
 from .exports import expected_units
@@ -59,11 +59,11 @@ class Rate:
 
     @property
     def submitted_rate(self):
-        return _percent(self.submitted, self.expected)
+        return percent(self.submitted, self.expected)
 
     @property
     def on_time_rate(self):
-        return _percent(self.on_time, self.expected)
+        return percent(self.on_time, self.expected)
 
 
 @dataclass
@@ -114,9 +114,3 @@ def completeness(campaign, units, now=None):
                 rate.on_time += cell.state == State.ON_TIME
     table = [(unit, [matrix[unit.pk][p.pk] for p in periods]) for unit in rows]
     return table, periods, [summaries[p.pk] for p in periods]
-
-
-def _percent(part, whole):
-    if not whole:
-        return Decimal("0.0")
-    return (Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

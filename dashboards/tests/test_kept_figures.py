@@ -18,7 +18,15 @@ from campaign.tests.factories import plan_campaign
 from campaign.tests.helpers import add_case
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
 from dashboards import tallies
-from dashboards.figures import current_version, figures_for, results_for
+from dashboards.figures import (
+    branch_expression,
+    branch_of,
+    current_version,
+    figures_for,
+    results_for,
+    scope_branches,
+    scope_version,
+)
 from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
 from units.tests.factories import UnitFactory, UnitRoleFactory, UserFactory
 
@@ -380,9 +388,13 @@ def test_folding_the_write_log_keeps_the_version(district):
     for name in ("Một", "Hai", "Ba"):
         Unit.objects.filter(pk=district["top"].pk).update(name=name)
     version = current_version()
+    commune = Unit.objects.subtree(district["commune"])
+    branch_version = scope_version(commune)
     fold_writes()
-    assert FiguresWrite.objects.count() == 1
-    assert current_version() == version
+    # One row per branch the writes named (on SQLite, the one counter row).
+    assert FiguresWrite.objects.count() == FiguresWrite.objects.values("branch").distinct().count()
+    assert FiguresWrite.objects.count() <= 3
+    assert current_version() == version and scope_version(commune) == branch_version
     Unit.objects.filter(pk=district["top"].pk).update(name="Bốn")
     assert current_version() > version
 
@@ -480,3 +492,79 @@ def test_the_version_moves_even_after_its_counter_row_was_lost():
     before = current_version()
     UnitFactory(code="MOI")
     assert current_version() > before
+
+
+# --- Branches: a case saved in one commune moves only that commune's version -------------
+
+
+def _save_case(member, id_number):
+    services.case_create(
+        campaign=plan_campaign(),
+        member=member,
+        resident_data={"id_number": id_number, "full_name": "Quàng Thị Nga"},
+        case_data={"eid_level": 2, "activated_on": datetime.date(2023, 5, 3), "portal_used": True},
+        user=None,
+    )
+
+
+@pytest.mark.postgres_only
+def test_a_case_saved_in_one_branch_keeps_the_others_figures(district):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps one counter for every branch")
+    campaign = plan_campaign()
+    commune, police = district["commune"], district["police"]
+    police_units = Unit.objects.subtree(police)
+    commune_units = Unit.objects.subtree(commune)
+    versions = (scope_version(police_units), scope_version(commune_units), scope_version())
+    kept(campaign, police_units)
+    _save_case(district["guide"], "014196000111")
+    after = (scope_version(police_units), scope_version(commune_units), scope_version())
+    assert after[0] == versions[0]  # the police's branch: unchanged
+    assert after[1] > versions[1] and after[2] > versions[2]
+    # The police's kept figures are read back, not computed again, and still true.
+    with CaptureQueriesContext(connection) as queries:
+        found = kept(campaign, police_units)
+    assert found == fresh(campaign, police_units)
+    assert not [q for q in queries.captured_queries if "tally" in q["sql"]]
+    assert not [q for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    # Anything but a case (here a member renamed) moves every branch.
+    Member.objects.filter(pk=district["other"].pk).update(full_name="Lò Văn Mới")
+    assert scope_version(police_units) > after[0]
+
+
+@pytest.mark.postgres_only
+def test_after_a_case_in_one_branch_only_that_branchs_part_is_counted_again(district, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps one counter for every branch")
+    campaign = plan_campaign()
+    before = kept(campaign)  # every branch's part kept
+    asked = []
+    counts = tallies.member_counts
+
+    def spy(campaign, as_of, since=None, members=None):
+        asked.append(set(members.values_list("pk", flat=True)))
+        return counts(campaign, as_of, since, members)
+
+    monkeypatch.setattr(tallies, "member_counts", spy)
+    _save_case(district["guide"], "014196000111")
+    after = kept(campaign)
+    assert after == fresh(campaign) and after != before
+    commune_members = set(
+        Member.objects.filter(unit=district["commune"]).values_list("pk", flat=True)
+    )
+    assert asked and all(members == commune_members for members in asked)
+
+
+def test_the_branches_of_a_tree(district):
+    top, commune, police = district["top"], district["commune"], district["police"]
+    village = UnitFactory(code="THON1", parent=commune, kind=UnitKind.YOUTH_UNION)
+    assert branch_of(top.path) == top.pk  # a top unit's own members
+    assert branch_of(commune.path) == branch_of(village.path) == commune.pk
+    assert branch_of(police.path) == police.pk
+    assert scope_branches(Unit.objects.subtree(top)) == {top.pk, commune.pk}
+    assert scope_branches(None) is None
+    # The SQL form names the same branch.
+    found = dict(
+        Unit.objects.annotate(branch=branch_expression("path")).values_list("code", "branch")
+    )
+    assert found == {"HUYEN": top.pk, "XA1": commune.pk, "THON1": commune.pk, "CA1": police.pk}

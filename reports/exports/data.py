@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef
 from campaign import rules
 from campaign.claims import double_claimed_cases
 from campaign.models import Case, DoubleClaimResolution
-from campaign.results import build_results
+from dashboards.figures import results_for
 from units.history import tree_on
 from units.models import Unit
 from units.search import Folded
@@ -68,7 +68,9 @@ def live_report(campaign, *, units, as_of, period=None):
     """The report over `units` (a Unit queryset closed under sub-units) as the data stands:
     cumulative figures as of `as_of`, and within `period` when one is given."""
     since = period.starts_on if period is not None else None
-    results = build_results(campaign, as_of=as_of, since=since, units=units)
+    # The kept figures (dashboards.figures), as the dashboards read them: one computation
+    # per figures version, from the tallies the cases' triggers keep.
+    results = results_for(campaign, as_of=as_of, since=since, units=units)
     checked = results.activation_list is not None
     shown = {u.pk for u in results.units}
     depth_of, unit_rows = {}, []
