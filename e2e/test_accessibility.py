@@ -76,7 +76,7 @@ NOT_PAGES = {
     "reports:submission_download": "a file (the workbook as sent)",
     "reports:reopen": "a POST form",
     "jobs:file": "a file (the job's workbook)",
-    "dashboards:guide_search": "the guide picker's answer (JSON)",
+    "dashboards:guide_search": "the guide picker's answer (POST, JSON)",
     "privacy:reveal_case_id": "a POST form",
     "privacy:reveal_member_id": "a POST form",
     "privacy:reveal_resident": "a POST form",

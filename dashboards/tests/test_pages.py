@@ -200,14 +200,19 @@ def test_a_units_member_workbook_names_the_category_as_the_member_pages_do(clien
 
 
 def test_downloading_members_is_recorded_as_personal_data(client):
+    from privacy.subjects import subject_key
+
     unit = UnitFactory(code="XA1")
-    add_full_cases(MemberFactory(unit=unit), 2)
+    member = MemberFactory(unit=unit)
+    add_full_cases(member, 2)
     user = UserFactory(is_superuser=True)
     client.force_login(user)
     response = client.get("/tong-quan/thanh-vien/?xlsx=1")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     record = PersonalDataAccess.objects.get()
     assert record.user == user and record.rows == 1
+    # The person the row is, among the export's persons (their rights page finds it).
+    assert [s.subject for s in record.subjects.all()] == [subject_key(member.id_number)]
     assert record.what == "Tải bảng tính: Thành viên chưa đạt chỉ tiêu"
     assert record.where == "127.0.0.1"
 

@@ -17,6 +17,7 @@ from campaign.tests.helpers import add_case, add_full_cases
 from reports.exports import SHEETS, expected_units, export_report
 from reports.exports.workbook import vietnamese_date
 from privacy.models import PersonalDataAccess
+from privacy.subjects import subject_key
 from reports.models import ReportHeading, ReportingPeriod
 
 from .workbook_helpers import open_report, table, values
@@ -238,12 +239,21 @@ def test_dates_in_words_follow_the_decree(day, text):
 
 
 def test_every_export_of_the_named_list_is_recorded_with_its_rows(tmp_path, district):
-    export(tmp_path, period="dot-2")
+    book = export(tmp_path, period="dot-2")
     record = PersonalDataAccess.objects.get()
     assert record.action == PersonalDataAccess.Action.EXPORT
     period = ReportingPeriod.objects.get(slug="dot-2")
     assert record.what.startswith(period.name) and "dòng lệnh" in record.what
-    assert record.rows == 51 + 3 + 21 + 1
+    # Every person the file holds, once: the named list's and the "Trùng lặp" sheet's.
+    named = {row[3] for row in values(table(book["Danh sách kèm theo"], "STT"))}
+    doubles = {row[2] for row in values(table(book["Trùng lặp"], "STT"))}
+    assert len(named) == 51 + 3 + 21 + 1 and doubles and not doubles <= named
+    assert record.rows == len(named | doubles)
+    assert set(record.subjects.values_list("subject", flat=True)) == {
+        subject_key(number) for number in named | doubles
+    }
+    some_double = next(iter(doubles - named))
+    assert record in PersonalDataAccess.concerning(subject_key(some_double))
 
 
 def test_a_web_export_records_the_user(tmp_path, district):
