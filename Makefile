@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages bench-upload bench-offline bench-verify messages clean
+.PHONY: run test lint format setup migrate demo bench bench-rules bench-import bench-export bench-pages bench-upload bench-offline bench-verify bench-records-migration messages clean
 .PHONY: serve worker backup restore backup-test bench-load test-faults
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -72,6 +72,9 @@ bench-offline: setup  ## a case sent from a phone after offline entry vs one typ
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_offline_bench $(PY) benchmarks/bench_offline.py --cases 200
 bench-verify: setup  ## a 500,000-row activation list matched against 1M cases vs calamine read + one COPY
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_verify_bench $(PY) benchmarks/bench_verify.py --cases 1000000 --rows 500000
+
+bench-records-migration: setup  ## migration campaign/0012 (each tree's record) over 100k cases, rolled back
+	DATABASE_URL=$(BENCH_PG)/vneid_records_bench $(PY) benchmarks/bench_records_migration.py --cases 100000
 
 bench-pages: setup  ## every page a district administrator reaches, 1M and 100k cases (20,000 activities), real server
 	BENCH_DATABASE_URL=$(BENCH_PG)/vneid_pages_bench $(PY) benchmarks/bench_pages.py --cases 1000000 --activities 20000 --results benchmarks/results/pages-1000000.json

@@ -184,6 +184,13 @@ def ensure_activities(count):
                 WHERE c.id = pick.id AND pick.activity_id IS NOT NULL
                 """
             )
+        # Statistics of what was just written, as autovacuum keeps them once the activities
+        # were recorded over the weeks: planned with none (two activities, it guesses), the
+        # yield's member query runs past the statement time limit.
+        cursor.execute(
+            "ANALYZE campaign_activity, campaign_activity_members, campaign_activity_organisers,"
+            " campaign_case"
+        )
     log(f"seeded {count:,} activities in {time.perf_counter() - started:.0f} s")
 
 
@@ -545,12 +552,13 @@ def main():
             (found[1], f"{label} ({username})")
             for username, user in results["users"].items()
             for label, found in user["pages"].items()
-            if label.startswith(("outreach", "activit"))
+            if label.startswith(("outreach", "activit")) and "Excel" not in label
         ]
         if outreach:
             slowest = max(outreach)
             print(
-                f"slowest outreach page, warm: {slowest[1]} {slowest[0] * 1000:.0f} ms "
+                f"slowest outreach page (downloads aside), warm: {slowest[1]} "
+                f"{slowest[0] * 1000:.0f} ms "
                 f"(bound {OUTREACH_BOUND_MS} ms: "
                 f"{'holds' if slowest[0] * 1000 < OUTREACH_BOUND_MS else 'EXCEEDED'})"
             )

@@ -79,6 +79,20 @@ def ancestor_pks(path):
     return [int(segment) for segment in path.strip("/").split("/") if segment]
 
 
+def organiser_pks_seen_by(user):
+    """The units whose activities `user` sees (sorted pks): those they see and every unit
+    above one, and for a member's own account their unit and those above it; None when
+    they see every unit."""
+    if Unit.objects.sees_every_unit(user):
+        return None
+    pks = set()
+    for path in Unit.objects.visible_to(user).values_list("path", flat=True):
+        pks.update(ancestor_pks(path))
+    for path in Member.objects.own_of(user).values_list("unit__path", flat=True):
+        pks.update(ancestor_pks(path))
+    return sorted(pks)
+
+
 class ActivityQuerySet(models.QuerySet):
     def of_campaign(self, campaign):
         return self.filter(campaign=campaign)
@@ -87,18 +101,13 @@ class ActivityQuerySet(models.QuerySet):
         """Activities organised by a unit the user sees, by a unit above one (the district's
         Saturday, seen by a branch that enters its cases), or, for a member's own account,
         by their unit or one above it."""
-        if Unit.objects.sees_every_unit(user):
+        pks = organiser_pks_seen_by(user)
+        if pks is None:
             return self.all()
-        units = Unit.objects.visible_to(user)
-        pks = set()
-        for path in units.values_list("path", flat=True):
-            pks.update(ancestor_pks(path))
-        for path in Member.objects.own_of(user).values_list("unit__path", flat=True):
-            pks.update(ancestor_pks(path))
         return self.filter(
             Exists(
                 Activity.organisers.through.objects.filter(
-                    activity_id=OuterRef("pk"), unit_id__in=sorted(pks)
+                    activity_id=OuterRef("pk"), unit_id__in=pks
                 )
             )
         )

@@ -4,14 +4,14 @@ the activity at which it happened."""
 import datetime
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from units.forms import DayFirstDateField, PlainTextField
 from units.models import Member, Unit
 
-from .activities import Activity, ActivityKind
+from .activities import Activity, ActivityKind, organiser_pks_seen_by
 from config.formats import day
 
 # A weekly series is at most a year of Saturdays.
@@ -134,21 +134,22 @@ class ActivityForm(forms.ModelForm):
         # Partners of other trees already named beside the user's units on an activity the
         # user sees (so already shown to them on the list): offered to tick again. No other
         # unit of another tree is listed.
-        seen_activities = Activity.objects.visible_to(user)
-        if campaign is not None:
-            seen_activities = seen_activities.of_campaign(campaign)
-        known = (
-            Unit.objects.open()
-            .filter(
-                Exists(
-                    Activity.organisers.through.objects.filter(
-                        unit_id=OuterRef("pk"), activity__in=seen_activities
-                    )
-                )
+        known = Unit.objects.none()
+        seen_units = organiser_pks_seen_by(user)
+        if seen_units is not None:  # one who sees every unit has them all listed above
+            through = Activity.organisers.through.objects
+            seen = through.filter(unit_id__in=seen_units)
+            if campaign is not None:
+                seen = seen.filter(activity__campaign=campaign)
+            partners = through.filter(activity_id__in=seen.values("activity_id")).exclude(
+                unit_id__in=seen_units
             )
-            .exclude(pk__in=visible.values("pk"))
-            .exclude(pk__in=[u.pk for u in self.kept_organisers])
-        )
+            known = (
+                Unit.objects.open()
+                .filter(pk__in=set(partners.values_list("unit_id", flat=True).distinct()))
+                .exclude(pk__in=visible.values("pk"))
+                .exclude(pk__in=[u.pk for u in self.kept_organisers])
+            )
         self.fields["known_partners"].queryset = known.order_by("path")
         members = Member.objects.guides_for(user)
         if self.instance.pk:  # those of the organising units' trees

@@ -1,16 +1,37 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campaign.owners import trees_of
 from privacy.admin import RecordedAccessAdmin
-from units.admin import ScopedAdmin
+from units.admin import CHOICES, ScopedAdmin, SuperuserOnlyAdmin
 from units.models import Unit
 
 from . import services
+from .activities import Activity
 from .models import ActivityKind, Campaign, Case, DoubleClaimResolution, OfflineBatch, Resident
 
 
+def residents_seen_by(user):
+    """Residents with a case in a unit `user` administers whose details are their own tree's
+    record (another tree's typed details are never shown, here as on the pages)."""
+    if user.is_active and user.is_superuser:
+        return Resident.objects.all()
+    cases = Case.objects.filter(member__unit__in=Unit.objects.administered_by(user))
+    return Resident.objects.filter(pk__in=cases.values("resident_id")).filter(
+        Q(tree__isnull=True) | Q(tree__in=trees_of(user))
+    )
+
+
+# The admin's forms offer a staff user only these residents and activities (units.admin).
+CHOICES[Resident] = residents_seen_by
+CHOICES[Activity] = lambda user: Activity.objects.visible_to(user)
+
+
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """The campaign's rules: the district's, edited by the superuser alone."""
+
     list_display = ["name", "slug", "starts_on", "ends_on", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["slug", "name"]
@@ -57,7 +78,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivityKind)
-class ActivityKindAdmin(admin.ModelAdmin):
+class ActivityKindAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """The kinds of outreach: the plan's (no campaign) and those a campaign adds."""
 
     list_display = ["name", "code", "campaign", "position", "repeats_weekly", "is_post"]
@@ -84,8 +105,7 @@ class ResidentAdmin(RecordedAccessAdmin, ScopedAdmin):
         queryset = admin.ModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
-        units = Unit.objects.administered_by(request.user)
-        return queryset.filter(cases__member__unit__in=units).distinct()
+        return queryset.filter(pk__in=residents_seen_by(request.user).values("pk"))
 
     def save_model(self, request, obj, form, change):
         services.resident_save(resident=obj, user=request.user)
@@ -126,6 +146,15 @@ class CaseAdmin(ScopedAdmin):
         "updated_by",
     ]
 
+    def get_queryset(self, request):
+        """The cases of the user's units on residents whose details are their own tree's
+        record (a case on a resident another tree recorded first is edited on the pages,
+        which show that tree's details to nobody else; here the resident's name would)."""
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(resident__in=residents_seen_by(request.user).values("pk"))
+
     def save_model(self, request, obj, form, change):
         previous = form.initial.get("resident") if change else None
         services.case_save(case=obj, user=request.user, previous_resident_id=previous)
@@ -138,22 +167,22 @@ class CaseAdmin(ScopedAdmin):
 
 
 @admin.register(DoubleClaimResolution)
-class DoubleClaimResolutionAdmin(admin.ModelAdmin):
+class DoubleClaimResolutionAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """Resolutions are made and undone in the double-claim register, which checks every
+    claimant's unit; here they are the superuser's alone."""
+
     list_display = ["resident", "campaign", "awarded_to", "resolved_by", "resolved_at", "undone_at"]
     list_filter = ["campaign", ("undone_at", admin.EmptyFieldListFilter)]
     search_fields = ["resident__full_name", "reason"]
     autocomplete_fields = ["resident", "awarded_to"]
     readonly_fields = ["resolved_by", "resolved_at", "undone_by", "undone_at"]
 
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
     def save_model(self, request, obj, form, change):
         services.resolution_save(resolution=obj, user=request.user)
 
 
 @admin.register(OfflineBatch)
-class OfflineBatchAdmin(admin.ModelAdmin):
+class OfflineBatchAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """The record of cases sent from phones after entry without a signal: read only."""
 
     list_display = ["received_at", "user", "cases", "recorded", "already_recorded", "refused"]

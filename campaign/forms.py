@@ -16,7 +16,6 @@ from units.forms import (
     PhoneField,
     PlainTextField,
     WarningsMixin,
-    search_condition,
 )
 from units.guides import GuideSearchMixin
 from units.models import Member, Unit
@@ -419,15 +418,15 @@ class ResidentFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.visible_to(user)
 
-    def filter(self, residents, cases):
-        """Narrow `residents` (and the `cases` that make them visible) by the filters."""
+    def filter(self, residents, cases, *, search):
+        """Narrow `residents` (and the `cases` that make them visible) by the filters; the
+        typed search by `search(text)`, a Q (the view's: privacy.scope.resident_search, a
+        name as the user's own tree recorded it, a whole ID number)."""
         if not self.is_valid():
             return residents, cases
         data = self.cleaned_data
         if data["q"]:
-            residents = residents.filter(
-                search_condition(data["q"], "full_name", "id_number", folded_field="search_name")
-            )
+            residents = residents.filter(search(data["q"]))
         if data["unit"]:
             cases = cases.filter(member__unit__in=Unit.objects.subtree(data["unit"]))
         if data["level"] == "none":

@@ -11,6 +11,7 @@ in one transaction.
 """
 
 import errno
+import json
 import secrets
 import shutil
 from pathlib import Path
@@ -29,7 +30,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from jobs.models import Job
-from privacy.exports import rows_held
 from privacy.models import PersonalDataAccess
 
 from . import import_jobs
@@ -281,23 +281,19 @@ def error_workbook(request, token):
     preview = _read_json(folder / "preview.json")
     if not preview["has_rows_to_fix"]:
         raise Http404
-    problems = {
-        sheet: {int(row): reasons for row, reasons in rows.items()}
-        for sheet, rows in preview["row_problems"].items()
-    }
-    out = folder / "errors.xlsx"
-    try:
-        with open(out, "wb") as stream:
-            fmt = preview.get("format") or meta.get("format")  # an older upload: in meta
-            wb.write_error_workbook(folder / "upload", fmt, problems, stream)
-    except BaseException:
-        out.unlink(missing_ok=True)  # a full disk (the 507 page) leaves no part of it
-        raise
+    out = folder / storage.ERRORS
+    held = preview.get("error_rows_held")
+    if held is None or not out.is_file():
+        # Checked before the check job wrote it (an upload of an older version): once.
+        preview["format"] = preview.get("format") or meta.get("format")  # older: in meta
+        held = storage.save_error_workbook(folder, preview)
+        preview["error_rows_held"] = held
+        storage.write_whole(folder / "preview.json", json.dumps(preview, ensure_ascii=False))
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,
         what=_("Import error workbook: %(name)s") % {"name": meta["name"]},
-        rows=rows_held(out),  # every person the file holds, not only the wrong rows
+        rows=held,  # every person the file holds, not only the wrong rows
         request=request,
     )
     stem = Path(meta["name"]).stem or "tep"

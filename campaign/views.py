@@ -24,12 +24,13 @@ from django.views.decorators.http import require_POST
 
 from privacy.ratelimit import lookups_left
 from privacy.reveal import keep_masked, masked_details, masked_initial, revealed_now
-from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope
+from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope, resident_search
 from privacy.search import search_query, search_redirect
 from dashboards.figures import kept_count
 from privacy.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
+from privacy.masking import mask_id_number
 from units.models import Member, Unit
 
 from . import offline, rules, services, verification
@@ -125,7 +126,8 @@ def resident_list(request):
     campaign = current_campaign(request)
     cases = Case.objects.visible_to(request.user).of_campaign(campaign)
     filters = ResidentFilterForm(search_query(request), user=request.user)
-    residents, cases = filters.filter(Resident.objects.all(), cases)
+    search = partial(resident_search, request.user)
+    residents, cases = filters.filter(Resident.objects.all(), cases, search=search)
     # Residents in name order (an index) that have a visible case, probed case by case.
     residents = residents.filter(Exists(cases.filter(resident_id=OuterRef("pk")))).order_by(
         "full_name", "pk"
@@ -138,7 +140,7 @@ def resident_list(request):
         counted = cases
         if Unit.objects.sees_every_unit(request.user):
             _all, counted = filters.filter(
-                Resident.objects.none(), Case.objects.of_campaign(campaign)
+                Resident.objects.none(), Case.objects.of_campaign(campaign), search=search
             )
         paginator.count = kept_count(counted.order_by().values("resident_id").distinct())
     page = paginator.get_page(request.GET.get("page"))
@@ -212,14 +214,18 @@ def case_create(request):
     require_editor(request.user)
     campaign = current_campaign(request)
     initial = {}
+    # Another guide for a resident the user's units already list: the ID number masked (sent
+    # back untouched, it means the one held), the name as the user's tree recorded it.
     resident = named_in(visible_residents(request.user), request.GET.get("resident"))
     if resident:
         shown = as_seen_by(request.user, resident)
         initial = {
-            "id_number": resident.id_number,
-            "full_name": "" if shown.details_hidden else resident.full_name,
+            "id_number": mask_id_number(resident.id_number),
+            "full_name": "" if shown.details_hidden else shown.full_name,
         }
     form = CaseForm(request.POST or None, user=request.user, campaign=campaign, initial=initial)
+    if resident:
+        keep_masked(form, {"id_number": resident.id_number})
     case = save_case(request, form, partial(services.case_create, campaign=campaign))
     if case:
         announce_saved(request, form, case, _("Saved: %(name)s."))

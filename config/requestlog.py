@@ -88,3 +88,17 @@ class JsonLineFormatter(logging.Formatter):
         else:
             line["message"] = scrub(record.getMessage())
         return json.dumps(line, ensure_ascii=False)
+
+
+class ScrubFilter(logging.Filter):
+    """Every other log line scrubbed the same way: Django's own "Not Found: /chien-dich/
+    nguoi-dan/014192008373/" (django.request) and the development server's request lines
+    (django.server) name the path asked for. The record's message is replaced by its
+    scrubbed text, so every handler after this filter writes that."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        scrubbed = scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        return True

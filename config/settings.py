@@ -266,6 +266,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("DJANGO_SESSION_EXPIRE_AT_BROWSER_CLO
 # secretary, viewer (unit roles) and staff (the admin site). See config/otp.py.
 OTP_REQUIRED_ROLES = env.list("DJANGO_OTP_REQUIRED_ROLES", default=[])
 OTP_TOTP_ISSUER = "VNeID"
+# No device's secret key or QR code in the admin (privacy.admin_scope hides them too).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Workbook import limits -------------------------------------------------------------
 # An upload larger than this, or a sheet with more data rows, is refused with a clear message.
@@ -301,13 +303,32 @@ ID_LOOKUPS_PER_MINUTE = env.int("ID_LOOKUPS_PER_MINUTE", default=20)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.requestlog.JsonLineFormatter"}},
+    "formatters": {
+        "json": {"()": "config.requestlog.JsonLineFormatter"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # No ID or phone number in any line: Django's "Not Found: <path>" included.
+    "filters": {"scrub": {"()": "config.requestlog.ScrubFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
+        "console": {"class": "logging.StreamHandler", "filters": ["scrub"]},
         "requests": {"class": "logging.StreamHandler", "formatter": "json"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["scrub"]},
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
     "loggers": {
+        # Filtered where they are logged, before Django's own handlers (its debug console)
+        # see them.
+        "django.request": {"filters": ["scrub"]},
+        "django.server": {
+            "handlers": ["server"],
+            "filters": ["scrub"],
+            "level": "INFO",
+            "propagate": False,
+        },
         "vneid.request": {
             "handlers": ["requests"],
             "level": "INFO" if env.bool("DJANGO_REQUEST_LOG", default=True) else "WARNING",

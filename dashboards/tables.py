@@ -184,6 +184,8 @@ class Table:
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
 
+        from campaign.workbook.cells import data_cell
+
         book = Workbook(write_only=True)
         sheet = book.create_sheet(sheet_title(title))
         bold = Font(bold=True)
@@ -195,18 +197,17 @@ class Table:
             header.append(cell)
         sheet.append(header)
         count = 0
+        held = set()  # the ID numbers of the persons the rows are (members, residents)
         rows = self.rows.iterator(2000) if isinstance(self.rows, QuerySet) else self.rows
         for row in rows:
             count += 1
+            if personal:
+                held.add(_person_of(row))
             cells = []
             for column in columns:
                 value = _excel_value(column, column.value(row))
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # text as typed: a name "=1+1" is never a formula
-                if column.kind in EXCEL_FORMATS and value is not None:
-                    cell.number_format = EXCEL_FORMATS[column.kind]
-                cells.append(cell)
+                # Text as typed: a name "=1+1" is never a formula (the one writer of cells).
+                cells.append(data_cell(sheet, value, EXCEL_FORMATS.get(column.kind)))
             sheet.append(cells)
         if personal:
             PersonalDataAccess.record(
@@ -214,6 +215,7 @@ class Table:
                 action=PersonalDataAccess.Action.EXPORT,
                 what=_("Spreadsheet download: %(title)s") % {"title": title},
                 rows=count,
+                id_numbers=held,
                 request=self.request,
             )
         out = io.BytesIO()
@@ -242,6 +244,18 @@ def _excel_value(column, value):
     if column.kind == "text":
         return str(value)
     return value
+
+
+def _person_of(row):
+    """The ID number of the person a row of a table is (a member, a resident, a case's
+    resident), or None."""
+    for item in (row, getattr(row, "resident", None)):
+        number = (
+            item.get("id_number") if isinstance(item, dict) else getattr(item, "id_number", None)
+        )
+        if isinstance(number, str) and number:
+            return number
+    return None
 
 
 # --- The dashboards' columns -----------------------------------------------------------------

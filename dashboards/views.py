@@ -6,6 +6,7 @@ the workbook of the table whose download was asked for."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
+from privacy.search import search_redirect
 from units.models import Member
 
 from . import pages
@@ -71,6 +72,8 @@ def outreach(request):
 
 @login_required
 def data_to_fix(request):
+    if request.method == "POST":  # the search: no ID number in the address
+        return search_redirect(request, ("campaign", "section", "q", "unit", "status"))
     page = Page(request)
     if own := page.own_page_instead():
         return own

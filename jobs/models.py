@@ -22,6 +22,22 @@ class JobQuerySet(models.QuerySet):
             models.Q(owner=user) | models.Q(unit__in=Unit.objects.administered_by(user))
         )
 
+    def files_for(self, user):
+        """Jobs whose file `user` may download: administrators of the job's unit (or above),
+        and the owner only while they may still enter data for it (for a job of no unit, for
+        some unit). An owner who lost the role loses the file, which holds whole ID numbers."""
+        from units.models import Unit
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        editable = Unit.objects.editable_by(user)
+        owned = models.Q(owner=user, unit__in=editable)
+        if editable.exists():
+            owned |= models.Q(owner=user, unit__isnull=True)
+        return self.filter(owned | models.Q(unit__in=Unit.objects.administered_by(user)))
+
     def expired(self, now=None):
         """Finished jobs older than the setting JOBS_KEEP_DAYS: their files are removed."""
         now = now or timezone.now()
@@ -108,7 +124,13 @@ class Job(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def rows_done(self):
+        """The rows done as shown, never past the rows in all ("8 of 5" when a count of the
+        rows to do was an estimate, or counted before a step that reads more)."""
+        return min(self.done, self.total) if self.total else self.done
+
+    @property
     def percent(self):
         if self.status == self.Status.DONE:
             return 100
-        return int(self.done * 100 / self.total) if self.total else 0
+        return int(self.rows_done * 100 / self.total) if self.total else 0

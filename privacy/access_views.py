@@ -72,7 +72,7 @@ def access_list(request):
         if data["what"]:
             records = records.filter(what__icontains=data["what"])
         if data["subject"]:
-            records = records.filter(subject=data["subject"])
+            records = records.filter(pk__in=PersonalDataAccess.concerning(data["subject"]))
     page = Paginator(records.order_by("-at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

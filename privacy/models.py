@@ -2,7 +2,7 @@
 and each import as one event."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,18 +49,87 @@ class PersonalDataAccess(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what}"
 
     @classmethod
-    def record(cls, *, user, action, what, rows=0, request=None, where=None, id_number=""):
+    def record(
+        cls,
+        *,
+        user,
+        action,
+        what,
+        rows=None,
+        request=None,
+        where=None,
+        id_number="",
+        id_numbers=None,
+        subjects_of=None,
+    ):
         """Record one access; `request` gives where from (or `where`, kept from a request by
-        work done off it: a job), `id_number` the person concerned."""
+        work done off it: a job), `id_number` the person concerned.
+
+        An access of many people (an export) names them all: `id_numbers`, every ID number
+        the file held (its rows, by default, count the distinct persons), or `subjects_of`,
+        an earlier record of the same file (its download after the job that built it)."""
+        keys = None
+        if id_numbers is not None:
+            keys = {subject_key(number) for number in id_numbers if number}
+            rows = len(keys) if rows is None else rows
+        if subjects_of is not None and rows is None:
+            rows = subjects_of.rows
         user = user if getattr(user, "is_authenticated", False) else None
-        return cls.objects.create(
+        access = cls.objects.create(
             user=user,
             action=action,
             what=what[:255],
-            rows=rows,
+            rows=rows or 0,
             where=client_address(request) if where is None else where[:100],
             subject=subject_key(id_number) if id_number else "",
         )
+        if keys:
+            PersonalDataSubject.objects.bulk_create(
+                (PersonalDataSubject(access=access, subject=key) for key in sorted(keys)),
+                batch_size=5000,
+            )
+        elif subjects_of is not None:
+            PersonalDataSubject.copy(subjects_of, access)
+        return access
+
+    @classmethod
+    def concerning(cls, key):
+        """Every access to the person whose subject key is `key`: one alone, or one of an
+        export's many."""
+        many = PersonalDataSubject.objects.filter(subject=key).values("access_id")
+        return cls.objects.filter(models.Q(subject=key) | models.Q(pk__in=many))
+
+
+class PersonalDataSubject(models.Model):
+    """One person an access of many concerned (an export's every row): the keyed digest of
+    their ID number (privacy.subjects.subject_key), so that the person's-rights page finds
+    every file that named them, and a leaked log lists no number."""
+
+    access = models.ForeignKey(
+        PersonalDataAccess,
+        verbose_name=_("access"),
+        on_delete=models.CASCADE,
+        related_name="subjects",
+    )
+    subject = models.CharField(_("person concerned"), max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("person named by an access")
+        verbose_name_plural = _("persons named by an access")
+
+    def __str__(self):
+        return self.subject
+
+    @classmethod
+    def copy(cls, source, target):
+        """`source`'s persons, named again by `target`: one statement however many."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (access_id, subject) "
+                f"SELECT %s, subject FROM {table} WHERE access_id = %s",
+                [target.pk, source.pk],
+            )
 
 
 class ImportEvent(models.Model):

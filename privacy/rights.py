@@ -32,7 +32,7 @@ def residents_administered_by(user):
 def everything_held(user, resident):
     """What the product holds about `resident`, as the rights page shows it."""
     key = subject_key(resident.id_number)
-    accesses = PersonalDataAccess.objects.filter(subject=key) | PersonalDataAccess.objects.filter(
+    accesses = PersonalDataAccess.concerning(key) | PersonalDataAccess.objects.filter(
         what=f"resident {resident.pk}"
     )
     return {

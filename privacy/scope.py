@@ -213,3 +213,90 @@ def register_rows_as_seen_by(user, rows):
             else ""
         )
     return rows
+
+
+def resident_search(user, text, prefix=""):
+    """A Q matching a typed search of residents (`prefix` "resident__" on cases) as `user`
+    sees them: digits find a whole ID number only (a lost leading zero tolerated), never a
+    part of one, so a masked ID cannot be recovered digit by digit; a name finds the name
+    the user's own tree recorded, not another tree's."""
+    from django.db.models import Q
+
+    from campaign.models import ResidentRecord
+    from units import normalize
+    from units.search import Folded
+
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if digits and len(digits) >= len(text.replace(" ", "").replace(".", "").replace("-", "")):
+        try:
+            return Q(**{f"{prefix}id_number": normalize.normalize_id_number(text)})
+        except ValueError:
+            return Q(pk__in=[])
+    folded = normalize.fold(text)
+    trees = trees_of(user)
+    own = Q(**{f"{prefix}tree__isnull": True}) | Q(**{f"{prefix}tree__in": trees})
+    # The user's trees' records that match, found once (not probed resident by resident).
+    theirs = (
+        ResidentRecord.objects.filter(tree__in=trees)
+        .annotate(folded=Folded("full_name"))
+        .filter(folded__contains=folded)
+        .values("resident_id")
+    )
+    return (own & Q(**{f"{prefix}search_name__contains": folded})) | Q(
+        **{f"{prefix}pk__in": theirs}
+    )
+
+
+class SeenRows:
+    """Rows (residents, or cases with `cases=True`) as `user` sees them, fetched as a page or
+    in batches from any sliceable `rows` (a queryset, kept rows): each batch's residents of
+    another tree shown with the user's tree's record, or unnamed (hide_outside_scope)."""
+
+    def __init__(self, user, rows, *, cases=False):
+        self.user, self.rows, self.cases = user, rows, cases
+
+    def _seen(self, batch):
+        if self.cases:
+            return hide_residents_of(self.user, batch)
+        return hide_outside_scope(self.user, batch)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def count(self):
+        return self.rows.count() if hasattr(self.rows, "count") else len(self.rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._seen(list(self.rows[index]))
+        return self._seen([self.rows[index]])[0]
+
+    def __iter__(self):
+        batch = []
+        source = self.rows.iterator(2000) if hasattr(self.rows, "iterator") else self.rows
+        for row in source:
+            batch.append(row)
+            if len(batch) == 2000:
+                yield from self._seen(batch)
+                batch = []
+        yield from self._seen(batch)
+
+
+def names_recorded_by(trees, resident_ids):
+    """{resident pk: the name the `trees` (top-unit pks) recorded, or "(recorded by another
+    unit)" when they recorded none} for residents whose Resident row is another tree's."""
+    from campaign.models import ResidentRecord
+
+    resident_ids = list(resident_ids)
+    names = dict.fromkeys(resident_ids, _("(recorded by another unit)"))
+    for start in range(0, len(resident_ids), 5000):
+        for pk, name in (
+            ResidentRecord.objects.filter(
+                resident_id__in=resident_ids[start : start + 5000], tree_id__in=trees
+            )
+            .exclude(full_name="")
+            .order_by("-tree_id")
+            .values_list("resident_id", "full_name")
+        ):
+            names[pk] = name
+    return names

@@ -101,17 +101,13 @@ def record_history(request, kind, pk):
     found = history.history_of(request.user, kind, pk)
     if found is None:
         raise Http404
-    label, rows = found
+    label, rows, record = found
     return render(
         request,
         "privacy/history.html",
         {
             "model": history.model_of(kind)._meta,
-            "entries": list(
-                reversed(
-                    history.changes(rows, history.model_of(kind).objects.filter(pk=pk).first())
-                )
-            ),
+            "entries": list(reversed(history.changes(rows, record, user=request.user))),
             "label": label,
         },
     )

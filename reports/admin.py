@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
+from units.admin import ScopedAdmin, ScopedReadOnlyAdmin, SuperuserOnlyAdmin
 from units.models import UnitChange
 
 
@@ -10,21 +11,32 @@ from .unit_changes import ChangeRefused, undo_change
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(admin.ModelAdmin):
+class ReportingPeriodAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """The campaign's periods: the district's, set by the superuser."""
+
     list_display = ["name", "campaign", "kind", "starts_on", "ends_on", "due_on"]
     list_filter = ["campaign", "kind"]
     search_fields = ["name", "slug"]
 
 
 @admin.register(ReportHeading)
-class ReportHeadingAdmin(admin.ModelAdmin):
+class ReportHeadingAdmin(ScopedAdmin):
+    """A unit's own heading, for the administrators of the unit; the district's (no unit)
+    is the superuser's."""
+
     list_display = ["issuing_body", "campaign", "unit", "place", "recipient", "signer_name"]
     list_filter = ["campaign"]
     autocomplete_fields = ["unit"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "unit" in form.base_fields:
+            form.base_fields["unit"].required = True  # blank: the district's heading
+        return form
+
 
 @admin.register(ExpectedUnit)
-class ExpectedUnitAdmin(admin.ModelAdmin):
+class ExpectedUnitAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
     """Which units must report; with none listed, the top unit of every union tree."""
 
     list_display = ["unit", "campaign"]
@@ -33,12 +45,15 @@ class ExpectedUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
-    """Submissions are read here, never changed: a report once sent is a fixed record."""
+class SubmissionAdmin(ScopedReadOnlyAdmin):
+    """Submissions are read here, never changed: a report once sent is a fixed record. A
+    staff user reads those of the units they administer."""
 
     list_display = ["unit", "period", "version", "submitted_by", "submitted_at", "reopened_at"]
     list_filter = ["period__campaign", "period"]
-    exclude = ["report"]
+    # The report and the workbook hold the named list: the workbook is downloaded from the
+    # submission's page, which records the export.
+    exclude = ["report", "workbook"]
     readonly_fields = [
         "period",
         "unit",
@@ -47,24 +62,14 @@ class SubmissionAdmin(admin.ModelAdmin):
         "submitted_at",
         "as_of",
         "named_rows",
-        "workbook",
         "reopened_by",
         "reopened_at",
         "reopen_reason",
     ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(UnitChange)
-class UnitChangeAdmin(admin.ModelAdmin):
+class UnitChangeAdmin(ScopedReadOnlyAdmin):
     """The record of units closed, merged and split: read here, made and undone through the
     preview (the units' actions open it); undone here too, with the same checks."""
 
@@ -84,19 +89,10 @@ class UnitChangeAdmin(admin.ModelAdmin):
     actions = ["undo_selected"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = admin.ModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(units__in=Unit.objects.administered_by(request.user)).distinct()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Undo the selected changes"), permissions=["view"])
     def undo_selected(self, request, queryset):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from campaign.models import Campaign
 from jobs import views as job_views
+from jobs.models import Job
 from jobs.runner import JobError, job_kind, record_committed, start_job
 from units.models import Unit
 
@@ -76,6 +77,7 @@ def build_report(job, progress):
             live=params["live"],
             progress=progress,
             where=params.get("where", ""),
+            on_record=lambda access: _keep_record(job, access),
         )
     except BaseException:
         os.unlink(path)
@@ -84,12 +86,20 @@ def build_report(job, progress):
     return path, f"bao-cao-{campaign.slug}-{unit.code if unit else 'don-vi'}-{what}.xlsx"
 
 
+def _keep_record(job, access):
+    """The job keeps the record of its file's export: each download names the same persons."""
+    job.params = {**job.params, "access": access.pk}
+    Job.objects.filter(pk=job.pk).update(params=job.params)
+
+
 def record_download(request, job):
+    built = PersonalDataAccess.objects.filter(pk=job.params.get("access") or 0).first()
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,
         what=f"Tải về {job.label}: danh sách kèm theo",
-        rows=job.total,
+        rows=None if built is not None else job.total,
+        subjects_of=built,
         request=request,
     )
 

@@ -19,6 +19,7 @@ from units.forms import PlainTextField
 from units.models import Unit
 
 from .completeness import completeness
+from .exports import persons_held
 from .jobs import start_report_job, start_submission_job
 from privacy.models import PersonalDataAccess
 
@@ -191,9 +192,10 @@ def submission_download(request, pk):
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,
-        what=f"Báo cáo đã gửi {submission.unit.code}, {submission.period.slug}, "
+        what=f"Báo cáo đã gửi {submission.unit.name} ({submission.unit.code}), "
+        f"{submission.period.name}, "
         f"lần {submission.version} (web): danh sách kèm theo",
-        rows=submission.named_rows,
+        id_numbers=persons_held(submission.report),
         request=request,
     )
     return FileResponse(

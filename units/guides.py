@@ -3,8 +3,8 @@
 
 `GuideSearchSelect` is the entry forms' guide widget: with few guides it is the usual
 drop-down; with more than `SEARCH_FROM` it is a search box and a hidden field holding the
-chosen member. With script, static/js/guide-search.js asks `guide_search` (JSON, scoped to
-the members the user may record cases for) as the user types; without script, the form is
+chosen member. With script, static/js/guide-search.js asks `guide_search` (a POST, JSON,
+scoped to the members the user may record cases for) as the user types; without script, the form is
 sent with the typed text and `GuideSearchMixin` picks the one member it names (an ID number,
 or a name matching only one member), or says in Vietnamese why it cannot.
 """
@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from units.forms import search_condition
 from units.normalize import clean_text
@@ -108,11 +109,13 @@ class GuideSearchMixin:
 
 
 @login_required
+@require_POST
 def guide_search(request):
-    """Up to RESULTS members the user may record cases for, matching ?q= (a name without
-    diacritics, or digits of an ID number): [{"id", "label"}]."""
+    """Up to RESULTS members the user may record cases for, matching the POSTed q (a name
+    without diacritics, or digits of an ID number): [{"id", "label"}]. A POST, so that no
+    ID number typed reaches an address, a log or the browser's history."""
     try:
-        text = clean_text(request.GET.get("q") or "").strip()[:100]
+        text = clean_text(request.POST.get("q") or "").strip()[:100]
     except ValueError:  # a control character (a NUL byte): no search
         text = ""
     if len(text) < 2:

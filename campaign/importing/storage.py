@@ -92,7 +92,35 @@ def save_preview(folder, plan, user):
         },
         "has_rows_to_fix": any(p.sheet for p in plan.errors),
     }
+    (folder / ERRORS).unlink(missing_ok=True)  # an earlier check's, of other errors
+    if preview["has_rows_to_fix"]:
+        preview["error_rows_held"] = save_error_workbook(folder, preview)
     write_whole(folder / "preview.json", json.dumps(preview, ensure_ascii=False))
+
+
+ERRORS = "errors.xlsx"
+
+
+def save_error_workbook(folder, preview):
+    """Write the error workbook of the upload in `folder` once, by the check job (streamed:
+    workbook.write_error_workbook), whole or not at all; the download serves the file.
+    Returns how many people it holds, for the access record of each download."""
+    from .. import workbook as wb
+
+    problems = {
+        sheet: {int(row): reasons for row, reasons in rows.items()}
+        for sheet, rows in preview["row_problems"].items()
+    }
+    out = folder / ERRORS
+    part = out.with_name(out.name + ".part")
+    try:
+        with open(part, "wb") as stream:
+            held = wb.write_error_workbook(folder / "upload", preview["format"], problems, stream)
+        part.replace(out)
+    except BaseException:
+        part.unlink(missing_ok=True)  # a full disk (the 507 page) leaves no part of it
+        raise
+    return held
 
 
 def write_whole(path, text):

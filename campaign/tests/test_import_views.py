@@ -322,3 +322,71 @@ def test_the_preview_names_the_guides_of_units_the_file_creates_and_the_sheet_of
     assert claim["other_guides"] == 0
     assert claim["rows"] == ["2 (trang “Bản Nà Khá”)", "2 (trang “Bản Mé”)"]
     assert "Vì Thị Mới" in preview.content.decode()
+
+
+def _error_cells(download):
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_the_check_job_builds_the_error_workbook_and_the_download_serves_it(
+    client, secretary, tmp_path, settings, monkeypatch, kind
+):
+    """Issue 17, item 9: the error workbook is written once, by the check job, whatever
+    the upload's format, and a value beginning "=" stays text in it."""
+    from pathlib import Path
+
+    from campaign import workbook as wb
+    from campaign.tests.import_helpers import build_ods
+    from privacy.exports import rows_held
+
+    rows = [
+        RESIDENT_HEADERS,
+        resident_row("=1+1", "014195000002", "014095000001"),
+        resident_row("B", "12345", "014095000001"),
+    ]
+    build = build_xlsx if kind == "xlsx" else build_ods
+    path = build(tmp_path / f"a.{kind}", {"Người dân": rows})
+    if kind == "xlsx":  # typed as text, as a secretary's Excel keeps "=1+1" typed after '
+        book = openpyxl.load_workbook(path)
+        book["Người dân"]["A2"].data_type = "s"
+        book.save(path)
+    token = client.get(upload(client, path, name=f"a.{kind}")["Location"]).context["token"]
+    errors = Path(settings.IMPORT_TEMP_DIR) / token / "errors.xlsx"
+    assert errors.is_file()  # written by the check job, before anyone asked for it
+
+    def not_in_the_request(*args, **kwargs):
+        raise AssertionError("the error workbook was built in the request")
+
+    monkeypatch.setattr(wb, "write_error_workbook", not_in_the_request)
+    for _download in range(2):
+        download = client.get(reverse("campaign:import_errors", args=[token]))
+        assert download.status_code == 200
+        cells = _error_cells(download)
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        assert "=1+1" in [c.value for c in cells]
+        assert any(str(c.value or "").startswith("Số định danh") for c in cells)
+    records = PersonalDataAccess.objects.filter(user=secretary, action="export")
+    assert [r.rows for r in records] == [rows_held(errors)] * 2 == [2, 2]
+
+
+def test_an_upload_checked_before_the_job_wrote_it_gets_its_workbook_once(
+    client, secretary, tmp_path, settings
+):
+    import json
+    from pathlib import Path
+
+    path = build_xlsx(
+        tmp_path / "a.xlsx",
+        {"Người dân": [RESIDENT_HEADERS, resident_row("B", "12345", "014095000001")]},
+    )
+    token = client.get(upload(client, path)["Location"]).context["token"]
+    folder = Path(settings.IMPORT_TEMP_DIR) / token
+    (folder / "errors.xlsx").unlink()
+    preview = json.loads((folder / "preview.json").read_text())
+    del preview["error_rows_held"]
+    (folder / "preview.json").write_text(json.dumps(preview))
+    download = client.get(reverse("campaign:import_errors", args=[token]))
+    assert download.status_code == 200 and (folder / "errors.xlsx").is_file()
+    assert json.loads((folder / "preview.json").read_text())["error_rows_held"] == 1

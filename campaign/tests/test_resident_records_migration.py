@@ -67,3 +67,51 @@ def test_a_resident_of_one_tree_takes_that_tree():
     Resident.objects.update(tree=None)
     migration.forward(apps, None)
     assert Resident.objects.get().tree_id == unit.pk and not ResidentRecord.objects.exists()
+
+
+def test_residents_in_several_batches_and_a_record_already_there(monkeypatch):
+    monkeypatch.setattr(migration, "BATCH", 2)
+    youth = UnitFactory(code="DOAN", kind=UnitKind.YOUTH_UNION)
+    women = UnitFactory(code="HOIPN", kind=UnitKind.WOMENS_UNION)
+    a = UnitRoleFactory(unit=youth, role=UnitRole.Role.SECRETARY).user
+    b = UnitRoleFactory(unit=women, role=UnitRole.Role.SECRETARY).user
+    guide_a, guide_b = MemberFactory(unit=youth), MemberFactory(unit=women)
+    numbers = [f"01409012323{n}" for n in range(5)]
+    for number in numbers:  # B first, then A, each typing its own name
+        for user, guide, name in ((b, guide_b, "Tên B gõ"), (a, guide_a, "Tên A gõ")):
+            services.case_create(
+                campaign=plan_campaign(),
+                member=guide,
+                resident_data={"id_number": number, "full_name": name},
+                case_data={},
+                user=user,
+            )
+    # As the old single record was: whoever wrote last owned the one row.
+    ResidentRecord.objects.exclude(resident__id_number=numbers[0]).delete()
+    ResidentRecord.objects.update(full_name="cũ")
+    for resident in Resident.objects.all():
+        resident.full_name = "Tên A gõ"
+        resident._history_user = a
+        resident.updated_by = a
+        resident.save()
+    Resident.objects.update(tree=None)
+
+    migration.forward(apps, None)
+
+    for resident in Resident.objects.order_by("pk"):
+        assert resident.tree_id == women.pk
+        assert resident.full_name == "Tên B gõ" and resident.search_name == "ten b go"
+    records = ResidentRecord.objects.order_by("resident__id_number")
+    assert [(r.resident.id_number, r.tree_id, r.full_name) for r in records] == [
+        (number, youth.pk, "Tên A gõ") for number in numbers
+    ]
+
+
+def test_a_resident_without_a_case_keeps_no_tree():
+    from campaign.tests.factories import ResidentFactory
+
+    resident = ResidentFactory()
+    Resident.objects.update(tree=None)
+    migration.forward(apps, None)
+    resident.refresh_from_db()
+    assert resident.tree_id is None

@@ -7,6 +7,7 @@ import io
 
 from units.normalize import fold, normalize_name
 
+from .cells import data_cell
 from .headers import find_header
 from .read import spec_for
 from .spec import ERROR_HEADER, HEADER_SEARCH_ROWS, LISTS_TITLE, SHEETS
@@ -156,63 +157,134 @@ def example_rows():
 def write_error_workbook(path, fmt, problems, out):
     """The uploaded workbook with an “Lỗi” column on each sheet that has errors, each wrong
     row's reasons in it (a previous “Lỗi” column is reused and cleared), written as .xlsx.
+    Returns how many people it holds (its non-blank rows less each sheet's header row), for
+    the access record.
 
     `problems` maps a sheet title to {row number: [reasons]} (row 0 or the header row for
-    problems with the sheet itself)."""
-    import openpyxl
-    from openpyxl.styles import Font, PatternFill
+    problems with the sheet itself).
 
-    workbook = None
-    if fmt == "xlsx":
-        try:
-            with open(path, "rb") as stream:  # a file object: openpyxl judges names by extension
-                workbook = openpyxl.load_workbook(stream)
-        except Exception:  # noqa: BLE001 - keep the values at least
-            workbook = None
-    if workbook is None:
-        workbook = _copy_to_openpyxl(path)
-    red = PatternFill("solid", fgColor="F8D7DA")
+    Streamed, whatever the upload's format: the rows are read one at a time (openpyxl's
+    read-only mode for .xlsx, calamine for .xls and .ods) and written one at a time (a
+    write-only workbook), so a 200,000-row upload takes no more memory than a small one. The
+    values are kept, the formatting is not. Every text is written as text: a value beginning
+    "=" is never made a formula."""
+    import openpyxl
+
     problems = {
         normalize_name(title): rows for title, rows in problems.items()
     }  # as Problem names them
-    for sheet in workbook.worksheets:
-        rows = problems.get(normalize_name(sheet.title))
-        header_row = _header_row_of(sheet)
-        column = _previous_error_column(sheet, header_row)
-        if column:  # a previous error workbook uploaded again: its reasons are cleared
-            for (cell,) in sheet.iter_rows(min_row=header_row + 1, min_col=column, max_col=column):
-                cell.value = None
-                cell.fill = PatternFill()
-        if not rows:
-            continue
-        # After every column the sheet uses (a header on two rows, or a column without a
-        # header, must not be written over).
-        column = column or sheet.max_column + 1
-        sheet.cell(row=header_row, column=column, value=ERROR_HEADER).font = Font(
-            bold=True, color="B3261E"
-        )
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 60
-        for row, reasons in rows.items():
-            target = sheet.cell(row=max(row, header_row) if row else header_row, column=column)
-            text = "\n".join(reasons)
-            if row and row != header_row:
-                target.value = text
-                target.fill = red
-            else:
-                target.value = ERROR_HEADER + ": " + text
-    workbook.save(out)
+    book = openpyxl.Workbook(write_only=True)
+    held = 0
+    for title, rows, width in _source_sheets(path, fmt):
+        held += _write_error_sheet(book, title, rows, width, problems.get(normalize_name(title)))
+    if not book.worksheets:
+        book.create_sheet("Sheet1")
+    book.save(out)
+    return held
 
 
-def _header_row_of(sheet):
-    """The sheet's (last) header row: found as the import found it, by the sheet's name or,
-    for a list kept on "Sheet1", by its headers; 1 when it is none of the three."""
-    head = [
-        (number, list(cells))
-        for number, cells in enumerate(
-            sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1
-        )
-    ]
-    spec = spec_for(sheet.title)
+def _source_sheets(path, fmt):
+    """(title, rows, width) of each sheet of the upload, its rows read lazily."""
+    if fmt == "xlsx":
+        import openpyxl
+
+        with open(path, "rb") as stream:  # a file object: openpyxl judges names by extension
+            try:
+                book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+            except Exception:  # noqa: BLE001 - keep the values at least, as calamine reads them
+                book = None
+            if book is not None:
+                try:
+                    for sheet in book.worksheets:
+                        yield sheet.title, sheet.iter_rows(values_only=True), sheet.max_column
+                finally:
+                    book.close()
+                return
+    import python_calamine
+
+    with open(path, "rb") as stream:
+        source = python_calamine.CalamineWorkbook.from_filelike(stream)
+    try:
+        for name in source.sheet_names:
+            data = source.get_sheet_by_name(name)
+            yield (
+                name,
+                ([_cell_for_openpyxl(c) for c in cells] for cells in data.iter_rows()),
+                data.width,
+            )
+    finally:
+        source.close()
+
+
+def _write_error_sheet(book, title, rows, width, wrong):
+    """One sheet copied row by row into `book`, with the reasons of its `wrong` rows in the
+    “Lỗi” column. Returns its non-blank rows less the header row."""
+    from itertools import chain, islice
+
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    rows = iter(rows)
+    head = [list(cells) for cells in islice(rows, HEADER_SEARCH_ROWS)]
+    header_row = _header_row_in(title, head)
+    previous = _previous_error_column_in(head, header_row)
+    sheet = book.create_sheet(title[:31])
+    column = None
+    sheet_wide = []
+    if wrong:
+        column = previous or max(width or 0, max((len(r) for r in head), default=0)) + 1
+        sheet.column_dimensions[get_column_letter(column)].width = 60
+        for row in sorted(wrong):
+            if not row or row <= header_row:  # about the sheet itself
+                sheet_wide.extend(wrong[row])
+    red = PatternFill("solid", fgColor="F8D7DA")
+    bold = Font(bold=True, color="B3261E")
+
+    def cell_of(value):
+        return data_cell(sheet, value)
+
+    held = last = 0
+    for number, cells in enumerate(chain(head, rows), start=1):
+        last = number
+        values = [cell_of(v) for v in cells]
+        if previous and number > header_row and len(values) >= previous:
+            values[previous - 1] = None  # a previous error workbook's reasons, cleared
+        if column:
+            reasons = None
+            if number == header_row:
+                reasons = ERROR_HEADER + (": " + "\n".join(sheet_wide) if sheet_wide else "")
+            elif number in wrong:
+                reasons = "\n".join(wrong[number])
+            if reasons is not None:
+                values.extend([None] * (column - len(values)))
+                target = cell_of(reasons)
+                if number == header_row:
+                    target.font = bold
+                else:
+                    target.fill = red
+                values[column - 1] = target
+        if any(v not in (None, "") for v in values):
+            held += 1
+        sheet.append(values)
+    if column:  # reasons of rows past the sheet's last (none expected): on rows of their own
+        for number in sorted(n for n in wrong if n > max(last, header_row)):
+            while last < number - 1:
+                sheet.append([])
+                last += 1
+            target = cell_of("\n".join(wrong[number]))
+            target.fill = red
+            sheet.append([None] * (column - 1) + [target])
+            last = number
+            held += 1
+    return max(held - 1, 0)
+
+
+def _header_row_in(title, head):
+    """The sheet's (last) header row among its first rows `head`: found as the import found
+    it, by the sheet's name or, for a list kept on "Sheet1", by its headers; 1 when it is
+    none of the three."""
+    head = list(enumerate(head, start=1))
+    spec = spec_for(title)
     specs = [spec] if spec is not None else SHEETS
     best = None
     for candidate in specs:
@@ -226,33 +298,13 @@ def _header_row_of(sheet):
     return best[1] if best else 1
 
 
-def _previous_error_column(sheet, header_row):
-    """The column headed “Lỗi” (an error workbook uploaded again), or None."""
-    for row in sheet.iter_rows(min_row=1, max_row=header_row):
-        for cell in row:
-            if isinstance(cell.value, str) and fold(cell.value) == fold(ERROR_HEADER):
-                return cell.column
+def _previous_error_column_in(head, header_row):
+    """The column (1-based) headed “Lỗi” (an error workbook uploaded again), or None."""
+    for cells in head[:header_row]:
+        for index, value in enumerate(cells, start=1):
+            if isinstance(value, str) and fold(value) == fold(ERROR_HEADER):
+                return index
     return None
-
-
-def _copy_to_openpyxl(path):
-    """An .xls or .ods workbook's values in a new openpyxl workbook (formatting is lost;
-    values and row numbers are kept, so the secretary can fix the rows in place)."""
-    import openpyxl
-    import python_calamine
-
-    with open(path, "rb") as stream:
-        source = python_calamine.CalamineWorkbook.from_filelike(stream)
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    try:
-        for name in source.sheet_names:
-            sheet = workbook.create_sheet(name[:31])
-            for cells in source.get_sheet_by_name(name).iter_rows():
-                sheet.append([_cell_for_openpyxl(c) for c in cells])
-    finally:
-        source.close()
-    return workbook
 
 
 def _cell_for_openpyxl(value):

@@ -79,3 +79,37 @@ def test_other_log_messages_are_json_too_and_scrubbed():
     )
     line = json.loads(JsonLineFormatter().format(record))
     assert line["message"] == "Not Found: /x/***/" and line["level"] == "WARNING"
+
+
+@pytest.mark.django_db
+def test_djangos_not_found_line_names_no_id_number(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        client.get("/khong-co/014192008373/")
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.getMessage() == "Not Found: /khong-co/***/"
+
+
+def test_the_lines_on_stderr_name_no_id_number():
+    """The settings' own handlers, as a server process writes them."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.request').warning('Not Found: %s', '/x/014192008373/'); "
+        "logging.getLogger('django.server').error('\"GET /x/014192008373/ HTTP/1.1\" 404 0')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Not Found: /x/***/" in done.stderr and "GET /x/***/" in done.stderr, done.stderr
+    assert "014192008373" not in done.stderr

@@ -45,6 +45,13 @@ def manage(*args, env):
     )
 
 
+def test_env_example_asks_a_second_factor_of_every_role_that_sees_whole_id_numbers():
+    """Secretaries and viewers reveal whole ID numbers (secretaries export named lists):
+    not only administrators give an authenticator app's code."""
+    roles = production_environment()["DJANGO_OTP_REQUIRED_ROLES"].split(",")
+    assert sorted(roles) == ["admin", "secretary", "staff", "viewer"]
+
+
 def test_env_example_passes_the_deployment_checks_with_no_warning():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_environment())
     assert result.returncode == 0, result.stderr + result.stdout

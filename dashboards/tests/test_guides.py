@@ -44,18 +44,20 @@ def test_many_guides_are_searched_not_listed(client, crowded):
 
 def test_search_answers_only_members_the_user_may_record_for(client, crowded):
     client.force_login(crowded["secretary"])
-    answer = client.get("/tong-quan/nguoi-huong-dan/", {"q": "giang a s"}).json()["results"]
+    answer = client.post("/tong-quan/nguoi-huong-dan/", {"q": "giang a s"}).json()["results"]
     assert [row["id"] for row in answer] == [crowded["special"].pk]
     assert answer[0]["label"] == "Giàng A Sểnh · Đoàn xã Một"
-    by_id = client.get("/tong-quan/nguoi-huong-dan/", {"q": "014099123456"}).json()["results"]
+    by_id = client.post("/tong-quan/nguoi-huong-dan/", {"q": "014099123456"}).json()["results"]
     assert [row["id"] for row in by_id] == [crowded["special"].pk]
+    # Asked by POST only: an ID number never sits in the address.
+    assert client.get("/tong-quan/nguoi-huong-dan/", {"q": "014099123456"}).status_code == 405
 
 
 def test_a_viewer_finds_no_guide(client, crowded):
     viewer = UserFactory()
     UnitRoleFactory(user=viewer, unit=crowded["unit"], role=UnitRole.Role.VIEWER)
     client.force_login(viewer)
-    assert client.get("/tong-quan/nguoi-huong-dan/", {"q": "giang"}).json() == {"results": []}
+    assert client.post("/tong-quan/nguoi-huong-dan/", {"q": "giang"}).json() == {"results": []}
 
 
 def test_without_script_a_typed_id_number_or_unique_name_names_the_guide(crowded):
@@ -81,7 +83,7 @@ def test_without_script_an_ambiguous_or_unknown_text_is_explained(crowded):
 
 def test_a_control_character_in_a_search_is_no_search_and_no_error(client, crowded):
     client.force_login(crowded["secretary"])
-    assert client.get("/tong-quan/nguoi-huong-dan/", {"q": "Gi\x00ang"}).json() == {"results": []}
+    assert client.post("/tong-quan/nguoi-huong-dan/", {"q": "Gi\x00ang"}).json() == {"results": []}
     field = GuideChoiceField(queryset=Member.objects.filter(unit=crowded["unit"]))
     with pytest.raises(ValidationError):
         field.clean({"search": "Gi\x00ang"})

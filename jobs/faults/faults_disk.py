@@ -147,6 +147,7 @@ def test_an_upload_onto_a_full_disk_is_refused_in_words_and_leaves_nothing(
 
 
 def test_an_error_workbook_onto_a_full_disk_says_so_and_leaves_no_part(demo, full_disk, tmp_path):
+    # The check job writes the error workbook (issue 17): the disk fills before it runs.
     client, role = secretary_client()
     client.post(
         reverse("campaign:import_upload"),
@@ -154,20 +155,22 @@ def test_an_error_workbook_onto_a_full_disk_says_so_and_leaves_no_part(demo, ful
     )
     token = client.session[UPLOADS_KEY][0]
     check = Job.objects.filter(params__token=token).get()
-    run_job.call(str(check.pk))
     folder = full_disk["mount"] / "uploads" / token
-    assert (folder / "preview.json").is_file()
     full_disk["fill"]()
     records = PersonalDataAccess.objects.count()
+    run_job.call(str(check.pk))
+    check.refresh_from_db()
+    assert check.status == Job.Status.FAILED and check.error
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(("errors", "preview"))]
     client.raise_request_exception = False
     response = client.get(reverse("campaign:import_errors", args=[token]))
-    assert response.status_code == 507 and "hết chỗ" in response.content.decode()
-    assert not (folder / "errors.xlsx").exists()
+    assert response.status_code == 404
     assert PersonalDataAccess.objects.count() == records
     shutil.rmtree(folder, ignore_errors=True)
     said(
-        f"disk full ({full_disk['how']}) while an error workbook is written",
-        "a secretary asks for the workbook of their wrong rows; its folder is on the full disk",
-        "the 507 page; no part of the error workbook kept; no download recorded",
-        "«Máy chủ hết chỗ lưu trữ … Không có phần nào của tệp được giữ lại» (507)",
+        f"disk full ({full_disk['how']}) while the check job writes an error workbook",
+        "a secretary's upload is checked; its folder is on the full disk",
+        "the check job fails in words; no part of the error workbook or preview kept; "
+        "no download recorded",
+        f"«{check.error}»",
     )

@@ -83,6 +83,26 @@ def test_only_the_owner_and_administrators_above_see_a_job(client):
     assert "Đếm" in client.get(url).content.decode()
 
 
+def test_a_jobs_file_is_refused_once_its_owner_lost_the_role(
+    client, django_capture_on_commit_callbacks
+):
+    district = UnitFactory(code="HUYEN")
+    commune = UnitFactory(code="XA", parent=district)
+    role = UnitRoleFactory(unit=commune, role=UnitRole.Role.SECRETARY)
+    above = UnitRoleFactory(unit=district, role=UnitRole.Role.ADMIN).user
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_job(kind="test_counting", label="Đếm", params={}, owner=role.user, unit=commune)
+    url = reverse("jobs:file", args=[job.pk])
+    client.force_login(role.user)
+    assert client.get(url).status_code == 200
+    role.delete()  # the secretary leaves the commune
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "kết quả" not in response.content.decode()
+    client.force_login(above)  # the district's administrator still gets it
+    assert b"".join(client.get(url).streaming_content) == "kết quả".encode()
+
+
 def test_finished_jobs_are_removed_after_the_setting_days(settings):
     settings.JOBS_KEEP_DAYS = 3
     now = timezone.now()

@@ -1,6 +1,11 @@
 """Every page of the project × every role, with the ids of another tree's objects in every
-parameter, by GET and by POST (the test client sends POSTs as if their token were valid):
-never a server error, and never a word of the other tree's data.
+parameter, by GET and by POST (the test client sends POSTs as if their token were valid),
+and every Excel download a page links to: never a server error, never a word of the other
+tree's data, never a formula in a workbook.
+
+Two trees each hold a word of their own: tree A's users must not read tree B's, and tree
+B's secretary and administrator, whose tree recorded a resident first that tree A then
+claimed, must not read what tree A typed of that resident, nor anything of tree A's own.
 
 The pages are found by walking the URL resolver, so a new page is covered, or fails here
 until its parameters are given ids below. The admin site has its own permission system and
@@ -8,12 +13,15 @@ is checked for the roles that are not staff only.
 """
 
 import datetime
+import html
 import io
+import re
 from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
 
 from campaign import services
 from campaign.activities import Activity, ActivityKind
@@ -31,7 +39,22 @@ SECRET_ID = "014195999001"
 SECRET_PHONE = "0977000111"
 # Words of tree B's data that no user outside tree B may read anywhere.
 SECRETS = ("Bímật", SECRET_ID, SECRET_PHONE, "BIMAT-", "Bản Kín")
-ROLES = ["anonymous", "viewer", "secretary", "member", "other_admin", "district_admin"]
+# Words of tree A's data that tree B's users may not read: what tree A typed of the resident
+# both trees guide, and tree A's own resident and member. The ID number of tree A's own
+# resident is what tree B's users send as their probe: a form may show it back as typed.
+A_ONLY_ID = "014095888001"
+A_SECRETS = ("Riêngtư", "014095777001", "0966000222", "0966000333", "Bản Ẩn", "19/08/1971")
+ROLES = [
+    "anonymous",
+    "viewer",
+    "secretary",
+    "member",
+    "other_admin",
+    "district_admin",
+    "tree_b_secretary",
+    "tree_b_admin",
+]
+TREE_B_ROLES = {"tree_b_secretary", "tree_b_admin"}
 
 
 def walk(resolver=None, prefix="", namespace=""):
@@ -61,8 +84,9 @@ def world(tmp_path, settings, client):
     settings.IMPORT_TEMP_DIR = str(tmp_path / "store")
     # Tree A: the users' tree.
     a_top = UnitFactory(code="HUYEN-DOAN", name="Huyện Đoàn", kind=UnitKind.YOUTH_UNION)
-    a = UnitFactory(code="XA-A", name="Đoàn xã A", parent=a_top)
-    guide_a = MemberFactory(unit=a, full_name="Lò Văn A", id_number="014095000001")
+    # A unit's name that a spreadsheet would take for a formula, were it written as one.
+    a = UnitFactory(code="XA-A", name="=1+1 Đoàn xã A", parent=a_top)
+    guide_a = MemberFactory(unit=a, full_name="Riêngtư Văn Hướng", id_number="014095777001")
     # Tree B: another tree, every word of it secret to tree A's users.
     b = UnitFactory(code="BIMAT-HPN", name="Bímật Hội Phụ nữ", kind=UnitKind.WOMENS_UNION)
     secretary_b = UnitRoleFactory(unit=b, role=UnitRole.Role.SECRETARY).user
@@ -91,7 +115,20 @@ def world(tmp_path, settings, client):
     member_user = UserFactory()
     MemberFactory(unit=a, full_name="Đoàn Viên Có Tài Khoản", user=member_user)
     users["member"] = member_user
-    case_a = record_case(guide_a, SECRET_ID, users["secretary"], full_name="Tên A ghi")
+    users["tree_b_secretary"] = secretary_b
+    users["tree_b_admin"] = UnitRoleFactory(unit=b, role=UnitRole.Role.ADMIN).user
+    case_a = record_case(
+        guide_a,
+        SECRET_ID,
+        users["secretary"],
+        full_name="Riêngtư Tên A ghi",
+        phone="0966000222",
+        address="Bản Ẩn",
+        birth_date=datetime.date(1971, 8, 19),
+    )
+    only_a = record_case(
+        guide_a, A_ONLY_ID, users["secretary"], full_name="Riêngtư Văn Một", phone="0966000333"
+    )
     resolution = DoubleClaimResolution.objects.create(
         campaign=plan_campaign(),
         resident=case_b.resident,
@@ -149,9 +186,14 @@ def world(tmp_path, settings, client):
             submission.pk,
             job.pk,
             activity.pk,
+            case_a.pk,
+            only_a.pk,
+            only_a.resident_id,
+            guide_a.pk,
+            a.pk,
         ],
-        "resident_pk": [case_b.resident_id, only_b.resident_id],
-        "code": [b.code],
+        "resident_pk": [case_b.resident_id, only_b.resident_id, only_a.resident_id],
+        "code": [b.code, a.code],
         "token": [token, "0" * 32],
         "kind": ["don-vi", "thanh-vien", "vai-tro", "nguoi-dan", "truong-hop", "giai-quyet"],
     }
@@ -170,7 +212,36 @@ def world(tmp_path, settings, client):
         "activity": activity.pk,
         "organisers": b.pk,
     }
-    return {"users": users, "ids": ids, "form": form, "case_a": case_a}
+    # What tree B's users send: tree A's ids.
+    form_a = {
+        **form,
+        "unit": a.pk,
+        "member": guide_a.pk,
+        "resident": only_a.resident_id,
+        "awarded_to": guide_a.pk,
+        "id_number": A_ONLY_ID,
+        "q": "Riêngtư",
+        "organisers": a.pk,
+    }
+    return {"users": users, "ids": ids, "form": form, "form_a": form_a, "case_a": case_a}
+
+
+DOWNLOAD = re.compile(r'href="(\?[^"]*xlsx=1[^"]*)"')
+
+
+def workbook_text(response, where):
+    """Every cell of a downloaded workbook as text; no cell may be a formula."""
+    book = load_workbook(io.BytesIO(b"".join(response)))
+    cells = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (
+                    f"{where}: a formula in {sheet.title}!{cell.coordinate}"
+                )
+                if cell.value is not None:
+                    cells.append(str(cell.value))
+    return "\n".join(cells)
 
 
 def urls(ids):
@@ -203,24 +274,42 @@ def test_no_page_fails_or_shows_another_trees_data(client, world, role):
     user = world["users"][role]
     if user is not None:
         client.force_login(user)
-    checked = 0
+    secrets = A_SECRETS if role in TREE_B_ROLES else SECRETS
+    form = world["form_a"] if role in TREE_B_ROLES else world["form"]
+    checked = downloads = 0
     for name, url in urls(world["ids"]):
         for method in ("get", "post"):
-            response = getattr(client, method)(url, world["form"] if method == "post" else None)
+            response = getattr(client, method)(url, form if method == "post" else None)
             assert response.status_code < 500, (
                 f"{role} {method.upper()} {url}: {response.status_code}"
             )
             checked += 1
             if role == "district_admin":
                 continue
-            text = response.content.decode(errors="replace") + response.get("Location", "")
+            if response.get("Content-Type", "").startswith("application/vnd.openxml"):
+                text = workbook_text(response, f"{role} {method.upper()} {url}")
+            else:
+                text = b"".join(response).decode(errors="replace")
+            text += response.get("Location", "")
             # The address asked for, echoed back (the sign-in page's ?next=), is no leak.
             text = text.replace(url, "").replace(quote(url), "").replace(quote(url, safe=""), "")
-            leaked = [s for s in SECRETS if s in text]
+            leaked = [s for s in secrets if s in text]
             assert not leaked, f"{role} {method.upper()} {url} ({name}) shows {leaked}"
+            if method != "get" or response.status_code != 200:
+                continue
+            for link in dict.fromkeys(DOWNLOAD.findall(text)):  # each Excel download
+                where = f"{role} GET {url}{html.unescape(link)}"
+                download = client.get(url.split("?")[0] + html.unescape(link))
+                assert download.status_code < 500, where
+                if download.status_code == 200:
+                    leaked = [s for s in secrets if s in workbook_text(download, where)]
+                    assert not leaked, f"{where} shows {leaked}"
+                    downloads += 1
         if user is not None and not client.session.get("_auth_user_id"):
             client.force_login(user)  # a page that signed the user out (the sign-out page)
     assert checked > 60
+    if role in ("viewer", "secretary", "tree_b_secretary", "tree_b_admin"):
+        assert downloads > 5, f"{role}: only {downloads} Excel downloads checked"
 
 
 @pytest.mark.parametrize("role", ["anonymous", "viewer", "secretary", "member", "other_admin"])

@@ -226,42 +226,71 @@ def export_report(
     channel="web",
     progress=None,
     where=None,
+    on_record=None,
 ):
-    """Build the report, write it to `target`, and record the export of its named list
-    (who, when, which report, how many rows). Returns (report, named rows written)."""
+    """Build the report, write it to `target`, and record its export (who, when, which
+    report, every person it holds: the named list's and the "Trùng lặp" sheet's, counted
+    once each). `on_record(access)` is given the record. Returns (report, named rows
+    written)."""
     as_of = as_of or timezone.localdate()
     report, rows = build_report(
         campaign, unit=unit, units=units, period=period, as_of=as_of, live=live
     )
     heading = ReportHeading.for_report(campaign, unit)
+    held = set()
     count = write_report(
         target,
         report,
-        rows,
+        _holding(rows, held),
         heading=heading,
         issued_on=timezone.localdate(),
         name=scope_name(campaign, unit),
         progress=progress,
     )
-    PersonalDataAccess.record(
+    held.update(duplicates_held(report))
+    access = PersonalDataAccess.record(
         user=user,
         action=PersonalDataAccess.Action.EXPORT,
         what=describe(campaign, unit, period, report, live=live, channel=channel),
-        rows=count,
+        id_numbers=held,
         where=where,
     )
+    if on_record is not None:
+        on_record(access)
     return report, count
+
+
+def _holding(named_rows, held):
+    """The named list's rows as they pass, each one's ID number added to `held`."""
+    add = held.add
+    for row in named_rows:
+        add(row[2])
+        yield row
+
+
+def duplicates_held(report):
+    """The ID numbers of the "Trùng lặp" sheet: whole, as the plan requires."""
+    return [entry["id_number"] for entry in report.get("duplicates", []) if entry.get("id_number")]
+
+
+def persons_held(report):
+    """Every ID number a frozen report's workbook holds: its named list and its "Trùng lặp"
+    sheet (a submission's, downloaded again)."""
+    named = [row[2] for row in report.get("named", []) if row[2]]
+    return [*named, *duplicates_held(report)]
 
 
 def describe(campaign, unit, period, report, *, live=False, channel="web"):
     """Which report: what the record of personal-data access says was exported."""
-    what = f"Báo cáo {campaign.slug}"
-    what += (
-        f", {period.slug}"
+    # Names, as the record's reader knows them, not slugs: "Báo cáo kết quả đợt 2 (chiến
+    # dịch …), Huyện Đoàn (HD)".
+    what = (
+        period.name
         if period is not None
-        else f", đến {day(date.fromisoformat(report['as_of']))}"
+        else f"Báo cáo đến {day(date.fromisoformat(report['as_of']))}"
     )
-    what += f", đơn vị {unit.code}" if unit is not None else ", toàn huyện"
+    what += f" ({campaign.name})"
+    what += f", {unit.name} ({unit.code})" if unit is not None else ", toàn huyện"
     if live:
         what += ", số liệu trực tiếp"
     return f"{what} ({channel}): danh sách kèm theo"

@@ -10,14 +10,15 @@ iterable of rows beside it, streamed from the database for a live report.
 
 import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, IntegerField, OuterRef
+from django.db.models.functions import Cast, Substr
 
 from campaign import rules
 from campaign.claims import double_claimed_cases
 from campaign.models import Case, DoubleClaimResolution
 from dashboards.figures import results_for
 from units.history import tree_on
-from units.models import Unit
+from units.models import PATH_DIGITS, Unit
 from units.search import Folded
 from campaign.activity_yield import compute_yield
 
@@ -232,13 +233,35 @@ def open_double_claims(campaign, units, as_of=None):
             "resident__id_number",
             "member__full_name",
             unit_name,
+            "resident__tree_id",
         )
     )
-    found = {}
-    for resident_id, name, id_number, guide, unit in rows:
+    found, foreign = {}, set()
+    for resident_id, name, id_number, guide, unit, tree in rows:
         entry = found.setdefault(resident_id, {"name": name, "id_number": id_number})
         entry.setdefault("claimants", []).append([guide, unit])
+        if tree is not None:
+            foreign.add((resident_id, tree))
+    # A resident whose Resident row is another tree's record is named as the report's own
+    # tree recorded them, or not at all: never by another tree's typing.
+    if foreign:
+        from privacy.scope import names_recorded_by
+
+        trees = trees_of_units(units)
+        outside = {pk for pk, tree in foreign if tree not in trees}
+        for pk, name in names_recorded_by(trees, outside).items():
+            found[pk]["name"] = name
     return list(found.values())
+
+
+def trees_of_units(units):
+    """The top units (primary keys) of the trees `units` (a Unit queryset) belong to."""
+    return set(
+        units.annotate(top=Cast(Substr("path", 2, PATH_DIGITS), IntegerField()))
+        .order_by()
+        .values_list("top", flat=True)
+        .distinct()
+    )
 
 
 def named_list(campaign, *, units, as_of, period=None, exclude_paths=()):

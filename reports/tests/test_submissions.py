@@ -266,11 +266,19 @@ def test_the_web_submits_as_a_job_shows_and_reopens(
     html = client.get(job.result_url).content.decode()
     assert "do Lò Thị Mai gửi lúc" in html  # named as people are, not by a sign-in name
     download = client.get(reverse("reports:submission_download", args=[submission.pk]))
-    assert b"".join(download.streaming_content)[:2] == b"PK"
+    sent = b"".join(download.streaming_content)
+    assert sent[:2] == b"PK"
     from privacy.models import PersonalDataAccess
+    from privacy.subjects import subject_key
 
     record = PersonalDataAccess.objects.filter(action="export").latest("at")
     assert "Báo cáo đã gửi" in record.what and record.where == "127.0.0.1"
+    # Every person of the workbook as sent: its named list and its "Trùng lặp" sheet.
+    book = open_report(sent)
+    held = {r[3] for r in values(table(book["Danh sách kèm theo"], "STT"))}
+    held |= {r[2] for r in values(table(book["Trùng lặp"], "STT"))}
+    assert len(held) > 25 and record.rows == len(held)
+    assert {s.subject for s in record.subjects.all()} == {subject_key(n) for n in held}
     client.force_login(district["admin"])
     client.post(reverse("reports:reopen", args=[submission.pk]), {"reason": "Sửa số liệu"})
     submission.refresh_from_db()
@@ -357,8 +365,14 @@ def test_the_web_builds_the_workbook_as_a_job_for_the_users_units_and_records_it
     # Sub-units in the order they were made, whatever ids the database hands out.
     assert names == ["Huyện Đoàn", "Đoàn xã 1", "Đoàn xã 2", "Tổng cộng"]
     records = list(PersonalDataAccess.objects.order_by("at"))
-    assert [(r.user, r.rows) for r in records] == [(district["secretary"], 25)] * 2
-    assert ", đến 20/06/2023," in records[0].what and "2023-06-20" not in records[0].what
+    # The 25 of the named list and the one of the "Trùng lặp" sheet, in both records; the
+    # download names the same persons as the export the job made.
+    doubles = values(table(book["Trùng lặp"], "STT"))
+    assert len(doubles) == 1
+    assert [(r.user, r.rows) for r in records] == [(district["secretary"], 25 + 1)] * 2
+    built, downloaded = ({s.subject for s in r.subjects.all()} for r in records)
+    assert len(built) == 26 and built == downloaded
+    assert "Báo cáo đến 20/06/2023 (" in records[0].what and "2023-06-20" not in records[0].what
     # Both say where from: the export (made by the job, from the address that asked for it)
     # and the download.
     assert [r.where for r in records] == ["127.0.0.1", "127.0.0.1"]

@@ -52,7 +52,15 @@
       if (text.length < 2) { show([]); return; }
       timer = setTimeout(function () {
         var ticket = ++asked;
-        fetch(url + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
+        // POSTed, never in the address: the text may be an ID number.
+        var form = box.closest("form");
+        var token = form && form.querySelector("[name=csrfmiddlewaretoken]");
+        fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": token ? token.value : "" },
+          body: new URLSearchParams({ q: text })
+        })
           .then(function (response) { return response.ok ? response.json() : { results: [] }; })
           .then(function (data) { if (ticket === asked) show(data.results || []); })
           .catch(function () { show([]); });
