@@ -32,8 +32,13 @@ run: demo
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# The suite runs in file order: in random order (pytest-randomly, `make test PYTEST_ORDER=`,
+# which prints the seed to repeat it) a transactional test after the browser journeys can
+# find the migrated data gone (serialized_rollback's contents lost); until that is fixed,
+# random order is for hunting order dependences, not for CI.
+PYTEST_ORDER ?= -p no:randomly
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ORDER) $(PYTEST_ARGS)
 
 # Faults survived (README, Operations): workers killed, PostgreSQL stopped and started, the
 # disk full, two at once, time limits; real processes on a private PostgreSQL instance.

@@ -14,36 +14,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-# The test databases' contents as migrated (the plan's campaign, the activity kinds...), which
-# `serialized_rollback` restores before a transactional test. Django keeps them on the
-# connection object; a browser journey can leave the main thread with a new connection
-# object without them, and every later serialized_rollback test then started empty (seen
-# with the tests in random order). They are kept here too and put back before each test is
-# set up and torn down (the teardown's flush must know them too, or it recreates the
-# content types that the next test's restore then collides with).
-_SERIALIZED = {}
-
-
-def _keep_serialized_contents():
-    if not _SERIALIZED:
-        return
-    from django.db import connections
-
-    for alias, contents in _SERIALIZED.items():
-        if not hasattr(connections[alias], "_test_serialized_contents"):
-            connections[alias]._test_serialized_contents = contents
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    _keep_serialized_contents()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_teardown(item, nextitem):
-    _keep_serialized_contents()
-
-
 @pytest.fixture
 def district(request):
     """The district a test runs in, for every app's tests: the shape its module names with
@@ -69,14 +39,7 @@ def _vietnamese(settings):
 @pytest.fixture(scope="session", autouse=True)
 def _close_stray_connections(django_db_setup, django_db_blocker):
     """After the session, end connections that server threads (the browser tests' live
-    server) left open, so PostgreSQL can drop the test database; and keep the migrated
-    contents that serialized_rollback restores (pytest_runtest_setup)."""
-    from django.db import connections as all_connections
-
-    for alias in all_connections:
-        contents = getattr(all_connections[alias], "_test_serialized_contents", None)
-        if contents is not None:
-            _SERIALIZED[alias] = contents
+    server) left open, so PostgreSQL can drop the test database."""
     yield
     from django.db import connection
 

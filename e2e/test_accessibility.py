@@ -86,13 +86,9 @@ NOT_PAGES = {
     "campaign:activation_done": "reached after a confirm job; the same page as the job's",
     "campaign:activities_today": "the offline quick entry's list of today's activities (JSON)",
     "unit_changes:undo": "a POST form",
-    # Pages the crawl does not reach yet: the police's activation list is reached only by
-    # sending one. Its journey is its own test (campaign/tests/test_activation_views.py).
-    "campaign:activation_preview": "not reached yet: needs an activation list sent first",
     "campaign:offline_bundle": "quick entry's offline data (JSON)",
     "campaign:offline_send": "quick entry's offline cases sent back (POST)",
     "service_worker": "the service worker (JavaScript)",
-    "offline": "not reached yet: the page shown when offline, served by the service worker",
 }
 # The admin's confirmation and history pages use the templates of its change form, which the
 # crawl opens for every model; its autocomplete and QR code answers are JSON and an image; its
@@ -285,6 +281,21 @@ def test_every_page_as_each_role_at_both_widths_has_no_serious_axe_violation(
                 f"{origin}/xac-thuc/thiet-lap/",
                 f"{origin}/admin/",
             ]
+        if role == "quantri":
+            # The police's activation list's preview is reached by sending a list; the page
+            # quick entry shows offline (the service worker serves it) has its address too.
+            listed = tmp_path / "ds.csv"
+            listed.write_text(
+                "Số định danh;Mức định danh;Ngày kích hoạt;Tài khoản DVC;Họ và tên\n"
+                "014195000001;2;02/05/2023;Có;Cà Thị Khớp\n"
+                "014195000002;1;02/05/2023;Không;Cà Thị Lệch\n",
+                encoding="utf-8",
+            )
+            page.goto(f"{origin}/chien-dich/danh-sach-kich-hoat/")
+            page.set_input_files("main form[enctype] input[type=file]", str(listed))
+            page.click("main form[enctype] button.primary")
+            page.wait_for_url(re.compile(r".*/danh-sach-kich-hoat/[^/]+/$"), timeout=60_000)
+            starts += [page.url, f"{origin}/ngoai-tuyen/"]
         if role == "bithu.mlan":
             # An import's preview is reached by sending a workbook.
             page.goto(f"{origin}/chien-dich/nhap-excel/")

@@ -124,7 +124,13 @@ class Job(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def rows_done(self):
+        """The rows done as shown, never past the rows in all ("8 of 5" when a count of the
+        rows to do was an estimate, or counted before a step that reads more)."""
+        return min(self.done, self.total) if self.total else self.done
+
+    @property
     def percent(self):
         if self.status == self.Status.DONE:
             return 100
-        return int(self.done * 100 / self.total) if self.total else 0
+        return int(self.rows_done * 100 / self.total) if self.total else 0

@@ -147,6 +147,8 @@ class Progress:
         if total is not None and total != self.job.total:
             self.job.total = total
             self.last = 0.0
+        if self.job.total and done > self.job.total:
+            self.job.total = done  # the rows in all were an estimate, short of what is done
         self.job.done = done
         _fault_point(self.job, "progress", done)
         self.check()

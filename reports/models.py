@@ -13,6 +13,16 @@ class ReportingPeriod(models.Model):
     """A period the units report on (plan IV.3): phase 1, phase 2, a month, or the final
     report. Figures are shown for the period and cumulative since the campaign start."""
 
+    @property
+    def short_name(self):
+        """The name without its leading "Báo cáo" ("Tháng chín năm 2023"): a column's
+        header among ten periods, where every name would begin with the same words."""
+        name = self.name.strip()
+        if name.lower().startswith("báo cáo ") and len(name) > len("báo cáo "):
+            rest = name[len("báo cáo ") :]
+            return rest[:1].upper() + rest[1:]
+        return name
+
     class Kind(models.TextChoices):
         PHASE = "phase", _("Phase")
         MONTHLY = "monthly", _("Monthly")

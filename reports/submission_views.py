@@ -192,7 +192,8 @@ def submission_download(request, pk):
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.EXPORT,
-        what=f"Báo cáo đã gửi {submission.unit.code}, {submission.period.slug}, "
+        what=f"Báo cáo đã gửi {submission.unit.name} ({submission.unit.code}), "
+        f"{submission.period.name}, "
         f"lần {submission.version} (web): danh sách kèm theo",
         id_numbers=persons_held(submission.report),
         request=request,

@@ -303,3 +303,23 @@ def test_outreach_counts_cases_by_place(client):
     assert ">3<" in row
     assert "Ngày Thứ Bảy tình nguyện" in html and "06/05/2023" not in html  # weeks from Monday
     assert "01/05/2023" in html and "08/05/2023" in html
+
+
+def test_the_headline_counts_the_residents_guided_by_the_pages_day(client):
+    top = UnitFactory(code="HUYEN", kind=UnitKind.YOUTH_UNION)
+    member = MemberFactory(unit=top)
+    add_case(member, guided_on=datetime.date(2023, 1, 10), activated_on=None)
+    add_case(member, guided_on=datetime.date(2023, 3, 1), activated_on=datetime.date(2023, 3, 2))
+    add_case(member, activated_on=datetime.date(2023, 5, 2))  # no guidance date: activated
+    add_case(member, activated_on=None)  # neither: the day it was recorded, today
+    client.force_login(UserFactory(is_superuser=True))
+
+    def headline(query):
+        html = client.get(f"/tong-quan/?{query}").content.decode()
+        found = re.search(r"<b>([\d.]+)</b><span>người dân được hướng dẫn</span>", html)
+        return int(found.group(1).replace(".", ""))
+
+    assert headline("as_of=01/01/2023") == 0
+    assert headline("as_of=20/02/2023") == 1
+    assert headline("as_of=20/06/2023") == 3
+    assert headline("") == 4  # today

@@ -282,13 +282,15 @@ def persons_held(report):
 
 def describe(campaign, unit, period, report, *, live=False, channel="web"):
     """Which report: what the record of personal-data access says was exported."""
-    what = f"Báo cáo {campaign.slug}"
-    what += (
-        f", {period.slug}"
+    # Names, as the record's reader knows them, not slugs: "Báo cáo kết quả đợt 2 (chiến
+    # dịch …), Huyện Đoàn (HD)".
+    what = (
+        period.name
         if period is not None
-        else f", đến {day(date.fromisoformat(report['as_of']))}"
+        else f"Báo cáo đến {day(date.fromisoformat(report['as_of']))}"
     )
-    what += f", đơn vị {unit.code}" if unit is not None else ", toàn huyện"
+    what += f" ({campaign.name})"
+    what += f", {unit.name} ({unit.code})" if unit is not None else ", toàn huyện"
     if live:
         what += ", số liệu trực tiếp"
     return f"{what} ({channel}): danh sách kèm theo"

@@ -60,23 +60,32 @@ class SheetRows:
     None or "" for an empty cell that keeps its column's borders. `height` in points, for a
     row of wrapped text; None keeps the sheet's default."""
 
-    def __init__(self, first, styles):
+    def __init__(self, first, styles, total_styles=None):
         self.first = first
         self.count = 0
         self.letters = [xl_col_to_name(col) for col in range(len(styles))]
         self.styles = [str(style) for style in styles]
+        self.total_styles = [str(style) for style in total_styles or styles]
+        self.merged = []  # the ranges merged across a row, "A12:D12"
         self.file = tempfile.TemporaryFile()
         self._text = io.TextIOWrapper(self.file, encoding="utf-8", newline="")
         self._pending = []
 
-    def row(self, values, height=None):
+    def total(self, values, merge=None):
+        """The table's last row, in the totals' styles, its first `merge` cells merged."""
+        if merge and merge > 1:
+            number = self.first + self.count + 1
+            self.merged.append(f"A{number}:{self.letters[merge - 1]}{number}")
+        self.row(values, styles=self.total_styles)
+
+    def row(self, values, height=None, styles=None):
         number = self.first + self.count + 1
         self.count += 1
         if height:
             parts = [f'<row r="{number}" ht="{height:g}" customHeight="1">']
         else:
             parts = [f'<row r="{number}">']
-        append, letters, styles = parts.append, self.letters, self.styles
+        append, letters, styles = parts.append, self.letters, styles or self.styles
         for col, value in enumerate(values):
             ref = f'r="{letters[col]}{number}" s="{styles[col]}"'
             if value is None or value == "":
@@ -108,8 +117,9 @@ class SheetRows:
 
 class Spliced:
     """The workbook XlsxWriter wrote (`workbook`, its bytes) whose sheet `sheet_index`
-    ends with a template row at 0-based row `first`, `columns` cells wide: `rows()` gives
-    the SheetRows to fill in its place, `write(target)` the finished workbook."""
+    ends with a template row at 0-based row `first`, `columns` cells wide (and, it may be,
+    a second one under it with the styles of the totals row): `rows()` gives the SheetRows
+    to fill in their place, `write(target)` the finished workbook."""
 
     def __init__(self, workbook, *, sheet_index, first, columns):
         self.workbook = workbook
@@ -121,13 +131,17 @@ class Spliced:
         if start < 0 or end < start:
             raise RuntimeError(f"the template row {first + 1} is not in {self.part}")
         self.head, template, self.tail = xml[:start], xml[start:end], xml[end:]
-        styles = []
-        for cell in re.finditer(r"<c ([^>]*?)/?>", template):
-            found = re.search(r'\bs="(\d+)"', cell.group(1))
-            styles.append(int(found.group(1)) if found else 0)
-        if len(styles) != columns:
-            raise RuntimeError(f"the template row has {len(styles)} cells, not {columns}")
-        self.sheet_rows = SheetRows(first, styles)
+        templates = []
+        for row in re.findall(r"<row [^>]*>.*?</row>", template, re.S):
+            styles = []
+            for cell in re.finditer(r"<c ([^>]*?)/?>", row):
+                found = re.search(r'\bs="(\d+)"', cell.group(1))
+                styles.append(int(found.group(1)) if found else 0)
+            templates.append(styles)
+        if not templates or any(len(styles) != columns for styles in templates):
+            cells = len(templates[0]) if templates else 0
+            raise RuntimeError(f"the template row has {cells} cells, not {columns}")
+        self.sheet_rows = SheetRows(first, templates[0], templates[1] if templates[1:] else None)
 
     def rows(self):
         return self.sheet_rows
@@ -143,7 +157,22 @@ class Spliced:
             self.head,
             count=1,
         ).encode("utf-8")
-        tail = self.tail.encode("utf-8")
+        tail = self.tail
+        if rows.merged:
+            cells = "".join(f'<mergeCell ref="{ref}"/>' for ref in rows.merged)
+            found = re.search(r'<mergeCells count="(\d+)">', tail)
+            if found:
+                count = int(found.group(1)) + len(rows.merged)
+                tail = (
+                    tail[: found.start()]
+                    + f'<mergeCells count="{count}">{cells}'
+                    + tail[found.end() :]
+                )
+            else:  # the merged ranges come straight after the sheet's data
+                after = tail.index("</sheetData>") + len("</sheetData>")
+                merge = f'<mergeCells count="{len(rows.merged)}">{cells}</mergeCells>'
+                tail = tail[:after] + merge + tail[after:]
+        tail = tail.encode("utf-8")
         try:
             size = rows.finish()
             with (

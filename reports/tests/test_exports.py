@@ -181,9 +181,17 @@ def test_the_heading_is_a_setting_not_a_literal(tmp_path, district):
         for c in row
         if isinstance(c.value, str)
     ]
-    assert "CÔNG AN HUYỆN MƯỜNG LA" in texts
-    assert any(t.startswith("Mường La, ngày ") for t in texts)
-    assert "Kính gửi: Giám đốc Công an tỉnh" in texts
+    # An annex names the report it goes with, by the heading's number and issuing body.
+    assert any(t.endswith(" của Công an huyện Mường La)") for t in texts)
+    body = [
+        c.value
+        for row in export(tmp_path, as_of="2023-06-20")["Tổng hợp"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert "CÔNG AN HUYỆN MƯỜNG LA" in body
+    assert any(t.startswith("Mường La, ngày ") for t in body)
+    assert "Kính gửi: Giám đốc Công an tỉnh" in body
 
 
 def test_a_unit_report_covers_its_subtree_under_its_own_heading(tmp_path, district):
@@ -204,7 +212,7 @@ def test_a_unit_without_a_heading_of_its_own_gets_a_whole_document_form(tmp_path
     assert "Số:        /BC-HD" in texts  # numbered with the unit's code
     assert "Kính gửi: Công an huyện" in texts  # the district police unit, as it is written
     assert ["Nơi nhận:", "- Như trên;", "- Lưu: VT."] == [
-        t for t in texts if t.startswith(("Nơi nhận", "- "))
+        t for t in texts if t.startswith(("Nơi nhận", "- ")) and "Phụ lục" not in t
     ]
     assert "TM. BAN THƯỜNG VỤ" in texts and "BÍ THƯ" in texts
     assert any(t.startswith("Sốp Cộp, ngày ") for t in texts)  # the district's place
@@ -234,7 +242,8 @@ def test_every_export_of_the_named_list_is_recorded_with_its_rows(tmp_path, dist
     book = export(tmp_path, period="dot-2")
     record = PersonalDataAccess.objects.get()
     assert record.action == PersonalDataAccess.Action.EXPORT
-    assert "dot-2" in record.what and "dòng lệnh" in record.what
+    period = ReportingPeriod.objects.get(slug="dot-2")
+    assert record.what.startswith(period.name) and "dòng lệnh" in record.what
     # Every person the file holds, once: the named list's and the "Trùng lặp" sheet's.
     named = {row[3] for row in values(table(book["Danh sách kèm theo"], "STT"))}
     doubles = {row[2] for row in values(table(book["Trùng lặp"], "STT"))}
@@ -327,7 +336,7 @@ def test_the_workbook_converts_to_pdf_with_libreoffice(tmp_path, district):
         ).stdout
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
         assert "Danh sách người dân".upper() in text
-        assert "Trang 1/" in text
+        assert "Trang 1\n" in text and "Phụ lục III - trang 1\n" in text
 
 
 def test_the_command_says_what_it_wrote_with_thousands_dots(tmp_path, district):

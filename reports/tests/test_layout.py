@@ -3,6 +3,7 @@ on the pages, and a report workbook whose long texts wrap instead of being cut i
 
 import datetime
 import os
+import re
 import shutil
 import subprocess
 from types import SimpleNamespace
@@ -152,3 +153,13 @@ def test_the_printed_workbook_writes_decimals_with_a_comma_whatever_the_machine_
     ).stdout
     total = next(line for line in text.splitlines() if "Tổng cộng" in line)
     assert "3,00" in total and "3.00" not in total  # 3 full cases for 1 member
+    # The table's type, fitted to the page's width, prints at 10 pt or more: a word's box is
+    # the font's ascent plus descent, 1.107 em for Times (Liberation Serif).
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(tmp_path / "bao-cao.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    word = re.search(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">Tổng</word>', boxes)
+    assert (float(word.group(2)) - float(word.group(1))) / 1.107 >= 10

@@ -106,13 +106,15 @@ def test_the_spliced_sheet_is_well_formed_with_its_dimension_and_every_row(tmp_p
         xml = archive.read(NAMED_SHEET).decode()
     body = table(openpyxl.load_workbook(out)["Danh sách kèm theo"], "STT")
     assert [row[0].value for row in body] == list(range(1, 32))
-    last = body[-1][0].row
+    last = body[-1][0].row + 1  # the totals row closes the list
     assert f'<dimension ref="A1:L{last}"/>' in xml
+    assert f'<mergeCell ref="A{last}:D{last}"/>' in xml
     # A reader that trusts the dimension (openpyxl's read-only mode) sees every row too.
     read_only = openpyxl.load_workbook(out, read_only=True)["Danh sách kèm theo"]
     assert read_only.max_row == last and read_only.max_column == len(NAMED)
     calamine = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Danh sách kèm theo")
-    assert calamine.to_python()[-1][1] == body[-1][1].value
+    assert calamine.to_python()[-2][1] == body[-1][1].value
+    assert calamine.to_python()[-1][0] == "Tổng cộng: 31 người"
     names = {row[1].value for row in body}
     assert "Quàng Thị 07 & <Mai>" in names
 
@@ -142,14 +144,15 @@ def test_each_column_keeps_its_format_borders_and_wrapping(tmp_path, guide):
 
 
 @pytest.mark.django_db
-def test_an_empty_named_list_leaves_the_header_as_the_last_row(tmp_path, guide):
+def test_an_empty_named_list_leaves_the_header_and_its_totals_as_the_last_rows(tmp_path, guide):
     out = write(tmp_path)
     sheet = openpyxl.load_workbook(out)["Danh sách kèm theo"]
     assert table(sheet, "STT") == []
     header = next(row for row in sheet.iter_rows() if row[0].value == "STT")[0].row
-    assert sheet.max_row == header
+    assert sheet.max_row == header + 1
+    assert sheet.cell(header + 1, 1).value == "Tổng cộng: 0 người"
     with zipfile.ZipFile(out) as archive:
-        assert f'<dimension ref="A1:L{header}"/>' in archive.read(NAMED_SHEET).decode()
+        assert f'<dimension ref="A1:L{header + 1}"/>' in archive.read(NAMED_SHEET).decode()
 
 
 def test_a_workbook_without_its_template_row_is_refused():

@@ -372,7 +372,7 @@ def test_the_web_builds_the_workbook_as_a_job_for_the_users_units_and_records_it
     assert [(r.user, r.rows) for r in records] == [(district["secretary"], 25 + 1)] * 2
     built, downloaded = ({s.subject for s in r.subjects.all()} for r in records)
     assert len(built) == 26 and built == downloaded
-    assert ", đến 20/06/2023," in records[0].what and "2023-06-20" not in records[0].what
+    assert "Báo cáo đến 20/06/2023 (" in records[0].what and "2023-06-20" not in records[0].what
     # Both say where from: the export (made by the job, from the address that asked for it)
     # and the download.
     assert [r.where for r in records] == ["127.0.0.1", "127.0.0.1"]
