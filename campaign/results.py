@@ -17,6 +17,7 @@ from functools import cached_property, lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from units.history import tree_on
 from units.models import Member, Unit, UnitKind
@@ -415,7 +416,9 @@ def _summary(campaign, as_of, cases, totals, units):
         level2=Count("pk", filter=eid & Q(**{rules.level_field(campaign): 2})),
     )
     # Distinct residents apart, so that each count reads an index rather than the cases.
-    figures["residents"] = cases.values("resident_id").distinct().count()
+    # On a past day, only the residents guided by then (the kept figures read the same rule).
+    guided = cases.filter(rules.guided_by(as_of)) if as_of < timezone.localdate() else cases
+    figures["residents"] = guided.values("resident_id").distinct().count()
     figures["double_claimed_residents"] = (
         cases.filter(rules.is_double_claim()).values("resident_id").distinct().count()
     )

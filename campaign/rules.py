@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models import Case as CaseWhen
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
 from units.models import Member, MemberCategory, UnitKind
@@ -103,6 +104,22 @@ def not_double_claimed() -> Q:
     """Nobody else claims the resident, or a district administrator's standing resolution
     awards the case to this case's member. An unresolved double claim credits nobody."""
     return ~is_double_claim() | Q(claim_awarded=True)
+
+
+def guided_by(day: datetime.date) -> Q:
+    """The cases guided on or before `day`: by their guidance date, or without one by their
+    activation date, or without either by the day they were recorded. The residents reached
+    ("người dân được hướng dẫn") on a past day count these, so the headline follows the page's
+    day like every figure on it."""
+    next_day = timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    )
+    undated = Q(guided_on__isnull=True)
+    return (
+        Q(guided_on__lte=day)
+        | undated & Q(activated_on__lte=day)
+        | undated & Q(activated_on__isnull=True, created_at__lt=next_day)
+    )
 
 
 def resident_not_cadre() -> Q:

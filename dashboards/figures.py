@@ -490,7 +490,7 @@ def compute_figures(campaign, as_of, since, units, *, scope=None, version=None):
             "weekly": weeks,
             "double_claimed": lambda: _distinct_residents(cases.filter(rules.is_double_claim())),
             "residents": lambda: (
-                _distinct_residents(guided_by(cases, as_of))
+                _distinct_residents(cases.filter(rules.guided_by(as_of)))
                 if as_of < timezone.localdate()
                 else None
                 if campaign.double_claims_across_kinds
@@ -548,21 +548,6 @@ def _residents_reached(totals, double_claimed_residents):
     every other is a double-claimed resident. Residents = cases - double-claimed cases +
     double-claimed residents."""
     return totals.cases - totals.double_claims + double_claimed_residents
-
-
-def guided_by(cases, day):
-    """The cases guided on or before `day`: by their guidance date, or without one by their
-    activation date, or without either by the day they were recorded (the page's headline
-    "người dân được hướng dẫn" follows the page's day like every figure on it)."""
-    next_day = timezone.make_aware(
-        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
-    )
-    undated = Q(guided_on__isnull=True)
-    return cases.filter(
-        Q(guided_on__lte=day)
-        | undated & Q(activated_on__lte=day)
-        | undated & Q(activated_on__isnull=True, created_at__lt=next_day)
-    )
 
 
 def _distinct_residents(cases):
