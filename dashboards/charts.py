@@ -9,6 +9,10 @@ from . import formats
 
 # Drawn at a phone's width so that text keeps its size there; wider screens scale it up.
 WIDTH, HEIGHT = 360, 220
+# A line chart is also drawn at a desktop card's width (shown from 64rem up, dashboards.css),
+# so that on a wide screen it fills its card with text at its own size, not a phone's
+# drawing scaled to a poster.
+WIDE_WIDTH, WIDE_HEIGHT = 1000, 340
 LEFT, RIGHT, TOP, BOTTOM = 46, 8, 14, 26
 
 
@@ -25,6 +29,7 @@ class LineChart:
     left: int = LEFT
     right_edge: int = WIDTH - RIGHT
     bottom_edge: int = HEIGHT - BOTTOM
+    wide: "LineChart | None" = None  # the same chart at a desktop card's width
 
 
 def _n(value):
@@ -45,12 +50,28 @@ def _nice_max(value):
 
 def cumulative_chart(title, series, *, start, end, target=None, band=None, band_label=""):
     """`series`: {name: (css class, [(day, value)], not cumulative)} plotted cumulatively by
-    day from `start` to `end`; `target` a horizontal line; `band` (first, last) a shaded span."""
-    chart = LineChart(title=title)
+    day from `start` to `end`; `target` a horizontal line; `band` (first, last) a shaded span.
+    Drawn twice: at a phone's width, and (as `.wide`) at a desktop card's."""
+    args = (title, series, start, end, target, band, band_label)
+    chart = _cumulative(*args, width=WIDTH, height=HEIGHT, months_shown=4)
+    chart.wide = _cumulative(*args, width=WIDE_WIDTH, height=WIDE_HEIGHT, months_shown=10)
+    return chart
+
+
+def _cumulative(
+    title, series, start, end, target, band, band_label, *, width, height, months_shown
+):
+    chart = LineChart(
+        title=title,
+        width=width,
+        height=height,
+        right_edge=width - RIGHT,
+        bottom_edge=height - BOTTOM,
+    )
     end = max(end, start + datetime.timedelta(days=7))
     span = (end - start).days or 1
-    plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
+    plot_w = width - LEFT - RIGHT
+    plot_h = height - TOP - BOTTOM
     cumulated = {}
     top = target or 0
     for name, (css, points) in series.items():
@@ -84,7 +105,7 @@ def cumulative_chart(title, series, *, start, end, target=None, band=None, band_
         if day >= start:
             months.append((_n(x_of(day)), f"{day:%m/%y}" if day.month != 1 else f"{day:%Y}"))
         day = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    step = max(1, -(-len(months) // 4))
+    step = max(1, -(-len(months) // months_shown))
     chart.x_ticks = months[::step]
     if target:
         chart.target = {"y": _n(y_of(target)), "label": formats.whole(target)}

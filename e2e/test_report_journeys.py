@@ -203,3 +203,37 @@ def test_the_district_police_downloads_the_report_workbook_from_its_job_page(
     assert named[-1] == f"Tổng cộng: {whole(results.totals.credited_full)} người"
     assert job.total == results.totals.credited_full
     assert page.csp_violations == []
+
+
+CHART_TEXT = """() => {
+  const svg = [...document.querySelectorAll('.chart-line svg.chart-svg')]
+    .find(s => s.getBoundingClientRect().width > 0);
+  const tick = svg.querySelector('text.tick');
+  const card = svg.closest('.card, section, main');
+  const style = getComputedStyle(card);
+  const inner = card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return {
+    shown: [...document.querySelectorAll('.chart-line svg.chart-svg')]
+      .filter(s => s.getBoundingClientRect().width > 0).length,
+    text: tick.getBoundingClientRect().height,
+    width: svg.getBoundingClientRect().width,
+    inner: inner,
+  };
+}"""
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_the_progress_chart_keeps_its_text_readable_and_fills_its_card(
+    request, live_server, demo, screen
+):
+    page = request.getfixturevalue(screen)
+    sign_in(page, live_server, "quantri", DEMO_PASSWORD, next_path="/tong-quan/")
+    page.wait_for_url("**/tong-quan/")
+    shot(page, f"overview-chart-{screen}")
+    seen = page.evaluate(CHART_TEXT)
+    assert seen["shown"] == 1  # one drawing of the chart shows at a time
+    # A tick label's box is about its font size: at least 11 px on a phone, no poster text on
+    # a desktop.
+    assert 11 <= seen["text"] <= 20, seen
+    assert seen["width"] >= 0.9 * seen["inner"], seen  # the chart fills its card's width
+    no_sideways_scrolling(page)
