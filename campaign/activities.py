@@ -19,10 +19,41 @@ from units.models import Member, Recorded, Unit
 from config.formats import day
 
 
+# The kinds of outreach the plan names (section III): code, name, held weekly, a post online.
+# Migration campaign/0013 installs them; `ensure_plan_kinds` puts back any that are missing
+# (a database flushed after migrating, as transactional tests leave it).
+PLAN_KINDS = (
+    ("volunteer_saturday", "Ngày Thứ Bảy tình nguyện", True, False),
+    ("training", "Tập huấn cho cán bộ Đoàn, Hội", False, False),
+    ("conference", "Hội nghị tuyên truyền", False, False),
+    ("market", "Hướng dẫn tại chợ, phiên chợ", False, False),
+    ("school", "Hướng dẫn tại trường học", False, False),
+    ("hospital", "Hướng dẫn tại bệnh viện, trạm y tế", False, False),
+    ("bus_station", "Hướng dẫn tại bến xe", False, False),
+    ("community", "Hướng dẫn tại nhà văn hóa, khu dân cư", False, False),
+    ("union_movement", "Phong trào, hoạt động an sinh của Đoàn, Hội", False, False),
+    ("post", "Bài đăng Facebook, Zalo OA", False, True),
+)
+
+
 class ActivityKindQuerySet(models.QuerySet):
     def for_campaign(self, campaign):
         """The plan's kinds (every campaign's) and those `campaign` added."""
         return self.filter(Q(campaign__isnull=True) | Q(campaign=campaign))
+
+    def ensure_plan_kinds(self):
+        """Put back the plan's kinds that are missing; leave those present as they are."""
+        for position, (code, name, weekly, post) in enumerate(PLAN_KINDS, start=1):
+            self.get_or_create(
+                campaign=None,
+                code=code,
+                defaults={
+                    "name": name,
+                    "position": position * 10,
+                    "repeats_weekly": weekly,
+                    "is_post": post,
+                },
+            )
 
 
 class ActivityKind(models.Model):

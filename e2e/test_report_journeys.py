@@ -197,7 +197,9 @@ def test_the_district_police_downloads_the_report_workbook_from_its_job_page(
     assert totals[column] == results.totals.credited_eid
     assert totals[rows[header].index("Số thành viên")] == results.totals.members
     named = [row[0].value for row in book["Danh sách kèm theo"].iter_rows()]
-    listed = named[named.index("STT") + 1 :]
+    listed = named[named.index("STT") + 1 : -1]
     assert listed == list(range(1, results.totals.credited_full + 1))
+    # The list closes with its count, as a printed annex does.
+    assert named[-1] == f"Tổng cộng: {whole(results.totals.credited_full)} người"
     assert job.total == results.totals.credited_full
     assert page.csp_violations == []

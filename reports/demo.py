@@ -506,6 +506,7 @@ def _seed_activities(campaign, by_code, roster, seed):
     unions' posts. A case guided at such a place on such a day by a member of an organising
     unit (or a unit under one) names the activity. Returns (activities, linked cases)."""
     rng = random.Random(seed * 23 + 1)
+    ActivityKind.objects.ensure_plan_kinds()
     kinds = {k.code: k for k in ActivityKind.objects.for_campaign(campaign)}
     last = datetime.date(2023, 11, 25)
     first_saturday = CAMPAIGN_START + datetime.timedelta(days=(5 - CAMPAIGN_START.weekday()) % 7)

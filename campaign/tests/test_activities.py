@@ -1,10 +1,11 @@
 import datetime
+import importlib
 import json
 
 import pytest
 from django.urls import reverse
 
-from campaign.activities import Activity, ActivityKind
+from campaign.activities import PLAN_KINDS, Activity, ActivityKind
 from campaign.activity_yield import compute_yield
 from campaign.claims import refresh_rule_inputs
 from campaign.models import Case
@@ -715,3 +716,19 @@ def test_an_organiser_closed_since_is_kept_when_the_activity_is_changed(client, 
     held.refresh_from_db()
     assert held.place == "Bản Mới"
     assert set(held.organisers.all()) == {district["a"], district["branch"]}
+
+
+def test_the_plans_kinds_listed_in_code_are_those_the_migration_installs():
+    migration = importlib.import_module("campaign.migrations.0013_activities")
+    assert migration.PLAN_KINDS == PLAN_KINDS
+
+
+@pytest.mark.django_db
+def test_missing_plan_kinds_are_put_back_and_present_ones_left_as_they_are():
+    ActivityKind.objects.filter(code="market").update(name="Chợ phiên (đổi tên)")
+    ActivityKind.objects.filter(code="volunteer_saturday").delete()
+    ActivityKind.objects.ensure_plan_kinds()
+    plan = ActivityKind.objects.filter(campaign__isnull=True)
+    assert sorted(plan.values_list("code", flat=True)) == sorted(k[0] for k in PLAN_KINDS)
+    assert plan.get(code="market").name == "Chợ phiên (đổi tên)"
+    assert plan.get(code="volunteer_saturday").repeats_weekly is True
