@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jobs.runner import JobError, job_kind, record_committed, start_job
-from units.models import UnitRole
+from units.models import Unit, UnitRole
 
 from .importing import import_workbook
 from .importing.storage import save_preview, storage_root
@@ -57,6 +57,11 @@ def _top_unit(user):
     return role.unit if role else None
 
 
+def _approves_claims(user):
+    """The district administrator's own imports may claim other trees' residents."""
+    return Unit.objects.administers_all(user)
+
+
 def _upload(job):
     folder = storage_root() / job.params["token"]
     campaign = Campaign.objects.filter(pk=job.params["campaign"]).first()
@@ -74,7 +79,12 @@ def _upload(job):
 def check(job, progress):
     folder, campaign = _upload(job)
     plan = import_workbook(
-        folder / "upload", campaign=campaign, user=job.owner, dry_run=True, progress=progress
+        folder / "upload",
+        campaign=campaign,
+        user=job.owner,
+        dry_run=True,
+        progress=progress,
+        allow_claims=_approves_claims(job.owner),
     )
     save_preview(folder, plan, job.owner)
     return reverse("campaign:import_preview", args=[job.params["token"]])
@@ -106,6 +116,7 @@ def confirm(job, progress):
         user=job.owner,
         progress=progress,
         in_transaction=committed,
+        allow_claims=_approves_claims(job.owner),
     )
     if not plan.ok:
         save_preview(folder, plan, job.owner)

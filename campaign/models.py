@@ -146,6 +146,15 @@ class Campaign(models.Model):
     drive_starts_on = models.DateField(_("emulation drive starts on"), null=True, blank=True)
     drive_ends_on = models.DateField(_("emulation drive ends on"), null=True, blank=True)
 
+    # An import claiming more residents whom other trees' units guide is held (issue 17).
+    claims_review_threshold = models.PositiveIntegerField(
+        _("claims of other units' residents held for review above"),
+        default=5,
+        help_text=_(
+            "An import that would record more residents already guided by units of other "
+            "trees is refused unless the district administrator imports it."
+        ),
+    )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
@@ -801,3 +810,43 @@ def plan_campaign_defaults():
         "drive_starts_on": datetime.date(2023, 4, 20),
         "drive_ends_on": datetime.date(2023, 6, 20),
     }
+
+
+class ClaimNotice(models.Model):
+    """A case of one tree's unit written for a resident whom another tree's unit already
+    guides in the campaign: the double claim takes the credit from both, so the losing unit
+    is told who claimed them and when (campaign.claim_notices)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="+"
+    )
+    claimed_by = models.ForeignKey(
+        Unit, verbose_name=_("claimed by"), on_delete=models.CASCADE, related_name="+"
+    )
+    losing_unit = models.ForeignKey(
+        Unit, verbose_name=_("losing unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The losing unit's case (gone: the notice stays, the case it named is deleted).
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    seen = models.BooleanField(_("seen"), default=False)
+
+    class Meta:
+        verbose_name = _("claim notice")
+        verbose_name_plural = _("claim notices")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "resident", "claimed_by", "losing_unit"],
+                name="claim_notice_once",
+            )
+        ]
+        indexes = [models.Index(fields=["losing_unit", "-created_at"], name="claim_notice_unit")]
+
+    def __str__(self):
+        return f"{self.claimed_by_id} → {self.losing_unit_id}: {self.resident_id}"

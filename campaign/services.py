@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from units.models import Member, Unit, path_segment
 
+from .claim_notices import record_claims
 from .owners import settle_after_delete, tree_of_member, tree_of_path
 
 from .rule_inputs import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
@@ -163,6 +164,7 @@ def case_create(
             setattr(case, key, case_data[key])
     case.stamp(user)
     _save_checked(case, validate_unique=False)
+    record_claims(campaign=campaign, pairs=[(resident.pk, member.pk)], user=user)
     refresh_rule_inputs(resident_ids=[resident.pk])
     case.resident_details_kept = kept
     return case
@@ -193,6 +195,9 @@ def cases_create(*, campaign: Campaign, rows: list[dict], user) -> list[Case]:
         case.resident_details_kept = kept
         created.append(case)
         touched.add(resident.pk)
+    record_claims(
+        campaign=campaign, pairs=[(c.resident_id, c.member_id) for c in created], user=user
+    )
     refresh_rule_inputs(resident_ids=touched)
     return created
 
@@ -219,6 +224,7 @@ def case_update(*, case: Case, member: Member, resident_data: dict, case_data: d
             setattr(case, key, case_data[key])
     case.stamp(user)
     _save_checked(case, validate_unique=False)
+    record_claims(campaign=case.campaign, pairs=[(resident.pk, member.pk)], user=user)
     if old_resident_id != resident.pk:
         _delete_if_orphaned([old_resident_id])
     refresh_rule_inputs(resident_ids={old_resident_id, resident.pk})

@@ -20,6 +20,7 @@ from django.utils.translation import pgettext
 
 from campaign import rules, verification
 from campaign.activation_views import may_manage_list
+from campaign.claim_notices import notices_for
 from campaign.claims import double_claimed_residents
 from campaign.models import Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS
@@ -749,7 +750,10 @@ def data_to_fix(page):
     # page and in its workbook alike.
     table.rows = SeenRows(request.user, table.rows, cases=section not in ("claims", "warnings"))
     table._page = CountedPaginator(table.rows, 50, count=len(pks)).get_page(request.GET.get("page"))
+    claim_notices, claim_notices_count = notices_for(request.user, campaign)
     return {
+        "claim_notices": claim_notices,
+        "claim_notices_count": claim_notices_count,
         "table": table,
         "title": title,
         "section": section,

@@ -10,6 +10,7 @@ from units.models import Member, Unit
 from ..bulk import in_batches, insert_objects
 from ..rule_inputs import NewResidentInputs, residents_guided_in, residents_with_id_numbers
 from ..models import Case, Resident, ResidentRecord
+from ..claim_notices import record_claims
 from ..owners import assign_trees
 
 
@@ -89,6 +90,12 @@ def write_plan(plan, writer):
     resident_pks.update(writer.residents(plan.resident_writes, user, now, inputs))
     _write_records(plan.record_writes, resident_pks, user, now)
     rows = [(resident_pks[c.id_number], member_pks[c.guide_id_number], c) for c in plan.case_writes]
+    # Before the cases go in: the holders are the cases already recorded (campaign.claim_notices).
+    record_claims(
+        campaign=plan.campaign,
+        pairs=[(r, m) for r, m, c in rows if c.id_number in plan.resident_pks],
+        user=user,
+    )
     writer.cases(plan.campaign, rows, user, now, inputs)
     # New residents' details are the record of the tree of their first case (campaign.owners).
     assign_trees(

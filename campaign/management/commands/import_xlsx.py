@@ -1,4 +1,5 @@
-"""`python manage.py import_xlsx FILE [--campaign SLUG] [--dry-run] [--user USERNAME]`."""
+"""`python manage.py import_xlsx FILE [--campaign SLUG] [--dry-run] [--user USERNAME]
+[--allow-claims]`."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
@@ -28,7 +29,25 @@ class Command(TranslatedCommand):
             "--user", help=gettext_lazy("import with this user's scope (default: all units)")
         )
 
-    def handle(self, *args, file, campaign=None, dry_run=False, user=None, **options):
+        parser.add_argument(
+            "--allow-claims",
+            action="store_true",
+            help=gettext_lazy(
+                "import even if the file claims more residents of other trees' units than "
+                "the campaign holds for review"
+            ),
+        )
+
+    def handle(
+        self,
+        *args,
+        file,
+        campaign=None,
+        dry_run=False,
+        user=None,
+        allow_claims=False,
+        **options,
+    ):
         campaign = campaign_for_command(campaign)
         if user is not None:
             try:
@@ -49,7 +68,9 @@ class Command(TranslatedCommand):
             raise CommandError(
                 _("Cannot open %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}
             ) from None
-        plan = import_workbook(file, campaign=campaign, user=user, dry_run=dry_run)
+        plan = import_workbook(
+            file, campaign=campaign, user=user, dry_run=dry_run, allow_claims=allow_claims
+        )
         for warning in plan.warnings:
             self.stderr.write(_("Warning: %(problem)s") % {"problem": warning})
         if not plan.ok:
