@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from campaign.models import Case, Resident
 from units import normalize
 from units.forms import DayFirstDateField
-from units.models import Member, Unit
+from units.models import Member
 
 from . import history, reveal, rights
 from .models import PersonalDataAccess
@@ -133,7 +133,9 @@ class CorrectionForm(forms.ModelForm):
 
 
 def _require_administrator(user):
-    if not Unit.objects.administered_by(user).exists():
+    """The person's-data page is the data controller's: an administrator of a tree's top
+    unit."""
+    if not rights.trees_administered_by(user):
         raise PermissionDenied
 
 
@@ -158,14 +160,22 @@ def person(request, pk):
     """Everything held about one resident, with the forms to correct and to delete it."""
     _require_administrator(request.user)
     resident = get_object_or_404(rights.residents_administered_by(request.user), pk=pk)
-    form = CorrectionForm(request.POST or None, instance=resident)
+    trees = rights.trees_administered_by(request.user)
+    # The form shows and checks the tree's own record (a display copy when it is not the
+    # Resident row's); correct_person writes it where it belongs.
+    shown = rights.shown_to(resident, rights.own_tree(resident, trees))
+    form = CorrectionForm(request.POST or None, instance=shown)
     if request.method == "POST" and form.is_valid():
         rights.correct_person(
-            resident=resident, data=form.cleaned_data, user=request.user, request=request
+            resident=resident,
+            data=form.cleaned_data,
+            user=request.user,
+            request=request,
+            trees=trees,
         )
         messages.success(request, _("Corrected at the person's request."))
         return redirect("privacy:person", pk=resident.pk)
-    held = rights.everything_held(request.user, resident)
+    held = rights.everything_held(request.user, resident, trees)
     PersonalDataAccess.record(
         user=request.user,
         action=PersonalDataAccess.Action.REVEAL,

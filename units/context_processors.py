@@ -18,22 +18,23 @@ class Navigation:
 
     @cached_property
     def _held(self):
-        """[(role, whether the user administers every unit)] of the user's roles: one query
-        (the second, a subquery: no unit lies outside the units they administer)."""
+        """[(role, whether the user administers every unit, the parent of the role's unit:
+        None for a tree's top unit)] of the user's roles: one query (the second, a subquery:
+        no unit lies outside the units they administer)."""
         admin = UnitRole.objects.filter(user=self.user, role=UnitRole.Role.ADMIN)
         covering = admin.filter(StartsWith(OuterRef("path"), F("unit__path")))
         outside = Unit.objects.filter(~Exists(covering))
         return list(
             UnitRole.objects.filter(user=self.user)
             .annotate(everything=~Exists(outside))
-            .values_list("role", "everything")
+            .values_list("role", "everything", "unit__parent_id")
         )
 
     @cached_property
     def _roles(self):
         if self.user.is_superuser:
             return set(SEES)
-        return {role for role, _everything in self._held}
+        return {role for role, _everything, _top in self._held}
 
     @property
     def sees_units(self):
@@ -48,6 +49,14 @@ class Navigation:
         return bool(self._roles & ADMINISTERS)
 
     @cached_property
+    def controls_personal_data(self):
+        """An administrator of a tree's top unit: the person's-data page (privacy.rights).
+        Read with the roles, in the same query."""
+        if self.user.is_superuser:
+            return True
+        return any(role in ADMINISTERS and up is None for role, _everything, up in self._held)
+
+    @cached_property
     def manages_activation_list(self):
         """A district administrator (every unit administered): the activation list's page.
         Read with the roles, in the same query."""
@@ -55,7 +64,7 @@ class Navigation:
             return False
         if self.user.is_superuser:
             return True
-        return any(everything for _role, everything in self._held)
+        return any(everything for _role, everything, _top in self._held)
 
     @cached_property
     def records_cases(self):
