@@ -64,9 +64,9 @@ def floor(campaign, as_of, path):
     import xlsxwriter
     from django.db import connection
 
-    from reports.exports.data import NAMED_LIST_FIELDS, VIETNAMESE_NAME_ORDER
     from campaign import rules
     from campaign.models import Case
+    from reports.exports.data import NAMED_LIST_FIELDS, VIETNAMESE_NAME_ORDER
 
     started = time.perf_counter()
     rows = list(

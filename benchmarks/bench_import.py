@@ -218,7 +218,7 @@ def floor(path, user):
         )
         guides = dict(Member.objects.values_list("id_number", "pk"))
         by = "\\N" if user is None else str(user.pk)
-        at = datetime.datetime.now(datetime.timezone.utc).isoformat()
+        at = datetime.datetime.now(datetime.UTC).isoformat()
         started = time.perf_counter()
         rows = book.get_sheet_by_name("Người dân").to_python()[1:]
         ids = reserve_ids("campaign_resident", len(rows))

@@ -236,7 +236,7 @@ def wait_for(base, seconds=60):
 def pages(root=None):
     """Every page a district administrator (`root` None) or a user of the unit `root` (its
     subtree) reaches from the menu and the dashboards."""
-    from campaign.models import Case, Campaign
+    from campaign.models import Campaign, Case
     from reports.models import ReportingPeriod
     from units.models import Member, Unit
 

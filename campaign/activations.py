@@ -11,8 +11,8 @@ its form (.xlsx or CSV).
 """
 
 import codecs
-import datetime
 import csv
+import datetime
 import hashlib
 import os
 import unicodedata

@@ -12,12 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from units.models import Member, Recorded, Unit
 from config.formats import day
-
+from units.models import Member, Recorded, Unit
 
 # The kinds of outreach the plan names (section III): code, name, held weekly, a post online.
 # Migration campaign/0013 installs them; `ensure_plan_kinds` puts back any that are missing

@@ -8,11 +8,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.formats import day
 from units.forms import DayFirstDateField, PlainTextField
 from units.models import Member, Unit
 
 from .activities import Activity, ActivityKind, organiser_pks_seen_by
-from config.formats import day
 
 # A weekly series is at most a year of Saturdays.
 MAX_REPEATS = 53

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from config.formats import day
 from units.models import Unit
 
 from . import activity_services, rules
@@ -29,7 +30,6 @@ from .activity_forms import (
 )
 from .models import Case
 from .views import context, current_campaign, query_without_page
-from config.formats import day
 
 PAGE_SIZE = 50
 

@@ -13,12 +13,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count
 
+from config.formats import day
 from units.models import Member, Unit
 
 from . import rules
 from .activities import Activity, ancestor_pks
 from .models import NO_PLACE, Case
-from config.formats import day
 
 
 @dataclass

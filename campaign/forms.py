@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.formats import day
 from units.forms import (
     DayFirstDateField,
     IdNumberField,
@@ -23,7 +24,6 @@ from units.models import Member, Unit
 from . import rules
 from .activity_forms import ActivityChoiceField, offer_activities
 from .models import Case, Place, ResidentCategory, Sex
-from config.formats import day
 
 LEVEL_CHOICES = [("", _("Not activated yet")), *Case.Level.choices]
 

@@ -7,15 +7,14 @@ import shutil
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-
 from django.utils.translation import gettext_lazy
 
 from jobs.runner import JobError, job_kind, record_committed, start_job
 from units.models import Unit, UnitRole
 
 from .importing import import_workbook
-from .importing.storage import save_preview, storage_root
 from .importing.plan import may_import
+from .importing.storage import save_preview, storage_root
 from .models import Campaign
 
 CHECK = "import_check"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-
+from config.formats import moment
 from units.models import (
     ID_NUMBER_VALIDATOR,
     MemberCategory,
@@ -23,7 +23,6 @@ from units.models import (
 from units.search import FoldedNameField
 
 from .activities import Activity, ActivityKind  # noqa: F401  (this app's models, kept apart)
-from config.formats import moment
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -765,7 +764,7 @@ class ActivationEntry(models.Model):
     )
     # Blank (NULL) once retention removed the list's rows: the level, day and portal answer
     # the list gave the resident stay, as the typed values do, so the figures stay.
-    id_number = models.CharField(_("ID number"), max_length=12, null=True, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=12, null=True, blank=True)  # noqa: DJ001
     # The resident with this ID number (set at the import, and by every write that adds a
     # resident or changes one's ID number): the cases join the list on (campaign, resident).
     resident = models.ForeignKey(

@@ -11,7 +11,6 @@ still found.
 from units.models import PATH_DIGITS, Member, Unit, UnitRole, signed_in
 
 from .bulk import in_batches
-
 from .models import Case, Resident, ResidentRecord
 
 

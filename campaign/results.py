@@ -13,8 +13,8 @@ members are few; cases never leave the database).
 
 import datetime
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property, lru_cache
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone

@@ -34,12 +34,13 @@ from django.db.models import (
 from django.db.models import Case as CaseWhen
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from config.formats import day
 from units.models import Member, MemberCategory, UnitKind
 
 from .models import Campaign, Case, DoubleClaimResolution, FiguresFrom
-from config.formats import day
 
 # --- Which figures: recorded, or the activation list's ------------------------------------
 # With the campaign's "figures from" the activation list (rules.md, verification), a case's

@@ -13,9 +13,6 @@ from django.utils.translation import gettext as _
 from units.models import Member, Unit, path_segment
 
 from .claim_notices import record_claims
-from .owners import settle_after_delete, tree_of_member, tree_of_path
-
-from .rule_inputs import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 from .models import (
     Activity,
     Campaign,
@@ -26,6 +23,8 @@ from .models import (
     ResidentRecord,
     merge_resident_details,
 )
+from .owners import settle_after_delete, tree_of_member, tree_of_path
+from .rule_inputs import refresh_rule_inputs, residents_guided_in, residents_with_id_numbers
 
 
 def _save_checked(instance, **checks):

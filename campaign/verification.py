@@ -26,11 +26,13 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import Case as CaseWhen
 from django.db.models import (
     CharField,
     Count,
     DateField,
     Exists,
+    F,
     Func,
     OuterRef,
     Q,
@@ -38,14 +40,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models import Case as CaseWhen
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from config import formats
 
-from .bulk import in_batches
 from . import rules
+from .bulk import in_batches
 from .models import ActivationEntry, ActivationList, Campaign, FiguresFrom, Resident
 
 VERIFIED = "verified"

@@ -22,15 +22,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from dashboards.figures import kept_count
+from privacy.masking import mask_id_number
+from privacy.models import PersonalDataAccess
 from privacy.ratelimit import lookups_left
 from privacy.reveal import keep_masked, masked_details, masked_initial, revealed_now
 from privacy.scope import as_seen_by, case_initial_as_seen_by, hide_outside_scope, resident_search
 from privacy.search import search_query, search_redirect
-from dashboards.figures import kept_count
-from privacy.models import PersonalDataAccess
 from units import normalize
 from units.forms import named_in
-from privacy.masking import mask_id_number
 from units.models import Member, Unit
 
 from . import offline, rules, services, verification

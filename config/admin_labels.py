@@ -12,7 +12,8 @@ models themselves (their state is what migrations are made from).
 from django.apps import apps
 from django.contrib import admin
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy as _, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 APP_NAMES = {
     "axes": _("Sign-in lockouts"),

@@ -12,8 +12,8 @@ import json
 import pickle
 import threading
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -26,6 +26,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from campaign import rules
+from campaign.activity_yield import compute_yield
 from campaign.models import Case
 from campaign.results import build_results, summary_figures
 from units.history import UnitMove, tree_on
@@ -33,7 +34,6 @@ from units.models import PATH_DIGITS, Member, Unit
 
 from . import tallies
 from .models import FiguresWrite, KeptCount, KeptFigures
-from campaign.activity_yield import compute_yield
 
 # Folding the write log into one row once it holds this many rows keeps the version's SUM cheap.
 FOLD_AFTER = 1000

@@ -6,7 +6,8 @@ from typing import NamedTuple
 from django import forms
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaign.current import campaign_for_request
 from campaign.models import Campaign

@@ -31,6 +31,9 @@ class FiguresWrite(models.Model):
     class Meta:
         verbose_name = "figures write"
 
+    def __str__(self):
+        return f"write {self.pk} ({self.n})"
+
 
 class KeptFigures(models.Model):
     """Figures computed once for a version, under a key naming what they are (campaign,
@@ -44,6 +47,9 @@ class KeptFigures(models.Model):
     class Meta:
         verbose_name = "kept figures"
 
+    def __str__(self):
+        return f"{self.key} @ {self.version}"
+
 
 class KeptCount(models.Model):
     """A count of rows (the length of a long list) kept under the figures version it was
@@ -55,6 +61,9 @@ class KeptCount(models.Model):
 
     class Meta:
         verbose_name = "kept count"
+
+    def __str__(self):
+        return f"{self.key} @ {self.version}: {self.n}"
 
 
 class RuleMeetingCounts(models.Model):
@@ -89,6 +98,9 @@ class WeekTally(RuleMeetingCounts):
             models.Index(fields=["campaign_id", "member_id", "week"], name="weektally_member")
         ]
 
+    def __str__(self):
+        return f"member {self.member_id}, week {self.week}"
+
 
 class DayTally(RuleMeetingCounts):
     """Those counts by day of activation: read only for the days at the edges of a window
@@ -103,6 +115,9 @@ class DayTally(RuleMeetingCounts):
             models.Index(fields=["campaign_id", "member_id"], name="daytally_member"),
         ]
 
+    def __str__(self):
+        return f"member {self.member_id}, day {self.day}"
+
 
 class TallyFold(models.Model):
     """Where the last fold of the tallies stopped: rows with a greater id are changes not
@@ -115,3 +130,6 @@ class TallyFold(models.Model):
 
     class Meta:
         verbose_name = "tally fold"
+
+    def __str__(self):
+        return f"{self.table} folded to {self.folded_to}"

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from campaign import rules
-from campaign.models import Case, Campaign
+from campaign.models import Campaign, Case
 
 from .models import DayTally, TallyFold, WeekTally
 

@@ -17,16 +17,16 @@ from collections import defaultdict
 from urllib.parse import urlsplit
 
 import pytest
-from django.urls import URLPattern, URLResolver, Resolver404, get_resolver, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 
 from campaign import workbook as wb
 from campaign.models import Campaign
-from e2e.conftest import ARTIFACTS, sign_in, shot
+from e2e.conftest import ARTIFACTS, shot, sign_in
+from reports.demo import DEMO_PASSWORD, seed_demo
 from reports.jobs import start_report_job
 from reports.submissions import submit_report
 from reports.tests.factories import PeriodFactory
-from reports.demo import DEMO_PASSWORD, seed_demo
 from units.models import Unit, UnitRole
 
 pytestmark = [

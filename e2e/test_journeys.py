@@ -8,7 +8,7 @@ import pytest
 from campaign.models import Case, DoubleClaimResolution
 from campaign.tests.factories import ResidentFactory
 from campaign.tests.helpers import add_case
-from e2e.conftest import sign_in, shot
+from e2e.conftest import shot, sign_in
 from units.models import UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from campaign.activities import Activity, ActivityKind
 from campaign.models import Campaign, Case, OfflineBatch
-from campaign.tests.factories import CaseFactory, ResidentFactory
 from campaign.rule_inputs import refresh_rule_inputs
-from e2e.conftest import sign_in, shot
+from campaign.tests.factories import CaseFactory, ResidentFactory
+from e2e.conftest import shot, sign_in
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

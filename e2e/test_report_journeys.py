@@ -16,13 +16,13 @@ from campaign.models import Campaign
 from campaign.results import build_results
 from campaign.tests.helpers import add_full_cases
 from dashboards.formats import whole
-from e2e.conftest import sign_in, shot
+from e2e.conftest import shot, sign_in
 from jobs.models import Job
-from reports.exports import SHEETS
 from privacy.models import PersonalDataAccess
+from reports.demo import DEMO_PASSWORD, seed_demo
+from reports.exports import SHEETS
 from reports.models import Submission
 from reports.tests.factories import PeriodFactory
-from reports.demo import DEMO_PASSWORD, seed_demo
 from units.models import Unit, UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

@@ -5,8 +5,7 @@ phone's width and at a desktop's."""
 import pytest
 
 from campaign.tests.helpers import add_full_cases
-from units.models import UnitChange
-from units.models import Member, UnitKind, UnitRole
+from units.models import Member, UnitChange, UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 
 from .conftest import shot, sign_in

@@ -40,6 +40,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import (
     Error as DatabaseError,
+)
+from django.db import (
     IntegrityError,
     InterfaceError,
     OperationalError,

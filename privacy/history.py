@@ -12,13 +12,14 @@ user's own tree's record (its own history), and named as that tree recorded them
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.utils.translation import gettext_lazy as _, gettext_noop
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from campaign.models import Case
 from config.formats import day, moment
 from units.models import Unit
 
 from .masking import mask_birth_date, mask_hidden, mask_id_number, mask_phone
-from campaign.models import Case
 
 KINDS = {
     "don-vi": ("units", "Unit"),

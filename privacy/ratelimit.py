@@ -8,6 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+
 from .models import PersonalDataAccess
 
 

@@ -11,13 +11,12 @@ import copy
 
 from django.utils.translation import gettext as _
 
-from campaign.models import ResidentRecord
-from campaign.owners import trees_of
-from units.models import Unit
-from .masking import mask_id_number
 from campaign.forms import initial_from_case
-from campaign.models import Case, DoubleClaimResolution
-from units.models import Member
+from campaign.models import Case, DoubleClaimResolution, ResidentRecord
+from campaign.owners import trees_of
+from units.models import Member, Unit
+
+from .masking import mask_id_number
 
 # What a tree keeps of a person besides the name (ResidentRecord.DETAILS, the resident's
 # declared details but the category): blanked when the user's trees hold no record.

@@ -2,11 +2,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
 from units.admin import ScopedAdmin, ScopedReadOnlyAdmin, SuperuserOnlyAdmin
-from units.models import UnitChange
-
+from units.models import Unit, UnitChange
 
 from .models import ExpectedUnit, ReportHeading, ReportingPeriod, Submission
-from units.models import Unit
 from .unit_changes import ChangeRefused, undo_change
 
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from campaign.activities import Activity, ActivityKind
 from campaign.bulk import insert_objects
 from campaign.claims import refresh_rule_inputs
-from dashboards import tallies
 from campaign.models import Campaign, Case, Place, Resident, ResidentCategory
+from dashboards import tallies
 from units.models import Member, MemberCategory, Unit, UnitKind, UnitRole
 
 from .models import ReportHeading
-from campaign.activities import Activity, ActivityKind
 
 DISTRICT = "Sốp Cộp"
 COMMUNES = [

@@ -10,18 +10,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.models import Campaign
+from config.formats import day
 from jobs import views as job_views
 from jobs.models import Job
 from jobs.runner import JobError, job_kind, record_committed, start_job
+from privacy.models import PersonalDataAccess
 from units.models import Unit
 
 from .exports import export_report, figures_day
 from .exports.data import named_list_count, scope_units
-from privacy.models import PersonalDataAccess
-
 from .models import ReportingPeriod
 from .submissions import submit_report
-from config.formats import day
 
 KIND = "report_export"
 

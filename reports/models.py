@@ -6,22 +6,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
 from units.models import Unit, UnitKind
 
 
 class ReportingPeriod(models.Model):
     """A period the units report on (plan IV.3): phase 1, phase 2, a month, or the final
     report. Figures are shown for the period and cumulative since the campaign start."""
-
-    @property
-    def short_name(self):
-        """The name without its leading "Báo cáo" ("Tháng chín năm 2023"): a column's
-        header among ten periods, where every name would begin with the same words."""
-        name = self.name.strip()
-        if name.lower().startswith("báo cáo ") and len(name) > len("báo cáo "):
-            rest = name[len("báo cáo ") :]
-            return rest[:1].upper() + rest[1:]
-        return name
 
     class Kind(models.TextChoices):
         PHASE = "phase", _("Phase")
@@ -60,6 +51,16 @@ class ReportingPeriod(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def short_name(self):
+        """The name without its leading "Báo cáo" ("Tháng chín năm 2023"): a column's
+        header among ten periods, where every name would begin with the same words."""
+        name = self.name.strip()
+        if name.lower().startswith("báo cáo ") and len(name) > len("báo cáo "):
+            rest = name[len("báo cáo ") :]
+            return rest[:1].upper() + rest[1:]
+        return name
 
 
 class ReportHeading(models.Model):

@@ -10,10 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dashboards.forms import FiguresFilter
+from privacy.models import PersonalDataAccess
 from privacy.subjects import client_address
 from units.forms import PlainTextField
 from units.models import Unit
@@ -21,8 +23,6 @@ from units.models import Unit
 from .completeness import completeness
 from .exports import persons_held
 from .jobs import start_report_job, start_submission_job
-from privacy.models import PersonalDataAccess
-
 from .models import ReportingPeriod, Submission
 from .submissions import late_corrections, may_reopen, may_submit, reopen_submission
 

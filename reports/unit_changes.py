@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 
 from campaign.models import Case
 from campaign.rule_inputs import refresh_rule_inputs, residents_guided_in
-from units.models import UnitChange, UnitMove
-from units.models import UNIT_CODE_VALIDATOR, Member, Unit, UnitKind, UnitRole
+from units.models import UNIT_CODE_VALIDATOR, Member, Unit, UnitChange, UnitKind, UnitMove, UnitRole
 
 from .models import Submission
 

@@ -10,13 +10,14 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from campaign import rules
 from campaign.claims import (
-    double_claimed_cases,
     double_claim_register,
+    double_claimed_cases,
     double_claimed_residents,
     may_resolve,
     resolve_double_claim,
@@ -24,13 +25,12 @@ from campaign.claims import (
 )
 from campaign.models import Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS
-from units.forms import PlainTextField
 from dashboards.figures import figures_for, kept_count
 from dashboards.forms import FiguresFilter
-
-from units.models import Member, Unit, UnitKind
-from privacy.scope import counted_not_named, hide_residents_of, register_rows_as_seen_by
 from privacy.masking import mask_id_number
+from privacy.scope import counted_not_named, hide_residents_of, register_rows_as_seen_by
+from units.forms import PlainTextField
+from units.models import Member, Unit, UnitKind
 
 
 @login_required

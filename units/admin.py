@@ -7,11 +7,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from campaign import services
 from privacy.admin import RecordedAccessAdmin
 
 from .models import Member, Unit, UnitRole
 from .normalize import normalize_id_number
-from campaign import services
 
 
 def is_superuser(request):

@@ -16,10 +16,11 @@ from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.formats import day
+
 from . import normalize
 from .models import Member, MemberCategory, Unit
 from .search import Folded
-from config.formats import day
 
 
 class IdNumberField(forms.CharField):

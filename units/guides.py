@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from units.forms import search_condition
-from units.normalize import clean_text
 from units.models import Member
+from units.normalize import clean_text
 
 SEARCH_FROM = 60
 RESULTS = 15

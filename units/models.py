@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from config.formats import day
 
+from config.formats import day
 
 ID_NUMBER_VALIDATOR = RegexValidator(r"^\d{12}$", _("The ID number must have 12 digits."))
 # A unit code: unaccented letters, digits, dots, dashes and underscores (also the pattern of
@@ -202,6 +202,17 @@ class Unit(models.Model):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            old_path = self.path
+            new_path = (self.parent.path if self.parent_id else "/") + path_segment(self.pk)
+            if old_path != new_path:
+                Unit.objects.filter(pk=self.pk).update(path=new_path)
+                self.path = new_path
+                if old_path:
+                    self._move_descendants(old_path, new_path)
+
     def get_absolute_url(self):
         return reverse("units:unit_detail", args=[self.code])
 
@@ -215,17 +226,6 @@ class Unit(models.Model):
         if self.parent_id and self.pk:
             if self.parent_id == self.pk or (self.parent.path or "").startswith(self.path or "\0"):
                 raise ValidationError({"parent": _("A unit cannot be placed under itself.")})
-
-    def save(self, *args, **kwargs):
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            old_path = self.path
-            new_path = (self.parent.path if self.parent_id else "/") + path_segment(self.pk)
-            if old_path != new_path:
-                Unit.objects.filter(pk=self.pk).update(path=new_path)
-                self.path = new_path
-                if old_path:
-                    self._move_descendants(old_path, new_path)
 
     def _move_descendants(self, old_path, new_path):
         """One UPDATE for the whole subtree: the old prefix replaced by the new one."""
@@ -534,3 +534,6 @@ class UnitMove(models.Model):
         verbose_name = _("unit change move")
         verbose_name_plural = _("unit change moves")
         ordering = ["change", "pk"]
+
+    def __str__(self):
+        return f"{self.get_what_display()} ({self.change_id})"

@@ -9,15 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign import services
+from campaign.current import campaign_for_request
 from campaign.models import Case
-
 from privacy.reveal import keep_masked, masked_details, masked_initial, revealed_now
 from privacy.scope import hide_residents_of
 from privacy.search import search_query, search_redirect
 
 from .forms import MemberFilterForm, MemberForm, MemberStatusForm, named_in
 from .models import Member, Unit
-from campaign.current import campaign_for_request
 
 
 @login_required

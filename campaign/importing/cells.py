@@ -8,6 +8,7 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from config.formats import day
 from units.models import UNIT_CODE_VALIDATOR
 from units.normalize import (
     clean_text,
@@ -22,7 +23,6 @@ from units.normalize import (
 from .. import workbook as wb
 from ..models import Place, ResidentCategory
 from .problems import Problem
-from config.formats import day
 
 
 def shown(value):

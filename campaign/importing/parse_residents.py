@@ -7,6 +7,7 @@ import contextlib
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.formats import day
 from units.normalize import (
     check_id_number,
     check_phone,
@@ -35,7 +36,6 @@ from .cells import (
 )
 from .problems import Problem, other_row
 from .records import CaseRow, ResidentRow
-from config.formats import day
 
 # The residents sheet's cells in the order they are read (and their errors reported): key,
 # converter, memoised, required, default when blank or wrong.

@@ -8,10 +8,10 @@ from django.utils import timezone
 from units.models import Member, Unit
 
 from ..bulk import in_batches, insert_objects
-from ..rule_inputs import NewResidentInputs, residents_guided_in, residents_with_id_numbers
-from ..models import Case, Resident, ResidentRecord
 from ..claim_notices import record_claims
+from ..models import Case, Resident, ResidentRecord
 from ..owners import assign_trees
+from ..rule_inputs import NewResidentInputs, residents_guided_in, residents_with_id_numbers
 
 
 def write_plan(plan, writer):

@@ -14,8 +14,8 @@ from django.utils import timezone
 from campaign.activities import Activity, ActivityKind
 from campaign.models import Case, OfflineBatch, OfflineCaseKey
 from campaign.offline import MAX_CASES, OfflineCaseForm
-from campaign.tests.factories import CaseFactory, ResidentFactory, plan_campaign
 from campaign.rule_inputs import refresh_rule_inputs
+from campaign.tests.factories import CaseFactory, ResidentFactory, plan_campaign
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitRoleFactory
 

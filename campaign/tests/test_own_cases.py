@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from campaign.models import Case
 from campaign.tests.factories import CaseFactory
-from units.models import Member
-from units.models import UnitRole
+from units.models import Member, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

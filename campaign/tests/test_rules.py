@@ -681,7 +681,9 @@ def _store(units, members, residents, cases, settings):
 
 @pytest.mark.filterwarnings("ignore")
 def test_every_figure_from_the_database_equals_the_oracle():
-    from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
 
     boss = UserFactory(is_superuser=True)
 

@@ -10,7 +10,6 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from campaign.workbook import limits as upload_limits
 from campaign import workbook as wb
 from campaign.models import Case, Resident
 from campaign.tests import hostile_workbooks as hostile
@@ -20,6 +19,7 @@ from campaign.tests.import_helpers import (
     post_and_run_jobs,
     resident_row,
 )
+from campaign.workbook import limits as upload_limits
 from units.models import Member, Unit, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaign.models import Case, Resident
-from campaign.tests.factories import CaseFactory, CampaignFactory, ResidentFactory, plan_campaign
 from campaign.claims import refresh_rule_inputs
+from campaign.models import Case, Resident
+from campaign.tests.factories import CampaignFactory, CaseFactory, ResidentFactory, plan_campaign
 from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitRoleFactory

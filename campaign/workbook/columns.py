@@ -9,8 +9,8 @@ and the import template's sheets (`campaign.workbook.spec`). Each reads the fiel
   `screen_only`;
 - the import template: `required`, `text`, `choices`, `example`, `aliases`."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from units.normalize import fold
 

@@ -9,7 +9,7 @@ from units.models import UNIT_CODE_VALIDATOR
 from units.normalize import fold, normalize_id_number, normalize_name
 
 from .errors import too_many_rows
-from .headers import find_header, lookup_for, header_key
+from .headers import find_header, header_key, lookup_for
 from .spec import HEADER_SEARCH_ROWS, UNIT_KIND_ALIASES, UNIT_KINDS, SheetSpec
 
 

@@ -250,7 +250,6 @@ def signed_in_cookie(user):
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
-
     from django.test import override_settings
 
     with override_settings(SECRET_KEY=SECRET):  # signed with the servers' key

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from campaign.import_jobs import start_check, start_confirm
-from campaign.importing.storage import storage_root
 from campaign.importing import import_workbook
+from campaign.importing.storage import storage_root
 from campaign.models import Campaign, Case, Resident
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
 from jobs.models import Job

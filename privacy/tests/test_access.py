@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from campaign.tests.factories import CaseFactory
-from privacy.subjects import subject_key
 from privacy.models import PersonalDataAccess
+from privacy.subjects import subject_key
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

@@ -10,9 +10,8 @@ from campaign.importing import import_workbook
 from campaign.models import Case, Resident
 from campaign.tests.factories import plan_campaign
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
-from privacy.models import ImportEvent
+from privacy.models import ImportEvent, PersonalDataAccess
 from privacy.subjects import subject_key
-from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

@@ -11,8 +11,8 @@ from campaign import services
 from campaign.models import Resident
 from campaign.tests.factories import plan_campaign
 from campaign.tests.import_helpers import RESIDENT_HEADERS, build_xlsx, resident_row
-from privacy.subjects import subject_key
 from privacy.models import PersonalDataAccess
+from privacy.subjects import subject_key
 from units.models import UnitKind, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 

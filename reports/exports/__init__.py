@@ -6,9 +6,9 @@ from datetime import date
 from django.db.models import F, Q
 from django.utils import timezone
 
-from units.models import Unit, UnitKind
-
+from config.formats import day
 from privacy.models import PersonalDataAccess
+from units.models import Unit, UnitKind
 
 from ..models import ExpectedUnit, ReportHeading, Submission
 from .data import (
@@ -22,7 +22,6 @@ from .data import (
     totals_of,
 )
 from .workbook import NOT_SUBMITTED, SHEETS, ReportWriter
-from config.formats import day
 
 __all__ = ["SHEETS", "build_report", "expected_units", "export_report", "write_report"]
 

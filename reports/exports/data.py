@@ -14,13 +14,13 @@ from django.db.models import Exists, IntegerField, OuterRef
 from django.db.models.functions import Cast, Substr
 
 from campaign import rules
+from campaign.activity_yield import compute_yield
 from campaign.claims import double_claimed_cases
 from campaign.models import Case, DoubleClaimResolution
 from dashboards.figures import results_for
 from units.history import tree_on
 from units.models import PATH_DIGITS, Unit
 from units.search import Folded
-from campaign.activity_yield import compute_yield
 
 # Names in the order a Vietnamese reader looks for them: without diacritics first (Đào among
 # the D, not after the Z as the characters' codes put it), then as written.

@@ -12,7 +12,6 @@ from reports.models import ReportingPeriod
 from units.models import UnitRole
 from units.tests.factories import UnitRoleFactory
 
-
 pytestmark = [pytest.mark.django_db, pytest.mark.district("report")]
 
 

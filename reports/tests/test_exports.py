@@ -14,10 +14,10 @@ from campaign.models import Resident
 from campaign.results import build_results
 from campaign.tests.factories import ResidentFactory, plan_campaign
 from campaign.tests.helpers import add_case, add_full_cases
-from reports.exports import SHEETS, expected_units, export_report
-from reports.exports.workbook import vietnamese_date
 from privacy.models import PersonalDataAccess
 from privacy.subjects import subject_key
+from reports.exports import SHEETS, expected_units, export_report
+from reports.exports.workbook import vietnamese_date
 from reports.models import ReportHeading, ReportingPeriod
 
 from .workbook_helpers import open_report, table, values

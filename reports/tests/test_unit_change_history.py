@@ -13,8 +13,7 @@ from campaign.rule_inputs import refresh_rule_inputs
 from campaign.tests.factories import plan_campaign
 from dashboards import figures
 from reports.unit_changes import NewUnit, apply_change, plan_merge, plan_split
-from units.models import UnitChange
-from units.models import Member, Unit, UnitKind
+from units.models import Member, Unit, UnitChange, UnitKind
 
 pytestmark = pytest.mark.django_db
 

@@ -30,8 +30,7 @@ from reports.unit_changes import (
     undo_change,
     undo_problems,
 )
-from units.models import UnitChange, UnitMove
-from units.models import Member, Unit, UnitKind, UnitRole
+from units.models import Member, Unit, UnitChange, UnitKind, UnitMove, UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.district("unit_changes")]

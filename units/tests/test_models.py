@@ -3,9 +3,9 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from units.models import Member, Unit, UnitKind, UnitRole, padded_path
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory

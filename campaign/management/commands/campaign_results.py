@@ -6,14 +6,13 @@ import re
 
 from django.core.management.base import CommandError
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy
-
-from config.commands import Command as TranslatedCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaign.current import campaign_for_command
 from campaign.results import build_results
 from campaign.verification import as_source
-
+from config.commands import Command as TranslatedCommand
 
 # Kept under this name for the commands that import it from here.
 campaign_from_option = campaign_for_command

@@ -1,12 +1,12 @@
 """`python manage.py import_activations FILE [--campaign SLUG] [--dry-run]`."""
 
 from django.core.management.base import CommandError
-from django.utils.translation import gettext as _, gettext_lazy
-
-from config.commands import Command as TranslatedCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaign.activations import import_activation_list
 from campaign.current import campaign_for_command
+from config.commands import Command as TranslatedCommand
 
 
 def _number(n):

@@ -3,12 +3,12 @@
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from config.commands import Command as TranslatedCommand
-
-from campaign.importing import import_workbook
 from campaign.current import campaign_for_command
+from campaign.importing import import_workbook
+from config.commands import Command as TranslatedCommand
 
 
 class Command(TranslatedCommand):

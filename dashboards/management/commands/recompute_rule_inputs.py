@@ -4,11 +4,11 @@ members' tallies that the dashboards read (dashboards.tallies), which follow the
 import time
 
 from django.core.management.base import CommandError
-from django.utils.translation import gettext as _, gettext_lazy
-
-from config.commands import Command as TranslatedCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaign.rule_inputs import drift, refresh_rule_inputs
+from config.commands import Command as TranslatedCommand
 from dashboards import tallies  # the dashboards' counts follow the cases
 
 

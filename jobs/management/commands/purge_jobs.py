@@ -1,7 +1,7 @@
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.commands import Command as TranslatedCommand
-
 from jobs.runner import purge_expired_jobs
 
 

@@ -5,9 +5,8 @@ import datetime
 from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy
 
-from config.commands import Command as TranslatedCommand
-
 from campaign.activations import remove_rows
+from config.commands import Command as TranslatedCommand
 from privacy import retention
 from privacy.models import PersonalDataAccess
 

@@ -8,9 +8,8 @@ import tempfile
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.utils.translation import gettext as _, gettext_lazy
-
-from config.commands import Command as TranslatedCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaign.management.commands.campaign_results import (
     add_day_or_period,
@@ -18,6 +17,7 @@ from campaign.management.commands.campaign_results import (
     date_from_option,
     day_or_period,
 )
+from config.commands import Command as TranslatedCommand
 from dashboards.formats import whole
 from reports.exports import export_report
 from units.models import Unit

@@ -2,7 +2,6 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy
 
 from config.commands import Command as TranslatedCommand
-
 from reports.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from units.models import Unit
 
