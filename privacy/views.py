@@ -17,6 +17,7 @@ from units.models import Member
 
 from . import history, reveal, rights
 from .models import PersonalDataAccess
+from .ratelimit import lookups_left
 from .scope import as_seen_by
 
 
@@ -145,8 +146,19 @@ def person_search(request):
     _require_administrator(request.user)
     form = PersonForm(request.POST or None)
     elsewhere = False
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and lookups_left(request.user) <= 0:
+        # Whether a number is held elsewhere is an answer too: the case form's limit holds.
+        form.add_error(None, _("Too many look-ups in a minute: wait a moment."))
+    elif request.method == "POST" and form.is_valid():
         number = form.cleaned_data["id_number"]
+        PersonalDataAccess.record(
+            user=request.user,
+            action=PersonalDataAccess.Action.LOOKUP,
+            what=_("ID-number look-up on the person's-data page"),
+            rows=Resident.objects.filter(id_number=number).count(),
+            request=request,
+            id_number=number,
+        )
         resident = rights.residents_administered_by(request.user).filter(id_number=number).first()
         if resident is not None:
             return redirect("privacy:person", pk=resident.pk)

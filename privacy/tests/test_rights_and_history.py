@@ -52,7 +52,9 @@ def test_an_administrator_finds_everything_held_about_one_id_number(client, tree
     assert [r.history_user for r in held["resident_history"]] == [tree["secretary"]]
     text = page.content.decode()
     assert tree["secretary"].username in text and "Quàng Thị Mai" in text
-    record = PersonalDataAccess.objects.get(subject=subject_key(ID))
+    record = PersonalDataAccess.objects.get(
+        subject=subject_key(ID), action=PersonalDataAccess.Action.REVEAL
+    )
     assert record.what == (
         f"Người dân #{held['resident'].pk}: toàn bộ dữ liệu đang lưu (trang quyền của người dân)"
     )
@@ -199,3 +201,23 @@ def test_the_correction_form_reads_and_shows_dates_day_first(client, tree):
     assert (
         "04/03/1960" in client.get(reverse("privacy:person", args=[resident.pk])).content.decode()
     )
+
+
+def test_every_person_search_is_a_recorded_look_up_held_to_the_minutes_limit(
+    client, tree, settings
+):
+    settings.ID_LOOKUPS_PER_MINUTE = 2
+    other = UnitRoleFactory(unit=UnitFactory(), role=UnitRole.Role.ADMIN).user
+    client.force_login(other)
+    assert find(client).context["elsewhere"]  # held by units this user does not administer
+    assert find(client, "014195000778").context["elsewhere"] is False
+    lookups = PersonalDataAccess.objects.filter(user=other, action=PersonalDataAccess.Action.LOOKUP)
+    assert [r.subject for r in lookups.order_by("at")] == [
+        subject_key(ID),
+        subject_key("014195000778"),
+    ]
+    # The limit reached: no answer either way, and nothing more recorded.
+    refused = find(client)
+    assert refused.context["elsewhere"] is False
+    assert "Tra cứu quá nhiều lần trong một phút" in refused.content.decode()
+    assert lookups.count() == 2
