@@ -119,6 +119,19 @@ def announce_saved(request, form, case, verb):
 # --- Lists and pages ------------------------------------------------------------------------
 
 
+def _residents_counted(user, campaign, cases, filters, search):
+    """The resident list's length without a name search. Not a million residents probed
+    every request: the residents listed are those of the visible cases, counted from the
+    cases; for a user who sees every unit, every case of the campaign is visible, counted
+    without joining units."""
+    counted = cases
+    if Unit.objects.sees_every_unit(user):
+        _all, counted = filters.filter(
+            Resident.objects.none(), Case.objects.of_campaign(campaign), search=search
+        )
+    return kept_count(counted.order_by().values("resident_id").distinct())
+
+
 @login_required
 def resident_list(request):
     if request.method == "POST":  # the search: no ID number in the address
@@ -134,15 +147,7 @@ def resident_list(request):
     )
     paginator = Paginator(residents, PAGE_SIZE)
     if not (filters.is_valid() and filters.cleaned_data["q"]):  # a few lists, kept counts
-        # Not a million residents probed every request: without a name search, the residents
-        # listed are those of the visible cases, counted from the cases; for a user who sees
-        # every unit, every case of the campaign is visible, counted without joining units.
-        counted = cases
-        if Unit.objects.sees_every_unit(request.user):
-            _all, counted = filters.filter(
-                Resident.objects.none(), Case.objects.of_campaign(campaign), search=search
-            )
-        paginator.count = kept_count(counted.order_by().values("resident_id").distinct())
+        paginator.count = _residents_counted(request.user, campaign, cases, filters, search)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = page.object_list.prefetch_related(
         Prefetch(

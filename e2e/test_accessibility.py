@@ -89,6 +89,8 @@ NOT_PAGES = {
     "campaign:offline_bundle": "quick entry's offline data (JSON)",
     "campaign:offline_send": "quick entry's offline cases sent back (POST)",
     "service_worker": "the service worker (JavaScript)",
+    "admin:otp_totp_totpdevice_config": "a device's key: refused to everyone (403), as a key is"
+    " never shown after set-up (privacy/admin_scope.py)",
 }
 # The admin's confirmation and history pages use the templates of its change form, which the
 # crawl opens for every model; its autocomplete and QR code answers are JSON and an image; its

@@ -14,7 +14,7 @@ TARGET = 30  # what a page's view comes to once its work is moved out (the dashb
 # Views still longer than LONGEST, with their length when this test was written: each may
 # only shrink, and leaves this list once it is under the bound.
 STILL_LONG = {
-    "campaign/views.py:resident_list": 50,
+    "campaign/views.py:resident_list": 43,
     "campaign/views.py:batch_entry": 49,
     "campaign/views.py:resident_lookup": 60,
     "reports/views.py:member_cases": 44,
