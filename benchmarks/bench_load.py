@@ -237,14 +237,14 @@ def wait_until_up(url, seconds=60):
 ALONE = [
     ("quantri", "residents list", "/chien-dich/nguoi-dan/"),
     ("quantri", "members list", "/don-vi/thanh-vien/"),
-    ("quantri", "results", "/bao-cao/ket-qua/"),
-    ("quantri", "a unit's results", "/bao-cao/ket-qua/don-vi/DX-MLA/"),
+    ("quantri", "overview", "/tong-quan/"),
+    ("quantri", "a unit's page", "/tong-quan/don-vi/DX-MLA/"),
     ("quantri", "double claims", "/bao-cao/trung-lap/"),
     ("bithu.mlan", "home", "/"),
     ("bithu.mlan", "residents list", "/chien-dich/nguoi-dan/"),
     ("bithu.mlan", "quick entry form", "/chien-dich/nhap-nhanh/"),
     ("bithu.mlan", "case form", "/chien-dich/truong-hop/them/"),
-    ("xem.hoipn", "results", "/bao-cao/ket-qua/"),
+    ("xem.hoipn", "overview", "/tong-quan/"),
     ("doanvien", "home", "/"),
 ]
 

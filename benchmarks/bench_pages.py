@@ -275,10 +275,6 @@ def pages(root=None):
         listed.append((f"overview, period {period.slug}", f"/tong-quan/?period={period.slug}"))
         listed.append((f"units, period {period.slug}", f"/tong-quan/don-vi/?period={period.slug}"))
     listed += [
-        ("results (reports)", "/bao-cao/ket-qua/"),
-        (f"unit results {top.code} (whole tree)", f"/bao-cao/ket-qua/don-vi/{top.code}/"),
-        (f"unit results {leaf.code}", f"/bao-cao/ket-qua/don-vi/{leaf.code}/"),
-        ("member results", f"/bao-cao/ket-qua/thanh-vien/{member.pk}/"),
         ("double-claim register", "/bao-cao/trung-lap/"),
         ("member list", "/don-vi/thanh-vien/"),
         ("resident list", "/chien-dich/nguoi-dan/"),

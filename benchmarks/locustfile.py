@@ -105,11 +105,11 @@ class DistrictAdministrator(SignedIn):
 
     @task(3)
     def results(self):
-        self.page("/bao-cao/ket-qua/", "results")
+        self.page("/tong-quan/", "overview")
 
     @task(2)
     def unit_results(self):
-        self.page(f"/bao-cao/ket-qua/don-vi/{SECRETARY_UNIT}/", "a unit's results")
+        self.page(f"/tong-quan/don-vi/{SECRETARY_UNIT}/", "a unit's page")
 
     @task(1)
     def double_claims(self):
@@ -145,7 +145,7 @@ class UnitSecretary(SignedIn):
 
     @task(2)
     def results(self):
-        self.page(f"/bao-cao/ket-qua/don-vi/{SECRETARY_UNIT}/", "a unit's results")
+        self.page(f"/tong-quan/don-vi/{SECRETARY_UNIT}/", "a unit's page")
 
     @task(1)
     def import_workbook(self):
@@ -226,11 +226,11 @@ class UnionViewer(SignedIn):
 
     @task(3)
     def results(self):
-        self.page("/bao-cao/ket-qua/", "results")
+        self.page("/tong-quan/", "overview")
 
     @task(2)
     def unit_results(self):
-        self.page(f"/bao-cao/ket-qua/don-vi/{VIEWER_UNIT}/", "a unit's results")
+        self.page(f"/tong-quan/don-vi/{VIEWER_UNIT}/", "a unit's page")
 
     @task(2)
     def residents(self):

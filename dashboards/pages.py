@@ -183,6 +183,54 @@ def _manages_list(user):
     return may_manage_list(user)
 
 
+def _kinds(by_kind):
+    """(label, tally) of each unit kind with members on its roster, in the plan's order."""
+    return [
+        (t.kind_label(kind), tally)
+        for kind in KINDS
+        if (tally := by_kind.get(kind)) and tally.members_listed
+    ]
+
+
+def _kinds_table(request, kinds, file):
+    return Table(
+        request,
+        t.kind_columns(),
+        kinds,
+        prefix="k",
+        file=file,
+        sheet=pgettext("dashboard", "By unit kind"),
+    )
+
+
+def _compliance_table(page, tally, file):
+    """The cadres' own accounts and procedures (plan II.1) over `tally`'s members."""
+    campaign = page.campaign
+    compliance = [
+        (_("Level 2 electronic ID account"), tally.level2, 100),
+        (pgettext("dashboard", "VNeID activated"), tally.vneid, 100),
+        (_("Uses the National Public Service Portal"), tally.portal, 100),
+        (
+            pgettext("dashboard", "Own procedures online"),
+            tally.own_procedures,
+            campaign.own_procedures_target,
+        ),
+        (
+            _("Family's procedures online"),
+            tally.family_procedures,
+            campaign.family_procedures_target,
+        ),
+    ]
+    return Table(
+        page.request,
+        t.compliance_columns(tally),
+        compliance,
+        prefix="c",
+        file=file,
+        sheet=_("Officials' own accounts"),
+    )
+
+
 # --- Overview ------------------------------------------------------------------------------
 
 
@@ -213,40 +261,22 @@ def overview(page):
         running_eid += eid
         running_full += full
         weeks.append((day, eid, full, running_eid, running_full))
-    kinds = [
-        (t.kind_label(kind), tally)
-        for kind in KINDS
-        if (tally := results.by_kind.get(kind)) and tally.members_listed
-    ]
-    compliance = [
-        (_("Level 2 electronic ID account"), totals.level2, 100),
-        (pgettext("dashboard", "VNeID activated"), totals.vneid, 100),
-        (_("Uses the National Public Service Portal"), totals.portal, 100),
-        (
-            pgettext("dashboard", "Own procedures online"),
-            totals.own_procedures,
-            campaign.own_procedures_target,
-        ),
-        (
-            _("Family's procedures online"),
-            totals.family_procedures,
-            campaign.family_procedures_target,
-        ),
-    ]
+    kinds = _kinds(results.by_kind)
     return {
         "results": results,
         "summary": summary,
         "totals": totals,
         "target": target,
         "chart": chart,
-        "kinds_table": Table(
+        "units_table": Table(
             request,
-            t.kind_columns(),
-            kinds,
-            prefix="k",
-            file="tong-quan-theo-khoi",
-            sheet=pgettext("dashboard", "By unit kind"),
+            t.unit_columns(page, None),
+            _tops(results),
+            prefix="u",
+            file="tong-quan-don-vi",
+            sheet=_("Units"),
         ),
+        "kinds_table": _kinds_table(request, kinds, "tong-quan-theo-khoi"),
         "kind_chart": charts.bar_chart(
             _("Eligible cases by unit kind"), [(label, k.credited_full) for label, k in kinds]
         ),
@@ -259,14 +289,7 @@ def overview(page):
             file="tien-do-theo-tuan",
             sheet=_("Progress by week"),
         ),
-        "compliance_table": Table(
-            request,
-            t.compliance_columns(totals),
-            compliance,
-            prefix="c",
-            file="can-bo-tu-thuc-hien",
-            sheet=_("Officials' own accounts"),
-        ),
+        "compliance_table": _compliance_table(page, totals, "can-bo-tu-thuc-hien"),
         "nav_current": "overview",
         "manages_list": _manages_list(request.user),
     }
@@ -305,6 +328,14 @@ def unit_ranking(page):
     }
 
 
+def _parent_shown(page, unit):
+    """The unit above, when the user may open its page (a commune's secretary may not of its
+    district's): the crumbs link to it only then."""
+    if unit.parent_id is None:
+        return None
+    return page.units.filter(pk=unit.parent_id).only("code", "name").first()
+
+
 def unit_page(page, unit):
     request = page.request
     subtree = Unit.objects.subtree(unit)
@@ -328,10 +359,14 @@ def unit_page(page, unit):
     for day, _eid, full in weekly:
         running += full
         weeks.append((day, full, running))
+    figures_here = results.unit(unit.code)
     return {
         "unit": unit,
-        "figures": results.unit(unit.code),
+        "parent": _parent_shown(page, unit),
+        "figures": figures_here,
         "kind_label": t.kind_label(unit.kind),
+        "kinds_table": _kinds_table(request, _kinds(figures_here.by_kind), f"khoi-{unit.code}"),
+        "compliance_table": _compliance_table(page, figures_here.tally, f"can-bo-{unit.code}"),
         "sub_table": Table(
             request,
             t.unit_columns(page, previous),
@@ -343,7 +378,7 @@ def unit_page(page, unit):
         ),
         "member_table": Table(
             request,
-            t.member_columns(page),
+            t.member_columns(page, unit_page=True),
             members,
             prefix="m",
             default_sort="-full",

@@ -421,8 +421,11 @@ def unit_columns(page, previous):
     return columns
 
 
-def member_columns(page, *, gap=True):
-    """Members with their figures: how far from the quota (`gap`), or their award."""
+def member_columns(page, *, gap=True, unit_page=False):
+    """Members with their figures: how far from the quota (`gap`), or their award. A unit's
+    own page (`unit_page`) lists every member of its roster, with their cases, their credited
+    e-ID cases, their double claims and their award, and says who has left."""
+    award = Column("award", _("Individual award"), lambda m: yes_no(m.individual_award))
     columns = [
         Column(
             "name",
@@ -432,6 +435,13 @@ def member_columns(page, *, gap=True):
         ),
         Column("unit", _("Unit"), lambda m: m.unit_name),
         Column("category", _("Category"), lambda m: category_label(m.category)),
+    ]
+    if unit_page:
+        columns += [
+            Column("cases", _("Cases"), lambda m: m.cases, "int"),
+            Column("eid", _("Electronic ID"), lambda m: m.credited_eid, "int"),
+        ]
+    columns += [
         Column("full", _("Eligible"), lambda m: m.credited_full, "int"),
         Column("quota", _("Quota"), lambda m: m.quota, "int"),
     ]
@@ -439,8 +449,14 @@ def member_columns(page, *, gap=True):
         columns.append(
             Column("gap", _("Still missing"), lambda m: max(0, m.quota - m.credited_full), "int")
         )
-    else:
-        columns.append(Column("award", _("Individual award"), lambda m: yes_no(m.individual_award)))
+    if unit_page:
+        columns += [
+            Column("double", _("Double claims"), lambda m: m.double_claims, "int"),
+            award,
+            Column("roster", _("On the roster"), lambda m: _("Active") if m.active else _("left")),
+        ]
+    elif not gap:
+        columns.append(award)
     columns += both_figures(page, lambda m: m)
     return columns
 

@@ -5,10 +5,20 @@ from django.views.generic import RedirectView
 from . import submission_views, views
 
 app_name = "reports"
+
+
+def moved_to(pattern_name):
+    """A permanent redirect to the page that shows the same now, keeping the query (the
+    campaign, day and period: the one filter, the same names on both pages)."""
+    return RedirectView.as_view(pattern_name=pattern_name, permanent=True, query_string=True)
+
+
 urlpatterns = [
-    path("ket-qua/", views.results_index, name="results"),
-    path("ket-qua/don-vi/<unit_code:code>/", views.unit_results, name="unit_results"),
-    path("ket-qua/thanh-vien/<int:pk>/", views.member_cases, name="member_cases"),
+    # The results pages were the dashboards' figures shown a second way: their addresses lead
+    # to the dashboards' pages of the same unit or member.
+    path("ket-qua/", moved_to("dashboards:overview")),
+    path("ket-qua/don-vi/<unit_code:code>/", moved_to("dashboards:unit")),
+    path("ket-qua/thanh-vien/<int:pk>/", moved_to("dashboards:member")),
     path("trung-lap/", views.double_claims, name="double_claims"),
     path("trung-lap/<int:resident_pk>/giai-quyet/", views.resolve, name="resolve"),
     path("trung-lap/huy/<int:pk>/", views.undo, name="undo"),

@@ -70,8 +70,8 @@ def test_a_member_sees_their_own_cases_and_results_only(client, member_user):
     theirs = CaseFactory(member=colleague)
     listing = client.get(reverse("campaign:resident_list")).content.decode()
     assert mine.resident.full_name in listing and theirs.resident.full_name not in listing
-    assert client.get(reverse("reports:member_cases", args=[me.pk])).status_code == 200
-    assert client.get(reverse("reports:member_cases", args=[colleague.pk])).status_code == 404
+    assert client.get(reverse("dashboards:member", args=[me.pk])).status_code == 200
+    assert client.get(reverse("dashboards:member", args=[colleague.pk])).status_code == 404
     assert client.get(reverse("campaign:case_edit", args=[theirs.pk])).status_code == 404
     home = client.get(reverse("home")).content.decode()
     assert "Lò Văn Thành" in home and reverse("campaign:quick_entry") in home

@@ -1,4 +1,4 @@
-"""The member list, the resident list, the double-claim register and the results page at a
+"""The member list, the resident list, the double-claim register and the figures pages at a
 province's scale: their query counts do not grow with the data, and the lengths they read
 from a kept count follow every write."""
 
@@ -43,8 +43,10 @@ PAGES = [
     ("reports:double_claims", 16),
     # (cold, the members' counts and the weekly rows are read from the tallies: whole weeks
     # and edge days, two queries each, and whether a tally is due to be folded, one)
-    ("reports:results", 33),
-    (("reports:unit_results", "HUYEN"), 35),
+    # (the results pages these were, 33 and 35, are the dashboards' now: their overview and
+    # unit page also read the weekly rows of the chart and the last period's figures)
+    ("dashboards:overview", 44),
+    (("dashboards:unit", "HUYEN"), 66),
 ]
 
 

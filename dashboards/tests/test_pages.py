@@ -93,7 +93,7 @@ def test_a_day_in_another_format_is_refused_in_vietnamese(client):
     client.force_login(UserFactory(is_superuser=True))
     html = client.get("/tong-quan/?as_of=2023-13-45").content.decode()
     assert "2023-13-45 không phải ngày có thật (ngày/tháng/năm)." in html
-    html = client.get("/bao-cao/ket-qua/?as_of=abc").content.decode()
+    html = client.get("/tong-quan/don-vi/HUYEN/?as_of=abc").content.decode()
     assert "Không đọc được ngày abc; hãy ghi theo ngày/tháng/năm" in html
 
 

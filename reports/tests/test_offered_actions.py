@@ -28,8 +28,8 @@ def test_the_completeness_page_offers_the_report_workbook_only_to_who_may_build_
 def test_a_units_results_link_to_the_unit_above_only_when_the_user_may_open_it(client):
     district = UnitFactory(code="HD", name="Huyện Đoàn")
     commune = UnitFactory(code="DX", name="Đoàn xã", parent=district)
-    url = reverse("reports:unit_results", args=["DX"])
-    above = reverse("reports:unit_results", args=["HD"])
+    url = reverse("dashboards:unit", args=["DX"])
+    above = reverse("dashboards:unit", args=["HD"])
     client.force_login(UnitRoleFactory(unit=commune, role=UnitRole.Role.SECRETARY).user)
     assert above not in client.get(url).content.decode()
     assert client.get(above).status_code == 404  # the link would have led nowhere
