@@ -7,8 +7,10 @@ queries more). A unit's figures include its
 sub-units': they are rolled up over the tree in Python from per-member rows (units and
 members are few; cases never leave the database).
 
-`build_results(campaign, as_of=..., since=..., units=...)` is the one entry point; the
-`campaign_results` command, the results pages and the reports read it.
+`build_results(campaign, as_of=..., since=..., units=...)` is the one entry point. The
+product reads it through the figures engine (`dashboards.figures`: the members' counts from
+the tallies, kept under the figures version): the pages, the report workbook and the
+`campaign_results` command. Counting from the cases, it is the tests' reference.
 """
 
 import datetime

@@ -11,13 +11,9 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaign.management.commands.campaign_results import (
-    add_day_or_period,
-    campaign_from_option,
-    date_from_option,
-    day_or_period,
-)
+from campaign.current import campaign_for_command
 from config.commands import Command as TranslatedCommand
+from config.commands import add_day_or_period, date_from_option, day_or_period
 from dashboards.formats import whole
 from reports.exports import export_report
 from units.models import Unit
@@ -67,7 +63,7 @@ class Command(TranslatedCommand):
                     "--live only changes a period's report (it ignores the submissions); a day's report is always live."
                 )
             )
-        campaign = campaign_from_option(options["campaign"])
+        campaign = campaign_for_command(options["campaign"])
         as_of = date_from_option(options["as_of"]) if options["as_of"] else None
         period = None
         if options["period"]:

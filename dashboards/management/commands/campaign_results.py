@@ -1,8 +1,9 @@
-"""Print a campaign's results as the JSON of docs/results-json.md (and nothing else on stdout)."""
+"""Print a campaign's results as the JSON of docs/results-json.md (and nothing else on stdout).
 
-import datetime
+The figures are the dashboards' (`dashboards.figures.results_for`: the tallies the database
+triggers keep), the same that every page and the report workbook show."""
+
 import json
-import re
 
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -10,35 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.current import campaign_for_command
-from campaign.results import build_results
 from campaign.verification import as_source
 from config.commands import Command as TranslatedCommand
-
-# Kept under this name for the commands that import it from here.
-campaign_from_option = campaign_for_command
-
-
-def date_from_option(text, option="--as-of"):
-    try:
-        return datetime.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
-            message = _("%(option)s: “%(text)s” is not a real day.")
-        else:
-            message = _("%(option)s must be a date written YYYY-MM-DD, not “%(text)s”.")
-        raise CommandError(message % {"option": option, "text": text}) from None
-
-
-def add_day_or_period(parser, *, as_of_help, period_help):
-    """--as-of and --period, which exclude each other (checked in `day_or_period`, so that
-    the refusal is in the user's language, not argparse's)."""
-    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help=as_of_help)
-    parser.add_argument("--period", metavar="SLUG", help=period_help)
-
-
-def day_or_period(options):
-    if options["as_of"] and options["period"]:
-        raise CommandError(_("Give --as-of or --period, not both."))
+from config.commands import add_day_or_period, date_from_option, day_or_period
+from dashboards.figures import results_for
 
 
 class Command(TranslatedCommand):
@@ -87,5 +63,7 @@ class Command(TranslatedCommand):
             as_of = period.ends_on
         if options.get("figures_from"):
             campaign = as_source(campaign, options["figures_from"])
-        results = build_results(campaign, as_of=as_of, since=period.starts_on if period else None)
+        # The one engine of the figures (the kept tallies), as the pages and the workbook read
+        # them; `build_results` counting from the cases is the tests' oracle of it.
+        results = results_for(campaign, as_of=as_of, since=period.starts_on if period else None)
         self.stdout.write(json.dumps(results.as_json(period), ensure_ascii=False, indent=2))

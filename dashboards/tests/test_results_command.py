@@ -1,4 +1,5 @@
-"""`campaign_results`: the JSON of interfaces.md §3, exactly, and clear errors."""
+"""`campaign_results`: the JSON of interfaces.md §3, exactly, from the kept figures (equal to
+the oracle `build_results`), and clear errors."""
 
 import datetime
 import json
@@ -167,3 +168,32 @@ def test_a_bad_date_exits_non_zero_with_nothing_on_stdout():
     assert done.returncode != 0
     assert done.stdout == ""
     assert "--as-of" in done.stderr
+
+
+@pytest.mark.parametrize("window", [["--as-of", "2023-06-20"], ["--period", "thang-05-2023"]])
+def test_the_figures_are_the_kept_ones_and_agree_with_the_oracle(window):
+    """The command reads the figures the pages read (dashboards.figures); `build_results`
+    counting from the cases is the reference they must equal, before and after a write."""
+    from campaign.results import build_results
+    from campaign.tests import districts
+    from campaign.tests.factories import plan_campaign
+    from dashboards.models import KeptFigures
+
+    district = districts.double_claim()
+    campaign = plan_campaign()
+    period = campaign.periods.filter(slug=window[1]).first()
+    as_of = period.ends_on if period else datetime.date(2023, 6, 20)
+    since = period.starts_on if period else None
+
+    def oracle():
+        expected = build_results(campaign, as_of=as_of, since=since).as_json(period)
+        return json.loads(json.dumps(expected, ensure_ascii=False))
+
+    assert not KeptFigures.objects.exists()
+    assert run(*window)[0] == oracle()
+    assert KeptFigures.objects.exists()  # read through the kept figures, as the pages do
+    add_full_cases(district["officer"], 3)  # after the figures were kept
+    data, _err = run(*window)
+    assert data == oracle()
+    officer = next(m for m in data["members"] if m["id_number"] == district["officer"].id_number)
+    assert officer["credited_full"] >= 3
