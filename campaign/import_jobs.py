@@ -101,6 +101,18 @@ def check(job, progress):
     ),
 )
 def confirm(job, progress):
+    # The confirm parses and plans the file again rather than reuse the check's plan. The
+    # file cannot have changed (the upload is kept under its token and never rewritten), but
+    # what the plan read can, and nothing tells whether it did: the figures version
+    # (dashboards/0001, 0005, 0006) watches the tables the figures read, while the plan also
+    # reads the user's roles (their scope: units_unitrole), the units' dated changes
+    # (units.history.merged_into: units_unitchange, units_unitmove) and the other trees'
+    # records of a resident (campaign_residentrecord), none of which moves it. A role taken away or a merge between the check and the confirm
+    # would be written past. And the plan must be made inside the writing transaction
+    # (import_workbook), so that its checks hold against the rows as they are written and a
+    # retry after a concurrent import plans against what that import wrote; the check's plan
+    # was made in another job, outside it. Parsing again costs a share of the import (one
+    # step of three on the job's progress); a wrong write cannot be undone.
     folder, campaign = _upload(job)
 
     def committed(plan):
