@@ -160,3 +160,34 @@ def test_no_page_links_to_the_old_results_addresses(client, district):
         reverse("dashboards:member", args=[district["member"].pk]),
     ):
         assert "/bao-cao/ket-qua/" not in client.get(url).content.decode()
+
+
+def test_the_unit_and_kind_tables_group_thousands_with_a_dot(rf):
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    from campaign.results import Tally
+    from dashboards import tables as t
+    from dashboards.tables import Table
+
+    tally = Tally(members=1234, members_listed=1234, credited_full=56789, period_full=1000)
+    row = SimpleNamespace(
+        pk=1,
+        code="HD",
+        name="Huyện Đoàn",
+        kind="youth_union",
+        closed=False,
+        tally=tally,
+        average=Decimal("2.5"),
+        collective_award=False,
+    )
+    page = SimpleNamespace(with_window=lambda url: url, since=True, list_in_force=None)
+    request = rf.get("/")
+    units = Table(request, t.unit_columns(page, None), [row])
+    rows = render_to_string("dashboards/_table.html", {"table": units})
+    assert ">1.234<" in rows and ">56.789<" in rows and ">1.000<" in rows
+    kinds = Table(request, t.kind_columns(), [("Đoàn", tally)])
+    kinds = render_to_string("dashboards/_table.html", {"table": kinds})
+    assert ">1.234<" in kinds and ">56.789<" in kinds

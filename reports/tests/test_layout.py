@@ -6,11 +6,9 @@ import os
 import re
 import shutil
 import subprocess
-from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,15 +23,6 @@ from .test_exports import export
 from .workbook_helpers import table
 
 pytestmark = pytest.mark.django_db
-
-
-def test_the_unit_and_kind_tables_group_thousands_with_a_dot():
-    tally = SimpleNamespace(members=1234, credited_full=56789, period_full=1000)
-    row = SimpleNamespace(code="HD", name="Huyện Đoàn", closed=False, tally=tally, average="2,5")
-    rows = render_to_string("reports/_unit_rows.html", {"rows": [row], "since": True})
-    assert ">1.234<" in rows and ">56.789<" in rows and ">1.000<" in rows
-    kinds = render_to_string("reports/_kinds.html", {"kinds": [("Đoàn", tally, "2,5")]})
-    assert ">1.234<" in kinds and ">56.789<" in kinds
 
 
 def test_the_job_page_counts_rows_with_a_thousands_dot(client):
