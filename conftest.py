@@ -36,6 +36,50 @@ def _vietnamese(settings):
         yield
 
 
+def pytest_collection_finish(session):
+    """Every transactional test restores the migrated data (`serialized_rollback`): its
+    teardown empties the database, and a test without it would leave the next one without
+    the plan's campaign, periods and activity kinds, or with the content types recreated
+    under the restore's feet, depending on the order the tests ran in."""
+    missing = [
+        item.nodeid
+        for item in session.items
+        if (marker := item.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+        and not marker.kwargs.get("serialized_rollback")
+    ]
+    if missing:
+        raise pytest.UsageError(
+            "transactional tests without serialized_rollback=True: " + ", ".join(missing)
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_contents_on_every_connection(django_db_setup):
+    """The migrated data that `serialized_rollback` restores, kept where every connection
+    object of the test database finds it. Django keeps it on the connection object that
+    created the test database, which `django.db.connections` hands out per context
+    (asgiref's Local); once the browser journeys' Playwright is running, the main thread's
+    tests run in another context and are handed a new connection object without it, so
+    every later transactional test restored nothing and its teardown's flush ran the
+    post-migrate signal: the migrated rows (the plan's campaign, periods, activity kinds)
+    were gone for whichever tests came next, in random order."""
+    from django.db import connections
+
+    kept = {}
+    for alias in connections:
+        wrapper = connections[alias]
+        contents = getattr(wrapper, "_test_serialized_contents", None)
+        if contents is not None:
+            kept[type(wrapper)] = contents
+    assert len(kept) <= 1, "one test database: its wrapper class holds its contents"
+    for wrapper_class, contents in kept.items():
+        wrapper_class._test_serialized_contents = contents
+    yield
+    for wrapper_class in kept:
+        del wrapper_class._test_serialized_contents
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_stray_connections(django_db_setup, django_db_blocker):
     """After the session, end connections that server threads (the browser tests' live

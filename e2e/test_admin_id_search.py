@@ -9,7 +9,7 @@ from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, U
 
 from .conftest import shot, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.mark.parametrize("screen", ["desktop", "phone"])

@@ -9,7 +9,7 @@ from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, U
 
 from .conftest import shot, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_a_guide_is_found_by_id_number_without_it_in_any_address(live_server, phone):

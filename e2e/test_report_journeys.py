@@ -119,7 +119,8 @@ def test_a_secretary_submits_the_period_report_and_sees_it_on_the_completeness_p
     sign_in(page, live_server, "bithu", next_path="/bao-cao/tinh-hinh-bao-cao/")
     page.wait_for_url("**/bao-cao/tinh-hinh-bao-cao/")
     row = page.locator("main tr", has_text="Huyện Đoàn Sốp Cộp").first
-    cell = row.locator("td").first
+    # This period's cell (the plan's periods, restored with the migrated data, come first).
+    cell = row.locator(f'td:has(input[name="period"][value="{period.pk}"])')
     assert cell.locator(".tag").inner_text() == ("chưa đến hạn" if due_in_days > 0 else "chưa gửi")
     no_sideways_scrolling(page)
     cell.locator("button", has_text="Gửi báo cáo").click()
@@ -141,9 +142,11 @@ def test_a_secretary_submits_the_period_report_and_sees_it_on_the_completeness_p
 
     page.goto(f"{live_server.url}/bao-cao/tinh-hinh-bao-cao/")
     row = page.locator("main tr", has_text="Huyện Đoàn Sốp Cộp").first
-    tag = row.locator("td a.tag").first
+    # This period's cell: the one linking to the submission.
+    cell = row.locator(f'td:has(a[href="{submission.get_absolute_url()}"])')
+    tag = cell.locator("a.tag")
     assert tag.inner_text() == seen
-    assert row.locator("button", has_text="Gửi báo cáo").count() == 0  # sent once only
+    assert cell.locator("button", has_text="Gửi báo cáo").count() == 0  # sent once only
     no_sideways_scrolling(page)
     shot(page, f"completeness-{due_in_days}")
     tag.click()

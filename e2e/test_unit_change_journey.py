@@ -10,7 +10,10 @@ from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory
 
 from .conftest import shot, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture

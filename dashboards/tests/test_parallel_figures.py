@@ -44,7 +44,7 @@ def test_calls_run_in_parallel_return_each_result_by_name():
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_requests_that_find_the_same_figures_missing_wait_for_the_first_to_keep_them():
     """While one request computes a key (here: another connection holds its lock and then
     keeps the figures), another waits, then reads what was kept instead of computing."""
