@@ -38,3 +38,18 @@ def add_day_or_period(parser, *, as_of_help, period_help):
 def day_or_period(options):
     if options["as_of"] and options["period"]:
         raise CommandError(_("Give --as-of or --period, not both."))
+
+
+def period_from_option(campaign, slug):
+    """The campaign's reporting period `--period` names, None when none was given, or a
+    refusal naming the periods there are."""
+    if not slug:
+        return None
+    period = campaign.periods.filter(slug=slug).first()
+    if period is None:
+        known = ", ".join(campaign.periods.values_list("slug", flat=True)) or "-"
+        raise CommandError(
+            _("No reporting period has the short name %(slug)s (known: %(known)s).")
+            % {"slug": slug, "known": known}
+        )
+    return period

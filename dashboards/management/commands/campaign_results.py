@@ -5,15 +5,18 @@ triggers keep), the same that every page and the report workbook show."""
 
 import json
 
-from django.core.management.base import CommandError
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaign.current import campaign_for_command
 from campaign.verification import as_source
 from config.commands import Command as TranslatedCommand
-from config.commands import add_day_or_period, date_from_option, day_or_period
+from config.commands import (
+    add_day_or_period,
+    date_from_option,
+    day_or_period,
+    period_from_option,
+)
 from dashboards.figures import results_for
 
 
@@ -51,15 +54,8 @@ class Command(TranslatedCommand):
             else timezone.localdate()
         )
         campaign = campaign_for_command(options["campaign"])
-        period = None
-        if options["period"]:
-            period = campaign.periods.filter(slug=options["period"]).first()
-            if period is None:
-                known = ", ".join(campaign.periods.values_list("slug", flat=True)) or "-"
-                raise CommandError(
-                    _("No reporting period has the short name %(slug)s (known: %(known)s).")
-                    % {"slug": options["period"], "known": known}
-                )
+        period = period_from_option(campaign, options["period"])
+        if period is not None:
             as_of = period.ends_on
         if options.get("figures_from"):
             campaign = as_source(campaign, options["figures_from"])

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy
 
 from campaign.current import campaign_for_command
 from config.commands import Command as TranslatedCommand
-from config.commands import add_day_or_period, date_from_option, day_or_period
+from config.commands import (
+    add_day_or_period,
+    date_from_option,
+    day_or_period,
+    period_from_option,
+)
 from dashboards.formats import whole
 from reports.exports import export_report
 from units.models import Unit
@@ -65,15 +70,7 @@ class Command(TranslatedCommand):
             )
         campaign = campaign_for_command(options["campaign"])
         as_of = date_from_option(options["as_of"]) if options["as_of"] else None
-        period = None
-        if options["period"]:
-            period = campaign.periods.filter(slug=options["period"]).first()
-            if period is None:
-                known = ", ".join(campaign.periods.values_list("slug", flat=True)) or "-"
-                raise CommandError(
-                    _("No reporting period has the short name %(slug)s (known: %(known)s).")
-                    % {"slug": options["period"], "known": known}
-                )
+        period = period_from_option(campaign, options["period"])
         unit = None
         if options["unit"]:
             unit = Unit.objects.filter(code=options["unit"]).first()
