@@ -104,10 +104,10 @@ def sign_in(page, live_server, username, password=PASSWORD, next_path="/"):
 
 @pytest.fixture(autouse=True)
 def plan_campaign(transactional_db):
-    """The plan's campaign, as the data migration creates it. After a journey whose
-    browser met a refused sign-in, the next test's connection no longer holds the data
-    serialized for `serialized_rollback` (the database starts empty), so each journey makes
-    sure of the campaign itself."""
+    """The plan's campaign, as the data migration creates it. `serialized_rollback` restores
+    it before each journey (the root conftest keeps the migrated data where every
+    connection finds it); a journey also makes sure of it itself, as it needs it to sign in
+    anywhere."""
     import importlib
 
     from django.apps import apps
