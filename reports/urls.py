@@ -9,8 +9,11 @@ app_name = "reports"
 
 def moved_to(pattern_name):
     """A permanent redirect to the page that shows the same now, keeping the query (the
-    campaign, day and period: the one filter, the same names on both pages)."""
-    return RedirectView.as_view(pattern_name=pattern_name, permanent=True, query_string=True)
+    campaign, day and period: the one filter, the same names on both pages); a signed-out
+    visitor signs in first, as on every page."""
+    return login_required(
+        RedirectView.as_view(pattern_name=pattern_name, permanent=True, query_string=True)
+    )
 
 
 urlpatterns = [
