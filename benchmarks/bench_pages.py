@@ -168,15 +168,19 @@ def ensure_activities(count):
                 taking_part.append(Activity.members.through(activity=activity, member_id=member))
         Activity.organisers.through.objects.bulk_create(organisers, batch_size=5000)
         Activity.members.through.objects.bulk_create(taking_part, batch_size=5000)
-        with connection.cursor() as cursor:  # one case in three at its unit's activity
+        with connection.cursor() as cursor:
+            # One case in three names the activity of its guide's unit nearest its guidance
+            # day, so the cases spread over the activities as over the weeks.
             cursor.execute(
                 """
                 UPDATE campaign_case c SET activity_id = pick.activity_id
                 FROM (
                     SELECT c2.id, (
                         SELECT o.activity_id FROM campaign_activity_organisers o
-                        WHERE o.unit_id = m.unit_id ORDER BY o.activity_id
-                        OFFSET (c2.id % 7) LIMIT 1
+                        JOIN campaign_activity a ON a.id = o.activity_id
+                        WHERE o.unit_id = m.unit_id
+                        ORDER BY abs(a.starts_on - COALESCE(c2.guided_on, a.starts_on)), a.id
+                        LIMIT 1
                     ) AS activity_id
                     FROM campaign_case c2 JOIN units_member m ON m.id = c2.member_id
                     WHERE c2.id % 3 = 0
@@ -184,13 +188,13 @@ def ensure_activities(count):
                 WHERE c.id = pick.id AND pick.activity_id IS NOT NULL
                 """
             )
-        # Statistics of what was just written, as autovacuum keeps them once the activities
-        # were recorded over the weeks: planned with none (two activities, it guesses), the
-        # yield's member query runs past the statement time limit.
-        cursor.execute(
-            "ANALYZE campaign_activity, campaign_activity_members, campaign_activity_organisers,"
-            " campaign_case"
-        )
+            # Statistics of what was just written, as autovacuum keeps them once the
+            # activities were recorded over the weeks: planned with none (two activities, it
+            # guesses), the yield's member query runs past the statement time limit.
+            cursor.execute(
+                "ANALYZE campaign_activity, campaign_activity_members,"
+                " campaign_activity_organisers, campaign_case"
+            )
     log(f"seeded {count:,} activities in {time.perf_counter() - started:.0f} s")
 
 

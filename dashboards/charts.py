@@ -1,6 +1,7 @@
-"""Charts drawn on the server as SVG (templates/dashboards/_line_chart.html, _bar_chart.html):
-coordinates computed here, nothing from a CDN, no script. Each chart has a title, role="img",
-and its numbers in a table beside it."""
+"""Charts drawn on the server, nothing from a CDN, no script; each has a title and its numbers
+in a table beside it. A line chart is an SVG (templates/dashboards/_line_chart.html, role="img")
+with its coordinates computed here; a bar chart is a list of labels and numbers as text with
+only its bars drawn (_bar_chart.html), so its text is the page's own at every width."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -122,31 +123,28 @@ def _cumulative(
 @dataclass
 class BarChart:
     title: str
-    bars: list  # [{"label", "value", "text", "y", "width"}]
-    width: int = WIDTH
-    height: int = 0
-    label_width: int = 0
+    bars: list  # [{"label", "value", "text", "percent"}]
 
 
-def bar_chart(title, items, *, row=28):
-    """Horizontal bars, one per (label, value): labels on a line above each bar so that a
-    long unit name is never cut at 390 px."""
+# The longest bar leaves room beside it for its number, on a phone as on a desktop.
+LONGEST_BAR = 85
+
+
+def bar_chart(title, items):
+    """Horizontal bars, one per (label, value), laid out as text (the label on a line above its
+    bar, the number beside it) with only the bar drawn: the text keeps the page's own size at
+    every width, and a long unit name wraps instead of being cut or shrunk at 390 px. Each
+    bar's length is a share of the longest (`percent`, of the chart's width)."""
     top = max([value for _label, value in items] + [1])
-    plot_w = WIDTH - 64
-    bars = []
-    for index, (label, value) in enumerate(items):
-        y = index * (row + 16)
-        bars.append(
+    return BarChart(
+        title=title,
+        bars=[
             {
                 "label": label,
                 "value": value,
                 "text": formats.whole(value),
-                "label_y": y + 12,
-                "y": y + 16,
-                "height": row - 10,
-                "width": _n(plot_w * value / top if value else 0),
-                "text_x": _n(plot_w * value / top + 4 if value else 4),
-                "text_y": y + 28,
+                "percent": _n(LONGEST_BAR * value / top) if value else 0,
             }
-        )
-    return BarChart(title=title, bars=bars, height=max(1, len(items)) * (row + 16))
+            for label, value in items
+        ],
+    )

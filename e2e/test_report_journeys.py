@@ -237,3 +237,37 @@ def test_the_progress_chart_keeps_its_text_readable_and_fills_its_card(
     assert 11 <= seen["text"] <= 20, seen
     assert seen["width"] >= 0.9 * seen["inner"], seen  # the chart fills its card's width
     no_sideways_scrolling(page)
+
+
+BAR_TEXT = """() => {
+  const bars = [...document.querySelectorAll('.chart-bars li')];
+  const chart = document.querySelector('.chart-bars');
+  return bars.map(li => ({
+    label: parseFloat(getComputedStyle(li.querySelector('.bar-label')).fontSize),
+    value: parseFloat(getComputedStyle(li.querySelector('.bar-value')).fontSize),
+    bar: li.querySelector('svg.bar').getBoundingClientRect().width,
+    room: chart.getBoundingClientRect().width,
+    text: li.querySelector('.bar-label').textContent.trim(),
+  }));
+}"""
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_the_bar_charts_keep_the_pages_text_size_and_scale_the_bars(
+    request, live_server, demo, screen
+):
+    page = request.getfixturevalue(screen)
+    sign_in(page, live_server, "quantri", DEMO_PASSWORD, next_path="/tong-quan/tuyen-truyen/")
+    page.wait_for_url("**/tong-quan/tuyen-truyen/")
+    shot(page, f"outreach-bars-{screen}")
+    bars = page.evaluate(BAR_TEXT)
+    assert len(bars) >= 3, bars
+    # Labels and numbers are text at the page's size, not a drawing shrunk to the screen (8 px
+    # at 390 px before): at least 14 px on a phone as on a desktop.
+    assert all(bar["label"] >= 14 and bar["value"] >= 14 for bar in bars), bars
+    # The longest bar spans most of the chart, leaving room for its number; the others follow
+    # their values (the list is sorted by value, largest first).
+    widths = [bar["bar"] for bar in bars]
+    assert 0.7 * bars[0]["room"] <= widths[0] <= 0.9 * bars[0]["room"], bars
+    assert widths == sorted(widths, reverse=True), bars
+    no_sideways_scrolling(page)
