@@ -178,3 +178,40 @@ def test_opening_an_address_that_takes_only_a_form_says_nothing_was_changed(clie
     assert "Không có gì thay đổi" in response.content.decode()
     member.refresh_from_db()
     assert member.active
+
+
+@pytest.mark.parametrize(
+    "role, offered, not_offered",
+    [
+        (
+            UnitRole.Role.SECRETARY,
+            ["campaign:quick_entry", "campaign:batch_entry", "campaign:import_upload"],
+            [],
+        ),
+        (
+            UnitRole.Role.VIEWER,
+            ["dashboards:overview", "dashboards:members"],
+            ["campaign:quick_entry", "campaign:batch_entry", "campaign:import_upload"],
+        ),
+    ],
+)
+def test_home_starts_each_role_at_what_it_may_do(client, role, offered, not_offered):
+    """The home page opens on the user's first steps: entry for those who enter cases, the
+    standings for every role that sees units, never a link the user would be refused."""
+    unit = UnitFactory(code="DX-MLA")
+    client.force_login(UnitRoleFactory(unit=unit, role=role).user)
+    page = client.get(reverse("home")).content.decode()
+    start = page[page.index('id="start"') :]
+    start = start[: start.index("</section>")]
+    for name in offered + ["dashboards:overview"]:
+        assert f'href="{reverse(name)}"' in start
+    for name in not_offered:
+        assert f'href="{reverse(name)}"' not in start
+        assert client.get(reverse(name)).status_code in (302, 403)
+
+
+def test_a_member_without_a_unit_role_has_no_start_card(client):
+    member = MemberFactory(user=UserFactory())
+    client.force_login(member.user)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="start"' not in page
