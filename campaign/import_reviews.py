@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from privacy.models import PersonalDataAccess
 from units.models import Unit
 
-from .models import ImportReview
+from .models import ImportReview, Resident
 
 
 def review_hold(*, token, campaign, owner, name):
@@ -35,6 +36,8 @@ def review_hold(*, token, campaign, owner, name):
                 return refused_message(review)
             if review is None:
                 review = ImportReview(token=token, campaign=campaign, owner=owner, name=name)
+            if set(review.claimed) != claims.residents:
+                _record_lookup(owner, name, claims)
             _hold(review, claims)
         return _(
             "It waits for the review of the district administrator, who sees how many "
@@ -61,6 +64,21 @@ def _hold(review, claims):
     review.created_at = timezone.now()
     review.save()
     review.units.set(claims.units)
+
+
+def _record_lookup(user, name, claims):
+    """A held file tells its owner that more than the threshold of its ID numbers are other
+    trees' residents: recorded as a look-up of those persons, counted by the minute's limit."""
+    numbers = sorted(
+        Resident.objects.filter(pk__in=claims.residents).values_list("id_number", flat=True)
+    )
+    PersonalDataAccess.record(
+        user=user,
+        action=PersonalDataAccess.Action.LOOKUP,
+        what=_("Workbook import held for review: %(name)s") % {"name": name},
+        rows=len(numbers),
+        id_numbers=numbers,
+    )
 
 
 def refused_message(review):

@@ -428,9 +428,7 @@ def administers_path(user, path):
         return Q()
     roles = (
         UnitRole.objects.filter(user=user, role__in=ADMINISTERS)
-        .annotate(
-            below=models.ExpressionWrapper(path, output_field=models.CharField())
-        )
+        .annotate(below=models.ExpressionWrapper(path, output_field=models.CharField()))
         .filter(below__startswith=models.F("unit__path"))
     )
     return models.Exists(roles)

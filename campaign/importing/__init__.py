@@ -118,26 +118,22 @@ def _hold_claims(plan, allow_claims, review=None):
     limit = plan.campaign.claims_review_threshold
     if len(claims) <= limit:
         return plan
-    if review is None:
+    if review is None:  # the command's operator: told how many
+        message = _(
+            "This file would record %(count)s residents whom units of other trees "
+            "already guide (more than %(limit)s): their cases would be credited to "
+            "nobody."
+        ) % {"count": number_format(len(claims), force_grouping=True), "limit": limit}
         why = _("Such an import needs the district administrator's approval: nothing was imported.")
-    else:
+    else:  # a secretary: not how many (no count of other trees' residents to probe)
+        message = _(
+            "This file would record more than %(limit)s residents whom units of other "
+            "trees already guide: their cases would be credited to nobody."
+        ) % {"limit": limit}
         why = review(claims)
         if why is None:
             return plan
-    plan.errors.append(
-        Problem(
-            sheet="Người dân",
-            message=_(
-                "This file would record %(count)s residents whom units of other trees "
-                "already guide (more than %(limit)s): their cases would be credited to "
-                "nobody."
-            )
-            % {"count": number_format(len(claims), force_grouping=True), "limit": limit}
-            + " "
-            + why,
-            code="claims_held",
-        )
-    )
+    plan.errors.append(Problem(sheet="Người dân", message=f"{message} {why}", code="claims_held"))
     return plan
 
 

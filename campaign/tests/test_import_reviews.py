@@ -21,6 +21,7 @@ from campaign.tests.import_helpers import (
     resident_row,
 )
 from jobs.models import Job
+from privacy.models import PersonalDataAccess
 from units.models import UnitRole
 from units.tests.factories import MemberFactory, UnitFactory, UnitRoleFactory, UserFactory
 
@@ -103,6 +104,11 @@ def test_a_held_import_waits_for_the_review_and_is_confirmed_once_approved(clien
     page = client.get(preview).content.decode()
     assert 'data-status="waiting"' in page and "chờ quản trị viên cấp huyện duyệt" in page
     assert "xac-nhan" not in page  # no confirm button
+    # The owner learns only that more than the threshold are claimed, and that is recorded
+    # as a look-up of the persons claimed.
+    assert "hơn 5 người dân" in page and "12 người dân" not in page
+    lookup = PersonalDataAccess.objects.get(user=trees["secretary"], action="lookup")
+    assert lookup.rows == 12 and lookup.subjects.count() == 12
 
     # The secretary cannot confirm before approval: nothing is queued, nothing written.
     response = confirm(client, preview)
