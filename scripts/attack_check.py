@@ -22,7 +22,9 @@ database, and reads the database afterwards to see what an attempt changed. Run 
 against a throwaway database: its users have a known password, and its staff user every
 permission of the admin (the worst case of item 6). Everything else goes over
 HTTP, as a browser sends it (the sign-in, its code, CSRF tokens, multipart uploads).
-It can be run again: its users and their authenticators are set up afresh each time.
+It needs the development requirements (factory_boy, openpyxl). It can be run again: its
+users and their authenticators are set up afresh, and each run picks residents no earlier
+run touched.
 """
 
 import argparse
