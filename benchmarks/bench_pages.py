@@ -169,23 +169,27 @@ def ensure_activities(count):
         Activity.organisers.through.objects.bulk_create(organisers, batch_size=5000)
         Activity.members.through.objects.bulk_create(taking_part, batch_size=5000)
         with connection.cursor() as cursor:
-            # One case in three names the activity of its guide's unit nearest its guidance
-            # day, so the cases spread over the activities as over the weeks.
+            # One case in three names an activity its guide's unit organised within three
+            # days of its guidance day (the nearest), so the cases spread over the activities
+            # as over the weeks: one hash join over (unit, case), not a look-up per case.
+            cursor.execute("ANALYZE campaign_activity, campaign_activity_organisers")
             cursor.execute(
                 """
                 UPDATE campaign_case c SET activity_id = pick.activity_id
                 FROM (
-                    SELECT c2.id, (
-                        SELECT o.activity_id FROM campaign_activity_organisers o
+                    SELECT DISTINCT ON (c2.id) c2.id, held.activity_id
+                    FROM campaign_case c2
+                    JOIN units_member m ON m.id = c2.member_id
+                    JOIN (
+                        SELECT o.unit_id, o.activity_id, a.starts_on
+                        FROM campaign_activity_organisers o
                         JOIN campaign_activity a ON a.id = o.activity_id
-                        WHERE o.unit_id = m.unit_id
-                        ORDER BY abs(a.starts_on - COALESCE(c2.guided_on, a.starts_on)), a.id
-                        LIMIT 1
-                    ) AS activity_id
-                    FROM campaign_case c2 JOIN units_member m ON m.id = c2.member_id
+                    ) held ON held.unit_id = m.unit_id
+                        AND held.starts_on BETWEEN c2.guided_on - 3 AND c2.guided_on + 3
                     WHERE c2.id % 3 = 0
+                    ORDER BY c2.id, abs(held.starts_on - c2.guided_on), held.activity_id
                 ) pick
-                WHERE c.id = pick.id AND pick.activity_id IS NOT NULL
+                WHERE c.id = pick.id
                 """
             )
             # Statistics of what was just written, as autovacuum keeps them once the
@@ -290,11 +294,10 @@ def pages(root=None):
         ("activities list", "/chien-dich/hoat-dong/"),
         ("activities today (JSON)", "/chien-dich/hoat-dong/hom-nay.json"),
     ]
-    if root is not None:  # what a commune secretary records and exports of the outreach
-        listed += [
-            ("outreach, members taking part, Excel", "/tong-quan/tuyen-truyen/?mxlsx=1"),
-            ("activity form (record one)", "/chien-dich/hoat-dong/them/"),
-        ]
+    listed += [  # what both record and export of the outreach
+        ("outreach, members taking part, Excel", "/tong-quan/tuyen-truyen/?mxlsx=1"),
+        ("activity form (record one)", "/chien-dich/hoat-dong/them/"),
+    ]
     if activity is not None:
         listed.append(("activity edit", f"/chien-dich/hoat-dong/{activity.pk}/sua/"))
     return listed

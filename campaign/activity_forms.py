@@ -50,7 +50,7 @@ class ActivityForm(forms.ModelForm):
     organisers = UnitsField(
         label=_("Organised by"),
         queryset=Unit.objects.none(),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "ticks"}),
         help_text=_("One or several units, of any kind; at least one of yours."),
         error_messages={"required": _("Choose at least one organising unit.")},
     )
@@ -58,7 +58,7 @@ class ActivityForm(forms.ModelForm):
         label=_("Partners of your earlier joint activities"),
         queryset=Unit.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "ticks"}),
         help_text=_(
             "Units outside yours named as organisers of an activity you see: tick one to "
             "organise this one with it too."
@@ -77,7 +77,7 @@ class ActivityForm(forms.ModelForm):
         label=_("Members taking part"),
         queryset=Member.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "ticks"}),
     )
     post_url = forms.URLField(
         label=_("Post link"), max_length=500, required=False, assume_scheme="https"

@@ -19,6 +19,18 @@ from .models import Case, ClaimNotice, Resident
 from .owners import record_for, tree_of_path
 
 
+def holders_of(*, campaign, residents):
+    """{resident pk: [(case pk, member pk, unit pk, tree pk)]}: the cases that hold these
+    residents in `campaign`, each with its member, unit and tree."""
+    holders = {}
+    for batch in in_batches(set(residents)):
+        for pk, resident, member, unit, path in Case.objects.filter(
+            campaign=campaign, resident_id__in=batch
+        ).values_list("pk", "resident_id", "member_id", "member__unit_id", "member__unit__path"):
+            holders.setdefault(resident, []).append((pk, member, unit, tree_of_path(path)))
+    return holders
+
+
 def claims_of(*, campaign, pairs):
     """{(resident pk, claiming unit pk, losing unit pk): the losing unit's case pk} for each
     (resident pk, claiming member pk) in `pairs` whose resident a unit of another tree
@@ -34,12 +46,7 @@ def claims_of(*, campaign, pairs):
                 "pk", "unit_id", "unit__path"
             )
         )
-    holders = {}
-    for batch in in_batches({resident for resident, _m in pairs}):
-        for pk, resident, member, unit, path in Case.objects.filter(
-            campaign=campaign, resident_id__in=batch
-        ).values_list("pk", "resident_id", "member_id", "member__unit_id", "member__unit__path"):
-            holders.setdefault(resident, []).append((pk, member, unit, tree_of_path(path)))
+    holders = holders_of(campaign=campaign, residents={resident for resident, _m in pairs})
     wanted = {}
     for resident, member in sorted(pairs):
         if member not in units:
@@ -95,29 +102,43 @@ def record_claims(*, campaign, pairs, user, where=""):
     return notices
 
 
-def notices_for(user, campaign, limit=50):
+def told_to(user):
     """The claim notices the user's units are told of: those whose losing unit the user may
-    edit (its secretaries and administrators; the district administrator sees all), newest
-    first, each with `resident_name`, the resident as the losing unit's tree recorded them,
-    and how many there are in all. One query while there are fewer than `limit`."""
-    notices = ClaimNotice.objects.filter(campaign=campaign)
+    edit (its secretaries and administrators; a superuser sees all)."""
+    notices = ClaimNotice.objects.all()
     if not signed_in(user):
-        return [], 0
-    if not user.is_superuser:
-        roles = (
-            UnitRole.objects.filter(user=user, role__in=EDITS)
-            .annotate(
-                losing_path=ExpressionWrapper(
-                    OuterRef("losing_unit__path"), output_field=CharField()
-                )
-            )
-            .filter(losing_path__startswith=F("unit__path"))
+        return notices.none()
+    if user.is_superuser:
+        return notices
+    roles = (
+        UnitRole.objects.filter(user=user, role__in=EDITS)
+        .annotate(
+            losing_path=ExpressionWrapper(OuterRef("losing_unit__path"), output_field=CharField())
         )
-        notices = notices.filter(Exists(roles))
+        .filter(losing_path__startswith=F("unit__path"))
+    )
+    return notices.filter(Exists(roles))
+
+
+def notices_for(user, campaign, limit=50):
+    """The claim notices of `campaign` the user's units are told of (told_to), the new ones
+    first, then those marked seen, newest first within each; each with `resident_name`, the
+    resident as the losing unit's tree recorded them; and how many are new (not seen). One
+    query while there are fewer than `limit`."""
+    notices = told_to(user).filter(campaign=campaign)
     notices = notices.select_related("claimed_by", "losing_unit", "resident")
-    shown = list(notices[:limit])
-    count = len(shown) if len(shown) < limit else notices.count()
+    shown = list(notices.order_by("seen", "-created_at", "-pk")[:limit])
+    if len(shown) < limit:
+        new = sum(not notice.seen for notice in shown)
+    else:
+        new = notices.filter(seen=False).count()
     for notice in shown:
         record = record_for(notice.resident, tree_of_path(notice.losing_unit.path))
         notice.resident_name = (record or {}).get("full_name") or ""
-    return shown, count
+    return shown, new
+
+
+def mark_seen(*, user, campaign, notices):
+    """Mark the notices of `notices` (pks) the user's units are told of as seen: they leave
+    the count of new notices, and stay in the list. Returns how many were marked."""
+    return told_to(user).filter(campaign=campaign, pk__in=notices, seen=False).update(seen=True)

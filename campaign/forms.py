@@ -434,3 +434,19 @@ class ResidentFilterForm(forms.Form):
         elif data["level"]:
             cases = cases.filter(eid_level=int(data["level"]))
         return residents, cases
+
+
+class ImportReviewForm(forms.Form):
+    """The district administrator's decision on a held import: approve, or refuse with a
+    reason the owner reads."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("refuse", _("Refuse"))]
+    )
+    reason = PlainTextField(label=_("Reason"), required=False, max_length=1000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not data.get("reason"):
+            raise forms.ValidationError(_("Say why the import is refused: its owner reads it."))
+        return data

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from jobs.runner import JobError, job_kind, record_committed, start_job
 from units.models import Unit, UnitRole
 
+from .import_reviews import review_hold
 from .importing import import_workbook
 from .importing.plan import may_import
 from .importing.storage import save_preview, storage_root
@@ -61,6 +62,17 @@ def _approves_claims(user):
     return Unit.objects.administers_all(user)
 
 
+def _claims_policy(job, campaign):
+    """How the job's import treats many claims on other trees' residents: allowed for the
+    district administrator, else held for their review (import_reviews)."""
+    if _approves_claims(job.owner):
+        return {"allow_claims": True}
+    review = review_hold(
+        token=job.params["token"], campaign=campaign, owner=job.owner, name=job.params["name"]
+    )
+    return {"review": review}
+
+
 def _upload(job):
     folder = storage_root() / job.params["token"]
     campaign = Campaign.objects.filter(pk=job.params["campaign"]).first()
@@ -83,7 +95,7 @@ def check(job, progress):
         user=job.owner,
         dry_run=True,
         progress=progress,
-        allow_claims=_approves_claims(job.owner),
+        **_claims_policy(job, campaign),
     )
     save_preview(folder, plan, job.owner)
     return reverse("campaign:import_preview", args=[job.params["token"]])
@@ -127,11 +139,14 @@ def confirm(job, progress):
         user=job.owner,
         progress=progress,
         in_transaction=committed,
-        allow_claims=_approves_claims(job.owner),
+        **_claims_policy(job, campaign),
     )
     if not plan.ok:
         save_preview(folder, plan, job.owner)
         job.result_url = reverse("campaign:import_preview", args=[job.params["token"]])
+        held = [p.message for p in plan.errors if p.code == "claims_held"]
+        if held and len(plan.errors) == 1:
+            raise JobError(held[0])
         raise JobError(
             _("The data changed since the preview: the file now has errors. Nothing was imported.")
         )

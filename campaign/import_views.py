@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jobs.models import Job
 from privacy.models import PersonalDataAccess
 
-from . import import_jobs
+from . import import_jobs, import_reviews
 from . import workbook as wb
 from .importing import Problem, storage
 from .importing.plan import may_import
@@ -198,6 +198,8 @@ def preview(request, token):
         if key in preview["counts"]
     ]
     errors = [Problem(**p) for p in preview["errors"]]
+    review = import_reviews.review_of(token) if _held(preview) else None
+    approved = review is not None and review.status == review.Status.APPROVED
     return render(
         request,
         "campaign/import_preview.html",
@@ -207,7 +209,9 @@ def preview(request, token):
             "campaign": campaign,
             "preview": preview,
             "counts": counts,
-            "errors": errors,
+            "errors": [] if approved else errors,
+            "review": review,
+            "may_confirm": preview["ok"] or approved,
             "warnings": [Problem(**p) for p in preview["warnings"]],
             "more_errors": preview["error_count"] - len(errors),
             "more_warnings": preview["warning_count"] - len(preview["warnings"]),
@@ -226,10 +230,28 @@ def confirm(request, token):
     running = _job(request, import_jobs.CONFIRM, token)
     if running is not None and not running.finished:
         return redirect(running)  # confirmed twice: the first import goes on
+    preview = storage.read_json(folder / "preview.json") or {}
+    if _held(preview):
+        review = import_reviews.review_of(token)
+        if review is None or review.status != review.Status.APPROVED:
+            messages.error(
+                request,
+                _(
+                    "This import waits for the district administrator's review: it cannot "
+                    "be confirmed before it is approved."
+                ),
+            )
+            return redirect("campaign:import_preview", token=token)
     job = import_jobs.start_confirm(
         user=request.user, token=token, campaign=campaign, name=meta["name"]
     )
     return redirect(job)
+
+
+def _held(preview):
+    """Whether the checked file's only error is that it is held for review."""
+    codes = [p.get("code") for p in preview.get("errors", [])]
+    return preview.get("error_count") == 1 and codes == ["claims_held"]
 
 
 def _job(request, kind, token):

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +13,13 @@ from simple_history.models import HistoricalRecords
 
 from config.formats import moment
 from units.models import (
+    ADMINISTERS,
     ID_NUMBER_VALIDATOR,
     MemberCategory,
     Recorded,
     Unit,
+    UnitRole,
+    administers_path,
     history_author,
     signed_in,
 )
@@ -849,3 +852,84 @@ class ClaimNotice(models.Model):
 
     def __str__(self):
         return f"{self.claimed_by_id} → {self.losing_unit_id}: {self.resident_id}"
+
+
+class ImportReviewQuerySet(models.QuerySet):
+    def decidable_by(self, user):
+        """The held imports `user` may approve or refuse (not their own): those whose every
+        touched unit (the claiming units and the units losing credit) is one they
+        administer. One query (units.models.administers_path)."""
+        if not signed_in(user):
+            return self.none()
+        touched = ImportReview.units.through.objects.filter(importreview_id=OuterRef("pk"))
+        outside = touched.exclude(administers_path(user, OuterRef("unit__path")))
+        mine = UnitRole.objects.filter(user=user, role__in=ADMINISTERS)
+        reviews = self.exclude(Exists(outside)).exclude(owner=user)
+        return reviews if user.is_superuser else reviews.filter(Exists(mine))
+
+    def waiting(self):
+        return self.filter(status=ImportReview.Status.WAITING)
+
+
+class ImportReview(models.Model):
+    """A workbook import held because it would claim more residents whom units of other
+    trees guide than the campaign's `claims_review_threshold`: it waits for the district
+    administrator's decision before its owner can confirm it (campaign.import_reviews). The
+    approval covers the residents the checked plan claims, no more."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting for review")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The upload's folder (importing.storage): one review per upload.
+    token = models.CharField(_("upload"), max_length=32, unique=True)
+    name = models.CharField(_("file name"), max_length=255)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    # The residents the checked plan claims (primary keys, sorted): what an approval covers.
+    claimed = models.JSONField(_("residents claimed"), default=list, editable=False)
+    claimed_count = models.PositiveIntegerField(_("residents claimed"), default=0)
+    # [[code, name]] of the file's claiming units; [[code, name, residents]] of the losing.
+    claiming = models.JSONField(_("claiming units"), default=list)
+    losing = models.JSONField(_("units losing credit"), default=list)
+    # The recorded units the claims touch: only an administrator of them all decides.
+    units = models.ManyToManyField(Unit, verbose_name=_("units touched"), related_name="+")
+    created_at = models.DateTimeField(_("held at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    history = HistoricalRecords(get_user=history_author, excluded_fields=["claimed"])
+
+    objects = ImportReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("held import")
+        verbose_name_plural = _("held imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_status_display()})"
+
+    def covers(self, residents):
+        """Whether this approval covers claiming `residents` (pks): approved, no more."""
+        return self.status == self.Status.APPROVED and set(residents) <= set(self.claimed)

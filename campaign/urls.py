@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activation_views, activity_views, import_views, offline_views, views
+from . import activation_views, activity_views, claim_views, import_views, offline_views, views
 
 app_name = "campaign"
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
     path("hoat-dong/hom-nay.json", activity_views.activities_today, name="activities_today"),
     path("nhap-excel/", import_views.upload, name="import_upload"),
     path("nhap-excel/mau.xlsx", import_views.template, name="import_template"),
+    path("nhap-excel/duyet/<int:pk>/", claim_views.review_decide, name="import_review_decide"),
+    path("bi-ghi-nhan/<int:pk>/da-xem/", claim_views.notice_seen, name="claim_notice_seen"),
     path("nhap-excel/<str:token>/", import_views.preview, name="import_preview"),
     path("nhap-excel/da-nhap/<uuid:pk>/", import_views.done, name="import_done"),
     path("nhap-excel/<str:token>/xac-nhan/", import_views.confirm, name="import_confirm"),

@@ -22,6 +22,7 @@ from campaign import rules, verification
 from campaign.activation_views import may_manage_list
 from campaign.claim_notices import notices_for
 from campaign.claims import double_claimed_residents
+from campaign.import_reviews import waiting_for
 from campaign.models import Case, DoubleClaimResolution, Resident
 from campaign.results import KINDS
 from privacy.scope import SeenRows, counted_not_named, hide_residents_of, resident_search
@@ -785,10 +786,11 @@ def data_to_fix(page):
     # page and in its workbook alike.
     table.rows = SeenRows(request.user, table.rows, cases=section not in ("claims", "warnings"))
     table._page = CountedPaginator(table.rows, 50, count=len(pks)).get_page(request.GET.get("page"))
-    claim_notices, claim_notices_count = notices_for(request.user, campaign)
+    claim_notices, claim_notices_new = notices_for(request.user, campaign)
     return {
         "claim_notices": claim_notices,
-        "claim_notices_count": claim_notices_count,
+        "claim_notices_new": claim_notices_new,
+        "held_imports": waiting_for(request.user, campaign),
         "table": table,
         "title": title,
         "section": section,

@@ -101,3 +101,43 @@ def test_a_secretary_records_a_saturday_enters_two_cases_at_it_and_sees_them(
     desktop.goto(f"{live_server.url}/tong-quan/tuyen-truyen/")
     shot(desktop, "activity-outreach-desktop")
     assert desktop.csp_violations == []
+
+
+TICKS = """() => {
+  const list = document.querySelector('#id_organisers');
+  const inner = list.getBoundingClientRect().width;
+  return [...list.querySelectorAll('label')].map(label => {
+    const box = label.querySelector('input').getBoundingClientRect();
+    return {
+      width: label.getBoundingClientRect().width / inner,
+      height: label.getBoundingClientRect().height,
+      box: box.width,
+      shown: getComputedStyle(label.querySelector('input')).opacity,
+    };
+  });
+}"""
+
+
+def test_a_district_administrator_ticks_organisers_in_a_readable_list_on_a_phone(
+    phone, live_server
+):
+    """The organisers (a district's dozens of units, some with long names) are ticked in a
+    list, one per line with the box shown: not the level buttons' tiles, which squeezed
+    "Đội Cảnh sát hình sự - kinh tế - ma túy (Công an)" into a column of single words."""
+    district = UnitFactory(code="CAH", name="Công an huyện Sốp Cộp")
+    for n in range(12):
+        UnitFactory(
+            code=f"DOI-{n}", name=f"Đội Cảnh sát hình sự - kinh tế - ma túy {n}", parent=district
+        )
+    UnitRoleFactory(unit=district, role=UnitRole.Role.ADMIN, user__username="quantri")
+    page = phone
+    sign_in(page, live_server, "quantri", next_path="/chien-dich/hoat-dong/them/")
+    page.wait_for_url("**/chien-dich/hoat-dong/them/")
+    shot(page, "activity-organisers-phone")
+    labels = page.evaluate(TICKS)
+    assert len(labels) == 13
+    for label in labels:
+        assert label["width"] >= 0.95, labels  # each unit on a line of its own
+        assert label["height"] >= 44, labels  # a thumb's height
+        assert label["box"] >= 20 and label["shown"] == "1", labels  # the box is seen
+    fits(page)

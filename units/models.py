@@ -418,6 +418,22 @@ EDITS = frozenset({UnitRole.Role.ADMIN, UnitRole.Role.SECRETARY})
 ADMINISTERS = frozenset({UnitRole.Role.ADMIN})
 
 
+def administers_path(user, path):
+    """The door's `administered_by` as a condition of another query: `user` administers
+    the unit whose materialised path is `path` (an expression: `OuterRef("unit__path")`).
+    For a list filtered in one query (a superuser administers every unit)."""
+    if not signed_in(user):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    roles = (
+        UnitRole.objects.filter(user=user, role__in=ADMINISTERS)
+        .annotate(below=models.ExpressionWrapper(path, output_field=models.CharField()))
+        .filter(below__startswith=models.F("unit__path"))
+    )
+    return models.Exists(roles)
+
+
 # The dated changes of the units (closed, merged, split); the tree as it stood on a day is
 # worked out from them in units/history.py.
 

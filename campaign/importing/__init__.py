@@ -27,10 +27,10 @@ from django.utils.translation import gettext as _
 
 from privacy.imports import record_import  # one event per import (who, file, counts)
 
-from ..claim_notices import claims_of
 from ..models import Campaign, Resident
 from ..rule_inputs import refresh_rule_inputs
 from ..verification import refresh_official
+from .claims import planned_claims
 from .parse import parse_workbook, without_gc
 from .plan import plan_import
 from .problems import Problem, RowNumber
@@ -69,6 +69,7 @@ def import_workbook(
     progress=None,
     in_transaction=None,
     allow_claims: bool = False,
+    review=None,
 ) -> ImportPlan:
     """Import the workbook at `path`: all or nothing. Returns the plan (errors, warnings,
     counts, double claims); `plan.written` tells whether anything was written.
@@ -77,17 +78,18 @@ def import_workbook(
     `in_transaction(plan)`, if given, is called inside the writing transaction once the
     rows are written (a job records there that its import committed).
     Unless `allow_claims`, a file claiming more residents guided by other trees' units than
-    the campaign's `claims_review_threshold` is refused (an error, nothing written)."""
+    the campaign's `claims_review_threshold` is held (an error, nothing written): refused,
+    or, with `review`, until an approval covers its claims (_hold_claims)."""
     steps = _Steps(progress, 2 if dry_run else 3)
     parsed = parse_workbook(path, progress=steps.step(0))
     if parsed.errors or dry_run:
         plan = plan_import(parsed, campaign=campaign, user=user, progress=steps.step(1))
-        return _hold_claims(plan, allow_claims)
+        return _hold_claims(plan, allow_claims, review)
     for attempt in range(1, RETRIES + 1):
         try:
             with transaction.atomic():
                 plan = plan_import(parsed, campaign=campaign, user=user, progress=steps.step(1))
-                _hold_claims(plan, allow_claims)
+                _hold_claims(plan, allow_claims, review)
                 if plan.ok:  # the import recorded as one event, in the same transaction
                     written = write_import(plan, progress=steps.step(2))
                     residents = set(written or ()) | _written_residents(plan)
@@ -105,32 +107,33 @@ def import_workbook(
     raise AssertionError("unreachable")
 
 
-def _hold_claims(plan, allow_claims):
-    """Refuse (an error on the plan) a file that claims more residents whom units of other
-    trees guide than the campaign allows without review (campaign.claim_notices)."""
+def _hold_claims(plan, allow_claims, review=None):
+    """Hold (an error on the plan) a file that claims more residents whom units of other
+    trees guide than the campaign allows without review (importing.claims): refused, or,
+    with `review` (claims -> None when an approval covers them, else why it is held),
+    waiting for the district administrator's decision (campaign.import_reviews)."""
     if allow_claims or not plan.ok:
         return plan
-    pairs = [
-        (plan.resident_pks[c.id_number], plan.member_pks[c.guide_id_number])
-        for c in plan.case_writes
-        if c.id_number in plan.resident_pks and c.guide_id_number in plan.member_pks
-    ]
-    claimed = {resident for resident, _u, _l in claims_of(campaign=plan.campaign, pairs=pairs)}
+    claims = planned_claims(plan)
     limit = plan.campaign.claims_review_threshold
-    if len(claimed) > limit:
-        plan.errors.append(
-            Problem(
-                sheet="Người dân",
-                message=_(
-                    "This file would record %(count)s residents whom units of other trees "
-                    "already guide (more than %(limit)s): their cases would be credited to "
-                    "nobody. Such an import needs the district administrator's approval: "
-                    "nothing was imported."
-                )
-                % {"count": number_format(len(claimed), force_grouping=True), "limit": limit},
-                code="claims_held",
-            )
-        )
+    if len(claims) <= limit:
+        return plan
+    if review is None:  # the command's operator: told how many
+        message = _(
+            "This file would record %(count)s residents whom units of other trees "
+            "already guide (more than %(limit)s): their cases would be credited to "
+            "nobody."
+        ) % {"count": number_format(len(claims), force_grouping=True), "limit": limit}
+        why = _("Such an import needs the district administrator's approval: nothing was imported.")
+    else:  # a secretary: not how many (no count of other trees' residents to probe)
+        message = _(
+            "This file would record more than %(limit)s residents whom units of other "
+            "trees already guide: their cases would be credited to nobody."
+        ) % {"limit": limit}
+        why = review(claims)
+        if why is None:
+            return plan
+    plan.errors.append(Problem(sheet="Người dân", message=f"{message} {why}", code="claims_held"))
     return plan
 
 

@@ -156,3 +156,32 @@ def test_the_command_refuses_many_claims_without_allow_claims(tmp_path, trees):
     path = build_xlsx(tmp_path / "s.xlsx", {"Người dân": [RESIDENT_HEADERS, *rows]})
     call_command("import_xlsx", str(path), stdout=io.StringIO())
     assert ClaimNotice.objects.filter(losing_unit=trees["claimer"]).count() == 5
+
+
+def test_the_losing_unit_marks_a_notice_seen_and_keeps_it_listed(tmp_path, trees, client):
+    rows = [
+        resident_row("Tên Khác", r.id_number, trees["claimer_guide"].id_number)
+        for r in trees["residents"][:3]
+    ]
+    path = build_xlsx(tmp_path / "r.xlsx", {"Người dân": [RESIDENT_HEADERS, *rows]})
+    import_workbook(path, campaign=plan_campaign(), user=trees["claimer_secretary"])
+    notice = ClaimNotice.objects.order_by("pk").first()
+    url = f"/chien-dich/bi-ghi-nhan/{notice.pk}/da-xem/"
+
+    # Only the losing unit's editors may mark it; by POST.
+    for outsider in (
+        trees["claimer_secretary"],
+        UnitRoleFactory(unit=trees["victim"], role=UnitRole.Role.VIEWER).user,
+    ):
+        client.force_login(outsider)
+        assert client.post(url).status_code == 404
+    client.force_login(trees["victim_secretary"])
+    assert client.get(url).status_code == 405
+    assert "3 mới" in client.get("/tong-quan/can-sua/").content.decode()
+    assert client.post(url).status_code == 302
+    notice.refresh_from_db()
+    assert notice.seen
+    html = client.get("/tong-quan/can-sua/").content.decode()
+    assert "2 mới" in html
+    assert html.count('class="claim-notice seen"') == 1  # still listed, marked seen
+    assert html.count('class="claim-notice"') == 2

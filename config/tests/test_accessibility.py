@@ -86,3 +86,22 @@ def test_a_pages_title_is_plain_text(template):
     few words, never markup (a section pasted into it once made one page's title a table)."""
     for title in re.findall(r"{% block title %}(.*?){% endblock", template.read_text(), re.S):
         assert "<" not in title and "\n" not in title, f"title block holds: {title[:60]!r}"
+
+
+# A cell of a table that becomes cards on a phone (`table.stack`, site.css) shows no column
+# heading there: it says what it is by its data-label, or is the card's title (`lead`), a
+# message (`empty`), tags that name themselves (`tags`), the reasons line or a spacer.
+SELF_DESCRIBING = re.compile(r'class="[^"]*\b(lead|empty|tags|reasons|spacer)\b')
+
+
+def test_every_cell_of_a_table_that_stacks_on_a_phone_is_labelled():
+    unlabelled = []
+    for path in TEMPLATES:
+        text = path.read_text()
+        for table in re.findall(r'<table class="[^"]*\bstack\b[^"]*".*?</table>', text, re.S):
+            for cell in re.findall(r"<td\b[^>]*>", table):
+                if "data-label" not in cell and not SELF_DESCRIBING.search(cell):
+                    unlabelled.append(f"{path.relative_to(ROOT)}: {cell}")
+    # The record of access once showed "3" and "127.0.0.1" on a phone with nothing to say
+    # they were the rows and the address.
+    assert unlabelled == []

@@ -10,8 +10,10 @@ iterable of rows beside it, streamed from the database for a live report.
 
 import datetime
 
-from django.db.models import Exists, IntegerField, OuterRef
+from django.db import models
+from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext as _
 
 from campaign import rules
 from campaign.activity_yield import compute_yield
@@ -32,12 +34,15 @@ VIETNAMESE_NAME_ORDER = {
 # Figures that add up over units (the rest is derived from them).
 ADDITIVE = ("members", "period_eid", "credited_eid", "period_full", "credited_full")
 
+# The resident's details a named-list row shows, as the guide's tree recorded them
+# (_recorded_details); the ID number is one for every tree.
+NAMED_DETAILS = ("full_name", "birth_date", "phone", "address")
 NAMED_LIST_FIELDS = (
-    "resident__full_name",
-    "resident__birth_date",
+    "named_full_name",
+    "named_birth_date",
     "resident__id_number",
-    "resident__phone",
-    "resident__address",
+    "named_phone",
+    "named_address",
     "eid_level",
     "activated_on",
     "portal_used",
@@ -289,16 +294,47 @@ def named_list(campaign, *, units, as_of, period=None, exclude_paths=()):
         )
     for path in exclude_paths:
         cases = cases.exclude(**{f"{unit_path}__startswith": path})
+    cases = _recorded_details(cases, trees_of_units(units), unit_path)
     since = period.starts_on if period is not None else None
     rows = cases.order_by(
         unit_path,
         *VIETNAMESE_NAME_ORDER["guide"],
         "member_id",
-        *VIETNAMESE_NAME_ORDER["resident"],
+        Folded("named_full_name"),
+        "named_full_name",
         "pk",
     ).values_list(*fields)
     for row in rows.iterator(chunk_size=5000):
         yield (*row[:10], since is not None and row[6] >= since, row[10])
+
+
+def _recorded_details(cases, trees, unit_path):
+    """`cases` with their resident's NAMED_DETAILS (`named_<field>`) as the tree of each
+    case's guide recorded them: the Resident row's when it is that tree's record, else that
+    tree's ResidentRecord (one LEFT JOIN per tree of the report, never a query per row),
+    else none: never another tree's typing."""
+    guide_tree = Cast(Substr(unit_path, 2, PATH_DIGITS), IntegerField())
+    cases = cases.annotate(guide_tree=guide_tree)
+    for tree in sorted(trees):
+        cases = cases.alias(
+            **{
+                f"record_{tree}": FilteredRelation(
+                    "resident__records", condition=Q(resident__records__tree_id=tree)
+                )
+            }
+        )
+    own = Q(resident__tree__isnull=True) | Q(resident__tree_id=F("guide_tree"))
+    details = {}
+    for name in NAMED_DETAILS:
+        field = Case._meta.get_field("resident").related_model._meta.get_field(name)
+        default = Value(_("(recorded by another unit)")) if name == "full_name" else None
+        details[f"named_{name}"] = models.Case(
+            When(own, then=F(f"resident__{name}")),
+            *(When(guide_tree=tree, then=F(f"record_{tree}__{name}")) for tree in sorted(trees)),
+            default=default,
+            output_field=field.__class__(),
+        )
+    return cases.annotate(**details)
 
 
 def named_list_count(campaign, *, units, as_of):

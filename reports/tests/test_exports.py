@@ -398,3 +398,37 @@ def test_the_activation_list_columns_come_last_and_read_back(tmp_path, district)
     assert star[7] == 2
     texts = [c for r in book["Tổng hợp"].iter_rows(values_only=True) for c in r if c]
     assert any("số liệu theo danh sách kích hoạt của Công an" in str(t) for t in texts)
+
+
+def test_the_named_list_names_a_resident_as_the_credited_tree_recorded_them(tmp_path, district):
+    from campaign.claims import resolve_double_claim
+    from campaign.models import ResidentRecord
+    from campaign.owners import assign_trees
+    from units.tests.factories import UserFactory
+
+    officer = district["police"].members.get(full_name="Lò Văn Công")
+    woman = district["women"].members.get(full_name="Quàng Thị Dung")
+    resident = ResidentFactory(full_name="Tên Công An Gõ", phone="0912000111", address="Bản CA")
+    add_case(officer, resident)  # recorded first by the police: the Resident row is theirs
+    assign_trees([resident.pk])
+    ResidentRecord.objects.create(
+        resident=resident,
+        tree=district["women"],
+        full_name="Tên Phụ Nữ Gõ",
+        phone="0987000222",
+        address="Bản PN",
+    )
+    add_case(woman, resident)
+    resolve_double_claim(
+        campaign=plan_campaign(),
+        resident=resident,
+        awarded_to=woman,
+        reason="Hội Phụ nữ hướng dẫn",
+        user=UserFactory(is_superuser=True),
+    )
+    for options in ({"unit": "HPN"}, {}):  # the women's report, and the whole district's
+        sheet = export(tmp_path, as_of="2023-06-20", **options)["Danh sách kèm theo"]
+        [row] = [r for r in values(table(sheet, "STT")) if r[3] == resident.id_number]
+        assert (row[1], row[4], row[5]) == ("Tên Phụ Nữ Gõ", "0987000222", "Bản PN")
+        texts = {c.value for r in sheet.iter_rows() for c in r}
+        assert not texts & {"Tên Công An Gõ", "0912000111", "Bản CA"}

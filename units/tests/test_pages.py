@@ -215,3 +215,10 @@ def test_a_member_without_a_unit_role_has_no_start_card(client):
     client.force_login(member.user)
     page = client.get(reverse("home")).content.decode()
     assert 'id="start"' not in page
+
+
+def test_the_sign_in_page_says_what_the_product_is_and_whom_to_ask(client):
+    page = client.get(reverse("login")).content.decode()
+    assert "kích hoạt tài khoản định danh điện tử (VNeID)" in page
+    help_text = page[page.index('id="sign-in-help"') :]
+    assert "quản trị viên của đơn vị" in help_text[:400]
