@@ -82,6 +82,8 @@ NOT_PAGES = {
     "privacy:reveal_resident": "a POST form",
     "privacy:person_erase": "a POST form; its confirmation is on the person's page",
     "campaign:activation_confirm": "a POST form",
+    "campaign:claim_notice_seen": "a POST form (a notice marked seen, on the data to fix)",
+    "campaign:import_review_decide": "a POST form (a held import approved or refused)",
     "campaign:activation_cancel": "a POST form",
     "campaign:activation_done": "reached after a confirm job; the same page as the job's",
     "campaign:activities_today": "the offline quick entry's list of today's activities (JSON)",
