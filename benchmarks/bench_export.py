@@ -68,6 +68,13 @@ def floor(campaign, as_of, path):
     from campaign.models import Case
     from reports.exports.data import NAMED_LIST_FIELDS, VIETNAMESE_NAME_ORDER
 
+    # The floor reads each resident's one row; the report reads each guide's tree's own record
+    # of the person (reports.exports.data._recorded_details), work the floor leaves out.
+    plain = [
+        f"resident__{f.removeprefix('named_')}" if f.startswith("named_") else f
+        for f in NAMED_LIST_FIELDS
+    ]
+
     started = time.perf_counter()
     rows = list(
         Case.objects.filter(campaign=campaign)
@@ -78,7 +85,7 @@ def floor(campaign, as_of, path):
             "member_id",
             *VIETNAMESE_NAME_ORDER["resident"],
         )
-        .values_list(*NAMED_LIST_FIELDS)
+        .values_list(*plain)
         .iterator(chunk_size=5000)
     )
     queried = time.perf_counter()
