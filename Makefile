@@ -32,10 +32,10 @@ run: demo
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# The suite runs in file order: in random order (pytest-randomly, `make test PYTEST_ORDER=`,
-# which prints the seed to repeat it) a transactional test after the browser journeys can
-# find the migrated data gone (serialized_rollback's contents lost); until that is fixed,
-# random order is for hunting order dependences, not for CI.
+# The suite runs in file order. `make test PYTEST_ORDER=` takes a new random order
+# (pytest-randomly), printing its seed; `PYTEST_ARGS=--randomly-seed=N` repeats it. The
+# migrated data lost after the browser journeys is fixed (conftest.py); random order stays
+# off by default until whole runs of two seeds pass (README, Tests).
 PYTEST_ORDER ?= -p no:randomly
 test: setup
 	$(PY) -m pytest $(PYTEST_ORDER) $(PYTEST_ARGS)
