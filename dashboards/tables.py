@@ -154,6 +154,10 @@ class Table:
                 "sorted": ("descending" if self.descending else "ascending") if current else "",
             }
 
+    def sort_links(self):
+        """The headings the table sorts by, for the line of sort links a phone shows."""
+        return [header for header in self.headers() if header["url"]]
+
     def body(self):
         for row in self.page.object_list:
             yield [
