@@ -132,6 +132,26 @@ def _residents_counted(user, campaign, cases, filters, search):
     return kept_count(counted.order_by().values("resident_id").distinct())
 
 
+def _with_visible_cases(user, residents, cases, campaign):
+    """The page's residents with their cases the user sees (`visible_cases`), each with its
+    verdict and its activation-list status, and other trees' details hidden."""
+    residents = residents.prefetch_related(
+        Prefetch(
+            "cases",
+            queryset=verification.with_status(
+                rules.with_verdict(
+                    cases.select_related("member__unit").order_by("pk"),
+                    campaign,
+                    timezone.localdate(),
+                ),
+                campaign,
+            ),
+            to_attr="visible_cases",
+        )
+    )
+    return hide_outside_scope(user, residents)
+
+
 @login_required
 def resident_list(request):
     if request.method == "POST":  # the search: no ID number in the address
@@ -149,21 +169,7 @@ def resident_list(request):
     if not (filters.is_valid() and filters.cleaned_data["q"]):  # a few lists, kept counts
         paginator.count = _residents_counted(request.user, campaign, cases, filters, search)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = page.object_list.prefetch_related(
-        Prefetch(
-            "cases",
-            queryset=verification.with_status(
-                rules.with_verdict(
-                    cases.select_related("member__unit").order_by("pk"),
-                    campaign,
-                    timezone.localdate(),
-                ),
-                campaign,
-            ),
-            to_attr="visible_cases",
-        )
-    )
-    page.object_list = hide_outside_scope(request.user, page.object_list)
+    page.object_list = _with_visible_cases(request.user, page.object_list, cases, campaign)
     return render(
         request,
         "campaign/resident_list.html",
@@ -307,6 +313,34 @@ def quick_entry(request):
     )
 
 
+def _batch_rows(member, header, filled):
+    """The paper list's filled rows as `services.cases_create` takes them: each row's
+    resident and case, with what the list's header gives every case."""
+    return [
+        {
+            "member": member,
+            "resident_data": {k: form.cleaned_data[k] for k in ("id_number", "full_name", "phone")},
+            "case_data": {
+                **{k: form.cleaned_data[k] for k in ("eid_level", "activated_on", "portal_used")},
+                **header.case_data(),
+            },
+        }
+        for form in filled
+    ]
+
+
+def _announce_batch(request, member, created, warnings):
+    messages.success(
+        request,
+        _("%(count)d cases saved for %(member)s.")
+        % {"count": len(created), "member": member.full_name},
+    )
+    for number, warning in warnings:
+        messages.warning(
+            request, _("Row %(row)d: %(warning)s") % {"row": number, "warning": warning}
+        )
+
+
 @login_required
 def batch_entry(request):
     """A paper list copied in rows: blank rows are ignored, and either every filled row is
@@ -322,37 +356,12 @@ def batch_entry(request):
         filled = rows.filled_forms()
         try:
             created = services.cases_create(
-                campaign=campaign,
-                user=request.user,
-                rows=[
-                    {
-                        "member": member,
-                        "resident_data": {
-                            k: form.cleaned_data[k] for k in ("id_number", "full_name", "phone")
-                        },
-                        "case_data": {
-                            **{
-                                k: form.cleaned_data[k]
-                                for k in ("eid_level", "activated_on", "portal_used")
-                            },
-                            **header.case_data(),
-                        },
-                    }
-                    for form in filled
-                ],
+                campaign=campaign, user=request.user, rows=_batch_rows(member, header, filled)
             )
         except ValidationError as error:
             filled[error.params["row"]].add_error(None, error)
         else:
-            messages.success(
-                request,
-                _("%(count)d cases saved for %(member)s.")
-                % {"count": len(created), "member": member.full_name},
-            )
-            for number, warning in rows.warnings:
-                messages.warning(
-                    request, _("Row %(row)d: %(warning)s") % {"row": number, "warning": warning}
-                )
+            _announce_batch(request, member, created, rows.warnings)
             return redirect(reverse("campaign:batch_entry"))
     return render(
         request, "campaign/batch_entry.html", context(request, campaign, header=header, rows=rows)
@@ -360,6 +369,45 @@ def batch_entry(request):
 
 
 # --- Look-up while typing -------------------------------------------------------------------
+
+
+def _lookup_answer(user, campaign, id_number):
+    """What the look-up answers about a valid `id_number` (resident_lookup): its warnings,
+    whether a resident has it, and the guides and the resident's name only where `user` may
+    see them; other units' guides only counted."""
+    answer = {
+        "valid": True,
+        "id_number": id_number,
+        "warnings": normalize.check_id_number(id_number),
+        "exists": False,
+        "resident": None,
+        "guides": [],
+        "other_guides": 0,
+    }
+    resident = Resident.objects.filter(id_number=id_number).only("pk", "on_roster").first()
+    if resident is None:
+        return answer
+    answer["exists"] = True
+    answer["on_roster"] = resident.on_roster
+    cases = resident.cases.of_campaign(campaign)
+    visible = list(cases.visible_to(user).select_related("member__unit"))
+    answer["other_guides"] = cases.count() - len(visible)
+    if visible:
+        answer["resident"] = {
+            "full_name": as_seen_by(user, Resident.objects.get(pk=resident.pk)).full_name,
+            "url": reverse("campaign:resident_detail", args=[resident.pk]),
+        }
+        answer["guides"] = [
+            {"member_id": c.member_id, "name": c.member.full_name, "unit": c.member.unit.name}
+            for c in visible
+        ]
+    elif visible_residents(user).filter(pk=resident.pk).exists():
+        # Guided in another campaign by someone in the user's units.
+        answer["resident"] = {
+            "full_name": as_seen_by(user, Resident.objects.get(pk=resident.pk)).full_name,
+            "url": reverse("campaign:resident_detail", args=[resident.pk]),
+        }
+    return answer
 
 
 @never_cache
@@ -392,36 +440,4 @@ def resident_lookup(request):
         request=request,
         id_number=id_number,
     )
-    answer = {
-        "valid": True,
-        "id_number": id_number,
-        "warnings": normalize.check_id_number(id_number),
-        "exists": False,
-        "resident": None,
-        "guides": [],
-        "other_guides": 0,
-    }
-    resident = Resident.objects.filter(id_number=id_number).only("pk", "on_roster").first()
-    if resident is None:
-        return JsonResponse(answer)
-    answer["exists"] = True
-    answer["on_roster"] = resident.on_roster
-    cases = resident.cases.of_campaign(campaign)
-    visible = list(cases.visible_to(request.user).select_related("member__unit"))
-    answer["other_guides"] = cases.count() - len(visible)
-    if visible:
-        answer["resident"] = {
-            "full_name": as_seen_by(request.user, Resident.objects.get(pk=resident.pk)).full_name,
-            "url": reverse("campaign:resident_detail", args=[resident.pk]),
-        }
-        answer["guides"] = [
-            {"member_id": c.member_id, "name": c.member.full_name, "unit": c.member.unit.name}
-            for c in visible
-        ]
-    elif visible_residents(request.user).filter(pk=resident.pk).exists():
-        # Guided in another campaign by someone in the user's units.
-        answer["resident"] = {
-            "full_name": as_seen_by(request.user, Resident.objects.get(pk=resident.pk)).full_name,
-            "url": reverse("campaign:resident_detail", args=[resident.pk]),
-        }
-    return JsonResponse(answer)
+    return JsonResponse(_lookup_answer(request.user, campaign, id_number))
