@@ -235,6 +235,10 @@ def test_the_progress_chart_keeps_its_text_readable_and_fills_its_card(
     shot(page, f"overview-chart-{screen}")
     seen = page.evaluate(CHART_TEXT)
     assert seen["shown"] == 1  # one drawing of the chart shows at a time
+    # The campaign's long name beside the title took four lines of heading type at 390 px
+    # (134 px); on its own smaller line the heading is 80 px.
+    title = page.evaluate("document.querySelector('main h1').getBoundingClientRect().height")
+    assert title <= (100 if screen == "phone" else 90), title
     # A tick label's box is about its font size: at least 11 px on a phone, no poster text on
     # a desktop.
     assert 11 <= seen["text"] <= 20, seen
